@@ -1,0 +1,38 @@
+# Two commands: `make run` and `make test`. Everything else here is how they bootstrap.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app crm_sandbox
+STAMP  := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test bench chromium clean-db
+
+# Reinstall only when pyproject.toml changes, so a second `make run` starts in seconds.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(FLASK) bootstrap
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Debian's chromium for the browser tests; Playwright never downloads a browser.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "WARNING: could not install chromium; browser tests will skip (or fail under CI=true)."; \
+	  else \
+	    echo "WARNING: $(CHROMIUM) missing and cannot apt-get; browser tests will skip (or fail under CI=true)."; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_seed.py

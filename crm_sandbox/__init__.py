@@ -1,0 +1,71 @@
+"""CRM Sandbox: a GDPR-aware mock CRM for observed assessment of contact-centre learners."""
+import os
+
+from flask import Flask
+
+from crm_sandbox import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app. ``test_config`` overrides everything (used by the tests)."""
+    # The templates and static files live at the top of the checkout, beside the package,
+    # so the app runs from a checkout (an editable install), as `make run` does.
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(config.TEMPLATE_DIR),
+        static_folder=str(config.STATIC_DIR),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from crm_sandbox.database import configure_engine
+    from crm_sandbox.extensions import csrf, db, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from crm_sandbox.views import assessor, auth, learner, trainer
+
+    for module in (auth, learner, assessor, trainer):
+        app.register_blueprint(module.bp)
+    app.add_url_rule("/", endpoint="index", view_func=auth.index)
+
+
+def register_errors(app: Flask) -> None:
+    from crm_sandbox.views.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from crm_sandbox.views.helpers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from crm_sandbox.cli import register
+
+    register(app)

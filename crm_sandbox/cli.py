@@ -1,0 +1,124 @@
+"""``flask --app crm_sandbox …`` commands. Each docstring is the command's ``--help``."""
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from crm_sandbox.database import write_transaction
+from crm_sandbox.extensions import db
+from crm_sandbox.models import ROLES, Cohort, Contact, User
+from crm_sandbox.policy import load_policy
+from crm_sandbox.seeding import seed_customers
+from crm_sandbox.services.accounts import create_user
+from crm_sandbox.services.errors import ServiceError
+from crm_sandbox.services.queues import build_queue
+
+DEMO_COHORT = "Demo cohort"
+DEMO_USERS = (
+    ("learner1", "learner", "Alex Learner"),
+    ("learner2", "learner", "Sam Learner"),
+    ("assessor1", "assessor", "Jo Assessor"),
+    ("trainer1", "trainer", "Pat Trainer"),
+)
+
+
+def get_or_create_cohort(name: str) -> Cohort:
+    cohort = db.session.execute(select(Cohort).where(Cohort.name == name)).scalar_one_or_none()
+    if cohort is None:
+        cohort = Cohort(name=name, policy=load_policy(current_app.config["SEED_DIR"]))
+        db.session.add(cohort)
+        db.session.flush()
+    return cohort
+
+
+def seed_with_progress(cohort: Cohort, seed: int, customers: int) -> None:
+    with click.progressbar(length=customers, label=f"Seeding {customers} customers",
+                           show_pos=True) as bar:
+        seed_customers(cohort, seed, customers, progress=bar.update)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database tables (existing data is kept)."""
+    db.create_all()
+    click.echo("Database ready.")
+
+
+@click.command("seed")
+@with_appcontext
+@click.option("--seed", "seed", type=int, default=None, help="Random seed: the same seed gives the same customers.")
+@click.option("--customers", type=click.IntRange(1, 1_000_000), default=None, help="How many customers.")
+@click.option("--cohort", "cohort_name", default=DEMO_COHORT, show_default=True, help="The cohort whose world to seed.")
+def seed_command(seed: int | None, customers: int | None, cohort_name: str):
+    """Generate a cohort's customers with Faker (en_GB), replacing any it had."""
+    db.create_all()
+    seed = current_app.config["DEMO_SEED"] if seed is None else seed
+    customers = customers or current_app.config["DEMO_CUSTOMERS"]
+    with write_transaction():
+        cohort = get_or_create_cohort(cohort_name)
+        used = db.session.execute(
+            select(func.count(Contact.id)).where(Contact.cohort_id == cohort.id)).scalar()
+        if used:
+            raise click.ClickException(
+                f"{cohort_name} has {used} contacts that use its customers; reset the cohort instead.")
+        seed_with_progress(cohort, seed, customers)
+    click.echo(f"Seeded {customers} customers for {cohort_name} (seed {seed}).")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--cohort", "cohort_name", default=None, help="The cohort a learner or assessor belongs to.")
+@click.option("--name", "display_name", default=None, help="The name shown in the app.")
+@click.password_option()
+def create_user_command(username: str, role: str, cohort_name: str | None, display_name: str | None, password: str):
+    """Create a user account (learners get a queue of every scenario)."""
+    db.create_all()
+    try:
+        with write_transaction():
+            cohort = None
+            if cohort_name:
+                cohort = db.session.execute(select(Cohort).where(Cohort.name == cohort_name)).scalar_one_or_none()
+                if cohort is None:
+                    raise ServiceError(f"There is no cohort called {cohort_name!r}.")
+            elif role == "learner":
+                raise ServiceError("A learner needs a cohort: pass --cohort NAME.")
+            user = create_user(username, password, role, display_name=display_name, cohort=cohort)
+            if role == "learner":
+                db.session.flush()
+                build_queue(user)
+    except ServiceError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Created {role} {username}.")
+
+
+@click.command("bootstrap")
+@with_appcontext
+def bootstrap_command():
+    """Create and seed the database on first run, then print the demo logins (used by `make run`)."""
+    db.create_all()
+    config = current_app.config
+    with write_transaction():
+        cohort = get_or_create_cohort(DEMO_COHORT)
+        first_run = not db.session.execute(select(User.id).limit(1)).first()
+        if first_run:
+            seed_with_progress(cohort, config["DEMO_SEED"], config["DEMO_CUSTOMERS"])
+            for username, role, name in DEMO_USERS:
+                user = create_user(username, config["DEMO_PASSWORD"], role, display_name=name,
+                                   cohort=None if role == "trainer" else cohort)
+                if role == "learner":
+                    db.session.flush()
+                    build_queue(user)
+    if first_run:
+        click.echo(f"Created the demo cohort with {config['DEMO_CUSTOMERS']} customers.")
+    click.echo("\nCRM Sandbox demo logins (password for each: %s)" % config["DEMO_PASSWORD"])
+    for username, role, _ in DEMO_USERS:
+        click.echo(f"  {role:<9} {username}")
+    click.echo("Serving on http://127.0.0.1:5000\n")
+
+
+def register(app: Flask) -> None:
+    for command in (init_db_command, seed_command, create_user_command, bootstrap_command):
+        app.cli.add_command(command)

@@ -1,0 +1,21 @@
+"""How values are shown to people: pounds, UK dates, times."""
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+
+def money(value) -> str:
+    """ "1284.5" -> "£1,284.50"; "-3" -> "-£3.00"; anything else unchanged."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
+def clock(value: datetime | None) -> str:
+    return value.strftime("%H:%M:%S") if value else ""
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%d %b %Y %H:%M") if value else ""

@@ -1,0 +1,22 @@
+"""A cohort: a group of learners with its own sandbox world of customers."""
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_sandbox.models.base import Base, utcnow
+
+
+class Cohort(Base):
+    __tablename__ = "cohort"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    seed: Mapped[int] = mapped_column(default=0)
+    # The cohort's ID&V, authority and logging policy; each contact copies it when created.
+    policy: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.name!r}>"

@@ -1,0 +1,1 @@
+"""The operations on the sandbox. Every function that changes a contact records the event that evidences it."""

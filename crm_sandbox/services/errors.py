@@ -1,0 +1,21 @@
+"""Errors the services raise for the views to show as plain-language messages."""
+
+
+class ServiceError(Exception):
+    """An action the user asked for that cannot be done; ``str(err)`` is shown to them."""
+
+    status = 400
+
+
+class NotAllowed(ServiceError):
+    status = 403
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Conflict(ServiceError):
+    """The action no longer fits the contact's state (closed, locked, already verified…)."""
+
+    status = 409

@@ -1,0 +1,29 @@
+"""Role checks for views."""
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+def roles_required(*roles: str) -> Callable:
+    """Allow a view only to signed-in users holding one of ``roles``; others get 403.
+
+    Example::
+
+        @bp.get("/dashboard")
+        @roles_required("assessor", "trainer")
+        def dashboard(): ...
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

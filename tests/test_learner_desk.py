@@ -1,0 +1,237 @@
+"""The learner desk: identity verification gates every account detail, and every step is evidence."""
+from datetime import date
+
+import pytest
+
+from crm_sandbox.extensions import db
+from crm_sandbox.formatting import money
+from crm_sandbox.models import Contact
+from crm_sandbox.services.identity import memorable_positions
+from tests.conftest import flashes
+
+SCENARIOS = ["balance-enquiry", "change-of-address"]
+
+
+@pytest.fixture
+def desk(app, make_user, login, contact_of):
+    """learner1 signed in, with a queue of two contacts; returns facts about the first contact."""
+    learner_id = make_user("learner1", queue=SCENARIOS)
+    login("learner1")
+    contact_id = contact_of(learner_id, "balance-enquiry")
+    with app.app_context():
+        contact = db.session.get(Contact, contact_id)
+        c = contact.customer
+        facts = {
+            "learner_id": learner_id, "contact_id": contact_id, "customer_id": c.id,
+            "other_contact_id": contact_of(learner_id, "change-of-address"),
+            "last_name": c.last_name, "postcode": c.postcode, "dob": c.date_of_birth,
+            "account_number": c.account_number, "sort_code": c.sort_code, "email": c.email,
+            "phone": c.phone, "address_line1": c.address_line1, "balance": c.balance,
+            "word": c.memorable_word,
+        }
+    return facts
+
+
+def secret_values(f: dict) -> list[str]:
+    """The account details as the desk displays them (UK date, pounds)."""
+    return [date.fromisoformat(f["dob"]).strftime("%d/%m/%Y"), f["address_line1"], f["email"],
+            f["phone"], f["account_number"], f["sort_code"], money(f["balance"]), f["postcode"]]
+
+
+def raw_secret_values(f: dict) -> list[str]:
+    """The same details as stored: none may leak in any form before verification."""
+    return [f["dob"], f["balance"]] + secret_values(f)
+
+
+def open_record(client, f, contact_key="contact_id"):
+    cid = f[contact_key]
+    client.post(f"/learner/contacts/{cid}/open")
+    client.post(f"/learner/contacts/{cid}/search", data={"query": f["last_name"]})
+    return client.post(f"/learner/contacts/{cid}/customers/{f['customer_id']}/view")
+
+
+def answer(client, f, factor, given, contact_key="contact_id", **extra):
+    return client.post(f"/learner/contacts/{f[contact_key]}/verify", data={
+        "customer_id": f["customer_id"], "factor": factor, "answer": given, **extra})
+
+
+def pass_verification(client, f, contact_key="contact_id"):
+    d = date.fromisoformat(f["dob"])
+    answer(client, f, "date_of_birth", d.strftime("%d %B %Y"), contact_key)
+    answer(client, f, "postcode", f["postcode"].lower().replace(" ", ""), contact_key)
+
+
+def page(client, f, contact_key="contact_id") -> str:
+    resp = client.get(f"/learner/contacts/{f[contact_key]}")
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def test_queue_lists_the_learners_contacts(client, desk):
+    html = client.get("/learner/").get_data(as_text=True)
+    assert "Balance enquiry" in html and "Change of address" in html
+
+
+def test_record_is_masked_before_verification(client, desk):
+    open_record(client, desk)
+    html = page(client, desk)
+    assert desk["last_name"] in html  # the name is shown, to pick the right record
+    for value in raw_secret_values(desk):
+        assert value not in html, f"{value!r} disclosed before verification"
+    assert "Not verified" in html
+
+
+def test_search_results_show_only_what_identifies_the_record(client, desk):
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    client.post(f"/learner/contacts/{desk['contact_id']}/search", data={"query": desk["last_name"]})
+    html = page(client, desk)
+    assert desk["last_name"] in html
+    for value in secret_values(desk):
+        assert value not in html
+
+
+def test_record_unlocks_after_verification_for_this_contact_only(client, desk):
+    open_record(client, desk)
+    pass_verification(client, desk)
+    html = page(client, desk)
+    assert "Verified" in html
+    for value in secret_values(desk):
+        assert value in html, f"{value!r} not shown after verification"
+    # The same customer opened on another contact is masked again.
+    other = dict(desk)
+    with client.application.app_context():
+        db.session.get(Contact, desk["other_contact_id"]).customer_id = desk["customer_id"]
+        db.session.commit()
+    open_record(client, other, "other_contact_id")
+    html = page(client, other, "other_contact_id")
+    for value in secret_values(desk):
+        assert value not in html
+
+
+def test_wrong_answers_keep_the_record_masked_and_lock_after_the_policy_limit(client, desk, events_of):
+    open_record(client, desk)
+    for _ in range(2):
+        resp = answer(client, desk, "postcode", "ZZ9 9ZZ")
+        assert "No match" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    answer(client, desk, "account_number_last4", "0000" if not desk["account_number"].endswith("0000") else "1111")
+    html = page(client, desk)
+    assert "Locked" in html and "Next step" in html
+    for value in secret_values(desk):
+        assert value not in html
+    # Locked: even a right answer now is refused and not recorded.
+    before = len(events_of(desk["contact_id"]))
+    resp = answer(client, desk, "postcode", desk["postcode"])
+    assert "locked" in " ".join(flashes(client.get(resp.location).get_data(as_text=True))).lower()
+    assert len(events_of(desk["contact_id"])) == before
+    types = [e[0] for e in events_of(desk["contact_id"])]
+    assert types.count("idv.answer") == 3 and types[-1] == "idv.result"
+    assert events_of(desk["contact_id"])[-1][1] == {"passed": False, "reason": "locked"}
+
+
+def test_memorable_word_characters_are_checked(client, desk):
+    open_record(client, desk)
+    a, b = memorable_positions(desk["contact_id"], desk["word"])
+    answer(client, desk, "memorable_word_characters", f"{desk['word'][a - 1].upper()}, {desk['word'][b - 1]}")
+    answer(client, desk, "account_number_last4", desk["account_number"][-4:])
+    assert "Verified" in page(client, desk)
+
+
+def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, events_of):
+    open_record(client, desk)
+    answer(client, desk, "postcode", "AB1 2CD")
+    pass_verification(client, desk)
+    events = events_of(desk["contact_id"])
+    assert [e[0] for e in events] == [
+        "contact.opened", "customer.searched", "customer.viewed", "idv.answer", "idv.answer",
+        "idv.answer", "idv.result", "customer.viewed"]
+    assert [e[3] for e in events] == list(range(1, 9))
+    times = [e[2] for e in events]
+    assert times == sorted(times) and all(t.tzinfo is not None for t in times)
+    assert events[1][1] == {"query": desk["last_name"]}
+    assert events[2][1]["verified"] is False and "balance" not in events[2][1]["fields"]
+    assert events[3][1]["factor"] == "postcode" and events[3][1]["match"] is False
+    assert events[6][1] == {"passed": True}
+    assert events[7][1]["verified"] is True and "balance" in events[7][1]["fields"]
+    assert {e[4] for e in events[:6]} == {"learner"}
+
+
+def test_bad_searches_get_clear_messages_and_record_nothing(client, desk, events_of):
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    for query in ["", "   ", "x" * 10_000]:
+        resp = client.post(f"/learner/contacts/{desk['contact_id']}/search", data={"query": query})
+        assert resp.status_code == 303
+        messages = " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+        assert "search" in messages.lower()
+    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened"]
+
+
+def test_unknown_customer_is_404_and_records_nothing(client, desk, events_of):
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    resp = client.post(f"/learner/contacts/{desk['contact_id']}/customers/999999/view")
+    assert resp.status_code == 404
+    assert "no such customer" in resp.get_data(as_text=True)
+    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened"]
+
+
+def test_verification_against_another_customer_is_refused(client, desk, events_of):
+    open_record(client, desk)
+    other_id = desk["customer_id"] + 1
+    resp = client.post(f"/learner/contacts/{desk['contact_id']}/verify", data={
+        "customer_id": other_id, "factor": "postcode", "answer": "AB1 2CD"})
+    assert "account the caller named" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    assert "idv.answer" not in [e[0] for e in events_of(desk["contact_id"])]
+
+
+def test_a_replayed_verification_post_is_recorded_once(client, desk, events_of):
+    open_record(client, desk)
+    for _ in range(2):
+        answer(client, desk, "postcode", "AB1 2CD", form_token="same-form")
+    assert [e[0] for e in events_of(desk["contact_id"])].count("idv.answer") == 1
+
+
+def test_a_correct_factor_cannot_be_answered_twice(client, desk, events_of):
+    open_record(client, desk)
+    answer(client, desk, "postcode", desk["postcode"])
+    resp = answer(client, desk, "postcode", desk["postcode"])
+    assert "already been answered" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    assert [e[0] for e in events_of(desk["contact_id"])].count("idv.answer") == 1
+
+
+def test_unknown_factor_and_empty_or_huge_answers_are_refused(client, desk, events_of):
+    open_record(client, desk)
+    for factor, given in [("shoe_size", "9"), ("postcode", ""), ("postcode", "x" * 5000)]:
+        answer(client, desk, factor, given)
+    assert "idv.answer" not in [e[0] for e in events_of(desk["contact_id"])]
+
+
+def test_actions_before_taking_the_contact_are_refused(client, desk, events_of):
+    resp = client.post(f"/learner/contacts/{desk['contact_id']}/search", data={"query": "Smith"})
+    assert "Open the contact" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    assert events_of(desk["contact_id"]) == []
+
+
+def test_opening_twice_records_one_event(client, desk, events_of):
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened"]
+
+
+def test_another_learners_contact_is_forbidden(client, desk, make_user, login, contact_of):
+    other = make_user("learner2", queue=["balance-enquiry"])
+    theirs = contact_of(other, "balance-enquiry")
+    assert client.get(f"/learner/contacts/{theirs}").status_code == 403
+    assert client.post(f"/learner/contacts/{theirs}/open").status_code == 403
+
+
+def test_unknown_contact_is_404(client, desk):
+    assert client.get("/learner/contacts/424242").status_code == 404
+
+
+def test_compare_mode_shows_the_stored_answers_on_the_panel(app, client, desk):
+    with app.app_context():
+        contact = db.session.get(Contact, desk["contact_id"])
+        contact.policy = {**contact.policy, "panel_mode": "compare"}
+        db.session.commit()
+    open_record(client, desk)
+    html = page(client, desk)
+    assert "On file: " + desk["postcode"] in html

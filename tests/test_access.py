@@ -1,0 +1,84 @@
+"""Every route checks the role: a table of who may use each endpoint, walked for every role.
+
+A new route without an entry here fails the test, so access rules are decided, not forgotten.
+"""
+import pytest
+
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Contact
+
+PUBLIC, ANY_USER, OWNER = "public", "any signed-in user", "the contact's learner"
+ACCESS = {
+    "static": PUBLIC,
+    "index": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": ANY_USER,
+    "learner.queue": {"learner"},
+    "learner.contact": OWNER,
+    "learner.open_contact": OWNER,
+    "learner.search": OWNER,
+    "learner.view_customer": OWNER,
+    "learner.verify": OWNER,
+    "assessor.dashboard": {"assessor", "trainer"},
+    "trainer.console": {"trainer"},
+}
+ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
+
+
+@pytest.fixture
+def world(app, make_user, contact_of):
+    ids = {
+        "learner": make_user("owner1", queue=["balance-enquiry"]),
+        "other_learner": make_user("other1", queue=["balance-enquiry"]),
+        "assessor": make_user("assessor1", "assessor"),
+        "trainer": make_user("trainer1", "trainer", in_cohort=False),
+    }
+    contact_id = contact_of(ids["learner"], "balance-enquiry")
+    with app.app_context():
+        customer_id = db.session.get(Contact, contact_id).customer_id
+    return {"contact_id": contact_id, "customer_id": customer_id, "filename": "css/app.css"}
+
+
+def client_for(app, role):
+    client = app.test_client()
+    if role != "anonymous":
+        username = {"learner": "owner1", "other_learner": "other1", "assessor": "assessor1",
+                    "trainer": "trainer1"}[role]
+        client.post("/auth/login", data={"username": username, "password": "correct-horse-battery"})
+    return client
+
+
+def allowed(rule_access, role) -> bool:
+    if rule_access == PUBLIC:
+        return True
+    if rule_access == ANY_USER:
+        return role != "anonymous"
+    if rule_access == OWNER:
+        return role == "learner"
+    return role.replace("other_", "") in rule_access
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = {r.endpoint for r in app.url_map.iter_rules()} - set(ACCESS)
+    assert not missing, f"routes with no access rule in tests/test_access.py: {sorted(missing)}"
+
+
+def test_every_route_enforces_its_access_rule(app, world):
+    clients = {role: client_for(app, role) for role in ROLES}
+    for rule in app.url_map.iter_rules():
+        url = rule.build({k: world[k] for k in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for role in ROLES:
+                resp = clients[role].open(url, method=method)
+                where = f"{method} {url} as {role}"
+                if allowed(ACCESS[rule.endpoint], role):
+                    assert resp.status_code not in (401, 403), where
+                    if ACCESS[rule.endpoint] not in (PUBLIC, ANY_USER):
+                        assert "/auth/login" not in resp.headers.get("Location", ""), where
+                elif role == "anonymous":
+                    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"], where
+                else:
+                    assert resp.status_code == 403, where
+                    assert "Not allowed" in resp.get_data(as_text=True), where
+                if rule.endpoint == "auth.logout" and role != "anonymous":
+                    clients[role] = client_for(app, role)  # sign back in after testing sign-out

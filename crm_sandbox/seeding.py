@@ -4,12 +4,12 @@ The same seed gives identical customers, field for field. Nothing generated can 
 phone numbers come from Ofcom's drama ranges, email addresses from the reserved example domains.
 """
 import random
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
 
 from faker import Faker
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Customer, PriorInteraction, Transaction
@@ -49,61 +49,71 @@ INTERACTION_SUMMARIES = (
     "Customer reported a lost card; card cancelled and replacement ordered.",
     "Customer asked for a copy of last year's statements; posted.",
 )
+EMAIL_CLEAN = re.compile(r"[^a-z0-9.]")
 EPOCH = date(2026, 11, 1)  # transactions and history are dated relative to this, for determinism
 
 
-def drama_phone(rng: random.Random) -> str:
-    prefix = rng.choice(DRAMA_PHONE_PREFIXES)
-    tail = f"{rng.randrange(1000):03d}"
-    return prefix + tail
+def generate_customers(seed: int, count: int) -> Iterator[tuple[dict, list[tuple], list[dict]]]:
+    """Yield ``(customer, transactions, interactions)``, deterministic for ``seed``.
 
-
-def generate_customers(seed: int, count: int) -> Iterator[tuple[dict, list[dict], list[dict]]]:
-    """Yield ``(customer, transactions, interactions)`` rows, deterministic for ``seed``."""
+    A transaction is ``(posted_on ISO date, description, amount in pence)``.
+    """
     fake = Faker("en_GB")
     fake.seed_instance(seed)
+    # Bound once: Faker's proxy look-up on every call costs more than the call itself here.
+    first_name, last_name, street_address = fake.first_name, fake.last_name, fake.street_address
+    date_of_birth, prefix, city, postcode = fake.date_of_birth, fake.prefix, fake.city, fake.postcode
     rng = random.Random(seed)
+    rand, choice = rng.random, rng.choice
+    days = [(EPOCH - timedelta(days=d)).isoformat() for d in range(720)]
     for n in range(1, count + 1):
-        first, middle, last = fake.first_name(), fake.first_name(), fake.last_name()
-        street = fake.street_address().split("\n")
+        first, middle, last = first_name(), first_name(), last_name()
+        street = street_address().split("\n")
         line1, line2 = (street[-1], street[0]) if len(street) > 1 else (street[0], "")
-        dob = fake.date_of_birth(minimum_age=18, maximum_age=90)
         customer = {
             "ref": f"cust-{n:05d}",
-            "product": rng.choice(PRODUCTS),
-            "title": fake.prefix(),
+            "product": choice(PRODUCTS),
+            "title": prefix(),
             "first_name": first,
-            "middle_name": middle if rng.random() < 0.6 else "",
+            "middle_name": middle if rand() < 0.6 else "",
             "last_name": last,
-            "date_of_birth": dob.isoformat(),
+            "date_of_birth": date_of_birth(minimum_age=18, maximum_age=90).isoformat(),
             "address_line1": line1,
             "address_line2": line2,
-            "town": fake.city(),
-            "postcode": fake.postcode(),
-            "email": f"{first}.{last}{rng.randrange(100)}@{rng.choice(EMAIL_DOMAINS)}".lower().replace(" ", "").replace("'", ""),
-            "phone": drama_phone(rng),
-            "account_number": f"{rng.randrange(10**7, 10**8)}",
-            "sort_code": f"99-{rng.randrange(100):02d}-{rng.randrange(100):02d}",  # fictional bank
-            "memorable_word": rng.choice(MEMORABLE_WORDS),
-            "balance": f"{Decimal(rng.randrange(-50000, 500000)) / 100:.2f}",
+            "town": city(),
+            "postcode": postcode(),
+            "email": EMAIL_CLEAN.sub("", f"{first}.{last}{int(rand() * 100)}".lower()) + "@" + choice(EMAIL_DOMAINS),
+            "phone": f"{choice(DRAMA_PHONE_PREFIXES)}{int(rand() * 1000):03d}",
+            "account_number": str(10_000_000 + int(rand() * 90_000_000)),
+            "sort_code": f"99-{int(rand() * 100):02d}-{int(rand() * 100):02d}",  # a fictional bank
+            "memorable_word": choice(MEMORABLE_WORDS),
+            "balance": f"{(int(rand() * 550_000) - 50_000) / 100:.2f}",
         }
         transactions = []
-        for _ in range(rng.randint(3, 20)):
-            merchant, sign = rng.choice(MERCHANTS)
-            transactions.append({
-                "posted_on": EPOCH - timedelta(days=rng.randrange(90)),
-                "description": merchant,
-                "amount": Decimal(sign * rng.randrange(100, 250000)) / 100,
-            })
-        interactions = []
-        for _ in range(rng.randint(1, 3)):
-            day = EPOCH - timedelta(days=rng.randrange(30, 720))
-            interactions.append({
-                "at": datetime.combine(day, time(9 + rng.randrange(9), rng.randrange(60)), timezone.utc),
-                "channel": rng.choice(("phone", "chat", "email")),
-                "summary": rng.choice(INTERACTION_SUMMARIES),
-            })
+        for _ in range(3 + int(rand() * 18)):
+            merchant, sign = choice(MERCHANTS)
+            transactions.append((days[int(rand() * 90)], merchant, sign * (100 + int(rand() * 250_000))))
+        interactions = [
+            {"at": datetime.combine(EPOCH - timedelta(days=30 + int(rand() * 690)),
+                                    time(9 + int(rand() * 9), int(rand() * 60)), timezone.utc),
+             "channel": choice(("phone", "chat", "email")),
+             "summary": choice(INTERACTION_SUMMARIES)}
+            for _ in range(1 + int(rand() * 3))
+        ]
         yield customer, transactions, interactions
+
+
+def insert_transactions(rows: list[tuple]) -> None:
+    """Insert ``(customer_id, posted_on, description, amount_pence)`` rows with the driver's executemany.
+
+    These rows hold no personal data, so they skip SQLAlchemy's per-row processing (the largest
+    cost of seeding: ~115,000 rows for 10,000 customers).
+    """
+    conn = db.session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        "INSERT INTO account_transaction (customer_id, posted_on, description, amount_pence) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})", rows)
 
 
 def seed_customers(cohort: Cohort, seed: int, count: int,
@@ -122,9 +132,10 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
 
     def flush() -> None:
         if customers:
-            db.session.execute(insert(Customer), customers)
-            db.session.execute(insert(Transaction), transactions)
-            db.session.execute(insert(PriorInteraction), interactions)
+            # Core inserts (executemany): several times faster than ORM bulk inserts here.
+            db.session.execute(Customer.__table__.insert(), customers)
+            insert_transactions(transactions)
+            db.session.execute(PriorInteraction.__table__.insert(), interactions)
             if progress:
                 progress(len(customers))
         customers.clear(), transactions.clear(), interactions.clear()
@@ -134,7 +145,7 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
         for field in INDEXED_FIELDS:
             customer[f"{field}_index"] = blind_index(customer[field], key)
         customers.append(customer)
-        transactions.extend({**t, "customer_id": next_id} for t in txns)
+        transactions.extend((next_id, *t) for t in txns)
         interactions.extend({**i, "customer_id": next_id} for i in notes)
         next_id += 1
         if len(customers) >= batch:

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base
@@ -65,13 +65,17 @@ class Customer(Base):
 
 
 class Transaction(Base):
-    __tablename__ = "transaction"
+    __tablename__ = "account_transaction"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     posted_on: Mapped[date]
     description: Mapped[str] = mapped_column(String(120))
-    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    amount_pence: Mapped[int]  # negative for money out
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.amount_pence) / 100
 
     customer: Mapped[Customer] = relationship(back_populates="transactions")
 

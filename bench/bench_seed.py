@@ -1,0 +1,58 @@
+"""Seeding benchmark: Faker alone versus the full seed (generate + blind indexes + bulk insert).
+
+Run: .venv/bin/python bench/bench_seed.py [CUSTOMERS]   (default 10,000)
+Target: the full seed takes at most 2x the time Faker needs for the same fields.
+"""
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from faker import Faker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crm_sandbox import create_app  # noqa: E402
+from crm_sandbox.cli import get_or_create_cohort  # noqa: E402
+from crm_sandbox.database import write_transaction  # noqa: E402
+from crm_sandbox.extensions import db  # noqa: E402
+from crm_sandbox.seeding import seed_customers  # noqa: E402
+
+
+def faker_only(count: int) -> float:
+    """Faker generating the same personal fields, nothing else."""
+    fake = Faker("en_GB")
+    fake.seed_instance(1)
+    start = time.perf_counter()
+    for _ in range(count):
+        fake.prefix(), fake.first_name(), fake.first_name(), fake.last_name()
+        fake.street_address(), fake.city(), fake.postcode(), fake.date_of_birth(minimum_age=18, maximum_age=90)
+    return time.perf_counter() - start
+
+
+def full_seed(count: int) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+                          "SECRET_KEY": "bench", "BLIND_INDEX_KEY": "bench"})
+        with app.app_context():
+            db.create_all()
+            start = time.perf_counter()
+            with write_transaction():
+                seed_customers(get_or_create_cohort("Bench"), 1, count)
+            elapsed = time.perf_counter() - start
+            size = Path(tmp, "bench.sqlite").stat().st_size
+    return elapsed, size
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    faker_s = faker_only(count)
+    seed_s, size = full_seed(count)
+    print(f"customers:             {count:,}")
+    print(f"Faker alone:           {faker_s:6.2f} s")
+    print(f"full seed (SQLite):    {seed_s:6.2f} s  ({count / seed_s:,.0f} customers/s, {size / 1e6:.1f} MB)")
+    print(f"ratio to Faker alone:  {seed_s / faker_s:6.2f}x  (target <= 2.0x)")
+
+
+if __name__ == "__main__":
+    main()

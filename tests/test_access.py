@@ -19,6 +19,16 @@ ACCESS = {
     "learner.search": OWNER,
     "learner.view_customer": OWNER,
     "learner.verify": OWNER,
+    "learner.updates": OWNER,
+    "learner.send_message": OWNER,
+    "learner.read_article": OWNER,
+    "learner.add_note": OWNER,
+    "learner.amend_note": OWNER,
+    "learner.update_details": OWNER,
+    "learner.refund": OWNER,
+    "learner.complaint": OWNER,
+    "learner.escalate": OWNER,
+    "learner.close": OWNER,
     "assessor.dashboard": {"assessor", "trainer"},
     "trainer.console": {"trainer"},
 }
@@ -36,7 +46,8 @@ def world(app, make_user, contact_of):
     contact_id = contact_of(ids["learner"], "balance-enquiry")
     with app.app_context():
         customer_id = db.session.get(Contact, contact_id).customer_id
-    return {"contact_id": contact_id, "customer_id": customer_id, "filename": "css/app.css"}
+    return {"contact_id": contact_id, "customer_id": customer_id, "filename": "css/app.css",
+            "note_seq": 1, "slug": "idv-policy"}
 
 
 def client_for(app, role):

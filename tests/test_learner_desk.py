@@ -142,9 +142,11 @@ def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, even
     pass_verification(client, desk)
     events = events_of(desk["contact_id"])
     assert [e[0] for e in events] == [
-        "contact.opened", "customer.searched", "customer.viewed", "idv.answer", "idv.answer",
-        "idv.answer", "idv.result", "customer.viewed"]
-    assert [e[3] for e in events] == list(range(1, 9))
+        "contact.opened", "message.received", "customer.searched", "customer.viewed", "idv.answer",
+        "idv.answer", "idv.answer", "idv.result", "customer.viewed"]
+    assert [e[3] for e in events] == list(range(1, 10))
+    assert events[1][4] == "caller" and events[1][1]["text"]
+    events = events[:1] + events[2:]  # the rest are the learner's steps
     times = [e[2] for e in events]
     assert times == sorted(times) and all(t.tzinfo is not None for t in times)
     assert events[1][1] == {"query": desk["last_name"]}
@@ -152,7 +154,7 @@ def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, even
     assert events[3][1]["factor"] == "postcode" and events[3][1]["match"] is False
     assert events[6][1] == {"passed": True}
     assert events[7][1]["verified"] is True and "balance" in events[7][1]["fields"]
-    assert {e[4] for e in events[:6]} == {"learner"}
+    assert {e[4] for e in events[:6]} == {"learner"} and events[6][4] == "system"
 
 
 def test_bad_searches_get_clear_messages_and_record_nothing(client, desk, events_of):
@@ -162,7 +164,7 @@ def test_bad_searches_get_clear_messages_and_record_nothing(client, desk, events
         assert resp.status_code == 303
         messages = " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
         assert "search" in messages.lower()
-    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened"]
+    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened", "message.received"]
 
 
 def test_unknown_customer_is_404_and_records_nothing(client, desk, events_of):
@@ -170,7 +172,7 @@ def test_unknown_customer_is_404_and_records_nothing(client, desk, events_of):
     resp = client.post(f"/learner/contacts/{desk['contact_id']}/customers/999999/view")
     assert resp.status_code == 404
     assert "no such customer" in resp.get_data(as_text=True)
-    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened"]
+    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened", "message.received"]
 
 
 def test_verification_against_another_customer_is_refused(client, desk, events_of):
@@ -213,7 +215,7 @@ def test_actions_before_taking_the_contact_are_refused(client, desk, events_of):
 def test_opening_twice_records_one_event(client, desk, events_of):
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
-    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened"]
+    assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened", "message.received"]
 
 
 def test_another_learners_contact_is_forbidden(client, desk, make_user, login, contact_of):

@@ -29,8 +29,10 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # An assessor playing the caller in place of the scripted caller (None: scripted).
+    role_player_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    learner: Mapped[User] = relationship()
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     customer: Mapped[Customer] = relationship()
     events: Mapped[list["Event"]] = relationship(back_populates="contact", order_by="Event.seq")
 

@@ -1,12 +1,11 @@
 """A learner's contacts: access checks, opening, searching and viewing records, all as events."""
-from dataclasses import dataclass
-
 from sqlalchemy import select
 
-from crm_sandbox.compliance.verification import IdvState, verification_state
+from crm_sandbox.compliance.verification import verification_state
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, Customer, Event, User, utcnow
+from crm_sandbox.models import Contact, Customer, User, utcnow
+from crm_sandbox.scenarios import caller
 from crm_sandbox.services import customers as customer_service
 from crm_sandbox.services.errors import Conflict, NotAllowed, NotFound
 from crm_sandbox.services.events import append_event, contact_events, lock_contact, token_used
@@ -30,48 +29,26 @@ def queue_for(learner: User) -> list[Contact]:
     ).scalars())
 
 
-@dataclass
-class Workspace:
-    """What the learner desk shows for a contact, derived from its events."""
+def lock_live_contact(contact: Contact, *, allow_closed: bool = False) -> Contact:
+    """Re-read the contact under the write lock and check it can still be worked on.
 
-    contact: Contact
-    events: list[Event]
-    idv: IdvState
-    search_query: str | None
-    search_hits: list
-    record: Customer | None  # the customer record currently open on this contact
-
-    @property
-    def record_is_callers(self) -> bool:
-        return self.record is not None and self.record.id == self.contact.customer_id
-
-    @property
-    def verified(self) -> bool:
-        """Whether the open record may be shown unmasked: verified on this contact, for its customer."""
-        return self.record_is_callers and self.idv.verified
-
-
-def workspace(contact: Contact) -> Workspace:
-    events = contact_events(contact.id)
-    query, record_id = None, None
-    for ev in events:
-        if ev.type == "customer.searched":
-            query = ev.data["query"]
-        elif ev.type == "customer.viewed":
-            record_id = ev.data["customer_id"]
-    hits = customer_service.search(contact.cohort_id, query) if query else []
-    record = db.session.get(Customer, record_id) if record_id else None
-    return Workspace(contact, events, verification_state(contact.policy, events), query, hits, record)
-
-
-def lock_live_contact(contact: Contact, user: User) -> Contact:
-    """Re-read the contact under the write lock and check it can still be worked on."""
+    Only notes (and reading the knowledge base) are allowed after a contact is closed: a late note
+    is evidence too.
+    """
     locked = lock_contact(contact.id)
-    if locked.status == "closed":
-        raise Conflict("This contact is closed: nothing more can be recorded on it.")
+    if locked.status == "closed" and not allow_closed:
+        raise Conflict("This contact is closed: only notes can be added now.")
     if locked.status == "queued":
         raise Conflict("Open the contact before working on it.")
     return locked
+
+
+def caller_opening(contact: Contact) -> dict:
+    """The caller's first message, recorded when the contact is opened."""
+    data = {"text": caller.opening_message(contact.scenario, customer_service.customer_dict(contact.customer))}
+    if contact.channel == "email":
+        data["subject"] = contact.scenario["caller"].get("subject") or contact.title
+    return data
 
 
 def open_contact(contact: Contact, user: User) -> None:
@@ -82,13 +59,14 @@ def open_contact(contact: Contact, user: User) -> None:
             return  # already open (another tab, or a replayed request): nothing to record
         locked.status, locked.opened_at = "live", utcnow()
         append_event(locked, "contact.opened", {}, actor="learner", user_id=user.id)
+        append_event(locked, "message.received", caller_opening(locked), actor="caller")
 
 
 def search_customers(contact: Contact, user: User, query: str, form_token: str | None = None) -> None:
     """Record a customer search on the contact (the results are re-derived when shown)."""
     query = customer_service.check_query(query)
     with write_transaction():
-        locked = lock_live_contact(contact, user)
+        locked = lock_live_contact(contact)
         if token_used(locked, form_token):
             raise Conflict("That search was already sent.")
         append_event(locked, "customer.searched", {"query": query}, actor="learner",
@@ -101,7 +79,7 @@ def view_customer(contact: Contact, user: User, customer_id: int, form_token: st
     if customer is None or customer.cohort_id != contact.cohort_id:
         raise NotFound("There is no such customer in this cohort's records.")
     with write_transaction():
-        locked = lock_live_contact(contact, user)
+        locked = lock_live_contact(contact)
         if token_used(locked, form_token):
             return
         state = verification_state(locked.policy, contact_events(locked.id))

@@ -28,7 +28,7 @@ def append_event(contact: Contact, type: str, data: dict | None = None, *, actor
         select(func.max(Event.seq)).where(Event.contact_id == contact.id)
     ).scalar()
     event = Event(contact_id=contact.id, seq=(last or 0) + 1, at=utcnow(), actor=actor,
-                  actor_user_id=user_id, type=type, data=data or {}, form_token=form_token)
+                  actor_user_id=user_id, type=type, data=data or {}, form_token=form_token or None)
     db.session.add(event)
     db.session.flush()
     return event

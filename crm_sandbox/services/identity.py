@@ -83,7 +83,7 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
                            "open that customer's record to verify.")
     customer = db.session.get(Customer, customer_id)
     with write_transaction():
-        locked = lock_live_contact(contact, user)
+        locked = lock_live_contact(contact)
         if token_used(locked, form_token):
             raise Conflict("That answer was already checked.")
         state = verification_state(locked.policy, contact_events(locked.id))

@@ -1,17 +1,20 @@
 """The learner desk: the queue and the contact workspace."""
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crm_sandbox.extensions import db
+from crm_sandbox.content import knowledge
+from crm_sandbox.content.responses import load_responses, placeholder_values, responses_for
 from crm_sandbox.models import Contact
 from crm_sandbox.policy import IDV_FACTORS
+from crm_sandbox.services import actions, conversation, identity, notes
 from crm_sandbox.services import contacts as contact_service
 from crm_sandbox.services import customers as customer_service
-from crm_sandbox.services import identity
 from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
+from crm_sandbox.services.workspace import workspace
 from crm_sandbox.views.access import roles_required
+from crm_sandbox.views.helpers import form_token
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 
@@ -32,18 +35,35 @@ def own_contact(contact_id: int) -> Contact:
         abort(403)
 
 
-def act(contact: Contact, action: Callable[[], str | None]):
-    """Run a service action for the workspace, then show the workspace again (errors as messages)."""
+def wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def act(contact: Contact, action: Callable[[], str | None], done: str | None = None, anchor: str = ""):
+    """Run a service action, then show the workspace again (its errors as messages).
+
+    A request sent by the page's script (``X-Requested-With: fetch``) gets JSON instead.
+    """
     try:
         result = action()
     except (NotFound, NotAllowed):
         raise
     except ServiceError as err:
+        if wants_json():
+            return jsonify(ok=False, error=str(err)), err.status
         flash(str(err), "error")
     else:
+        if wants_json():
+            return jsonify(ok=True, next_form_token=form_token())
         if result in RESULT_MESSAGES:
             flash(*RESULT_MESSAGES[result])
-    return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
+        elif done:
+            flash(done, "success")
+    return redirect(url_for("learner.contact", contact_id=contact.id) + anchor, code=303)
+
+
+def form(name: str) -> str:
+    return request.form.get(name, "")
 
 
 @bp.get("/")
@@ -56,8 +76,8 @@ def queue():
 @roles_required("learner")
 def contact(contact_id: int):
     contact = own_contact(contact_id)
-    ws = contact_service.workspace(contact)
-    record_fields = customer_service.record_fields(ws.record, ws.verified) if ws.record else []
+    ws = workspace(contact)
+    seed_dir = current_app.config["SEED_DIR"]
     factors = [
         {"id": f, "label": IDV_FACTORS[f],
          "prompt": identity.factor_prompt(contact, contact.customer, f),
@@ -65,8 +85,33 @@ def contact(contact_id: int):
          if contact.policy.get("panel_mode") == "compare" else None}
         for f in contact.policy.get("idv_factors", [])
     ]
-    return render_template("learner/contact.html", ws=ws, contact=contact, record_fields=record_fields,
-                           factors=factors, queue=contact_service.queue_for(current_user))
+    kb_query = request.args.get("kb_q", "")[:100]
+    callers_data = customer_service.customer_dict(contact.customer)
+    return render_template(
+        "learner/contact.html", ws=ws, contact=contact, factors=factors,
+        record_fields=customer_service.record_fields(ws.record, ws.verified) if ws.record else [],
+        queue=contact_service.queue_for(current_user),
+        responses=responses_for(seed_dir, contact.channel),
+        placeholder_labels={t: p.label for t, p in load_responses(seed_dir)[0].items()},
+        placeholder_values=placeholder_values(seed_dir, callers_data, ws.verified),
+        kb_query=kb_query, kb_results=knowledge.search(seed_dir, kb_query),
+        outcomes=notes.outcome_codes(), updatable=actions.UPDATABLE_FIELDS,
+    )
+
+
+@bp.get("/contacts/<int:contact_id>/updates")
+@roles_required("learner")
+def updates(contact_id: int):
+    """New messages since ``after`` (for the page's live conversation; reads only)."""
+    contact = own_contact(contact_id)
+    after = request.args.get("after", "0")
+    after = int(after) if after.isdigit() else 0
+    ws = workspace(contact)
+    messages = [{"seq": e.seq, "actor": e.actor, "type": e.type, "text": e.data.get("text", ""),
+                 "subject": e.data.get("subject"), "ends": bool(e.data.get("ends")),
+                 "at": e.at.strftime("%H:%M:%S")}
+                for e in ws.messages if e.seq > after]
+    return jsonify(status=contact.status, last_seq=ws.last_seq, messages=messages)
 
 
 @bp.post("/contacts/<int:contact_id>/open")
@@ -81,7 +126,7 @@ def open_contact(contact_id: int):
 def search(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: contact_service.search_customers(
-        contact, current_user, request.form.get("query", ""), request.form.get("form_token")))
+        contact, current_user, form("query"), form("form_token")))
 
 
 @bp.post("/contacts/<int:contact_id>/customers/<int:customer_id>/view")
@@ -89,17 +134,91 @@ def search(contact_id: int):
 def view_customer(contact_id: int, customer_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: contact_service.view_customer(
-        contact, current_user, customer_id, request.form.get("form_token")))
+        contact, current_user, customer_id, form("form_token")))
 
 
 @bp.post("/contacts/<int:contact_id>/verify")
 @roles_required("learner")
 def verify(contact_id: int):
     contact = own_contact(contact_id)
-    customer_id = request.form.get("customer_id", "")
-    if not customer_id.isdigit():
+    if not form("customer_id").isdigit():
         flash("Open the caller's customer record before verifying.", "error")
         return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
     return act(contact, lambda: identity.submit_answer(
-        contact, current_user, int(customer_id), request.form.get("factor", ""),
-        request.form.get("answer", ""), request.form.get("form_token")))
+        contact, current_user, int(form("customer_id")), form("factor"), form("answer"), form("form_token")))
+
+
+@bp.post("/contacts/<int:contact_id>/messages")
+@roles_required("learner")
+def send_message(contact_id: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: conversation.send_message(
+        contact, current_user, form("text"), template_id=form("template_id") or None,
+        subject=form("subject"), form_token=form("form_token")), anchor="#composer")
+
+
+@bp.post("/contacts/<int:contact_id>/kb/<slug>")
+@roles_required("learner")
+def read_article(contact_id: int, slug: str):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: conversation.view_article(contact, current_user, slug, form("form_token")),
+               anchor="#kb")
+
+
+@bp.post("/contacts/<int:contact_id>/notes")
+@roles_required("learner")
+def add_note(contact_id: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: notes.add_note(contact, current_user, form("text"), form("outcome") or None,
+                                               form("form_token")), "Note saved.", "#notes")
+
+
+@bp.post("/contacts/<int:contact_id>/notes/<int:note_seq>/amend")
+@roles_required("learner")
+def amend_note(contact_id: int, note_seq: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: notes.amend_note(contact, current_user, note_seq, form("text"), form("reason"),
+                                                 form("form_token")), "Note amended; the original is kept.", "#notes")
+
+
+@bp.post("/contacts/<int:contact_id>/details")
+@roles_required("learner")
+def update_details(contact_id: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: actions.update_details(contact, current_user, form("field"), form("value"),
+                                                       form("form_token")), "Record updated.", "#actions")
+
+
+@bp.post("/contacts/<int:contact_id>/refund")
+@roles_required("learner")
+def refund(contact_id: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: actions.issue_refund(
+        contact, current_user, form("amount"), form("kind"), form("reason"),
+        over_limit_confirmed=form("over_limit") == "yes", form_token=form("form_token")),
+        "Payment made to the account.", "#actions")
+
+
+@bp.post("/contacts/<int:contact_id>/complaint")
+@roles_required("learner")
+def complaint(contact_id: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: actions.raise_complaint(
+        contact, current_user, form("summary"), form("investigation"), form("remedy"),
+        form("outcome_communicated") == "yes", form("form_token")), "Complaint logged.", "#actions")
+
+
+@bp.post("/contacts/<int:contact_id>/escalate")
+@roles_required("learner")
+def escalate(contact_id: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: actions.escalate(contact, current_user, form("reason"), form("form_token")),
+               "Escalated to the supervisor queue.", "#actions")
+
+
+@bp.post("/contacts/<int:contact_id>/close")
+@roles_required("learner")
+def close(contact_id: int):
+    contact = own_contact(contact_id)
+    return act(contact, lambda: actions.close_contact(contact, current_user, form("outcome"), form("resolved"),
+                                                      form("form_token")), "Contact closed.")

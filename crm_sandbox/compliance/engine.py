@@ -1,0 +1,46 @@
+"""Run every rule over a session: ``evaluate(session) -> list[Finding]``, sorted and deterministic."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import rules
+from .context import Context
+from .findings import Finding
+from .session import Session, parse_session
+
+Rule = Callable[[Context], list[Finding]]
+
+RULES: dict[str, Rule] = {
+    "disclosure-before-verification": rules.disclosure_before_verification,
+    "leading-verification-question": rules.leading_verification_question,
+    "disclosure-to-third-party": rules.disclosure_to_third_party,
+    "change-before-verification": rules.change_before_verification,
+    "over-collection": rules.over_collection,
+    "payment-card-data": rules.payment_card_data,
+    "special-category-data": rules.special_category_data,
+    "verification-lockout-ignored": rules.verification_lockout_ignored,
+    "record-access-without-contact": rules.record_access_without_contact,
+    "late-log": rules.late_log,
+    "missing-log": rules.missing_log,
+    "beyond-authority": rules.beyond_authority,
+    "missed-escalation": rules.missed_escalation,
+    "unpersonalised-template": rules.unpersonalised_template,
+}
+
+
+def evaluate(session: Session | dict[str, Any], only: list[str] | None = None) -> list[Finding]:
+    """Every finding for ``session`` (a Session or the parsed JSON dict), sorted by first event then rule.
+
+    Raises SessionFormatError if a dict is not a valid session.
+    """
+    ctx = Context(parse_session(session))
+    found: set[Finding] = set()
+    for rule_id, rule in RULES.items():
+        if only is None or rule_id in only:
+            found.update(rule(ctx))
+    return sorted(found, key=lambda f: f.sort_key)
+
+
+def findings_json(session: Session | dict[str, Any]) -> list[dict]:
+    """``evaluate`` as plain dicts, ready for ``json.dumps``."""
+    return [f.to_dict() for f in evaluate(session)]

@@ -1,0 +1,202 @@
+"""Phrase patterns for learner writing: sentences, refusals, requests for data, special categories."""
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though)\b)", re.I)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences in ``text``."""
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def sentence_at(text: str, pos: int, spans: list[tuple[int, int]] | None = None) -> str:
+    for start, end in spans or sentences(text):
+        if start <= pos < end:
+            return text[start:end]
+    return text
+
+
+_NEG = r"(?:can(?:'|’)?t|cannot|can not|unable to|not able to|won(?:'|’)?t|will not|not allowed to|not permitted to|must(?:n(?:'|’)?t| not)|could(?:n(?:'|’)?t| not)|shouldn(?:'|’)?t|don(?:'|’)?t|do not|am not going to|i'm not going to|never)"
+REFUSAL = re.compile(
+    rf"\b{_NEG}\b[^.?!]{{0,50}}?\b(?:share|give|tell|discuss|disclose|confirm|reveal|go into|access|provide|read|release|say|talk about|pass on|divulge|show|look at|go through)\b"
+    r"|\buntil\b[^.?!]{0,40}?\b(?:pass(?:ed)?|complete[ds]?|got through|get through|verif(?:y|ied)|security|checks?)\b"
+    r"|\bnot without\b|\bbefore (?:i|we) can (?:discuss|share|go)",
+    re.I,
+)
+
+
+def is_refusal(sentence: str) -> bool:
+    return bool(REFUSAL.search(sentence))
+
+
+# A request: "what's your ...", "can I take your ...", "could you give me your ...", "I'll need your ...".
+_ASK_LEAD = (
+    r"(?:what(?:'s|’s| is| was| are| would be)|which is|can i (?:just )?(?:take|have|get|grab|ask for|check|confirm|note|jot down|ask)"
+    r"|could i (?:just )?(?:take|have|get|grab|ask for|check|confirm|ask)|may i (?:take|have|ask for|ask)|can we (?:take|have|get)"
+    r"|(?:can|could|would|will) you (?:please )?(?:just )?(?:give|tell|provide|confirm|read|let me have|send|type|spell|pop|share|verify|supply|let me know|quote|put)"
+    r"|please (?:give|provide|tell|confirm|read|send|type|share|pop|supply|let me know|quote|enter)"
+    r"|i(?:'ll|’ll| will| would|'d|’d)? (?:just )?(?:also )?need(?: to (?:take|have|get|know|check))?|i(?:'m|’m| am) going to need|we(?:'ll| will)? need|(?:i|we) require"
+    r"|do you (?:have|know)|if you could (?:give|tell|read|provide|confirm)|tell me|give me|let me (?:have|take)|send (?:me|us|over)|read out|quote)"
+)
+ASK_LEAD = re.compile(rf"\b{_ASK_LEAD}\b", re.I)
+_WHO = r"(?:your|the|an?|any|a contact|a valid)"
+
+CATEGORY_TERMS: dict[str, str] = {
+    "name": r"(?:full )?name",
+    "date_of_birth": r"date of birth|d\.?o\.?b\.?|birthday",
+    "address": r"(?:(?:home|postal|full|current|new|first line of (?:your |the )?)\s*)?address(?!\w)",
+    "postcode": r"post ?code|postal code",
+    "email": r"e-?mail(?: address)?",
+    "phone": r"(?:(?:tele)?phone|mobile|landline|contact|home) (?:phone )?number|mobile|landline|number (?:we can|to) (?:reach|call|contact)",
+    "account_number": r"(?:full |bank )?account number",
+    "sort_code": r"sort ?code",
+    "memorable_word": r"(?:full |whole |entire |complete )?memorable (?:word|phrase)",
+    "password": r"(?:full |whole |online banking |login |log-in |complete )?pass(?:word|code)",
+    "pin": r"(?:full |card |four[- ]digit |4[- ]digit )?pin(?: number| code)?",
+    "national_insurance_number": r"national insurance(?: number)?|n\.?i\.? number|nino",
+    "bank_details": r"(?:other |external )?bank(?: account)? details|details (?:for|of) (?:your|the) (?:other )?bank",
+    "income": r"(?:annual |monthly |household |take[- ]home )?(?:income|salary|earnings|wages)|(?:take[- ]home|monthly|weekly|rate of) pay",
+    "employer": r"employer|place of work|job title|occupation",
+    "health": r"health(?: condition)?s?|medical (?:condition|history|details)s?|medications?|diagnosis|disabilit(?:y|ies)|illness(?:es)?",
+}
+CATEGORY_RE = {cat: re.compile(rf"\b{_WHO}?\s*(?:{term})\b", re.I) for cat, term in CATEGORY_TERMS.items()}
+ANY_CATEGORY = re.compile(r"\b(?:" + "|".join(rf"(?:{term})" for term in CATEGORY_TERMS.values()) + ")", re.I)
+# Asks that need no noun: "when were you born?", "who do you work for?", "how much do you earn?"
+STANDALONE_ASKS = {
+    "date_of_birth": re.compile(r"\bwhen were you born\b|\bhow old are you\b", re.I),
+    "address": re.compile(r"\bwhere do you (?:live|reside)\b|\bwhat(?:'s| is) the address\b", re.I),
+    "phone": re.compile(r"\bwhat(?:'s| is) the best number\b|\bnumber (?:to|we can) (?:reach|call|contact) you\b", re.I),
+    "employer": re.compile(r"\bwho do you work for\b|\bwhere do you work\b|\bwhat do you do for (?:a living|work)\b", re.I),
+    "income": re.compile(r"\bhow much do you (?:earn|make|get paid|take home)\b", re.I),
+    "health": re.compile(r"\bany (?:health|medical) (?:conditions?|problems|issues)\b|\bwhat(?:'s| is) wrong with you\b", re.I),
+}
+PARTIAL = re.compile(r"\b(?:characters?|letters?|digits? (?:of|from)|numbers? \d|\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|last (?:two|three|four|2|3|4))\b", re.I)
+NEGATED_ASK = re.compile(
+    r"\b(?:never|don(?:'|’)?t|do not|won(?:'|’)?t|will not|no need|not need|needn(?:'|’)?t|not ask|shouldn(?:'|’)?t|without)\b", re.I)
+
+
+_WORDS = re.compile(r"[A-Za-z0-9']+")
+SECRETS = ("memorable_word", "password", "pin")
+_NOT_POSTAL = re.compile(r"(?:e-?mail|web|ip|website)\s*$", re.I)
+
+
+_FILLER = {"and", "your", "the", "a", "an", "please", "also", "then", "lastly", "finally", "so", "ok", "okay",
+           "great", "thanks", "thank", "you", "just", "current", "full", "next", "now", "right", "lovely", "perfect"}
+
+
+# Words at least one of which any request for data contains: a cheap test before the patterns.
+_GATE = ("name", "birth", "d.o.b", "dob", "address", "post", "mail", "phone", "mobile", "landline", "number",
+         "account", "sort", "memorable", "pass", "pin", "insurance", "nino", "bank", "income", "salary",
+         "earn", "wage", "pay", "employ", "work", "occupation", "job", "health", "medic", "diagnos",
+         "disabil", "illness", "born", "old are", "live", "reside", "make", "paid", "take home", "wrong")
+
+
+def _bare_question(sentence: str, m: re.Match) -> bool:
+    """A question that is only the category words and filler: "And your postcode, please?"."""
+    rest = sentence[: m.start()] + " " + sentence[m.end():]
+    return all(w.lower() in _FILLER for w in _WORDS.findall(rest))
+
+
+def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
+    """(category, start, end) for each data category the sentence asks the caller for.
+
+    A request is an asking phrase ("what's your", "can I take", "could you give me") before the
+    category's words, or a short question that is little more than the words ("And your postcode?").
+    """
+    low = sentence.lower()
+    if not any(k in low for k in _GATE) or NEGATED_ASK.search(sentence):
+        return []
+    found = []
+    for cat, pattern in STANDALONE_ASKS.items():
+        if m := pattern.search(sentence):
+            found.append((cat, m.start(), m.end()))
+    lead = ASK_LEAD.search(sentence)
+    question = "?" in sentence
+    if not (lead or question) or not ANY_CATEGORY.search(sentence):
+        return found
+    weak_lead = lead is not None and re.match(r"do you|have you", lead.group(), re.I) is not None
+    for cat, pattern in CATEGORY_RE.items():
+        if any(f[0] == cat for f in found):
+            continue
+        for m in pattern.finditer(sentence, lead.end() if lead else 0):
+            if not lead and not _bare_question(sentence, m):
+                continue
+            if cat == "address" and _NOT_POSTAL.search(sentence[: m.start() + m.group().lower().rfind("address")]):
+                continue
+            if cat in SECRETS and (weak_lead or PARTIAL.search(sentence)):
+                continue
+            found.append((cat, m.start(), m.end()))
+            break
+    return found
+
+
+# Special category data (UK GDPR Art 9) written into notes.
+SPECIAL_CATEGORIES: dict[str, re.Pattern] = {
+    "health": re.compile(
+        r"\b(?:diagnos(?:ed|is)|cancer|tumou?r|chemo(?:therapy)?|radiotherapy|diabet(?:es|ic)|depress(?:ion|ed)|anxiety|panic attacks?|"
+        r"dementia|alzheimer'?s|parkinson'?s|multiple sclerosis|epilep(?:sy|tic)|bipolar|schizophreni[ac]|psychosis|ptsd|ocd|adhd|autis(?:m|tic)|"
+        r"hiv|aids|hepatitis|stroke|heart (?:attack|condition|failure)|asthma|arthritis|mental health|mental illness|eating disorder|"
+        r"pregnan(?:t|cy)|miscarriage|surgery|operation on|hospitali[sz]ed|in hospital|medication|antidepressants?|"
+        r"terminal(?:ly ill)?|long covid|covid|addiction|alcoholi(?:c|sm)|rehab|self[- ]harm|suicidal|overdose|"
+        r"medical (?:condition|history|records?)|illness|disabilit(?:y|ies)|sick note|crohn'?s|ibs|m\.?e\.?/cfs)\b", re.I),
+    "religion or belief": re.compile(
+        r"\b(?:muslim|islam(?:ic)?|christian(?:ity)?|jewish|judaism|jew|hindu(?:ism)?|sikh(?:ism)?|buddhis[tm]|catholic|protestant|"
+        r"anglican|methodist|baptist|jehovah'?s witness|mormon|atheist|agnostic|religio(?:n|us)|mosque|synagogue|gurdwara|temple|"
+        r"ramadan|eid|diwali|passover|(?:goes to|attends|at) church|church[- ]?goer|his faith|her faith|their faith|devout)\b", re.I),
+    "ethnicity": re.compile(
+        r"\b(?:ethnic(?:ity|ally)?|racial|race|mixed[- ]race|black (?:british|african|caribbean)|white (?:british|irish|other)|"
+        r"asian (?:british|heritage|background)|(?:pakistani|indian|bangladeshi|chinese|polish|nigerian|jamaican|somali) (?:heritage|background|origin|descent)|"
+        r"heritage|traveller community|gypsy|roma)\b", re.I),
+    "sexual orientation": re.compile(
+        r"\b(?:gay|lesbian|bisexual|homosexual|heterosexual|queer|sexual orientation|sexuality|same[- ]sex (?:partner|relationship|couple)|"
+        r"coming out|came out|lgbt\w*)\b", re.I),
+    "political opinion": re.compile(
+        r"\b(?:labour (?:party|voter|supporter|member)|conservative (?:party|voter|supporter|member)|tory|tories|lib dems?|liberal democrats?|"
+        r"reform uk|green party|snp|plaid cymru|ukip|politic(?:s|al)|voted for|votes? (?:labour|tory|conservative|green|reform)|"
+        r"party member|activist|brexit(?:eer)?|remainer)\b", re.I),
+    "trade-union membership": re.compile(
+        r"\b(?:trade union|union (?:member(?:ship)?|rep(?:resentative)?|dues|subscription)|member of (?:the )?(?:unite|unison|gmb|rmt|nea?u|cwu|usdaw|bma|rcn)|"
+        r"(?:unite|unison|gmb|rmt|cwu|usdaw) (?:union|member))\b", re.I),
+    "genetic or biometric data": re.compile(
+        r"\b(?:genetic|dna|genome|hereditary|brca|fingerprints?|biometric|facial recognition|face scan|voice ?print|iris scan|retina scan)\b", re.I),
+}
+SUPPORT_ONLY = re.compile(r"\b(?:vulnerab\w+|support needs?|extra support|needs? (?:more )?time|large print|braille|prefers? (?:email|letters|written))\b", re.I)
+
+
+def special_categories(text: str) -> list[tuple[str, int, int]]:
+    found = []
+    for name, pattern in SPECIAL_CATEGORIES.items():
+        for m in pattern.finditer(text):
+            found.append((name, m.start(), m.end()))
+    return found
+
+
+PLACEHOLDER = re.compile(
+    r"\[\s*(?:insert\s+)?[A-Za-z][A-Za-z _/\-]{1,40}\]|\{\{?\s*[A-Za-z_][A-Za-z0-9_ .]{0,40}\}\}?|<<\s*[A-Za-z][^<>\n]{0,40}>>"
+    r"|%[A-Za-z_]{2,30}%|\bX{2,}/X{2,}/X{2,4}\b|\b(?:INSERT|CUSTOMER|FIRST|LAST)_?NAME\b"
+)
+_NOT_PLACEHOLDER = re.compile(r"^\[(?:sic|sic\.|redacted|inaudible|pause|laughs|silence)\]$", re.I)
+
+
+def placeholders(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in PLACEHOLDER.finditer(text) if not _NOT_PLACEHOLDER.match(m.group())]
+
+
+# Payment cards: asking for the full number or the security code, or writing the code down.
+CARD_NUMBER_ASK = re.compile(
+    r"\b(?:(?:long|full|whole|16[- ]digit|sixteen[- ]digit|complete) (?:card )?number|card number|number on (?:the front of )?(?:your|the) card|"
+    r"card details|debit card number|credit card number|pan)\b", re.I)
+CVV = re.compile(
+    r"\b(?:cvv2?|cvc2?|cv2|csc|card security code|(?:card )?sec\.? code|security code on (?:the back of )?(?:your|the) card|(?:three|3)[- ]digit (?:security )?(?:code|number)"
+    r"|(?:last )?(?:three|3) (?:digits|numbers) on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?)\b", re.I)
+CVV_VALUE = re.compile(rf"(?:{CVV.pattern})\W{{0,12}}(?:is|was|:|=|-|of)?\W{{0,3}}(\d{{3,4}})\b", re.I)
+LAST_FOUR = re.compile(r"\b(?:last|final) (?:four|4)(?: digits)?\b|\bending(?: in| with)?\b|\bends (?:in|with)\b", re.I)

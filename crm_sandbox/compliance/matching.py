@@ -1,0 +1,275 @@
+"""Finding the customer's known values in free text, after normalising both sides.
+
+``CustomerMatcher(customer).find(text)`` returns :class:`Match` objects naming the customer field and
+the exact span of ``text`` that matched. ``find_card_numbers(text)`` finds Luhn-valid card numbers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Mapping
+
+import phonenumbers
+from stdnum import luhn
+
+from .normalise import MONTHS, digits, normalise_postcode, parse_date
+
+
+@dataclass(frozen=True)
+class Match:
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+# --- dates -------------------------------------------------------------------------------------
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<y>\d{4}|'?\d{2})"
+_DATE_PATTERNS = [
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    re.compile(r"(?<![\d.\-/])(?P<d>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?![\d/\-]|\.\d)"),
+    re.compile(r"(?<![\d.\-/])(?P<d>\d{1,2}) (?P<m>\d{1,2}) (?P<y>\d{4})(?!\d)"),
+    re.compile(rf"\b{_DAY}(?:\s+of)?[\s\-/]*(?P<mn>{_MONTH})\b\.?(?:,?[\s\-/]*{_YEAR}\b)?", re.I),
+    re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?", re.I),
+    re.compile(r"(?<![\d \-])(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})(?![\d])"),
+]
+
+
+def _date_matches(text: str, dob: date) -> list[tuple[int, int]]:
+    spans = []
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            month = MONTHS.get(m["mn"].lower()) if m.groupdict().get("mn") else int(m["m"])
+            if int(m["d"]) != dob.day or month != dob.month:
+                continue
+            year = m["y"]
+            if year:
+                year = year.lstrip("'")
+                if int(year) != (dob.year if len(year) == 4 else dob.year % 100):
+                    continue
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+# --- digit groups (account numbers, sort codes, phone numbers, card numbers) --------------------
+_ANY_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\+?\(?\d[\d \t\-.()]*\d\)?|\d")
+_GROUP = re.compile(r"\d+")
+
+
+def _digit_groups(text: str) -> Iterable[list[re.Match]]:
+    for run in _DIGIT_RUN.finditer(text):
+        yield list(_GROUP.finditer(text, run.start(), run.end()))
+
+
+def _group_spans(groups: list[re.Match], targets: set[str]) -> list[tuple[int, int]]:
+    """Spans of consecutive digit groups whose digits together equal one of ``targets``."""
+    spans = []
+    longest = max(map(len, targets))
+    for i in range(len(groups)):
+        joined = ""
+        for j in range(i, len(groups)):
+            joined += groups[j].group()
+            if len(joined) > longest:
+                break
+            if joined in targets:
+                spans.append((groups[i].start(), groups[j].end()))
+    return spans
+
+
+def _phone_variants(phone: str) -> set[str]:
+    try:
+        number = phonenumbers.parse(phone, "GB")
+    except phonenumbers.NumberParseException:
+        return {digits(phone)} if len(digits(phone)) >= 9 else set()
+    national = str(number.national_number)
+    cc = str(number.country_code)
+    return {"0" + national, cc + national, cc + "0" + national}
+
+
+def find_card_numbers(text: str) -> list[tuple[int, int]]:
+    """Spans of Luhn-valid card numbers (13-19 digits, unbroken or in groups of 4, or 4-6-5)."""
+    spans = []
+    for groups in _digit_groups(text):
+        for i in range(len(groups)):
+            joined, sizes = "", []
+            for j in range(i, len(groups)):
+                joined += groups[j].group()
+                sizes.append(len(groups[j].group()))
+                if len(joined) > 19:
+                    break
+                card_like = len(sizes) == 1 or sizes[:-1] == [4] * (len(sizes) - 1) or sizes == [4, 6, 5]
+                if 13 <= len(joined) and card_like and joined[0] in "3456" and luhn.is_valid(joined):
+                    spans.append((groups[i].start(), groups[j].end()))
+                    break
+    return spans
+
+
+# --- money ---------------------------------------------------------------------------------------
+_MONEY = re.compile(
+    r"(?P<pound>£)\s?(?P<a>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<p>\d{1,2}))?"
+    r"|(?<![\d,.£])(?P<a2>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<p2>\d{2}))?(?![\d,]|\.\d)(?P<unit>\s*(?:pounds|quid|gbp)\b)?",
+    re.I,
+)
+
+
+def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
+    spans = []
+    whole = int(amount)
+    for m in _MONEY.finditer(text):
+        pounds = m["a"] or m["a2"]
+        pence = m["p"] if m["pound"] else m["p2"]
+        value = Decimal(pounds.replace(",", ""))
+        if pence is not None:
+            value += Decimal(pence.ljust(2, "0")) / 100
+            if value == amount:
+                spans.append((m.start(), m.end()))
+        elif (m["pound"] or m["unit"] or "," in pounds) and value == whole:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+# --- words and addresses -------------------------------------------------------------------------
+ABBREVIATIONS = {
+    "rd": "road", "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "ln": "lane",
+    "dr": "drive", "cres": "crescent", "cl": "close", "ct": "court", "crt": "court", "pl": "place",
+    "sq": "square", "gdns": "gardens", "gdn": "garden", "tce": "terrace", "terr": "terrace",
+    "gr": "grove", "gro": "grove", "pk": "park", "hse": "house", "apt": "flat", "apartment": "flat",
+    "mt": "mount", "wy": "way", "wlk": "walk", "hts": "heights", "mws": "mews",
+}
+_EXPANSIONS = set(ABBREVIATIONS.values())
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_GENERIC_LINE = re.compile(r"^(flat|studio|unit|apartment|apt|room)\s*\w{1,4}$", re.I)
+
+
+def _norm_token(token: str) -> str:
+    token = token.lower()
+    return ABBREVIATIONS.get(token, token)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(_norm_token(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _sequence_spans(tokens, wanted: tuple[str, ...]) -> list[tuple[int, int]]:
+    n = len(wanted)
+    spans = []
+    for i in range(len(tokens) - n + 1):
+        if tokens[i][0] == wanted[0] and all(tokens[i + k][0] == wanted[k] for k in range(1, n)):
+            spans.append((tokens[i][1], tokens[i + n - 1][2]))
+    return spans
+
+
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
+EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
+_LAST4 = re.compile(
+    r"\b(?:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of|being))?"
+    r"(?:\s+(?:your|the))?(?:\s+account)?(?:\s+number)?(?:\s+(?:are|is|being))?)\s*[:\-]?\s*(\d[\d ]{2,5}\d)", re.I)
+
+
+class CustomerMatcher:
+    """Finds one customer's known values in text. Build once per session; ``find`` per message."""
+
+    def __init__(self, customer: Mapping[str, str]):
+        self.customer = customer
+        self.dob = parse_date(customer.get("date_of_birth", "")) if customer.get("date_of_birth") else None
+        self.postcode = normalise_postcode(customer.get("postcode", ""))
+        self.email = customer.get("email", "").lower()
+        self.digit_targets: dict[str, set[str]] = {}
+        for field in ("account_number", "sort_code"):
+            if len(digits(customer.get(field, ""))) >= 6:
+                self.digit_targets[field] = {digits(customer[field])}
+        if customer.get("phone") and (variants := _phone_variants(customer["phone"])):
+            self.digit_targets["phone"] = variants
+        self.last4 = digits(customer.get("account_number", ""))[-4:]
+        self.word = customer.get("memorable_word", "")
+        self.word_re = re.compile(rf"\b{re.escape(self.word)}\b", re.I) if len(self.word) >= 3 else None
+        try:
+            self.balance = abs(Decimal(customer["balance"].replace(",", "").replace("£", ""))) \
+                if customer.get("balance") else None
+        except InvalidOperation:
+            self.balance = None
+        if self.balance is not None and self.balance < 1:
+            self.balance = None
+        self.names = {}  # case-sensitive single words
+        for field in ("first_name", "last_name"):
+            name = customer.get(field, "").strip()
+            if len(name) >= 2:
+                self.names[field] = re.compile(rf"(?<![\w'-]){re.escape(name)}(?![\w-])")
+        self.sequences: dict[str, list[tuple[str, ...]]] = {}
+        full = customer.get("full_name") or " ".join(
+            filter(None, (customer.get("first_name"), customer.get("last_name"))))
+        if len(full.split()) >= 2:
+            self.sequences["full_name"] = [tuple(t for t, _, _ in _tokens(full))]
+        for field in ("address_line1", "address_line2"):
+            value = customer.get(field, "").strip()
+            if not value or _GENERIC_LINE.match(value):
+                continue
+            toks = tuple(t for t, _, _ in _tokens(value))
+            variants = [toks]
+            if len(toks) >= 3 and toks[0][0].isdigit():
+                variants.append(toks[1:])  # the street without the house number
+            self.sequences[field] = variants
+        # A cheap pre-check: tokenise only texts containing a distinctive word of a name or address.
+        words = set()
+        for variants in self.sequences.values():
+            for seq in variants:
+                plain = [t for t in seq if t not in _EXPANSIONS]
+                word = max(plain or seq, key=len)
+                words.add(word)
+                words.update(k for k, v in ABBREVIATIONS.items() if v == word)
+        self._keywords = re.compile("|".join(map(re.escape, sorted(words))) or "(?!)", re.I)
+        town = customer.get("town", "").strip()
+        if town:
+            self.town_re = re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I)
+        else:
+            self.town_re = None
+
+    def find(self, text: str) -> list[Match]:
+        """Every known value in ``text``; overlapping shorter matches inside longer ones are dropped."""
+        found: list[tuple[str, int, int]] = []
+        add = lambda field, spans: found.extend((field, s, e) for s, e in spans)  # noqa: E731
+        has_digits = _ANY_DIGIT.search(text) is not None
+        if self.dob and has_digits:
+            add("date_of_birth", _date_matches(text, self.dob))
+        if self.postcode:
+            add("postcode", [(m.start(), m.end()) for m in _POSTCODE.finditer(text)
+                             if normalise_postcode(m.group()) == self.postcode])
+        if self.email and "@" in text:
+            add("email", [(m.start(), m.end()) for m in EMAIL.finditer(text)
+                          if m.group().lower().rstrip(".") == self.email])
+        if has_digits:
+            for groups in _digit_groups(text):
+                for field, targets in self.digit_targets.items():
+                    add(field, [(s - (s > 0 and text[s - 1] == "+"), e) for s, e in _group_spans(groups, targets)])
+            if self.last4:
+                add("account_number_last4", [m.span(1) for m in _LAST4.finditer(text)
+                                             if digits(m.group(1)) == self.last4])
+            if self.balance is not None:
+                add("balance", _money_matches(text, self.balance))
+        if self.word_re:
+            add("memorable_word", [m.span() for m in self.word_re.finditer(text)])
+        for field, pattern in self.names.items():
+            add(field, [m.span() for m in pattern.finditer(text)])
+        if self.sequences and self._keywords.search(text):
+            tokens = _tokens(text)
+            for field, variants in self.sequences.items():
+                for wanted in variants:
+                    add(field, _sequence_spans(tokens, wanted))
+        if self.town_re:
+            add("town", [m.span() for m in self.town_re.finditer(text)])
+        return _drop_nested(found, text)
+
+
+def _drop_nested(found: list[tuple[str, int, int]], text: str) -> list[Match]:
+    found.sort(key=lambda f: (f[1], -(f[2] - f[1]), f[0]))
+    kept: list[Match] = []
+    for field, start, end in found:
+        if any(k.start <= start and end <= k.end for k in kept):
+            continue
+        kept.append(Match(field, start, end, text[start:end]))
+    return kept

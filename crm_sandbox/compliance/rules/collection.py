@@ -1,0 +1,144 @@
+"""What the learner asks for and writes down: over-collection, card data, special category data."""
+from __future__ import annotations
+
+import re
+
+from ..context import Context
+from ..findings import Finding, finding
+from ..language import (CARD_NUMBER_ASK, CVV, CVV_VALUE, LAST_FOUR, NEGATED_ASK, SECRETS, ASK_LEAD,
+                        asked_categories, sentences, special_categories)
+from ..matching import EMAIL, find_card_numbers
+
+# Asking who the caller is and which account they mean is identification, always allowed.
+IDENTIFICATION = {"name", "account_number", "sort_code"}
+FACTOR_CATEGORIES = {"date_of_birth": "date_of_birth", "postcode": "postcode"}
+PAYMENT = {"card_number", "card_security_code"}  # reported by payment-card-data instead
+CATEGORY_LABELS = {"national_insurance_number": "National Insurance number", "pin": "PIN",
+                   "date_of_birth": "date of birth", "bank_details": "bank details"}
+FIELD_CATEGORIES = {
+    "name": "name", "title": "name", "first_name": "name", "middle_name": "name", "last_name": "name",
+    "full_name": "name", "date_of_birth": "date_of_birth", "dob": "date_of_birth", "address": "address",
+    "address_line1": "address", "address_line2": "address", "town": "address", "city": "address",
+    "county": "address", "postcode": "postcode", "email": "email", "phone": "phone", "mobile": "phone",
+    "telephone": "phone", "account_number": "account_number", "sort_code": "sort_code",
+    "memorable_word": "memorable_word", "password": "password", "pin": "pin", "card_number": "card_number",
+    "card_security_code": "card_security_code", "cvv": "card_security_code",
+    "national_insurance_number": "national_insurance_number", "ni_number": "national_insurance_number",
+    "bank_details": "bank_details", "income": "income", "salary": "income", "employer": "employer",
+    "occupation": "employer", "health": "health", "medical": "health",
+}
+_NI = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.I)
+_PHONE = re.compile(r"(?<![\d£])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\d])")
+_RECORDED = {
+    "email": EMAIL,
+    "phone": _PHONE,
+    "national_insurance_number": _NI,
+    "income": re.compile(r"\b(?:salary|income|earns?|earnings|wages?|take[- ]home(?: pay)?)\b[^.\n]{0,20}?£\s?\d[\d,.]*k?"
+                         r"|£\s?\d[\d,.]*k?\s*(?:a|per) (?:year|annum|month|week)\b", re.I),
+    "employer": re.compile(r"\b(?:works (?:at|for)|employed (?:by|at|as)|employer(?: is|:)|occupation(?: is|:)|job(?: title)? is)\s+\S+", re.I),
+    "password": re.compile(r"\b(?:password|passcode)\s*(?:is|was|:|=)\s*\S+", re.I),
+    "pin": re.compile(r"\bpin(?: number| code)?\s*(?:is|was|:|=)\s*\d{4,6}\b", re.I),
+    "memorable_word": re.compile(r"\bmemorable (?:word|phrase)\s*(?:is|was|:|=)\s*\S+", re.I),
+}
+_SECURE_CHANNEL = re.compile(r"\b(?:secure (?:link|page|payment|line|portal|form)|keypad|ivr|automated (?:line|system|payment))\b", re.I)
+
+
+def _allowed(ctx: Context) -> set[str]:
+    allowed = set(ctx.session.scenario.needed_data) | IDENTIFICATION | PAYMENT
+    allowed |= {cat for factor, cat in FACTOR_CATEGORIES.items() if factor in ctx.policy.idv_factors}
+    return allowed
+
+
+def _label(cat: str) -> str:
+    return CATEGORY_LABELS.get(cat, cat.replace("_", " "))
+
+
+def _over(step, evidence: str, cat: str, verb: str) -> Finding:
+    secret = cat in SECRETS
+    why = ("Policy asks for selected characters only: never ask for or record a full password, PIN or "
+           "memorable word." if secret else
+           "Only collect and record what this contact's purpose needs.")
+    return finding("over-collection", [step.event.seq], evidence,
+                   f"You {verb} the customer's {_label(cat)}, which this contact does not need. {why}",
+                   severity="high" if secret else None)
+
+
+def over_collection(ctx: Context) -> list[Finding]:
+    """Asking for or recording data the purpose does not need, or a full password, PIN or memorable word."""
+    allowed, out = _allowed(ctx), []
+    for step in ctx.of_type("message.sent"):
+        text = step.event.data["text"]
+        for a, b in sentences(text):
+            for cat, start, end in asked_categories(text[a:b]):
+                if cat not in allowed:
+                    out.append(_over(step, text[a:b].strip(), cat, "asked for"))
+    word = ctx.session.customer.get("memorable_word", "")
+    for step in ctx.of_type("note.added", "note.amended"):
+        text = step.event.data["text"]
+        for cat, pattern in _RECORDED.items():
+            if cat not in allowed and (m := pattern.search(text)):
+                out.append(_over(step, m.group(), cat, "recorded"))
+        if word and "memorable_word" not in allowed and not _RECORDED["memorable_word"].search(text):
+            if m := re.search(rf"\b{re.escape(word)}\b", text, re.I):
+                out.append(_over(step, m.group(), "memorable_word", "recorded"))
+    for step in ctx.of_type("record.updated"):
+        cat = FIELD_CATEGORIES.get(str(step.event.data["field"]).lower())
+        if cat and cat not in allowed:
+            out.append(_over(step, f"{step.event.data['field']} = {step.event.data['value']}", cat, "recorded"))
+    return out
+
+
+def _card_asks(text: str) -> list[str]:
+    asks = []
+    for a, b in sentences(text):
+        sentence = text[a:b]
+        if NEGATED_ASK.search(sentence) or _SECURE_CHANNEL.search(sentence):
+            continue
+        if not (ASK_LEAD.search(sentence) or "?" in sentence):
+            continue
+        if CVV.search(sentence) or (CARD_NUMBER_ASK.search(sentence) and not LAST_FOUR.search(sentence)):
+            asks.append(sentence.strip())
+    return asks
+
+
+def payment_card_data(ctx: Context) -> list[Finding]:
+    """A full card number or security code asked for, sent or recorded (last four digits are fine)."""
+    out = []
+    for step in ctx.of_type("message.sent", "note.added", "note.amended", "record.updated"):
+        data = step.event.data
+        text = str(data.get("value") if step.event.type == "record.updated" else data["text"])
+        if step.event.type == "message.sent":
+            for sentence in _card_asks(text):
+                out.append(finding("payment-card-data", [step.event.seq], sentence,
+                                   "You asked for the full card number or the security code. Card "
+                                   "payments go through the secure payment line, never the chat, call "
+                                   "notes or this system."))
+        for start, end in find_card_numbers(text):
+            out.append(finding("payment-card-data", [step.event.seq], text[start:end],
+                               "A full card number was written here. Show at most the last four "
+                               "digits; never write the full number into messages, notes or records."))
+        for m in CVV_VALUE.finditer(text):
+            out.append(finding("payment-card-data", [step.event.seq], m.group(),
+                               "A card security code was written here. It must never be stored, "
+                               "even in notes."))
+    return out
+
+
+def special_category_data(ctx: Context) -> list[Finding]:
+    """Health, religion, ethnicity, sexual orientation, politics, union membership or genetic or
+    biometric data written into notes or records."""
+    out = []
+    for step in ctx.of_type("note.added", "note.amended", "record.updated"):
+        data = step.event.data
+        text = str(data.get("value") if step.event.type == "record.updated" else data["text"])
+        seen = set()
+        for name, start, end in special_categories(text):
+            if name in seen:
+                continue
+            seen.add(name)
+            out.append(finding(
+                "special-category-data", [step.event.seq], text[start:end],
+                f"The note records {name} details, which are special category data. Record only the "
+                "support the customer needs (e.g. 'prefers written contact'), not the condition or belief "
+                "behind it."))
+    return out

@@ -1,0 +1,288 @@
+"""The session export ``crm-sandbox/session@1``: parse and validate a plain dict into frozen dataclasses.
+
+Readers ignore extra keys. Every problem raises :class:`SessionFormatError` whose message names the
+exact place, e.g. ``events[3].type: unknown event type 'foo'`` or ``missing key 'customer'``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+FORMAT = "crm-sandbox/session@1"
+RELATIONSHIPS = ("account_holder", "third_party", "impostor")
+DATA_CATEGORIES = (
+    "name", "date_of_birth", "address", "postcode", "email", "phone", "account_number", "sort_code",
+    "memorable_word", "password", "pin", "card_number", "card_security_code",
+    "national_insurance_number", "bank_details", "income", "employer", "health",
+)
+# Event type -> the data keys it must carry (others are allowed and ignored).
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "contact.opened": (),
+    "customer.searched": ("query",),
+    "customer.viewed": ("customer_id",),
+    "idv.answer": ("factor", "given", "match"),
+    "idv.result": ("passed",),
+    "message.sent": ("text",),
+    "message.received": ("text",),
+    "note.added": ("text",),
+    "note.amended": ("note_seq", "text", "reason"),
+    "record.updated": ("field", "value"),
+    "refund.issued": ("amount",),
+    "complaint.raised": ("summary",),
+    "escalated": ("reason",),
+    "kb.viewed": ("article",),
+    "observation.added": ("text",),
+    "contact.closed": ("outcome", "resolved"),
+}
+_TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}
+_BOOL_KEYS = {"match", "passed", "resolved"}
+CUSTOMER_FIELDS = (
+    "full_name", "first_name", "last_name", "date_of_birth", "address_line1", "address_line2", "town",
+    "postcode", "email", "phone", "account_number", "sort_code", "memorable_word", "balance",
+)
+
+
+class SessionFormatError(ValueError):
+    """The document is not a valid ``crm-sandbox/session@1`` session; the message says where."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    channel: str
+    learner: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    purpose: str
+    needed_data: tuple[str, ...]
+    requires_escalation: bool
+
+
+@dataclass(frozen=True)
+class Policy:
+    idv_factors: tuple[str, ...]
+    idv_required: int
+    lockout_attempts: int
+    late_log_minutes: float
+    authority_limit: Decimal
+
+
+@dataclass(frozen=True)
+class Caller:
+    relationship: str
+    authorised: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    at: datetime
+    actor: str
+    type: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Session:
+    contact: Contact
+    scenario: Scenario
+    policy: Policy
+    caller: Caller
+    customer: Mapping[str, str]  # id plus the known personal values, all as strings
+    events: tuple[Event, ...]
+
+    @property
+    def customer_id(self) -> str:
+        return self.customer["id"]
+
+
+def _need(obj: Mapping, key: str, where: str) -> Any:
+    if key not in obj:
+        raise SessionFormatError(f"{where}missing key '{key}'")
+    return obj[key]
+
+
+def _mapping(value: Any, where: str) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise SessionFormatError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise SessionFormatError(f"{where}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise SessionFormatError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _int(value: Any, where: str, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise SessionFormatError(f"{where}: expected a whole number of at least {minimum}, got {value!r}")
+    return value
+
+
+def parse_amount(value: Any, where: str) -> Decimal:
+    """A money amount given as a number or a numeric string ("75", "75.00", "£1,250.50")."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise SessionFormatError(f"{where}: expected an amount, got {value!r}")
+    text = str(value).replace("£", "").replace(",", "").strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise SessionFormatError(f"{where}: expected an amount, got {value!r}") from None
+    if not amount.is_finite():
+        raise SessionFormatError(f"{where}: expected an amount, got {value!r}")
+    return amount
+
+
+def _timestamp(value: Any, where: str) -> datetime:
+    text = _str(value, where)
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise SessionFormatError(f"{where}: not an ISO 8601 timestamp: {text!r}") from None
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
+def _section(doc: Mapping, key: str) -> Mapping:
+    return _mapping(_need(doc, key, ""), key)
+
+
+def _parse_scenario(raw: Mapping) -> Scenario:
+    needed = _need(raw, "needed_data", "scenario: ")
+    if not isinstance(needed, list):
+        raise SessionFormatError("scenario.needed_data: expected a list of data categories")
+    for i, cat in enumerate(needed):
+        if cat not in DATA_CATEGORIES:
+            raise SessionFormatError(f"scenario.needed_data[{i}]: unknown data category {cat!r}")
+    return Scenario(
+        id=_str(_need(raw, "id", "scenario: "), "scenario.id"),
+        title=_str(raw.get("title", ""), "scenario.title"),
+        purpose=_str(raw.get("purpose", ""), "scenario.purpose"),
+        needed_data=tuple(needed),
+        requires_escalation=_bool(_need(raw, "requires_escalation", "scenario: "),
+                                  "scenario.requires_escalation"),
+    )
+
+
+def _parse_policy(raw: Mapping) -> Policy:
+    factors = _need(raw, "idv_factors", "policy: ")
+    if not isinstance(factors, list) or not all(isinstance(f, str) for f in factors):
+        raise SessionFormatError("policy.idv_factors: expected a list of factor names")
+    late = _need(raw, "late_log_minutes", "policy: ")
+    if isinstance(late, bool) or not isinstance(late, (int, float)) or late < 0:
+        raise SessionFormatError(f"policy.late_log_minutes: expected a number of at least 0, got {late!r}")
+    limit = parse_amount(_need(raw, "authority_limit", "policy: "), "policy.authority_limit")
+    return Policy(
+        idv_factors=tuple(factors),
+        idv_required=_int(_need(raw, "idv_required", "policy: "), "policy.idv_required", 1),
+        lockout_attempts=_int(_need(raw, "lockout_attempts", "policy: "), "policy.lockout_attempts", 1),
+        late_log_minutes=float(late),
+        authority_limit=limit,
+    )
+
+
+def _parse_caller(raw: Mapping) -> Caller:
+    rel = _need(raw, "relationship", "caller: ")
+    if rel not in RELATIONSHIPS:
+        raise SessionFormatError(
+            f"caller.relationship: expected one of {', '.join(RELATIONSHIPS)}, got {rel!r}")
+    return Caller(relationship=rel, authorised=_bool(_need(raw, "authorised", "caller: "),
+                                                      "caller.authorised"))
+
+
+def _parse_customer(raw: Mapping) -> Mapping[str, str]:
+    values = {"id": _str(_need(raw, "id", "customer: "), "customer.id")}
+    for key in CUSTOMER_FIELDS:
+        value = raw.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise SessionFormatError(f"customer.{key}: expected a string, got {type(value).__name__}")
+        values[key] = str(value)
+    return MappingProxyType(values)
+
+
+def _parse_event(raw: Any, i: int) -> Event:
+    where = f"events[{i}]"
+    raw = _mapping(raw, where)
+    seq = _int(_need(raw, "seq", f"{where}: "), f"{where}.seq", 0)
+    etype = _str(_need(raw, "type", f"{where}: "), f"{where}.type")
+    if etype not in EVENT_TYPES:
+        raise SessionFormatError(f"{where}.type: unknown event type {etype!r}")
+    data = _mapping(raw.get("data", {}), f"{where}.data")
+    for key in EVENT_TYPES[etype]:
+        value = _need(data, key, f"{where}.data: ")
+        if key in _TEXT_KEYS:
+            _str(value, f"{where}.data.{key}")
+        elif key in _BOOL_KEYS:
+            _bool(value, f"{where}.data.{key}")
+    if etype == "refund.issued":
+        parse_amount(data["amount"], f"{where}.data.amount")
+    if etype == "note.amended":
+        _int(data["note_seq"], f"{where}.data.note_seq")
+    return Event(seq=seq, at=_timestamp(_need(raw, "at", f"{where}: "), f"{where}.at"),
+                 actor=_str(raw.get("actor", ""), f"{where}.actor"), type=etype,
+                 data=MappingProxyType(dict(data)))
+
+
+def parse_session(doc: Any) -> Session:
+    """Validate a parsed JSON document and return a :class:`Session`; raises SessionFormatError."""
+    if isinstance(doc, Session):
+        return doc
+    doc = _mapping(doc, "document")
+    fmt = _need(doc, "format", "")
+    if fmt != FORMAT:
+        raise SessionFormatError(f"format: expected {FORMAT!r}, got {fmt!r}")
+    contact = _section(doc, "contact")
+    raw_events = _need(doc, "events", "")
+    if not isinstance(raw_events, list):
+        raise SessionFormatError("events: expected a list of events")
+    events = [_parse_event(raw, i) for i, raw in enumerate(raw_events)]
+    seen: dict[int, int] = {}
+    for i, ev in enumerate(events):
+        if ev.seq in seen:
+            raise SessionFormatError(f"events[{i}].seq: duplicate seq {ev.seq} (also events[{seen[ev.seq]}])")
+        seen[ev.seq] = i
+    return Session(
+        contact=Contact(id=_str(_need(contact, "id", "contact: "), "contact.id"),
+                        channel=_str(contact.get("channel", ""), "contact.channel"),
+                        learner=_str(contact.get("learner", ""), "contact.learner")),
+        scenario=_parse_scenario(_section(doc, "scenario")),
+        policy=_parse_policy(_section(doc, "policy")),
+        caller=_parse_caller(_section(doc, "caller")),
+        customer=_parse_customer(_section(doc, "customer")),
+        events=tuple(sorted(events, key=lambda e: e.seq)),
+    )
+
+
+def load_session(source: str | Path) -> Session:
+    """A session from a file path, or from JSON text (anything starting with ``{``)."""
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        text, name = source, "session"
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SessionFormatError(f"{path}: cannot read file ({exc})") from None
+        name = str(path)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SessionFormatError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return parse_session(doc)

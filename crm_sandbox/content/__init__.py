@@ -1,0 +1,1 @@
+"""Read-only content from ``seed/``: knowledge-base articles, canned responses, outcome codes."""

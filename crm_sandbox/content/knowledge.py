@@ -1,0 +1,59 @@
+"""The knowledge base: ``seed/kb/*.md`` articles, rendered and searchable."""
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import markdown
+import nh3
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    summary: str
+    text: str  # the Markdown source
+
+    @property
+    def html(self) -> str:
+        """The article as sanitised HTML (the source is trusted seed data, but rendered defensively)."""
+        return nh3.clean(markdown.markdown(self.text, extensions=["tables", "sane_lists"]))
+
+
+def _parse(path: Path) -> Article:
+    text = path.read_text(encoding="utf-8")
+    lines = text.strip().splitlines()
+    title = lines[0].lstrip("# ").strip() if lines and lines[0].startswith("#") else path.stem
+    body = "\n".join(lines[1:]).strip()
+    summary = body.split("\n\n", 1)[0].replace("\n", " ") if body else ""
+    return Article(path.stem, title, summary, "\n".join(lines[1:]).strip())
+
+
+@lru_cache(maxsize=4)
+def _load(seed_dir: str, stamp: tuple) -> tuple[Article, ...]:
+    return tuple(_parse(p) for p in sorted(Path(seed_dir, "kb").glob("*.md")))
+
+
+def articles(seed_dir: str) -> tuple[Article, ...]:
+    """Every article, by title. Cached until a file changes (seed files are read-only content)."""
+    paths = sorted(Path(seed_dir, "kb").glob("*.md"))
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in paths)
+    return tuple(sorted(_load(seed_dir, stamp), key=lambda a: a.title))
+
+
+def get_article(seed_dir: str, slug: str) -> Article | None:
+    return next((a for a in articles(seed_dir) if a.slug == slug), None)
+
+
+def search(seed_dir: str, query: str) -> list[Article]:
+    """Articles containing every word of ``query``, title matches first; all articles for no query."""
+    words = re.findall(r"[a-z0-9&]+", (query or "").lower())[:10]
+    if not words:
+        return list(articles(seed_dir))
+    scored = []
+    for article in articles(seed_dir):
+        title, text = article.title.lower(), article.text.lower()
+        if all(w in title or w in text for w in words):
+            scored.append((-sum(3 * (w in title) + text.count(w) for w in words), article.title, article))
+    return [a for *_, a in sorted(scored, key=lambda s: (s[0], s[1]))]

@@ -1,0 +1,70 @@
+"""Canned responses (``seed/responses.yaml``) and wrap-up outcome codes (``seed/outcomes.yaml``)."""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Za-z ]*\]|\{[a-z_]+\}")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    token: str
+    label: str
+    field: str | None
+    personal: bool
+
+
+@dataclass(frozen=True)
+class Response:
+    id: str
+    title: str
+    text: str
+    channels: tuple[str, ...]
+
+    @property
+    def placeholders(self) -> list[str]:
+        return list(dict.fromkeys(PLACEHOLDER.findall(self.text)))
+
+
+def load_responses(seed_dir: str) -> tuple[dict[str, Placeholder], list[Response]]:
+    data = yaml.safe_load(Path(seed_dir, "responses.yaml").read_text(encoding="utf-8"))
+    placeholders = {token: Placeholder(token, p.get("label", token), p.get("field"), bool(p.get("personal")))
+                    for token, p in data.get("placeholders", {}).items()}
+    responses = [Response(r["id"], r["title"], r["text"], tuple(r.get("channels") or ()))
+                 for r in data.get("responses", [])]
+    return placeholders, responses
+
+
+def responses_for(seed_dir: str, channel: str) -> list[Response]:
+    return [r for r in load_responses(seed_dir)[1] if not r.channels or channel in r.channels]
+
+
+def get_response(seed_dir: str, response_id: str) -> Response | None:
+    return next((r for r in load_responses(seed_dir)[1] if r.id == response_id), None)
+
+
+def placeholder_values(seed_dir: str, customer: dict | None, verified: bool) -> dict[str, str]:
+    """Values the composer may offer for placeholders: personal ones only once verified."""
+    placeholders, _ = load_responses(seed_dir)
+    values = {}
+    for token, p in placeholders.items():
+        if not p.field or customer is None or (p.personal and not verified):
+            continue
+        if p.field == "address":
+            values[token] = ", ".join(v for v in (customer["address_line1"], customer["address_line2"],
+                                                  customer["town"], customer["postcode"]) if v)
+        elif p.field in customer:
+            values[token] = str(customer[p.field])
+    return values
+
+
+def unfilled(text: str) -> list[str]:
+    """Placeholders still in a message."""
+    return PLACEHOLDER.findall(text)
+
+
+def load_outcomes(seed_dir: str) -> list[dict]:
+    """The wrap-up outcome codes: ``[{code, label}]``."""
+    return yaml.safe_load(Path(seed_dir, "outcomes.yaml").read_text(encoding="utf-8"))

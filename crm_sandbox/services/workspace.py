@@ -1,0 +1,74 @@
+"""What the learner desk shows for a contact, derived from its events."""
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from crm_sandbox.compliance.verification import IdvState, verification_state
+from crm_sandbox.content.knowledge import Article, get_article
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Contact, Customer, Event
+from crm_sandbox.services import customers as customer_service
+from crm_sandbox.services.events import contact_events
+from crm_sandbox.services.notes import Note, customer_history, notes_from
+
+MESSAGE_TYPES = ("message.sent", "message.received", "observation.added")
+
+
+@dataclass
+class Workspace:
+    contact: Contact
+    events: list[Event]
+    idv: IdvState
+    search_query: str | None = None
+    search_hits: list = field(default_factory=list)
+    record: Customer | None = None  # the customer record currently open on this contact
+    article: Article | None = None  # the knowledge-base article last opened
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def record_is_callers(self) -> bool:
+        return self.record is not None and self.record.id == self.contact.customer_id
+
+    @property
+    def verified(self) -> bool:
+        """Whether the open record may be shown unmasked: verified on this contact, for its customer."""
+        return self.record_is_callers and self.idv.verified
+
+    @property
+    def messages(self) -> list[Event]:
+        return [e for e in self.events if e.type in MESSAGE_TYPES]
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1].seq if self.events else 0
+
+    @property
+    def caller_ended(self) -> bool:
+        return any(e.type == "message.received" and e.data.get("ends") for e in self.events)
+
+    def of_type(self, *types: str) -> list[Event]:
+        return [e for e in self.events if e.type in types]
+
+    def history(self) -> list[Note]:
+        """Other contacts' notes on the open record: only once verified, like the rest of the record."""
+        return customer_history(self.record.id, self.contact.id) if self.verified else []
+
+
+def workspace(contact: Contact) -> Workspace:
+    events = contact_events(contact.id)
+    ws = Workspace(contact, events, verification_state(contact.policy, events), notes=notes_from(events))
+    record_id = slug = None
+    for ev in events:
+        if ev.type == "customer.searched":
+            ws.search_query = ev.data["query"]
+        elif ev.type == "customer.viewed":
+            record_id = ev.data["customer_id"]
+        elif ev.type == "kb.viewed":
+            slug = ev.data["article"]
+    if ws.search_query:
+        ws.search_hits = customer_service.search(contact.cohort_id, ws.search_query)
+    if record_id:
+        ws.record = db.session.get(Customer, record_id)
+    if slug:
+        ws.article = get_article(current_app.config["SEED_DIR"], slug)
+    return ws

@@ -1,0 +1,237 @@
+"""The seed data for conversations: scenarios, canned responses, outcomes, criteria, knowledge base.
+
+Pure tests: no Flask app, no database.
+"""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crm_sandbox.policy import load_policy
+from crm_sandbox.scenarios.caller import fill, opening_message, unfilled_placeholders
+from crm_sandbox.scenarios.library import DATA_CATEGORIES, load_library
+
+SEED = Path(__file__).resolve().parents[2] / "seed"
+IDS = [
+    "balance-enquiry", "change-of-address", "missing-refund", "complaint-escalation",
+    "refund-above-authority", "third-party-spouse", "power-of-attorney", "impostor-takeover",
+    "volunteered-card-number", "vulnerable-health-disclosure", "locked-out-online-banking",
+    "subject-access-request", "erasure-request",
+]
+RULE_IDS = {
+    "disclosure-before-verification", "leading-verification-question", "disclosure-to-third-party",
+    "change-before-verification", "over-collection", "payment-card-data", "special-category-data",
+    "verification-lockout-ignored", "record-access-without-contact", "late-log", "missing-log",
+    "beyond-authority", "missed-escalation", "unpersonalised-template",
+}
+EVENT_TYPES = {
+    "contact.opened", "customer.searched", "customer.viewed", "idv.answer", "idv.result",
+    "message.sent", "message.received", "note.added", "note.amended", "record.updated",
+    "refund.issued", "complaint.raised", "escalated", "kb.viewed", "observation.added", "contact.closed",
+}
+CUSTOMER_FIELDS = {
+    "ref", "title", "first_name", "middle_name", "last_name", "date_of_birth", "address_line1",
+    "address_line2", "town", "postcode", "email", "phone", "account_number", "sort_code",
+    "memorable_word", "balance", "product",
+}
+CUSTOMER = {
+    "ref": "cust-00042", "title": "Mr", "first_name": "Oliver", "middle_name": "", "last_name": "Hughes",
+    "date_of_birth": "1979-11-04", "address_line1": "8 Example Close", "address_line2": "",
+    "town": "Sampleford", "postcode": "SF3 9QT", "email": "oliver.hughes7@example.org",
+    "phone": "07700 900417", "account_number": "40981357", "sort_code": "99-40-11",
+    "memorable_word": "kingfisher", "balance": "312.09", "product": "Everyday Current Account",
+}
+# Published test card numbers (Visa, Mastercard, Amex test ranges) and nothing else.
+TEST_CARDS = {"4111111111111111", "4000056655665556", "5555555555554444", "4242424242424242",
+              "378282246310005", "5105105105105100"}
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(str(SEED))
+
+
+@pytest.fixture(scope="module")
+def scenarios(library):
+    return {f.id: f.scenario for f in library if f.valid}
+
+
+def _strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def test_every_scenario_file_is_valid(library):
+    problems = {f.id: f.error for f in library if not f.valid}
+    assert problems == {}
+
+
+def test_the_thirteen_scenarios_exist_in_order(library):
+    ids = [f.id for f in library]
+    assert ids[: len(IDS)] == IDS
+    orders = [f.scenario["order"] for f in library[: len(IDS)]]
+    assert orders == list(range(10, 10 * len(IDS) + 1, 10))
+
+
+def test_channels_are_mixed_mostly_chat(scenarios):
+    channels = [s["channel"] for s in scenarios.values()]
+    assert channels.count("email") >= 2
+    assert channels.count("phone") >= 2
+    assert channels.count("chat") > len(channels) / 2
+
+
+def test_every_scenario_has_brief_persona_opening_and_email_subject(scenarios):
+    for sid, s in scenarios.items():
+        caller = s["caller"]
+        assert len(caller.get("persona", "")) > 40, sid
+        assert caller["opening"].strip(), sid
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+", s.get("brief", "").strip()) if x]
+        assert 3 <= len(sentences) <= 6, (sid, len(sentences))
+        if s["channel"] == "email":
+            assert caller.get("subject"), sid
+        assert set(s["needed_data"]) <= set(DATA_CATEGORIES), sid
+
+
+def test_callers_match_their_roles(scenarios):
+    spouse, poa, impostor = (scenarios[i]["caller"] for i in
+                             ("third-party-spouse", "power-of-attorney", "impostor-takeover"))
+    assert spouse["relationship"] == "third_party" and spouse["authorised"] is False
+    assert poa["relationship"] == "third_party" and poa["authorised"] is True
+    assert impostor["relationship"] == "impostor" and impostor["authorised"] is False
+    assert "wrong" in impostor["knows"].values()
+    assert "wrong" in scenarios["locked-out-online-banking"]["caller"]["knows"].values()
+    assert scenarios["complaint-escalation"]["requires_escalation"] is True
+    assert scenarios["refund-above-authority"]["requires_escalation"] is True
+    assert scenarios["change-of-address"]["needed_data"] == ["address", "postcode"]
+    assert scenarios["balance-enquiry"]["needed_data"] == []
+
+
+def test_refund_amounts_sit_either_side_of_the_authority_limit(scenarios):
+    limit = load_policy(str(SEED))["authority_limit"]
+    assert float(scenarios["missing-refund"]["facts"]["amount"]) <= limit
+    assert float(scenarios["refund-above-authority"]["facts"]["amount"]) > limit
+
+
+def test_every_placeholder_in_the_scenarios_is_filled(scenarios):
+    for sid, s in scenarios.items():
+        for text in _strings({"caller": s["caller"], "facts": s.get("facts", {})}):
+            filled = fill(text, s, CUSTOMER)
+            assert unfilled_placeholders(filled) == [], (sid, text)
+        assert "{" not in opening_message(s, CUSTOMER), sid
+
+
+def test_fake_data_cannot_reach_a_real_person(scenarios):
+    for sid, s in scenarios.items():
+        for text in _strings(s):
+            for email in re.findall(r"[\w.+-]+@([\w.-]+)", text):
+                assert email in ("example.com", "example.org", "example.net"), (sid, email)
+            for digits in re.findall(r"\b(?:\d[ -]?){13,19}\b", text):
+                number = re.sub(r"\D", "", digits)
+                assert number in TEST_CARDS, (sid, digits)
+            for phone in re.findall(r"\b0\d{3,4} ?\d{3} ?\d{3,4}\b", text):
+                assert phone.replace(" ", "").startswith(("07700900", "01134960", "02079460")), (sid, phone)
+
+
+# --- canned responses -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def responses():
+    return yaml.safe_load((SEED / "responses.yaml").read_text(encoding="utf-8"))
+
+
+def test_responses_are_complete(responses):
+    items = responses["responses"]
+    assert len(items) >= 15
+    ids = [r["id"] for r in items]
+    assert len(ids) == len(set(ids))
+    for r in items:
+        assert r["title"] and r["text"].strip(), r["id"]
+        assert set(r.get("channels", ["chat", "email", "phone"])) <= {"chat", "email", "phone"}, r["id"]
+    for needed in ("greeting-chat", "greeting-email", "greeting-phone", "idv-request", "verification-failed",
+                   "refund-issued", "third-party-refusal", "card-data-warning", "sar-guidance",
+                   "erasure-guidance", "closing"):
+        assert needed in ids, needed
+
+
+def test_every_response_placeholder_is_declared(responses):
+    declared = responses["placeholders"]
+    token = re.compile(r"\[[^\]]+\]|\{[a-z_]+\}")
+    used = {t for r in responses["responses"] for t in token.findall(r["text"])}
+    assert used <= set(declared), used - set(declared)
+    for name, spec in declared.items():
+        assert spec["label"], name
+        assert spec["field"] in CUSTOMER_FIELDS | {"address", None}, name
+        assert isinstance(spec["personal"], bool), name
+        if spec["field"] is None:
+            assert spec["personal"] is False, name
+
+
+def test_idv_request_is_not_leading(responses):
+    text = next(r["text"] for r in responses["responses"] if r["id"] == "idv-request")
+    assert not re.search(r"\[Customer|\{balance|\{dob|is your", text, re.I)
+    assert not re.search(r"full (?:password|memorable word|pin)", text, re.I) or "never" in text.lower()
+
+
+# --- outcomes, criteria, knowledge base ------------------------------------------------------------
+
+def test_outcome_codes():
+    outcomes = yaml.safe_load((SEED / "outcomes.yaml").read_text(encoding="utf-8"))
+    codes = [o["code"] for o in outcomes]
+    assert len(codes) == len(set(codes)) >= 7
+    assert {"resolved", "escalated", "complaint-raised", "refused-security"} <= set(codes)
+    assert all(o["label"] for o in outcomes)
+
+
+def test_criteria_reference_known_rules_and_events():
+    criteria = yaml.safe_load((SEED / "criteria.yaml").read_text(encoding="utf-8"))
+    assert 8 <= len(criteria) <= 14
+    codes = [c["code"] for c in criteria]
+    assert len(codes) == len(set(codes))
+    units = {p.read_text(encoding="utf-8").splitlines()[0] for p in
+             (Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("*.txt")} \
+        if (Path(__file__).resolve().parents[3] / "shared" / "seeds").is_dir() else set()
+    for c in criteria:
+        assert c["id"] and c["title"] and c["description"] and c["units"], c
+        assert set(c["evidence"]["events"]) <= EVENT_TYPES, c["id"]
+        assert set(c["evidence"].get("rules", [])) <= RULE_IDS, c["id"]
+        if units:
+            for unit in c["units"]:
+                assert any(line.startswith(unit) for line in units), (c["id"], unit)
+    used_rules = {r for c in criteria for r in c["evidence"].get("rules", [])}
+    assert used_rules == RULE_IDS  # every rule counts against some criterion
+
+
+KB_ARTICLES = [
+    "idv-policy", "complaints-procedure", "refunds-and-authority-limits", "escalation", "third-parties",
+    "power-of-attorney", "subject-access-requests", "erasure-requests", "card-data-pci-dss",
+    "vulnerable-customers", "special-category-data", "chat-etiquette", "email-etiquette",
+    "phone-etiquette", "contemporaneous-notes",
+]
+
+
+@pytest.mark.parametrize("slug", KB_ARTICLES)
+def test_knowledge_base_article(slug):
+    text = (SEED / "kb" / f"{slug}.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("# ") and len(lines[0]) > 3
+    summary = next(line for line in lines[1:] if line.strip())
+    assert not summary.startswith("#")
+    words = len(re.findall(r"\w+", text))
+    assert 150 <= words <= 450, (slug, words)
+
+
+def test_knowledge_base_agrees_with_the_policy():
+    policy = load_policy(str(SEED))
+    kb = SEED / "kb"
+    idv = (kb / "idv-policy.md").read_text(encoding="utf-8")
+    assert f"{policy['idv_required']}" in idv and f"{policy['lockout_attempts']}" in idv
+    assert f"£{policy['authority_limit']:.0f}" in (kb / "refunds-and-authority-limits.md").read_text()
+    assert f"{policy['late_log_minutes']} minutes" in (kb / "contemporaneous-notes.md").read_text()
+    assert "one month" in (kb / "subject-access-requests.md").read_text().lower()

@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from crm_sandbox.database import configure_engine
     from crm_sandbox.extensions import csrf, db, login_manager
+    from crm_sandbox.services.findings import register_live_findings
 
     db.init_app(app)
     csrf.init_app(app)
@@ -43,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     with app.app_context():
         configure_engine(db.engine)
+    register_live_findings()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,9 +1,13 @@
 """``flask --app crm_sandbox …`` commands. Each docstring is the command's ``--help``."""
+import json
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
@@ -11,6 +15,7 @@ from crm_sandbox.policy import load_policy
 from crm_sandbox.seeding import seed_customers
 from crm_sandbox.services.accounts import create_user
 from crm_sandbox.services.errors import ServiceError
+from crm_sandbox.services.export import session_document
 from crm_sandbox.services.queues import build_queue
 
 DEMO_COHORT = "Demo cohort"
@@ -119,6 +124,44 @@ def bootstrap_command():
     click.echo("Serving on http://127.0.0.1:5000\n")
 
 
+@click.command("export-session")
+@click.argument("contact_id", type=int)
+@with_appcontext
+def export_session_command(contact_id: int):
+    """Write a contact's session export (crm-sandbox/session@1, JSON) to stdout."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        raise click.ClickException(f"There is no contact {contact_id}.")
+    click.echo(json.dumps(session_document(contact), indent=2, ensure_ascii=False))
+
+
+@click.command("findings")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings.")
+def findings_command(file: str, as_json: bool):
+    """Run the rules on a session export FILE (no database needed); '-' reads stdin."""
+    try:
+        if file == "-":
+            text = sys.stdin.read()
+            if not text.lstrip().startswith("{"):
+                raise SessionFormatError("stdin: not a JSON object (a session export starts with '{')")
+            findings = evaluate(load_session(text))
+        else:
+            findings = evaluate(load_session(file))
+    except SessionFormatError as err:
+        raise click.ClickException(str(err)) from err
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
+        return
+    if not findings:
+        click.echo("No findings.")
+    for f in findings:
+        click.echo(f"[{f.severity}] {f.rule} (events {', '.join(map(str, f.events))}): {f.evidence}")
+        click.echo(f"    {f.explanation}")
+        click.echo(f"    Reference: {f.reference}")
+
+
 def register(app: Flask) -> None:
-    for command in (init_db_command, seed_command, create_user_command, bootstrap_command):
+    for command in (init_db_command, seed_command, create_user_command, bootstrap_command,
+                    export_session_command, findings_command):
         app.cli.add_command(command)

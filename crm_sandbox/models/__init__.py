@@ -3,9 +3,10 @@ from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.cohort import Cohort
 from crm_sandbox.models.contact import Contact, Event
 from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
+from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
-    "Base", "Cohort", "Contact", "Customer", "Event", "PriorInteraction", "ROLES", "Transaction",
+    "Base", "Cohort", "Contact", "Customer", "Event", "Finding", "PriorInteraction", "ROLES", "Transaction",
     "User", "utcnow",
 ]

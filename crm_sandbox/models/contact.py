@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base, utcnow
+from crm_sandbox.models.cohort import Cohort
 from crm_sandbox.models.customer import Customer
 from crm_sandbox.models.user import User
 
@@ -32,6 +33,7 @@ class Contact(Base):
     # An assessor playing the caller in place of the scripted caller (None: scripted).
     role_player_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
+    cohort: Mapped[Cohort] = relationship()
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     customer: Mapped[Customer] = relationship()
     events: Mapped[list["Event"]] = relationship(back_populates="contact", order_by="Event.seq")

@@ -52,12 +52,16 @@ def caller_opening(contact: Contact) -> dict:
 
 
 def open_contact(contact: Contact, user: User) -> None:
-    """Take a queued contact: it goes live and ``contact.opened`` is recorded (once)."""
+    """Take a queued contact: it goes live and ``contact.opened`` is recorded (once).
+
+    The contact keeps a copy of the cohort's policy as it is now: a later policy change applies to
+    contacts opened after it, and the policy a contact was worked under is part of its evidence.
+    """
     with write_transaction():
         locked = lock_contact(contact.id)
         if locked.status != "queued":
             return  # already open (another tab, or a replayed request): nothing to record
-        locked.status, locked.opened_at = "live", utcnow()
+        locked.status, locked.opened_at, locked.policy = "live", utcnow(), dict(locked.cohort.policy)
         append_event(locked, "contact.opened", {}, actor="learner", user_id=user.id)
         append_event(locked, "message.received", caller_opening(locked), actor="caller")
 

@@ -5,6 +5,9 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event, utcnow
 
 
+TOUCHED = "contacts_with_new_events"  # session.info key: contacts whose findings need refreshing
+
+
 def lock_contact(contact_id: int) -> Contact | None:
     """Load a contact holding its row lock (PostgreSQL) inside a write transaction."""
     return db.session.execute(
@@ -31,6 +34,8 @@ def append_event(contact: Contact, type: str, data: dict | None = None, *, actor
                   actor_user_id=user_id, type=type, data=data or {}, form_token=form_token or None)
     db.session.add(event)
     db.session.flush()
+    # The live findings are refreshed before the transaction commits (services/findings.py).
+    db.session().info.setdefault(TOUCHED, set()).add(contact.id)
     return event
 
 

@@ -6,9 +6,10 @@ from flask import current_app
 from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.content.knowledge import Article, get_article
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, Customer, Event
+from crm_sandbox.models import Contact, Customer, Event, Finding
 from crm_sandbox.services import customers as customer_service
 from crm_sandbox.services.events import contact_events
+from crm_sandbox.services.findings import active_findings
 from crm_sandbox.services.notes import Note, customer_history, notes_from
 
 MESSAGE_TYPES = ("message.sent", "message.received", "observation.added")
@@ -48,6 +49,14 @@ class Workspace:
 
     def of_type(self, *types: str) -> list[Event]:
         return [e for e in self.events if e.type in types]
+
+    @property
+    def practice(self) -> bool:
+        """Practice mode: the learner sees the rules' findings as coaching tips while they work."""
+        return bool(self.contact.policy.get("practice_mode"))
+
+    def tips(self) -> list[Finding]:
+        return active_findings(self.contact.id) if self.practice else []
 
     def history(self) -> list[Note]:
         """Other contacts' notes on the open record: only once verified, like the rest of the record."""

@@ -1,0 +1,27 @@
+"""Findings of the rules engine, stored per contact as events arrive (derived, recomputable)."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_sandbox.models.base import Base, utcnow
+
+
+class Finding(Base):
+    """One flag on a contact. ``key`` (rule and evidencing events) is stable across recomputation,
+    so an assessor's decision stays attached; a finding that no longer holds is marked inactive."""
+
+    __tablename__ = "finding"
+    __table_args__ = (UniqueConstraint("contact_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[str] = mapped_column(String(60))
+    severity: Mapped[str] = mapped_column(String(10))
+    events: Mapped[list] = mapped_column(default=list)
+    evidence: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,12 +1,14 @@
 """The data models. Import them from here: ``from crm_sandbox.models import Contact``."""
+from crm_sandbox.models.archive import ArchivedPack
 from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.cohort import Cohort
 from crm_sandbox.models.contact import Contact, Event
 from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.finding import Finding
+from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
-    "Base", "Cohort", "Contact", "Customer", "Event", "Finding", "PriorInteraction", "ROLES", "Transaction",
+    "ArchivedPack", "Assessment", "CriterionJudgement", "FindingDecision", "Base", "Cohort", "Contact", "Customer", "Event", "Finding", "PriorInteraction", "ROLES", "Transaction",
     "User", "utcnow",
 ]

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base, utcnow
 
@@ -25,3 +25,13 @@ class Finding(Base):
     reference: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    # "rules" (computed; refreshed as events arrive) or "assessor" (added by hand; never recomputed).
+    source: Mapped[str] = mapped_column(String(10), default="rules")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    decisions: Mapped[list["FindingDecision"]] = relationship(order_by="FindingDecision.id")
+
+    @property
+    def decision(self):
+        """The decision that stands (the newest), or None while undecided."""
+        return self.decisions[-1] if self.decisions else None

@@ -16,7 +16,7 @@ def refresh_findings(contact: Contact) -> list[Finding]:
     """Evaluate the contact's session and store the result: new findings added, vanished ones inactive."""
     results = {finding_key(f.rule, f.events): f for f in evaluate(session_document(contact))}
     stored = {f.key: f for f in db.session.execute(
-        select(Finding).where(Finding.contact_id == contact.id)).scalars()}
+        select(Finding).where(Finding.contact_id == contact.id, Finding.source == "rules")).scalars()}
     for key, f in results.items():
         row = stored.get(key)
         if row is None:

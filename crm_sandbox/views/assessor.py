@@ -1,20 +1,223 @@
-"""The assessor's pages: the cohort's contacts (review arrives with the review issue)."""
-from flask import Blueprint, render_template
+"""The assessor's pages: cohort dashboard, live observation (and playing the caller), and review."""
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, User
+from crm_sandbox.models import Cohort, Contact, Finding, User
+from crm_sandbox.models.review import OUTCOMES
+from crm_sandbox.services import dashboard as board
+from crm_sandbox.services import kpis, roleplay
+from crm_sandbox.services import review as reviews
+from crm_sandbox.services import contacts as contact_service
+from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
 from crm_sandbox.views.access import roles_required
+from crm_sandbox.views.helpers import form_token
 
 bp = Blueprint("assessor", __name__, url_prefix="/assessor")
+STAFF = ("assessor", "trainer")
+
+
+def cohort_in_view() -> Cohort:
+    """The assessor's own cohort; a trainer picks one with ?cohort= (the first, by default)."""
+    if current_user.cohort_id is not None:
+        return db.session.get(Cohort, current_user.cohort_id)
+    cohort_id = request.args.get("cohort", "")
+    cohort = db.session.get(Cohort, int(cohort_id)) if cohort_id.isdigit() else None
+    cohort = cohort or db.session.execute(select(Cohort).order_by(Cohort.id)).scalars().first()
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def staff_contact(contact_id: int) -> Contact:
+    try:
+        return contact_service.get_contact_for(current_user, contact_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+
+
+def act(action, endpoint: str, contact: Contact, done: str | None = None, anchor: str = ""):
+    """Run a service action; show its error or ``done`` as a message and go back to the page."""
+    try:
+        action()
+    except (NotFound, NotAllowed):
+        raise
+    except ServiceError as err:
+        if request.headers.get("X-Requested-With") == "fetch":
+            return jsonify(ok=False, error=str(err)), err.status
+        flash(str(err), "error")
+    else:
+        if request.headers.get("X-Requested-With") == "fetch":
+            return jsonify(ok=True, next_form_token=form_token())
+        if done:
+            flash(done, "success")
+    return redirect(url_for(endpoint, contact_id=contact.id) + anchor, code=303)
+
+
+def form(name: str) -> str:
+    return request.form.get(name, "")
 
 
 @bp.get("/")
-@roles_required("assessor", "trainer")
+@roles_required(*STAFF)
 def dashboard():
-    stmt = select(Contact, User).join(User, Contact.learner_id == User.id).order_by(User.username, Contact.position)
-    if current_user.cohort_id is not None:
-        stmt = stmt.where(Contact.cohort_id == current_user.cohort_id)
-    rows = db.session.execute(stmt).all()
-    return render_template("assessor/dashboard.html", rows=rows)
+    cohort = cohort_in_view()
+    learner = request.args.get("learner", "")
+    status = request.args.get("status", "")
+    rows = board.cohort_dashboard(cohort.id, int(learner) if learner.isdigit() else None,
+                                      status if status in board.STATUSES else None)
+    cohorts = db.session.execute(select(Cohort).order_by(Cohort.name)).scalars().all() \
+        if current_user.cohort_id is None else [cohort]
+    learners = db.session.execute(select(User).where(User.cohort_id == cohort.id, User.role == "learner")
+                                  .order_by(User.username)).scalars().all()
+    return render_template("assessor/dashboard.html", cohort=cohort, cohorts=cohorts, rows=rows,
+                           learners=learners, statuses=board.STATUSES, learner_filter=learner,
+                           status_filter=status, awaiting=board.awaiting_review(rows),
+                           peak=max([lr.kpis.average_handling_seconds or 0 for lr in rows] + [1]),
+                           duration=kpis.duration)
+
+
+@bp.get("/contacts/<int:contact_id>/observe")
+@roles_required(*STAFF)
+def observe(contact_id: int):
+    contact = staff_contact(contact_id)
+    r = reviews.contact_review(contact)
+    return render_template("assessor/observe.html", contact=contact, review=r, describe=describe)
+
+
+@bp.get("/contacts/<int:contact_id>/timeline")
+@roles_required(*STAFF)
+def timeline(contact_id: int):
+    """Events since ``after``, for live observation (reads only)."""
+    contact = staff_contact(contact_id)
+    after = request.args.get("after", "0")
+    after = int(after) if after.isdigit() else 0
+    r = reviews.contact_review(contact)
+    events = [{"seq": e.seq, "at": e.at.strftime("%H:%M:%S"), "actor": e.actor, "type": e.type,
+               "text": e.data.get("text") or e.data.get("query") or e.data.get("reason") or e.data.get("summary") or "",
+               "detail": describe(e), "flags": [f.rule for f in r.findings_for(e.seq)]}
+              for e in r.events if e.seq > after]
+    return jsonify(status=contact.status, last_seq=r.events[-1].seq if r.events else 0, events=events,
+                   role_player=contact.role_player_id)
+
+
+def describe(event) -> str:
+    """A one-line plain-English account of an event, for the timeline."""
+    d = event.data
+    return {
+        "contact.opened": "Took the contact",
+        "customer.searched": f"Searched customers for “{d.get('query', '')}”",
+        "customer.viewed": f"Opened record {d.get('customer_ref', d.get('customer_id'))}"
+                           f" ({'unmasked' if d.get('verified') else 'masked'})",
+        "idv.answer": f"ID&V {d.get('factor', '').replace('_', ' ')}: “{d.get('given', '')}” → "
+                      f"{'match' if d.get('match') else 'no match'}",
+        "idv.result": "Verification passed" if d.get("passed") else "Verification locked",
+        "message.sent": "Learner message" + (f" (template {d['template_id']})" if d.get("template_id") else ""),
+        "message.received": "Caller message" + (f" (typed by {d['played_by']})" if d.get("played_by") else ""),
+        "note.added": "Note" + (f" [{d['outcome']}]" if d.get("outcome") else ""),
+        "note.amended": f"Amended note #{d.get('note_seq')}: {d.get('reason', '')}",
+        "record.updated": f"Updated {str(d.get('field', '')).replace('_', ' ')} to “{d.get('value', '')}”",
+        "refund.issued": f"{'Refund' if d.get('kind', 'refund') == 'refund' else 'Goodwill credit'} £{d.get('amount')}",
+        "complaint.raised": "Complaint logged",
+        "escalated": "Escalated to supervisor",
+        "kb.viewed": f"Read knowledge article “{d.get('title', d.get('article'))}”",
+        "observation.added": f"Observation by {d.get('by', 'assessor')}",
+        "contact.closed": f"Closed: {d.get('outcome')} (resolved first time: {'yes' if d.get('resolved') else 'no'})",
+    }.get(event.type, event.type)
+
+
+@bp.post("/contacts/<int:contact_id>/caller/take")
+@roles_required(*STAFF)
+def take_caller(contact_id: int):
+    contact = staff_contact(contact_id)
+    return act(lambda: roleplay.take_caller(contact, current_user), "assessor.observe", contact,
+               "You are now playing the caller: the script is paused.")
+
+
+@bp.post("/contacts/<int:contact_id>/caller/release")
+@roles_required(*STAFF)
+def release_caller(contact_id: int):
+    contact = staff_contact(contact_id)
+    return act(lambda: roleplay.hand_back_caller(contact, current_user), "assessor.observe", contact,
+               "The scripted caller has taken over again.")
+
+
+@bp.post("/contacts/<int:contact_id>/caller/message")
+@roles_required(*STAFF)
+def caller_message(contact_id: int):
+    contact = staff_contact(contact_id)
+    return act(lambda: roleplay.send_as_caller(contact, current_user, form("text"), form("form_token")),
+               "assessor.observe", contact, anchor="#console")
+
+
+@bp.post("/contacts/<int:contact_id>/observations")
+@roles_required(*STAFF)
+def add_observation(contact_id: int):
+    contact = staff_contact(contact_id)
+    target = "assessor.review" if form("back") == "review" else "assessor.observe"
+    return act(lambda: reviews.observe(contact, current_user, form("text"), form("as_finding") == "yes"),
+               target, contact, "Observation added to the timeline.")
+
+
+@bp.get("/contacts/<int:contact_id>/review")
+@roles_required(*STAFF)
+def review(contact_id: int):
+    contact = staff_contact(contact_id)
+    r = reviews.contact_review(contact)
+    return render_template("assessor/review.html", contact=contact, review=r, describe=describe,
+                           outcomes=OUTCOMES, duration=kpis.duration)
+
+
+def contact_finding(contact: Contact, finding_id: int) -> Finding:
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.contact_id != contact.id:
+        abort(404)
+    return finding
+
+
+@bp.post("/contacts/<int:contact_id>/findings/<int:finding_id>/decision")
+@roles_required(*STAFF)
+def decide(contact_id: int, finding_id: int):
+    contact = staff_contact(contact_id)
+    finding = contact_finding(contact, finding_id)
+    seen = form("seen")
+    return act(lambda: reviews.decide_finding(finding, current_user, form("decision"), form("comment"),
+                                             int(seen) if seen.isdigit() else -1),
+               "assessor.review", contact, "Decision recorded.", f"#finding-{finding_id}")
+
+
+@bp.post("/contacts/<int:contact_id>/findings")
+@roles_required(*STAFF)
+def add_finding(contact_id: int):
+    contact = staff_contact(contact_id)
+    seqs = [int(s) for s in request.form.getlist("events") if s.isdigit()]
+    return act(lambda: reviews.add_finding(contact, current_user, form("rule"), form("explanation"), seqs,
+                                          form("evidence"), form("severity") or "medium"),
+               "assessor.review", contact, "Your finding was added.", "#findings")
+
+
+@bp.post("/contacts/<int:contact_id>/criteria/<criterion_id>")
+@roles_required(*STAFF)
+def judge(contact_id: int, criterion_id: str):
+    contact = staff_contact(contact_id)
+    return act(lambda: reviews.judge_criterion(contact, current_user, criterion_id, form("met"), form("comment")),
+               "assessor.review", contact, "Criterion judged.", f"#criterion-{criterion_id}")
+
+
+@bp.post("/contacts/<int:contact_id>/sign-off")
+@roles_required(*STAFF)
+def sign_off(contact_id: int):
+    contact = staff_contact(contact_id)
+    return act(lambda: reviews.sign_off(contact, current_user, form("outcome"), form("feedback")),
+               "assessor.review", contact, "Signed off.", "#sign-off")
+
+
+@bp.post("/contacts/<int:contact_id>/release")
+@roles_required(*STAFF)
+def release(contact_id: int):
+    contact = staff_contact(contact_id)
+    return act(lambda: reviews.release(contact, current_user), "assessor.review", contact,
+               "Released: the learner can now read and sign their report.", "#sign-off")

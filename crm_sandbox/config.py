@@ -3,6 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seed"
 TEMPLATE_DIR = ROOT / "templates"
@@ -20,12 +22,25 @@ def instance_secret(instance_path: str, name: str) -> str:
     return path.read_text().strip()
 
 
+def field_keys_file(instance_path: str) -> list[str]:
+    """The Fernet keys kept in ``instance/field_keys`` (mode 0600), creating the first on first use."""
+    path = Path(instance_path) / "field_keys"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(Fernet.generate_key().decode() + "\n")
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
 def defaults(instance_path: str) -> dict:
     """The built-in configuration for an app whose instance folder is ``instance_path``."""
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
         "BLIND_INDEX_KEY": os.environ.get("BLIND_INDEX_KEY")
         or instance_secret(instance_path, "blind_index_key"),
+        # Fernet keys for personal data at rest, newest first (comma-separated in the environment).
+        "FIELD_KEYS": os.environ.get("FIELD_KEYS") or field_keys_file(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'crm_sandbox.sqlite'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {},

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Customer, PriorInteraction, Transaction
-from crm_sandbox.models.customer import INDEXED_FIELDS
+from crm_sandbox.models.customer import INDEXED_FIELDS, PERSONAL_FIELDS
 from crm_sandbox.models.personal import blind_index, index_key
 
 # Ofcom's numbers reserved for drama: each prefix is followed by 000–999.
@@ -141,10 +141,11 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
         customers.clear(), transactions.clear(), interactions.clear()
 
     for customer, txns, notes in generate_customers(seed, count):
-        customer["id"], customer["cohort_id"] = next_id, cohort.id
+        row = {"id": next_id, "cohort_id": cohort.id, "ref": customer["ref"], "product": customer["product"],
+               "personal": {f: customer[f] for f in PERSONAL_FIELDS}}
         for field in INDEXED_FIELDS:
-            customer[f"{field}_index"] = blind_index(customer[field], key)
-        customers.append(customer)
+            row[f"{field}_index"] = blind_index(customer[field], key)
+        customers.append(row)
         transactions.extend((next_id, *t) for t in txns)
         interactions.extend({**i, "customer_id": next_id} for i in notes)
         next_id += 1

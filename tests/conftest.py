@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from crm_sandbox import create_app
@@ -14,6 +15,7 @@ from crm_sandbox.services.accounts import create_user
 from crm_sandbox.services.queues import build_queue
 
 PASSWORD = "correct-horse-battery"
+TEST_FIELD_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -22,6 +24,7 @@ def app(tmp_path):
         "TESTING": True,
         "SECRET_KEY": "test",
         "BLIND_INDEX_KEY": "test-index-key",
+        "FIELD_KEYS": TEST_FIELD_KEY,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt N=2**17
         "WTF_CSRF_ENABLED": False,

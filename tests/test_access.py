@@ -8,6 +8,8 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
 
 PUBLIC, ANY_USER, OWNER = "public", "any signed-in user", "the contact's learner"
+# Reports: assessors and trainers, and the contact's own learner (who gets 404 until it is released).
+STAFF_OR_OWNER = "assessors, trainers and the contact's learner"
 ACCESS = {
     "static": PUBLIC,
     "index": PUBLIC,
@@ -30,7 +32,43 @@ ACCESS = {
     "learner.escalate": OWNER,
     "learner.close": OWNER,
     "assessor.dashboard": {"assessor", "trainer"},
+    "assessor.observe": {"assessor", "trainer"},
+    "assessor.timeline": {"assessor", "trainer"},
+    "assessor.take_caller": {"assessor", "trainer"},
+    "assessor.release_caller": {"assessor", "trainer"},
+    "assessor.caller_message": {"assessor", "trainer"},
+    "assessor.add_observation": {"assessor", "trainer"},
+    "assessor.review": {"assessor", "trainer"},
+    "assessor.decide": {"assessor", "trainer"},
+    "assessor.add_finding": {"assessor", "trainer"},
+    "assessor.judge": {"assessor", "trainer"},
+    "assessor.sign_off": {"assessor", "trainer"},
+    "assessor.release": {"assessor", "trainer"},
+    "learner.report": OWNER,
+    "learner.acknowledge": OWNER,
     "trainer.console": {"trainer"},
+    "reports.contact": STAFF_OR_OWNER,
+    "reports.contact_pdf": STAFF_OR_OWNER,
+    "reports.learner": {"assessor", "trainer"},
+    "reports.learner_pdf": {"assessor", "trainer"},
+    "reports.learner_pack": {"assessor", "trainer"},
+    "reports.cohort_findings": {"assessor", "trainer"},
+    "reports.public_key": PUBLIC,
+    "auth.change_password": ANY_USER,
+    "trainer.create_cohort": {"trainer"},
+    "trainer.cohort": {"trainer"},
+    "trainer.set_status": {"trainer"},
+    "trainer.import_users": {"trainer"},
+    "trainer.assign": {"trainer"},
+    "trainer.update_policy": {"trainer"},
+    "trainer.reset": {"trainer"},
+    "trainer.set_active": {"trainer"},
+    "trainer.export_learner": {"trainer"},
+    "trainer.erase_learner": {"trainer"},
+    "trainer.scenarios": {"trainer"},
+    "trainer.archive_list": {"trainer"},
+    "trainer.download_pack": {"trainer"},
+    "trainer.purge_archive": {"trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
 
@@ -47,7 +85,14 @@ def world(app, make_user, contact_of):
     with app.app_context():
         customer_id = db.session.get(Contact, contact_id).customer_id
     return {"contact_id": contact_id, "customer_id": customer_id, "filename": "css/app.css",
-            "note_seq": 1, "slug": "idv-policy"}
+            "note_seq": 1, "slug": "idv-policy", "finding_id": 1, "criterion_id": "verify-identity",
+            "cohort_id": cohort_of(app, contact_id), "user_id": ids["learner"], "pack_id": 1,
+            "learner_id": ids["learner"]}
+
+
+def cohort_of(app, contact_id: int) -> int:
+    with app.app_context():
+        return db.session.get(Contact, contact_id).cohort_id
 
 
 def client_for(app, role):
@@ -66,6 +111,8 @@ def allowed(rule_access, role) -> bool:
         return role != "anonymous"
     if rule_access == OWNER:
         return role == "learner"
+    if rule_access == STAFF_OR_OWNER:
+        return role in ("learner", "assessor", "trainer")
     return role.replace("other_", "") in rule_access
 
 

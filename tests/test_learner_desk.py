@@ -231,8 +231,8 @@ def test_unknown_contact_is_404(client, desk):
 
 def test_compare_mode_shows_the_stored_answers_on_the_panel(app, client, desk):
     with app.app_context():
-        contact = db.session.get(Contact, desk["contact_id"])
-        contact.policy = {**contact.policy, "panel_mode": "compare"}
+        cohort = db.session.get(Contact, desk["contact_id"]).cohort
+        cohort.policy = {**cohort.policy, "panel_mode": "compare"}  # copied into the contact when opened
         db.session.commit()
     open_record(client, desk)
     html = page(client, desk)

@@ -59,10 +59,12 @@ def test_seeding_one_cohort_leaves_another_untouched(app, runner):
     runner.invoke(args=["seed", "--seed", "1", "--customers", "10", "--cohort", "Cohort A"])
     runner.invoke(args=["seed", "--seed", "2", "--customers", "10", "--cohort", "Cohort B"])
     with app.app_context():
-        before = db.session.execute(select(Customer.ref, Customer.last_name).where(Customer.cohort_id == 1)).all()
+        before = [(c.ref, c.last_name) for c in db.session.execute(
+            select(Customer).where(Customer.cohort_id == 1)).scalars()]
     runner.invoke(args=["seed", "--seed", "3", "--customers", "10", "--cohort", "Cohort B"])
     with app.app_context():
-        after = db.session.execute(select(Customer.ref, Customer.last_name).where(Customer.cohort_id == 1)).all()
+        after = [(c.ref, c.last_name) for c in db.session.execute(
+            select(Customer).where(Customer.cohort_id == 1)).scalars()]
     assert before == after and len(after) == 10
 
 

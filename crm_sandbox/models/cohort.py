@@ -17,6 +17,8 @@ class Cohort(Base):
     # The cohort's ID&V, authority and logging policy; each contact copies it when created.
     policy: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every reset, checked under the write lock: a reset started twice runs once.
+    generation: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<Cohort {self.name!r}>"

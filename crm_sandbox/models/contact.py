@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.cohort import Cohort
+from crm_sandbox.models.personal import EncryptedJSON
 from crm_sandbox.models.customer import Customer
 from crm_sandbox.models.user import User
 
@@ -32,6 +33,9 @@ class Contact(Base):
     closed_at: Mapped[datetime | None]
     # An assessor playing the caller in place of the scripted caller (None: scripted).
     role_player_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Assigned by the trainer: "practice", or "assessment" observed by ``assessor_id``.
+    mode: Mapped[str] = mapped_column(String(16), default="practice")
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     cohort: Mapped[Cohort] = relationship()
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
@@ -59,7 +63,7 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(16))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     type: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict] = mapped_column(default=dict)
+    data: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)  # may quote personal data: encrypted
     # The one-time token of the form that caused the event: a double-submitted form is refused.
     form_token: Mapped[str | None] = mapped_column(String(64))
 

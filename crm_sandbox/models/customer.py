@@ -2,13 +2,13 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base
-from crm_sandbox.models.personal import PersonalData
+from crm_sandbox.models.personal import EncryptedDict, personal_field
 
-# The customer's personal-data fields, in display order. Each is a PersonalData column.
+# The customer's personal-data fields, in display order: kept together in the encrypted ``personal``.
 PERSONAL_FIELDS = (
     "title", "first_name", "middle_name", "last_name", "date_of_birth",
     "address_line1", "address_line2", "town", "postcode", "email", "phone",
@@ -27,21 +27,23 @@ class Customer(Base):
     ref: Mapped[str] = mapped_column(String(16))  # e.g. "cust-00042", stable for a seed
     product: Mapped[str] = mapped_column(String(60))
 
-    title: Mapped[str] = mapped_column(PersonalData)
-    first_name: Mapped[str] = mapped_column(PersonalData)
-    middle_name: Mapped[str] = mapped_column(PersonalData)
-    last_name: Mapped[str] = mapped_column(PersonalData)
-    date_of_birth: Mapped[str] = mapped_column(PersonalData)  # ISO 8601
-    address_line1: Mapped[str] = mapped_column(PersonalData)
-    address_line2: Mapped[str] = mapped_column(PersonalData)
-    town: Mapped[str] = mapped_column(PersonalData)
-    postcode: Mapped[str] = mapped_column(PersonalData)
-    email: Mapped[str] = mapped_column(PersonalData)
-    phone: Mapped[str] = mapped_column(PersonalData)
-    account_number: Mapped[str] = mapped_column(PersonalData)
-    sort_code: Mapped[str] = mapped_column(PersonalData)
-    memorable_word: Mapped[str] = mapped_column(PersonalData)
-    balance: Mapped[str] = mapped_column(PersonalData)  # decimal string, e.g. "1284.50"
+    # Every personal-data field, encrypted at rest as one value; read and written as attributes.
+    personal: Mapped[dict] = mapped_column(EncryptedDict)
+    title = personal_field("title")
+    first_name = personal_field("first_name")
+    middle_name = personal_field("middle_name")
+    last_name = personal_field("last_name")
+    date_of_birth = personal_field("date_of_birth")  # ISO 8601
+    address_line1 = personal_field("address_line1")
+    address_line2 = personal_field("address_line2")
+    town = personal_field("town")
+    postcode = personal_field("postcode")
+    email = personal_field("email")
+    phone = personal_field("phone")
+    account_number = personal_field("account_number")
+    sort_code = personal_field("sort_code")
+    memorable_word = personal_field("memorable_word")
+    balance = personal_field("balance")  # decimal string, e.g. "1284.50"
 
     last_name_index: Mapped[str] = mapped_column(String(32), index=True)
     postcode_index: Mapped[str] = mapped_column(String(32), index=True)
@@ -89,6 +91,6 @@ class PriorInteraction(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime]
     channel: Mapped[str] = mapped_column(String(16))
-    summary: Mapped[str] = mapped_column(PersonalData)
+    summary: Mapped[str] = mapped_column(Text)
 
     customer: Mapped[Customer] = relationship(back_populates="interactions")

@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base, utcnow
+from crm_sandbox.models.personal import EncryptedText
 
 
 class Finding(Base):
@@ -20,7 +21,7 @@ class Finding(Base):
     rule: Mapped[str] = mapped_column(String(60))
     severity: Mapped[str] = mapped_column(String(10))
     events: Mapped[list] = mapped_column(default=list)
-    evidence: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(EncryptedText)  # the exact span: often personal data
     explanation: Mapped[str] = mapped_column(Text)
     reference: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)

@@ -21,6 +21,10 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohort.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set for accounts created with a one-time password: they must choose their own at first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # When the account's personal data was erased (its evidence kept under a pseudonym).
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     cohort: Mapped[Cohort | None] = relationship()

@@ -52,8 +52,11 @@ def clean_field_value(field: str, value: str) -> str:
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_possible_number(number):
-            raise ServiceError("That is not a UK phone number.")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            raise ServiceError("That is not a phone number we can dial (for example 0113 496 0123).")
+        # A number abroad keeps its country code: "(202) 555-0100" alone could not be dialled from here.
+        style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 \
+            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        return phonenumbers.format_number(number, style)
     return value
 
 
@@ -64,12 +67,15 @@ def parse_amount(text: str) -> Decimal:
         amount = Decimal(cleaned)
     except InvalidOperation:
         raise ServiceError("Type the amount in pounds, for example 25.00.") from None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite():  # "NaN", "Infinity": Decimal reads them, but they are not amounts
+        raise ServiceError("Type the amount in pounds, for example 25.00.")
+    if amount <= 0:
         raise ServiceError("The amount must be more than £0.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ServiceError("Use at most two decimal places (pence).")
+    # Before quantizing: an enormous amount ("1e30") has more digits than the context allows.
     if amount > MAX_REFUND:
         raise ServiceError(f"The desk cannot pay more than £{MAX_REFUND:,}: refer larger sums to a supervisor.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError("Use at most two decimal places (pence).")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -115,8 +121,10 @@ def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reas
         db.session.execute(insert(Transaction).values(
             customer_id=customer.id, posted_on=utcnow().date(),
             description="Refund" if kind == "refund" else "Goodwill credit", amount_pence=int(amount * 100)))
-        append_event(locked, "refund.issued", {"amount": float(amount), "kind": kind, "reason": reason},
-                     actor="learner", user_id=user.id, form_token=form_token)
+        data = {"amount": float(amount), "kind": kind, "reason": reason}
+        if amount > limit:
+            data["over_limit"] = True  # the learner confirmed an authority they may not have
+        append_event(locked, "refund.issued", data, actor="learner", user_id=user.id, form_token=form_token)
 
 
 def raise_complaint(contact: Contact, user: User, summary: str, investigation: str, remedy: str,

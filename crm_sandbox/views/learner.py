@@ -8,7 +8,9 @@ from crm_sandbox.content import knowledge
 from crm_sandbox.content.responses import load_responses, placeholder_values, responses_for
 from crm_sandbox.models import Contact
 from crm_sandbox.policy import IDV_FACTORS
-from crm_sandbox.services import actions, conversation, identity, notes
+from crm_sandbox.models.review import OUTCOMES
+from crm_sandbox.services import actions, conversation, identity, kpis, notes
+from crm_sandbox.services import review as reviews
 from crm_sandbox.services import contacts as contact_service
 from crm_sandbox.services import customers as customer_service
 from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
@@ -111,7 +113,9 @@ def updates(contact_id: int):
                  "subject": e.data.get("subject"), "ends": bool(e.data.get("ends")),
                  "at": e.at.strftime("%H:%M:%S")}
                 for e in ws.messages if e.seq > after]
-    return jsonify(status=contact.status, last_seq=ws.last_seq, messages=messages)
+    tips = [{"rule": f.rule, "explanation": f.explanation, "evidence": f.evidence} for f in ws.tips()]
+    return jsonify(status=contact.status, last_seq=ws.last_seq, messages=messages, tips=tips,
+                   practice=ws.practice)
 
 
 @bp.post("/contacts/<int:contact_id>/open")
@@ -222,3 +226,33 @@ def close(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.close_contact(contact, current_user, form("outcome"), form("resolved"),
                                                       form("form_token")), "Contact closed.")
+
+
+def released_review(contact: Contact):
+    """The contact's review, if its report has been released to the learner; 404 otherwise."""
+    r = reviews.contact_review(contact)
+    if r.assessment is None or r.assessment.released_at is None:
+        abort(404)
+    return r
+
+
+@bp.get("/contacts/<int:contact_id>/report")
+@roles_required("learner")
+def report(contact_id: int):
+    contact = own_contact(contact_id)
+    return render_template("learner/report.html", contact=contact, review=released_review(contact),
+                           outcomes=OUTCOMES, duration=kpis.duration)
+
+
+@bp.post("/contacts/<int:contact_id>/report/acknowledge")
+@roles_required("learner")
+def acknowledge(contact_id: int):
+    contact = own_contact(contact_id)
+    released_review(contact)
+    try:
+        reviews.acknowledge(contact, current_user, form("comment"))
+    except ServiceError as err:
+        flash(str(err), "error")
+    else:
+        flash("Thank you: your comment and signature are recorded.", "success")
+    return redirect(url_for("learner.report", contact_id=contact.id), code=303)

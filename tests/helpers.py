@@ -1,0 +1,67 @@
+"""Helpers for driving the learner desk through the Flask test client, as a learner would."""
+import re
+
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Contact
+from crm_sandbox.services.customers import customer_dict
+from tests.conftest import flashes
+
+FETCH = {"X-Requested-With": "fetch"}
+
+
+def messages_after(client, resp) -> str:
+    """The flash messages shown on the page a POST redirected to (one string)."""
+    assert resp.status_code == 303, resp.status_code
+    return " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+
+
+def page(client, contact_id: int, **query) -> str:
+    resp = client.get(f"/learner/contacts/{contact_id}", query_string=query)
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def customer_of(app, contact_id: int) -> dict:
+    """The caller's customer record as a plain dict (id included), read straight from the database."""
+    with app.app_context():
+        customer = db.session.get(Contact, contact_id).customer
+        return {**customer_dict(customer), "id": customer.id}
+
+
+def take_and_find(client, contact_id: int, customer: dict) -> None:
+    """Take the contact, search for the caller's surname and open their (masked) record."""
+    client.post(f"/learner/contacts/{contact_id}/open")
+    client.post(f"/learner/contacts/{contact_id}/search", data={"query": customer["last_name"]})
+    client.post(f"/learner/contacts/{contact_id}/customers/{customer['id']}/view")
+
+
+def post(client, contact_id: int, action: str, **data):
+    return client.post(f"/learner/contacts/{contact_id}/{action}", data=data)
+
+
+def say(client, contact_id: int, text: str, **extra):
+    return post(client, contact_id, "messages", text=text, **extra)
+
+
+def check_answer(client, contact_id: int, customer_id: int, factor: str, given: str, **extra):
+    return post(client, contact_id, "verify", customer_id=customer_id, factor=factor, answer=given, **extra)
+
+
+def caller_texts(events: list[tuple]) -> list[str]:
+    return [e[1]["text"] for e in events if e[0] == "message.received" and e[4] == "caller"]
+
+
+# What the learner reads out of the caller's words to type into the ID&V panel.
+ANSWER_PATTERNS = {
+    "date_of_birth": r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+ \d{4}",
+    "postcode": r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b",
+    "account_number_last4": r"\b\d{4}\b",
+    "memorable_word_characters": r"(?<![\w'])[A-Z](?![\w'])",  # "The 2nd is U and the 5th is E." -> U E
+}
+
+
+def heard(factor: str, caller_text: str) -> str:
+    """The caller's answer to ``factor`` as the learner would type it, taken from what they said."""
+    found = re.findall(ANSWER_PATTERNS[factor], caller_text)
+    assert found, f"no {factor} in the caller's words: {caller_text!r}"
+    return " ".join(found) if factor == "memorable_word_characters" else found[-1]

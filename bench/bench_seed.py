@@ -33,7 +33,7 @@ def faker_only(count: int) -> float:
 def full_seed(count: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
-                          "SECRET_KEY": "bench", "BLIND_INDEX_KEY": "bench"})
+                          "SECRET_KEY": "bench", "BLIND_INDEX_KEY": "bench"}, instance_path=f"{tmp}/instance")
         with app.app_context():
             db.create_all()
             start = time.perf_counter()

@@ -6,13 +6,15 @@ from flask import Flask
 from crm_sandbox import config
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Create and configure the app. ``test_config`` overrides everything (used by the tests)."""
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Create and configure the app. ``test_config`` overrides everything (used by the tests);
+    ``instance_path`` (or ``CRM_INSTANCE_PATH``) moves the instance folder with its keys and database."""
     # The templates and static files live at the top of the checkout, beside the package,
     # so the app runs from a checkout (an editable install), as `make run` does.
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=instance_path or os.environ.get("CRM_INSTANCE_PATH") or None,
         template_folder=str(config.TEMPLATE_DIR),
         static_folder=str(config.STATIC_DIR),
     )
@@ -48,9 +50,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from crm_sandbox.views import assessor, auth, learner, trainer
+    from crm_sandbox.views import assessor, auth, learner, reports, trainer
 
-    for module in (auth, learner, assessor, trainer):
+    for module in (auth, learner, assessor, trainer, reports):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.index)
 
@@ -71,3 +73,5 @@ def register_commands(app: Flask) -> None:
     from crm_sandbox.cli import register
 
     register(app)
+    from crm_sandbox.trainer_cli import register as register_trainer_commands
+    register_trainer_commands(app)

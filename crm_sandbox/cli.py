@@ -14,8 +14,10 @@ from crm_sandbox.models import ROLES, Cohort, Contact, User
 from crm_sandbox.policy import load_policy
 from crm_sandbox.seeding import seed_customers
 from crm_sandbox.services.accounts import create_user
+from crm_sandbox.services.chain import verify_log
 from crm_sandbox.services.errors import ServiceError
-from crm_sandbox.services.export import session_document
+from crm_sandbox.services.keys import rotate_field_keys
+from crm_sandbox.services.export import signed_session_document
 from crm_sandbox.services.queues import build_queue
 
 DEMO_COHORT = "Demo cohort"
@@ -132,7 +134,7 @@ def export_session_command(contact_id: int):
     contact = db.session.get(Contact, contact_id)
     if contact is None:
         raise click.ClickException(f"There is no contact {contact_id}.")
-    click.echo(json.dumps(session_document(contact), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(signed_session_document(contact), indent=2, ensure_ascii=False))
 
 
 @click.command("findings")
@@ -161,7 +163,90 @@ def findings_command(file: str, as_json: bool):
         click.echo(f"    Reference: {f.reference}")
 
 
+@click.command("verify-log")
+@with_appcontext
+def verify_log_command():
+    """Check every contact's event chain and signed heads; name the first broken link."""
+    statuses = verify_log()
+    broken = [s for s in statuses if not s.ok]
+    for s in broken:
+        click.echo(f"BROKEN: {s.problem}")
+    if broken:
+        raise SystemExit(1)
+    click.echo(f"OK: {len(statuses)} contacts, {sum(s.events for s in statuses)} events, "
+               f"{sum(s.sealed for s in statuses)} with signed heads; every link verified.")
+
+
+@click.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command():
+    """Add a new field-encryption key and re-encrypt every row with it (the old key can then go)."""
+    path = rotate_field_keys(progress=lambda label, n: click.echo(f"  {label}: {n} rows re-encrypted"))
+    click.echo(f"New key added at the top of {path}; every row now uses it. Remove the old key "
+               "line(s) from that file once backups made with them have expired.")
+
+
 def register(app: Flask) -> None:
     for command in (init_db_command, seed_command, create_user_command, bootstrap_command,
-                    export_session_command, findings_command):
+                    export_session_command, findings_command, verify_log_command, rotate_keys_command):
+        app.cli.add_command(command)
+    register_pack_commands(app)
+
+
+# --- Evidence packs (issue 5, exports) ---------------------------------------------------------------
+@click.command("export-pack")
+@click.argument("username")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the zip.")
+@with_appcontext
+def export_pack_command(username: str, output: str):
+    """Write a learner's signed evidence pack (crm-sandbox/evidence-pack@1, zip) to FILE."""
+    from crm_sandbox import signing
+    from crm_sandbox.reports.pack import build_learner_pack, check_pack
+
+    learner = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if learner is None or learner.role != "learner":
+        raise click.ClickException(f"There is no learner called {username!r}.")
+    data = build_learner_pack(learner)
+    with open(output, "wb") as fh:
+        fh.write(data)
+    report = check_pack(data, signing.public_key_pem())
+    click.echo(f"Wrote {output}: {report.files} files for {learner.username}, signed by {signing.fingerprint()}")
+
+
+@click.command("verify-pack")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False),
+              help="The PEM public key to trust (default: this sandbox's own signing key).")
+@with_appcontext
+def verify_pack_command(file: str, public_key: str | None):
+    """Check an evidence pack FILE: the signature and every file's SHA-256. Exit 1 naming each problem."""
+    import os
+    from pathlib import Path
+
+    from crm_sandbox import signing
+    from crm_sandbox.reports.pack import check_pack
+
+    if public_key:
+        trusted = Path(public_key).read_bytes()
+    elif os.environ.get(signing.ENV_VAR) or Path(current_app.instance_path, signing.KEY_FILE).exists():
+        trusted = signing.public_key_pem()
+    else:
+        trusted = None
+        click.echo("Warning: this sandbox has no signing key; checking against the pack's own public_key.pem. "
+                   "Compare the fingerprint below with the one the issuing sandbox shows.", err=True)
+    try:
+        report = check_pack(file, trusted)
+    except signing.SigningKeyError as err:
+        raise click.ClickException(f"--public-key: {err}") from err
+    if report.problems:
+        for problem in report.problems:
+            click.echo(problem)
+        click.echo(f"FAILED: {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} in {file}")
+        sys.exit(1)
+    click.echo(f"OK: {report.files} files verified, signed by {report.fingerprint}")
+
+
+def register_pack_commands(app: Flask) -> None:
+    for command in (export_pack_command, verify_pack_command):
         app.cli.add_command(command)

@@ -37,6 +37,7 @@ def defaults(instance_path: str) -> dict:
     """The built-in configuration for an app whose instance folder is ``instance_path``."""
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        "CHAIN_KEY": os.environ.get("CHAIN_KEY") or instance_secret(instance_path, "chain_key"),
         "BLIND_INDEX_KEY": os.environ.get("BLIND_INDEX_KEY")
         or instance_secret(instance_path, "blind_index_key"),
         # Fernet keys for personal data at rest, newest first (comma-separated in the environment).

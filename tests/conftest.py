@@ -28,7 +28,7 @@ def app(tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt N=2**17
         "WTF_CSRF_ENABLED": False,
-    })
+    }, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.create_all()
     yield app

@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from crm_sandbox.formatting import money
+
 from tests.helpers import (
     FETCH, caller_texts, check_answer, customer_of, messages_after, page, post, say, take_and_find,
 )
@@ -120,8 +122,8 @@ def test_personal_placeholder_values_are_offered_only_after_verification(app, cl
     verify(client, app, cid)
     after = data_values(page(client, cid))
     assert after["[Customer name]"] == customer["first_name"]
-    assert after["[Customer title and surname]"] == customer["last_name"]
-    assert after["{balance}"] == customer["balance"] and after["{postcode}"] == customer["postcode"]
+    assert after["[Customer title and surname]"] == f"{customer['title']} {customer['last_name']}"
+    assert after["{balance}"] == money(customer["balance"]) and after["{postcode}"] == customer["postcode"]
     assert after["{address}"].startswith(customer["address_line1"])
 
 

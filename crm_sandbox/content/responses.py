@@ -5,6 +5,8 @@ from pathlib import Path
 
 import yaml
 
+from crm_sandbox.formatting import money
+
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Za-z ]*\]|\{[a-z_]+\}")
 
 
@@ -55,6 +57,8 @@ def placeholder_values(seed_dir: str, customer: dict | None, verified: bool) -> 
         if p.field == "address":
             values[token] = ", ".join(v for v in (customer["address_line1"], customer["address_line2"],
                                                   customer["town"], customer["postcode"]) if v)
+        elif p.field == "balance":
+            values[token] = money(customer["balance"])
         elif p.field in customer:
             values[token] = str(customer[p.field])
     return values

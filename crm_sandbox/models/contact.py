@@ -66,6 +66,8 @@ class Event(Base):
     data: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)  # may quote personal data: encrypted
     # The one-time token of the form that caused the event: a double-submitted form is refused.
     form_token: Mapped[str | None] = mapped_column(String(64))
+    # HMAC-SHA256 over the previous event's MAC and this event's canonical content (services/chain.py).
+    mac: Mapped[str] = mapped_column(String(64), default="")
 
     contact: Mapped[Contact] = relationship(back_populates="events")
 

@@ -14,7 +14,8 @@ from crm_sandbox.models.personal import blind_index
 from crm_sandbox.services.contacts import lock_live_contact
 from crm_sandbox.services.conversation import check_text
 from crm_sandbox.services.errors import Conflict, ServiceError
-from crm_sandbox.services.events import append_event, token_used
+from crm_sandbox.services import chain
+from crm_sandbox.services.events import append_event, contact_events, token_used
 from crm_sandbox.services.notes import outcome_codes
 
 UPDATABLE_FIELDS = {
@@ -159,3 +160,4 @@ def close_contact(contact: Contact, user: User, outcome: str, resolved: str | bo
         locked.status, locked.closed_at = "closed", utcnow()
         append_event(locked, "contact.closed", {"outcome": outcome, "resolved": resolved in (True, "yes")},
                      actor="learner", user_id=user.id, form_token=form_token)
+        chain.seal(locked, contact_events(locked.id))  # a signed head: later truncation is detected

@@ -129,5 +129,6 @@ def customer_dict(customer: Customer) -> dict:
     """The customer's fields as plain data (for the scripted caller and session exports)."""
     data = {name: getattr(customer, name) for name in PERSONAL_FIELDS}
     data.update(id=customer.ref, ref=customer.ref, product=customer.product,
-                full_name=re.sub(r"\s+", " ", f"{customer.first_name} {customer.last_name}"))
+                full_name=re.sub(r"\s+", " ", f"{customer.first_name} {customer.last_name}"),
+                title_surname=f"{customer.title} {customer.last_name}".strip())
     return data

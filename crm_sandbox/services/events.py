@@ -1,9 +1,10 @@
 """Appending events: the only way anything is recorded on a contact."""
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from crm_sandbox.compliance.pci import mask_card_data
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event, utcnow
-
+from crm_sandbox.services.chain import link_mac
 
 TOUCHED = "contacts_with_new_events"  # session.info key: contacts whose findings need refreshing
 
@@ -26,17 +27,36 @@ def token_used(contact: Contact, form_token: str | None) -> bool:
 
 def append_event(contact: Contact, type: str, data: dict | None = None, *, actor: str,
                  user_id: int | None = None, form_token: str | None = None) -> Event:
-    """Append one event to ``contact`` in the current write transaction and return it."""
-    last = db.session.execute(
-        select(func.max(Event.seq)).where(Event.contact_id == contact.id)
-    ).scalar()
-    event = Event(contact_id=contact.id, seq=(last or 0) + 1, at=utcnow(), actor=actor,
-                  actor_user_id=user_id, type=type, data=data or {}, form_token=form_token or None)
+    """Append one event to ``contact`` in the current write transaction and return it.
+
+    The caller holds the write lock (``write_transaction`` and ``lock_contact``), so the chain head
+    read here is still the head when the event is inserted. Card data in its text is masked first.
+    """
+    data = mask_card_fields(dict(data or {}))
+    head = db.session.execute(
+        select(Event.seq, Event.mac).where(Event.contact_id == contact.id).order_by(Event.seq.desc()).limit(1)
+    ).first()
+    event = Event(contact_id=contact.id, seq=(head.seq if head else 0) + 1, at=utcnow(), actor=actor,
+                  actor_user_id=user_id, type=type, data=data, form_token=form_token or None)
+    event.mac = link_mac(head.mac if head else "", event)
     db.session.add(event)
     db.session.flush()
     # The live findings are refreshed before the transaction commits (services/findings.py).
     db.session().info.setdefault(TOUCHED, set()).add(contact.id)
     return event
+
+
+def mask_card_fields(data: dict) -> dict:
+    """Card numbers and security codes in the event's text are stored masked (PCI DSS 3.3.1, 3.4.1);
+    what was masked is kept in ``card_data`` so the finding survives."""
+    masked = []
+    for key in ("text", "value", "given"):
+        if isinstance(data.get(key), str):
+            data[key], found = mask_card_data(data[key])
+            masked += found
+    if masked:
+        data["card_data"] = masked
+    return data
 
 
 def contact_events(contact_id: int) -> list[Event]:

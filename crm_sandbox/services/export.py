@@ -5,6 +5,7 @@ the export keeps the vocabulary's keys and leaves the extras in place (readers i
 """
 from crm_sandbox.compliance import FORMAT
 from crm_sandbox.models import Contact, Event
+from crm_sandbox.services.chain import signed_head
 from crm_sandbox.services.customers import customer_dict
 from crm_sandbox.services.events import contact_events
 
@@ -20,6 +21,12 @@ def export_event(event: Event, refs: dict[int, str]) -> dict:
         data["customer_id"] = data.get("customer_ref") or refs.get(data["customer_id"], str(data["customer_id"]))
     return {"seq": event.seq, "at": event.at.isoformat().replace("+00:00", "Z"), "actor": event.actor,
             "type": event.type, "data": data}
+
+
+def signed_session_document(contact: Contact) -> dict:
+    """The export with its chain head signed now (what ``export-session`` and evidence packs write)."""
+    events = contact_events(contact.id)
+    return {**session_document(contact, events), "chain": signed_head(contact, events)}
 
 
 def session_document(contact: Contact, events: list[Event] | None = None) -> dict:

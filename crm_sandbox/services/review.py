@@ -14,6 +14,7 @@ from crm_sandbox.models import (Assessment, Contact, CriterionJudgement, Event, 
                                 User, utcnow)
 from crm_sandbox.models.review import DECISIONS, OUTCOMES
 from crm_sandbox.services import kpis, spelling
+from crm_sandbox.services.chain import ChainStatus, verify_contact
 from crm_sandbox.services.contacts import lock_live_contact
 from crm_sandbox.services.conversation import check_text
 from crm_sandbox.services.errors import Conflict, NotFound, ServiceError
@@ -41,6 +42,7 @@ class ContactReview:
     spelling: dict[int, list[str]]  # learner message seq -> misspelt words
     kpis: kpis.ContactKpis
     assessment: Assessment | None
+    chain: ChainStatus | None = None  # the event log's integrity, checked when the review is built
 
     def findings_for(self, seq: int) -> list[Finding]:
         return [f for f in self.findings if seq in f.events]
@@ -82,7 +84,8 @@ def contact_review(contact: Contact) -> ContactReview:
              and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))}
     assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
     return ContactReview(contact, events, findings, rows, spelt,
-                         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])), assessment)
+                         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])), assessment,
+                         verify_contact(contact.id))
 
 
 def _comment(text: str | None, required: bool, what: str) -> str:

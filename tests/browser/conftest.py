@@ -54,7 +54,7 @@ def live_app(tmp_path):
         "BLIND_INDEX_KEY": "browser-index-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite'}",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
+    }, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.create_all()
         with write_transaction():

@@ -167,7 +167,7 @@ def test_every_response_placeholder_is_declared(responses):
     assert used <= set(declared), used - set(declared)
     for name, spec in declared.items():
         assert spec["label"], name
-        assert spec["field"] in CUSTOMER_FIELDS | {"address", None}, name
+        assert spec["field"] in CUSTOMER_FIELDS | {"address", "title_surname", None}, name
         assert isinstance(spec["personal"], bool), name
         if spec["field"] is None:
             assert spec["personal"] is False, name

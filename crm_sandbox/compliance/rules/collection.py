@@ -118,9 +118,18 @@ def payment_card_data(ctx: Context) -> list[Finding]:
                                "A full card number was written here. Show at most the last four "
                                "digits; never write the full number into messages, notes or records."))
         for m in CVV_VALUE.finditer(text):
+            if set(m.group(1)) == {"*"}:
+                continue  # already masked when stored: reported from card_data below
             out.append(finding("payment-card-data", [step.event.seq], m.group(),
                                "A card security code was written here. It must never be stored, "
                                "even in notes."))
+        # Card data the app masked before storing it (docs/session-format.md, "card_data").
+        for item in data.get("card_data") or ():
+            what = "card number" if item.get("kind") == "card_number" else "card security code"
+            out.append(finding("payment-card-data", [step.event.seq], str(item.get("masked", "")),
+                               f"A full {what} was typed here (the sandbox stored it masked). Card "
+                               "payments go through the secure payment line; never type card data "
+                               "into messages, notes or records."))
     return out
 
 

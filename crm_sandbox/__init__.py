@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
+    register_security(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -55,6 +56,12 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, learner, assessor, trainer, reports):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.index)
+
+
+def register_security(app: Flask) -> None:
+    from crm_sandbox.security import register
+
+    register(app)
 
 
 def register_errors(app: Flask) -> None:

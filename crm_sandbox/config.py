@@ -50,6 +50,13 @@ def defaults(instance_path: str) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": True,  # browsers accept Secure cookies from http://127.0.0.1 and localhost
+        "REMEMBER_COOKIE_SECURE": True,
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_ABSOLUTE_HOURS": 12,
+        "LOGIN_THROTTLE_MINUTES": 15,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
         "WTF_CSRF_TIME_LIMIT": None,
         "DEMO_PASSWORD": "sandbox-demo",
         "DEMO_SEED": 2026,

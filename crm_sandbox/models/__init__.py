@@ -6,6 +6,7 @@ from crm_sandbox.models.contact import Contact, Event
 from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.seal import ChainSeal
+from crm_sandbox.models.session import LoginThrottle, UserSession
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.user import ROLES, User
 

@@ -33,5 +33,12 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
         return self.active
 
+    # The token of the server-side session this user object was loaded for (services/sessions.py).
+    session_token = None  # not a column: set per request
+
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the cookie: the session token, never the user id."""
+        return self.session_token
+
     def __repr__(self) -> str:
         return f"<User {self.username!r} ({self.role})>"

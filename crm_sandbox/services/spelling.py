@@ -5,7 +5,7 @@ from pathlib import Path
 
 from spylls.hunspell import Dictionary
 
-WORD = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z]|[A-Za-z]")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]")
 SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
 
 
@@ -25,7 +25,7 @@ def misspellings(seed_dir: str, text: str, known: set[str] = frozenset()) -> lis
     found: list[str] = []
     d = dictionary(seed_dir)
     for m in WORD.finditer(text):
-        word = m.group().strip("'")
+        word = m.group().replace("’", "'").strip("'")
         if len(word) < 2 or word.lower() in known or word in found:
             continue
         if word[0].isupper() and not SENTENCE_START.search(text[: m.start()]):

@@ -1,13 +1,16 @@
 """Signing in and out."""
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from crm_sandbox.extensions import db, login_manager
+from crm_sandbox.extensions import login_manager
 from crm_sandbox.models import User
+from crm_sandbox.services import sessions
 from crm_sandbox.services.accounts import authenticate
+from crm_sandbox.services.enrolment import MIN_PASSWORD, change_password as change_password_service
+from crm_sandbox.services.errors import ServiceError
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -15,13 +18,35 @@ HOME = {"learner": "learner.queue", "assessor": "assessor.dashboard", "trainer":
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(token: str) -> User | None:
+    """The user of a live server-side session (ended, expired or unknown sessions load nobody)."""
+    user = sessions.user_for_token(token)
+    if user is not None:
+        user.session_token = token
+    return user
 
 
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=200)])
+
+
+# What a user with a one-time password may still reach before changing it.
+BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static"}
+
+
+@bp.before_app_request
+def require_password_change():
+    """Send a user who still has a one-time password to the change-password page, before anything else."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in BEFORE_PASSWORD_CHANGE):
+        return redirect(url_for("auth.change_password"))
 
 
 def index():
@@ -35,17 +60,48 @@ def index():
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        address = request.remote_addr
+        if sessions.throttled(form.username.data, address):
+            flash(f"Too many failed sign-ins. Wait {current_app.config['LOGIN_THROTTLE_MINUTES']} minutes, "
+                  "then try again.", "error")
+            return render_template("auth/login.html", form=form), 429
         user = authenticate(form.username.data, form.password.data)
         if user is None:
+            sessions.record_failure(form.username.data, address)
             flash("That username and password do not match an active account.", "error")
         else:
+            sessions.clear_failures(form.username.data)
+            session.clear()  # a new session at sign-in: nothing carried over from before
+            user.session_token = sessions.start_session(user)
             login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             return redirect(url_for(HOME[user.role]))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        sessions.end_session(current_user.session_token)
     logout_user()
+    session.clear()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Choose a new password (required at first sign-in with a one-time password)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password_service(current_user.id, form.current.data, form.new.data, form.confirm.data)
+        except ServiceError as err:
+            flash(str(err), "error")
+        else:
+            flash("Your password has been changed.", "success")
+            return redirect(url_for(HOME[current_user.role]), 303)
+    return render_template("auth/change_password.html", form=form, first=current_user.must_change_password,
+                           min_length=MIN_PASSWORD)

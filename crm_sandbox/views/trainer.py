@@ -1,22 +1,230 @@
-"""The trainer console: cohorts and the scenario library (management arrives with the trainer issue)."""
-from flask import Blueprint, current_app, render_template
-from sqlalchemy import func, select
+"""The trainer console: cohorts, accounts, assignments, policies, resets, the scenario library and the archive."""
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Cohort, Customer, User
+from crm_sandbox.models import Cohort, Contact, User
+from crm_sandbox.policy import IDV_FACTORS, PANEL_MODES
 from crm_sandbox.scenarios import load_library
+from crm_sandbox.services import archive, assignments, cohorts, enrolment, gdpr
+from crm_sandbox.services.errors import NotFound, ServiceError
+from crm_sandbox.services.reset import reset_cohort
 from crm_sandbox.views.access import roles_required
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
+
+MAX_UPLOAD = 4 * 1024 * 1024  # a 10,000-row CSV is ~400 KB
+
+
+def back_to(cohort_id: int, anchor: str = ""):
+    return redirect(url_for("trainer.cohort", cohort_id=cohort_id) + (f"#{anchor}" if anchor else ""), 303)
+
+
+def attempt(action, done: str | None, cohort_id: int, anchor: str = ""):
+    """Run a service action; its refusal is shown as a message on the cohort page."""
+    try:
+        action()
+    except NotFound:
+        raise
+    except ServiceError as err:
+        flash(str(err), "error")
+    else:
+        if done:
+            flash(done, "success")
+    return back_to(cohort_id, anchor)
 
 
 @bp.get("/")
 @roles_required("trainer")
 def console():
-    customers = dict(db.session.execute(
-        select(Customer.cohort_id, func.count(Customer.id)).group_by(Customer.cohort_id)).all())
-    learners = dict(db.session.execute(
-        select(User.cohort_id, func.count(User.id)).where(User.role == "learner").group_by(User.cohort_id)).all())
-    cohorts = db.session.execute(select(Cohort).order_by(Cohort.name)).scalars().all()
-    return render_template("trainer/console.html", cohorts=cohorts, customers=customers, learners=learners,
-                           library=load_library(current_app.config["SEED_DIR"]))
+    all_cohorts = db.session.execute(select(Cohort).order_by(Cohort.name)).scalars().all()
+    return render_template("trainer/console.html", cohorts=all_cohorts, counts=cohorts.cohort_counts())
+
+
+@bp.post("/cohorts")
+@roles_required("trainer")
+def create_cohort():
+    try:
+        cohort = cohorts.create_cohort(request.form.get("name", ""))
+    except ServiceError as err:
+        flash(str(err), "error")
+        return redirect(url_for("trainer.console"), 303)
+    flash(f"Created {cohort.name}, with its own customers.", "success")
+    return back_to(cohort.id)
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@roles_required("trainer")
+def cohort(cohort_id: int):
+    c = cohorts.get_cohort(cohort_id)
+    members = db.session.execute(select(User).where(User.cohort_id == c.id).order_by(User.role, User.username)).scalars().all()
+    queues = db.session.execute(select(Contact).where(Contact.cohort_id == c.id)
+                                .order_by(Contact.learner_id, Contact.position)).scalars().all()
+    by_learner: dict[int, list[Contact]] = {}
+    for contact in queues:
+        by_learner.setdefault(contact.learner_id, []).append(contact)
+    return render_template("trainer/cohort.html", cohort=c, members=members, by_learner=by_learner,
+                           counts=cohorts.cohort_counts().get(c.id, {}), idv_factors=IDV_FACTORS,
+                           panel_modes=PANEL_MODES, modes=assignments.MODES,
+                           library=[f for f in load_library(current_app.config["SEED_DIR"]) if f.valid])
+
+
+@bp.post("/cohorts/<int:cohort_id>/status")
+@roles_required("trainer")
+def set_status(cohort_id: int):
+    status = request.form.get("status", "")
+    return attempt(lambda: cohorts.set_status(cohort_id, status), f"The cohort is now {status}.", cohort_id)
+
+
+@bp.post("/cohorts/<int:cohort_id>/import")
+@roles_required("trainer")
+def import_users(cohort_id: int):
+    cohorts.get_cohort(cohort_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose a CSV file to upload.", "error")
+        return back_to(cohort_id, "import")
+    data = upload.stream.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        flash("That file is larger than 4 MB: split it.", "error")
+        return back_to(cohort_id, "import")
+    try:
+        accounts = enrolment.import_users(cohort_id, data)
+    except ServiceError as err:
+        flash(str(err), "error")
+        return back_to(cohort_id, "import")
+    # Shown once, never stored in clear: the page must not be cached.
+    resp = Response(render_template("trainer/imported.html", cohort=cohorts.get_cohort(cohort_id), accounts=accounts))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def chosen_scenarios(form) -> list[str]:
+    """The ticked scenarios, ordered by the numbers typed beside them (unnumbered ones after, in library order)."""
+    ticked = form.getlist("scenarios")
+
+    def key(item):
+        index, sid = item
+        raw = (form.get(f"order-{sid}") or "").strip()
+        return (int(raw) if raw.isdigit() else 10_000, index)
+
+    return [sid for _, sid in sorted(enumerate(ticked), key=key)]
+
+
+@bp.post("/cohorts/<int:cohort_id>/assign")
+@roles_required("trainer")
+def assign(cohort_id: int):
+    form = request.form
+    learner = form.get("learner", "all")
+    assessor = form.get("assessor_id", "")
+
+    def run():
+        made = assignments.assign(
+            cohort_id, chosen_scenarios(form), learner_id=int(learner) if learner.isdigit() else None,
+            mode=form.get("mode", "practice"), assessor_id=int(assessor) if assessor.isdigit() else None)
+        flash(f"Assigned: {len(made)} contact(s) queued, in the order chosen.", "success")
+
+    return attempt(run, None, cohort_id, "assign")
+
+
+@bp.post("/cohorts/<int:cohort_id>/policy")
+@roles_required("trainer")
+def update_policy(cohort_id: int):
+    c = cohorts.get_cohort(cohort_id)
+    policy = cohorts.policy_from_form(request.form, c.policy)
+    return attempt(lambda: cohorts.update_policy(cohort_id, policy),
+                   "Policy saved. It applies to contacts opened from now on; contacts already opened keep theirs.",
+                   cohort_id, "policy")
+
+
+@bp.post("/cohorts/<int:cohort_id>/reset")
+@roles_required("trainer")
+def reset(cohort_id: int):
+    c = cohorts.get_cohort(cohort_id)
+    if request.form.get("confirm", "").strip() != c.name:
+        flash(f"The cohort was not reset: type its name, {c.name}, exactly to confirm.", "error")
+        return back_to(cohort_id, "reset")
+    try:
+        result = reset_cohort(c.name)
+    except ServiceError as err:
+        flash(str(err), "error")
+        return back_to(cohort_id, "reset")
+    flash(f"{result.cohort_name} was reset: {len(result.packs)} evidence pack(s) archived, "
+          f"{result.customers} new customers (seed {result.seed}). Import the next group and assign their work.",
+          "success")
+    return back_to(cohort_id)
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required("trainer")
+def set_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        flash("Choose to enable or disable the account.", "error")
+    else:
+        try:
+            enrolment.set_active(user_id, wanted == "1")
+            flash(f"{user.username} is now {'enabled' if wanted == '1' else 'disabled'}.", "success")
+        except ServiceError as err:
+            flash(str(err), "error")
+    return back_to(user.cohort_id, "members") if user.cohort_id else redirect(url_for("trainer.console"), 303)
+
+
+@bp.get("/users/<int:user_id>/export")
+@roles_required("trainer")
+def export_learner(user_id: int):
+    doc = gdpr.subject_access_export(user_id)
+    body = json.dumps(doc, indent=2, ensure_ascii=False)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="subject-access-{doc["account"]["username"]}.json"',
+        "Cache-Control": "no-store"})
+
+
+@bp.post("/users/<int:user_id>/erase")
+@roles_required("trainer")
+def erase_learner(user_id: int):
+    user = gdpr.get_learner(user_id)
+    cohort_id, old = user.cohort_id, user.username
+    try:
+        erased = gdpr.erase_learner(user_id, request.form.get("confirm", ""))
+        flash(f"{old}'s personal data was erased: the account is now {erased.username}, disabled; "
+              "their evidence is kept under that pseudonym.", "success")
+    except ServiceError as err:
+        flash(str(err), "error")
+    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+
+
+@bp.get("/scenarios")
+@roles_required("trainer")
+def scenarios():
+    return render_template("trainer/scenarios.html", library=load_library(current_app.config["SEED_DIR"]))
+
+
+@bp.get("/archive")
+@roles_required("trainer")
+def archive_list():
+    return render_template("trainer/archive.html", packs=archive.archive_listing(),
+                           unrecorded=archive.unrecorded_runs(), retention_days=archive.retention_days())
+
+
+@bp.get("/archive/<int:pack_id>/download")
+@roles_required("trainer")
+def download_pack(pack_id: int):
+    pack = archive.get_pack(pack_id)
+    path = archive.pack_path(pack)
+    if not path.is_file():
+        raise NotFound("That archived pack's file is missing.")
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{archive.slug(pack.cohort_name)}-{pack.learner_username}.zip")
+
+
+@bp.post("/archive/purge")
+@roles_required("trainer")
+def purge_archive():
+    purged = archive.purge_expired()
+    flash(f"Purged {len(purged)} pack(s) past their retention date." if purged
+          else "No pack is past its retention date: nothing was purged.", "success" if purged else "info")
+    return redirect(url_for("trainer.archive_list"), 303)

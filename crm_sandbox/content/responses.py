@@ -57,8 +57,8 @@ def placeholder_values(seed_dir: str, customer: dict | None, verified: bool) -> 
         if p.field == "address":
             values[token] = ", ".join(v for v in (customer["address_line1"], customer["address_line2"],
                                                   customer["town"], customer["postcode"]) if v)
-        elif p.field == "balance":
-            values[token] = money(customer["balance"])
+        elif p.field == "balance":  # the templates write "£{balance}": digits with thousands separators
+            values[token] = money(customer["balance"]).replace("£", "")
         elif p.field in customer:
             values[token] = str(customer[p.field])
     return values

@@ -2,15 +2,19 @@
 
 Made for internal and external quality assurers: who, what, when; the judgement and both signatures;
 the criteria with their evidence; every finding with its standing decision and history; the timeline.
-DejaVu Sans (Debian's ``fonts-dejavu-core``) is used when present so that £, curly quotes and dashes
-print as written; without it the core Helvetica is used and text is reduced to Latin-1.
+The PDF's built-in Helvetica is used by default: loading a TrueType font costs ~0.3 s per document,
+which made archiving a cohort's packs take minutes. Text is reduced to Latin-1 (£ and accents print;
+curly quotes and dashes become straight ones; anything else becomes "?" — the exact text is in each
+contact's session.json beside the PDF). Set ``PDF_UNICODE_FONT = True`` to embed DejaVu Sans
+(Debian's ``fonts-dejavu-core``) instead.
 """
 import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, VAlign, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from crm_sandbox.models import User, utcnow
 from crm_sandbox.reports import records as r
@@ -34,7 +38,9 @@ LATIN1 = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '
 
 
 def unicode_font_available() -> bool:
-    return all((FONT_DIR / f).is_file() for f in FONT_FILES.values())
+    """Whether to embed DejaVu Sans: only when configured (``PDF_UNICODE_FONT``) and installed."""
+    wanted = has_app_context() and current_app.config.get("PDF_UNICODE_FONT", False)
+    return bool(wanted) and all((FONT_DIR / f).is_file() for f in FONT_FILES.values())
 
 
 class ReportPDF(FPDF):
@@ -50,6 +56,8 @@ class ReportPDF(FPDF):
         else:
             self.family = "Helvetica"
         self.created_at = created_at
+        self._clean_cache: dict[str, str] = {}
+        self._width_cache: dict[tuple, float] = {}
         self.running_left, self.running_right = "CRM Sandbox \u00b7 Observation record", ""
         self.set_margins(15, 16, 15)
         self.set_auto_page_break(True, margin=16)
@@ -64,11 +72,15 @@ class ReportPDF(FPDF):
 
     # -- text --------------------------------------------------------------------------------------
     def clean(self, text) -> str:
-        text = unicodedata.normalize("NFC", "" if text is None else str(text))
-        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-        if not self.unicode:
-            text = text.translate(LATIN1).encode("latin-1", "replace").decode("latin-1")
-        return text
+        text = "" if text is None else str(text)
+        cached = self._clean_cache.get(text)
+        if cached is None:
+            cached = unicodedata.normalize("NFC", text)
+            cached = "".join(ch for ch in cached if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+            if not self.unicode:
+                cached = cached.translate(LATIN1).encode("latin-1", "replace").decode("latin-1")
+            self._clean_cache[text] = cached
+        return cached
 
     def font(self, size: float = 9, style: str = "", colour=INK) -> None:
         self.set_font(self.family, style, size)
@@ -76,7 +88,170 @@ class ReportPDF(FPDF):
 
     def para(self, text: str, size: float = 9, style: str = "", colour=INK, h: float = 4.6) -> None:
         self.font(size, style, colour)
-        self.multi_cell(0, h, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        self.text_lines(self.clean(text), h)
+
+    # -- a light text layout of our own: fpdf2's multi_cell() and table() cost milliseconds a call ---
+    def width_of(self, text: str) -> float:
+        """Width of ``text`` in the current font (mm); cached per font and size."""
+        font = self.current_font
+        key = (font.fontkey, self.font_size_pt, text)
+        width = self._width_cache.get(key)
+        if width is None:
+            width = font.get_text_width(text, self.font_size_pt, None)[1] / self.k
+            self._width_cache[key] = width
+        return width
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """Greedy word wrap of already-cleaned ``text`` to ``width`` mm in the current font.
+
+        Explicit newlines start new lines; a word wider than the line is broken between characters.
+        Always at least one line (an empty string gives [""]).
+        """
+        lines: list[str] = []
+        width_of = self.width_of
+        space = width_of(" ")
+        for para in text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").split("\n"):
+            if width_of(para) <= width:
+                lines.append(para.rstrip())
+                continue
+            words: list[str] = []  # the line being filled, joined by single spaces
+            used = 0.0
+            for word in para.split(" "):
+                word_w = width_of(word)
+                if words and used + space + word_w <= width:
+                    words.append(word)
+                    used += space + word_w
+                    continue
+                if words:
+                    lines.append(" ".join(words).rstrip())
+                    words, used = [], 0.0
+                    if not word:  # spaces at a line break are dropped
+                        continue
+                if word_w > width:  # an over-long word: as many characters as fit on each line
+                    chunk = ""
+                    for ch in word:
+                        if chunk and width_of(chunk + ch) > width:
+                            lines.append(chunk)
+                            chunk = ""
+                        chunk += ch
+                    word, word_w = chunk, width_of(chunk)
+                words, used = [word], word_w
+            lines.append(" ".join(words).rstrip())
+        return lines or [""]
+
+    def put(self, x: float, y: float, h: float, text: str, w: float = 0, align: str = "L") -> None:
+        """One line of text in a box of height ``h`` at (x, y), placed as cell() would place it."""
+        if not text:
+            return
+        if align != "L":
+            spare = w - self.width_of(text)
+            x += spare if align == "R" else spare / 2
+        self.text(x, y + 0.5 * h + 0.3 * self.font_size, text)
+
+    def text_lines(self, text: str, h: float, w: float = 0, x: float | None = None) -> None:
+        """Like multi_cell(w, h, text) with the cell margin: wrap, then draw line by line, breaking pages."""
+        x = self.get_x() if x is None else x
+        if not w:
+            w = self.w - self.r_margin - x
+        for line in self.wrap(text, w - 2 * self.c_margin):
+            if self.y + h > self.page_break_trigger and self.auto_page_break and not self.in_footer:
+                self.add_page()
+            self.put(x + self.c_margin, self.y, h, line)
+            self.y += h
+        self.x = self.l_margin
+
+    def _use(self, size: float, style: str, colour) -> None:
+        self.set_font(self.family, style, size)
+        self.set_text_color(colour)
+
+    def _table(self, rows: list[list[tuple]], widths: tuple, line_height: float, head: list[tuple] | None = None,
+               pad: tuple[float, float] = (1.2, 1.5)) -> None:
+        """Draw a table: each cell is (text, size, style, colour); horizontal rules between rows.
+
+        The optional heading row is shaded and repeated after every page break; a row moves to the next
+        page whole unless it is taller than a page, in which case it is split between lines.
+        """
+        pad_v, pad_h = pad
+        total = sum(widths)
+        col_w = [w * self.epw / total for w in widths]
+        xs = [self.l_margin + sum(col_w[:i]) for i in range(len(col_w))]
+        right = self.l_margin + self.epw
+
+        def layout(cells):
+            out = []
+            for j, (text, size, style, colour) in enumerate(cells):
+                self._use(size, style, colour)
+                out.append((self.wrap(text, col_w[j] - 2 * pad_h) if text else [], size, style, colour))
+            return out
+
+        def draw(cells, y, first, count, shade=False):
+            height = count * line_height + 2 * pad_v
+            if shade:
+                self.set_fill_color(*HEAD_FILL)
+                self.rect(self.l_margin, y, self.epw, height, style="F")
+                self.set_fill_color(255, 255, 255)
+            for j, (lines, size, style, colour) in enumerate(cells):
+                if not lines[first:first + count]:
+                    continue
+                self._use(size, style, colour)
+                ly = y + pad_v
+                for line in lines[first:first + count]:
+                    self.put(xs[j] + pad_h, ly, line_height, line)
+                    ly += line_height
+            return y + height
+
+        def rule(y):
+            self.line(self.l_margin, y, right, y)
+
+        head_cells = layout(head) if head else None
+        head_n = max((len(c[0]) for c in head_cells), default=1) if head_cells else 0
+        head_h = head_n * line_height + 2 * pad_v if head_cells else 0
+        body = [layout(cells) for cells in rows]
+        n_lines = [max(1, max((len(c[0]) for c in cells), default=1)) for cells in body]
+        self.set_draw_color(*LINE)
+        self.set_line_width(0.2)
+
+        def new_page():
+            self.add_page()
+            y = self.get_y()
+            if head_cells:
+                y = draw(head_cells, y, 0, head_n, shade=True)
+                rule(y)
+            return y
+
+        y = self.get_y()
+        first_h = (n_lines[0] * line_height + 2 * pad_v) if body else 0
+        if y + head_h + min(first_h, 3 * line_height + 2 * pad_v) > self.page_break_trigger:
+            y = new_page()
+        elif head_cells:
+            y = draw(head_cells, y, 0, head_n, shade=True)
+            rule(y)
+        page_room = self.page_break_trigger - (self.t_margin + head_h)
+        for i, cells in enumerate(body):
+            n = n_lines[i]
+            height = n * line_height + 2 * pad_v
+            if y + height > self.page_break_trigger:
+                if height <= page_room:
+                    y = new_page()
+                else:  # taller than a page: fill this page (if a few lines fit), then continue on the next
+                    done = 0
+                    while done < n:
+                        fit = int((self.page_break_trigger - y - 2 * pad_v) // line_height)
+                        if fit < 2 and n - done > fit:
+                            y = new_page()
+                            continue
+                        count = min(fit, n - done)
+                        y = draw(cells, y, done, count)
+                        done += count
+                        if done < n:
+                            y = new_page()
+                    if i < len(body) - 1:
+                        rule(y)
+                    continue
+            y = draw(cells, y, 0, n)
+            if i < len(body) - 1:
+                rule(y)
+        self.set_xy(self.l_margin, y)
 
     # -- page furniture ------------------------------------------------------------------------------
     def header(self) -> None:
@@ -99,9 +274,9 @@ class ReportPDF(FPDF):
     # -- blocks --------------------------------------------------------------------------------------
     def title_block(self, title: str, subtitle: str) -> None:
         self.font(17, "B", INK)
-        self.multi_cell(0, 8, self.clean(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        self.text_lines(self.clean(title), 8)
         self.font(10.5, "", MUTED)
-        self.multi_cell(0, 5.5, self.clean(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        self.text_lines(self.clean(subtitle), 5.5)
         self.ln(2)
 
     def section(self, title: str, note: str = "") -> None:
@@ -122,35 +297,30 @@ class ReportPDF(FPDF):
 
     def details(self, pairs: list[tuple[str, str]]) -> None:
         """Label/value pairs, two to a row."""
-        self.font(9)
-        self.set_fill_color(255, 255, 255)
-        with self.table(col_widths=(20, 40, 20, 40), cell_fill_mode="NONE", width=self.epw, first_row_as_headings=False,
-                        borders_layout=TableBordersLayout.HORIZONTAL_LINES, text_align="LEFT",
-                        v_align=VAlign.T, line_height=4.8, padding=(1.2, 1.5)) as table:
-            for i in range(0, len(pairs), 2):
-                row = table.row()
-                for label, value in pairs[i:i + 2]:
-                    row.cell(self.clean(label), style=FontFace(emphasis="BOLD", color=MUTED, size_pt=8.5))
-                    row.cell(self.clean(value))
-                if len(pairs[i:i + 2]) == 1:
-                    row.cell("", colspan=2)
+        rows = []
+        for i in range(0, len(pairs), 2):
+            row = []
+            for label, value in pairs[i:i + 2]:
+                row += [(self.clean(label), 8.5, "B", MUTED), (self.clean(value), 9, "", INK)]
+            rows.append(row)
+        self._table(rows, (20, 40, 20, 40), line_height=4.8)
 
     def grid(self, headings: list[str], rows: list[list], widths: tuple, size: float = 8.5,
              styles: dict | None = None) -> None:
-        """A table with a shaded heading repeated on every page. ``styles[(row, col)]`` is a FontFace."""
-        self.font(size)
-        self.set_fill_color(255, 255, 255)
-        with self.table(col_widths=widths, cell_fill_mode="NONE", width=self.epw, text_align="LEFT", v_align=VAlign.T,
-                        borders_layout=TableBordersLayout.HORIZONTAL_LINES, line_height=size * 0.5,
-                        headings_style=FontFace(emphasis="BOLD", color=INK, fill_color=HEAD_FILL, size_pt=size),
-                        padding=(1.2, 1.5), repeat_headings=1) as table:
-            head = table.row()
-            for h in headings:
-                head.cell(self.clean(h))
-            for i, values in enumerate(rows):
-                row = table.row()
-                for j, value in enumerate(values):
-                    row.cell(self.clean(value), style=(styles or {}).get((i, j)))
+        """A table with a shaded heading repeated on every page. ``styles[(row, col)]`` is a FontFace
+        (its emphasis and colour are used)."""
+        styles = styles or {}
+        body = []
+        for i, values in enumerate(rows):
+            row = []
+            for j, value in enumerate(values):
+                face = styles.get((i, j))
+                style = face.emphasis.style if face is not None and face.emphasis is not None else ""
+                colour = face.color if face is not None and face.color is not None else INK
+                size_pt = face.size_pt if face is not None and face.size_pt else size
+                row.append((self.clean(value), size_pt, style, colour))
+            body.append(row)
+        self._table(body, widths, line_height=size * 0.5, head=[(self.clean(h), size, "B", INK) for h in headings])
 
     def box(self, heading: str, lines: list[tuple[str, str]], colours) -> None:
         """A shaded panel: a large heading, then label/value lines in two columns."""
@@ -178,14 +348,13 @@ class ReportPDF(FPDF):
             self.cell(label_w, 4.6, self.clean(label))
             self.set_xy(x + 4 + label_w, y)
             self.font(9, "", INK)
-            self.multi_cell(value_w, 4.6, self.clean(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+            self.text_lines(self.clean(value), 4.6, value_w, x=x + 4 + label_w)
             self.ln(1)
         self.set_y(y0 + height + 2)
 
     def _height(self, text: str, width: float) -> float:
         self.font(9)
-        lines = self.multi_cell(width, 4.6, self.clean(text), dry_run=True, output="LINES")
-        return 4.6 * max(1, len(lines))
+        return 4.6 * len(self.wrap(self.clean(text), width - 2 * self.c_margin))
 
 
 def _assessment_lines(a) -> list[tuple[str, str]]:
@@ -277,8 +446,8 @@ def _render_finding(pdf: ReportPDF, f) -> None:
     pdf.cell(2, 5, "")
     pdf.font(9.5, "B", INK)
     source = "assessor's finding" if f.source == "assessor" else "rules engine"
-    pdf.multi_cell(0, 5, pdf.clean(f"{r.finding_title(f)}  \u00b7  events {', '.join(map(str, f.events))}"
-                                   f"  \u00b7  {source}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    pdf.text_lines(pdf.clean(f"{r.finding_title(f)}  \u00b7  events {', '.join(map(str, f.events))}"
+                             f"  \u00b7  {source}"), 5)
     pdf.para(f"Rule: {f.rule}", 7.5, "", MUTED, 3.8)
     pdf.para(f.explanation, 8.5)
     if f.evidence:

@@ -1,5 +1,5 @@
 """The assessor's pages: cohort dashboard, live observation (and playing the caller), and review."""
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from crm_sandbox.services import kpis, roleplay
 from crm_sandbox.services import review as reviews
 from crm_sandbox.services import contacts as contact_service
 from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
+from crm_sandbox.services.events import contact_events
 from crm_sandbox.views.access import roles_required
 from crm_sandbox.views.helpers import form_token
 
@@ -23,7 +24,7 @@ def cohort_in_view() -> Cohort:
     if current_user.cohort_id is not None:
         return db.session.get(Cohort, current_user.cohort_id)
     cohort_id = request.args.get("cohort", "")
-    cohort = db.session.get(Cohort, int(cohort_id)) if cohort_id.isdigit() else None
+    cohort = db.session.get(Cohort, int(cohort_id)) if cohort_id.isdecimal() and len(cohort_id) < 19 else None
     cohort = cohort or db.session.execute(select(Cohort).order_by(Cohort.id)).scalars().first()
     if cohort is None:
         abort(404)
@@ -67,7 +68,7 @@ def dashboard():
     cohort = cohort_in_view()
     learner = request.args.get("learner", "")
     status = request.args.get("status", "")
-    rows = board.cohort_dashboard(cohort.id, int(learner) if learner.isdigit() else None,
+    rows = board.cohort_dashboard(cohort.id, int(learner) if learner.isdecimal() else None,
                                       status if status in board.STATUSES else None)
     cohorts = db.session.execute(select(Cohort).order_by(Cohort.name)).scalars().all() \
         if current_user.cohort_id is None else [cohort]
@@ -94,13 +95,18 @@ def timeline(contact_id: int):
     """Events since ``after``, for live observation (reads only)."""
     contact = staff_contact(contact_id)
     after = request.args.get("after", "0")
-    after = int(after) if after.isdigit() else 0
-    r = reviews.contact_review(contact)
-    events = [{"seq": e.seq, "at": e.at.strftime("%H:%M:%S"), "actor": e.actor, "type": e.type,
-               "text": e.data.get("text") or e.data.get("query") or e.data.get("reason") or e.data.get("summary") or "",
-               "detail": describe(e), "flags": [f.rule for f in r.findings_for(e.seq)]}
-              for e in r.events if e.seq > after]
-    return jsonify(status=contact.status, last_seq=r.events[-1].seq if r.events else 0, events=events,
+    after = int(after) if after.isdecimal() else 0
+    # Polled every 1.5 s by every observer: only the events and findings, not the whole review.
+    events = contact_events(contact.id)
+    flags: dict[int, list[str]] = {}
+    for f in reviews.review_findings(contact.id):
+        for seq in f.events:
+            flags.setdefault(seq, []).append(f.rule)
+    rows = [{"seq": e.seq, "at": e.at.strftime("%H:%M:%S"), "actor": e.actor, "type": e.type,
+             "text": e.data.get("text") or e.data.get("query") or e.data.get("reason") or e.data.get("summary") or "",
+             "detail": describe(e), "flags": flags.get(e.seq, [])}
+            for e in events if e.seq > after or e.seq in flags]
+    return jsonify(status=contact.status, last_seq=events[-1].seq if events else 0, events=rows,
                    role_player=contact.role_player_id)
 
 
@@ -185,7 +191,7 @@ def decide(contact_id: int, finding_id: int):
     finding = contact_finding(contact, finding_id)
     seen = form("seen")
     return act(lambda: reviews.decide_finding(finding, current_user, form("decision"), form("comment"),
-                                             int(seen) if seen.isdigit() else -1),
+                                             int(seen) if seen.isdecimal() else -1),
                "assessor.review", contact, "Decision recorded.", f"#finding-{finding_id}")
 
 
@@ -193,7 +199,7 @@ def decide(contact_id: int, finding_id: int):
 @roles_required(*STAFF)
 def add_finding(contact_id: int):
     contact = staff_contact(contact_id)
-    seqs = [int(s) for s in request.form.getlist("events") if s.isdigit()]
+    seqs = [int(s) for s in request.form.getlist("events") if s.isdecimal()]
     return act(lambda: reviews.add_finding(contact, current_user, form("rule"), form("explanation"), seqs,
                                           form("evidence"), form("severity") or "medium"),
                "assessor.review", contact, "Your finding was added.", "#findings")

@@ -3,10 +3,12 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from crm_sandbox.content import knowledge
 from crm_sandbox.content.responses import load_responses, placeholder_values, responses_for
-from crm_sandbox.models import Contact
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Assessment, Contact
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.services import actions, conversation, identity, kpis, notes
@@ -71,7 +73,12 @@ def form(name: str) -> str:
 @bp.get("/")
 @roles_required("learner")
 def queue():
-    return render_template("learner/queue.html", contacts=contact_service.queue_for(current_user))
+    # One query: which of the learner's contacts have a report released to them.
+    released = set(db.session.execute(
+        select(Assessment.contact_id).join(Contact, Contact.id == Assessment.contact_id)
+        .where(Contact.learner_id == current_user.id, Assessment.released_at.is_not(None))).scalars())
+    return render_template("learner/queue.html", contacts=contact_service.queue_for(current_user),
+                           released=released)
 
 
 @bp.get("/contacts/<int:contact_id>")
@@ -107,7 +114,7 @@ def updates(contact_id: int):
     """New messages since ``after`` (for the page's live conversation; reads only)."""
     contact = own_contact(contact_id)
     after = request.args.get("after", "0")
-    after = int(after) if after.isdigit() else 0
+    after = int(after) if after.isdecimal() else 0
     ws = workspace(contact)
     messages = [{"seq": e.seq, "actor": e.actor, "type": e.type, "text": e.data.get("text", ""),
                  "subject": e.data.get("subject"), "ends": bool(e.data.get("ends")),
@@ -145,7 +152,7 @@ def view_customer(contact_id: int, customer_id: int):
 @roles_required("learner")
 def verify(contact_id: int):
     contact = own_contact(contact_id)
-    if not form("customer_id").isdigit():
+    if not form("customer_id").isdecimal():
         flash("Open the caller's customer record before verifying.", "error")
         return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
     return act(contact, lambda: identity.submit_answer(

@@ -108,7 +108,7 @@ def chosen_scenarios(form) -> list[str]:
     def key(item):
         index, sid = item
         raw = (form.get(f"order-{sid}") or "").strip()
-        return (int(raw) if raw.isdigit() else 10_000, index)
+        return (int(raw) if raw.isdecimal() else 10_000, index)
 
     return [sid for _, sid in sorted(enumerate(ticked), key=key)]
 
@@ -122,8 +122,8 @@ def assign(cohort_id: int):
 
     def run():
         made = assignments.assign(
-            cohort_id, chosen_scenarios(form), learner_id=int(learner) if learner.isdigit() else None,
-            mode=form.get("mode", "practice"), assessor_id=int(assessor) if assessor.isdigit() else None)
+            cohort_id, chosen_scenarios(form), learner_id=int(learner) if learner.isdecimal() else None,
+            mode=form.get("mode", "practice"), assessor_id=int(assessor) if assessor.isdecimal() else None)
         flash(f"Assigned: {len(made)} contact(s) queued, in the order chosen.", "success")
 
     return attempt(run, None, cohort_id, "assign")

@@ -1,9 +1,11 @@
-// Live observation: poll the contact's timeline and append new events; send caller messages without reloading.
+// Live observation: poll the contact's timeline and append new events; send caller messages and add
+// observations without reloading. Without script, every form still posts and the page reloads.
 (function () {
   "use strict";
   var list = document.getElementById("timeline");
   if (!list) return;
   var lastSeq = parseInt(list.dataset.lastSeq, 10) || 0;
+  var status = list.dataset.status;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -14,7 +16,7 @@
 
   function render(e) {
     if (list.querySelector('[data-seq="' + e.seq + '"]')) return;
-    var li = el("li", "tl-row tl-" + e.actor + (e.flags.length ? " tl-flagged" : ""));
+    var li = el("li", "tl-row tl-" + e.actor + (e.flags.length ? " tl-flagged" : "") + " tl-new");
     li.dataset.seq = e.seq;
     li.id = "event-" + e.seq;
     li.appendChild(el("span", "tl-time", e.at));
@@ -28,42 +30,99 @@
     li.scrollIntoView({ block: "nearest" });
   }
 
+  // A flag raised after an event was drawn (e.g. "missing-log" at close) is added to that row.
+  function reflag(e) {
+    var li = list.querySelector('[data-seq="' + e.seq + '"]');
+    if (!li || !e.flags.length) return;
+    var body = li.querySelector(".tl-body");
+    e.flags.forEach(function (f) {
+      var shown = Array.prototype.some.call(li.querySelectorAll(".flag"), function (n) {
+        return n.textContent.indexOf(f) !== -1;
+      });
+      if (!shown) body.appendChild(el("span", "flag", "⚑ " + f));
+    });
+    li.classList.add("tl-flagged");
+  }
+
+  function closed(state) {
+    var callerForm = document.getElementById("caller-form");
+    if (callerForm) {
+      callerForm.querySelectorAll("textarea, button").forEach(function (n) { n.disabled = true; });
+      document.getElementById("caller-error").textContent = "The contact is " + state + ": the caller can no longer be played.";
+    }
+  }
+
   var busy = false;
-  function poll() {
+  function poll(full) {
     if (busy) return;
     busy = true;
-    fetch(list.dataset.url + "?after=" + lastSeq, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+    var after = full ? 0 : lastSeq;
+    fetch(list.dataset.url + "?after=" + after, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;
-        data.events.forEach(render);
+        data.events.forEach(function (e) { if (e.seq > lastSeq) render(e); else reflag(e); });
         lastSeq = Math.max(lastSeq, data.last_seq);
-        var status = document.getElementById("obs-status");
-        if (status && status.textContent !== data.status) {
-          status.textContent = data.status;
-          status.className = "status status-" + data.status;
+        var badge = document.getElementById("obs-status");
+        if (badge && badge.textContent !== data.status) {
+          badge.textContent = data.status;
+          badge.className = "status status-" + data.status;
         }
+        if (status === "live" && data.status !== "live") {
+          closed(data.status);
+          busy = false;
+          poll(true);  // one last full pass picks up the flags raised at close
+        }
+        status = data.status;
       })
       .catch(function () {})
       .finally(function () { busy = false; });
   }
-  setInterval(poll, 1500);
+  setInterval(function () { if (status === "live") poll(false); }, 1500);
 
-  var form = document.getElementById("caller-form");
-  if (!form) return;
-  var error = document.getElementById("caller-error");
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    error.textContent = "";
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-                         headers: { "X-Requested-With": "fetch" } })
-      .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
-      .then(function (res) {
-        if (!res.ok) { error.textContent = res.data.error || "Not sent."; return; }
-        form.querySelector('[name="form_token"]').value = res.data.next_form_token;
-        form.querySelector("textarea").value = "";
-        poll();
-      })
-      .catch(function () { error.textContent = "Not sent: check the connection and try again."; });
-  });
+  // Post a form in the background; ``done`` runs on success with the JSON answer.
+  function ajax(form, error, done) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      error.textContent = "";
+      var button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
+        .then(function (res) {
+          if (!res.ok) { error.textContent = res.data.error || "Not saved: try again."; return; }
+          done(res.data);
+          poll(false);
+        })
+        .catch(function () { error.textContent = "Not sent: check the connection and try again."; })
+        .finally(function () { button.disabled = false; });
+    });
+    // Ctrl+Enter (or Cmd+Enter) in the text box sends, as in the learner's composer.
+    var text = form.querySelector("textarea");
+    text.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+  }
+
+  var callerForm = document.getElementById("caller-form");
+  if (callerForm) {
+    ajax(callerForm, document.getElementById("caller-error"), function (data) {
+      callerForm.querySelector('[name="form_token"]').value = data.next_form_token;
+      callerForm.querySelector("textarea").value = "";
+    });
+  }
+
+  var obsForm = document.getElementById("observation-form");
+  if (obsForm) {
+    var obsStatus = document.getElementById("observation-status");
+    ajax(obsForm, document.getElementById("observation-error"), function () {
+      obsForm.reset();
+      obsStatus.textContent = "Observation added to the timeline.";
+    });
+    obsForm.addEventListener("input", function () { obsStatus.textContent = ""; });
+  }
 })();

@@ -125,6 +125,7 @@ def test_a_whole_contact_can_be_worked_by_keyboard(page, live_app, world):
         c = db.session.get(Contact, world["queued"])
         facts = {"title": c.title, "last_name": c.customer.last_name, "dob": date.fromisoformat(c.customer.date_of_birth), "postcode": c.customer.postcode}
     page.goto("/auth/login")
+    expect(page.get_by_label("Username")).to_be_focused()  # the sign-in form takes the focus itself
     page.keyboard.type("learner1")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

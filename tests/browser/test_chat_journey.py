@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact, Event, User
 
 SCENARIO = "balance-enquiry"
@@ -32,7 +33,7 @@ def the_contact(app) -> dict:
             Contact.learner_id == learner.id, Contact.scenario_id == SCENARIO)).scalar_one()
         c = contact.customer
         return {"id": contact.id, "title": contact.title, "last_name": c.last_name,
-                "first_name": c.first_name, "balance": c.balance}
+                "first_name": c.first_name, "balance": money(c.balance).replace("£", "")}
 
 
 def events_of(app, contact_id: int) -> list[Event]:

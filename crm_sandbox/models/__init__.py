@@ -5,12 +5,13 @@ from crm_sandbox.models.cohort import Cohort
 from crm_sandbox.models.contact import Contact, Event
 from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.finding import Finding
+from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.models.session import LoginThrottle, UserSession
-from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
-    "ArchivedPack", "Assessment", "CriterionJudgement", "FindingDecision", "Base", "Cohort", "Contact", "Customer", "Event", "Finding", "PriorInteraction", "ROLES", "Transaction",
-    "User", "utcnow",
+    "ArchivedPack", "Assessment", "Base", "ChainSeal", "Cohort", "Contact", "CriterionJudgement", "Customer",
+    "Event", "Finding", "FindingDecision", "LoginThrottle", "PriorInteraction", "ROLES", "Transaction", "User",
+    "UserSession", "utcnow",
 ]

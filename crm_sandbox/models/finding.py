@@ -1,11 +1,15 @@
 """Findings of the rules engine, stored per contact as events arrive (derived, recomputable)."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.personal import EncryptedText
+
+if TYPE_CHECKING:
+    from crm_sandbox.models.review import FindingDecision
 
 
 class Finding(Base):

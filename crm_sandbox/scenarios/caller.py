@@ -555,7 +555,7 @@ class _Context:
         return self.fill(str(wrong)) if wrong else None
 
     def dont_know(self, what: str) -> str:
-        return _pick((f"Sorry, I don't have that to hand.",
+        return _pick(("Sorry, I don't have that to hand.",
                       f"Sorry, I don't know {what}, I'm afraid.",
                       f"Oh, I'm not sure about {what}. Sorry, I don't have that to hand."),
                      *self.key, what)

@@ -32,12 +32,8 @@ def cohort_in_view() -> Cohort:
 
 
 def staff_contact(contact_id: int) -> Contact:
-    try:
-        return contact_service.get_contact_for(current_user, contact_id)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    """A contact of the cohort in view (the error handler shows 404/403 with the reason otherwise)."""
+    return contact_service.get_contact_for(current_user, contact_id)
 
 
 def act(action, endpoint: str, contact: Contact, done: str | None = None, anchor: str = ""):

@@ -31,12 +31,8 @@ RESULT_MESSAGES = {
 
 
 def own_contact(contact_id: int) -> Contact:
-    try:
-        return contact_service.get_contact_for(current_user, contact_id)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    """The signed-in learner's contact (the error handler shows 404/403 with the reason otherwise)."""
+    return contact_service.get_contact_for(current_user, contact_id)
 
 
 def wants_json() -> bool:

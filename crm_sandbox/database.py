@@ -1,6 +1,7 @@
 """Engine set-up and the write transaction every state change runs in."""
 from contextlib import contextmanager
 
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -9,6 +10,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Event
 
 WRITE_LOCK = "crm_write_lock"
+DEFAULT_BUSY_TIMEOUT_MS = 10000
 
 
 class EventImmutableError(RuntimeError):
@@ -16,18 +18,30 @@ class EventImmutableError(RuntimeError):
 
 
 def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys, and transactions we begin ourselves (so writes can BEGIN IMMEDIATE)."""
+    """SQLite: WAL, foreign keys, and transactions we begin ourselves (so writes can BEGIN IMMEDIATE).
+
+    Two settings of the app are read each time a connection is made (for the fault tests, and for
+    operators): ``SQLITE_BUSY_TIMEOUT_MS`` (default 10 000: how long a write waits for the lock
+    before it fails with "database is locked") and ``SQLITE_MAX_PAGE_COUNT`` (default none: a cap on
+    the database's size in pages; past it a write fails as if the disk were full).
+    """
     if engine.dialect.name != "sqlite":
         return
+    app = current_app._get_current_object() if has_app_context() else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
+        settings = app.config if app is not None else {}
+        busy_ms = int(settings.get("SQLITE_BUSY_TIMEOUT_MS") or DEFAULT_BUSY_TIMEOUT_MS)
+        max_pages = settings.get("SQLITE_MAX_PAGE_COUNT")
         dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms:d}")  # an int: PRAGMAs take no bound parameters
         cur.execute("PRAGMA synchronous=NORMAL")
+        if max_pages:
+            cur.execute(f"PRAGMA max_page_count={int(max_pages):d}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User, UserSession, utcnow

@@ -7,10 +7,9 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Event, User
-from crm_sandbox.services import assignments, cohorts, gdpr
+from crm_sandbox.services import assignments, gdpr
 from crm_sandbox.services.contacts import open_contact
 from crm_sandbox.services.errors import ServiceError
 from tests.conftest import flashes

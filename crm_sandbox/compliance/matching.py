@@ -203,13 +203,16 @@ class CustomerMatcher:
         self.sequences: dict[str, list[tuple[str, ...]]] = {}
         full = customer.get("full_name") or " ".join(
             filter(None, (customer.get("first_name"), customer.get("last_name"))))
-        if len(full.split()) >= 2:
-            self.sequences["full_name"] = [tuple(t for t, _, _ in _tokens(full))]
+        full_tokens = tuple(t for t, _, _ in _tokens(full))
+        if len(full.split()) >= 2 and full_tokens:  # a name of symbols alone has no words to find
+            self.sequences["full_name"] = [full_tokens]
         for field in ("address_line1", "address_line2"):
             value = customer.get(field, "").strip()
             if not value or _GENERIC_LINE.match(value):
                 continue
             toks = tuple(t for t, _, _ in _tokens(value))
+            if not toks:  # e.g. an address line of emoji or punctuation: no words to find
+                continue
             variants = [toks]
             if len(toks) >= 3 and toks[0][0].isdigit():
                 variants.append(toks[1:])  # the street without the house number

@@ -12,7 +12,7 @@ from crm_sandbox.models import (Assessment, Contact, CriterionJudgement, Event, 
 from crm_sandbox.services.errors import Conflict, NotFound, ServiceError
 
 FORMAT = "crm-sandbox/subject-access@1"
-ERASED_PASSWORD_HASH = "!erased"  # not a Werkzeug hash: no password can ever match it
+ERASED_PASSWORD_HASH = "!erased"  # noqa: S105 (not a Werkzeug hash: no password can ever match it)
 
 
 def _iso(value):

@@ -17,7 +17,7 @@ def pick_customer_id(cohort_id: int, seed: int, learner_id: int, scenario_id: st
     ).scalar()
     if not count:
         raise ServiceError("This cohort has no customers yet: seed its sandbox world first.")
-    offset = random.Random(f"{seed}:{learner_id}:{scenario_id}").randrange(count)
+    offset = random.Random(f"{seed}:{learner_id}:{scenario_id}").randrange(count)  # noqa: S311 (reproducible pick)
     return db.session.execute(
         select(Customer.id).where(Customer.cohort_id == cohort_id).order_by(Customer.id).offset(offset).limit(1)
     ).scalar_one()

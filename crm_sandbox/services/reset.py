@@ -152,7 +152,8 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
         "contact": delete(Contact.__table__).where(Contact.cohort_id == cohort_id),
         "user": delete(User.__table__).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
     }
-    assert tuple(statements) == REMOVED_TABLES
+    if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
+        raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
     removed = {}
     for table, statement in statements.items():
         removed[table] = db.session.execute(statement).rowcount

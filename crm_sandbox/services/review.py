@@ -110,6 +110,8 @@ def decide_finding(finding: Finding, assessor: User, decision: str, comment: str
         if count != seen:
             latest = db.session.execute(select(FindingDecision).where(FindingDecision.finding_id == finding.id)
                                         .order_by(FindingDecision.id.desc())).scalars().first()
+            if latest is None:  # the form claimed decisions that were never made (a stale or edited page)
+                raise Conflict("This finding has no decision yet: reload the page and decide again.")
             raise Conflict(f"{latest.assessor.display_name} {latest.decision} this finding at "
                            f"{latest.at:%H:%M:%S} while you were reviewing it. Read their decision, then decide again.")
         row = FindingDecision(finding_id=finding.id, assessor_id=assessor.id, decision=decision, comment=comment)

@@ -1,6 +1,9 @@
 """Plain-language error pages: never a bare 500, never a stack trace."""
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+
+from crm_sandbox.extensions import db
 
 from crm_sandbox.services.errors import ServiceError
 
@@ -12,7 +15,21 @@ MESSAGES = {
     409: ("Already done", "That action no longer applies. Reload the page to see the current state."),
     413: ("Too large", "What you sent is too large."),
     500: ("Something went wrong", "The sandbox hit an unexpected error. Nothing was recorded. Try again."),
+    503: ("Try again", "The database is busy: nothing was saved. Try again in a moment."),
 }
+DATABASE_BUSY = "The database is busy: nothing was saved. Try again in a moment."
+DATABASE_FULL = ("The database is full: nothing was saved. Try again later, and tell your trainer "
+                 "if it keeps happening.")
+
+
+def database_problem(err: OperationalError) -> str | None:
+    """The plain message for a database that is locked or out of space; None for any other fault."""
+    text = str(getattr(err, "orig", None) or err).lower()
+    if "locked" in text or "busy" in text:
+        return DATABASE_BUSY
+    if "full" in text or "disk i/o" in text:
+        return DATABASE_FULL
+    return None
 
 
 def render_error(status: int, message: str | None = None):
@@ -28,6 +45,22 @@ def register(app: Flask) -> None:
     def csrf_error(err):
         return render_error(400, "This form has expired or was not sent from the sandbox "
                                  "(missing security token). Reload the page and try again.")
+
+    @app.errorhandler(OperationalError)
+    def database_error(err):
+        # The write failed before its commit: undo whatever the session holds, so nothing is half-written.
+        db.session.rollback()
+        message = database_problem(err)
+        # Only the driver's message: the statement and its parameters may hold personal data.
+        app.logger.warning("database error on %s %s: %s", request.method, request.path,
+                           str(getattr(err, "orig", "")) or type(err).__name__)
+        if message is None:
+            status, message = 500, MESSAGES[500][1]
+        else:
+            status = 503
+        if request.headers.get("X-Requested-With") == "fetch":
+            return jsonify(ok=False, error=message), status
+        return render_error(status, message)
 
     @app.errorhandler(ServiceError)
     def service_error(err):

@@ -7,6 +7,10 @@ which made archiving a cohort's packs take minutes. Text is reduced to Latin-1 (
 curly quotes and dashes become straight ones; anything else becomes "?" — the exact text is in each
 contact's session.json beside the PDF). Set ``PDF_UNICODE_FONT = True`` to embed DejaVu Sans
 (Debian's ``fonts-dejavu-core``) instead.
+
+Tables and wrapped text are laid out here (greedy word wrap measured with the font's widths, drawn with
+``text()`` and ``line()``) rather than with fpdf2's ``table()``/``multi_cell()``, which cost milliseconds
+per cell and made a learner's pack take seconds to render.
 """
 import unicodedata
 from datetime import datetime
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from fpdf import FPDF, FontFace
+from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.enums import XPos, YPos
 
 from crm_sandbox.models import User, utcnow
@@ -33,6 +38,7 @@ OUTCOME_COLOURS = {"competent": ((220, 252, 231), (21, 128, 61)),
                    "not_yet_competent": ((254, 243, 199), (146, 64, 14)),
                    None: ((241, 245, 249), (71, 85, 105))}
 JUDGEMENT_COLOURS = {"Met": (21, 128, 61), "Not yet met": (180, 83, 9), "Not judged": MUTED}
+COLOURS: dict = {}  # colour tuple -> fpdf DeviceRGB, converted once
 LATIN1 = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": "-", "\u2026": "...", "\u2192": "->", "\u00a0": " ", "\u2022": "*"})
 
@@ -91,24 +97,41 @@ class ReportPDF(FPDF):
         self.text_lines(self.clean(text), h)
 
     # -- a light text layout of our own: fpdf2's multi_cell() and table() cost milliseconds a call ---
-    def width_of(self, text: str) -> float:
-        """Width of ``text`` in the current font (mm); cached per font and size."""
-        font = self.current_font
-        key = (font.fontkey, self.font_size_pt, text)
+    def font_for(self, style: str):
+        """The font object of this document's family in ``style`` (registered on first use)."""
+        font = self.fonts.get(f"{self.family.lower()}{style}")
+        if font is None:
+            family, size, current = self.font_family, self.font_size_pt, self.font_style
+            self.set_font(self.family, style, size)
+            font = self.current_font
+            self.set_font(family or self.family, current, size)
+        return font
+
+    def width_of(self, text: str, font=None, size: float | None = None) -> float:
+        """Width of ``text`` in mm, in ``font`` at ``size`` pt (default: the current font); cached."""
+        font = font or self.current_font
+        size = size or self.font_size_pt
+        key = (font.fontkey, size, text)
         width = self._width_cache.get(key)
         if width is None:
-            width = font.get_text_width(text, self.font_size_pt, None)[1] / self.k
+            width = font.get_text_width(text, size, None)[1] / self.k
             self._width_cache[key] = width
         return width
 
-    def wrap(self, text: str, width: float) -> list[str]:
-        """Greedy word wrap of already-cleaned ``text`` to ``width`` mm in the current font.
+    def wrap(self, text: str, width: float, style: str | None = None, size: float | None = None) -> list[str]:
+        """Greedy word wrap of already-cleaned ``text`` to ``width`` mm, in the current font or in this
+        family's ``style`` at ``size`` pt.
 
         Explicit newlines start new lines; a word wider than the line is broken between characters.
         Always at least one line (an empty string gives [""]).
         """
         lines: list[str] = []
-        width_of = self.width_of
+        font = self.current_font if style is None else self.font_for(style)
+        size = size or self.font_size_pt
+
+        def width_of(t: str) -> float:
+            return self.width_of(t, font, size)
+
         space = width_of(" ")
         for para in text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").split("\n"):
             if width_of(para) <= width:
@@ -161,8 +184,14 @@ class ReportPDF(FPDF):
         self.x = self.l_margin
 
     def _use(self, size: float, style: str, colour) -> None:
-        self.set_font(self.family, style, size)
-        self.set_text_color(colour)
+        """Select a font and text colour (skipping set_font and set_text_color when nothing changes)."""
+        if self.font_style != style or self.font_size_pt != size or self.current_font is None:
+            self.set_font(self.family, style, size)
+        rgb = COLOURS.get(colour)
+        if rgb is None:
+            rgb = COLOURS[colour] = convert_to_device_color(colour)
+        if self.text_color is not rgb:
+            self.text_color = rgb
 
     def _table(self, rows: list[list[tuple]], widths: tuple, line_height: float, head: list[tuple] | None = None,
                pad: tuple[float, float] = (1.2, 1.5)) -> None:
@@ -180,8 +209,7 @@ class ReportPDF(FPDF):
         def layout(cells):
             out = []
             for j, (text, size, style, colour) in enumerate(cells):
-                self._use(size, style, colour)
-                out.append((self.wrap(text, col_w[j] - 2 * pad_h) if text else [], size, style, colour))
+                out.append((self.wrap(text, col_w[j] - 2 * pad_h, style, size) if text else [], size, style, colour))
             return out
 
         def draw(cells, y, first, count, shade=False):
@@ -189,11 +217,12 @@ class ReportPDF(FPDF):
             if shade:
                 self.set_fill_color(*HEAD_FILL)
                 self.rect(self.l_margin, y, self.epw, height, style="F")
-                self.set_fill_color(255, 255, 255)
             for j, (lines, size, style, colour) in enumerate(cells):
                 if not lines[first:first + count]:
                     continue
                 self._use(size, style, colour)
+                # With the fill colour equal to the text colour, text() needn't wrap each line in q/rg/Q.
+                self.set_fill_color(self.text_color)
                 ly = y + pad_v
                 for line in lines[first:first + count]:
                     self.put(xs[j] + pad_h, ly, line_height, line)
@@ -234,13 +263,13 @@ class ReportPDF(FPDF):
                 if height <= page_room:
                     y = new_page()
                 else:  # taller than a page: fill this page (if a few lines fit), then continue on the next
-                    done = 0
+                    done, fresh = 0, False
                     while done < n:
                         fit = int((self.page_break_trigger - y - 2 * pad_v) // line_height)
-                        if fit < 2 and n - done > fit:
-                            y = new_page()
+                        if fit < 2 and n - done > fit and not fresh:
+                            y, fresh = new_page(), True
                             continue
-                        count = min(fit, n - done)
+                        count, fresh = min(max(fit, 1), n - done), False
                         y = draw(cells, y, done, count)
                         done += count
                         if done < n:
@@ -251,14 +280,15 @@ class ReportPDF(FPDF):
             y = draw(cells, y, 0, n)
             if i < len(body) - 1:
                 rule(y)
+        self.set_fill_color(255, 255, 255)
         self.set_xy(self.l_margin, y)
 
     # -- page furniture ------------------------------------------------------------------------------
     def header(self) -> None:
         self.font(7.5, "", MUTED)
-        self.set_y(8)
-        self.cell(self.epw / 2, 4, self.clean(self.running_left), align="L")
-        self.cell(self.epw / 2, 4, self.clean(self.running_right), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        right = self.clean(self.running_right)
+        self.put(self.l_margin + self.c_margin, 8, 4, self.clean(self.running_left))
+        self.put(self.l_margin, 8, 4, right, self.epw - self.c_margin, align="R")
         self.set_draw_color(*LINE)
         self.line(self.l_margin, 12.5, self.w - self.r_margin, 12.5)
         self.set_y(16)
@@ -268,7 +298,8 @@ class ReportPDF(FPDF):
         self.font(7, "", MUTED)
         left = (f"Generated {r.stamp(self.created_at)} by CRM Sandbox \u00b7 simulated contact, "
                 "fictional customer data")
-        self.cell(self.epw * 0.8, 4, self.clean(left), align="L")
+        self.put(self.l_margin + self.c_margin, self.y, 4, self.clean(left))
+        self.x = self.l_margin + self.epw * 0.8
         self.cell(self.epw * 0.2, 4, f"Page {self.page_no()} of {{nb}}", align="R")
 
     # -- blocks --------------------------------------------------------------------------------------
@@ -284,7 +315,8 @@ class ReportPDF(FPDF):
             self.add_page()
         self.ln(3)
         self.font(11.5, "B", BRAND)
-        self.cell(0, 6.5, self.clean(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.put(self.l_margin + self.c_margin, self.y, 6.5, self.clean(title))
+        self.set_xy(self.l_margin, self.y + 6.5)
         self.set_draw_color(*BRAND)
         self.set_line_width(0.35)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())

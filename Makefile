@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app crm_sandbox
 STAMP  := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench chromium clean-db
+.PHONY: run test test-postgres bench chromium clean-db
 
 # Reinstall only when pyproject.toml changes, so a second `make run` starts in seconds.
 $(STAMP): pyproject.toml
@@ -31,8 +31,15 @@ chromium:
 	  fi; \
 	fi
 
+# Static analysis first (ruff: bandit's S rules and pyflakes' F; see [tool.ruff] in pyproject.toml), then the suite.
 test: $(STAMP) chromium
+	$(BIN)/ruff check crm_sandbox tests bench
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_seed.py
+
+# The whole suite against a throwaway PostgreSQL server on loopback (installed from Debian's packages
+# when missing, started, and stopped and removed afterwards even when tests fail).
+test-postgres: $(STAMP) chromium
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 
 from faker import Faker
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Customer, PriorInteraction, Transaction
@@ -63,7 +63,7 @@ def generate_customers(seed: int, count: int) -> Iterator[tuple[dict, list[tuple
     # Bound once: Faker's proxy look-up on every call costs more than the call itself here.
     first_name, last_name, street_address = fake.first_name, fake.last_name, fake.street_address
     date_of_birth, prefix, city, postcode = fake.date_of_birth, fake.prefix, fake.city, fake.postcode
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (reproducible fake customers, not a secret)
     rand, choice = rng.random, rng.choice
     days = [(EPOCH - timedelta(days=d)).isoformat() for d in range(720)]
     for n in range(1, count + 1):
@@ -112,8 +112,25 @@ def insert_transactions(rows: list[tuple]) -> None:
     conn = db.session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
-        "INSERT INTO account_transaction (customer_id, posted_on, description, amount_pence) "
-        f"VALUES ({mark}, {mark}, {mark}, {mark})", rows)
+        "INSERT INTO account_transaction (customer_id, posted_on, description, amount_pence) "  # noqa: S608
+        f"VALUES ({mark}, {mark}, {mark}, {mark})", rows)  # S608: built from placeholders only; values are bound
+
+
+def customer_ids(count: int) -> Iterator[int]:
+    """``count`` new customer ids, ascending (rows are inserted with explicit ids so that their
+    transactions can name them in the same executemany).
+
+    SQLite: after the largest id (the write transaction holds the database lock). PostgreSQL: taken
+    from the id sequence, so the sequence stays ahead of the table and concurrent seeds of two
+    cohorts (row locks only) cannot pick the same ids.
+    """
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        return iter(sorted(conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('customer', 'id')) FROM generate_series(1, :n)"),
+            {"n": count}).scalars()))
+    start = (db.session.execute(select(func.max(Customer.id))).scalar() or 0) + 1
+    return iter(range(start, start + count))
 
 
 def seed_customers(cohort: Cohort, seed: int, count: int,
@@ -127,7 +144,7 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
     db.session.execute(delete(Transaction).where(Transaction.customer_id.in_(ids)))
     db.session.execute(delete(PriorInteraction).where(PriorInteraction.customer_id.in_(ids)))
     db.session.execute(delete(Customer).where(Customer.cohort_id == cohort.id))
-    next_id = (db.session.execute(select(func.max(Customer.id))).scalar() or 0) + 1
+    new_ids = customer_ids(count)
     customers, transactions, interactions = [], [], []
 
     def flush() -> None:
@@ -141,6 +158,7 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
         customers.clear(), transactions.clear(), interactions.clear()
 
     for customer, txns, notes in generate_customers(seed, count):
+        next_id = next(new_ids)
         row = {"id": next_id, "cohort_id": cohort.id, "ref": customer["ref"], "product": customer["product"],
                "personal": {f: customer[f] for f in PERSONAL_FIELDS}}
         for field in INDEXED_FIELDS:
@@ -148,7 +166,6 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
         customers.append(row)
         transactions.extend((next_id, *t) for t in txns)
         interactions.extend({**i, "customer_id": next_id} for i in notes)
-        next_id += 1
         if len(customers) >= batch:
             flush()
     flush()

@@ -55,9 +55,9 @@ def test_sign_out_ends_access(client, make_user, login):
 
 
 @pytest.fixture
-def csrf_app(tmp_path):
+def csrf_app(tmp_path, database_uri):
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "BLIND_INDEX_KEY": "k",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'csrf.sqlite'}",
+                      "SQLALCHEMY_DATABASE_URI": database_uri("csrf.sqlite"),
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.create_all()

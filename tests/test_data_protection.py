@@ -4,7 +4,8 @@ import multiprocessing
 import sqlite3
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.pool import NullPool
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event, Finding
@@ -31,15 +32,26 @@ def played(app, client, make_user, login, contact_of):
     client.post(f"{base}/messages", data={"text": "Please read me the card: 4111 1111 1111 1111, CVV 737"})
     client.post(f"{base}/notes", data={"text": "Customer read out card 4111-1111-1111-1111 (CVV is 737)."})
     client.post(f"{base}/close", data={"outcome": "resolved", "resolved": "yes"})
-    return {**facts, "contact_id": cid, "db": app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")}
+    return {**facts, "contact_id": cid, "db": app.config["SQLALCHEMY_DATABASE_URI"]}
 
 
-def raw_database(path: str) -> bytes:
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(FULL)")
-    con.close()
-    with open(path, "rb") as fh:
-        return fh.read()
+def raw_database(uri: str) -> bytes:
+    """SQLite: the database file's bytes. PostgreSQL: every stored row of every table, as text."""
+    if uri.startswith("sqlite:///"):
+        path = uri.removeprefix("sqlite:///")
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA wal_checkpoint(FULL)")
+        con.close()
+        with open(path, "rb") as fh:
+            return fh.read()
+    engine = create_engine(uri, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = [row for table in inspect(conn).get_table_names()
+                    for row in conn.execute(text(f'SELECT t::text FROM "{table}" t ORDER BY 1')).scalars()]  # noqa: S608
+        return "\n".join(rows).encode()
+    finally:
+        engine.dispose()
 
 
 def test_the_raw_database_file_holds_no_customer_personal_data(played):
@@ -87,11 +99,20 @@ def test_search_still_works_by_blind_index(app, client, played):
     assert played["last_name"] in html  # the last search re-derived from the encrypted event
 
 
-def sql(path, statement, *args):
-    con = sqlite3.connect(path)
-    con.execute(statement, args)
-    con.commit()
-    con.close()
+def sql(uri, statement, *args):
+    """Tamper with the database behind the app's back (``?`` placeholders), on its own connection."""
+    if uri.startswith("sqlite:///"):
+        con = sqlite3.connect(uri.removeprefix("sqlite:///"))
+        con.execute(statement, args)
+        con.commit()
+        con.close()
+        return
+    engine = create_engine(uri, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(statement.replace("?", "%s"), args)
+    finally:
+        engine.dispose()
 
 
 def status_after(app, played):

@@ -16,8 +16,15 @@ def lock_contact(contact_id: int) -> Contact | None:
     ).scalar_one_or_none()
 
 
+def our_token(form_token: str | None) -> str | None:
+    """The form's one-time token, or None for one the sandbox cannot have issued (longer than the
+    column holds: PostgreSQL would refuse to store it, SQLite would store it whole)."""
+    return form_token if form_token and len(form_token) <= Event.form_token.type.length else None
+
+
 def token_used(contact: Contact, form_token: str | None) -> bool:
     """Whether an event of ``contact`` was already recorded from the form with this one-time token."""
+    form_token = our_token(form_token)
     if not form_token:
         return False
     return db.session.execute(
@@ -37,7 +44,7 @@ def append_event(contact: Contact, type: str, data: dict | None = None, *, actor
         select(Event.seq, Event.mac).where(Event.contact_id == contact.id).order_by(Event.seq.desc()).limit(1)
     ).first()
     event = Event(contact_id=contact.id, seq=(head.seq if head else 0) + 1, at=utcnow(), actor=actor,
-                  actor_user_id=user_id, type=type, data=data, form_token=form_token or None)
+                  actor_user_id=user_id, type=type, data=data, form_token=our_token(form_token))
     event.mac = link_mac(head.mac if head else "", event)
     db.session.add(event)
     db.session.flush()

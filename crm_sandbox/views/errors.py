@@ -1,7 +1,7 @@
 """Plain-language error pages: never a bare 500, never a stack trace."""
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from crm_sandbox.extensions import db
 
@@ -37,9 +37,25 @@ def render_error(status: int, message: str | None = None):
     return render_template("error.html", title=title, message=message or default, status=status), status
 
 
+def holds_nul(values) -> bool:
+    return any(isinstance(v, str) and "\x00" in v for v in values)
+
+
 def register(app: Flask) -> None:
     for status in MESSAGES:
         app.register_error_handler(status, lambda err, s=status: render_error(s))
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store a NUL character in text (SQLite can): refuse it on every database alike.
+        if holds_nul(request.args.values()) or holds_nul((request.view_args or {}).values()) or (
+                request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                                  "multipart/form-data")
+                and holds_nul(v for _, v in request.form.items(multi=True))):
+            message = "What you sent holds a character that cannot be stored (a NUL byte). Nothing was saved."
+            if request.headers.get("X-Requested-With") == "fetch":
+                return jsonify(ok=False, error=message), 400
+            return render_error(400, message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
@@ -61,6 +77,17 @@ def register(app: Flask) -> None:
         if request.headers.get("X-Requested-With") == "fetch":
             return jsonify(ok=False, error=message), status
         return render_error(status, message)
+
+    @app.errorhandler(DataError)
+    def data_error(err):
+        # PostgreSQL refuses what SQLite stores as given (text longer than its column, say): nothing
+        # was written, and the input is what was wrong.
+        db.session.rollback()
+        app.logger.info("refused %s %s: %s", request.method, request.path, type(getattr(err, "orig", err)).__name__)
+        message = "What you sent cannot be stored (too long, or not valid). Nothing was saved."
+        if request.headers.get("X-Requested-With") == "fetch":
+            return jsonify(ok=False, error=message), 400
+        return render_error(400, message)
 
     @app.errorhandler(ServiceError)
     def service_error(err):

@@ -17,6 +17,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.seeding import seed_customers
 from crm_sandbox.services.accounts import create_user
 from crm_sandbox.services.queues import build_queue
+from tests.conftest import dispose_engines
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "browser-test-pass"
@@ -46,13 +47,13 @@ def browser():
 
 
 @pytest.fixture
-def live_app(tmp_path):
+def live_app(tmp_path, database_uri):
     """The app on a free loopback port, with a seeded cohort and one user of each role."""
     app = create_app({
         "TESTING": False,
         "SECRET_KEY": "browser-test",
         "BLIND_INDEX_KEY": "browser-index-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite'}",
+        "SQLALCHEMY_DATABASE_URI": database_uri("browser.sqlite"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }, instance_path=str(tmp_path / "instance"))
     with app.app_context():
@@ -71,6 +72,7 @@ def live_app(tmp_path):
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     yield app
     server.shutdown()
+    dispose_engines(app)
 
 
 @pytest.fixture

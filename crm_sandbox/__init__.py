@@ -51,9 +51,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from crm_sandbox.views import assessor, auth, learner, reports, trainer
+    from werkzeug.routing import IntegerConverter
 
-    for module in (auth, learner, assessor, trainer, reports):
+    from crm_sandbox.views import assessor, auth, health, learner, reports, trainer
+
+    class RowIdConverter(IntegerConverter):
+        """``<int:…>`` in a URL: at most a 64-bit row id, so a longer number is a 404, not a driver error."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**63 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = RowIdConverter  # before any rule is added
+    for module in (auth, learner, assessor, trainer, reports, health):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.index)
 

@@ -54,6 +54,7 @@ ACCESS = {
     "reports.learner_pack": {"assessor", "trainer"},
     "reports.cohort_findings": {"assessor", "trainer"},
     "reports.public_key": PUBLIC,
+    "health.healthz": PUBLIC,
     "auth.change_password": ANY_USER,
     "trainer.create_cohort": {"trainer"},
     "trainer.cohort": {"trainer"},

@@ -1,6 +1,7 @@
 """Canned responses (``seed/responses.yaml``) and wrap-up outcome codes (``seed/outcomes.yaml``)."""
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -30,13 +31,28 @@ class Response:
         return list(dict.fromkeys(PLACEHOLDER.findall(self.text)))
 
 
-def load_responses(seed_dir: str) -> tuple[dict[str, Placeholder], list[Response]]:
-    data = yaml.safe_load(Path(seed_dir, "responses.yaml").read_text(encoding="utf-8"))
+def file_stamp(path: Path) -> tuple[int, int]:
+    """What changes when a seed file is edited: its modification time and size (the cache key)."""
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=4)
+def _parse_responses(path: str, stamp: tuple) -> tuple[dict[str, Placeholder], tuple[Response, ...]]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     placeholders = {token: Placeholder(token, p.get("label", token), p.get("field"), bool(p.get("personal")))
                     for token, p in data.get("placeholders", {}).items()}
-    responses = [Response(r["id"], r["title"], r["text"], tuple(r.get("channels") or ()))
-                 for r in data.get("responses", [])]
+    responses = tuple(Response(r["id"], r["title"], r["text"], tuple(r.get("channels") or ()))
+                      for r in data.get("responses", []))
     return placeholders, responses
+
+
+def load_responses(seed_dir: str) -> tuple[dict[str, Placeholder], list[Response]]:
+    """The placeholders and canned responses. Parsed once, until the file changes (the workspace
+    page asks for them several times per request, and parsing the YAML was most of its cost)."""
+    path = Path(seed_dir, "responses.yaml")
+    placeholders, responses = _parse_responses(str(path), file_stamp(path))
+    return dict(placeholders), list(responses)
 
 
 def responses_for(seed_dir: str, channel: str) -> list[Response]:
@@ -69,6 +85,12 @@ def unfilled(text: str) -> list[str]:
     return PLACEHOLDER.findall(text)
 
 
+@lru_cache(maxsize=4)
+def _parse_outcomes(path: str, stamp: tuple) -> list[dict]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
 def load_outcomes(seed_dir: str) -> list[dict]:
-    """The wrap-up outcome codes: ``[{code, label}]``."""
-    return yaml.safe_load(Path(seed_dir, "outcomes.yaml").read_text(encoding="utf-8"))
+    """The wrap-up outcome codes: ``[{code, label}]`` (parsed once, until the file changes)."""
+    path = Path(seed_dir, "outcomes.yaml")
+    return [dict(o) for o in _parse_outcomes(str(path), file_stamp(path))]

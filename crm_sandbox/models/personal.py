@@ -9,7 +9,7 @@ search works without the value ever being stored in clear.
 import hashlib
 import hmac
 import json
-import re
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app, has_app_context
@@ -27,16 +27,28 @@ def field_keys() -> list[str]:
     return [k.strip() for k in (keys.split(",") if isinstance(keys, str) else keys) if k.strip()]
 
 
-def cipher() -> MultiFernet:
-    """The app's MultiFernet, built once per set of keys."""
+# Decrypted values kept per set of keys, so a row read again (every request re-reads a contact's events)
+# is not decrypted again. Bounded, in the worker's memory only (where the loaded rows are anyway), and
+# dropped whenever the keys change: a token the current keys cannot open is never served from it.
+DECRYPTED_CACHE_SIZE = 4096
+
+
+def _cached_cipher() -> tuple:
     if not has_app_context():
         raise RuntimeError("personal data can only be read or written inside an application context")
     keys = tuple(field_keys())
     cached = current_app.extensions.get("crm_cipher")
     if cached is None or cached[0] != keys:
-        cached = (keys, MultiFernet([Fernet(k) for k in keys]))
+        fernet = MultiFernet([Fernet(k) for k in keys])
+        opened = lru_cache(maxsize=DECRYPTED_CACHE_SIZE)(lambda token: fernet.decrypt(token.encode()).decode())
+        cached = (keys, fernet, opened)
         current_app.extensions["crm_cipher"] = cached
-    return cached[1]
+    return cached
+
+
+def cipher() -> MultiFernet:
+    """The app's MultiFernet, built once per set of keys."""
+    return _cached_cipher()[1]
 
 
 def encrypt(text: str) -> str:
@@ -45,7 +57,7 @@ def encrypt(text: str) -> str:
 
 def decrypt(token: str) -> str:
     try:
-        return cipher().decrypt(token.encode()).decode()
+        return _cached_cipher()[2](token)  # a failure (InvalidToken) is not cached
     except InvalidToken:
         raise UndecryptableError("Personal data could not be decrypted: is a field key missing from FIELD_KEYS?") from None
 
@@ -70,10 +82,17 @@ class EncryptedJSON(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else encrypt(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+        return None if value is None else encrypt_json(value)
 
     def process_result_value(self, value, dialect):
         return None if value is None else json.loads(decrypt(value))
+
+
+def encrypt_json(value, fernet: MultiFernet | None = None) -> str:
+    """The token an ``EncryptedJSON`` column stores for ``value``. Bulk inserts pass ``cipher()``
+    once, instead of looking it up for every row."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return (fernet or cipher()).encrypt(text.encode()).decode()
 
 
 EncryptedDict = MutableDict.as_mutable(EncryptedJSON)
@@ -100,12 +119,21 @@ def index_key() -> bytes:
     return current_app.config["BLIND_INDEX_KEY"].encode()
 
 
+_KEEP = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+
+
 def normalise_for_index(value: str) -> str:
     """Lower-case and drop everything but letters and digits, so ' LS1 4AP' and 'ls14ap' index alike."""
-    return re.sub(r"[^0-9a-z]", "", value.lower())
+    return "".join(ch for ch in value.lower() if ch in _KEEP)
+
+
+@lru_cache(maxsize=8)
+def _keyed_hmac(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def blind_index(value: str, key: bytes | None = None) -> str:
     """An HMAC-SHA256 of the normalised value: exact-match search without storing the value."""
-    key = key if key is not None else index_key()
-    return hmac.new(key, normalise_for_index(value).encode(), hashlib.sha256).hexdigest()[:32]
+    h = _keyed_hmac(key if key is not None else index_key()).copy()  # the keyed state, set up once
+    h.update(normalise_for_index(value).encode())
+    return h.hexdigest()[:32]

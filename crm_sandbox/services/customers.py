@@ -83,7 +83,8 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
             Customer.account_number_index.in_(candidates), Customer.email_index.in_(candidates),
             Customer.phone_index.in_(candidates),
         ),
-    ).order_by(Customer.id).limit(200)
+    # A surname-and-first-name query filters the rows below; otherwise the first page is all we show.
+    ).order_by(Customer.id).limit(200 if first else current_app.config["SEARCH_MAX_RESULTS"])
     hits = []
     for c in db.session.execute(stmt).scalars():
         by_surname = normalise_for_index(c.last_name) == normalise_for_index(words[-1])

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
@@ -47,7 +48,9 @@ def end_all_sessions(user_id: int) -> None:
 
 def user_for_token(token: str) -> User | None:
     """The active user of a live session, or None (ended, idle too long, too old, or unknown)."""
-    row = db.session.execute(select(UserSession).where(UserSession.token_hash == _hash(token))).scalar_one_or_none()
+    # One query for the session and its user (this runs on every request of a signed-in user).
+    row = db.session.execute(select(UserSession).options(joinedload(UserSession.user))
+                             .where(UserSession.token_hash == _hash(token))).scalar_one_or_none()
     if row is None or row.ended_at is not None or not row.user.active:
         return None
     now = utcnow()

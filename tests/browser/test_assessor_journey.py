@@ -5,7 +5,6 @@ PDF and releases the report, which the learner reads and downloads too.
 Two browser contexts (two separate sign-ins) at 1366x768. Every wait is an explicit ``expect``.
 Set CRM_SCREENSHOTS=docs/screenshots to refresh the assessor screenshots.
 """
-import os
 import re
 from pathlib import Path
 
@@ -14,8 +13,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, Event, Finding, FindingDecision, User
+from crm_sandbox.models import Contact, Finding, FindingDecision, User
 from tests.browser.conftest import PASSWORD
+from tests.browser.helpers import events_of, shot
 
 SCENARIO = "balance-enquiry"
 MARKER = "window.__sameDocument"
@@ -33,21 +33,8 @@ def the_contact(app) -> dict:
         return {"id": contact.id, "title": contact.title, "dob": f"{d}/{m}/{y}"}
 
 
-def events_of(app, contact_id: int) -> list[Event]:
-    with app.app_context():
-        events = db.session.execute(select(Event).where(Event.contact_id == contact_id)
-                                    .order_by(Event.seq)).scalars().all()
-        db.session.expunge_all()
-        return events
 
 
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("CRM_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder, f"{name}.png")))
-        if os.environ.get("CRM_SCREENSHOTS_FULL"):  # the whole page too, for checking the layout
-            page.screenshot(path=str(Path(folder, f"{name}-full.png")), full_page=True)
 
 
 def person(browser: Browser, live_app, username: str) -> tuple[BrowserContext, Page]:

@@ -8,16 +8,15 @@ writes a note with an outcome code and closes with a wrap-up. Then the recorded 
 
 Set CRM_SCREENSHOTS=/some/dir to keep screenshots of the journey (1366x768).
 """
-import os
 import re
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
-from crm_sandbox.models import Contact, Event, User
+from crm_sandbox.models import Contact, User
+from tests.browser.helpers import events_of, shot
 
 SCENARIO = "balance-enquiry"
 MARKER = "window.__sameDocument"
@@ -36,19 +35,8 @@ def the_contact(app) -> dict:
                 "first_name": c.first_name, "balance": money(c.balance).replace("£", "")}
 
 
-def events_of(app, contact_id: int) -> list[Event]:
-    with app.app_context():
-        events = db.session.execute(select(Event).where(Event.contact_id == contact_id)
-                                    .order_by(Event.seq)).scalars().all()
-        db.session.expunge_all()
-        return events
 
 
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("CRM_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder, f"{name}.png")))
 
 
 def mark_document(page: Page) -> None:

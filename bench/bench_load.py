@@ -197,7 +197,7 @@ def run_user(target, c: "Client", *args) -> None:
     signed = []
     try:
         target(c, *args, signed)
-    except Exception as err:  # noqa: BLE001: reported as an error with its example
+    except Exception as err:  # noqa: BLE001 (reported as an error with its example)
         c.fail("exception", f"{type(err).__name__}: {err}")
     finally:
         if not signed:

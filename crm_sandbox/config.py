@@ -1,6 +1,7 @@
 """Configuration: safe defaults, then ``instance/config.py``, then the environment."""
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -11,26 +12,33 @@ TEMPLATE_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 
 
-def instance_secret(instance_path: str, name: str) -> str:
-    """Return a random secret kept in the instance folder (mode 0600), creating it on first use."""
-    path = Path(instance_path) / name
+def secret_file(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The bytes of a key file readable by its owner only, created with ``make()`` on first use.
+
+    Several processes starting at once (gunicorn workers) agree: the first to create the file wins
+    and the others read what it wrote.
+    """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(make())
+    return path.read_bytes()
+
+
+def instance_secret(instance_path: str, name: str) -> str:
+    """Return a random secret kept in the instance folder (mode 0600), creating it on first use."""
+    return secret_file(Path(instance_path) / name, lambda: secrets.token_hex(32).encode()).decode().strip()
 
 
 def field_keys_file(instance_path: str) -> list[str]:
     """The Fernet keys kept in ``instance/field_keys`` (mode 0600), creating the first on first use."""
-    path = Path(instance_path) / "field_keys"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(Fernet.generate_key().decode() + "\n")
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    text = secret_file(Path(instance_path) / "field_keys", lambda: Fernet.generate_key() + b"\n").decode()
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def defaults(instance_path: str) -> dict:

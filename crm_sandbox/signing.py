@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app, has_app_context
 
+from crm_sandbox.config import secret_file
+
 ENV_VAR = "SIGNING_KEY_PEM"
 KEY_FILE = "signing_key.pem"
 
@@ -50,18 +52,9 @@ def private_key(instance_path: str | None = None) -> Ed25519PrivateKey:
     if env:
         return _load_private(env.encode(), ENV_VAR)
     path = _instance_path(instance_path) / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pem)
-    return _load_private(path.read_bytes(), str(path))
+    pem = secret_file(path, lambda: Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return _load_private(pem, str(path))
 
 
 def public_key_pem(instance_path: str | None = None) -> str:

@@ -149,12 +149,43 @@ def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, even
     events = events[:1] + events[2:]  # the rest are the learner's steps
     times = [e[2] for e in events]
     assert times == sorted(times) and all(t.tzinfo is not None for t in times)
-    assert events[1][1] == {"query": desk["last_name"]}
+    assert events[1][1]["query"] == desk["last_name"]
+    # The search records what the learner was shown: the caller's record among the results.
+    shown = events[1][1]["results"]
+    assert desk["customer_id"] in [hit["id"] for hit in shown]
+    assert all(set(hit) == {"id", "ref", "name", "town", "area"} for hit in shown)
     assert events[2][1]["verified"] is False and "balance" not in events[2][1]["fields"]
     assert events[3][1]["factor"] == "postcode" and events[3][1]["match"] is False
     assert events[6][1] == {"passed": True}
     assert events[7][1]["verified"] is True and "balance" in events[7][1]["fields"]
     assert {e[4] for e in events[:6]} == {"learner"} and events[6][4] == "system"
+
+
+def test_search_results_shown_are_the_ones_recorded(app, client, desk):
+    """The desk lists the results the search event recorded (what the learner saw), not a new search."""
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    client.post(f"/learner/contacts/{desk['contact_id']}/search", data={"query": desk["last_name"]})
+    with app.app_context():
+        customer = db.session.get(Contact, desk["contact_id"]).customer
+        shown_name = f"{customer.title} {customer.first_name} {customer.last_name}"
+        customer.last_name = "Renamedafterwards"  # a new search for the old surname would miss it
+        db.session.commit()
+    html = page(client, desk)
+    assert shown_name in html
+    assert f"/learner/contacts/{desk['contact_id']}/customers/{desk['customer_id']}/view" in html
+
+
+def test_a_search_recorded_without_results_is_searched_again(app, client, desk):
+    """Events recorded before searches kept their results still show results."""
+    from crm_sandbox.database import write_transaction
+    from crm_sandbox.services.events import append_event
+
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    with app.app_context(), write_transaction():
+        contact = db.session.get(Contact, desk["contact_id"])
+        append_event(contact, "customer.searched", {"query": desk["last_name"]}, actor="learner",
+                     user_id=desk["learner_id"])
+    assert f"/customers/{desk['customer_id']}/view" in page(client, desk)
 
 
 def test_bad_searches_get_clear_messages_and_record_nothing(client, desk, events_of):

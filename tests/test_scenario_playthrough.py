@@ -53,7 +53,8 @@ class Find:
         return [("customer.searched", "learner"), ("customer.viewed", "learner")]
 
     def check(self, play, new):
-        assert new[0][1] == {"query": play.customer["last_name"]}
+        assert new[0][1]["query"] == play.customer["last_name"]
+        assert play.customer["id"] in [hit["id"] for hit in new[0][1]["results"]]
         assert new[1][1]["customer_id"] == play.customer["id"] and new[1][1]["verified"] is False
 
 

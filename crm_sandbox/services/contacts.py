@@ -1,4 +1,6 @@
 """A learner's contacts: access checks, opening, searching and viewing records, all as events."""
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from crm_sandbox.compliance.verification import verification_state
@@ -23,10 +25,26 @@ def get_contact_for(user: User, contact_id: int) -> Contact:
     return contact
 
 
-def queue_for(learner: User) -> list[Contact]:
-    return list(db.session.execute(
-        select(Contact).where(Contact.learner_id == learner.id).order_by(Contact.position)
-    ).scalars())
+@dataclass(frozen=True)
+class QueueItem:
+    """A contact as the learner's queue lists it."""
+
+    id: int
+    position: int
+    title: str
+    reason: str
+    channel: str
+    status: str
+
+
+def queue_for(learner: User) -> list[QueueItem]:
+    """The learner's contacts in queue order (only the columns the queue shows: it is on every desk page)."""
+    rows = db.session.execute(
+        select(Contact.id, Contact.position, Contact.scenario_id, Contact.scenario["title"].as_string(),
+               Contact.scenario["reason"].as_string(), Contact.channel, Contact.status)
+        .where(Contact.learner_id == learner.id).order_by(Contact.position))
+    return [QueueItem(cid, position, title or scenario_id, reason or "", channel, status)
+            for cid, position, scenario_id, title, reason, channel, status in rows]
 
 
 def lock_live_contact(contact: Contact, *, allow_closed: bool = False) -> Contact:
@@ -67,14 +85,19 @@ def open_contact(contact: Contact, user: User) -> None:
 
 
 def search_customers(contact: Contact, user: User, query: str, form_token: str | None = None) -> None:
-    """Record a customer search on the contact (the results are re-derived when shown)."""
+    """Record a customer search on the contact, with the results the learner was shown.
+
+    The results are part of the evidence (which records the learner could pick from), and the desk
+    shows them from the event rather than searching again on every page load.
+    """
     query = customer_service.check_query(query)
+    hits = customer_service.search(contact.cohort_id, query)
     with write_transaction():
         locked = lock_live_contact(contact)
         if token_used(locked, form_token):
             raise Conflict("That search was already sent.")
-        append_event(locked, "customer.searched", {"query": query}, actor="learner",
-                     user_id=user.id, form_token=form_token)
+        append_event(locked, "customer.searched", {"query": query, "results": [h.as_data() for h in hits]},
+                     actor="learner", user_id=user.id, form_token=form_token)
 
 
 def view_customer(contact: Contact, user: User, customer_id: int, form_token: str | None = None) -> None:

@@ -37,6 +37,14 @@ class SearchHit:
     town: str
     postcode_area: str
 
+    def as_data(self) -> dict:
+        """The hit as the ``customer.searched`` event records it (what the learner was shown)."""
+        return {"id": self.id, "ref": self.ref, "name": self.name, "town": self.town, "area": self.postcode_area}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "SearchHit":
+        return cls(data["id"], data.get("ref", ""), data["name"], data.get("town", ""), data.get("area", ""))
+
 
 @dataclass(frozen=True)
 class RecordField:

@@ -8,6 +8,7 @@ from crm_sandbox.content.knowledge import Article, get_article
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event, Finding
 from crm_sandbox.services import customers as customer_service
+from crm_sandbox.services.customers import SearchHit
 from crm_sandbox.services.events import contact_events
 from crm_sandbox.services.findings import active_findings
 from crm_sandbox.services.notes import Note, customer_history, notes_from
@@ -66,16 +67,20 @@ class Workspace:
 def workspace(contact: Contact) -> Workspace:
     events = contact_events(contact.id)
     ws = Workspace(contact, events, verification_state(contact.policy, events), notes=notes_from(events))
-    record_id = slug = None
+    record_id = slug = search = None
     for ev in events:
         if ev.type == "customer.searched":
-            ws.search_query = ev.data["query"]
+            search = ev.data
         elif ev.type == "customer.viewed":
             record_id = ev.data["customer_id"]
         elif ev.type == "kb.viewed":
             slug = ev.data["article"]
-    if ws.search_query:
-        ws.search_hits = customer_service.search(contact.cohort_id, ws.search_query)
+    if search:
+        ws.search_query = search["query"]
+        if "results" in search:
+            ws.search_hits = [SearchHit.from_data(hit) for hit in search["results"]]
+        else:  # recorded before searches kept their results
+            ws.search_hits = customer_service.search(contact.cohort_id, search["query"])
     if record_id:
         ws.record = db.session.get(Customer, record_id)
     if slug:

@@ -33,7 +33,8 @@ def world(live_app):
     """learner1: one live verified contact, one closed and reviewed (released), the rest queued."""
     with live_app.app_context():
         learner, assessor = user("learner1"), user("assessor1")
-        queue = contacts.queue_for(learner)
+        queue = db.session.execute(select(Contact).where(Contact.learner_id == learner.id)
+                                   .order_by(Contact.position)).scalars().all()
         live, closed, queued = queue[0], queue[1], queue[2]
         for c in (live, closed):
             contacts.open_contact(c, learner)

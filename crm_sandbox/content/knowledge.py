@@ -1,7 +1,7 @@
 """The knowledge base: ``seed/kb/*.md`` articles, rendered and searchable."""
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import markdown
@@ -15,7 +15,7 @@ class Article:
     summary: str
     text: str  # the Markdown source
 
-    @property
+    @cached_property
     def html(self) -> str:
         """The article as sanitised HTML (the source is trusted seed data, but rendered defensively)."""
         return nh3.clean(markdown.markdown(self.text, extensions=["tables", "sane_lists"]))

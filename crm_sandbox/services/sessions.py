@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
@@ -48,21 +47,25 @@ def end_all_sessions(user_id: int) -> None:
 
 def user_for_token(token: str) -> User | None:
     """The active user of a live session, or None (ended, idle too long, too old, or unknown)."""
-    # One query for the session and its user (this runs on every request of a signed-in user).
-    row = db.session.execute(select(UserSession).options(joinedload(UserSession.user))
-                             .where(UserSession.token_hash == _hash(token))).scalar_one_or_none()
-    if row is None or row.ended_at is not None or not row.user.active:
+    # One query, one entity: the user with the session's columns (this runs on every signed-in request).
+    row = db.session.execute(
+        select(User, UserSession.id, UserSession.created_at, UserSession.last_seen, UserSession.ended_at)
+        .join(UserSession, UserSession.user_id == User.id).where(UserSession.token_hash == _hash(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    user, session_id, created_at, last_seen, ended_at = row
+    if ended_at is not None or not user.active:
         return None
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
-    if now - row.last_seen > idle or now - row.created_at > absolute:
+    if now - last_seen > idle or now - created_at > absolute:
         return None
-    if now - row.last_seen > LAST_SEEN_GRANULARITY:
+    if now - last_seen > LAST_SEEN_GRANULARITY:
         with write_transaction():
-            db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen=now))
-        row = db.session.get(UserSession, row.id)
-    return row.user
+            db.session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen=now))
+    return user
 
 
 def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:

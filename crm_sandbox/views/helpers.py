@@ -1,7 +1,9 @@
-"""Template helpers: one-time form tokens and display formats."""
+"""Template helpers: one-time form tokens, links for long lists, and display formats."""
 import secrets
+from collections.abc import Callable
+from urllib.parse import quote
 
-from flask import Flask
+from flask import Flask, url_for
 from markupsafe import Markup, escape
 
 from crm_sandbox.formatting import clock, money, when
@@ -10,6 +12,32 @@ from crm_sandbox.formatting import clock, money, when
 def form_token() -> str:
     """A one-time token for a form, so a double-submitted form is recorded once."""
     return secrets.token_urlsafe(16)
+
+
+_INT_MARKER = 987654321987654321  # a value no id takes, for the int converter
+_TEXT_MARKER = "zzlinkmarkerzz"
+
+
+def link_to(endpoint: str, varying: str, **fixed) -> Callable[[int | str], str]:
+    """Links to ``endpoint`` for many values of one argument: ``url_for`` runs once, not once per row.
+
+    ``link_to("learner.read_article", "slug", contact_id=7)("refunds")`` is
+    ``url_for("learner.read_article", contact_id=7, slug="refunds")``. Ints go in as they are; text
+    is percent-quoted as the string converter would. Used for the desk's long lists (queue, search
+    results, articles), where ``url_for`` per row was a measurable share of the page.
+    """
+    parts: dict[type, tuple[str, str]] = {}  # (head, tail) around the value, built on first use
+
+    def link(value: int | str) -> str:
+        kind = int if isinstance(value, int) else str
+        if kind not in parts:
+            marker = _INT_MARKER if kind is int else _TEXT_MARKER
+            head, tail = url_for(endpoint, **fixed, **{varying: marker}).split(str(marker), 1)
+            parts[kind] = head, tail
+        head, tail = parts[kind]
+        return f"{head}{value if kind is int else quote(value, safe='')}{tail}"
+
+    return link
 
 
 def highlight(text: str, spans: list[str]) -> Markup:
@@ -24,6 +52,7 @@ def highlight(text: str, spans: list[str]) -> Markup:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["form_token"] = form_token
+    app.jinja_env.globals["link_to"] = link_to
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["when"] = when

@@ -11,6 +11,7 @@ secrets in ``config.instance_secret``. Only the public key is ever shown.
 """
 import hashlib
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -36,7 +37,9 @@ def _instance_path(instance_path: str | None) -> Path:
     return Path(current_app.instance_path)
 
 
+@lru_cache(maxsize=8)
 def _load_private(pem: bytes, where: str) -> Ed25519PrivateKey:
+    """Parse the PEM once per distinct key (the file is still read each time: a replaced key is used)."""
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as err:

@@ -19,3 +19,11 @@ def clock(value: datetime | None) -> str:
 
 def when(value: datetime | None) -> str:
     return value.strftime("%d %b %Y %H:%M") if value else ""
+
+
+def results_count(search: dict) -> str:
+    """' (3 results)' for the data of a ``customer.searched`` event that recorded its results, else ''."""
+    if "results" not in search:
+        return ""
+    n = len(search["results"])
+    return f" ({n} result{'' if n == 1 else 's'})"

@@ -94,6 +94,21 @@ def test_rotate_keys_re_encrypts_everything_and_the_old_key_can_go(app, runner, 
         assert verify_contact(played["contact_id"]).ok
 
 
+@pytest.mark.parametrize("value, index", [
+    ("Smith", "b2ef2a69ae4a5f6e37db2167697627db"),
+    (" LS1 4AP", "87e73c8a313f70e67d5ccc5fb57bbe59"),
+    ("ls14ap", "87e73c8a313f70e67d5ccc5fb57bbe59"),
+    ("O'Brien", "15e54f91873fc3560faab4d2a204c6b2"),
+    ("Zoë", "5de531229b56544a5fbbcfdf69c0c606"),  # letters outside a-z are dropped: "zo"
+    ("07700 900123", "8c2e18f771516cc0f5e27395e173bb6e"),
+])
+def test_blind_index_values_never_change(value, index):
+    """Stored indexes must keep matching: a changed index would break search on every stored customer."""
+    from crm_sandbox.models.personal import blind_index
+
+    assert blind_index(value, b"known-key") == index
+
+
 def test_search_still_works_by_blind_index(app, client, played):
     html = client.get(f"/learner/contacts/{played['contact_id']}").get_data(as_text=True)
     assert played["last_name"] in html  # the last search re-derived from the encrypted event

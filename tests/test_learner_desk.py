@@ -150,10 +150,10 @@ def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, even
     times = [e[2] for e in events]
     assert times == sorted(times) and all(t.tzinfo is not None for t in times)
     assert events[1][1]["query"] == desk["last_name"]
-    # The search records what the learner was shown: the caller's record among the results.
+    # The search records which records it listed, by id and reference only (no names copied).
     shown = events[1][1]["results"]
     assert desk["customer_id"] in [hit["id"] for hit in shown]
-    assert all(set(hit) == {"id", "ref", "name", "town", "area"} for hit in shown)
+    assert all(set(hit) == {"id", "ref"} for hit in shown)
     assert events[2][1]["verified"] is False and "balance" not in events[2][1]["fields"]
     assert events[3][1]["factor"] == "postcode" and events[3][1]["match"] is False
     assert events[6][1] == {"passed": True}
@@ -161,18 +161,57 @@ def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, even
     assert {e[4] for e in events[:6]} == {"learner"} and events[6][4] == "system"
 
 
-def test_search_results_shown_are_the_ones_recorded(app, client, desk):
-    """The desk lists the results the search event recorded (what the learner saw), not a new search."""
+def test_the_desk_lists_the_records_the_search_recorded(app, client, desk):
+    """The results come from the event (by id), not from searching again on every page load."""
+    from crm_sandbox.database import write_transaction
+    from crm_sandbox.services.events import append_event
+
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
-    client.post(f"/learner/contacts/{desk['contact_id']}/search", data={"query": desk["last_name"]})
     with app.app_context():
-        customer = db.session.get(Contact, desk["contact_id"]).customer
-        shown_name = f"{customer.title} {customer.first_name} {customer.last_name}"
-        customer.last_name = "Renamedafterwards"  # a new search for the old surname would miss it
-        db.session.commit()
+        other = db.session.get(Contact, desk["other_contact_id"]).customer
+        other_name, other_id, other_ref = f"{other.title} {other.first_name} {other.last_name}", other.id, other.ref
+        with write_transaction():  # a query that matches nobody, recorded with one listed record
+            append_event(db.session.get(Contact, desk["contact_id"]), "customer.searched",
+                         {"query": "Nobodyhere", "results": [{"id": other_id, "ref": other_ref}]},
+                         actor="learner", user_id=desk["learner_id"])
     html = page(client, desk)
-    assert shown_name in html
-    assert f"/learner/contacts/{desk['contact_id']}/customers/{desk['customer_id']}/view" in html
+    assert other_name in html
+    assert f"/learner/contacts/{desk['contact_id']}/customers/{other_id}/view" in html
+    assert "No customer matches" not in html
+
+
+def test_each_listed_record_has_its_own_one_time_token(app, client, desk, events_of):
+    """Two results clicked from the same page both open; the same button sent twice opens once."""
+    import re
+
+    from crm_sandbox.database import write_transaction
+    from crm_sandbox.services.events import append_event
+
+    client.post(f"/learner/contacts/{desk['contact_id']}/open")
+    with app.app_context():
+        other = db.session.get(Contact, desk["other_contact_id"]).customer
+        other_id = other.id
+        listed = [{"id": desk["customer_id"], "ref": "a"}, {"id": other_id, "ref": other.ref}]
+        with write_transaction():
+            append_event(db.session.get(Contact, desk["contact_id"]), "customer.searched",
+                         {"query": desk["last_name"], "results": listed}, actor="learner", user_id=desk["learner_id"])
+    buttons = dict(re.findall(r'formaction="([^"]+/view)" name="form_token" value="([^"]+)"', page(client, desk)))
+    assert len(buttons) == 2 and len(set(buttons.values())) == 2
+    for action, token in [*buttons.items(), next(iter(buttons.items()))]:  # the first one twice
+        client.post(action, data={"form_token": token})
+    viewed = [e[1]["customer_id"] for e in events_of(desk["contact_id"]) if e[0] == "customer.viewed"]
+    assert viewed == [desk["customer_id"], other_id]
+
+
+def test_exports_name_searched_records_by_reference(app, client, desk):
+    from crm_sandbox.services.export import session_document
+
+    open_record(client, desk)
+    with app.app_context():
+        contact = db.session.get(Contact, desk["contact_id"])
+        searched = [e for e in session_document(contact)["events"] if e["type"] == "customer.searched"][0]
+        assert contact.customer.ref in searched["data"]["results"]
+        assert all(isinstance(r, str) and r.startswith("cust-") for r in searched["data"]["results"])
 
 
 def test_a_search_recorded_without_results_is_searched_again(app, client, desk):

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User, UserSession, utcnow
@@ -59,6 +59,20 @@ def test_idle_sessions_expire(app, client, make_user, login):
     login("learner1")
     age_sessions(app, minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
     assert client.get("/learner/").status_code == 302
+
+
+def test_activity_keeps_a_session_alive_and_is_recorded(app, client, make_user, login):
+    """A request after more than a minute (inside the idle limit) is served and moves last_seen on."""
+    make_user("learner1", queue=["balance-enquiry"])
+    login("learner1")
+    age_sessions(app, minutes=app.config["SESSION_IDLE_MINUTES"] - 1)
+    before = utcnow()
+    resp = client.get("/learner/")
+    assert resp.status_code == 200 and "learner1" in resp.get_data(as_text=True)  # the user loaded after the write
+    with app.app_context():
+        assert db.session.execute(select(UserSession.last_seen)).scalar_one() >= before
+    age_sessions(app, minutes=app.config["SESSION_IDLE_MINUTES"] - 1)
+    assert client.get("/learner/").status_code == 200  # still alive: the idle clock restarted
 
 
 def test_sessions_expire_after_the_absolute_limit_even_when_active(app, client, make_user, login):

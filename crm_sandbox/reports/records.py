@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.formatting import money
+from crm_sandbox.formatting import money, results_count
 from crm_sandbox.models import Contact, Finding, User
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.services import kpis as kpi_service
@@ -60,7 +60,7 @@ def event_text(event) -> str:
     if t == "note.amended":
         return f"Amends note #{d.get('note_seq')}: {d.get('text', '')} (reason: {d.get('reason', '')})"
     if t == "customer.searched":
-        return f"Query: {d.get('query', '')}"
+        return f"Query: {d.get('query', '')}" + results_count(d)
     if t == "customer.viewed":
         state = "verified, full record" if d.get("verified") else "not verified, masked"
         return f"{d.get('customer_ref', d.get('customer_id', ''))} ({state})"

@@ -43,7 +43,7 @@ def queue_for(learner: User) -> list[QueueItem]:
         select(Contact.id, Contact.position, Contact.scenario_id, Contact.scenario["title"].as_string(),
                Contact.scenario["reason"].as_string(), Contact.channel, Contact.status)
         .where(Contact.learner_id == learner.id).order_by(Contact.position))
-    return [QueueItem(cid, position, title or scenario_id, reason or "", channel, status)
+    return [QueueItem(cid, position, scenario_id if title is None else title, reason or "", channel, status)
             for cid, position, scenario_id, title, reason, channel, status in rows]
 
 
@@ -85,10 +85,11 @@ def open_contact(contact: Contact, user: User) -> None:
 
 
 def search_customers(contact: Contact, user: User, query: str, form_token: str | None = None) -> None:
-    """Record a customer search on the contact, with the results the learner was shown.
+    """Record a customer search on the contact, with the records it listed (by id and reference only).
 
-    The results are part of the evidence (which records the learner could pick from), and the desk
-    shows them from the event rather than searching again on every page load.
+    Which records the learner could pick from is part of the evidence, and the desk lists them from
+    the event instead of searching again on every page load. Names are not copied into the event:
+    the desk looks them up by id, and exports carry the references.
     """
     query = customer_service.check_query(query)
     hits = customer_service.search(contact.cohort_id, query)
@@ -96,7 +97,8 @@ def search_customers(contact: Contact, user: User, query: str, form_token: str |
         locked = lock_live_contact(contact)
         if token_used(locked, form_token):
             raise Conflict("That search was already sent.")
-        append_event(locked, "customer.searched", {"query": query, "results": [h.as_data() for h in hits]},
+        append_event(locked, "customer.searched",
+                     {"query": query, "results": [{"id": h.id, "ref": h.ref} for h in hits]},
                      actor="learner", user_id=user.id, form_token=form_token)
 
 

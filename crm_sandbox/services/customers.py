@@ -37,13 +37,9 @@ class SearchHit:
     town: str
     postcode_area: str
 
-    def as_data(self) -> dict:
-        """The hit as the ``customer.searched`` event records it (what the learner was shown)."""
-        return {"id": self.id, "ref": self.ref, "name": self.name, "town": self.town, "area": self.postcode_area}
-
     @classmethod
-    def from_data(cls, data: dict) -> "SearchHit":
-        return cls(data["id"], data.get("ref", ""), data["name"], data.get("town", ""), data.get("area", ""))
+    def of(cls, c: Customer) -> "SearchHit":
+        return cls(c.id, c.ref, f"{c.title} {c.first_name} {c.last_name}", c.town, outward_code(c.postcode))
 
 
 @dataclass(frozen=True)
@@ -99,9 +95,15 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
         if first and by_surname and not c.first_name.lower().startswith(first) \
                 and blind_index(query) != c.postcode_index:
             continue
-        hits.append(SearchHit(c.id, c.ref, f"{c.title} {c.first_name} {c.last_name}", c.town,
-                              outward_code(c.postcode)))
+        hits.append(SearchHit.of(c))
     return hits[: current_app.config["SEARCH_MAX_RESULTS"]]
+
+
+def hits_for(cohort_id: int, ids: list[int]) -> list[SearchHit]:
+    """The search results a ``customer.searched`` event recorded (by id), in their order, as shown now."""
+    found = {c.id: c for c in db.session.execute(
+        select(Customer).where(Customer.cohort_id == cohort_id, Customer.id.in_(ids))).scalars()}
+    return [SearchHit.of(found[i]) for i in ids if i in found]
 
 
 def display_value(name: str, value: str) -> str:

@@ -19,6 +19,8 @@ def export_event(event: Event, refs: dict[int, str]) -> dict:
     data = dict(event.data)
     if event.type == "customer.viewed":
         data["customer_id"] = data.get("customer_ref") or refs.get(data["customer_id"], str(data["customer_id"]))
+    elif event.type == "customer.searched" and "results" in data:
+        data["results"] = [r["ref"] for r in data["results"]]  # records by reference, as customer.id is
     return {"seq": event.seq, "at": event.at.isoformat().replace("+00:00", "Z"), "actor": event.actor,
             "type": event.type, "data": data}
 

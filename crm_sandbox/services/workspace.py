@@ -1,5 +1,6 @@
 """What the learner desk shows for a contact, derived from its events."""
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import current_app
 
@@ -21,11 +22,23 @@ class Workspace:
     contact: Contact
     events: list[Event]
     idv: IdvState
-    search_query: str | None = None
-    search_hits: list = field(default_factory=list)
+    search: dict | None = None  # the data of the last ``customer.searched`` event
     record: Customer | None = None  # the customer record currently open on this contact
     article: Article | None = None  # the knowledge-base article last opened
     notes: list[Note] = field(default_factory=list)
+
+    @property
+    def search_query(self) -> str | None:
+        return self.search["query"] if self.search else None
+
+    @cached_property
+    def search_hits(self) -> list[SearchHit]:
+        """The records the last search listed, looked up by id (read only when the desk shows them)."""
+        if not self.search:
+            return []
+        if "results" not in self.search:  # recorded before searches kept their results: search again
+            return customer_service.search(self.contact.cohort_id, self.search["query"])
+        return customer_service.hits_for(self.contact.cohort_id, [r["id"] for r in self.search["results"]])
 
     @property
     def record_is_callers(self) -> bool:
@@ -67,20 +80,14 @@ class Workspace:
 def workspace(contact: Contact) -> Workspace:
     events = contact_events(contact.id)
     ws = Workspace(contact, events, verification_state(contact.policy, events), notes=notes_from(events))
-    record_id = slug = search = None
+    record_id = slug = None
     for ev in events:
         if ev.type == "customer.searched":
-            search = ev.data
+            ws.search = ev.data
         elif ev.type == "customer.viewed":
             record_id = ev.data["customer_id"]
         elif ev.type == "kb.viewed":
             slug = ev.data["article"]
-    if search:
-        ws.search_query = search["query"]
-        if "results" in search:
-            ws.search_hits = [SearchHit.from_data(hit) for hit in search["results"]]
-        else:  # recorded before searches kept their results
-            ws.search_hits = customer_service.search(contact.cohort_id, search["query"])
     if record_id:
         ws.record = db.session.get(Customer, record_id)
     if slug:

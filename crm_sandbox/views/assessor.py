@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import results_count
 from crm_sandbox.models import Cohort, Contact, Finding, User
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.services import dashboard as board
@@ -111,7 +112,7 @@ def describe(event) -> str:
     d = event.data
     return {
         "contact.opened": "Took the contact",
-        "customer.searched": f"Searched customers for “{d.get('query', '')}”",
+        "customer.searched": f"Searched customers for “{d.get('query', '')}”" + results_count(d),
         "customer.viewed": f"Opened record {d.get('customer_ref', d.get('customer_id'))}"
                            f" ({'unmasked' if d.get('verified') else 'masked'})",
         "idv.answer": f"ID&V {d.get('factor', '').replace('_', ' ')}: “{d.get('given', '')}” → "

@@ -5,11 +5,14 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app crm_sandbox
 STAMP  := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
+PORT   ?= 5000
 
 .PHONY: run test test-postgres bench chromium clean-db
 
 # Reinstall only when pyproject.toml changes, so a second `make run` starts in seconds.
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "CRM Sandbox needs Python 3.11 or newer: run make with PYTHON=python3.11 (or newer)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -17,7 +20,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	@$(FLASK) bootstrap
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
+	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian's chromium for the browser tests; Playwright never downloads a browser.
 chromium:

@@ -24,8 +24,11 @@ def faker_only(count: int) -> float:
     fake = Faker("en_GB")
     fake.seed_instance(1)
     start = time.perf_counter()
-    for _ in range(count):
-        fake.prefix(), fake.first_name(), fake.first_name(), fake.last_name()
+    female = (fake.prefix_female, fake.first_name_female)
+    male = (fake.prefix_male, fake.first_name_male)
+    for n in range(count):
+        prefix, first_name = female if n % 2 else male
+        prefix(), first_name(), first_name(), fake.last_name()
         fake.street_address(), fake.city(), fake.postcode(), fake.date_of_birth(minimum_age=18, maximum_age=90)
     return time.perf_counter() - start
 

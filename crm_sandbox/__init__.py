@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.from_mapping(config.defaults(app.instance_path))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
+        config.apply_environment(app.config)
     else:
         app.config.from_mapping(test_config)
 

@@ -123,7 +123,6 @@ def bootstrap_command():
     click.echo("\nCRM Sandbox demo logins (password for each: %s)" % config["DEMO_PASSWORD"])
     for username, role, _ in DEMO_USERS:
         click.echo(f"  {role:<9} {username}")
-    click.echo("Serving on http://127.0.0.1:5000\n")
 
 
 @click.command("export-session")
@@ -180,10 +179,15 @@ def verify_log_command():
 @click.command("rotate-keys")
 @with_appcontext
 def rotate_keys_command():
-    """Add a new field-encryption key and re-encrypt every row with it (the old key can then go)."""
+    """Add a new field-encryption key and re-encrypt every row with it (the old key can then go).
+
+    Stop the app server first: running workers keep the keys they started with, so until they are
+    restarted they cannot read the re-encrypted rows.
+    """
     path = rotate_field_keys(progress=lambda label, n: click.echo(f"  {label}: {n} rows re-encrypted"))
-    click.echo(f"New key added at the top of {path}; every row now uses it. Remove the old key "
-               "line(s) from that file once backups made with them have expired.")
+    click.echo(f"New key added at the top of {path}; every row now uses it. Restart the app server now "
+               "if it is running (its workers still hold the old keys). Remove the old key line(s) from "
+               "that file once backups made with them have expired.")
 
 
 def register(app: Flask) -> None:

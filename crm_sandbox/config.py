@@ -41,6 +41,20 @@ def field_keys_file(instance_path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+# Environment variables read under their own names (the usual names for these), and the setting each sets.
+NAMED_ENVIRONMENT = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "SECRET_KEY": "SECRET_KEY",
+                     "CHAIN_KEY": "CHAIN_KEY", "BLIND_INDEX_KEY": "BLIND_INDEX_KEY", "FIELD_KEYS": "FIELD_KEYS"}
+ENV_PREFIX = "CRM"  # any other setting: CRM_<SETTING>, e.g. CRM_DEMO_CUSTOMERS=40 (values read as JSON)
+
+
+def apply_environment(app_config) -> None:
+    """The environment's settings, over the defaults and ``instance/config.py``."""
+    for variable, setting in NAMED_ENVIRONMENT.items():
+        if os.environ.get(variable):
+            app_config[setting] = os.environ[variable]
+    app_config.from_prefixed_env(ENV_PREFIX)
+
+
 def defaults(instance_path: str) -> dict:
     """The built-in configuration for an app whose instance folder is ``instance_path``."""
     return {

@@ -61,12 +61,16 @@ def generate_customers(seed: int, count: int) -> Iterator[tuple[dict, list[tuple
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     # Bound once: Faker's proxy look-up on every call costs more than the call itself here.
-    first_name, last_name, street_address = fake.first_name, fake.last_name, fake.street_address
-    date_of_birth, prefix, city, postcode = fake.date_of_birth, fake.prefix, fake.city, fake.postcode
+    last_name, street_address = fake.last_name, fake.street_address
+    date_of_birth, city, postcode = fake.date_of_birth, fake.city, fake.postcode
+    # A title that goes with the first names: "Mrs Sandra", never "Mr Sandra".
+    female = (fake.prefix_female, fake.first_name_female)
+    male = (fake.prefix_male, fake.first_name_male)
     rng = random.Random(seed)  # noqa: S311 (reproducible fake customers, not a secret)
     rand, choice, bits = rng.random, rng.choice, rng.getrandbits
     days = [(EPOCH - timedelta(days=d)).isoformat() for d in range(720)]
     for n in range(1, count + 1):
+        prefix, first_name = female if rand() < 0.5 else male
         first, middle, last = first_name(), first_name(), last_name()
         street = street_address().split("\n")
         line1, line2 = (street[-1], street[0]) if len(street) > 1 else (street[0], "")

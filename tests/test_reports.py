@@ -128,7 +128,7 @@ def test_assessor_gets_every_report_of_their_cohort(app, reviewed):
     zipped = client.get(f"/reports/learners/{lid}/evidence-pack.zip")
     assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
     csv_resp = client.get(f"/reports/cohorts/{cohort_id}/findings.csv")
-    assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
+    assert csv_resp.status_code == 200 and csv_resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert csv_resp.data.startswith("\ufeff".encode()) and b"leading-verification-question" in csv_resp.data
 
 

@@ -114,7 +114,7 @@ def cohort_findings(cohort_id: int):
     cohort = report_cohort(cohort_id)
     text = "\ufeff" + csv_export.cohort_findings_csv(cohort)  # the BOM makes Excel read UTF-8 (£, names)
     slug = "".join(ch if ch.isalnum() else "-" for ch in cohort.name.lower()).strip("-")
-    return download(text.encode("utf-8"), "text/csv; charset=utf-8", f"findings-{slug or cohort.id}.csv")
+    return download(text.encode("utf-8"), "text/csv", f"findings-{slug or cohort.id}.csv")  # Flask adds charset=utf-8
 
 
 @bp.get("/public-key")

@@ -1,12 +1,41 @@
 """Helpers for driving the learner desk through the Flask test client, as a learner would."""
 import re
+import threading
+from collections.abc import Callable
+from datetime import date
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
 from crm_sandbox.services.customers import customer_dict
-from tests.conftest import flashes
+from tests.conftest import PASSWORD, flashes
 
 FETCH = {"X-Requested-With": "fetch"}
+
+
+def signed_in(app, username: str, password: str = PASSWORD):
+    """A new test client (another browser or tab) signed in as ``username``."""
+    client = app.test_client()
+    client.post("/auth/login", data={"username": username, "password": password})
+    return client
+
+
+def run_together(target: Callable, arguments: list[tuple]) -> None:
+    """Run ``target(*args)`` for each ``args`` in its own thread at once; re-raise the first failure."""
+    failures = []
+
+    def run(args):
+        try:
+            target(*args)
+        except BaseException as err:  # noqa: BLE001 (re-raised in the test's thread below)
+            failures.append(err)
+
+    threads = [threading.Thread(target=run, args=(args,)) for args in arguments]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
 
 
 def messages_after(client, resp) -> str:
@@ -45,6 +74,20 @@ def say(client, contact_id: int, text: str, **extra):
 
 def check_answer(client, contact_id: int, customer_id: int, factor: str, given: str, **extra):
     return post(client, contact_id, "verify", customer_id=customer_id, factor=factor, answer=given, **extra)
+
+
+def verify(client, app, contact_id: int, dob_format: str = "%d/%m/%Y", second: str = "postcode") -> dict:
+    """Take the contact, open the caller's record and pass ID&V (date of birth, then ``second``).
+
+    Returns the caller's customer record as a dict.
+    """
+    customer = customer_of(app, contact_id)
+    take_and_find(client, contact_id, customer)
+    check_answer(client, contact_id, customer["id"], "date_of_birth",
+                 date.fromisoformat(customer["date_of_birth"]).strftime(dob_format))
+    given = customer["account_number"][-4:] if second == "account_number_last4" else customer[second]
+    check_answer(client, contact_id, customer["id"], second, given)
+    return customer
 
 
 def caller_texts(events: list[tuple]) -> list[str]:

@@ -6,6 +6,7 @@ import pytest
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
+from tests.conftest import PASSWORD
 
 PUBLIC, ANY_USER, OWNER = "public", "any signed-in user", "the contact's learner"
 # Reports: assessors and trainers, and the contact's own learner (who gets 404 until it is released).
@@ -101,7 +102,7 @@ def client_for(app, role):
     if role != "anonymous":
         username = {"learner": "owner1", "other_learner": "other1", "assessor": "assessor1",
                     "trainer": "trainer1"}[role]
-        client.post("/auth/login", data={"username": username, "password": "correct-horse-battery"})
+        client.post("/auth/login", data={"username": username, "password": PASSWORD})
     return client
 
 

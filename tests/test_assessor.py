@@ -8,6 +8,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Finding, FindingDecision
 from crm_sandbox.services import kpis
 from tests.conftest import PASSWORD, flashes
+from tests.helpers import run_together, signed_in
 
 
 @pytest.fixture
@@ -83,11 +84,7 @@ def test_a_stale_decision_is_refused_not_stacked(app, client, staff):
 def test_two_assessors_deciding_at_once_get_one_decision_and_one_clear_refusal(app, staff, make_user):
     make_user("assessor2", "assessor")
     fid = findings(app, staff["contact_id"])["missing-log"]
-    clients = []
-    for name in ("assessor1", "assessor2"):
-        c = app.test_client()
-        c.post("/auth/login", data={"username": name, "password": PASSWORD})
-        clients.append(c)
+    clients = [signed_in(app, name) for name in ("assessor1", "assessor2")]
     barrier, results = threading.Barrier(2), []
 
     def go(c):
@@ -96,9 +93,7 @@ def test_two_assessors_deciding_at_once_get_one_decision_and_one_clear_refusal(a
                    data={"decision": "confirmed", "seen": 0}, headers={"X-Requested-With": "fetch"})
         results.append(r.status_code)
 
-    threads = [threading.Thread(target=go, args=(c,)) for c in clients]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    run_together(go, [(c,) for c in clients])
     assert sorted(results) == [200, 409]
     with app.app_context():
         assert db.session.execute(select(FindingDecision).where(FindingDecision.finding_id == fid)).scalars().all().__len__() == 1

@@ -2,15 +2,15 @@
 import html as html_lib
 import json
 import re
-import threading
-from datetime import date
 
 import pytest
 
 from crm_sandbox.formatting import money
+from tests.conftest import PASSWORD
 
 from tests.helpers import (
-    FETCH, caller_texts, check_answer, customer_of, messages_after, page, post, say, take_and_find,
+    FETCH, caller_texts, customer_of, messages_after, page, post, say, take_and_find, verify,
+    run_together,
 )
 
 CHAT, EMAIL, PHONE = "balance-enquiry", "subject-access-request", "vulnerable-health-disclosure"
@@ -28,15 +28,6 @@ def desk(app, make_user, login, contact_of):
 def taken(client, contact_id):
     client.post(f"/learner/contacts/{contact_id}/open")
     return contact_id
-
-
-def verify(client, app, contact_id):
-    customer = customer_of(app, contact_id)
-    take_and_find(client, contact_id, customer)
-    check_answer(client, contact_id, customer["id"], "date_of_birth",
-                 date.fromisoformat(customer["date_of_birth"]).strftime("%d/%m/%Y"))
-    check_answer(client, contact_id, customer["id"], "postcode", customer["postcode"])
-    return customer
 
 
 def data_values(html: str) -> dict:
@@ -213,7 +204,7 @@ def test_a_double_submitted_message_is_recorded_once(client, desk, events_of):
 def test_two_tabs_on_one_contact_interleave_without_gaps_or_losses(app, desk, events_of):
     tabs = [app.test_client(), app.test_client()]
     for tab in tabs:
-        tab.post("/auth/login", data={"username": "learner1", "password": "correct-horse-battery"})
+        tab.post("/auth/login", data={"username": "learner1", "password": PASSWORD})
     cid = taken(tabs[0], desk["chat"])
     taken(tabs[1], cid)  # the second tab's "take" records nothing more
 
@@ -221,11 +212,7 @@ def test_two_tabs_on_one_contact_interleave_without_gaps_or_losses(app, desk, ev
         for i in range(6):
             assert say(tab, cid, f"{name} message {i}").status_code == 303
 
-    threads = [threading.Thread(target=chat, args=(tab, name)) for tab, name in zip(tabs, "AB")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(chat, list(zip(tabs, "AB")))
     events = events_of(cid)
     assert [e[3] for e in events] == list(range(1, 27))
     sent = [e[1]["text"] for e in events if e[0] == "message.sent"]

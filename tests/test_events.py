@@ -7,6 +7,7 @@ from sqlalchemy import select
 from crm_sandbox.database import EventImmutableError
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event
+from tests.helpers import run_together, signed_in
 
 
 @pytest.fixture
@@ -45,11 +46,7 @@ def test_no_route_edits_or_deletes_events(app):
 
 def test_concurrent_verification_posts_record_one_answer(app, opened):
     """Two tabs send the same correct answer at once: one is recorded, the other is refused."""
-    clients = []
-    for _ in range(2):
-        c = app.test_client()
-        c.post("/auth/login", data={"username": "learner1", "password": "correct-horse-battery"})
-        clients.append(c)
+    clients = [signed_in(app, "learner1") for _ in range(2)]
     barrier = threading.Barrier(2)
     statuses = []
 
@@ -59,9 +56,7 @@ def test_concurrent_verification_posts_record_one_answer(app, opened):
             "customer_id": opened["customer_id"], "factor": "postcode", "answer": opened["postcode"]})
         statuses.append(resp.status_code)
 
-    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    run_together(post, [(c,) for c in clients])
     assert statuses == [303, 303]
     with app.app_context():
         answers = db.session.execute(select(Event).where(

@@ -22,7 +22,7 @@ from crm_sandbox.reports.csv_export import FORMULA_START, cohort_findings_csv, n
 from crm_sandbox.services.chain import verify_contact
 from crm_sandbox.services.events import contact_events
 from tests.conftest import PASSWORD, stored_rows
-from tests.helpers import FETCH, customer_of, take_and_find
+from tests.helpers import FETCH, customer_of, signed_in, take_and_find
 from tests.reporting import play_change_of_address
 
 FUZZ = settings(max_examples=10, deadline=None, database=None,
@@ -125,8 +125,7 @@ def desk(app, client, make_user, login, contact_of):
     take_and_find(client, live, customer)
     client.post(f"/learner/contacts/{live}/notes", data={"text": "First note."})
     play_change_of_address(app, client, closed)  # a leading question, a change before ID&V: findings
-    assessor = app.test_client()
-    assessor.post("/auth/login", data={"username": "assessor1", "password": PASSWORD})
+    assessor = signed_in(app, "assessor1")
     with app.app_context():
         findings = db.session.execute(select(Finding.id).where(Finding.contact_id == closed)).scalars().all()
         note_seq = next(e.seq for e in contact_events(live) if e.type == "note.added")

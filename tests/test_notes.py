@@ -1,13 +1,13 @@
 """The interaction log: notes with outcome codes, amendments that keep the original, and history."""
 import html as html_lib
-from datetime import date
 
 import pytest
 
 from crm_sandbox.content.responses import load_outcomes
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
-from tests.helpers import check_answer, customer_of, messages_after, page, post, take_and_find
+from tests import helpers
+from tests.helpers import customer_of, messages_after, page, post, signed_in, take_and_find
 
 SCENARIO = "balance-enquiry"
 
@@ -35,12 +35,7 @@ def amend(client, cid, seq, text, reason, **extra):
 
 
 def verify(client, app, cid):
-    customer = customer_of(app, cid)
-    take_and_find(client, cid, customer)
-    check_answer(client, cid, customer["id"], "date_of_birth",
-                 date.fromisoformat(customer["date_of_birth"]).strftime("%d %B %Y"))
-    check_answer(client, cid, customer["id"], "postcode", customer["postcode"])
-    return customer
+    return helpers.verify(client, app, cid, dob_format="%d %B %Y")
 
 
 def test_a_note_with_an_outcome_code_is_recorded_and_shown(app, client, live, events_of):
@@ -187,8 +182,7 @@ def test_the_next_learner_sees_earlier_notes_only_after_verification(app, client
     with app.app_context():
         db.session.get(Contact, other).customer_id = db.session.get(Contact, live).customer_id
         db.session.commit()
-    tab = app.test_client()
-    tab.post("/auth/login", data={"username": "learner2", "password": "correct-horse-battery"})
+    tab = signed_in(app, "learner2")
     tab.post(f"/learner/contacts/{other}/open")
     take_and_find(tab, other, customer_of(app, other))
     html = page(tab, other)

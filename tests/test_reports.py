@@ -9,6 +9,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox.reports import csv_export, pdf, records
 from crm_sandbox.services.review import contact_review
+from tests.conftest import PASSWORD
 from tests.reporting import other_cohort_assessor, pdf_text, reviewed  # noqa: F401  (fixture)
 
 
@@ -106,7 +107,7 @@ def test_csv_injection_is_neutralised(app, reviewed):
 # --- routes -----------------------------------------------------------------------------------------------
 def as_user(app, username):
     client = app.test_client()
-    resp = client.post("/auth/login", data={"username": username, "password": "correct-horse-battery"})
+    resp = client.post("/auth/login", data={"username": username, "password": PASSWORD})
     assert resp.status_code in (302, 303)
     return client
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Finding, FindingDecision
 from crm_sandbox.services import kpis
+from crm_sandbox.services.review import review_findings
 from tests.conftest import PASSWORD, flashes
 from tests.helpers import run_together, signed_in
 
@@ -110,6 +111,9 @@ def test_assessor_adds_own_finding_and_observation(app, client, staff):
         assert {f.rule for f in own} == {"tone", "assessor-observation"}
     html = client.get(f"{base}/review").get_data(as_text=True)
     assert "Curt greeting." in html and "Learner sighed audibly." in html
+    with app.app_context():  # each listed once (they are active, and the assessor's own)
+        listed = [f.id for f in review_findings(staff["contact_id"])]
+        assert len(listed) == len(set(listed))
 
 
 def test_own_finding_must_point_at_this_contacts_events(app, client, staff):

@@ -5,7 +5,8 @@ Every decision is a new row (history kept); nothing an assessor or learner signe
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from crm_sandbox.content.criteria import Criterion, load_criteria
 from crm_sandbox.database import write_transaction
@@ -19,7 +20,6 @@ from crm_sandbox.services.contacts import lock_live_contact
 from crm_sandbox.services.conversation import check_text
 from crm_sandbox.services.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.services.events import append_event, contact_events, lock_contact
-from crm_sandbox.services.findings import active_findings
 
 MAX_COMMENT = 2000
 
@@ -53,9 +53,12 @@ class ContactReview:
 
 
 def review_findings(contact_id: int) -> list[Finding]:
-    own = db.session.execute(select(Finding).where(
-        Finding.contact_id == contact_id, Finding.source == "assessor")).scalars().all()
-    return sorted(active_findings(contact_id) + list(own), key=lambda f: (min(f.events or [0]), f.id))
+    """The rules' findings that still hold and every finding of the assessor's own, each once, in
+    event order, with their decisions loaded (the review reads each one's standing decision)."""
+    rows = db.session.execute(select(Finding).where(
+        Finding.contact_id == contact_id, or_(Finding.active, Finding.source == "assessor"))
+        .options(selectinload(Finding.decisions))).scalars().all()
+    return sorted(rows, key=lambda f: (min(f.events or [0]), f.id))
 
 
 def _known_words(contact: Contact) -> set[str]:

@@ -15,7 +15,7 @@ from crm_sandbox.services.contacts import lock_live_contact
 from crm_sandbox.services.conversation import check_text
 from crm_sandbox.services.errors import Conflict, ServiceError
 from crm_sandbox.services import chain
-from crm_sandbox.services.events import append_event, contact_events, token_used
+from crm_sandbox.services.events import append_event, token_used
 from crm_sandbox.services.notes import outcome_codes
 
 UPDATABLE_FIELDS = {
@@ -158,6 +158,6 @@ def close_contact(contact: Contact, user: User, outcome: str, resolved: str | bo
     with write_transaction():
         locked = _begin(contact, form_token)
         locked.status, locked.closed_at = "closed", utcnow()
-        append_event(locked, "contact.closed", {"outcome": outcome, "resolved": resolved in (True, "yes")},
-                     actor="learner", user_id=user.id, form_token=form_token)
-        chain.seal(locked, contact_events(locked.id))  # a signed head: later truncation is detected
+        closed = append_event(locked, "contact.closed", {"outcome": outcome, "resolved": resolved in (True, "yes")},
+                              actor="learner", user_id=user.id, form_token=form_token)
+        chain.seal(locked, [closed])  # a signed head of the log up to here: later truncation is detected

@@ -72,11 +72,15 @@ class ChainStatus:
         return self.problem is None
 
 
-def verify_contact(contact_id: int, key: bytes | None = None) -> ChainStatus:
-    """Recompute the contact's chain from the stored rows and check its signed heads."""
+def verify_contact(contact_id: int, key: bytes | None = None, events: list[Event] | None = None) -> ChainStatus:
+    """Recompute the contact's chain from the stored rows and check its signed heads.
+
+    ``events``: the contact's rows already loaded in seq order (by ``contact_events``), to read them once.
+    """
     key = key if key is not None else chain_key()
-    events = db.session.execute(select(Event).where(Event.contact_id == contact_id)
-                                .order_by(Event.seq, Event.id)).scalars().all()
+    if events is None:
+        events = db.session.execute(select(Event).where(Event.contact_id == contact_id)
+                                    .order_by(Event.seq, Event.id)).scalars().all()
     status = ChainStatus(contact_id, len(events))
     prev, by_seq = "", {}
     for expected, event in enumerate(events, start=1):

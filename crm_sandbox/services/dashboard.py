@@ -3,6 +3,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Assessment, Contact, Event, Finding, User
@@ -49,7 +50,8 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
     for e in db.session.execute(select(Event).where(Event.contact_id.in_(ids)).order_by(Event.contact_id, Event.seq)).scalars():
         events[e.contact_id].append(e)
     findings = defaultdict(Counter)
-    for f in db.session.execute(select(Finding).where(Finding.contact_id.in_(ids), Finding.active)).scalars():
+    for f in db.session.execute(select(Finding).where(Finding.contact_id.in_(ids), Finding.active)
+                                .options(selectinload(Finding.decisions))).scalars():
         if not (f.decision and f.decision.decision == "dismissed"):
             findings[f.contact_id][f.severity] += 1
     assessments = {a.contact_id: a for a in db.session.execute(

@@ -12,7 +12,7 @@ def finding_key(rule: str, events) -> str:
     return f"{rule}@{','.join(map(str, events))}"
 
 
-def refresh_findings(contact: Contact) -> list[Finding]:
+def refresh_findings(contact: Contact) -> None:
     """Evaluate the contact's session and store the result: new findings added, vanished ones inactive."""
     results = {finding_key(f.rule, f.events): f for f in evaluate(session_document(contact))}
     stored = {f.key: f for f in db.session.execute(
@@ -29,7 +29,6 @@ def refresh_findings(contact: Contact) -> list[Finding]:
         if key not in results:
             row.active = False
     db.session.flush()
-    return active_findings(contact.id)
 
 
 def active_findings(contact_id: int) -> list[Finding]:

@@ -86,7 +86,8 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
         locked = lock_live_contact(contact)
         if token_used(locked, form_token):
             raise Conflict("That answer was already checked.")
-        state = verification_state(locked.policy, contact_events(locked.id))
+        events = contact_events(locked.id)
+        state = verification_state(locked.policy, events)
         if state.verified:
             raise Conflict("The caller is already verified on this contact.")
         if state.locked:
@@ -94,10 +95,10 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
         if factor in state.passed:
             raise Conflict("That question has already been answered correctly: ask a different one.")
         match = answer_matches(locked, customer, factor, given)
-        append_event(locked, "idv.answer", {"factor": factor, "given": given, "match": match,
-                                            "customer_id": customer.id},
-                     actor="learner", user_id=user.id, form_token=form_token)
-        state = verification_state(locked.policy, contact_events(locked.id))
+        answer = append_event(locked, "idv.answer", {"factor": factor, "given": given, "match": match,
+                                                     "customer_id": customer.id},
+                              actor="learner", user_id=user.id, form_token=form_token)
+        state = verification_state(locked.policy, [*events, answer])
         if len(state.passed) >= state.required:
             append_event(locked, "idv.result", {"passed": True}, actor="system")
             append_event(locked, "customer.viewed", reveal(customer, True), actor="system")

@@ -3,6 +3,7 @@
 Every decision is a new row (history kept); nothing an assessor or learner signed is overwritten.
 """
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -42,7 +43,11 @@ class ContactReview:
     spelling: dict[int, list[str]]  # learner message seq -> misspelt words
     kpis: kpis.ContactKpis
     assessment: Assessment | None
-    chain: ChainStatus | None = None  # the event log's integrity, checked when the review is built
+
+    @cached_property
+    def chain(self) -> ChainStatus:
+        """The event log's integrity, checked on first use (the review page shows it; reports do not)."""
+        return verify_contact(self.contact.id, events=self.events)
 
     def findings_for(self, seq: int) -> list[Finding]:
         return [f for f in self.findings if seq in f.events]
@@ -87,8 +92,7 @@ def contact_review(contact: Contact) -> ContactReview:
              and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))}
     assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
     return ContactReview(contact, events, findings, rows, spelt,
-                         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])), assessment,
-                         verify_contact(contact.id))
+                         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])), assessment)
 
 
 def _comment(text: str | None, required: bool, what: str) -> str:

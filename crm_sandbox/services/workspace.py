@@ -23,9 +23,18 @@ class Workspace:
     events: list[Event]
     idv: IdvState
     search: dict | None = None  # the data of the last ``customer.searched`` event
-    record: Customer | None = None  # the customer record currently open on this contact
-    article: Article | None = None  # the knowledge-base article last opened
+    record_id: int | None = None  # the customer record last opened on this contact
+    article_slug: str | None = None  # the knowledge-base article last opened
     notes: list[Note] = field(default_factory=list)
+
+    # The record and the article are read only when a page shows them (not by the conversation poll).
+    @cached_property
+    def record(self) -> Customer | None:
+        return db.session.get(Customer, self.record_id) if self.record_id else None
+
+    @cached_property
+    def article(self) -> Article | None:
+        return get_article(current_app.config["SEED_DIR"], self.article_slug) if self.article_slug else None
 
     @property
     def search_query(self) -> str | None:
@@ -80,16 +89,11 @@ class Workspace:
 def workspace(contact: Contact) -> Workspace:
     events = contact_events(contact.id)
     ws = Workspace(contact, events, verification_state(contact.policy, events), notes=notes_from(events))
-    record_id = slug = None
     for ev in events:
         if ev.type == "customer.searched":
             ws.search = ev.data
         elif ev.type == "customer.viewed":
-            record_id = ev.data["customer_id"]
+            ws.record_id = ev.data["customer_id"]
         elif ev.type == "kb.viewed":
-            slug = ev.data["article"]
-    if record_id:
-        ws.record = db.session.get(Customer, record_id)
-    if slug:
-        ws.article = get_article(current_app.config["SEED_DIR"], slug)
+            ws.article_slug = ev.data["article"]
     return ws

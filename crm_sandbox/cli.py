@@ -15,6 +15,7 @@ from crm_sandbox.policy import load_policy
 from crm_sandbox.seeding import seed_customers
 from crm_sandbox.services.accounts import create_user
 from crm_sandbox.services.chain import verify_log
+from crm_sandbox.services.cohorts import cohort_by_name
 from crm_sandbox.services.errors import ServiceError
 from crm_sandbox.services.keys import rotate_field_keys
 from crm_sandbox.services.export import signed_session_document
@@ -87,9 +88,7 @@ def create_user_command(username: str, role: str, cohort_name: str | None, displ
         with write_transaction():
             cohort = None
             if cohort_name:
-                cohort = db.session.execute(select(Cohort).where(Cohort.name == cohort_name)).scalar_one_or_none()
-                if cohort is None:
-                    raise ServiceError(f"There is no cohort called {cohort_name!r}.")
+                cohort = cohort_by_name(cohort_name)
             elif role == "learner":
                 raise ServiceError("A learner needs a cohort: pass --cohort NAME.")
             user = create_user(username, password, role, display_name=display_name, cohort=cohort)

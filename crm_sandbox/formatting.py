@@ -13,6 +13,11 @@ def money(value) -> str:
     return f"{sign}£{abs(amount):,.2f}"
 
 
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as the session export writes times."""
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
 def clock(value: datetime | None) -> str:
     return value.strftime("%H:%M:%S") if value else ""
 

@@ -45,4 +45,6 @@ def validate_policy(data) -> list[str]:
             errors.append(f"the {label} is a number of at least 0")
     if data.get("panel_mode") not in PANEL_MODES:
         errors.append("the panel mode is 'blind' or 'compare'")
+    if not isinstance(data.get("practice_mode", False), bool):
+        errors.append("practice mode is on or off")
     return errors

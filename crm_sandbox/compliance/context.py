@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .language import is_refusal, sentences
+from .language import is_refusal, sentence_at, sentences
 from .matching import CustomerMatcher, Match
 from .session import Event, Session
 
@@ -94,7 +94,7 @@ class Context:
                 continue
             spans = sentences(text)
             for m in matches:
-                sentence = next((text[a:b] for a, b in spans if a <= m.start < b), text)
+                sentence = sentence_at(text, m.start, spans)
                 if not is_refusal(sentence):
                     found.append(Disclosure(step, m))
         return found

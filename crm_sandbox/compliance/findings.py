@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SEVERITIES = ("high", "medium", "low")
-
 # rule id -> (severity, reference)
 RULE_INFO: dict[str, tuple[str, str]] = {
     "disclosure-before-verification": (

@@ -169,7 +169,6 @@ SPECIAL_CATEGORIES: dict[str, re.Pattern] = {
     "genetic or biometric data": re.compile(
         r"\b(?:genetic|dna|genome|hereditary|brca|fingerprints?|biometric|facial recognition|face scan|voice ?print|iris scan|retina scan)\b", re.I),
 }
-SUPPORT_ONLY = re.compile(r"\b(?:vulnerab\w+|support needs?|extra support|needs? (?:more )?time|large print|braille|prefers? (?:email|letters|written))\b", re.I)
 
 
 def special_categories(text: str) -> list[tuple[str, int, int]]:

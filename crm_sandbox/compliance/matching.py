@@ -164,7 +164,7 @@ def _sequence_spans(tokens, wanted: tuple[str, ...]) -> list[tuple[int, int]]:
     return spans
 
 
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
+POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
 _LAST4 = re.compile(
     r"\b(?:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of|being))?"
@@ -240,7 +240,7 @@ class CustomerMatcher:
         if self.dob and has_digits:
             add("date_of_birth", _date_matches(text, self.dob))
         if self.postcode:
-            add("postcode", [(m.start(), m.end()) for m in _POSTCODE.finditer(text)
+            add("postcode", [(m.start(), m.end()) for m in POSTCODE.finditer(text)
                              if normalise_postcode(m.group()) == self.postcode])
         if self.email and "@" in text:
             add("email", [(m.start(), m.end()) for m in EMAIL.finditer(text)

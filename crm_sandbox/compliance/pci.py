@@ -3,10 +3,10 @@
 Pure: text in, masked text and what was masked out. A card number keeps at most its first six and
 last four digits; a security code is never kept at all.
 """
-import re
 
 from .language import CVV_VALUE
 from .matching import find_card_numbers
+from .normalise import digits
 
 
 def mask_pan(digits: str) -> str:
@@ -19,7 +19,7 @@ def mask_card_data(text: str) -> tuple[str, list[dict]]:
     found: list[tuple[int, dict]] = []
     out = text
     for start, end in sorted(find_card_numbers(text), reverse=True):
-        value = mask_pan(re.sub(r"\D", "", text[start:end]))
+        value = mask_pan(digits(text[start:end]))
         found.append((start, {"kind": "card_number", "masked": value}))
         out = out[:start] + value + out[end:]
     for m in reversed(list(CVV_VALUE.finditer(out))):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from crm_sandbox.content.responses import file_stamp
+from crm_sandbox.content import file_stamp
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 import markdown
 import nh3
 
+from crm_sandbox.content import file_stamp
+
 
 @dataclass(frozen=True)
 class Article:
@@ -27,19 +29,18 @@ def _parse(path: Path) -> Article:
     title = lines[0].lstrip("# ").strip() if lines and lines[0].startswith("#") else path.stem
     body = "\n".join(lines[1:]).strip()
     summary = body.split("\n\n", 1)[0].replace("\n", " ") if body else ""
-    return Article(path.stem, title, summary, "\n".join(lines[1:]).strip())
+    return Article(path.stem, title, summary, body)
 
 
 @lru_cache(maxsize=4)
 def _load(seed_dir: str, stamp: tuple) -> tuple[Article, ...]:
-    return tuple(_parse(p) for p in sorted(Path(seed_dir, "kb").glob("*.md")))
+    return tuple(sorted((_parse(p) for p in sorted(Path(seed_dir, "kb").glob("*.md"))), key=lambda a: a.title))
 
 
 def articles(seed_dir: str) -> tuple[Article, ...]:
     """Every article, by title. Cached until a file changes (seed files are read-only content)."""
     paths = sorted(Path(seed_dir, "kb").glob("*.md"))
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in paths)
-    return tuple(sorted(_load(seed_dir, stamp), key=lambda a: a.title))
+    return _load(seed_dir, tuple((p.name, *file_stamp(p)) for p in paths))
 
 
 def get_article(seed_dir: str, slug: str) -> Article | None:

@@ -1,15 +1,12 @@
 """Canned responses (``seed/responses.yaml``) and wrap-up outcome codes (``seed/outcomes.yaml``)."""
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from crm_sandbox.content import file_stamp
 from crm_sandbox.formatting import money
-
-PLACEHOLDER = re.compile(r"\[[A-Z][A-Za-z ]*\]|\{[a-z_]+\}")
-
 
 @dataclass(frozen=True)
 class Placeholder:
@@ -25,16 +22,6 @@ class Response:
     title: str
     text: str
     channels: tuple[str, ...]
-
-    @property
-    def placeholders(self) -> list[str]:
-        return list(dict.fromkeys(PLACEHOLDER.findall(self.text)))
-
-
-def file_stamp(path: Path) -> tuple[int, int]:
-    """What changes when a seed file is edited: its modification time and size (the cache key)."""
-    stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
 
 
 @lru_cache(maxsize=4)
@@ -78,11 +65,6 @@ def placeholder_values(seed_dir: str, customer: dict | None, verified: bool) -> 
         elif p.field in customer:
             values[token] = str(customer[p.field])
     return values
-
-
-def unfilled(text: str) -> list[str]:
-    """Placeholders still in a message."""
-    return PLACEHOLDER.findall(text)
 
 
 @lru_cache(maxsize=4)

@@ -10,9 +10,6 @@ from crm_sandbox.models.personal import EncryptedJSON
 from crm_sandbox.models.customer import Customer
 from crm_sandbox.models.user import User
 
-CONTACT_STATUSES = ("queued", "live", "closed")
-ACTORS = ("learner", "caller", "assessor", "system")
-
 
 class Contact(Base):
     __tablename__ = "contact"

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.formatting import money, results_count
+from crm_sandbox.formatting import iso, money, results_count
 from crm_sandbox.models import Contact, Finding, User
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.services import kpis as kpi_service
@@ -30,11 +30,6 @@ EVENT_LABELS = {
     "observation.added": "Assessor's observation",
 }
 JUDGEMENT_LABELS = {True: "Met", False: "Not yet met", None: "Not judged"}
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z, as the session export writes times."""
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def stamp(value: datetime | None) -> str:

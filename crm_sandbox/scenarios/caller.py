@@ -58,6 +58,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 
+from crm_sandbox.compliance.matching import POSTCODE
 from crm_sandbox.compliance.normalise import normalise_postcode, parse_date
 
 
@@ -390,7 +391,6 @@ def _extract_date(message: str) -> date | None:
     return None
 
 
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -595,7 +595,7 @@ class _Context:
     def answer_postcode(self) -> str:
         postcode = self.customer.get("postcode", "")
         know = self.know("postcode")
-        leading = _POSTCODE.search(self.message)
+        leading = POSTCODE.search(self.message)
         if leading:
             if self.relationship == "impostor" or know == "unknown":
                 return "Yes, that's the one."

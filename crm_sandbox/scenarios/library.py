@@ -8,16 +8,11 @@ from pathlib import Path
 
 import yaml
 
+from crm_sandbox.compliance.session import DATA_CATEGORIES, RELATIONSHIPS  # one vocabulary with the export
 from crm_sandbox.policy import IDV_FACTORS
 
 CHANNELS = ("chat", "email", "phone")
-RELATIONSHIPS = ("account_holder", "third_party", "impostor")
 KNOWLEDGE = ("correct", "wrong", "unknown")
-DATA_CATEGORIES = (
-    "name", "date_of_birth", "address", "postcode", "email", "phone", "account_number", "sort_code",
-    "memorable_word", "password", "pin", "card_number", "card_security_code",
-    "national_insurance_number", "bank_details", "income", "employer", "health",
-)
 REQUIRED = ("id", "title", "channel", "reason", "purpose", "caller")
 
 Scenario = dict  # a validated scenario document, as loaded from YAML
@@ -87,12 +82,3 @@ def load_library(seed_dir: str) -> list[ScenarioFile]:
     """Every scenario file, sorted by its ``order`` then id, valid or not."""
     files = [load_file(p) for p in sorted(Path(seed_dir, "scenarios").glob("*.yaml"))]
     return sorted(files, key=lambda f: ((f.scenario or {}).get("order", 999), f.id))
-
-
-def get_scenario(seed_dir: str, scenario_id: str) -> Scenario | None:
-    """One valid scenario by id, or None."""
-    path = Path(seed_dir, "scenarios", f"{scenario_id}.yaml")
-    if not path.is_file() or "/" in scenario_id:
-        return None
-    entry = load_file(path)
-    return entry.scenario

@@ -60,10 +60,13 @@ def make_dirs_durably(path: Path) -> None:
         fsync_dir(d.parent)
 
 
-def write_durably(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (temp file, fsync, rename, fsync the folder): whole or absent after a crash."""
+def write_durably(path: Path, data: bytes, mode: int = 0o666) -> None:
+    """Write ``data`` to ``path`` (temp file, fsync, rename, fsync the folder): whole or absent after a crash.
+
+    ``mode``: the new file's permissions (less the umask), e.g. 0o600 for a key file.
+    """
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

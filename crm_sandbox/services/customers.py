@@ -79,7 +79,8 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
     query = check_query(query)
     words = query.split()
     first = words[0].lower() if len(words) > 1 else None
-    candidates = {blind_index(query), blind_index(words[-1])}
+    whole = blind_index(query)
+    candidates = {whole, blind_index(words[-1])}
     candidates.discard(blind_index(""))
     if not candidates:
         return []
@@ -92,11 +93,10 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
         ),
     # A surname-and-first-name query filters the rows below; otherwise the first page is all we show.
     ).order_by(Customer.id).limit(200 if first else current_app.config["SEARCH_MAX_RESULTS"])
-    hits = []
+    hits, surname = [], normalise_for_index(words[-1])
     for c in db.session.execute(stmt).scalars():
-        by_surname = normalise_for_index(c.last_name) == normalise_for_index(words[-1])
-        if first and by_surname and not c.first_name.lower().startswith(first) \
-                and blind_index(query) != c.postcode_index:
+        by_surname = normalise_for_index(c.last_name) == surname
+        if first and by_surname and not c.first_name.lower().startswith(first) and whole != c.postcode_index:
             continue
         hits.append(SearchHit.of(c.id, c.ref, c.personal))
     return hits[: current_app.config["SEARCH_MAX_RESULTS"]]

@@ -4,6 +4,7 @@ See docs/session-format.md. The app's own events carry a little more than the fo
 the export keeps the vocabulary's keys and leaves the extras in place (readers ignore them).
 """
 from crm_sandbox.compliance import FORMAT
+from crm_sandbox.formatting import iso
 from crm_sandbox.models import Contact, Event
 from crm_sandbox.services.chain import signed_head
 from crm_sandbox.services.customers import customer_dict
@@ -21,7 +22,7 @@ def export_event(event: Event, refs: dict[int, str]) -> dict:
         data["customer_id"] = data.get("customer_ref") or refs.get(data["customer_id"], str(data["customer_id"]))
     elif event.type == "customer.searched" and "results" in data:
         data["results"] = [r["ref"] for r in data["results"]]  # records by reference, as customer.id is
-    return {"seq": event.seq, "at": event.at.isoformat().replace("+00:00", "Z"), "actor": event.actor,
+    return {"seq": event.seq, "at": iso(event.at), "actor": event.actor,
             "type": event.type, "data": data}
 
 

@@ -7,16 +7,13 @@ from sqlalchemy import select
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import iso
 from crm_sandbox.models import (Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User,
                                 utcnow)
 from crm_sandbox.services.errors import Conflict, NotFound, ServiceError
 
 FORMAT = "crm-sandbox/subject-access@1"
 ERASED_PASSWORD_HASH = "!erased"  # noqa: S105 (not a Werkzeug hash: no password can ever match it)
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def get_learner(user_id: int) -> User:
@@ -44,12 +41,12 @@ def subject_access_export(user_id: int) -> dict:
     by_contact: dict[int, dict] = {c.id: {
         "id": c.id, "scenario_id": c.scenario_id, "title": c.title, "channel": c.channel, "status": c.status,
         "mode": c.mode, "assessor_id": c.assessor_id, "customer_ref": c.customer.ref,
-        "created_at": _iso(c.created_at), "opened_at": _iso(c.opened_at), "closed_at": _iso(c.closed_at),
+        "created_at": iso(c.created_at), "opened_at": iso(c.opened_at), "closed_at": iso(c.closed_at),
         "policy": c.policy, "events": [], "findings": [], "criterion_judgements": [], "assessment": None,
     } for c in contacts}
     for e in events:
         by_contact[e.contact_id]["events"].append({
-            "seq": e.seq, "at": _iso(e.at), "actor": e.actor, "actor_user_id": e.actor_user_id,
+            "seq": e.seq, "at": iso(e.at), "actor": e.actor, "actor_user_id": e.actor_user_id,
             "type": e.type, "data": e.data})
     finding_contact = {}
     for f in findings:
@@ -60,24 +57,24 @@ def subject_access_export(user_id: int) -> dict:
     for d in decisions:
         for f in by_contact[finding_contact[d.finding_id]]["findings"]:
             if f["id"] == d.finding_id:
-                f["decisions"].append({"decision": d.decision, "comment": d.comment, "at": _iso(d.at),
+                f["decisions"].append({"decision": d.decision, "comment": d.comment, "at": iso(d.at),
                                        "assessor_id": d.assessor_id})
     for j in judgements:
         by_contact[j.contact_id]["criterion_judgements"].append({
-            "criterion_id": j.criterion_id, "met": j.met, "comment": j.comment, "at": _iso(j.at),
+            "criterion_id": j.criterion_id, "met": j.met, "comment": j.comment, "at": iso(j.at),
             "assessor_id": j.assessor_id})
     for a in assessments:
         by_contact[a.contact_id]["assessment"] = {
-            "outcome": a.outcome, "feedback": a.feedback, "signed_at": _iso(a.signed_at),
-            "released_at": _iso(a.released_at), "learner_comment": a.learner_comment,
-            "acknowledged_at": _iso(a.acknowledged_at), "assessor_id": a.assessor_id}
+            "outcome": a.outcome, "feedback": a.feedback, "signed_at": iso(a.signed_at),
+            "released_at": iso(a.released_at), "learner_comment": a.learner_comment,
+            "acknowledged_at": iso(a.acknowledged_at), "assessor_id": a.assessor_id}
     return {
         "format": FORMAT,
-        "exported_at": _iso(utcnow()),
+        "exported_at": iso(utcnow()),
         "account": {"id": user.id, "username": user.username, "display_name": user.display_name,
                     "role": user.role, "cohort": user.cohort.name if user.cohort else None,
                     "active": user.active, "must_change_password": user.must_change_password,
-                    "created_at": _iso(user.created_at), "erased_at": _iso(user.erased_at)},
+                    "created_at": iso(user.created_at), "erased_at": iso(user.erased_at)},
         "contacts": list(by_contact.values()),
     }
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models.personal import cipher, field_keys
+from crm_sandbox.services.archive import write_durably
 from crm_sandbox.services.errors import ServiceError
 
 # Every column that holds Fernet tokens: (table, column).
@@ -18,13 +19,7 @@ ENCRYPTED_COLUMNS = (("customer", "personal"), ("event", "data"), ("finding", "e
 
 def write_keys(path: Path, keys: list[str]) -> None:
     """Replace the key file atomically, readable by the owner only."""
-    tmp = path.with_suffix(".new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("\n".join(keys) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_durably(path, ("\n".join(keys) + "\n").encode(), mode=0o600)
 
 
 def rotate_field_keys(progress: Callable[[str, int], None] | None = None) -> Path:

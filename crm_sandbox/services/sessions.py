@@ -39,12 +39,6 @@ def end_session(token: str | None) -> None:
                                                      UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
 
 
-def end_all_sessions(user_id: int) -> None:
-    """End every session of a user (account disabled, password changed, erased)."""
-    db.session.execute(update(UserSession).where(UserSession.user_id == user_id,
-                                                 UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
-
-
 def user_for_token(token: str) -> User | None:
     """The active user of a live session, or None (ended, idle too long, too old, or unknown)."""
     # One query, one entity: the user with the session's columns (this runs on every signed-in request).

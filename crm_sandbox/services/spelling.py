@@ -33,7 +33,3 @@ def misspellings(seed_dir: str, text: str, known: set[str] = frozenset()) -> lis
         if not (d.lookup(word) or d.lookup(word.lower())):
             found.append(word)
     return found
-
-
-def suggestions(seed_dir: str, word: str, limit: int = 3) -> list[str]:
-    return list(d for _, d in zip(range(limit), dictionary(seed_dir).suggest(word)))

@@ -6,6 +6,7 @@ import re
 from ..context import FIELD_LABELS, LOCKED, NOT_VERIFIED, Context, Disclosure
 from ..findings import Finding, finding
 from ..language import is_refusal
+from ..normalise import digits
 
 _ORDINALS = {w: i for i, w in enumerate(
     ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), start=1)}
@@ -48,7 +49,7 @@ def leading_verification_question(ctx: Context) -> list[Finding]:
             text = step.event.data["text"]
             for m in _CHARACTER.finditer(text):
                 pos, char = (m["pos"] or m["pos2"]).lower(), (m["ch"] or m["ch2"]).lower()
-                index = len(word) if pos == "last" else _ORDINALS.get(pos) or int(re.sub(r"\D", "", pos))
+                index = len(word) if pos == "last" else _ORDINALS.get(pos) or int(digits(pos))
                 if 0 < index <= len(word) and word[index - 1] == char and not is_refusal(text):
                     out.append(finding(
                         "leading-verification-question", [step.event.seq], m.group(),

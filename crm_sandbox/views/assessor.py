@@ -1,5 +1,5 @@
 """The assessor's pages: cohort dashboard, live observation (and playing the caller), and review."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,10 +11,10 @@ from crm_sandbox.services import dashboard as board
 from crm_sandbox.services import kpis, roleplay
 from crm_sandbox.services import review as reviews
 from crm_sandbox.services import contacts as contact_service
-from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
 from crm_sandbox.services.events import contact_events
 from crm_sandbox.views.access import roles_required
-from crm_sandbox.views.helpers import form_token
+from crm_sandbox.views import helpers
+from crm_sandbox.views.helpers import form
 
 bp = Blueprint("assessor", __name__, url_prefix="/assessor")
 STAFF = ("assessor", "trainer")
@@ -38,25 +38,8 @@ def staff_contact(contact_id: int) -> Contact:
 
 
 def act(action, endpoint: str, contact: Contact, done: str | None = None, anchor: str = ""):
-    """Run a service action; show its error or ``done`` as a message and go back to the page."""
-    try:
-        action()
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as err:
-        if request.headers.get("X-Requested-With") == "fetch":
-            return jsonify(ok=False, error=str(err)), err.status
-        flash(str(err), "error")
-    else:
-        if request.headers.get("X-Requested-With") == "fetch":
-            return jsonify(ok=True, next_form_token=form_token())
-        if done:
-            flash(done, "success")
-    return redirect(url_for(endpoint, contact_id=contact.id) + anchor, code=303)
-
-
-def form(name: str) -> str:
-    return request.form.get(name, "")
+    """Run a service action, then go back to the contact's ``endpoint`` page (see ``helpers.act``)."""
+    return helpers.act(action, url_for(endpoint, contact_id=contact.id) + anchor, done)
 
 
 @bp.get("/")

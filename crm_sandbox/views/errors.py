@@ -6,6 +6,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from crm_sandbox.extensions import db
 
 from crm_sandbox.services.errors import ServiceError
+from crm_sandbox.views.helpers import wants_json
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
@@ -37,6 +38,11 @@ def render_error(status: int, message: str | None = None):
     return render_template("error.html", title=title, message=message or default, status=status), status
 
 
+def refuse(status: int, message: str):
+    """The error as JSON for the page's script, else as the error page."""
+    return (jsonify(ok=False, error=message), status) if wants_json() else render_error(status, message)
+
+
 def holds_nul(values) -> bool:
     return any(isinstance(v, str) and "\x00" in v for v in values)
 
@@ -53,9 +59,7 @@ def register(app: Flask) -> None:
                                                                   "multipart/form-data")
                 and holds_nul(v for _, v in request.form.items(multi=True))):
             message = "What you sent holds a character that cannot be stored (a NUL byte). Nothing was saved."
-            if request.headers.get("X-Requested-With") == "fetch":
-                return jsonify(ok=False, error=message), 400
-            return render_error(400, message)
+            return refuse(400, message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
@@ -74,9 +78,7 @@ def register(app: Flask) -> None:
             status, message = 500, MESSAGES[500][1]
         else:
             status = 503
-        if request.headers.get("X-Requested-With") == "fetch":
-            return jsonify(ok=False, error=message), status
-        return render_error(status, message)
+        return refuse(status, message)
 
     @app.errorhandler(DataError)
     def data_error(err):
@@ -85,9 +87,7 @@ def register(app: Flask) -> None:
         db.session.rollback()
         app.logger.info("refused %s %s: %s", request.method, request.path, type(getattr(err, "orig", err)).__name__)
         message = "What you sent cannot be stored (too long, or not valid). Nothing was saved."
-        if request.headers.get("X-Requested-With") == "fetch":
-            return jsonify(ok=False, error=message), 400
-        return render_error(400, message)
+        return refuse(400, message)
 
     @app.errorhandler(ServiceError)
     def service_error(err):

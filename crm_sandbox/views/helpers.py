@@ -3,15 +3,48 @@ import secrets
 from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import Flask, url_for
+from flask import Flask, flash, jsonify, redirect, request, url_for
 from markupsafe import Markup, escape
 
 from crm_sandbox.formatting import clock, money, when
+from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
 
 
 def form_token() -> str:
     """A one-time token for a form, so a double-submitted form is recorded once."""
     return secrets.token_urlsafe(16)
+
+
+def wants_json() -> bool:
+    """Whether the page's script sent the request (``X-Requested-With: fetch``): it gets JSON back."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def form(name: str) -> str:
+    return request.form.get(name, "")
+
+
+def act(action: Callable[[], str | None], back: str, done: str | None = None,
+        results: dict[str, tuple[str, str]] | None = None):
+    """Run a service action, then go back to ``back`` with its error, ``results[outcome]`` or ``done``
+    as a message. A request from the page's script gets JSON (``ok``, ``error`` or the next
+    ``next_form_token``) instead. NotFound and NotAllowed go to the error pages."""
+    try:
+        result = action()
+    except (NotFound, NotAllowed):
+        raise
+    except ServiceError as err:
+        if wants_json():
+            return jsonify(ok=False, error=str(err)), err.status
+        flash(str(err), "error")
+    else:
+        if wants_json():
+            return jsonify(ok=True, next_form_token=form_token())
+        if results and result in results:
+            flash(*results[result])
+        elif done:
+            flash(done, "success")
+    return redirect(back, code=303)
 
 
 _INT_MARKER = 987654321987654321  # a value no id takes, for the int converter

@@ -15,10 +15,11 @@ from crm_sandbox.services import actions, conversation, identity, kpis, notes
 from crm_sandbox.services import review as reviews
 from crm_sandbox.services import contacts as contact_service
 from crm_sandbox.services import customers as customer_service
-from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
+from crm_sandbox.services.errors import ServiceError
 from crm_sandbox.services.workspace import workspace
 from crm_sandbox.views.access import roles_required
-from crm_sandbox.views.helpers import form_token
+from crm_sandbox.views import helpers
+from crm_sandbox.views.helpers import form
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 
@@ -35,35 +36,9 @@ def own_contact(contact_id: int) -> Contact:
     return contact_service.get_contact_for(current_user, contact_id)
 
 
-def wants_json() -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
 def act(contact: Contact, action: Callable[[], str | None], done: str | None = None, anchor: str = ""):
-    """Run a service action, then show the workspace again (its errors as messages).
-
-    A request sent by the page's script (``X-Requested-With: fetch``) gets JSON instead.
-    """
-    try:
-        result = action()
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as err:
-        if wants_json():
-            return jsonify(ok=False, error=str(err)), err.status
-        flash(str(err), "error")
-    else:
-        if wants_json():
-            return jsonify(ok=True, next_form_token=form_token())
-        if result in RESULT_MESSAGES:
-            flash(*RESULT_MESSAGES[result])
-        elif done:
-            flash(done, "success")
-    return redirect(url_for("learner.contact", contact_id=contact.id) + anchor, code=303)
-
-
-def form(name: str) -> str:
-    return request.form.get(name, "")
+    """Run a service action, then show the workspace again (see ``helpers.act``)."""
+    return helpers.act(action, url_for("learner.contact", contact_id=contact.id) + anchor, done, RESULT_MESSAGES)
 
 
 @bp.get("/")

@@ -70,3 +70,11 @@ def test_a_form_without_its_csrf_token_is_refused_with_a_clear_message(csrf_app)
         resp = client.post(url, data={"username": "x", "password": "y", "query": "Smith"})
         assert resp.status_code == 400, url
         assert "security token" in resp.get_data(as_text=True)
+
+
+def test_the_pages_script_gets_the_csrf_refusal_as_json(csrf_app):
+    """The desk's and the observe page's scripts show the message: they need JSON, not the error page."""
+    resp = csrf_app.test_client().post("/learner/contacts/1/messages", data={"text": "Hello"},
+                                       headers={"X-Requested-With": "fetch"})
+    assert resp.status_code == 400 and resp.is_json
+    assert resp.get_json()["ok"] is False and "security token" in resp.get_json()["error"]

@@ -63,8 +63,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
-        return render_error(400, "This form has expired or was not sent from the sandbox "
-                                 "(missing security token). Reload the page and try again.")
+        return refuse(400, "This form has expired or was not sent from the sandbox "
+                           "(missing security token). Reload the page and try again.")
 
     @app.errorhandler(OperationalError)
     def database_error(err):

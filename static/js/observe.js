@@ -89,7 +89,13 @@
       button.disabled = true;
       fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                            headers: { "X-Requested-With": "fetch" } })
-        .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
+        .then(function (r) {
+          if ((r.headers.get("Content-Type") || "").indexOf("json") === -1) {
+            // Not our JSON: a signed-out session (the sign-in page). Reloading shows why.
+            return { ok: false, data: { error: "Not saved: reload the page and try again." } };
+          }
+          return r.json().then(function (d) { return { ok: r.ok, data: d }; });
+        })
         .then(function (res) {
           if (!res.ok) { error.textContent = res.data.error || "Not saved: try again."; return; }
           done(res.data);

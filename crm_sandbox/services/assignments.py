@@ -11,7 +11,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.services.errors import NotFound, ServiceError
-from crm_sandbox.services.queues import add_contact
+from crm_sandbox.services.queues import add_contact, customer_count
 
 MODES = {"practice": "Practice", "assessment": "Observed assessment"}
 
@@ -54,10 +54,10 @@ def assign(cohort_id: int, scenario_ids: list[str], *, learner_id: int | None = 
         if not learners:
             raise ServiceError("That learner is not an active learner of this cohort."
                                if learner_id is not None else "This cohort has no active learners yet.")
-        contacts = []
+        contacts, customers = [], customer_count(cohort.id)
         for learner in learners:
             for sid in scenario_ids:
-                contact = add_contact(learner, library[sid].scenario)
+                contact = add_contact(learner, library[sid].scenario, customers)
                 contact.mode = mode
                 contact.assessor_id = assessor.id if assessor else None
                 db.session.flush()  # the next add_contact reads this position

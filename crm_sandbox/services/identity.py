@@ -9,6 +9,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, User
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.services.contacts import lock_live_contact, reveal
+from crm_sandbox.services.customers import display_value
 from crm_sandbox.services.errors import Conflict, ServiceError
 from crm_sandbox.services.events import append_event, contact_events, token_used
 
@@ -41,7 +42,7 @@ def factor_prompt(contact: Contact, customer: Customer, factor: str) -> str:
 def stored_answer(contact: Contact, customer: Customer, factor: str) -> str:
     """The answer on file for a factor (shown only in the policy's compare mode)."""
     if factor == "date_of_birth":
-        return date.fromisoformat(customer.date_of_birth).strftime("%d/%m/%Y")
+        return display_value("date_of_birth", customer.date_of_birth)
     if factor == "postcode":
         return customer.postcode
     if factor == "account_number_last4":

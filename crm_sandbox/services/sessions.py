@@ -62,9 +62,13 @@ def user_for_token(token: str) -> User | None:
     return user
 
 
+def _account_key(username: str) -> str:
+    return f"user:{username.strip().lower()[:80]}"
+
+
 def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:
     config = current_app.config
-    keys = [(f"user:{username.strip().lower()[:80]}", config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])]
+    keys = [(_account_key(username), config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])]
     if address:
         keys.append((f"ip:{address}", config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
     return keys
@@ -99,6 +103,6 @@ def record_failure(username: str, address: str | None) -> None:
 
 def clear_failures(username: str) -> None:
     with write_transaction():
-        row = db.session.get(LoginThrottle, f"user:{username.strip().lower()[:80]}")
+        row = db.session.get(LoginThrottle, _account_key(username))
         if row:
             db.session.delete(row)

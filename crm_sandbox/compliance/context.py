@@ -99,5 +99,6 @@ class Context:
                     found.append(Disclosure(step, m))
         return found
 
+    @cached_property
     def factor_fields(self) -> set[str]:
         return {f for factor in self.policy.idv_factors for f in FACTOR_FIELDS.get(factor, ())}

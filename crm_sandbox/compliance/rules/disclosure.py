@@ -18,7 +18,7 @@ _CHARACTER = re.compile(
 
 
 def _is_leading(ctx: Context, d: Disclosure) -> bool:
-    return d.step.status == NOT_VERIFIED and d.match.field in ctx.factor_fields()
+    return d.step.status == NOT_VERIFIED and d.match.field in ctx.factor_fields
 
 
 def disclosure_before_verification(ctx: Context) -> list[Finding]:

@@ -200,14 +200,20 @@ def release(contact: Contact, assessor: User) -> None:
             assessment.released_at = utcnow()
 
 
+def released_assessment(contact: Contact) -> Assessment:
+    """The contact's assessment if its report has been released to the learner; NotFound otherwise."""
+    assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
+    if assessment is None or assessment.released_at is None:
+        raise NotFound("This report has not been released to you yet.")
+    return assessment
+
+
 def acknowledge(contact: Contact, learner: User, comment: str) -> None:
     """The learner's comment and signature on their released report (once)."""
     comment = check_text(comment, "comment", MAX_COMMENT)
     with write_transaction():
         lock_contact(contact.id)
-        assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
-        if assessment is None or assessment.released_at is None:
-            raise NotFound("This report has not been released to you yet.")
+        assessment = released_assessment(contact)
         if assessment.acknowledged_at is not None:
             raise Conflict("You have already signed this report.")
         assessment.learner_comment, assessment.acknowledged_at = comment, utcnow()

@@ -1,7 +1,7 @@
 """The learner desk: the queue and the contact workspace."""
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -208,10 +208,8 @@ def close(contact_id: int):
 
 def released_review(contact: Contact):
     """The contact's review, if its report has been released to the learner; 404 otherwise."""
-    r = reviews.contact_review(contact)
-    if r.assessment is None or r.assessment.released_at is None:
-        abort(404)
-    return r
+    reviews.released_assessment(contact)
+    return reviews.contact_review(contact)
 
 
 @bp.get("/contacts/<int:contact_id>/report")
@@ -226,7 +224,7 @@ def report(contact_id: int):
 @roles_required("learner")
 def acknowledge(contact_id: int):
     contact = own_contact(contact_id)
-    released_review(contact)
+    reviews.released_assessment(contact)  # 404 before the comment is checked, as for the report page
     try:
         reviews.acknowledge(contact, current_user, form("comment"))
     except ServiceError as err:

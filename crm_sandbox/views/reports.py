@@ -7,16 +7,15 @@ import io
 
 from flask import Blueprint, Response, current_app, render_template, send_file
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm_sandbox import signing
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Assessment, Cohort, Contact, User, utcnow
+from crm_sandbox.models import Cohort, Contact, User, utcnow
 from crm_sandbox.reports import csv_export, pack, pdf, records
 from crm_sandbox.services import kpis as kpi_service
 from crm_sandbox.services.contacts import get_contact_for
 from crm_sandbox.services.errors import NotAllowed, NotFound
-from crm_sandbox.services.review import contact_review
+from crm_sandbox.services.review import contact_review, released_assessment
 from crm_sandbox.views.access import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -28,10 +27,7 @@ def report_contact(contact_id: int) -> Contact:
     """The contact whose report the current user may read, or NotFound / NotAllowed."""
     contact = get_contact_for(current_user, contact_id)
     if current_user.role == "learner":
-        assessment = db.session.execute(
-            select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
-        if assessment is None or assessment.released_at is None:
-            raise NotFound("This report has not been released to you yet.")
+        released_assessment(contact)
     return contact
 
 

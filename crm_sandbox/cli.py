@@ -91,13 +91,18 @@ def create_user_command(username: str, role: str, cohort_name: str | None, displ
                 cohort = cohort_by_name(cohort_name)
             elif role == "learner":
                 raise ServiceError("A learner needs a cohort: pass --cohort NAME.")
-            user = create_user(username, password, role, display_name=display_name, cohort=cohort)
-            if role == "learner":
-                db.session.flush()
-                build_queue(user)
+            create_account(username, password, role, display_name, cohort)
     except ServiceError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"Created {role} {username}.")
+
+
+def create_account(username: str, password: str, role: str, display_name: str | None, cohort) -> None:
+    """A new account in the current transaction; a learner gets a queue of every scenario."""
+    user = create_user(username, password, role, display_name=display_name, cohort=cohort)
+    if role == "learner":
+        db.session.flush()  # the queue's contacts need the learner's id
+        build_queue(user)
 
 
 @click.command("bootstrap")
@@ -112,11 +117,7 @@ def bootstrap_command():
         if first_run:
             seed_with_progress(cohort, config["DEMO_SEED"], config["DEMO_CUSTOMERS"])
             for username, role, name in DEMO_USERS:
-                user = create_user(username, config["DEMO_PASSWORD"], role, display_name=name,
-                                   cohort=None if role == "trainer" else cohort)
-                if role == "learner":
-                    db.session.flush()
-                    build_queue(user)
+                create_account(username, config["DEMO_PASSWORD"], role, name, None if role == "trainer" else cohort)
     if first_run:
         click.echo(f"Created the demo cohort with {config['DEMO_CUSTOMERS']} customers.")
     click.echo("\nCRM Sandbox demo logins (password for each: %s)" % config["DEMO_PASSWORD"])

@@ -1,0 +1,33 @@
+"""`bootstrap` (what `make run` runs first) and `create-user`: accounts, and a queue for each learner."""
+from sqlalchemy import func, select
+
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Contact, User
+
+
+def queues(app) -> dict[str, int]:
+    with app.app_context():
+        return dict(db.session.execute(select(User.username, func.count(Contact.id))
+                                       .outerjoin(Contact, Contact.learner_id == User.id).group_by(User.id)).all())
+
+
+def test_bootstrap_creates_the_demo_accounts_once_with_queues(app):
+    app.config["DEMO_CUSTOMERS"] = 40
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["bootstrap"])
+    assert first.exit_code == 0 and "learner1" in first.output and app.config["DEMO_PASSWORD"] in first.output
+    made = queues(app)
+    assert made["learner1"] > 0 and made["learner1"] == made["learner2"] and made["assessor1"] == 0
+    assert runner.invoke(args=["bootstrap"]).exit_code == 0 and queues(app) == made  # nothing added again
+
+
+def test_create_user_gives_a_learner_a_queue(app):
+    app.config["DEMO_CUSTOMERS"] = 40
+    runner = app.test_cli_runner()
+    runner.invoke(args=["bootstrap"])
+    result = runner.invoke(args=["create-user", "alice", "--role", "learner", "--cohort", "Demo cohort",
+                                 "--password", "long-enough-password-1"])
+    assert result.exit_code == 0, result.output
+    assert queues(app)["alice"] == queues(app)["learner1"]
+    refused = runner.invoke(args=["create-user", "bob", "--role", "learner", "--password", "long-enough-password-1"])
+    assert refused.exit_code != 0 and "needs a cohort" in refused.output

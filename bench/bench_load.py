@@ -131,8 +131,10 @@ class Client:
         self.stats.ms[action].append((time.perf_counter() - start) * 1000)
         for name, value in resp.getheaders():
             if name.lower() == "set-cookie":
-                key, _, val = value.split(";", 1)[0].partition("=")
-                if val and "1970" not in value:
+                pair, _, attributes = value.partition(";")
+                key, _, val = pair.partition("=")
+                deleted = "expires=thu, 01 jan 1970" in attributes.lower() or "max-age=0" in attributes.lower()
+                if val and not deleted:  # (only the attributes say "deleted": the value may hold any digits)
                     self.cookies[key.strip()] = val.strip()
                 else:
                     self.cookies.pop(key.strip(), None)
@@ -169,9 +171,12 @@ class Client:
         got = self.request("sign-in", "GET", "/auth/login")
         if got is None:
             return False
-        csrf = CSRF_RX.search(got[1]).group(1)
+        csrf = CSRF_RX.search(got[1])
+        if csrf is None:
+            self.fail("sign-in", f"{username}: GET /auth/login: HTTP {got[0]}, no CSRF token: {got[1][:300]!r}")
+            return False
         got = self.request("sign-in", "POST", "/auth/login",
-                           {"csrf_token": csrf, "username": username, "password": PASSWORD})
+                           {"csrf_token": csrf.group(1), "username": username, "password": PASSWORD})
         if got is None or got[0] != 302:
             self.fail("sign-in", f"{username}: sign-in did not redirect (HTTP {got and got[0]})")
             return False
@@ -257,7 +262,11 @@ def work_contact(c: Client, facts: dict, args, shared: Shared, rng: random.Rando
     got = c.request("workspace", "GET", base)
     if got is None:
         return False
-    c.csrf = CSRF_RX.search(got[1]).group(1)
+    csrf = CSRF_RX.search(got[1])
+    if csrf is None:
+        c.fail("workspace", f"GET {base}: HTTP {got[0]}, no CSRF token on the page: {got[1][:300]!r}")
+        return False
+    c.csrf = csrf.group(1)
     data = c.post_fetch("open", f"{base}/open", {})
     if data is None:
         return False

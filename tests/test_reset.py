@@ -3,8 +3,11 @@
 Killed part-way, the old state is whole; a reset started twice runs once; other cohorts are untouched.
 """
 import hashlib
+import io
+import re
 import threading
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +26,10 @@ from crm_sandbox.services.errors import Conflict
 from crm_sandbox.services.notes import add_note
 from crm_sandbox.services.queues import build_queue
 from crm_sandbox.services.reset import REMOVED_TABLES, evidence_digest, reset_cohort
+from crm_sandbox.services.review import acknowledge, release, sign_off
+from crm_sandbox.services.unfinished import KINDS, unfinished_work
 from tests.conftest import PASSWORD, flashes
+from tests.helpers import run_together, signed_in
 
 QUEUE = ["balance-enquiry", "change-of-address"]
 
@@ -251,22 +257,25 @@ def test_cli_reset_with_progress(app, world, runner):
     assert result.exit_code == 1 and "There is no cohort called 'Nope'" in result.output
 
 
-def test_ui_reset_needs_the_typed_name_and_archive_page_lists_verified_packs(app, client, world, login):
+def confirmation(client, cohort_id: int) -> tuple[str, dict]:
+    """The reset confirmation page and the hidden fields its form sends (what it was shown for)."""
+    page = client.get(f"/trainer/cohorts/{cohort_id}/reset").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="(generation|unfinished)" value="([^"]*)">', page))
+    return page, fields
+
+
+def test_ui_reset_needs_the_confirmation_page_and_the_typed_name(app, client, world, login):
     login("trainer1")
     cid = world["cohort"]
-    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={"confirm": "test cohort"}, follow_redirects=True)
+    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={"confirm": "Test cohort"}, follow_redirects=True)
+    assert "confirm on this page, after checking what the reset will do" in " ".join(flashes(resp.get_data(as_text=True)))
+    _, fields = confirmation(client, cid)
+    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "test cohort"}, follow_redirects=True)
     assert "type its name, Test cohort, exactly" in " ".join(flashes(resp.get_data(as_text=True)))
+    assert "Reset anyway (everything is archived first)" in resp.get_data(as_text=True)  # back on the page
     with app.app_context():
         assert db.session.get(Cohort, cid).generation == 0
-    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={"confirm": "Test cohort"}, follow_redirects=True)
-    assert "2 evidence pack(s) archived" in " ".join(flashes(resp.get_data(as_text=True)))
-    page = client.get("/trainer/archive").get_data(as_text=True)
-    assert page.count("badge-ok\">Valid") == 2 and "learner1" in page
-    with app.app_context():
-        pack = db.session.execute(select(ArchivedPack).order_by(ArchivedPack.id)).scalars().first()
-        data = archive.pack_path(pack).read_bytes()
-    download = client.get(f"/trainer/archive/{pack.id}/download")
-    assert download.status_code == 200 and download.data == data
+        assert count(ArchivedPack) == 0
 
 
 def test_purge_removes_only_expired_packs(app, client, world, login):
@@ -283,3 +292,205 @@ def test_purge_removes_only_expired_packs(app, client, world, login):
     assert not expired_path.exists() and kept_path.exists()
     with app.app_context():
         assert [p.id for p in db.session.execute(select(ArchivedPack)).scalars()] == [kept.id]
+
+
+# --- What the reset would leave unfinished, the confirmation, and the archive afterwards -------------------
+
+STAGES = ["balance-enquiry", "change-of-address", "missing-refund", "locked-out-online-banking"]
+
+
+def closed_contact(learner_id: int, scenario_id: str) -> Contact:
+    contact = db.session.execute(select(Contact).where(
+        Contact.learner_id == learner_id, Contact.scenario_id == scenario_id)).scalar_one()
+    learner = db.session.get(User, learner_id)
+    open_contact(contact, learner)
+    close_contact(contact, learner, "information-given", "yes")
+    return contact
+
+
+@pytest.fixture
+def unfinished(app, world, make_user):
+    """On top of ``world`` (learner1's first contact has a review started, not signed off): learner3,
+    "Riya Patel", with one closed contact at each later stage, and one wholly finished. Returns the
+    contacts' ids by the kind they should be listed under."""
+    l3 = make_user("learner3", queue=STAGES)
+    with app.app_context():
+        with write_transaction():
+            db.session.get(User, l3).display_name = "Riya Patel"
+        assessor, learner = db.session.get(User, world["assessor"]), db.session.get(User, l3)
+        fresh, unreleased, unacknowledged, finished = (closed_contact(l3, s) for s in STAGES)
+        for contact in (unreleased, unacknowledged, finished):
+            sign_off(contact, assessor, "competent", "Clear ID&V and a full answer.")
+        for contact in (unacknowledged, finished):
+            release(contact, assessor)
+        acknowledge(finished, learner, "Agreed.")
+        reviewed = db.session.execute(select(Contact.id).where(
+            Contact.learner_id == world["learners"][0], Contact.status == "closed")).scalar_one()
+        return {"review_unsigned": reviewed, "not_reviewed": fresh.id, "report_unreleased": unreleased.id,
+                "report_unacknowledged": unacknowledged.id, "finished": finished.id, "learner3": l3}
+
+
+def open_first(learner_id: int) -> int:
+    contact = db.session.execute(select(Contact).where(Contact.learner_id == learner_id, Contact.status == "queued")
+                                 .order_by(Contact.position)).scalars().first()
+    open_contact(contact, db.session.get(User, learner_id))
+    return contact.id
+
+
+def test_the_unfinished_summary_lists_each_kind_of_unfinished_work(app, world, unfinished):
+    with app.app_context():
+        live = open_first(world["learners"][1])
+        work = unfinished_work(world["cohort"])
+        kinds = {c.contact_id: c.kind for c in work.contacts}
+        assert kinds == {live: "live", **{v: k for k, v in unfinished.items() if k not in ("finished", "learner3")}}
+        assert work.total == 5 and work.live == 1
+        assert [kind for kind, _, _ in work.groups()] == list(KINDS)  # every kind, in the order work moves
+        riya = next(c for c in work.contacts if c.contact_id == unfinished["not_reviewed"])
+        assert (riya.learner_name, riya.learner_username, riya.contact_ref, riya.title) == (
+            "Riya Patel", "learner3", f"c-{unfinished['not_reviewed']}", "Balance enquiry")
+        assert unfinished_work(world["other"]).total == 1  # the other cohort's closed contact, not this one's
+
+
+def test_the_confirmation_page_shows_what_the_reset_does_and_the_unfinished_work(app, client, world, unfinished, login):
+    with app.app_context():
+        live = open_first(world["learners"][1])
+    login("trainer1")
+    page, fields = confirmation(client, world["cohort"])
+    for label in KINDS.values():
+        assert f"{label} (1)" in page, label
+    assert "Unfinished work (5 contacts)" in page and "Riya Patel" in page
+    for contact_id in (live, unfinished["not_reviewed"], unfinished["report_unacknowledged"]):
+        assert f"<code>c-{contact_id}</code>" in page
+    assert f"c-{unfinished['finished']}<" not in page
+    assert "Archive a signed evidence pack for each of 3 learner(s)" in page
+    # A live contact blocks the reset: the page says so and offers only "Go back".
+    assert "cannot run while 1 contact(s) are live" in page and "Reset anyway" not in page and not fields
+    assert "Go back" in page
+
+
+def test_a_cohort_with_nothing_unfinished_says_so(app, client, cohort, make_user, login):
+    make_user("learner1", queue=QUEUE)
+    make_user("trainer1", "trainer", in_cohort=False)
+    login("trainer1")
+    page, fields = confirmation(client, cohort)
+    assert "Nothing is unfinished" in page and "Reset anyway (everything is archived first)" in page
+    assert 'class="btn btn-danger"' in page and fields["generation"] == "0"
+
+
+def test_go_back_changes_nothing(app, client, world, unfinished, login, archive_dir):
+    with app.app_context():
+        before = snapshot(world["cohort"])
+    login("trainer1")
+    page, _ = confirmation(client, world["cohort"])
+    back = re.search(r'<a class="btn" href="([^"]+)">Go back</a>', page).group(1)
+    assert back == f"/trainer/cohorts/{world['cohort']}"
+    assert client.get(back).status_code == 200
+    with app.app_context():
+        assert snapshot(world["cohort"]) == before
+    assert not archive_dir.exists()  # nothing was even archived
+
+
+def test_reset_anyway_archives_and_each_learners_archive_stays_downloadable(app, client, world, unfinished, login):
+    login("trainer1")
+    cid = world["cohort"]
+    _, fields = confirmation(client, cid)
+    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "Test cohort"}, follow_redirects=True)
+    said = " ".join(flashes(resp.get_data(as_text=True)))
+    assert "3 evidence pack(s) archived (4 unfinished contact(s) as they stood)" in said
+    with app.app_context():
+        assert count(User, User.cohort_id == cid) == 0  # the accounts are gone
+        packs = {p.learner_username: p for p in db.session.execute(select(ArchivedPack)).scalars()}
+        run = Path(packs["learner3"].path).parent.name
+        files = {name: archive.pack_path(p).read_bytes() for name, p in packs.items()}
+        index, problems = archive.read_index(archive.pack_path(packs["learner3"]).parent)
+    assert problems == [] and {e["name"] for e in index["learners"]} == {"learner1", "learner2", "Riya Patel"}
+
+    page = client.get("/trainer/archive").get_data(as_text=True)
+    assert "Test cohort · reset" in page and "Riya Patel <span class=\"muted\">(learner3)</span>" in page
+    assert page.count('badge-ok">Valid') == 3
+    assert f"<code>c-{unfinished['not_reviewed']}</code> Balance enquiry: not reviewed" in page
+    assert "Closed contacts not yet reviewed: 1" in page
+    riya = packs["learner3"]
+    download = client.get(f"/trainer/archive/{run}/learners/{riya.id}/pack")
+    assert download.status_code == 200 and download.data == files["learner3"]
+    assert "no-store" in download.headers["Cache-Control"]
+    report = client.get(f"/trainer/archive/{run}/learners/{riya.id}/report")
+    assert report.status_code == 200 and report.mimetype == "application/pdf"
+    with zipfile.ZipFile(io.BytesIO(files["learner3"])) as zf:
+        assert report.data == zf.read("learner-report.pdf")
+    links = re.findall(r'href="(/trainer/archive/[^"]+)"', page)
+    assert len(links) == 6 and not any(n in link for link in links for n in ("learner3", "Riya"))  # no personal data
+    assert client.get(f"/trainer/archive/20000101T000000Z-g0-abcdef/learners/{riya.id}/pack").status_code == 404
+
+
+def test_a_reset_confirmation_sent_twice_runs_once(app, client, world, login):
+    login("trainer1")
+    cid = world["cohort"]
+    _, fields = confirmation(client, cid)
+    form = {**fields, "confirm": "Test cohort"}
+    first = client.post(f"/trainer/cohorts/{cid}/reset", data=form, follow_redirects=True)
+    second = client.post(f"/trainer/cohorts/{cid}/reset", data=form, follow_redirects=True)
+    assert "2 evidence pack(s) archived" in " ".join(flashes(first.get_data(as_text=True)))
+    assert second.status_code == 200
+    assert "has already been reset since that confirmation was shown" in " ".join(flashes(second.get_data(as_text=True)))
+    with app.app_context():
+        assert db.session.get(Cohort, cid).generation == 1 and count(ArchivedPack) == 2
+
+
+def test_a_reset_confirmation_sent_twice_at_once_runs_once(app, world):
+    trainer = signed_in(app, "trainer1")
+    _, fields = confirmation(trainer, world["cohort"])
+    answers = []
+
+    def submit(client):
+        resp = client.post(f"/trainer/cohorts/{world['cohort']}/reset", data={**fields, "confirm": "Test cohort"})
+        answers.append((resp.status_code, " ".join(flashes(client.get(resp.location).get_data(as_text=True)))))
+
+    run_together(submit, [(trainer,), (signed_in(app, "trainer1"),)])
+    assert [status for status, _ in answers] == [303, 303]
+    assert sum("evidence pack(s) archived" in said for _, said in answers) == 1, answers
+    with app.app_context():
+        assert db.session.get(Cohort, world["cohort"]).generation == 1 and count(ArchivedPack) == 2
+        assert archive.unrecorded_runs() == []
+
+
+def test_work_that_changed_since_the_confirmation_must_be_looked_at_again(app, client, world, unfinished, login):
+    login("trainer1")
+    cid = world["cohort"]
+    _, fields = confirmation(client, cid)
+    with app.app_context():
+        closed_contact(world["learners"][1], "balance-enquiry")  # one more contact now awaits review
+        before = snapshot(cid)
+    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "Test cohort"}, follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "unfinished work changed since the confirmation was shown" in " ".join(flashes(page))
+    assert "Closed contacts not yet reviewed (2)" in page  # shown again, with the new contact
+    with app.app_context():
+        assert snapshot(cid) == before
+
+
+def test_a_tampered_pack_still_downloads_but_its_report_is_refused(app, client, world, login):
+    with app.app_context():
+        reset_cohort("Test cohort")
+        pack = db.session.execute(select(ArchivedPack).order_by(ArchivedPack.id)).scalars().first()
+        path = archive.pack_path(pack)
+        run = path.parent.name
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    login("trainer1")
+    report = client.get(f"/trainer/archive/{run}/learners/{pack.id}/report")
+    assert report.status_code == 409 and "failed its check" in report.get_data(as_text=True)
+    assert client.get(f"/trainer/archive/{run}/learners/{pack.id}/pack").status_code == 200
+    assert "SHA-256 differs" in client.get("/trainer/archive").get_data(as_text=True)
+
+
+def test_an_edited_index_is_named_and_the_names_come_from_the_packs(app, client, world, login):
+    with app.app_context():
+        with write_transaction():
+            db.session.get(User, world["learners"][0]).display_name = "Tom Evans"
+        result = reset_cohort("Test cohort")
+    index = result.archive_dir / archive.INDEX
+    index.write_bytes(index.read_bytes().replace(b"Tom Evans", b"Someone Else"))
+    login("trainer1")
+    page = client.get("/trainer/archive").get_data(as_text=True)
+    assert "index.json does not match its signature" in page
+    assert "Tom Evans <span" in page and "Someone Else" not in page

@@ -4,7 +4,8 @@ Crash safety (killed at any point: the old state or the new one, and no archived
 
 1. **Archive, outside the write lock.** A signed evidence pack per learner (``build_learner_pack``)
    is written to ``<archive>/<cohort>/<time>-g<generation>-<run>/<username>.zip``: temp file, fsync,
-   rename, fsync of the folder. Building packs (PDFs included) is slow, so other cohorts keep working.
+   rename, fsync of the folder; then the run's signed ``index.json`` (the learners' names and packs,
+   and the work left unfinished). Building packs (PDFs included) is slow, so other cohorts keep working.
    A digest of every evidence row of the cohort is taken before and checked again under the lock,
    so nothing recorded meanwhile (a late note, a decision) can slip past the archive unarchived.
 2. **One write transaction** (``BEGIN IMMEDIATE``): check the generation (a second reset started at
@@ -18,6 +19,9 @@ not before: killed before the commit, the database is wholly the old one (eviden
 rows claiming an archive) and the run's files are spare copies, listed on the archive page as
 "unrecorded"; killed after it, the rows point at files that were made durable before the
 transaction began. An ordinary exception before the commit also removes the run's files.
+
+A confirmation names the generation it was shown for (a form sent twice resets once) and the
+fingerprint of the unfinished work it listed (work that changed since must be looked at again).
 """
 import hashlib
 import secrets
@@ -38,6 +42,7 @@ from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.services import archive
 from crm_sandbox.services.errors import Conflict, NotFound
 from crm_sandbox.services.queues import build_queue
+from crm_sandbox.services.unfinished import UnfinishedWork, unfinished_work
 
 COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers stay)
 # Every table holding a cohort's evidence, in the order the reset removes it (children first).
@@ -57,6 +62,7 @@ class ResetResult:
     archive_dir: Path
     packs: list[ArchivedPack] = field(default_factory=list)
     removed: dict[str, int] = field(default_factory=dict)
+    unfinished: UnfinishedWork = field(default_factory=UnfinishedWork)  # archived as it stood
 
 
 def cohort_learners(cohort_id: int) -> list[User]:
@@ -103,8 +109,24 @@ def check_resettable(cohort: Cohort) -> None:
                        "(or wait for them to finish) before resetting.")
 
 
-def write_archive(cohort: Cohort, learners: list[User], progress: Progress | None) -> tuple[Path, list[dict]]:
-    """Write one signed pack per learner, durably, into a new folder; return it and the pack records."""
+def check_confirmation(cohort: Cohort, generation: int | None, unfinished: str | None) -> UnfinishedWork:
+    """The cohort's unfinished work, after checking a confirmation was given for this state of it:
+    ``generation`` (the reset it was shown before) and ``unfinished`` (the list's fingerprint); None skips."""
+    if generation is not None and cohort.generation != generation:
+        raise AlreadyReset(f"{cohort.name} has already been reset since that confirmation was shown (the form "
+                           "may have been sent twice): the reset ran once and nothing more was changed. "
+                           "Its evidence is in the evidence archive.")
+    work = unfinished_work(cohort.id)
+    if unfinished is not None and work.fingerprint != unfinished:
+        raise UnfinishedChanged(f"{cohort.name}'s unfinished work changed since the confirmation was shown, "
+                                "so the cohort was not reset: check the list again and confirm.")
+    return work
+
+
+def write_archive(cohort: Cohort, learners: list[User], progress: Progress | None,
+                  unfinished: UnfinishedWork | None = None) -> tuple[Path, list[dict]]:
+    """Write one signed pack per learner, durably, into a new folder, then its signed index; return the
+    folder and the pack records."""
     from crm_sandbox.reports.pack import build_learner_pack
 
     created = utcnow()
@@ -126,6 +148,10 @@ def write_archive(cohort: Cohort, learners: list[User], progress: Progress | Non
             })
             if progress:
                 progress("archive", n, len(learners))
+        archive.write_index(run_dir, cohort.name, cohort.generation, created, [
+            {"username": learner.username, "name": learner.display_name, "pack": Path(record["path"]).name,
+             "sha256": record["sha256"], "size": record["size"]} for learner, record in zip(learners, records)
+        ], [c.as_record() for c in (unfinished or UnfinishedWork()).contacts])
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
@@ -169,11 +195,14 @@ def new_seed(old: int) -> int:
 
 
 def reset_cohort(name: str, *, seed: int | None = None, customers: int | None = None,
-                 progress: Progress | None = None, attempts: int = 3) -> ResetResult:
+                 progress: Progress | None = None, attempts: int = 3,
+                 generation: int | None = None, unfinished: str | None = None) -> ResetResult:
     """Archive cohort ``name``'s evidence, then give it a fresh, empty world (see the module docstring).
 
-    ``progress(step, done, total)`` reports the steps "archive" and "seed". Raises NotFound, or
-    Conflict when contacts are live or another reset ran meanwhile; nothing is changed then.
+    ``progress(step, done, total)`` reports the steps "archive" and "seed". ``generation`` and
+    ``unfinished``: what the trainer's confirmation was given for (see :func:`check_confirmation`).
+    Raises NotFound, or Conflict when contacts are live, another reset ran meanwhile or the confirmed
+    state changed; nothing is changed then.
     """
     from crm_sandbox.seeding import seed_customers
 
@@ -183,32 +212,33 @@ def reset_cohort(name: str, *, seed: int | None = None, customers: int | None = 
         if cohort is None:
             raise NotFound(f"There is no cohort called {name!r}.")
         check_resettable(cohort)
-        cohort_id, generation = cohort.id, cohort.generation
-        digest = evidence_digest(cohort_id)
+        cohort_id, current = cohort.id, cohort.generation
+        digest = evidence_digest(cohort_id)  # first: any change after it is caught under the lock
+        work = check_confirmation(cohort, generation, unfinished)
         learners = cohort_learners(cohort_id)
         count = customers or db.session.execute(
             select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id)).scalar() \
             or current_app.config["DEMO_CUSTOMERS"]
-        run_dir, records = write_archive(cohort, learners, progress)
+        run_dir, records = write_archive(cohort, learners, progress, work)
         committing = False
         try:
             with write_transaction():
                 cohort = db.session.get(Cohort, cohort_id, populate_existing=True, with_for_update=True)
-                if cohort is None or cohort.generation != generation:
+                if cohort is None or cohort.generation != current:
                     raise StaleReset(f"{name} was reset by another run at the same time: "
-                                     "this one stopped and changed nothing.")
+                                     "this one stopped and changed nothing. Its evidence is in the evidence archive.")
                 check_resettable(cohort)
                 if evidence_digest(cohort_id) != digest:
                     raise EvidenceChanged()
                 seed = new_seed(cohort.seed) if seed is None else seed
-                result = ResetResult(name, generation + 1, seed, count, run_dir)
+                result = ResetResult(name, current + 1, seed, count, run_dir, unfinished=work)
                 result.packs = [ArchivedPack(**r) for r in records]
                 db.session.add_all(result.packs)
                 result.removed = remove_cohort_from_live_system(cohort_id)
                 cohort = db.session.get(Cohort, cohort_id)
                 seed_customers(cohort, seed, count, progress=seed_progress(progress, count))
                 rebuild_queues(cohort)
-                cohort.generation = generation + 1
+                cohort.generation = current + 1
                 committing = True
         except EvidenceChanged:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -250,6 +280,14 @@ def rebuild_queues(cohort: Cohort) -> None:
 
 class StaleReset(Conflict):
     """Another reset of the cohort committed first."""
+
+
+class AlreadyReset(Conflict):
+    """The confirmation was for a generation the cohort has already left (a form sent twice)."""
+
+
+class UnfinishedChanged(Conflict):
+    """The unfinished work is not what the trainer confirmed."""
 
 
 class EvidenceChanged(Exception):

@@ -1,4 +1,5 @@
 """The trainer console: cohorts, accounts, assignments, policies, resets, the scenario library and the archive."""
+import io
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -10,7 +11,8 @@ from crm_sandbox.policy import IDV_FACTORS, PANEL_MODES
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.services import archive, assignments, cohorts, enrolment, gdpr
 from crm_sandbox.services.errors import NotFound, ServiceError
-from crm_sandbox.services.reset import reset_cohort
+from crm_sandbox.services.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
+from crm_sandbox.services.unfinished import unfinished_work
 from crm_sandbox.views.access import roles_required
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -139,21 +141,42 @@ def update_policy(cohort_id: int):
                    cohort_id, "policy")
 
 
+@bp.get("/cohorts/<int:cohort_id>/reset")
+@roles_required("trainer")
+def confirm_reset(cohort_id: int):
+    """What the reset will do and what it would leave unfinished, before the trainer chooses."""
+    c = cohorts.get_cohort(cohort_id)
+    return render_template("trainer/reset.html", cohort=c, counts=cohorts.cohort_counts().get(c.id, {}),
+                           learners=cohort_learners(c.id), work=unfinished_work(c.id))
+
+
 @bp.post("/cohorts/<int:cohort_id>/reset")
 @roles_required("trainer")
 def reset(cohort_id: int):
     c = cohorts.get_cohort(cohort_id)
+    again = redirect(url_for("trainer.confirm_reset", cohort_id=cohort_id), 303)
+    generation, unfinished = request.form.get("generation", ""), request.form.get("unfinished", "")
+    if not generation.isdecimal() or not unfinished:
+        flash("The cohort was not reset: confirm on this page, after checking what the reset will do.", "error")
+        return again
     if request.form.get("confirm", "").strip() != c.name:
         flash(f"The cohort was not reset: type its name, {c.name}, exactly to confirm.", "error")
-        return back_to(cohort_id, "reset")
+        return again
     try:
-        result = reset_cohort(c.name)
+        result = reset_cohort(c.name, generation=int(generation), unfinished=unfinished)
+    except (AlreadyReset, StaleReset) as err:  # a second submit of the same confirmation
+        flash(str(err), "warning")
+        return back_to(cohort_id)
+    except NotFound:
+        raise
     except ServiceError as err:
         flash(str(err), "error")
-        return back_to(cohort_id, "reset")
-    flash(f"{result.cohort_name} was reset: {len(result.packs)} evidence pack(s) archived, "
-          f"{result.customers} new customers (seed {result.seed}). Import the next group and assign their work.",
-          "success")
+        return again
+    left = result.unfinished.total
+    flash(f"{result.cohort_name} was reset: {len(result.packs)} evidence pack(s) archived"
+          + (f" ({left} unfinished contact(s) as they stood)" if left else "")
+          + f", {result.customers} new customers (seed {result.seed}). "
+          "Import the next group and assign their work.", "success")
     return back_to(cohort_id)
 
 
@@ -206,19 +229,30 @@ def scenarios():
 @bp.get("/archive")
 @roles_required("trainer")
 def archive_list():
-    return render_template("trainer/archive.html", packs=archive.archive_listing(),
+    return render_template("trainer/archive.html", runs=archive.archived_runs(),
                            unrecorded=archive.unrecorded_runs(), retention_days=archive.retention_days())
 
 
-@bp.get("/archive/<int:pack_id>/download")
+@bp.get("/archive/<run>/learners/<int:pack_id>/pack")
 @roles_required("trainer")
-def download_pack(pack_id: int):
-    pack = archive.get_pack(pack_id)
+def download_pack(run: str, pack_id: int):
+    """The learner's signed evidence pack, as archived (checked or not: a damaged one is evidence too)."""
+    pack = archive.get_run_pack(run, pack_id)
     path = archive.pack_path(pack)
     if not path.is_file():
         raise NotFound("That archived pack's file is missing.")
-    return send_file(path, mimetype="application/zip", as_attachment=True,
+    return send_file(path, mimetype="application/zip", as_attachment=True, max_age=0, etag=False,
                      download_name=f"{archive.slug(pack.cohort_name)}-{pack.learner_username}.zip")
+
+
+@bp.get("/archive/<run>/learners/<int:pack_id>/report")
+@roles_required("trainer")
+def archived_report(run: str, pack_id: int):
+    """The printable learner report sealed in the pack (only from a pack that passes its check)."""
+    pack = archive.get_run_pack(run, pack_id)
+    return send_file(io.BytesIO(archive.learner_report(pack)), mimetype="application/pdf", as_attachment=True,
+                     max_age=0, etag=False,
+                     download_name=f"{archive.slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
 
 
 @bp.post("/archive/purge")

@@ -63,6 +63,7 @@ ACCESS = {
     "trainer.import_users": {"trainer"},
     "trainer.assign": {"trainer"},
     "trainer.update_policy": {"trainer"},
+    "trainer.confirm_reset": {"trainer"},
     "trainer.reset": {"trainer"},
     "trainer.set_active": {"trainer"},
     "trainer.export_learner": {"trainer"},
@@ -70,6 +71,7 @@ ACCESS = {
     "trainer.scenarios": {"trainer"},
     "trainer.archive_list": {"trainer"},
     "trainer.download_pack": {"trainer"},
+    "trainer.archived_report": {"trainer"},
     "trainer.purge_archive": {"trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
@@ -89,6 +91,7 @@ def world(app, make_user, contact_of):
     return {"contact_id": contact_id, "customer_id": customer_id, "filename": "css/app.css",
             "note_seq": 1, "slug": "idv-policy", "finding_id": 1, "criterion_id": "verify-identity",
             "cohort_id": cohort_of(app, contact_id), "user_id": ids["learner"], "pack_id": 1,
+            "run": "20260101T000000Z-g0-abcdef",
             "learner_id": ids["learner"]}
 
 

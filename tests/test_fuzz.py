@@ -300,7 +300,8 @@ def test_trainer_forms(app, trainer, data):
                idv_factors=maybe("postcode")).map(lambda f: (f"/trainer/cohorts/{cid}/policy", f)),
         fields(active=maybe("0", "1")).map(lambda f: (f"/trainer/users/{uid}/active", f)),
         fields(confirm=nasty).map(lambda f: (f"/trainer/users/{uid}/erase", f)),
-        fields(confirm=nasty).map(lambda f: (f"/trainer/cohorts/{cid}/reset", f)),
+        fields(confirm=maybe("Test cohort"), generation=maybe("0"), unfinished=nasty).map(
+            lambda f: (f"/trainer/cohorts/{cid}/reset", f)),
     ))
     client = trainer["client"]
     resp = client.post(path, data=form)

@@ -494,3 +494,15 @@ def test_an_edited_index_is_named_and_the_names_come_from_the_packs(app, client,
     page = client.get("/trainer/archive").get_data(as_text=True)
     assert "index.json does not match its signature" in page
     assert "Tom Evans <span" in page and "Someone Else" not in page
+
+
+def test_purging_an_archives_last_pack_removes_its_folder_and_index(app, world):
+    with app.app_context():
+        result = reset_cohort("Test cohort")
+        assert (result.archive_dir / archive.INDEX).is_file()
+        with write_transaction():
+            for pack in db.session.execute(select(ArchivedPack)).scalars():
+                pack.retention_until = pack.created_at
+        assert len(archive.purge_expired()) == 2
+        assert not result.archive_dir.exists()
+        assert archive.unrecorded_runs() == [] and archive.archived_runs() == []

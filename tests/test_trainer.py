@@ -181,6 +181,6 @@ def test_cohort_page_renders_every_section(app, trainer, cohort, make_user):
     make_user("learner1", queue=["balance-enquiry"])
     make_user("assessor1", "assessor")
     page = trainer.get(f"/trainer/cohorts/{cohort}").get_data(as_text=True)
-    for text in ("Import accounts", "Assign scenarios", "Policy", "Archive and reset", "learner1", "assessor1",
+    for text in ("Import accounts", "Assign scenarios", "Policy", "Reset this cohort", "learner1", "assessor1",
                  "1. Balance enquiry"):
         assert text in page, text

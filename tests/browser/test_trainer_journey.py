@@ -49,11 +49,13 @@ def test_trainer_creates_imports_assigns_and_resets(page, live_app, sign_in, tmp
 
     sign_in("trainer1")
     page.get_by_role("link", name="Spring group").click()
+    page.get_by_role("link", name=re.compile("Reset this cohort")).click()
+    expect(page.locator("#unfinished")).to_contain_text("Nothing is unfinished")
     page.get_by_label(re.compile("Type the cohort name")).fill("Spring grou")
-    page.get_by_role("button", name="Archive and reset").click()
+    page.get_by_role("button", name=re.compile("Reset anyway")).click()
     expect(page.locator(".flash")).to_contain_text("type its name, Spring group, exactly")
     page.get_by_label(re.compile("Type the cohort name")).fill("Spring group")
-    page.get_by_role("button", name="Archive and reset").click()
+    page.get_by_role("button", name=re.compile("Reset anyway")).click()
     expect(page.locator(".flash")).to_contain_text("2 evidence pack(s) archived")
     expect(page.locator("#members")).to_contain_text("No accounts yet")
 

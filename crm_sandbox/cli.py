@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
 from crm_sandbox.database import write_transaction
+from crm_sandbox.demo import run_demo
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
 from crm_sandbox.policy import load_policy
@@ -190,8 +191,19 @@ def rotate_keys_command():
                "that file once backups made with them have expired.")
 
 
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Play and review a few of the demo cohort's contacts, so there is a finished assessment to see."""
+    try:
+        for line in run_demo(DEMO_COHORT, DEMO_USERS):
+            click.echo(line)
+    except ServiceError as err:
+        raise click.ClickException(str(err)) from err
+
+
 def register(app: Flask) -> None:
-    for command in (init_db_command, seed_command, create_user_command, bootstrap_command,
+    for command in (init_db_command, seed_command, create_user_command, bootstrap_command, demo_command,
                     export_session_command, findings_command, verify_log_command, rotate_keys_command):
         app.cli.add_command(command)
     register_pack_commands(app)

@@ -1,5 +1,4 @@
 """Helpers for driving the learner desk through the Flask test client, as a learner would."""
-import re
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -92,19 +91,3 @@ def verify(client, app, contact_id: int, dob_format: str = "%d/%m/%Y", second: s
 
 def caller_texts(events: list[tuple]) -> list[str]:
     return [e[1]["text"] for e in events if e[0] == "message.received" and e[4] == "caller"]
-
-
-# What the learner reads out of the caller's words to type into the ID&V panel.
-ANSWER_PATTERNS = {
-    "date_of_birth": r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+ \d{4}",
-    "postcode": r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b",
-    "account_number_last4": r"\b\d{4}\b",
-    "memorable_word_characters": r"(?<![\w'])[A-Z](?![\w'])",  # "The 2nd is U and the 5th is E." -> U E
-}
-
-
-def heard(factor: str, caller_text: str) -> str:
-    """The caller's answer to ``factor`` as the learner would type it, taken from what they said."""
-    found = re.findall(ANSWER_PATTERNS[factor], caller_text)
-    assert found, f"no {factor} in the caller's words: {caller_text!r}"
-    return " ".join(found) if factor == "memorable_word_characters" else found[-1]

@@ -1,0 +1,123 @@
+"""`flask demo` on a freshly bootstrapped instance: played and reviewed contacts whose evidence checks
+out, the same every time, refused a second time and without the demo accounts."""
+from sqlalchemy import select
+
+from crm_sandbox import create_app
+from crm_sandbox.content.criteria import load_criteria
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, User
+from tests.conftest import dispose_engines, stored_rows
+from tests.helpers import signed_in
+
+EVIDENCE = ("contact", "event", "finding", "finding_decision", "criterion_judgement", "assessment", "customer")
+
+
+def bootstrapped(app):
+    """``flask bootstrap`` then ``flask demo`` on ``app`` (a small world: 40 customers); the demo's result."""
+    app.config["DEMO_CUSTOMERS"] = 40
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["bootstrap"]).exit_code == 0
+    return runner.invoke(args=["demo"])
+
+
+def played(app) -> dict:
+    """(learner, scenario) -> (status, outcome, acknowledged, {rule: decisions}, judged criteria) of every
+    contact that is no longer queued."""
+    with app.app_context():
+        out = {}
+        for c in db.session.execute(select(Contact).where(Contact.status != "queued")).scalars():
+            a = db.session.execute(select(Assessment).where(Assessment.contact_id == c.id)).scalar_one_or_none()
+            findings = db.session.execute(select(Finding).where(Finding.contact_id == c.id, Finding.active)).scalars()
+            judged = db.session.execute(select(CriterionJudgement.met).where(
+                CriterionJudgement.contact_id == c.id)).scalars().all()
+            out[(c.learner.username, c.scenario_id)] = (
+                c.status, a and a.outcome, bool(a and a.released_at and a.acknowledged_at),
+                {f.rule: [d.decision for d in f.decisions] for f in findings}, judged)
+        return out
+
+
+def event_log(app) -> list[tuple]:
+    """Every event as (learner, scenario, seq, type, actor, data): what must repeat run after run."""
+    with app.app_context():
+        rows = db.session.execute(select(User.username, Contact.scenario_id, Event.seq, Event.type, Event.actor,
+                                         Event.data).join(Contact, Event.contact_id == Contact.id)
+                                  .join(User, Contact.learner_id == User.id).order_by(Contact.id, Event.seq))
+        return [tuple(r) for r in rows]
+
+
+def test_demo_leaves_reviewed_contacts_whose_evidence_verifies(app, tmp_path):
+    result = bootstrapped(app)
+    assert result.exit_code == 0, result.output
+    assert "learner1: Missing refund (reviewed: competent" in result.output
+    contacts, criteria = played(app), len(load_criteria(app.config["SEED_DIR"]))
+    assert contacts == {
+        ("learner1", "missing-refund"): ("closed", "competent", True, {}, [True] * criteria),
+        ("learner1", "balance-enquiry"): (
+            "closed", "not_yet_competent", True,
+            {"leading-verification-question": ["confirmed"], "disclosure-before-verification": ["confirmed"]},
+            contacts[("learner1", "balance-enquiry")][4]),
+        ("learner2", "change-of-address"): ("closed", None, False, {}, []),
+        ("learner2", "balance-enquiry"): ("live", None, False, {}, []),
+    }
+    assert sorted(contacts[("learner1", "balance-enquiry")][4]) == [False] + [True] * (criteria - 1)  # DP1
+
+    runner = app.test_cli_runner()
+    log = runner.invoke(args=["verify-log"])
+    assert log.exit_code == 0 and "3 with signed heads" in log.output, log.output
+    pack = tmp_path / "learner1.zip"
+    assert runner.invoke(args=["export-pack", "learner1", "-o", str(pack)]).exit_code == 0
+    checked = runner.invoke(args=["verify-pack", str(pack)])
+    assert checked.exit_code == 0 and checked.output.startswith("OK:"), checked.output
+
+
+def test_demo_content_shows_on_the_dashboard_and_the_learners_report(app):
+    assert bootstrapped(app).exit_code == 0
+    password = app.config["DEMO_PASSWORD"]
+    assessor = signed_in(app, "assessor1", password)
+    board = assessor.get("/assessor/").get_data(as_text=True)
+    assert "Awaiting review (1)" in board and "Change of address" in board and "learner2" in board
+    with app.app_context():
+        careless = db.session.execute(select(Contact.id).join(User, Contact.learner_id == User.id).where(
+            User.username == "learner1", Contact.scenario_id == "balance-enquiry")).scalar_one()
+    learner = signed_in(app, "learner1", password)
+    report = learner.get(f"/learner/contacts/{careless}/report")
+    assert report.status_code == 200
+    html = report.get_data(as_text=True)
+    assert "Not yet competent" in html and "gave the balance before the caller had passed security" in html
+    assert "leading-verification-question" in html and "You signed this report at" in html
+    assert 'name="comment"' not in html  # already acknowledged: no form to sign again
+
+
+def test_a_second_run_is_refused_and_changes_nothing(app):
+    assert bootstrapped(app).exit_code == 0
+    before = stored_rows(app, EVIDENCE)
+    again = app.test_cli_runner().invoke(args=["demo"])
+    assert again.exit_code == 1 and "already run on Demo cohort" in again.output
+    assert stored_rows(app, EVIDENCE) == before
+
+
+def test_refused_cleanly_without_the_demo_cohort_or_its_accounts(app):
+    runner = app.test_cli_runner()
+    no_cohort = runner.invoke(args=["demo"])
+    assert no_cohort.exit_code == 1 and "no cohort called 'Demo cohort'" in no_cohort.output
+    app.config["DEMO_CUSTOMERS"] = 40
+    runner.invoke(args=["bootstrap"])
+    with app.app_context():
+        db.session.delete(db.session.execute(select(User).where(User.username == "assessor1")).scalar_one())
+        db.session.commit()
+    before = stored_rows(app, EVIDENCE)
+    no_assessor = runner.invoke(args=["demo"])
+    assert no_assessor.exit_code == 1 and "no account assessor1" in no_assessor.output
+    assert "Traceback" not in no_assessor.output and stored_rows(app, EVIDENCE) == before
+
+
+def test_the_same_events_and_outcomes_on_every_instance_seeded_alike(app, tmp_path, database_uri):
+    other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": database_uri("other.sqlite")},
+                       instance_path=str(tmp_path / "other-instance"))
+    with other.app_context():
+        db.create_all()
+    try:
+        assert bootstrapped(app).exit_code == 0 and bootstrapped(other).exit_code == 0
+        assert event_log(app) == event_log(other) and played(app) == played(other)
+    finally:
+        dispose_engines(other)

@@ -31,10 +31,18 @@ DEMO_USERS = (
 )
 
 
+def default_policy() -> dict:
+    """seed/policy.yaml, or a plain error that stops the command (a bad file must not reach a cohort)."""
+    try:
+        return load_policy(current_app.config["SEED_DIR"])
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+
+
 def get_or_create_cohort(name: str) -> Cohort:
     cohort = db.session.execute(select(Cohort).where(Cohort.name == name)).scalar_one_or_none()
     if cohort is None:
-        cohort = Cohort(name=name, policy=load_policy(current_app.config["SEED_DIR"]))
+        cohort = Cohort(name=name, policy=default_policy())
         db.session.add(cohort)
         db.session.flush()
     return cohort
@@ -110,6 +118,7 @@ def create_account(username: str, password: str, role: str, display_name: str | 
 @with_appcontext
 def bootstrap_command():
     """Create and seed the database on first run, then print the demo logins (used by `make run`)."""
+    default_policy()  # a bad seed/policy.yaml stops start-up here, with what is wrong
     db.create_all()
     config = current_app.config
     with write_transaction():

@@ -111,12 +111,12 @@ def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reas
     if kind not in ("refund", "goodwill"):
         raise ServiceError("Choose a refund or a goodwill credit.")
     reason = check_text(reason, "reason", MAX_REASON_LENGTH)
-    limit = Decimal(str(contact.policy.get("authority_limit", 0)))
-    if amount > limit and not over_limit_confirmed:
-        raise ServiceError(f"£{amount} is above your authority limit of £{limit:.2f}. Escalate to a "
-                           "supervisor, or confirm that you have authority for this amount.")
     with write_transaction():
-        locked = _begin(contact, form_token)
+        locked = _begin(contact, form_token)  # checks the contact's policy, so its limit is a sane number
+        limit = Decimal(str(locked.policy["authority_limit"]))
+        if amount > limit and not over_limit_confirmed:
+            raise ServiceError(f"£{amount} is above your authority limit of £{limit:.2f}. Escalate to a "
+                               "supervisor, or confirm that you have authority for this amount.")
         customer = locked.customer
         customer.balance = f"{Decimal(customer.balance) + amount:.2f}"
         db.session.execute(insert(Transaction).values(

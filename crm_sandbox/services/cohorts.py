@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Customer, User
-from crm_sandbox.policy import IDV_FACTORS, load_policy, validate_policy
+from crm_sandbox.policy import load_policy, read_form, validate_policy
 from crm_sandbox.services.errors import Conflict, NotFound, ServiceError
 
 STATUSES = ("open", "closed")
@@ -40,7 +40,11 @@ def create_cohort(name: str, seed: int | None = None, customers: int | None = No
     with write_transaction():
         if db.session.execute(select(Cohort.id).where(Cohort.name == name)).first():
             raise Conflict(f"There is already a cohort called {name!r}.")
-        cohort = Cohort(name=name, status="open", policy=load_policy(config["SEED_DIR"]))
+        try:
+            policy = load_policy(config["SEED_DIR"])
+        except ValueError as err:
+            raise ServiceError(f"No cohort was created: the default policy, {err}") from None
+        cohort = Cohort(name=name, status="open", policy=policy)
         db.session.add(cohort)
         db.session.flush()
         seed_customers(cohort, config["DEMO_SEED"] if seed is None else seed,
@@ -58,36 +62,30 @@ def set_status(cohort_id: int, status: str) -> Cohort:
     return cohort
 
 
-def policy_from_form(form, current: dict) -> dict:
-    """A policy dict from the trainer's form (a MultiDict), keeping settings the form does not edit."""
-    def number(key: str, kind=int):
-        raw = (form.get(key) or "").strip()
-        try:
-            return kind(raw)
-        except ValueError:
-            return raw  # validate_policy names the setting
-    policy = dict(current)
-    policy.update({
-        "idv_factors": [f for f in IDV_FACTORS if f in form.getlist("idv_factors")],
-        "idv_required": number("idv_required"),
-        "lockout_attempts": number("lockout_attempts"),
-        "authority_limit": number("authority_limit", float),
-        "late_log_minutes": number("late_log_minutes"),
-        "panel_mode": form.get("panel_mode"),
-        "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),
-    })
-    return policy
+class PolicyRefused(ServiceError):
+    """The trainer's policy was not saved; ``problems`` says why, per setting, for the form."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("The policy was not changed: " + "; ".join(problems.values()))
+        self.problems = problems
 
 
-def update_policy(cohort_id: int, policy: dict) -> Cohort:
-    """Replace the cohort's policy after validation; contacts opened from now on use it."""
-    errors = validate_policy(policy)
-    if errors:
-        raise ServiceError("The policy was not changed: " + "; ".join(errors) + ".")
+def update_policy(cohort_id: int, form) -> Cohort:
+    """Replace the cohort's policy with the one the trainer's form (a MultiDict) describes, read and
+    checked strictly (``policy.read_form``); contacts opened from now on use it."""
+    cohort = get_cohort(cohort_id)
+    policy, problems = read_form(form, cohort.policy)
+    if problems:
+        raise PolicyRefused(problems)
     with write_transaction():
         cohort = get_cohort(cohort_id)
-        cohort.policy = dict(policy)
+        cohort.policy = policy
     return cohort
+
+
+def policy_health(cohorts) -> dict[int, list[str]]:
+    """Per cohort id, the problems with its stored policy (only cohorts that have any)."""
+    return {c.id: problems for c in cohorts if (problems := validate_policy(c.policy))}
 
 
 def cohort_counts() -> dict[int, dict[str, int]]:

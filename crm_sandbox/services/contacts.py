@@ -7,9 +7,10 @@ from crm_sandbox.compliance.verification import verification_state
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, User, utcnow
+from crm_sandbox.policy import validate_policy
 from crm_sandbox.scenarios import caller
 from crm_sandbox.services import customers as customer_service
-from crm_sandbox.services.errors import Conflict, NotAllowed, NotFound
+from crm_sandbox.services.errors import Conflict, NotAllowed, NotFound, PolicyNeedsFixing
 from crm_sandbox.services.events import append_event, contact_events, lock_contact, token_used
 
 
@@ -47,6 +48,21 @@ def queue_for(learner: User) -> list[QueueItem]:
             for cid, position, scenario_id, title, reason, channel, status in rows]
 
 
+def policy_in_force(contact: Contact) -> dict:
+    """The policy a contact is worked under: its own copy once opened (part of its evidence); while
+    queued, the cohort's, which taking it will copy."""
+    return contact.cohort.policy if contact.status == "queued" else contact.policy
+
+
+def check_policy(contact: Contact) -> None:
+    """Refuse to work under a policy that is not valid (edited in the database, or saved before
+    policies were checked): the learner is told what a trainer must fix, instead of a 500."""
+    problems = validate_policy(policy_in_force(contact))
+    if problems:
+        whose = "This cohort's policy" if contact.status == "queued" else "The policy this contact was opened under"
+        raise PolicyNeedsFixing(f"{whose} needs fixing by a trainer: {'; '.join(problems)}.")
+
+
 def lock_live_contact(contact: Contact, *, allow_closed: bool = False) -> Contact:
     """Re-read the contact under the write lock and check it can still be worked on.
 
@@ -58,6 +74,7 @@ def lock_live_contact(contact: Contact, *, allow_closed: bool = False) -> Contac
         raise Conflict("This contact is closed: only notes can be added now.")
     if locked.status == "queued":
         raise Conflict("Open the contact before working on it.")
+    check_policy(locked)
     return locked
 
 
@@ -79,6 +96,7 @@ def open_contact(contact: Contact, user: User) -> None:
         locked = lock_contact(contact.id)
         if locked.status != "queued":
             return  # already open (another tab, or a replayed request): nothing to record
+        check_policy(locked)
         locked.status, locked.opened_at, locked.policy = "live", utcnow(), dict(locked.cohort.policy)
         append_event(locked, "contact.opened", {}, actor="learner", user_id=user.id)
         append_event(locked, "message.received", caller_opening(locked), actor="caller")

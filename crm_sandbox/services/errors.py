@@ -5,6 +5,7 @@ class ServiceError(Exception):
     """An action the user asked for that cannot be done; ``str(err)`` is shown to them."""
 
     status = 400
+    title: str | None = None  # the error page's heading, when the status's own would mislead
 
 
 class NotAllowed(ServiceError):
@@ -19,3 +20,9 @@ class Conflict(ServiceError):
     """The action no longer fits the contact's state (closed, locked, already verified…)."""
 
     status = 409
+
+
+class PolicyNeedsFixing(Conflict):
+    """The policy a contact would be worked under is not valid: a trainer must fix it."""
+
+    title = "Policy needs fixing"

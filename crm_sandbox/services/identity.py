@@ -73,7 +73,7 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
     policy's limit, ``idv.result {passed: false}`` locks verification for this contact.
     """
     given = (given or "").strip()
-    if factor not in contact.policy.get("idv_factors", []):
+    if factor not in IDV_FACTORS:
         raise ServiceError("That is not one of this policy's verification questions.")
     if not given:
         raise ServiceError("Type the caller's answer before checking it.")
@@ -87,6 +87,8 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
         locked = lock_live_contact(contact)
         if token_used(locked, form_token):
             raise Conflict("That answer was already checked.")
+        if factor not in locked.policy["idv_factors"]:  # the policy is checked (lock_live_contact)
+            raise ServiceError("That is not one of this policy's verification questions.")
         events = contact_events(locked.id)
         state = verification_state(locked.policy, events)
         if state.verified:

@@ -9,6 +9,7 @@ from crm_sandbox.content.knowledge import Article, get_article
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event, Finding
 from crm_sandbox.services import customers as customer_service
+from crm_sandbox.services.contacts import check_policy
 from crm_sandbox.services.customers import SearchHit
 from crm_sandbox.services.events import contact_events
 from crm_sandbox.services.findings import active_findings
@@ -74,9 +75,15 @@ class Workspace:
         return [e for e in self.events if e.type in types]
 
     @property
+    def policy(self) -> dict:
+        """The policy the desk shows: the contact's own once opened (checked by ``workspace``); none
+        while it is queued (taking it copies the cohort's)."""
+        return {} if self.contact.status == "queued" else self.contact.policy
+
+    @property
     def practice(self) -> bool:
         """Practice mode: the learner sees the rules' findings as coaching tips while they work."""
-        return bool(self.contact.policy.get("practice_mode"))
+        return bool(self.policy.get("practice_mode"))
 
     def tips(self) -> list[Finding]:
         return active_findings(self.contact.id) if self.practice else []
@@ -87,8 +94,16 @@ class Workspace:
 
 
 def workspace(contact: Contact) -> Workspace:
+    """The desk's view of ``contact``. An opened contact whose policy is not valid is refused with
+    what a trainer must fix (``check_policy``); a queued one has no ID&V state yet, and taking it
+    checks the cohort's policy."""
     events = contact_events(contact.id)
-    ws = Workspace(contact, events, verification_state(contact.policy, events), notes=notes_from(events))
+    if contact.status == "queued":
+        idv = IdvState()
+    else:
+        check_policy(contact)
+        idv = verification_state(contact.policy, events)
+    ws = Workspace(contact, events, idv, notes=notes_from(events))
     for ev in events:
         if ev.type == "customer.searched":
             ws.search = ev.data

@@ -33,8 +33,9 @@ def database_problem(err: OperationalError) -> str | None:
     return None
 
 
-def render_error(status: int, message: str | None = None):
-    title, default = MESSAGES.get(status, MESSAGES[500])
+def render_error(status: int, message: str | None = None, title: str | None = None):
+    heading, default = MESSAGES.get(status, MESSAGES[500])
+    title = title or heading
     return render_template("error.html", title=title, message=message or default, status=status), status
 
 
@@ -92,4 +93,4 @@ def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(err):
         app.logger.info("refused %s %s: %s", request.method, request.path, type(err).__name__)
-        return render_error(err.status, str(err))
+        return render_error(err.status, str(err), err.title)

@@ -62,8 +62,8 @@ def contact(contact_id: int):
         {"id": f, "label": IDV_FACTORS[f],
          "prompt": identity.factor_prompt(contact, contact.customer, f),
          "stored": identity.stored_answer(contact, contact.customer, f)
-         if contact.policy.get("panel_mode") == "compare" else None}
-        for f in contact.policy.get("idv_factors", [])
+         if ws.policy.get("panel_mode") == "compare" else None}
+        for f in ws.policy.get("idv_factors", [])
     ]
     kb_query = request.args.get("kb_q", "")[:100]
     callers_data = customer_service.customer_dict(contact.customer)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
-from crm_sandbox.policy import IDV_FACTORS, PANEL_MODES
+from crm_sandbox import policy
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.services import archive, assignments, cohorts, enrolment, gdpr
 from crm_sandbox.services.errors import NotFound, ServiceError
@@ -42,7 +42,8 @@ def attempt(action, done: str | None, cohort_id: int, anchor: str = ""):
 @roles_required("trainer")
 def console():
     all_cohorts = db.session.execute(select(Cohort).order_by(Cohort.name)).scalars().all()
-    return render_template("trainer/console.html", cohorts=all_cohorts, counts=cohorts.cohort_counts())
+    return render_template("trainer/console.html", cohorts=all_cohorts, counts=cohorts.cohort_counts(),
+                           broken=cohorts.policy_health(all_cohorts))
 
 
 @bp.post("/cohorts")
@@ -60,7 +61,12 @@ def create_cohort():
 @bp.get("/cohorts/<int:cohort_id>")
 @roles_required("trainer")
 def cohort(cohort_id: int):
-    c = cohorts.get_cohort(cohort_id)
+    return cohort_page(cohorts.get_cohort(cohort_id))
+
+
+def cohort_page(c: Cohort, policy_form: policy.PolicyForm | None = None, status: int = 200):
+    """The cohort page; its policy form shows the stored policy and what is wrong with it, unless
+    ``policy_form`` holds what was just typed and refused."""
     members = db.session.execute(select(User).where(User.cohort_id == c.id).order_by(User.role, User.username)).scalars().all()
     queues = db.session.execute(select(Contact).where(Contact.cohort_id == c.id)
                                 .order_by(Contact.learner_id, Contact.position)).scalars().all()
@@ -68,9 +74,11 @@ def cohort(cohort_id: int):
     for contact in queues:
         by_learner.setdefault(contact.learner_id, []).append(contact)
     return render_template("trainer/cohort.html", cohort=c, members=members, by_learner=by_learner,
-                           counts=cohorts.cohort_counts().get(c.id, {}), idv_factors=IDV_FACTORS,
-                           panel_modes=PANEL_MODES, modes=assignments.MODES,
-                           library=[f for f in load_library(current_app.config["SEED_DIR"]) if f.valid])
+                           counts=cohorts.cohort_counts().get(c.id, {}), idv_factors=policy.IDV_FACTORS,
+                           panel_modes=policy.PANEL_MODES, modes=assignments.MODES,
+                           library=[f for f in load_library(current_app.config["SEED_DIR"]) if f.valid],
+                           policy_form=policy_form or policy.PolicyForm.stored(c.policy),
+                           stored_problems=policy.validate_policy(c.policy)), status
 
 
 @bp.post("/cohorts/<int:cohort_id>/status")
@@ -134,11 +142,14 @@ def assign(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/policy")
 @roles_required("trainer")
 def update_policy(cohort_id: int):
-    c = cohorts.get_cohort(cohort_id)
-    policy = cohorts.policy_from_form(request.form, c.policy)
-    return attempt(lambda: cohorts.update_policy(cohort_id, policy),
-                   "Policy saved. It applies to contacts opened from now on; contacts already opened keep theirs.",
-                   cohort_id, "policy")
+    try:
+        cohorts.update_policy(cohort_id, request.form)
+    except cohorts.PolicyRefused as err:
+        # Shown again as typed, with the problems beside the fields: a redirect would lose them.
+        flash("The policy was not changed: fix the settings marked in the Policy section.", "error")
+        return cohort_page(cohorts.get_cohort(cohort_id), policy.PolicyForm.refused(request.form, err.problems), 400)
+    flash("Policy saved. It applies to contacts opened from now on; contacts already opened keep theirs.", "success")
+    return back_to(cohort_id, "policy")
 
 
 @bp.get("/cohorts/<int:cohort_id>/reset")

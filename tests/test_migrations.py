@@ -156,8 +156,10 @@ down_revision = {head!r}
 
 def upgrade():
     op.create_table("half_done", sa.Column("id", sa.Integer(), primary_key=True))
-    with op.batch_alter_table("customer", recreate="always") as batch:  # SQLite: copy, drop, rename;
-        # with foreign keys on, dropping customer would cascade-delete its transactions
+    # SQLite: copy, drop and rename the table (with foreign keys on, the drop would cascade-delete its
+    # transactions); PostgreSQL alters it in place.
+    recreate = "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    with op.batch_alter_table("customer", recreate=recreate) as batch:
         batch.add_column(sa.Column("note", sa.String(20), nullable=True))
     {fail}
 

@@ -12,7 +12,7 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
 from crm_sandbox.policy import load_policy
-from crm_sandbox.schema import BASELINE, SchemaError, Upgrade, upgrade_database
+from crm_sandbox.schema import BASELINE, SchemaError, Upgrade, current_revision, upgrade_database
 from crm_sandbox.seeding import seed_customers
 from crm_sandbox.services.accounts import create_user
 from crm_sandbox.services.chain import verify_log
@@ -52,13 +52,21 @@ def ensure_schema() -> Upgrade:
         return upgrade_database()
     except SchemaError as err:
         raise click.ClickException(str(err)) from err
+    except Exception as err:  # a revision failed: its transaction was rolled back
+        at = current_revision(db.engine) or "no revision (empty)"
+        cause = (str(err).splitlines() or [""])[0]  # the driver's message, not the SQL or its parameters
+        raise click.ClickException(
+            f"The database upgrade stopped: a revision failed ({type(err).__name__}: {cause}). That revision "
+            f"was rolled back; the database is at {at}, as the last finished revision left it. "
+            "Fix the cause and run it again.") from err
 
 
 def describe_upgrade(upgrade: Upgrade) -> str | None:
     """One line on what the migrations did, or None when the database was already up to date."""
     if upgrade.adopted:
-        return (f"Recognised a database of the release before migrations: stamped it {BASELINE} and upgraded "
-                f"it to {upgrade.after}; existing evidence is unchanged.")
+        then = "" if upgrade.after == BASELINE else f" and upgraded it to {upgrade.after}"
+        return (f"Recognised a database of the release before migrations: stamped it {BASELINE}{then}; "
+                "existing evidence is unchanged.")
     if upgrade.before is None and upgrade.changed:
         return f"Created the database tables (schema {upgrade.after})."
     if upgrade.changed:

@@ -171,7 +171,7 @@ def downgrade():
 '''
 
 
-def test_a_failing_revision_leaves_nothing_half_done_and_a_rerun_carries_on(app, request, tmp_path):
+def test_a_failing_revision_leaves_nothing_half_done_and_a_rerun_carries_on(app, request, tmp_path, monkeypatch):
     with app.app_context():
         upgrade_database()
     request.getfixturevalue("cohort")  # 50 customers with their transactions
@@ -189,10 +189,15 @@ def test_a_failing_revision_leaves_nothing_half_done_and_a_rerun_carries_on(app,
     with app.app_context(), pytest.raises(RuntimeError, match="interrupted"):
         upgrade_database(directory=str(directory))
     assert layout(app) == before  # no half_done table, customer not altered, still at the old head
+    monkeypatch.setattr(app.extensions["migrate"].migrate, "directory", str(directory))  # as if shipped
+    stopped = invoke(app, "init-db")
+    assert stopped.exit_code == 1 and "Traceback" not in stopped.output
+    assert f"RuntimeError: interrupted). That revision was rolled back; the database is at {head}" in stopped.output
+    assert layout(app) == before
 
     later.write_text(textwrap.dedent(FAILING_REVISION).format(head=head, fail="pass"))
     with app.app_context():
-        done = upgrade_database(directory=str(directory))
+        done = upgrade_database()
         assert (done.before, done.after) == (head, "9999_test")
         assert {"customers": db.session.scalar(select(func.count(Customer.id))),
                 "transactions": db.session.scalar(select(func.count(Transaction.id)))} == rows

@@ -4,22 +4,35 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app crm_sandbox
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 CHROMIUM ?= /usr/bin/chromium
 PORT   ?= 5000
 
-.PHONY: run test test-postgres bench chromium clean-db
+.PHONY: run test test-postgres bench chromium clean-db lock
 
-# Reinstall only when pyproject.toml changes, so a second `make run` starts in seconds.
-$(STAMP): pyproject.toml
+# Reinstall only when pyproject.toml or the lock file changes, so a second `make run` starts in seconds.
+# Every package (pip and setuptools too) comes from the lock file at its pinned version, checked against
+# its hashes; the project itself then goes in without dependencies and without build isolation, so its
+# build uses the locked setuptools instead of fetching an unpinned one.
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "CRM Sandbox needs Python 3.11 or newer: run make with PYTHON=python3.11 (or newer)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# Re-pin the whole tree (runtime, the test extra, setuptools and pip) with hashes, for every platform
+# and Python 3.11+, after pyproject.toml changes; versions already pinned stay unless UPGRADE=1.
+# Commit the new requirements.lock. Installs uv into the venv when missing.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --extra test \
+	  $(if $(UPGRADE),--upgrade) pyproject.toml build-requirements.in -o $(LOCK)
+
 run: $(STAMP)
-	@$(FLASK) bootstrap
+	@$(FLASK) bootstrap --play-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

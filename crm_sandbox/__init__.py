@@ -37,10 +37,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 def register_extensions(app: Flask) -> None:
     from crm_sandbox.database import configure_engine
-    from crm_sandbox.extensions import csrf, db, login_manager
+    from crm_sandbox.extensions import csrf, db, login_manager, migrate
     from crm_sandbox.services.findings import register_live_findings
 
     db.init_app(app)
+    migrate.init_app(app, db)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

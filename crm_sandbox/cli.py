@@ -13,6 +13,7 @@ from crm_sandbox.demo import run_demo
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
 from crm_sandbox.policy import load_policy
+from crm_sandbox.schema import BASELINE, SchemaError, Upgrade, current_revision, upgrade_database
 from crm_sandbox.seeding import seed_customers
 from crm_sandbox.services.accounts import create_user
 from crm_sandbox.services.chain import verify_log
@@ -54,12 +55,40 @@ def seed_with_progress(cohort: Cohort, seed: int, customers: int) -> None:
         seed_customers(cohort, seed, customers, progress=bar.update)
 
 
+def ensure_schema() -> Upgrade:
+    """Bring the database to this release's schema through the migrations (creating it when empty)."""
+    try:
+        return upgrade_database()
+    except SchemaError as err:
+        raise click.ClickException(str(err)) from err
+    except Exception as err:  # a revision failed: its transaction was rolled back
+        at = current_revision(db.engine) or "no revision (empty)"
+        cause = (str(err).splitlines() or [""])[0]  # the driver's message, not the SQL or its parameters
+        raise click.ClickException(
+            f"The database upgrade stopped: a revision failed ({type(err).__name__}: {cause}). That revision "
+            f"was rolled back; the database is at {at}, as the last finished revision left it. "
+            "Fix the cause and run it again.") from err
+
+
+def describe_upgrade(upgrade: Upgrade) -> str | None:
+    """One line on what the migrations did, or None when the database was already up to date."""
+    if upgrade.adopted:
+        then = "" if upgrade.after == BASELINE else f" and upgraded it to {upgrade.after}"
+        return (f"Recognised a database of the release before migrations: stamped it {BASELINE}{then}; "
+                "existing evidence is unchanged.")
+    if upgrade.before is None and upgrade.changed:
+        return f"Created the database tables (schema {upgrade.after})."
+    if upgrade.changed:
+        return f"Upgraded the database from {upgrade.before} to {upgrade.after}; existing evidence is unchanged."
+    return None
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the database tables (existing data is kept)."""
-    db.create_all()
-    click.echo("Database ready.")
+    """Create the database tables, or upgrade them to this release's schema (existing data is kept)."""
+    done = describe_upgrade(ensure_schema())
+    click.echo(done or "Database ready: already up to date.")
 
 
 @click.command("seed")
@@ -69,7 +98,7 @@ def init_db_command():
 @click.option("--cohort", "cohort_name", default=DEMO_COHORT, show_default=True, help="The cohort whose world to seed.")
 def seed_command(seed: int | None, customers: int | None, cohort_name: str):
     """Generate a cohort's customers with Faker (en_GB), replacing any it had."""
-    db.create_all()
+    ensure_schema()
     seed = current_app.config["DEMO_SEED"] if seed is None else seed
     customers = customers or current_app.config["DEMO_CUSTOMERS"]
     with write_transaction():
@@ -92,7 +121,7 @@ def seed_command(seed: int | None, customers: int | None, cohort_name: str):
 @click.password_option()
 def create_user_command(username: str, role: str, cohort_name: str | None, display_name: str | None, password: str):
     """Create a user account (learners get a queue of every scenario)."""
-    db.create_all()
+    ensure_schema()
     try:
         with write_transaction():
             cohort = None
@@ -116,10 +145,14 @@ def create_account(username: str, password: str, role: str, display_name: str | 
 
 @click.command("bootstrap")
 @with_appcontext
-def bootstrap_command():
-    """Create and seed the database on first run, then print the demo logins (used by `make run`)."""
+@click.option("--play-demo", is_flag=True,
+              help="On first run, also play and review a few demo contacts (as `flask demo` does).")
+def bootstrap_command(play_demo: bool):
+    """Create or upgrade the database, seed it on first run, then print the demo logins (used by `make run`)."""
     default_policy()  # a bad seed/policy.yaml stops start-up here, with what is wrong
-    db.create_all()
+    upgraded = describe_upgrade(ensure_schema())
+    if upgraded:
+        click.echo(upgraded)
     config = current_app.config
     with write_transaction():
         cohort = get_or_create_cohort(DEMO_COHORT)
@@ -130,9 +163,28 @@ def bootstrap_command():
                 create_account(username, config["DEMO_PASSWORD"], role, name, None if role == "trainer" else cohort)
     if first_run:
         click.echo(f"Created the demo cohort with {config['DEMO_CUSTOMERS']} customers.")
+        if play_demo:
+            try:
+                for line in run_demo(DEMO_COHORT, DEMO_USERS):
+                    click.echo(f"  demo: {line}")
+            except ServiceError as err:
+                click.echo(f"The demo contacts were not played: {err}")
+    demo = demo_logins()
+    if not demo:
+        click.echo("\nNo demo accounts: the demo cohort was reset (or its accounts deactivated); "
+                   "create accounts in the trainer console.")
+        return
     click.echo("\nCRM Sandbox demo logins (password for each: %s)" % config["DEMO_PASSWORD"])
-    for username, role, _ in DEMO_USERS:
+    for username, role in demo:
         click.echo(f"  {role:<9} {username}")
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(username, role) of the demo accounts that still exist and may sign in, in DEMO_USERS order."""
+    names = [username for username, _, _ in DEMO_USERS]
+    found = dict(db.session.execute(select(User.username, User.role).where(
+        User.username.in_(names), User.active.is_(True), User.erased_at.is_(None))).all())
+    return [(name, found[name]) for name in names if name in found]
 
 
 @click.command("export-session")

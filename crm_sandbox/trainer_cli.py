@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from crm_sandbox.extensions import db
+from crm_sandbox.cli import ensure_schema
 from crm_sandbox.services import archive, cohorts, enrolment
 from crm_sandbox.services.errors import ServiceError
 from crm_sandbox.services.reset import reset_cohort
@@ -46,7 +46,7 @@ def import_users_command(cohort_name: str, file):
 
     Prints each new account's one-time password (shown once: users change it at first sign-in).
     """
-    db.create_all()
+    ensure_schema()
     data = file.read()
     try:
         cohort = cohorts.cohort_by_name(cohort_name)
@@ -76,7 +76,7 @@ def import_users_command(cohort_name: str, file):
 def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | None, yes: bool):
     """Archive COHORT's evidence (a signed pack per learner), then give it a fresh world: its contacts,
     events, reviews and learner/assessor accounts are removed and its customers regenerated."""
-    db.create_all()
+    ensure_schema()
     if not yes:
         click.confirm(f"Archive and reset {cohort_name}? Its accounts and live evidence will be removed", abort=True)
     bars = StepBars()

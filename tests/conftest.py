@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from cryptography.fernet import Fernet
+from flask import Flask
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -21,6 +22,7 @@ from crm_sandbox.cli import get_or_create_cohort
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event
+from crm_sandbox.schema import stamp_head
 from crm_sandbox.seeding import seed_customers
 from crm_sandbox.services.accounts import create_user
 from crm_sandbox.services.queues import build_queue
@@ -110,19 +112,25 @@ def stored_rows(app, tables) -> dict:
         engine.dispose()
 
 
-@pytest.fixture
-def app(tmp_path, database_uri):
-    app = create_app({
+def make_test_app(uri: str, instance_path) -> Flask:
+    """An app for the tests on the database at ``uri`` (its tables not made yet)."""
+    return create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "BLIND_INDEX_KEY": "test-index-key",
         "FIELD_KEYS": TEST_FIELD_KEY,
-        "SQLALCHEMY_DATABASE_URI": database_uri("test.sqlite"),
+        "SQLALCHEMY_DATABASE_URI": uri,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt N=2**17
         "WTF_CSRF_ENABLED": False,
-    }, instance_path=str(tmp_path / "instance"))
+    }, instance_path=str(instance_path))
+
+
+@pytest.fixture
+def app(tmp_path, database_uri):
+    app = make_test_app(database_uri("test.sqlite"), tmp_path / "instance")
     with app.app_context():
-        db.create_all()
+        db.create_all()  # fast; stamped as the migrations would leave it, so commands find nothing to do
+        stamp_head()
     yield app
     dispose_engines(app)
 

@@ -1,5 +1,5 @@
 """`bootstrap` (what `make run` runs first) and `create-user`: accounts, and a queue for each learner."""
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
@@ -31,3 +31,23 @@ def test_create_user_gives_a_learner_a_queue(app):
     assert queues(app)["alice"] == queues(app)["learner1"]
     refused = runner.invoke(args=["create-user", "bob", "--role", "learner", "--password", "long-enough-password-1"])
     assert refused.exit_code != 0 and "needs a cohort" in refused.output
+
+
+def test_bootstrap_prints_only_the_demo_logins_that_can_sign_in(app):
+    app.config["DEMO_CUSTOMERS"] = 40
+    runner = app.test_cli_runner()
+    runner.invoke(args=["bootstrap"])
+    reset = runner.invoke(args=["reset-cohort", "Demo cohort", "--yes"])
+    assert reset.exit_code == 0, reset.output
+    after_reset = runner.invoke(args=["bootstrap"])
+    assert after_reset.exit_code == 0
+    listed = [line.split() for line in after_reset.output.splitlines() if line.startswith("  ")]
+    assert listed == [["trainer", "trainer1"]]  # the cohort's learners and assessor went with the reset
+
+    with app.app_context():
+        db.session.execute(update(User).where(User.username == "trainer1").values(active=False))
+        db.session.commit()
+    none_left = runner.invoke(args=["bootstrap"])
+    assert none_left.exit_code == 0
+    assert "No demo accounts: the demo cohort was reset" in none_left.output
+    assert "trainer1" not in none_left.output and app.config["DEMO_PASSWORD"] not in none_left.output

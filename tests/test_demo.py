@@ -121,3 +121,16 @@ def test_the_same_events_and_outcomes_on_every_instance_seeded_alike(app, tmp_pa
         assert event_log(app) == event_log(other) and played(app) == played(other)
     finally:
         dispose_engines(other)
+
+
+def test_make_runs_first_start_plays_the_demo_and_later_starts_do_not(app):
+    """`make run` calls `flask bootstrap --play-demo`: the first start seeds and plays; the next only starts."""
+    app.config["DEMO_CUSTOMERS"] = 40
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["bootstrap", "--play-demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo: learner1: Missing refund (reviewed: competent" in first.output
+    before = played(app)
+    second = runner.invoke(args=["bootstrap", "--play-demo"])
+    assert second.exit_code == 0, second.output
+    assert "demo:" not in second.output and played(app) == before

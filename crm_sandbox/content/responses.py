@@ -8,6 +8,10 @@ import yaml
 from crm_sandbox.content import file_stamp
 from crm_sandbox.formatting import money
 
+# Placeholder fields the desk itself fills from what it gave on the contact, not from the customer.
+CONTACT_FIELDS = ("escalation_reference", "refund_amount")
+
+
 @dataclass(frozen=True)
 class Placeholder:
     token: str

@@ -79,7 +79,7 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
     ]
     kb_query = request.args.get("kb_q", "")[:100]
     callers_data = customer_service.customer_dict(contact.customer)
-    # What the desk gave on this contact, for the canned responses' placeholders: the latest ones.
+    # What the desk gave on this contact (responses.CONTACT_FIELDS), for the canned responses: the latest.
     escalated, paid = ws.of_type("escalated"), ws.of_type("refund.issued")
     given = {"escalation_reference": escalation_reference(contact.id, escalated[-1].seq) if escalated else "",
              "refund_amount": money(paid[-1].data.get("amount")) if paid else ""}

@@ -215,7 +215,7 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     # The dashboard now counts the contact as reviewed.
     assessor.goto("/assessor/")
     reviewed = assessor.locator("#contacts-title + table tbody tr").filter(has_text=facts["title"])
-    expect(reviewed.locator(".status")).to_have_text("reviewed")
+    expect(reviewed.locator(".status")).to_have_text("Reviewed")
     shot(assessor, "assessor-dashboard")
 
     # The evidence: the caller's lines typed by the assessor, the observation, two decisions.

@@ -68,6 +68,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, learner, assessor, trainer, reports, health):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.index)
+    # Browsers ask for /favicon.ico whatever the page links: served as the static file it is (cached).
+    app.add_url_rule("/favicon.ico", endpoint="static", view_func=app.view_functions["static"],
+                     defaults={"filename": "favicon.ico"})
 
 
 def register_security(app: Flask) -> None:

@@ -1,16 +1,46 @@
-"""How values are shown to people: pounds, UK dates, times."""
+"""How values are shown to people: pounds, labels, references, UK dates, times.
+
+One function per kind of value, used by the pages (as Jinja filters), the reports, the PDFs and the
+event labels alike, so an amount or a label reads the same wherever it appears.
+"""
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+PENNY = Decimal("0.01")
 
 
 def money(value) -> str:
-    """ "1284.5" -> "£1,284.50"; "-3" -> "-£3.00"; anything else unchanged."""
+    """Pounds and pence with thousands separators: 5000.0 -> "£5,000.00"; "-3" -> "-£3.00";
+    "£1,250" -> "£1,250.00". An int, float, Decimal or numeric string; None is ""; anything
+    else is shown unchanged (never an error on a page)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    text = value if isinstance(value, Decimal) else str(value).strip().replace("£", "").replace(",", "")
     try:
-        amount = Decimal(str(value))
+        # Half a penny rounds up, as people expect. Infinity, or more digits than quantize can
+        # hold, is InvalidOperation; NaN quantizes to NaN.
+        amount = Decimal(text).quantize(PENNY, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
+        return str(value)
+    if amount.is_nan():
         return str(value)
     sign = "-" if amount < 0 else ""
     return f"{sign}£{abs(amount):,.2f}"
+
+
+def label(value) -> str:
+    """A code or slug as a label in sentence case: "change-of-address" -> "Change of address",
+    "third_party" -> "Third party", "live" -> "Live". Labels never read in title case."""
+    text = " ".join(str(value or "").replace("_", " ").replace("-", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+def escalation_reference(contact_id: int, seq: int) -> str:
+    """The reference the learner gives the customer for an escalation: "ESC-00042-17" for the
+    ``escalated`` event 17 of contact 42. Derived from the event, so every page shows the same one."""
+    return f"ESC-{contact_id:05d}-{seq:02d}"
 
 
 def iso(value: datetime | None) -> str | None:

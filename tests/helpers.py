@@ -38,8 +38,11 @@ def run_together(target: Callable, arguments: list[tuple]) -> None:
 
 
 def messages_after(client, resp) -> str:
-    """The flash messages shown on the page a POST redirected to (one string)."""
-    assert resp.status_code == 303, resp.status_code
+    """The flash messages shown after a POST (one string): on the page it redirected to, or on the
+    page shown again at once with a refused form's typed values (422)."""
+    assert resp.status_code in (303, 422), resp.status_code
+    if resp.status_code == 422:
+        return " ".join(flashes(resp.get_data(as_text=True)))
     return " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
 
 

@@ -1,4 +1,7 @@
 """Actions on the account: each an event, each refused with a clear message where a real CRM would refuse."""
+import html
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -83,6 +86,24 @@ def test_a_refund_within_authority_is_paid_and_recorded(app, client, live, event
                                      {"amount": 35.0, "kind": "refund", "reason": "Unpaid item fee refund"})
     assert balance(app, live) == before + Decimal("35.00")
     assert "Refund of £35.00" in page(client, live)
+
+
+def test_amounts_read_as_money_on_the_desk_timeline_and_report(app, client, live, events_of, make_user):
+    resp = refund(client, live, "5000", reason="Duplicate standing order", over_limit="yes")
+    assert "Payment made" in messages_after(client, resp)
+    assert events_of(live)[-1][1]["amount"] == 5000.0  # stored as before; only the display changes
+    desk = page(client, live)
+    assert "Refund of £5,000.00" in desk and "£5000.0" not in desk
+    offered = json.loads(html.unescape(re.search(r'data-values="([^"]*)"', desk).group(1)))
+    assert offered["{amount}"] == "£5,000.00"  # for the refund canned response's placeholder
+    assert "above your authority limit of £50.00" in messages_after(client, refund(client, live, "1234.5"))
+    post(client, live, "close", outcome="resolved", resolved="yes")
+    make_user("assessor1", "assessor")
+    assessor = signed_in(app, "assessor1")
+    review = assessor.get(f"/assessor/contacts/{live}/review").get_data(as_text=True)
+    assert "Refund £5,000.00" in review and "5000.0" not in review
+    report = assessor.get(f"/reports/contacts/{live}").get_data(as_text=True)
+    assert "£5,000.00 (Duplicate standing order)" in report
 
 
 def test_a_goodwill_credit_is_recorded_as_such(app, client, live, events_of):
@@ -176,9 +197,10 @@ def test_a_complaint_needs_a_summary(client, live, events_of):
 def test_escalation_needs_a_reason(client, live, events_of):
     assert "reason for escalating is empty" in messages_after(client, post(client, live, "escalate", reason=" "))
     assert "too long" in messages_after(client, post(client, live, "escalate", reason="r" * 20_000))
-    post(client, live, "escalate", reason="Above my authority")
+    resp = post(client, live, "escalate", reason="Above my authority")
     ev = events_of(live)[-1]
     assert (ev[0], ev[4], ev[1]) == ("escalated", "learner", {"reason": "Above my authority"})
+    assert f"The reference is ESC-{live:05d}-{ev[3]:02d}: give it to the customer." in messages_after(client, resp)
 
 
 # --- closing -----------------------------------------------------------------------------------------

@@ -114,8 +114,47 @@ def test_personal_placeholder_values_are_offered_only_after_verification(app, cl
     after = data_values(page(client, cid))
     assert after["[Customer name]"] == customer["first_name"]
     assert after["[Customer title and surname]"] == f"{customer['title']} {customer['last_name']}"
-    assert after["{balance}"] == money(customer["balance"]).replace("£", "") and after["{postcode}"] == customer["postcode"]
+    assert after["{balance}"] == money(customer["balance"]) and after["{postcode}"] == customer["postcode"]
     assert after["{address}"].startswith(customer["address_line1"])
+
+
+def canned_text(app, response_id: str) -> str:
+    from crm_sandbox.content.responses import get_response
+    return get_response(app.config["SEED_DIR"], response_id).text
+
+
+def test_a_canned_response_with_every_placeholder_filled_is_sent(app, client, desk, events_of):
+    """The desk fills the placeholders it offers when Send is pressed (desk.js); the server takes the
+    filled text as it is, with no Fill step of its own."""
+    cid = taken(client, desk["chat"])
+    customer = verify(client, app, cid)
+    offered = data_values(page(client, cid))
+    text = canned_text(app, "balance")
+    for token in ("[Customer name]", "{balance}"):
+        text = text.replace(token, offered[token])
+    resp = say(client, cid, text, template_id="balance")
+    assert resp.status_code == 303 and "error" not in messages_after(client, resp)
+    sent = [e for e in events_of(cid) if e[0] == "message.sent"][-1][1]
+    assert sent == {"text": text, "template_id": "balance"}
+    assert f"balance on your account is {money(customer['balance'])}." in sent["text"]  # "-£3.00", not "£-3.00"
+    assert "[" not in sent["text"] and "{" not in sent["text"]
+
+
+def test_escalating_gives_a_reference_for_the_canned_response(app, client, desk, events_of):
+    cid = taken(client, desk["chat"])
+    assert data_values(page(client, cid)).get("[Escalation reference]") is None  # not before escalating
+    assert "[Escalation reference]" in canned_text(app, "escalation")
+    resp = post(client, cid, "escalate", reason="Customer asked for a manager")
+    seq = events_of(cid)[-1][3]
+    reference = f"ESC-{cid:05d}-{seq:02d}"
+    assert f"The reference is {reference}" in messages_after(client, resp)
+    html = page(client, cid)
+    assert data_values(html)["[Escalation reference]"] == reference
+    assert re.search(rf"Escalated, reference <strong[^>]*>{reference}</strong>: Customer asked for a manager", html)
+    text = canned_text(app, "escalation").replace("[Escalation reference]", reference).replace(
+        "[Timescale]", "two working days")
+    assert say(client, cid, text, template_id="escalation").status_code == 303
+    assert events_of(cid)[-2][1]["text"].endswith(f"Your reference is {reference}.")
 
 
 def test_placeholder_values_stay_hidden_on_another_contact_for_the_same_customer(app, client, desk):

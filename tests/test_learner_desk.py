@@ -1,5 +1,7 @@
 """The learner desk: identity verification gates every account detail, and every step is evidence."""
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +10,7 @@ from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact
 from crm_sandbox.services.identity import memorable_positions
 from tests.conftest import flashes
+from tests.helpers import messages_after, signed_in
 
 SCENARIOS = ["balance-enquiry", "change-of-address"]
 
@@ -72,6 +75,23 @@ def test_queue_lists_the_learners_contacts(client, desk):
     assert "Balance enquiry" in html and "Change of address" in html
 
 
+def test_badges_read_in_sentence_case(app, client, desk, make_user, cohort):
+    """Labels come from codes through one filter, in sentence case; no stylesheet turns them into
+    title case ("Change Of Address")."""
+    html = client.get("/learner/").get_data(as_text=True)
+    assert '<span class="status status-queued">Queued</span>' in html
+    assert '<span class="channel channel-chat">Chat</span>' in html
+    assert '<span class="role-badge">Learner</span>' in html
+    assert client.post(f"/learner/contacts/{desk['contact_id']}/open").status_code == 303
+    assert 'id="contact-status">Live</span>' in page(client, desk)
+    make_user("trainer1", "trainer", in_cohort=False)
+    trainer = signed_in(app, "trainer1")
+    assigned = trainer.get(f"/trainer/cohorts/{cohort}").get_data(as_text=True)  # titles in status badges
+    assert re.search(r'<span class="status status-queued"[^>]*>\d\. Change of address</span>', assigned)
+    for sheet in Path(app.static_folder, "css").glob("*.css"):
+        assert "capitalize" not in sheet.read_text(encoding="utf-8"), sheet.name
+
+
 def test_record_is_masked_before_verification(client, desk):
     open_record(client, desk)
     html = page(client, desk)
@@ -112,7 +132,7 @@ def test_wrong_answers_keep_the_record_masked_and_lock_after_the_policy_limit(cl
     open_record(client, desk)
     for _ in range(2):
         resp = answer(client, desk, "postcode", "ZZ9 9ZZ")
-        assert "No match" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+        assert "No match" in messages_after(client, resp)
     answer(client, desk, "account_number_last4", "0000" if not desk["account_number"].endswith("0000") else "1111")
     html = page(client, desk)
     assert "Locked" in html and "Next step" in html
@@ -121,7 +141,7 @@ def test_wrong_answers_keep_the_record_masked_and_lock_after_the_policy_limit(cl
     # Locked: even a right answer now is refused and not recorded.
     before = len(events_of(desk["contact_id"]))
     resp = answer(client, desk, "postcode", desk["postcode"])
-    assert "locked" in " ".join(flashes(client.get(resp.location).get_data(as_text=True))).lower()
+    assert "locked" in messages_after(client, resp).lower()
     assert len(events_of(desk["contact_id"])) == before
     types = [e[0] for e in events_of(desk["contact_id"])]
     assert types.count("idv.answer") == 3 and types[-1] == "idv.result"
@@ -231,9 +251,9 @@ def test_bad_searches_get_clear_messages_and_record_nothing(client, desk, events
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
     for query in ["", "   ", "x" * 10_000]:
         resp = client.post(f"/learner/contacts/{desk['contact_id']}/search", data={"query": query})
-        assert resp.status_code == 303
-        messages = " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
-        assert "search" in messages.lower()
+        assert resp.status_code == 422  # the desk again, with the message and the query as typed
+        html = resp.get_data(as_text=True)
+        assert "search" in " ".join(flashes(html)).lower() and f'value="{query}"' in html
     assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened", "message.received"]
 
 
@@ -250,7 +270,7 @@ def test_verification_against_another_customer_is_refused(client, desk, events_o
     other_id = desk["customer_id"] + 1
     resp = client.post(f"/learner/contacts/{desk['contact_id']}/verify", data={
         "customer_id": other_id, "factor": "postcode", "answer": "AB1 2CD"})
-    assert "account the caller named" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    assert "account the caller named" in messages_after(client, resp)
     assert "idv.answer" not in [e[0] for e in events_of(desk["contact_id"])]
 
 
@@ -265,7 +285,7 @@ def test_a_correct_factor_cannot_be_answered_twice(client, desk, events_of):
     open_record(client, desk)
     answer(client, desk, "postcode", desk["postcode"])
     resp = answer(client, desk, "postcode", desk["postcode"])
-    assert "already been answered" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    assert "already been answered" in messages_after(client, resp)
     assert [e[0] for e in events_of(desk["contact_id"])].count("idv.answer") == 1
 
 
@@ -278,7 +298,7 @@ def test_unknown_factor_and_empty_or_huge_answers_are_refused(client, desk, even
 
 def test_actions_before_taking_the_contact_are_refused(client, desk, events_of):
     resp = client.post(f"/learner/contacts/{desk['contact_id']}/search", data={"query": "Smith"})
-    assert "Open the contact" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    assert "Open the contact" in messages_after(client, resp)
     assert events_of(desk["contact_id"]) == []
 
 

@@ -8,6 +8,10 @@ import yaml
 from crm_sandbox.content import file_stamp
 from crm_sandbox.formatting import money
 
+# Placeholder fields the desk itself fills from what it gave on the contact, not from the customer.
+CONTACT_FIELDS = ("escalation_reference", "refund_amount")
+
+
 @dataclass(frozen=True)
 class Placeholder:
     token: str
@@ -50,18 +54,24 @@ def get_response(seed_dir: str, response_id: str) -> Response | None:
     return next((r for r in load_responses(seed_dir)[1] if r.id == response_id), None)
 
 
-def placeholder_values(seed_dir: str, customer: dict | None, verified: bool) -> dict[str, str]:
-    """Values the composer may offer for placeholders: personal ones only once verified."""
+def placeholder_values(seed_dir: str, customer: dict | None, verified: bool,
+                       contact_values: dict[str, str] | None = None) -> dict[str, str]:
+    """Values the composer may offer for placeholders: personal ones only once verified.
+    ``contact_values`` are what the desk itself gave on this contact (``escalation_reference``,
+    ``refund_amount``)."""
     placeholders, _ = load_responses(seed_dir)
     values = {}
     for token, p in placeholders.items():
+        if p.field and contact_values and contact_values.get(p.field):
+            values[token] = contact_values[p.field]
+            continue
         if not p.field or customer is None or (p.personal and not verified):
             continue
         if p.field == "address":
             values[token] = ", ".join(v for v in (customer["address_line1"], customer["address_line2"],
                                                   customer["town"], customer["postcode"]) if v)
-        elif p.field == "balance":  # the templates write "£{balance}": digits with thousands separators
-            values[token] = money(customer["balance"]).replace("£", "")
+        elif p.field == "balance":
+            values[token] = money(customer["balance"])  # "-£3.00", never "£-3.00"
         elif p.field in customer:
             values[token] = str(customer[p.field])
     return values

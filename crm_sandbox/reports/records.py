@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.formatting import iso, money, results_count
+from crm_sandbox.formatting import escalation_reference, iso, label, money, results_count
 from crm_sandbox.models import Contact, Finding, User
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.services import kpis as kpi_service
@@ -72,7 +72,7 @@ def event_text(event) -> str:
     if t == "complaint.raised":
         return d.get("summary", "")
     if t == "escalated":
-        return d.get("reason", "")
+        return f"{escalation_reference(event.contact_id, event.seq)}: {d.get('reason', '')}"
     if t == "kb.viewed":
         return d.get("title") or d.get("article", "")
     if t == "contact.closed":
@@ -87,7 +87,7 @@ def actor_label(event, users: dict[int, User] | None = None) -> str:
 
 
 def finding_title(finding: Finding) -> str:
-    return finding.rule.replace("-", " ").capitalize()
+    return label(finding.rule)
 
 
 def decision_dict(d) -> dict:
@@ -99,7 +99,7 @@ def decision_line(d) -> str:
     """ "Confirmed by Jo Assessor, 14 Mar 2026 10:42 UTC: comment" """
     if d is None:
         return "Undecided"
-    line = f"{d.decision.capitalize()} by {d.assessor.display_name}, {stamp(d.at)}"
+    line = f"{label(d.decision)} by {d.assessor.display_name}, {stamp(d.at)}"
     return f"{line}: {d.comment}" if d.comment else line
 
 

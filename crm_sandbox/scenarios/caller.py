@@ -60,6 +60,7 @@ from datetime import date
 
 from crm_sandbox.compliance.matching import POSTCODE
 from crm_sandbox.compliance.normalise import normalise_postcode, parse_date
+from crm_sandbox.formatting import money
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,9 @@ def fill(text: str, scenario: dict, customer: dict, _depth: int = 0) -> str:
             if value is None:
                 return m.group(0)
             value = str(value)
+            shown = money(value)
+            if m.start() and m.string[m.start() - 1] == "£" and shown.startswith("£"):
+                value = shown[1:]  # "£{facts.amount}" with amount 50 reads "£50.00"
             return fill(value, scenario, customer, _depth + 1) if _depth < 3 else value
         if key in ("caller_name", "caller_first_name"):
             name = caller_name(scenario, customer)
@@ -693,7 +697,7 @@ class _Context:
         if "new_email" in facts and RX["email"].search(msg):
             return self.fill(f"It's {facts['new_email']}.")
         if "amount" in facts and RX["amount"].search(msg):
-            return self.fill(f"It's £{facts['amount']}.")
+            return self.fill(f"It's {money(facts['amount'])}.")
         return None
 
     def need(self) -> str:

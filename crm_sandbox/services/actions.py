@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from crm_sandbox.compliance.normalise import normalise_postcode
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact, Transaction, User, utcnow
 from crm_sandbox.models.customer import INDEXED_FIELDS
 from crm_sandbox.models.personal import blind_index
@@ -74,7 +75,7 @@ def parse_amount(text: str) -> Decimal:
         raise ServiceError("The amount must be more than £0.")
     # Before quantizing: an enormous amount ("1e30") has more digits than the context allows.
     if amount > MAX_REFUND:
-        raise ServiceError(f"The desk cannot pay more than £{MAX_REFUND:,}: refer larger sums to a supervisor.")
+        raise ServiceError(f"The desk cannot pay more than {money(MAX_REFUND)}: refer larger sums to a supervisor.")
     if amount != amount.quantize(Decimal("0.01")):
         raise ServiceError("Use at most two decimal places (pence).")
     return amount.quantize(Decimal("0.01"))
@@ -115,7 +116,7 @@ def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reas
         locked = _begin(contact, form_token)  # checks the contact's policy, so its limit is a sane number
         limit = Decimal(str(locked.policy["authority_limit"]))
         if amount > limit and not over_limit_confirmed:
-            raise ServiceError(f"£{amount} is above your authority limit of £{limit:.2f}. Escalate to a "
+            raise ServiceError(f"{money(amount)} is above your authority limit of {money(limit)}. Escalate to a "
                                "supervisor, or confirm that you have authority for this amount.")
         customer = locked.customer
         customer.balance = f"{Decimal(customer.balance) + amount:.2f}"
@@ -139,13 +140,15 @@ def raise_complaint(contact: Contact, user: User, summary: str, investigation: s
         append_event(locked, "complaint.raised", data, actor="learner", user_id=user.id, form_token=form_token)
 
 
-def escalate(contact: Contact, user: User, reason: str, form_token: str | None = None) -> None:
-    """Send the contact to the supervisor queue with a reason."""
+def escalate(contact: Contact, user: User, reason: str, form_token: str | None = None) -> str:
+    """Send the contact to the supervisor queue with a reason; returns the escalation's reference,
+    which the learner gives the customer (derived from the event, see ``escalation_reference``)."""
     reason = check_text(reason, "reason for escalating", MAX_REASON_LENGTH)
     with write_transaction():
         locked = _begin(contact, form_token)
-        append_event(locked, "escalated", {"reason": reason}, actor="learner", user_id=user.id,
-                     form_token=form_token)
+        event = append_event(locked, "escalated", {"reason": reason}, actor="learner", user_id=user.id,
+                             form_token=form_token)
+        return escalation_reference(locked.id, event.seq)
 
 
 def close_contact(contact: Contact, user: User, outcome: str, resolved: str | bool,

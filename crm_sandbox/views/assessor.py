@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.formatting import results_count
+from crm_sandbox.formatting import escalation_reference, money, results_count
 from crm_sandbox.models import Cohort, Contact, Finding, User
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.services import dashboard as board
@@ -106,9 +106,9 @@ def describe(event) -> str:
         "note.added": "Note" + (f" [{d['outcome']}]" if d.get("outcome") else ""),
         "note.amended": f"Amended note #{d.get('note_seq')}: {d.get('reason', '')}",
         "record.updated": f"Updated {str(d.get('field', '')).replace('_', ' ')} to “{d.get('value', '')}”",
-        "refund.issued": f"{'Refund' if d.get('kind', 'refund') == 'refund' else 'Goodwill credit'} £{d.get('amount')}",
+        "refund.issued": f"{'Refund' if d.get('kind', 'refund') == 'refund' else 'Goodwill credit'} {money(d.get('amount'))}",
         "complaint.raised": "Complaint logged",
-        "escalated": "Escalated to supervisor",
+        "escalated": f"Escalated to supervisor ({escalation_reference(event.contact_id, event.seq)})",
         "kb.viewed": f"Read knowledge article “{d.get('title', d.get('article'))}”",
         "observation.added": f"Observation by {d.get('by', 'assessor')}",
         "contact.closed": f"Closed: {d.get('outcome')} (resolved first time: {'yes' if d.get('resolved') else 'no'})",

@@ -1,13 +1,14 @@
 """Template helpers: one-time form tokens, links for long lists, and display formats."""
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from flask import Flask, flash, jsonify, redirect, request, url_for
 from markupsafe import Markup, escape
 
-from crm_sandbox.formatting import clock, money, when
-from crm_sandbox.services.errors import NotAllowed, NotFound, ServiceError
+from crm_sandbox.formatting import clock, escalation_reference, label, money, when
+from crm_sandbox.services.errors import Conflict, NotAllowed, NotFound, ServiceError
 
 
 def form_token() -> str:
@@ -24,11 +25,29 @@ def form(name: str) -> str:
     return request.form.get(name, "")
 
 
-def act(action: Callable[[], str | None], back: str, done: str | None = None,
-        results: dict[str, tuple[str, str]] | None = None):
+@dataclass(frozen=True)
+class Refused:
+    """A form the server refused: which one, what was typed in it, and why. The page is shown again
+    with the typed values in that form, so a mistake never costs the learner what they wrote."""
+
+    form: str = ""
+    values: Mapping[str, str] = field(default_factory=dict)
+    error: str = ""
+
+    def value(self, form: str, name: str, default: str = "") -> str:
+        """What was typed into ``name`` if ``form`` is the refused form, else ``default``."""
+        return self.values.get(name, default) if form == self.form else default
+
+
+def act(action: Callable[[], str | None], back: str, done: str | Callable[[str | None], str] | None = None,
+        results: dict[str, tuple[str, str]] | None = None, refused: Callable[[ServiceError], object] | None = None):
     """Run a service action, then go back to ``back`` with its error, ``results[outcome]`` or ``done``
-    as a message. A request from the page's script gets JSON (``ok``, ``error`` or the next
-    ``next_form_token``) instead. NotFound and NotAllowed go to the error pages."""
+    (a message, or a function of the action's result that makes one) as a message.
+
+    A request from the page's script gets JSON (``ok``, ``error`` or the next ``next_form_token``)
+    instead. A refused form (not a conflict with the contact's state, which needs a fresh page) is
+    answered by ``refused(err)`` if given: the page again, with what was typed. NotFound and NotAllowed
+    go to the error pages."""
     try:
         result = action()
     except (NotFound, NotAllowed):
@@ -37,13 +56,15 @@ def act(action: Callable[[], str | None], back: str, done: str | None = None,
         if wants_json():
             return jsonify(ok=False, error=str(err)), err.status
         flash(str(err), "error")
+        if refused is not None and not isinstance(err, Conflict):
+            return refused(err)
     else:
         if wants_json():
             return jsonify(ok=True, next_form_token=form_token())
         if results and result in results:
             flash(*results[result])
         elif done:
-            flash(done, "success")
+            flash(done(result) if callable(done) else done, "success")
     return redirect(back, code=303)
 
 
@@ -89,6 +110,8 @@ def highlight(text: str, spans: list[str]) -> Markup:
 def register(app: Flask) -> None:
     app.jinja_env.globals["form_token"] = form_token
     app.jinja_env.globals["link_to"] = link_to
+    app.jinja_env.globals["escalation_reference"] = escalation_reference
+    app.jinja_env.filters["label"] = label
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["when"] = when

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from crm_sandbox.content import knowledge
 from crm_sandbox.content.responses import load_responses, placeholder_values, responses_for
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Assessment, Contact
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.models.review import OUTCOMES
@@ -19,7 +20,7 @@ from crm_sandbox.services.errors import ServiceError
 from crm_sandbox.services.workspace import workspace
 from crm_sandbox.views.access import roles_required
 from crm_sandbox.views import helpers
-from crm_sandbox.views.helpers import form
+from crm_sandbox.views.helpers import Refused, form
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 
@@ -36,9 +37,16 @@ def own_contact(contact_id: int) -> Contact:
     return contact_service.get_contact_for(current_user, contact_id)
 
 
-def act(contact: Contact, action: Callable[[], str | None], done: str | None = None, anchor: str = ""):
-    """Run a service action, then show the workspace again (see ``helpers.act``)."""
-    return helpers.act(action, url_for("learner.contact", contact_id=contact.id) + anchor, done, RESULT_MESSAGES)
+def act(contact: Contact, action: Callable[[], str | None], done: str | Callable[[str | None], str] | None = None,
+        anchor: str = "", form_name: str = ""):
+    """Run a service action, then show the workspace again (see ``helpers.act``). If the action
+    refuses the form ``form_name``, the workspace is shown at once with what was typed still in it."""
+    def refused(err) -> tuple[str, int]:
+        typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", "form_token")}
+        return show_contact(contact, Refused(form_name, typed, str(err))), 422
+
+    return helpers.act(action, url_for("learner.contact", contact_id=contact.id) + anchor, done, RESULT_MESSAGES,
+                       refused if form_name else None)
 
 
 @bp.get("/")
@@ -55,7 +63,11 @@ def queue():
 @bp.get("/contacts/<int:contact_id>")
 @roles_required("learner")
 def contact(contact_id: int):
-    contact = own_contact(contact_id)
+    return show_contact(own_contact(contact_id))
+
+
+def show_contact(contact: Contact, refused: Refused | None = None) -> str:
+    """The workspace page; after a refused form, with that form's typed values and its error."""
     ws = workspace(contact)
     seed_dir = current_app.config["SEED_DIR"]
     factors = [
@@ -67,15 +79,19 @@ def contact(contact_id: int):
     ]
     kb_query = request.args.get("kb_q", "")[:100]
     callers_data = customer_service.customer_dict(contact.customer)
+    # What the desk gave on this contact (responses.CONTACT_FIELDS), for the canned responses: the latest.
+    escalated, paid = ws.of_type("escalated"), ws.of_type("refund.issued")
+    given = {"escalation_reference": escalation_reference(contact.id, escalated[-1].seq) if escalated else "",
+             "refund_amount": money(paid[-1].data.get("amount")) if paid else ""}
     return render_template(
         "learner/contact.html", ws=ws, contact=contact, factors=factors,
         record_fields=customer_service.record_fields(ws.record, ws.verified) if ws.record else [],
         queue=contact_service.queue_for(current_user),
         responses=responses_for(seed_dir, contact.channel),
         placeholder_labels={t: p.label for t, p in load_responses(seed_dir)[0].items()},
-        placeholder_values=placeholder_values(seed_dir, callers_data, ws.verified),
+        placeholder_values=placeholder_values(seed_dir, callers_data, ws.verified, given),
         kb_query=kb_query, kb_results=knowledge.search(seed_dir, kb_query),
-        outcomes=notes.outcome_codes(), updatable=actions.UPDATABLE_FIELDS,
+        outcomes=notes.outcome_codes(), updatable=actions.UPDATABLE_FIELDS, refused=refused or Refused(),
     )
 
 
@@ -108,7 +124,7 @@ def open_contact(contact_id: int):
 def search(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: contact_service.search_customers(
-        contact, current_user, form("query"), form("form_token")))
+        contact, current_user, form("query"), form("form_token")), form_name="search")
 
 
 @bp.post("/contacts/<int:contact_id>/customers/<int:customer_id>/view")
@@ -127,7 +143,8 @@ def verify(contact_id: int):
         flash("Open the caller's customer record before verifying.", "error")
         return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
     return act(contact, lambda: identity.submit_answer(
-        contact, current_user, int(form("customer_id")), form("factor"), form("answer"), form("form_token")))
+        contact, current_user, int(form("customer_id")), form("factor"), form("answer"), form("form_token")),
+        form_name=f"verify-{form('factor')}")
 
 
 @bp.post("/contacts/<int:contact_id>/messages")
@@ -136,7 +153,7 @@ def send_message(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: conversation.send_message(
         contact, current_user, form("text"), template_id=form("template_id") or None,
-        subject=form("subject"), form_token=form("form_token")), anchor="#composer")
+        subject=form("subject"), form_token=form("form_token")), anchor="#composer", form_name="message")
 
 
 @bp.post("/contacts/<int:contact_id>/kb/<slug>")
@@ -152,7 +169,7 @@ def read_article(contact_id: int, slug: str):
 def add_note(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: notes.add_note(contact, current_user, form("text"), form("outcome") or None,
-                                               form("form_token")), "Note saved.", "#notes")
+                                               form("form_token")), "Note saved.", "#notes", "note")
 
 
 @bp.post("/contacts/<int:contact_id>/notes/<int:note_seq>/amend")
@@ -160,7 +177,8 @@ def add_note(contact_id: int):
 def amend_note(contact_id: int, note_seq: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: notes.amend_note(contact, current_user, note_seq, form("text"), form("reason"),
-                                                 form("form_token")), "Note amended; the original is kept.", "#notes")
+                                                 form("form_token")), "Note amended; the original is kept.", "#notes",
+               f"amend-{note_seq}")
 
 
 @bp.post("/contacts/<int:contact_id>/details")
@@ -168,7 +186,7 @@ def amend_note(contact_id: int, note_seq: int):
 def update_details(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.update_details(contact, current_user, form("field"), form("value"),
-                                                       form("form_token")), "Record updated.", "#actions")
+                                                       form("form_token")), "Record updated.", "#actions", "details")
 
 
 @bp.post("/contacts/<int:contact_id>/refund")
@@ -178,7 +196,7 @@ def refund(contact_id: int):
     return act(contact, lambda: actions.issue_refund(
         contact, current_user, form("amount"), form("kind"), form("reason"),
         over_limit_confirmed=form("over_limit") == "yes", form_token=form("form_token")),
-        "Payment made to the account.", "#actions")
+        "Payment made to the account.", "#actions", "refund")
 
 
 @bp.post("/contacts/<int:contact_id>/complaint")
@@ -187,7 +205,7 @@ def complaint(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.raise_complaint(
         contact, current_user, form("summary"), form("investigation"), form("remedy"),
-        form("outcome_communicated") == "yes", form("form_token")), "Complaint logged.", "#actions")
+        form("outcome_communicated") == "yes", form("form_token")), "Complaint logged.", "#actions", "complaint")
 
 
 @bp.post("/contacts/<int:contact_id>/escalate")
@@ -195,7 +213,8 @@ def complaint(contact_id: int):
 def escalate(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.escalate(contact, current_user, form("reason"), form("form_token")),
-               "Escalated to the supervisor queue.", "#actions")
+               lambda reference: f"Escalated to the supervisor queue. The reference is {reference}: give it "
+                                 "to the customer.", "#actions", "escalate")
 
 
 @bp.post("/contacts/<int:contact_id>/close")
@@ -203,7 +222,7 @@ def escalate(contact_id: int):
 def close(contact_id: int):
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.close_contact(contact, current_user, form("outcome"), form("resolved"),
-                                                      form("form_token")), "Contact closed.")
+                                                      form("form_token")), "Contact closed.", form_name="close")
 
 
 def released_review(contact: Contact):

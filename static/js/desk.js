@@ -24,6 +24,21 @@
     }
   }
 
+  // A form the server refused comes back with what was typed and its message (#refused-error):
+  // open its panel, point its first field at the message and put the learner there.
+  var refusedError = document.getElementById("refused-error");
+  var refusedForm = refusedError && refusedError.closest("form");
+  if (refusedForm) {
+    var field = refusedForm.querySelector("textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio])")
+      || refusedForm.querySelector("select");
+    if (field) {
+      var described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", (described ? described + " " : "") + "refused-error");
+      field.setAttribute("aria-invalid", "true");
+      field.focus();
+    }
+  }
+
   var convo = document.getElementById("conversation");
   if (!convo) return;
   var channel = convo.dataset.channel;
@@ -163,13 +178,27 @@
     }
   }
 
+  // Sending puts every placeholder that has a value (offered or typed) into the message, as if its
+  // Fill button had been pressed; only the empty ones are left to block the message.
+  function fillAllGiven() {
+    Array.from(box.querySelectorAll(".placeholder-row")).forEach(function (row) {
+      var input = row.querySelector("input");
+      var v = input.value.trim();
+      if (!v) return;
+      text.value = text.value.split(input.dataset.token).join(v);
+      row.remove();
+    });
+    if (!box.querySelector(".placeholder-row")) box.hidden = true;
+  }
+
   function buildPlaceholders() {
     var follow = nearBottom();
     box.textContent = "";
     var tokens = unfilled();
     box.hidden = tokens.length === 0;
     if (tokens.length) {
-      box.appendChild(el("p", "hint", "Fill in each placeholder to personalise the response, then press Fill:"));
+      box.appendChild(el("p", "hint", "Fill in each placeholder to personalise the response. Send puts them " +
+                                      "into the message; Fill shows one there first:"));
       tokens.forEach(function (token, i) {
         var row = el("div", "placeholder-row");
         var id = "ph-" + i;
@@ -217,6 +246,7 @@
     event.preventDefault();
     if (sending) return;  // one message per press: a double click must not send twice
     error.textContent = "";
+    fillAllGiven();
     if (!text.value.trim()) {
       error.textContent = "The message is empty: type something first.";
       text.focus();

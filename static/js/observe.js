@@ -64,8 +64,10 @@
         data.events.forEach(function (e) { if (e.seq > lastSeq) render(e); else reflag(e); });
         lastSeq = Math.max(lastSeq, data.last_seq);
         var badge = document.getElementById("obs-status");
-        if (badge && badge.textContent !== data.status) {
-          badge.textContent = data.status;
+        // The status in sentence case, as the server's label filter writes it ("closed" -> "Closed").
+        var shown = data.status.charAt(0).toUpperCase() + data.status.slice(1).replace(/[_-]/g, " ");
+        if (badge && badge.textContent !== shown) {
+          badge.textContent = shown;
           badge.className = "status status-" + data.status;
         }
         if (status === "live" && data.status !== "live") {

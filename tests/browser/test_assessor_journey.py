@@ -85,7 +85,7 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     assessor.goto("/assessor/")
     expect(assessor.get_by_role("heading", name="Assessment dashboard")).to_be_visible()
     live_row = assessor.locator("#contacts-title + table tbody tr").filter(has_text=facts["title"])
-    expect(live_row.locator(".status")).to_have_text("live")
+    expect(live_row.locator(".status")).to_have_text("Live")
     live_row.get_by_role("link", name=re.compile("^Observe")).click()
     expect(assessor.get_by_role("heading", name=f"Observing: {facts['title']}")).to_be_visible()
     timeline = assessor.locator("#timeline")
@@ -135,10 +135,10 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     wrapup.get_by_label("Outcome", exact=True).select_option("information-given")
     wrapup.get_by_role("radio", name="Yes").check()
     wrapup.get_by_role("button", name="Close contact").click()
-    expect(learner.locator("#contact-status")).to_have_text("closed")
+    expect(learner.locator("#contact-status")).to_have_text("Closed")
 
     # The observer's page follows: closed, and the missing note is flagged at close.
-    expect(assessor.locator("#obs-status")).to_have_text("closed")
+    expect(assessor.locator("#obs-status")).to_have_text("Closed")
     expect(timeline).to_contain_text("missing-log")
     expect(assessor.get_by_role("button", name="Send as caller")).to_be_disabled()
 
@@ -215,7 +215,7 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     # The dashboard now counts the contact as reviewed.
     assessor.goto("/assessor/")
     reviewed = assessor.locator("#contacts-title + table tbody tr").filter(has_text=facts["title"])
-    expect(reviewed.locator(".status")).to_have_text("reviewed")
+    expect(reviewed.locator(".status")).to_have_text("Reviewed")
     shot(assessor, "assessor-dashboard")
 
     # The evidence: the caller's lines typed by the assessor, the observation, two decisions.

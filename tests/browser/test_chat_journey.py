@@ -32,7 +32,7 @@ def the_contact(app) -> dict:
             Contact.learner_id == learner.id, Contact.scenario_id == SCENARIO)).scalar_one()
         c = contact.customer
         return {"id": contact.id, "title": contact.title, "last_name": c.last_name,
-                "first_name": c.first_name, "balance": money(c.balance).replace("£", "")}
+                "first_name": c.first_name, "balance": money(c.balance)}
 
 
 
@@ -129,14 +129,16 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
     expect(page.locator("#idv")).to_contain_text("Verified")
     mark_document(page)
 
-    # The balance, with the personal placeholders now offered.
+    # The balance, with the personal placeholders now offered: already filled, so Send sends it
+    # without a press of each Fill button.
     page.get_by_label("Canned response").select_option(label="Balance")
     expect(page.locator("#placeholders").get_by_label("Balance", exact=True)).to_have_value(facts["balance"])
     expect(page.locator("#placeholders").get_by_label("Customer name", exact=True)).to_have_value(facts["first_name"])
-    use_canned(page, "Balance", {"Customer name": None, "Balance": None})
     send(page)
+    expect(page.locator("#placeholders")).to_be_hidden()
+    expect(page.locator("#composer-error")).to_have_text("")
     expect(convo.locator(".msg-learner").last).to_contain_text(
-        f"Thank you for waiting, {facts['first_name']}. The current balance on your account is £{facts['balance']}.")
+        f"Thank you for waiting, {facts['first_name']}. The current balance on your account is {facts['balance']}.")
     expect(convo.locator(".msg-caller").last).to_contain_text("there's enough for the builder")
     assert_no_navigation(page)
     shot(page, "03-balance-answered")
@@ -166,7 +168,7 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
     wrapup.get_by_role("radio", name="Yes").check()
     wrapup.get_by_role("button", name="Close contact").click()
     expect(page.locator(".flash")).to_contain_text("Contact closed")
-    expect(page.locator("#contact-status")).to_have_text("closed")
+    expect(page.locator("#contact-status")).to_have_text("Closed")
     expect(page.locator("#composer")).to_have_count(0)
     shot(page, "05-closed")
 
@@ -194,7 +196,7 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
     sent = [e for e in events if e.type == "message.sent"]
     assert [e.data.get("template_id") for e in sent] == ["greeting-chat", None, "balance"]
     assert sent[0].data["text"] == "Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?"
-    assert f"£{facts['balance']}" in sent[2].data["text"] and "[" not in sent[2].data["text"]
+    assert facts["balance"] in sent[2].data["text"] and "[" not in sent[2].data["text"]
     assert all(e.data["match"] for e in events if e.type == "idv.answer")
     assert events[10].data["passed"] is True
     kb = next(e for e in events if e.type == "kb.viewed")

@@ -47,3 +47,17 @@ def test_learner_fails_then_passes_verification(page, live_app, sign_in):
     expect(page.locator("#idv")).to_contain_text("Verified")
     expect(page.locator(".fields")).to_contain_text(facts["account"])
     expect(page.locator(".fields")).to_contain_text(facts["email"])
+
+    # A wrong postcode in a details update: the page comes back with it still typed, the field
+    # focused and described by the message, and the Update form open.
+    page.locator("#action-details > summary").click()
+    page.locator("#detail-field").select_option("postcode")
+    page.get_by_label("New value").fill("LS1 4A")
+    page.get_by_role("button", name="Update record").click()
+    expect(page.locator(".flash-error")).to_contain_text("not a UK postcode")
+    value = page.get_by_label("New value")
+    expect(value).to_have_value("LS1 4A")
+    expect(value).to_be_focused()
+    expect(value).to_have_attribute("aria-invalid", "true")
+    expect(value).to_have_accessible_description("That is not a UK postcode (for example LS1 4AP).")
+    expect(page.locator("#detail-field")).to_have_value("postcode")

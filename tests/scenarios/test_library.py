@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crm_sandbox.content.responses import CONTACT_FIELDS
 from crm_sandbox.policy import load_policy
 from crm_sandbox.scenarios.caller import fill, opening_message, unfilled_placeholders
 from crm_sandbox.scenarios.library import DATA_CATEGORIES, load_library
@@ -167,9 +168,9 @@ def test_every_response_placeholder_is_declared(responses):
     assert used <= set(declared), used - set(declared)
     for name, spec in declared.items():
         assert spec["label"], name
-        assert spec["field"] in CUSTOMER_FIELDS | {"address", "title_surname", None}, name
+        assert spec["field"] in CUSTOMER_FIELDS | {"address", "title_surname", None, *CONTACT_FIELDS}, name
         assert isinstance(spec["personal"], bool), name
-        if spec["field"] is None:
+        if spec["field"] is None or spec["field"] in CONTACT_FIELDS:
             assert spec["personal"] is False, name
 
 

@@ -1,0 +1,119 @@
+"""Time the PDF records: the Unicode fonts (the default) against the built-in Helvetica peer, in one run.
+
+Run: .venv/bin/python bench/bench_pdf.py [--repeats 15]
+
+Renders the same typical set each time: one contact's observation record and its learner's record (a
+summary, then that learner's two played and reviewed contacts), for two casts of names: Latin-script
+names (accents, Polish, Nordic, Greek) and a Chinese name with an emoji in the cohort's name (which load
+the Noto Sans SC and Noto Emoji fallbacks). Modes:
+
+- ``helvetica``: ``PDF_FONT = "helvetica"``, the old default (Latin-1 only: other characters print "?").
+- ``unicode, fonts parsed per document``: the font cache emptied before each document, the cost every
+  document paid when the TrueType font was loaded per document.
+- ``unicode``: the default; fonts parsed once per process and reused (the first document pays the parse).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select  # noqa: E402
+
+from crm_sandbox import create_app  # noqa: E402
+from crm_sandbox.cli import get_or_create_cohort  # noqa: E402
+from crm_sandbox.database import write_transaction  # noqa: E402
+from crm_sandbox.extensions import db  # noqa: E402
+from crm_sandbox.models import Contact, User  # noqa: E402
+from crm_sandbox.reports import fonts, pdf, records  # noqa: E402
+from crm_sandbox.seeding import seed_customers  # noqa: E402
+from crm_sandbox.services.accounts import create_user  # noqa: E402
+from crm_sandbox.services.queues import build_queue  # noqa: E402
+from crm_sandbox.services.review import contact_review  # noqa: E402
+from tests.reporting import play_change_of_address, review_contact  # noqa: E402
+
+PASSWORD = "bench-password"
+CASTS = {  # cast -> (cohort, learner's display name, assessor's display name)
+    "Latin-script names": ("Spring 2027", "Zoë Ødegård-Łukasiewicz", "Åsa Παπαδόπουλος"),
+    "Chinese name, emoji": ("Spring 2027 \U0001f338", "王秀英", "Źdźbło Nilsen"),
+}
+
+
+def build(tmp: str, cast: str) -> tuple:
+    """A fresh app with one cohort, a learner with two played, reviewed contacts, and their assessor."""
+    cohort_name, learner_name, assessor_name = CASTS[cast]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "bench",
+                      "BLIND_INDEX_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "WTF_CSRF_ENABLED": False, "TESTING": True}, instance_path=f"{tmp}/instance")
+    with app.app_context():
+        db.create_all()
+        with write_transaction():
+            cohort = get_or_create_cohort(cohort_name)
+            seed_customers(cohort, 7, 50)
+            learner = create_user("learner1", PASSWORD, "learner", display_name=learner_name, cohort=cohort)
+            create_user("assessor1", PASSWORD, "assessor", display_name=assessor_name, cohort=cohort)
+            db.session.flush()
+            build_queue(learner, ["change-of-address", "balance-enquiry"])
+            learner_id = learner.id
+        contact_ids = db.session.execute(select(Contact.id).where(Contact.learner_id == learner_id)
+                                         .order_by(Contact.id)).scalars().all()
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "learner1", "password": PASSWORD})
+    for cid in contact_ids:
+        play_change_of_address(app, client, cid)
+    for cid in contact_ids:
+        review_contact(app, cid)
+    return app, learner_id, contact_ids[0]
+
+
+def render_set(app, learner_id: int, contact_id: int) -> int:
+    """The contact record and the learner record; returns the bytes written."""
+    with app.app_context():
+        contact = pdf.contact_pdf(contact_review(db.session.get(Contact, contact_id)))
+        learner = db.session.get(User, learner_id)
+        record = pdf.learner_pdf(learner, records.learner_reviews(learner))
+    return len(contact) + len(record)
+
+
+def timed(app, learner_id, contact_id, repeats: int, font: str, parse_each: bool = False) -> tuple[list, int]:
+    app.config["PDF_FONT"] = font
+    times, size = [], 0
+    for _ in range(repeats):
+        if parse_each:
+            fonts.forget()
+        start = time.perf_counter()
+        size = render_set(app, learner_id, contact_id)
+        times.append(time.perf_counter() - start)
+    return times, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    print(f"Each figure renders one contact record + one learner record (2 contacts); median of {args.repeats}.")
+    for cast in CASTS:
+        with tempfile.TemporaryDirectory() as tmp:
+            app, learner_id, contact_id = build(tmp, cast)
+            fonts.forget()
+            first, _ = timed(app, learner_id, contact_id, 1, "unicode")
+            rows = [("helvetica (Latin-1 only)",) + timed(app, learner_id, contact_id, args.repeats, "helvetica"),
+                    ("unicode, fonts parsed per document",)
+                    + timed(app, learner_id, contact_id, args.repeats, "unicode", parse_each=True),
+                    ("unicode, fonts parsed once",) + timed(app, learner_id, contact_id, args.repeats, "unicode")]
+        peer = statistics.median(rows[0][1])
+        print(f"\n{cast}: cohort {CASTS[cast][0]!r}, learner {CASTS[cast][1]!r}, assessor {CASTS[cast][2]!r}")
+        print(f"  {'mode':36} {'median ms':>9} {'min ms':>8} {'KB':>6} {'x helvetica':>11}")
+        for label, times, size in rows:
+            med = statistics.median(times)
+            print(f"  {label:36} {med * 1000:9.1f} {min(times) * 1000:8.1f} {size / 1024:6.0f} {med / peer:11.2f}")
+        print(f"  first unicode set in the process (parses the fonts): {first[0] * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

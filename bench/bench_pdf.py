@@ -80,39 +80,46 @@ def render_set(app, learner_id: int, contact_id: int) -> int:
     return len(contact) + len(record)
 
 
-def timed(app, learner_id, contact_id, repeats: int, font: str, parse_each: bool = False) -> tuple[list, int]:
+MODES = (  # label, PDF_FONT, fonts parsed again before each document
+    ("helvetica (Latin-1 only)", "helvetica", False),
+    ("unicode, fonts parsed per document", "unicode", True),
+    ("unicode, fonts parsed once", "unicode", False),
+)
+
+
+def render_timed(app, learner_id: int, contact_id: int, font: str, parse_each: bool) -> tuple[float, float, int]:
+    """One set in one mode: (CPU seconds, wall seconds, bytes)."""
     app.config["PDF_FONT"] = font
-    times, size = [], 0
-    for _ in range(repeats):
-        if parse_each:
-            fonts.forget()
-        start = time.perf_counter()
-        size = render_set(app, learner_id, contact_id)
-        times.append(time.perf_counter() - start)
-    return times, size
+    if parse_each:
+        fonts.forget()
+    cpu, wall = time.process_time(), time.perf_counter()
+    size = render_set(app, learner_id, contact_id)
+    return time.process_time() - cpu, time.perf_counter() - wall, size
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
-    print(f"Each figure renders one contact record + one learner record (2 contacts); median of {args.repeats}.")
-    for cast in CASTS:
+    print(f"Each set: one contact record + one learner record (2 contacts). Modes take turns; median of "
+          f"{args.repeats}. CPU time of this process (steady on a shared machine), wall time beside it.")
+    for cast, (cohort, learner, assessor) in CASTS.items():
         with tempfile.TemporaryDirectory() as tmp:
             app, learner_id, contact_id = build(tmp, cast)
             fonts.forget()
-            first, _ = timed(app, learner_id, contact_id, 1, "unicode")
-            rows = [("helvetica (Latin-1 only)",) + timed(app, learner_id, contact_id, args.repeats, "helvetica"),
-                    ("unicode, fonts parsed per document",)
-                    + timed(app, learner_id, contact_id, args.repeats, "unicode", parse_each=True),
-                    ("unicode, fonts parsed once",) + timed(app, learner_id, contact_id, args.repeats, "unicode")]
-        peer = statistics.median(rows[0][1])
-        print(f"\n{cast}: cohort {CASTS[cast][0]!r}, learner {CASTS[cast][1]!r}, assessor {CASTS[cast][2]!r}")
-        print(f"  {'mode':36} {'median ms':>9} {'min ms':>8} {'KB':>6} {'x helvetica':>11}")
-        for label, times, size in rows:
-            med = statistics.median(times)
-            print(f"  {label:36} {med * 1000:9.1f} {min(times) * 1000:8.1f} {size / 1024:6.0f} {med / peer:11.2f}")
-        print(f"  first unicode set in the process (parses the fonts): {first[0] * 1000:.1f} ms")
+            first = render_timed(app, learner_id, contact_id, "unicode", False)
+            runs = {label: [] for label, _, _ in MODES}
+            for _ in range(args.repeats):
+                for label, font, parse_each in MODES:
+                    runs[label].append(render_timed(app, learner_id, contact_id, font, parse_each))
+        peer = statistics.median(cpu for cpu, _, _ in runs[MODES[0][0]])
+        print(f"\n{cast}: cohort {cohort!r}, learner {learner!r}, assessor {assessor!r}")
+        print(f"  {'mode':36} {'CPU ms':>8} {'x helvetica':>11} {'wall ms':>8} {'KB':>5}")
+        for label, samples in runs.items():
+            cpu = statistics.median(c for c, _, _ in samples)
+            wall = statistics.median(w for _, w, _ in samples)
+            print(f"  {label:36} {cpu * 1000:8.1f} {cpu / peer:11.2f} {wall * 1000:8.1f} {samples[-1][2] / 1024:5.0f}")
+        print(f"  the process's first unicode set (parses the fonts it needs): CPU {first[0] * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ the criteria with their evidence; every finding with its standing decision and h
 
 Every name prints as written: the text is set in DejaVu Sans, with Noto Sans SC (Chinese) and Noto Emoji
 for what DejaVu lacks and a white square for what no font has (its text layer keeps the character); see
-``reports/fonts.py``, which parses each font once per process (parsing per document cost ~0.6 s). Each
-line is split into runs by the font that has its characters, and measured and drawn run by run.
+``reports/fonts.py``, which parses each font once per process and trims it before fontTools subsets it
+(loading TrueType fonts per document cost ~0.7 s of CPU a document; now a document costs ~2.3 times the
+built-in Helvetica's, see docs/benchmarks.md). Each line is split into runs by the font that has its
+characters, and measured and drawn run by run, so wrapping uses each glyph's own width.
 ``PDF_FONT = "helvetica"`` selects the old built-in Helvetica instead: smaller, faster files, but Latin-1
 only (curly quotes and dashes become straight ones and every other character outside Latin-1 prints as
 "?", names included).

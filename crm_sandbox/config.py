@@ -85,4 +85,7 @@ def defaults(instance_path: str) -> dict:
         "DEMO_CUSTOMERS": 500,
         "SEARCH_MAX_RESULTS": 20,
         "SEARCH_MAX_LENGTH": 100,
+        # PDF records: "unicode" (vendored DejaVu Sans with Noto fallbacks: every name prints) or
+        # "helvetica" (built-in, Latin-1 only: other characters print as "?"); see reports/pdf.py.
+        "PDF_FONT": "unicode",
     }

@@ -19,7 +19,6 @@ def review_of(app, cid):
 
 # --- PDF ------------------------------------------------------------------------------------------------
 def test_contact_pdf_is_an_observation_record(app, reviewed):
-    app.config["PDF_UNICODE_FONT"] = True  # embed DejaVu Sans: every character prints as written
     with app.app_context():
         rv = review_of(app, reviewed["contact_id"])
         data = pdf.contact_pdf(rv)
@@ -49,7 +48,7 @@ def test_contact_pdf_shows_decision_history_and_the_learners_acknowledgement(app
         rv = review_of(app, cid)
         text = pdf_text(pdf.contact_pdf(rv, compress=False))
     assert "Outcome: Competent" in text
-    assert "Thanks - I'll ask openly." in text and "Learner's comment" in text  # Latin-1 Helvetica
+    assert "Thanks \u2013 I\u2019ll ask openly." in text and "Learner's comment" in text
     assert "earlier: Dismissed by assessor1" in text  # the history, not only the standing decision
 
 
@@ -64,11 +63,13 @@ def test_learner_pdf_summarises_then_includes_each_contact(app, reviewed):
     assert text.count("Page ") >= 3
 
 
-def test_pdf_uses_latin1_helvetica_by_default(app, reviewed):
+def test_pdf_font_helvetica_is_the_latin1_builtin(app, reviewed):
+    app.config["PDF_FONT"] = "helvetica"
     with app.app_context():
         data = pdf.contact_pdf(review_of(app, reviewed["contact_id"]), compress=False)
     text = pdf_text(data)
     assert data.startswith(b"%PDF-") and "Helvetica" in data.decode("latin-1")
+    assert "DejaVu" not in data.decode("latin-1")
     assert '"What is your date of birth?"' in text and "£0 fee" in text
 
 

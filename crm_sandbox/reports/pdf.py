@@ -2,11 +2,16 @@
 
 Made for internal and external quality assurers: who, what, when; the judgement and both signatures;
 the criteria with their evidence; every finding with its standing decision and history; the timeline.
-The PDF's built-in Helvetica is used by default: loading a TrueType font costs ~0.3 s per document,
-which made archiving a cohort's packs take minutes. Text is reduced to Latin-1 (£ and accents print;
-curly quotes and dashes become straight ones; anything else becomes "?" — the exact text is in each
-contact's session.json beside the PDF). Set ``PDF_UNICODE_FONT = True`` to embed DejaVu Sans
-(Debian's ``fonts-dejavu-core``) instead.
+
+Every name prints as written: the text is set in DejaVu Sans, with Noto Sans SC (Chinese) and Noto Emoji
+for what DejaVu lacks and a white square for what no font has (its text layer keeps the character); see
+``reports/fonts.py``, which parses each font once per process and trims it before fontTools subsets it
+(loading TrueType fonts per document cost ~0.7 s of CPU a document; now a document costs ~2.3 times the
+built-in Helvetica's, see docs/benchmarks.md). Each line is split into runs by the font that has its
+characters, and measured and drawn run by run, so wrapping uses each glyph's own width.
+``PDF_FONT = "helvetica"`` selects the old built-in Helvetica instead: smaller, faster files, but Latin-1
+only (curly quotes and dashes become straight ones and every other character outside Latin-1 prints as
+"?", names included).
 
 Tables and wrapped text are laid out here (greedy word wrap measured with the font's widths, drawn with
 ``text()`` and ``line()``) rather than with fpdf2's ``table()``/``multi_cell()``, which cost milliseconds
@@ -14,21 +19,18 @@ per cell and made a learner's pack take seconds to render.
 """
 import unicodedata
 from datetime import datetime
-from pathlib import Path
 
 from flask import current_app, has_app_context
 from fpdf import FPDF, FontFace
 from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.enums import XPos, YPos
+from fpdf.output import OutputProducer
 
 from crm_sandbox.models import User, utcnow
+from crm_sandbox.reports import fonts
 from crm_sandbox.reports import records as r
 from crm_sandbox.services import kpis as kpi_service
 from crm_sandbox.services.review import ContactReview
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
-              "BI": "DejaVuSans-BoldOblique.ttf"}
 
 INK, MUTED, LINE, BRAND = (30, 41, 59), (100, 116, 139), (203, 213, 225), (30, 64, 175)
 HEAD_FILL = (241, 245, 249)
@@ -41,12 +43,12 @@ JUDGEMENT_COLOURS = {"Met": (21, 128, 61), "Not yet met": (180, 83, 9), "Not jud
 COLOURS: dict = {}  # colour tuple -> fpdf DeviceRGB, converted once
 LATIN1 = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": "-", "\u2026": "...", "\u2192": "->", "\u00a0": " ", "\u2022": "*"})
+INVISIBLE = dict.fromkeys(range(0xFE00, 0xFE10))  # variation selectors: presentation hints with no glyph
 
 
-def unicode_font_available() -> bool:
-    """Whether to embed DejaVu Sans: only when configured (``PDF_UNICODE_FONT``) and installed."""
-    wanted = has_app_context() and current_app.config.get("PDF_UNICODE_FONT", False)
-    return bool(wanted) and all((FONT_DIR / f).is_file() for f in FONT_FILES.values())
+def unicode_fonts() -> bool:
+    """Whether to use the Unicode fonts (the default) rather than ``PDF_FONT = "helvetica"``."""
+    return not (has_app_context() and current_app.config.get("PDF_FONT") == "helvetica")
 
 
 class ReportPDF(FPDF):
@@ -54,16 +56,12 @@ class ReportPDF(FPDF):
 
     def __init__(self, title: str, created_at: datetime):
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.unicode = unicode_font_available()
-        if self.unicode:
-            for style, name in FONT_FILES.items():
-                self.add_font("DejaVu", style, str(FONT_DIR / name))
-            self.family = "DejaVu"
-        else:
-            self.family = "Helvetica"
+        self.unicode = unicode_fonts()
+        self.family = fonts.FAMILY if self.unicode else "Helvetica"
         self.created_at = created_at
         self._clean_cache: dict[str, str] = {}
         self._width_cache: dict[tuple, float] = {}
+        self._runs_cache: dict[tuple, list[tuple[str, str]]] = {}
         self.running_left, self.running_right = "CRM Sandbox \u00b7 Observation record", ""
         self.set_margins(15, 16, 15)
         self.set_auto_page_break(True, margin=16)
@@ -83,7 +81,9 @@ class ReportPDF(FPDF):
         if cached is None:
             cached = unicodedata.normalize("NFC", text)
             cached = "".join(ch for ch in cached if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-            if not self.unicode:
+            if self.unicode:
+                cached = cached.translate(INVISIBLE)
+            else:
                 cached = cached.translate(LATIN1).encode("latin-1", "replace").decode("latin-1")
             self._clean_cache[text] = cached
         return cached
@@ -95,6 +95,35 @@ class ReportPDF(FPDF):
     def para(self, text: str, size: float = 9, style: str = "", colour=INK, h: float = 4.6) -> None:
         self.font(size, style, colour)
         self.text_lines(self.clean(text), h)
+
+    # -- fonts: each vendored one is registered on first use, so a document embeds only those it used ---
+    def set_font(self, family=None, style="", size=0) -> None:
+        if self.unicode and family and isinstance(style, str):
+            key = family.lower() + style.upper()
+            if key not in self.fonts and (key in fonts.FILES or key == fonts.MISSING):
+                fonts.attach(self, key)
+        super().set_font(family, style, size)
+
+    def runs(self, text: str, key: str) -> list[tuple[str, str]]:
+        """``text`` as runs of (font key, characters): in font ``key`` where it has the character, else in
+        the first fallback font that has it, else in the placeholder box; cached."""
+        cached = self._runs_cache.get((key, text))
+        if cached is None:
+            own, cached = fonts.chars(key), []
+            for ch in text:
+                run_key = key if ch in own else fonts.fallback_for(ch)
+                if run_key == fonts.MISSING:
+                    fonts.add_missing(self.fonts.get(run_key) or fonts.attach(self, run_key), ch)
+                if cached and cached[-1][0] == run_key:
+                    cached[-1] = (run_key, cached[-1][1] + ch)
+                else:
+                    cached.append((run_key, ch))
+            self._runs_cache[(key, text)] = cached
+        return cached
+
+    def needs_fallback(self, text: str, font) -> bool:
+        """Whether ``text`` has characters that ``font``, one of the vendored text fonts, lacks."""
+        return self.unicode and font.fontkey in fonts.FILES and not fonts.chars(font.fontkey).issuperset(text)
 
     # -- a light text layout of our own: fpdf2's multi_cell() and table() cost milliseconds a call ---
     def font_for(self, style: str):
@@ -108,13 +137,18 @@ class ReportPDF(FPDF):
         return font
 
     def width_of(self, text: str, font=None, size: float | None = None) -> float:
-        """Width of ``text`` in mm, in ``font`` at ``size`` pt (default: the current font); cached."""
+        """Width of ``text`` in mm, in ``font`` at ``size`` pt (default: the current font), with each
+        character in the font that draws it; cached."""
         font = font or self.current_font
         size = size or self.font_size_pt
         key = (font.fontkey, size, text)
         width = self._width_cache.get(key)
         if width is None:
-            width = font.get_text_width(text, size, None)[1] / self.k
+            if self.needs_fallback(text, font):
+                width = sum((self.fonts.get(k) or fonts.parsed(k).font).get_text_width(run, size, None)[1]
+                            for k, run in self.runs(text, font.fontkey)) / self.k
+            else:
+                width = font.get_text_width(text, size, None)[1] / self.k
             self._width_cache[key] = width
         return width
 
@@ -163,13 +197,27 @@ class ReportPDF(FPDF):
         return lines or [""]
 
     def put(self, x: float, y: float, h: float, text: str, w: float = 0, align: str = "L") -> None:
-        """One line of text in a box of height ``h`` at (x, y), placed as cell() would place it."""
+        """One line of text in a box of height ``h`` at (x, y), placed as cell() would place it; characters
+        the current font lacks are drawn in the font that has them, on the same baseline."""
         if not text:
             return
         if align != "L":
             spare = w - self.width_of(text)
             x += spare if align == "R" else spare / 2
-        self.text(x, y + 0.5 * h + 0.3 * self.font_size, text)
+        baseline = y + 0.5 * h + 0.3 * self.font_size
+        font = self.current_font
+        if not self.needs_fallback(text, font):
+            self.text(x, baseline, text)
+            return
+        family, style, size = self.font_family, self.font_style, self.font_size_pt
+        for key, run in self.runs(text, font.fontkey):
+            if key == font.fontkey:
+                self.set_font(family, style, size)
+            else:
+                self.set_font(key, "", size)
+            self.text(x, baseline, run)
+            x += self.width_of(run)
+        self.set_font(family, style, size)
 
     def text_lines(self, text: str, h: float, w: float = 0, x: float | None = None) -> None:
         """Like multi_cell(w, h, text) with the cell margin: wrap, then draw line by line, breaking pages."""
@@ -497,7 +545,7 @@ def _render_finding(pdf: ReportPDF, f) -> None:
 
 def _finish(pdf: ReportPDF, compress: bool) -> bytes:
     pdf.set_compression(compress)
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=fonts.TrimmedOutput if pdf.unicode else OutputProducer))
 
 
 def contact_pdf(review: ContactReview, created_at: datetime | None = None, compress: bool = True) -> bytes:

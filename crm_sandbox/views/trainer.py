@@ -2,13 +2,14 @@
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox.policy import IDV_FACTORS, PANEL_MODES
 from crm_sandbox.scenarios import load_library
-from crm_sandbox.services import archive, assignments, cohorts, enrolment, gdpr
+from crm_sandbox.services import archive, assignments, cohorts, credentials, enrolment, gdpr
 from crm_sandbox.services.errors import NotFound, ServiceError
 from crm_sandbox.services.reset import reset_cohort
 from crm_sandbox.views.access import roles_required
@@ -91,14 +92,52 @@ def import_users(cohort_id: int):
         flash("That file is larger than 4 MB: split it.", "error")
         return back_to(cohort_id, "import")
     try:
-        accounts = enrolment.import_users(cohort_id, data)
+        issued = enrolment.import_users(cohort_id, data, kept_for=current_user.id)
     except ServiceError as err:
         flash(str(err), "error")
         return back_to(cohort_id, "import")
-    # Shown once, never stored in clear: the page must not be cached.
-    resp = Response(render_template("trainer/imported.html", cohort=cohorts.get_cohort(cohort_id), accounts=accounts))
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    c = cohorts.get_cohort(cohort_id)
+    return issued_page(issued, c, f"{len(issued.accounts)} account(s) imported into {c.name}")
+
+
+def issued_page(issued: enrolment.Issued, cohort: Cohort | None, heading: str) -> str:
+    """New one-time passwords, shown once (the page is never cached: see security.py), with their one download."""
+    return render_template("trainer/imported.html", cohort=cohort, accounts=issued.accounts,
+                           batch_id=issued.batch_id, heading=heading, lifetime=credentials.BATCH_LIFETIME)
+
+
+@bp.post("/users/<int:user_id>/reissue")
+@roles_required("trainer")
+def reissue_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    cohort_id = user.cohort_id
+    if request.form.get("confirm") != "yes":
+        flash(f"No new password was issued: tick the box to confirm that {user.username} is to get one.", "error")
+    else:
+        try:
+            issued = enrolment.reissue_password(user_id, kept_for=current_user.id)
+        except ServiceError as err:
+            flash(str(err), "error")
+        else:
+            return issued_page(issued, db.session.get(Cohort, cohort_id) if cohort_id else None,
+                               f"New one-time password for {issued.accounts[0].username}")
+    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+
+
+@bp.post("/credentials/<int:batch_id>/download")
+@roles_required("trainer")
+def download_credentials(batch_id: int):
+    """The one-time passwords as CSV, once; a second attempt is sent back to the account list to reissue."""
+    cohort_id = credentials.batch_of(batch_id, current_user.id).cohort_id
+    try:
+        download = credentials.take(batch_id, current_user.id)
+    except NotFound:
+        raise
+    except ServiceError as err:
+        flash(str(err), "error")
+        return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+    return Response(download.body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"})
 
 
 def chosen_scenarios(form) -> list[str]:

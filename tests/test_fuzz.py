@@ -300,6 +300,7 @@ def test_trainer_forms(app, trainer, data):
                idv_factors=maybe("postcode")).map(lambda f: (f"/trainer/cohorts/{cid}/policy", f)),
         fields(active=maybe("0", "1")).map(lambda f: (f"/trainer/users/{uid}/active", f)),
         fields(confirm=nasty).map(lambda f: (f"/trainer/users/{uid}/erase", f)),
+        fields(confirm=maybe("yes")).map(lambda f: (f"/trainer/users/{uid}/reissue", f)),
         fields(confirm=nasty).map(lambda f: (f"/trainer/cohorts/{cid}/reset", f)),
     ))
     client = trainer["client"]

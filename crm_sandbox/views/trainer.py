@@ -23,6 +23,11 @@ def back_to(cohort_id: int, anchor: str = ""):
     return redirect(url_for("trainer.cohort", cohort_id=cohort_id) + (f"#{anchor}" if anchor else ""), 303)
 
 
+def to_members(cohort_id: int | None):
+    """Back to the account list of the cohort (or to the console for an account in none)."""
+    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+
+
 def attempt(action, done: str | None, cohort_id: int, anchor: str = ""):
     """Run a service action; its refusal is shown as a message on the cohort page."""
     try:
@@ -100,9 +105,9 @@ def import_users(cohort_id: int):
     return issued_page(issued, c, f"{len(issued.accounts)} account(s) imported into {c.name}")
 
 
-def issued_page(issued: enrolment.Issued, cohort: Cohort | None, heading: str) -> str:
+def issued_page(issued: enrolment.Issued, cohort: Cohort | None, heading: str, note: str = "") -> str:
     """New one-time passwords, shown once (the page is never cached: see security.py), with their one download."""
-    return render_template("trainer/imported.html", cohort=cohort, accounts=issued.accounts,
+    return render_template("trainer/imported.html", cohort=cohort, accounts=issued.accounts, note=note,
                            batch_id=issued.batch_id, heading=heading, lifetime=credentials.BATCH_LIFETIME)
 
 
@@ -119,9 +124,11 @@ def reissue_password(user_id: int):
         except ServiceError as err:
             flash(str(err), "error")
         else:
+            disabled = "" if user.active else (f"{user.username}'s account is disabled: enable it in the account "
+                                                "list before they can sign in.")
             return issued_page(issued, db.session.get(Cohort, cohort_id) if cohort_id else None,
-                               f"New one-time password for {issued.accounts[0].username}")
-    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+                               f"New one-time password for {user.username}", disabled)
+    return to_members(cohort_id)
 
 
 @bp.post("/credentials/<int:batch_id>/download")
@@ -135,7 +142,7 @@ def download_credentials(batch_id: int):
         raise
     except ServiceError as err:
         flash(str(err), "error")
-        return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+        return to_members(cohort_id)
     return Response(download.body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"})
 
@@ -209,7 +216,7 @@ def set_active(user_id: int):
             flash(f"{user.username} is now {'enabled' if wanted == '1' else 'disabled'}.", "success")
         except ServiceError as err:
             flash(str(err), "error")
-    return back_to(user.cohort_id, "members") if user.cohort_id else redirect(url_for("trainer.console"), 303)
+    return to_members(user.cohort_id)
 
 
 @bp.get("/users/<int:user_id>/export")
@@ -233,7 +240,7 @@ def erase_learner(user_id: int):
               "their evidence is kept under that pseudonym.", "success")
     except ServiceError as err:
         flash(str(err), "error")
-    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+    return to_members(cohort_id)
 
 
 @bp.get("/scenarios")

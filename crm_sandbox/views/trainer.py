@@ -87,20 +87,22 @@ def set_status(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/import")
 @roles_required("trainer")
 def import_users(cohort_id: int):
+    """Create the accounts of an uploaded CSV; a refusal goes back to the top of the cohort page, where
+    its message shows (not to the import form further down, which would hide it)."""
     cohorts.get_cohort(cohort_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Choose a CSV file to upload.", "error")
-        return back_to(cohort_id, "import")
+        return back_to(cohort_id)
     data = upload.stream.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         flash("That file is larger than 4 MB: split it.", "error")
-        return back_to(cohort_id, "import")
+        return back_to(cohort_id)
     try:
         issued = enrolment.import_users(cohort_id, data, kept_for=current_user.id)
     except ServiceError as err:
         flash(str(err), "error")
-        return back_to(cohort_id, "import")
+        return back_to(cohort_id)
     c = cohorts.get_cohort(cohort_id)
     return issued_page(issued, c, f"{len(issued.accounts)} account(s) imported into {c.name}")
 

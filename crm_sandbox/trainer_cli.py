@@ -1,4 +1,4 @@
-"""The trainer's commands: ``flask --app crm_sandbox import-users|reset-cohort|purge-archive``.
+"""The trainer's commands: ``flask --app crm_sandbox import-users|reissue-password|reset-cohort|purge-archive``.
 
 Each docstring is the command's ``--help``.
 """
@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from crm_sandbox.cli import ensure_schema
+from crm_sandbox.services import accounts as account_service
 from crm_sandbox.services import archive, cohorts, enrolment
 from crm_sandbox.services.errors import ServiceError
 from crm_sandbox.services.reset import reset_cohort
@@ -53,7 +54,7 @@ def import_users_command(cohort_name: str, file):
         rows = enrolment.parse_users_csv(data)
         with click.progressbar(length=len(rows), label="Hashing one-time passwords", show_pos=True,
                                file=sys.stderr) as bar:
-            accounts = enrolment.import_users(cohort.id, data, progress=bar.update)
+            accounts = enrolment.import_users(cohort.id, data, progress=bar.update).accounts
     except enrolment.ImportProblems as err:
         for problem in err.problems:
             click.echo(f"  {problem}", err=True)
@@ -64,6 +65,27 @@ def import_users_command(cohort_name: str, file):
     for a in accounts:
         click.echo(f"{a.username},{a.display_name},{a.role},{a.password}")
     click.echo(f"Imported {len(accounts)} account(s) into {cohort_name}. The passwords above are shown once.", err=True)
+
+
+@click.command("reissue-password")
+@click.argument("username")
+@with_appcontext
+def reissue_password_command(username: str):
+    """Give USERNAME a new one-time password, printed once: their old password stops working, they are
+    signed out everywhere, and they choose their own password at next sign-in. Works for trainers too
+    (the console refuses trainer accounts); not for erased accounts.
+    """
+    ensure_schema()
+    try:
+        user = account_service.find_account(username)
+        account = enrolment.reissue_password(user.id, trainers_too=True).accounts[0]
+    except ServiceError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(account.password)
+    click.echo(f"New one-time password for {account.username} ({account.role}), shown once: hand it to them. "
+               "Their sessions have ended.", err=True)
+    if not user.active:
+        click.echo("The account is disabled: enable it before they can sign in.", err=True)
 
 
 @click.command("reset-cohort")
@@ -103,5 +125,5 @@ def purge_archive_command():
 
 
 def register(app: Flask) -> None:
-    for command in (import_users_command, reset_cohort_command, purge_archive_command):
+    for command in (import_users_command, reissue_password_command, reset_cohort_command, purge_archive_command):
         app.cli.add_command(command)

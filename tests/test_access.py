@@ -61,6 +61,8 @@ ACCESS = {
     "trainer.cohort": {"trainer"},
     "trainer.set_status": {"trainer"},
     "trainer.import_users": {"trainer"},
+    "trainer.reissue_password": {"trainer"},
+    "trainer.download_credentials": {"trainer"},
     "trainer.assign": {"trainer"},
     "trainer.update_policy": {"trainer"},
     "trainer.confirm_reset": {"trainer"},
@@ -90,7 +92,7 @@ def world(app, make_user, contact_of):
         customer_id = db.session.get(Contact, contact_id).customer_id
     return {"contact_id": contact_id, "customer_id": customer_id, "filename": "css/app.css",
             "note_seq": 1, "slug": "idv-policy", "finding_id": 1, "criterion_id": "verify-identity",
-            "cohort_id": cohort_of(app, contact_id), "user_id": ids["learner"], "pack_id": 1,
+            "cohort_id": cohort_of(app, contact_id), "user_id": ids["learner"], "pack_id": 1, "batch_id": 1,
             "run": "20260101T000000Z-g0-abcdef",
             "learner_id": ids["learner"]}
 

@@ -302,6 +302,7 @@ def test_trainer_forms(app, trainer, data):
         fields(confirm=nasty).map(lambda f: (f"/trainer/users/{uid}/erase", f)),
         fields(confirm=maybe("Test cohort"), generation=maybe("0"), unfinished=nasty).map(
             lambda f: (f"/trainer/cohorts/{cid}/reset", f)),
+        fields(confirm=maybe("yes")).map(lambda f: (f"/trainer/users/{uid}/reissue", f)),
     ))
     client = trainer["client"]
     resp = client.post(path, data=form)

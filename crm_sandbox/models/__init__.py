@@ -3,6 +3,7 @@ from crm_sandbox.models.archive import ArchivedPack
 from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.cohort import Cohort
 from crm_sandbox.models.contact import Contact, Event
+from crm_sandbox.models.credential import CredentialBatch
 from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
@@ -11,7 +12,7 @@ from crm_sandbox.models.session import LoginThrottle, UserSession
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
-    "ArchivedPack", "Assessment", "Base", "ChainSeal", "Cohort", "Contact", "CriterionJudgement", "Customer",
-    "Event", "Finding", "FindingDecision", "LoginThrottle", "PriorInteraction", "ROLES", "Transaction", "User",
-    "UserSession", "utcnow",
+    "ArchivedPack", "Assessment", "Base", "ChainSeal", "Cohort", "Contact", "CredentialBatch", "CriterionJudgement",
+    "Customer", "Event", "Finding", "FindingDecision", "LoginThrottle", "PriorInteraction", "ROLES", "Transaction",
+    "User", "UserSession", "utcnow",
 ]

@@ -1,34 +1,36 @@
-"""Accounts for a cohort: bulk import from CSV with one-time passwords, disabling, changing a password.
+"""Accounts for a cohort: bulk import from CSV with one-time passwords, reissuing one, disabling,
+changing a password.
 
-An import is all or nothing: every row is checked first (all problems reported at once), the
-one-time passwords are hashed outside the write lock (the slow part, with the configured
-PASSWORD_HASH_METHOD), and every account is then inserted in one write transaction.
+An import is all or nothing: every row is checked first (all problems reported at once), then every
+account is inserted in one write transaction. One-time passwords are random 138-bit secrets stored
+with a fast keyed hash (services/accounts.py), so 300 accounts take well under a second; the
+password a user then chooses is hashed with the slow configured method. When a trainer imports or
+reissues in the console, the new one-time passwords are also kept, encrypted, for one CSV download
+(services/credentials.py), saved in the same transaction as the accounts.
 """
 import csv
 import io
-import os
-import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, User
-from crm_sandbox.services.accounts import hash_password
-from crm_sandbox.services.errors import Conflict, ServiceError
+from crm_sandbox.services import credentials, sessions
+from crm_sandbox.services.accounts import (hash_password, one_time_hash, one_time_password, otp_key,
+                                           verify_password)
+from crm_sandbox.services.errors import Conflict, NotFound, ServiceError
 
 REQUIRED_COLUMNS = ("username", "display_name", "role")
 IMPORT_ROLES = ("learner", "assessor")
 MAX_ROWS = 20_000
 MAX_PROBLEMS_SHOWN = 20
 MIN_PASSWORD = 10
-# One-time passwords: no look-alike characters (0/O, 1/l/I), read out or copied by hand.
-OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+MAX_TAKEN_SHOWN = 20
+REISSUE_HOW = ("give them a new one-time password with “Reissue one-time password” in the cohort's account list "
+               "(or flask --app crm_sandbox reissue-password USERNAME)")
 
 
 class ImportProblems(ServiceError):
@@ -50,10 +52,12 @@ class NewAccount:
     password: str  # the one-time password, shown once
 
 
-def one_time_password() -> str:
-    """Like ``k7fq-m2xp-9hdw``: 60 bits from ``secrets``, in three groups."""
-    chars = "".join(secrets.choice(OTP_ALPHABET) for _ in range(12))
-    return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
+@dataclass(frozen=True)
+class Issued:
+    """New one-time passwords, and the id of their one-time download if they were kept for one."""
+
+    accounts: list[NewAccount]
+    batch_id: int | None = None
 
 
 def valid_username(username: str) -> bool:
@@ -69,13 +73,24 @@ def parse_users_csv(data: bytes | str) -> list[dict]:
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportProblems(["The file is not UTF-8 text: save it as “CSV UTF-8” and try again."]) from None
+        except UnicodeDecodeError as err:
+            line = data[:err.start].count(b"\n") + 1
+            raise ImportProblems([f"The file is not UTF-8 text (line {line} is in another encoding): "
+                                  "save it as “CSV UTF-8” and try again."]) from None
     data = data.lstrip("\ufeff")
     if not data.strip():
         raise ImportProblems(["The file is empty: it needs a header row "
                               f"({','.join(REQUIRED_COLUMNS)}) and one row per account."])
     reader = csv.DictReader(io.StringIO(data, newline=""))
+    try:
+        return _checked_rows(reader)
+    except csv.Error as err:  # a field over csv.field_size_limit() (128 KB), say
+        reason = "a field is longer than 128 KB" if "field limit" in str(err) else str(err)
+        raise ImportProblems([f"Line {reader.line_num + 1} cannot be read as CSV ({reason}): "  # the line being read
+                              "is this the right file?"]) from None
+
+
+def _checked_rows(reader: csv.DictReader) -> list[dict]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -119,24 +134,30 @@ def taken_usernames(usernames: list[str]) -> set[str]:
 
 
 def check_not_taken(rows: list[dict]) -> None:
-    taken = taken_usernames([r["username"] for r in rows])
+    taken = sorted(taken_usernames([r["username"] for r in rows]))
     if taken:
-        raise ImportProblems([f"The username {u!r} is already taken." for u in sorted(taken)])
+        shown = ", ".join(repr(u) for u in taken[:MAX_TAKEN_SHOWN])
+        more = f" and {len(taken) - MAX_TAKEN_SHOWN} more" if len(taken) > MAX_TAKEN_SHOWN else ""
+        raise ImportProblems([f"{len(taken)} username(s) in the file already have an account: {shown}{more}. "
+                              f"Remove them from the file to import the others; to let those users sign in again, "
+                              f"{REISSUE_HOW}."])
 
 
-def import_users(cohort_id: int, data: bytes | str,
-                 progress: Callable[[int], None] | None = None) -> list[NewAccount]:
+def import_users(cohort_id: int, data: bytes | str, progress: Callable[[int], None] | None = None,
+                 *, kept_for: int | None = None) -> Issued:
     """Create every account in the CSV ``data`` in cohort ``cohort_id``, all or nothing.
 
-    Returns the new accounts with their one-time passwords (shown once, never stored in clear).
+    Returns the new accounts with their one-time passwords (never stored in clear). With ``kept_for``
+    (a trainer's user id) they are also kept, encrypted, for that trainer's one CSV download.
     ``progress(n)`` is called as passwords are hashed.
     """
     rows = parse_users_csv(data)
     if db.session.get(Cohort, cohort_id) is None:
         raise ServiceError("There is no such cohort.")
-    check_not_taken(rows)  # early, before the slow hashing
+    check_not_taken(rows)  # early, before any work
     passwords = [one_time_password() for _ in rows]
-    hashes = hash_all(passwords, progress)
+    hashes = hash_one_time_passwords(passwords, progress)
+    accounts = [NewAccount(r["username"], r["display_name"], r["role"], p) for r, p in zip(rows, passwords)]
     with write_transaction():
         cohort = db.session.get(Cohort, cohort_id)
         if cohort is None:
@@ -146,30 +167,50 @@ def import_users(cohort_id: int, data: bytes | str,
             {"username": r["username"], "display_name": r["display_name"], "role": r["role"],
              "password_hash": h, "cohort_id": cohort.id, "active": True, "must_change_password": True}
             for r, h in zip(rows, hashes)])
-    return [NewAccount(r["username"], r["display_name"], r["role"], p) for r, p in zip(rows, passwords)]
+        batch_id = credentials.keep(accounts, kept_for, cohort.id) if kept_for is not None else None
+    return Issued(accounts, batch_id)
 
 
-def hash_all(passwords: list[str], progress: Callable[[int], None] | None = None) -> list[str]:
-    """Hash with the configured method on a few threads (hashlib's scrypt and PBKDF2 release the GIL,
-    so a 2-core machine hashes twice as fast); each worker has the app context hash_password reads."""
-    app = current_app._get_current_object()
-
-    def one(password: str) -> str:
-        with app.app_context():
-            return hash_password(password)
-
-    workers = max(1, min(4, os.cpu_count() or 1))
+def hash_one_time_passwords(passwords: list[str], progress: Callable[[int], None] | None = None) -> list[str]:
+    """The stored (fast, keyed) hashes of new one-time passwords; bench/bench_import.py swaps in the old
+    slow method here to compare."""
+    key = otp_key()  # derived once for the whole file
     hashes = []
-    with ThreadPoolExecutor(workers) as pool:
-        for h in pool.map(one, passwords):
-            hashes.append(h)
-            if progress:
-                progress(1)
+    for password in passwords:
+        hashes.append(one_time_hash(password, key))
+        if progress:
+            progress(1)
     return hashes
 
 
+def reissue_password(user_id: int, *, kept_for: int | None = None, trainers_too: bool = False) -> Issued:
+    """Give an account a new one-time password: the old password stops working, every session of the
+    account ends, and it must choose a new password at its next sign-in.
+
+    Trainer accounts are refused unless ``trainers_too`` (the command line, where trainers are managed);
+    erased accounts always. With ``kept_for`` the password is kept for that trainer's one download.
+    """
+    password = one_time_password()
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no such account.")
+        if user.erased_at is not None:
+            raise Conflict(f"{user.username}'s personal data was erased: the account cannot sign in again.")
+        if user.role == "trainer" and not trainers_too:
+            raise ServiceError("Trainer accounts are managed from the command line: "
+                               f"flask --app crm_sandbox reissue-password {user.username}")
+        user.password_hash, user.must_change_password = one_time_hash(password), True
+        sessions.end_user_sessions(user.id)
+        account = NewAccount(user.username, user.display_name, user.role, password)
+        batch_id = credentials.keep([account], kept_for, user.cohort_id) if kept_for is not None else None
+    return Issued([account], batch_id)
+
+
 def set_active(user_id: int, active: bool) -> User:
-    """Disable (or re-enable) an account. A disabled user cannot sign in; their evidence stays."""
+    """Disable (or re-enable) an account. A disabled user cannot sign in; their evidence stays.
+
+    Disabling ends the account's sessions, so enabling it again does not bring an old cookie back."""
     with write_transaction():
         user = db.session.get(User, user_id)
         if user is None:
@@ -179,6 +220,8 @@ def set_active(user_id: int, active: bool) -> User:
         if user.erased_at is not None and active:
             raise Conflict("This account was erased: it cannot be enabled again.")
         user.active = active
+        if not active:
+            sessions.end_user_sessions(user.id)
     return user
 
 
@@ -193,8 +236,8 @@ def change_password(user_id: int, current: str, new: str, confirm: str) -> None:
     new_hash = hash_password(new)  # outside the write lock: hashing is slow on purpose
     with write_transaction():
         user = db.session.get(User, user_id)
-        if user is None or not check_password_hash(user.password_hash, current):
+        if user is None or not verify_password(user.password_hash, current):
             raise ServiceError("Your current password is not right.")
-        if check_password_hash(user.password_hash, new):
+        if verify_password(user.password_hash, new):
             raise ServiceError("Choose a new password, different from the current one.")
         user.password_hash, user.must_change_password = new_hash, False

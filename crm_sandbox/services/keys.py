@@ -14,7 +14,7 @@ from crm_sandbox.services.archive import write_durably
 from crm_sandbox.services.errors import ServiceError
 
 # Every column that holds Fernet tokens: (table, column).
-ENCRYPTED_COLUMNS = (("customer", "personal"), ("event", "data"), ("finding", "evidence"))
+ENCRYPTED_COLUMNS = (("customer", "personal"), ("event", "data"), ("finding", "evidence"), ("credential_batch", "payload"))
 
 
 def write_keys(path: Path, keys: list[str]) -> None:

@@ -1,8 +1,9 @@
 """Sign-in sessions held on the server, and throttling of failed sign-ins (OWASP ASVS 5.0 V6, V7).
 
 The session cookie carries a random token; the database holds only its SHA-256. Sign-out, disabling
-an account and removing it (a cohort reset) end its sessions on the server, so a cookie captured
-before sign-out is refused when replayed. Idle and absolute timeouts come from the configuration.
+an account, reissuing its one-time password and removing it (a cohort reset) end its sessions on the
+server, so a cookie captured before sign-out is refused when replayed. Idle and absolute timeouts
+come from the configuration.
 """
 import hashlib
 import secrets
@@ -37,6 +38,14 @@ def end_session(token: str | None) -> None:
     with write_transaction():
         db.session.execute(update(UserSession).where(UserSession.token_hash == _hash(token),
                                                      UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+
+
+def end_user_sessions(user_id: int) -> int:
+    """End every live session of one account (its password reissued, or the account disabled), inside
+    the caller's write transaction, so the change and the sign-out commit together. Returns how many."""
+    result = db.session.execute(update(UserSession).where(UserSession.user_id == user_id,
+                                                          UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    return result.rowcount
 
 
 def user_for_token(token: str) -> User | None:

@@ -3,13 +3,14 @@ import io
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox import policy
 from crm_sandbox.scenarios import load_library
-from crm_sandbox.services import archive, assignments, cohorts, enrolment, gdpr
+from crm_sandbox.services import archive, assignments, cohorts, credentials, enrolment, gdpr
 from crm_sandbox.services.errors import NotFound, ServiceError
 from crm_sandbox.services.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
 from crm_sandbox.services.unfinished import unfinished_work
@@ -22,6 +23,11 @@ MAX_UPLOAD = 4 * 1024 * 1024  # a 10,000-row CSV is ~400 KB
 
 def back_to(cohort_id: int, anchor: str = ""):
     return redirect(url_for("trainer.cohort", cohort_id=cohort_id) + (f"#{anchor}" if anchor else ""), 303)
+
+
+def to_members(cohort_id: int | None):
+    """Back to the account list of the cohort (or to the console for an account in none)."""
+    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
 
 
 def attempt(action, done: str | None, cohort_id: int, anchor: str = ""):
@@ -91,24 +97,66 @@ def set_status(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/import")
 @roles_required("trainer")
 def import_users(cohort_id: int):
+    """Create the accounts of an uploaded CSV; a refusal goes back to the top of the cohort page, where
+    its message shows (not to the import form further down, which would hide it)."""
     cohorts.get_cohort(cohort_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Choose a CSV file to upload.", "error")
-        return back_to(cohort_id, "import")
+        return back_to(cohort_id)
     data = upload.stream.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         flash("That file is larger than 4 MB: split it.", "error")
-        return back_to(cohort_id, "import")
+        return back_to(cohort_id)
     try:
-        accounts = enrolment.import_users(cohort_id, data)
+        issued = enrolment.import_users(cohort_id, data, kept_for=current_user.id)
     except ServiceError as err:
         flash(str(err), "error")
-        return back_to(cohort_id, "import")
-    # Shown once, never stored in clear: the page must not be cached.
-    resp = Response(render_template("trainer/imported.html", cohort=cohorts.get_cohort(cohort_id), accounts=accounts))
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+        return back_to(cohort_id)
+    c = cohorts.get_cohort(cohort_id)
+    return issued_page(issued, c, f"{len(issued.accounts)} account(s) imported into {c.name}")
+
+
+def issued_page(issued: enrolment.Issued, cohort: Cohort | None, heading: str, note: str = "") -> str:
+    """New one-time passwords, shown once (the page is never cached: see security.py), with their one download."""
+    return render_template("trainer/imported.html", cohort=cohort, accounts=issued.accounts, note=note,
+                           batch_id=issued.batch_id, heading=heading, lifetime=credentials.BATCH_LIFETIME)
+
+
+@bp.post("/users/<int:user_id>/reissue")
+@roles_required("trainer")
+def reissue_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    cohort_id = user.cohort_id
+    if request.form.get("confirm") != "yes":
+        flash(f"No new password was issued: tick the box to confirm that {user.username} is to get one.", "error")
+    else:
+        try:
+            issued = enrolment.reissue_password(user_id, kept_for=current_user.id)
+        except ServiceError as err:
+            flash(str(err), "error")
+        else:
+            disabled = "" if user.active else (f"{user.username}'s account is disabled: enable it in the account "
+                                                "list before they can sign in.")
+            return issued_page(issued, db.session.get(Cohort, cohort_id) if cohort_id else None,
+                               f"New one-time password for {user.username}", disabled)
+    return to_members(cohort_id)
+
+
+@bp.post("/credentials/<int:batch_id>/download")
+@roles_required("trainer")
+def download_credentials(batch_id: int):
+    """The one-time passwords as CSV, once; a second attempt is sent back to the account list to reissue."""
+    cohort_id = credentials.batch_of(batch_id, current_user.id).cohort_id
+    try:
+        download = credentials.take(batch_id, current_user.id)
+    except NotFound:
+        raise
+    except ServiceError as err:
+        flash(str(err), "error")
+        return to_members(cohort_id)
+    return Response(download.body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"})
 
 
 def chosen_scenarios(form) -> list[str]:
@@ -204,7 +252,7 @@ def set_active(user_id: int):
             flash(f"{user.username} is now {'enabled' if wanted == '1' else 'disabled'}.", "success")
         except ServiceError as err:
             flash(str(err), "error")
-    return back_to(user.cohort_id, "members") if user.cohort_id else redirect(url_for("trainer.console"), 303)
+    return to_members(user.cohort_id)
 
 
 @bp.get("/users/<int:user_id>/export")
@@ -228,7 +276,7 @@ def erase_learner(user_id: int):
               "their evidence is kept under that pseudonym.", "success")
     except ServiceError as err:
         flash(str(err), "error")
-    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+    return to_members(cohort_id)
 
 
 @bp.get("/scenarios")

@@ -26,7 +26,20 @@ def test_trainer_creates_imports_assigns_and_resets(page, live_app, sign_in, tmp
     page.get_by_role("button", name="Import accounts").click()
     expect(page.get_by_role("heading", name="3 account(s) imported into Spring group")).to_be_visible()
     riya_password = page.get_by_role("row", name=re.compile("riya")).locator(".otp").inner_text()
-    assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", riya_password)
+    assert re.fullmatch(r"(?:[a-z2-9]{4}-){6}[a-z2-9]{4}", riya_password)
+    with page.expect_download() as download:  # once: the button then says it is done and cannot be pressed
+        page.get_by_role("button", name="Download as CSV (once)").click()
+    assert download.value.suggested_filename.startswith("one-time-passwords-Spring-group-")
+    assert f"riya,Riya Patel,learner,{riya_password}" in open(download.value.path(), encoding="utf-8").read()
+    expect(page.get_by_role("button", name=re.compile("Downloaded"))).to_be_disabled()
+    page.get_by_role("link", name="Back to Spring group").click()
+
+    # Tom lost his: reissued from the account list, behind a confirmation box.
+    tom = page.get_by_role("row", name=re.compile("tom"))
+    tom.get_by_text("Reissue one-time password…").click()
+    tom.get_by_role("checkbox").check()
+    tom.get_by_role("button", name="Reissue for tom").click()
+    expect(page.get_by_role("heading", name="New one-time password for tom")).to_be_visible()
     page.get_by_role("link", name="Back to Spring group").click()
 
     page.get_by_role("checkbox", name="Balance enquiry").check()

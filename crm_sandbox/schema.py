@@ -174,4 +174,5 @@ def stamp_head() -> None:
 
     config = current_app.extensions["migrate"].migrate.get_config()
     config.attributes["quiet"] = True
+    config.attributes["stamping"] = True
     command.stamp(config, "head")

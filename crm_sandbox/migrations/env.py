@@ -54,7 +54,8 @@ def run_migrations_online() -> None:
             process_revision_directives=skip_empty_autogenerate,
             **migrate.configure_args,
         )
-        if schema.adopt_release_database(context.get_context(), context.script):
+        stamping = config.attributes.get("stamping")  # stamp_head(): the tables are the models', at head
+        if not stamping and schema.adopt_release_database(context.get_context(), context.script):
             config.attributes["adopted"] = True
             logging.getLogger("alembic.env").info(
                 "Recognised a database of the release before migrations: stamped %s.", schema.BASELINE)

@@ -25,7 +25,7 @@ from crm_sandbox.cli import get_or_create_cohort  # noqa: E402
 from crm_sandbox.database import write_transaction  # noqa: E402
 from crm_sandbox.extensions import db  # noqa: E402
 from crm_sandbox.services import enrolment  # noqa: E402
-from crm_sandbox.services.accounts import authenticate, create_user, hash_password  # noqa: E402
+from crm_sandbox.operations.cohorts.accounts import authenticate, create_user, hash_password  # noqa: E402
 
 FAST = enrolment.hash_one_time_passwords
 METHOD = [""]  # the configured slow method, as the run found it

@@ -404,8 +404,8 @@ def build_world(tmp: Path, args) -> dict:
     from crm_sandbox.extensions import db
     from crm_sandbox.models import Contact, User
     from crm_sandbox.seeding import seed_customers
-    from crm_sandbox.services.accounts import hash_password
-    from crm_sandbox.services.queues import build_queue
+    from crm_sandbox.operations.cohorts.accounts import hash_password
+    from crm_sandbox.operations.cohorts.queues import build_queue
 
     app = create_app(instance_path=str(instance))
     world = {"learners": {}, "assessors": []}

@@ -32,9 +32,9 @@ from crm_sandbox.extensions import db  # noqa: E402
 from crm_sandbox.models import Contact, User  # noqa: E402
 from crm_sandbox.reports import fonts, pdf, records  # noqa: E402
 from crm_sandbox.seeding import seed_customers  # noqa: E402
-from crm_sandbox.services.accounts import create_user  # noqa: E402
-from crm_sandbox.services.queues import build_queue  # noqa: E402
-from crm_sandbox.services.review import contact_review  # noqa: E402
+from crm_sandbox.operations.cohorts.accounts import create_user  # noqa: E402
+from crm_sandbox.operations.cohorts.queues import build_queue  # noqa: E402
+from crm_sandbox.operations.review import contact_review  # noqa: E402
 from tests.reporting import play_change_of_address, review_contact  # noqa: E402
 
 PASSWORD = "bench-password"

@@ -19,12 +19,12 @@ from crm_sandbox.database import write_transaction  # noqa: E402
 from crm_sandbox.extensions import db  # noqa: E402
 from crm_sandbox.models import Contact, Event, User  # noqa: E402
 from crm_sandbox.seeding import seed_customers  # noqa: E402
-from crm_sandbox.services.accounts import create_user  # noqa: E402
-from crm_sandbox.services.actions import close_contact  # noqa: E402
-from crm_sandbox.services.contacts import open_contact  # noqa: E402
-from crm_sandbox.services.notes import add_note  # noqa: E402
-from crm_sandbox.services.queues import build_queue  # noqa: E402
-from crm_sandbox.services.reset import reset_cohort  # noqa: E402
+from crm_sandbox.operations.cohorts.accounts import create_user  # noqa: E402
+from crm_sandbox.operations.desk.actions import close_contact  # noqa: E402
+from crm_sandbox.operations.desk.contacts import open_contact  # noqa: E402
+from crm_sandbox.operations.desk.notes import add_note  # noqa: E402
+from crm_sandbox.operations.cohorts.queues import build_queue  # noqa: E402
+from crm_sandbox.admin.reset import reset_cohort  # noqa: E402
 
 
 def main(customers: int = 10_000, learners: int = 30) -> None:

@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 def register_extensions(app: Flask) -> None:
     from crm_sandbox.database import configure_engine
     from crm_sandbox.extensions import csrf, db, login_manager, migrate
-    from crm_sandbox.services.findings import register_live_findings
+    from crm_sandbox.operations.findings import register_live_findings
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -95,5 +95,5 @@ def register_commands(app: Flask) -> None:
     from crm_sandbox.cli import register
 
     register(app)
-    from crm_sandbox.trainer_cli import register as register_trainer_commands
+    from crm_sandbox.cli.trainer import register as register_trainer_commands
     register_trainer_commands(app)

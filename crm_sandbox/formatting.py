@@ -3,6 +3,7 @@
 One function per kind of value, used by the pages (as Jinja filters), the reports, the PDFs and the
 event labels alike, so an amount or a label reads the same wherever it appears.
 """
+import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -62,3 +63,22 @@ def results_count(search: dict) -> str:
         return ""
     n = len(search["results"])
     return f" ({n} result{'' if n == 1 else 's'})"
+
+
+def slug(name: str) -> str:
+    """A file-system-safe folder name for a cohort or user name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "unnamed"
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """ "=HYPERLINK(…)" -> "'=HYPERLINK(…)": shown as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def contact_ref(contact) -> str:
+    """A contact as people refer to it: ``c-12``."""
+    return f"c-{contact.id}"

@@ -24,8 +24,8 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event
 from crm_sandbox.schema import stamp_head
 from crm_sandbox.seeding import seed_customers
-from crm_sandbox.services.accounts import create_user
-from crm_sandbox.services.queues import build_queue
+from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.operations.cohorts.queues import build_queue
 
 PASSWORD = "correct-horse-battery"
 TEST_FIELD_KEY = Fernet.generate_key().decode()

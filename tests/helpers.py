@@ -5,7 +5,7 @@ from datetime import date
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
-from crm_sandbox.services.customers import customer_dict
+from crm_sandbox.queries.customers import customer_dict
 from tests.conftest import PASSWORD, flashes
 
 FETCH = {"X-Requested-With": "fetch"}

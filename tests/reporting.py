@@ -9,8 +9,8 @@ from crm_sandbox.cli import get_or_create_cohort
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
-from crm_sandbox.services import review as review_service
-from crm_sandbox.services.accounts import create_user
+from crm_sandbox.operations import review as review_service
+from crm_sandbox.operations.cohorts.accounts import create_user
 from tests.conftest import PASSWORD
 
 

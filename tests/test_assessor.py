@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Finding, FindingDecision
-from crm_sandbox.services import kpis
-from crm_sandbox.services.review import review_findings
+from crm_sandbox.queries import kpis
+from crm_sandbox.operations.review import review_findings
 from tests.conftest import PASSWORD, flashes
 from tests.helpers import run_together, signed_in
 
@@ -123,7 +123,7 @@ def test_own_finding_must_point_at_this_contacts_events(app, client, staff):
 
 
 def test_criteria_link_events_and_judgements_keep_history(app, client, staff):
-    from crm_sandbox.services.review import contact_review
+    from crm_sandbox.operations.review import contact_review
 
     with app.app_context():
         review = contact_review(db.session.get(Contact, staff["contact_id"]))
@@ -142,7 +142,7 @@ def test_criteria_link_events_and_judgements_keep_history(app, client, staff):
 
 
 def test_a_dismissed_finding_no_longer_counts_against_its_criterion(app, client, staff):
-    from crm_sandbox.services.review import contact_review
+    from crm_sandbox.operations.review import contact_review
 
     fid = findings(app, staff["contact_id"])["missing-log"]
     decide(client, staff, fid, "dismissed", "Logged on paper by agreement.")
@@ -205,7 +205,7 @@ def test_role_player_sends_caller_messages_the_learner_sees(app, client, staff, 
 def test_another_cohorts_assessor_cannot_see_the_contact(app, client, staff):
     from crm_sandbox.cli import get_or_create_cohort
     from crm_sandbox.database import write_transaction
-    from crm_sandbox.services.accounts import create_user
+    from crm_sandbox.operations.cohorts.accounts import create_user
 
     with app.app_context(), write_transaction():
         create_user("outsider", PASSWORD, "assessor", cohort=get_or_create_cohort("Other cohort"))

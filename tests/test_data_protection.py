@@ -9,7 +9,7 @@ from sqlalchemy.pool import NullPool
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event, Finding
-from crm_sandbox.services.chain import verify_contact
+from crm_sandbox.events.chain import verify_contact
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def _append_many(db_uri: str, instance: str, keys: dict, contact_id: int, count:
     """One worker process: ``count`` chained appends, each in its own write transaction."""
     from crm_sandbox import create_app
     from crm_sandbox.database import write_transaction
-    from crm_sandbox.services.events import TOUCHED, append_event, lock_contact
+    from crm_sandbox.events.append import TOUCHED, append_event, lock_contact
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_uri, "TESTING": True, **keys}, instance_path=instance)
     with app.app_context():

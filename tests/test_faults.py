@@ -17,8 +17,8 @@ from sqlalchemy import text
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
-from crm_sandbox.services.chain import verify_contact
-from crm_sandbox.services.events import append_event, contact_events, lock_contact
+from crm_sandbox.events.chain import verify_contact
+from crm_sandbox.events.append import append_event, contact_events, lock_contact
 from tests.conftest import stored_rows
 from tests.helpers import FETCH, customer_of, take_and_find
 
@@ -197,7 +197,7 @@ WORKER = textwrap.dedent("""
     from crm_sandbox import create_app
     from crm_sandbox.database import write_transaction
     from crm_sandbox.extensions import db
-    from crm_sandbox.services.events import append_event, lock_contact
+    from crm_sandbox.events.append import append_event, lock_contact
 
     contact_id, count, hang = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "hang"
     app = create_app()

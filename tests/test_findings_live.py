@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crm_sandbox.compliance import evaluate
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Cohort, Finding
-from crm_sandbox.services.export import session_document
+from crm_sandbox.queries.session_export import session_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "session-example.json"

@@ -19,8 +19,8 @@ from crm_sandbox.compliance import SessionFormatError, evaluate, load_session, p
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Finding
 from crm_sandbox.reports.csv_export import FORMULA_START, cohort_findings_csv, neutralise
-from crm_sandbox.services.chain import verify_contact
-from crm_sandbox.services.events import contact_events
+from crm_sandbox.events.chain import verify_contact
+from crm_sandbox.events.append import contact_events
 from tests.conftest import PASSWORD, stored_rows
 from tests.helpers import FETCH, customer_of, signed_in, take_and_find
 from tests.reporting import play_change_of_address

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import User
-from crm_sandbox.services.accounts import verify_password
-from crm_sandbox.services.enrolment import MAX_ROWS, ImportProblems, import_users, parse_users_csv
+from crm_sandbox.operations.cohorts.accounts import verify_password
+from crm_sandbox.operations.cohorts.enrolment import MAX_ROWS, ImportProblems, import_users, parse_users_csv
 from tests.conftest import flashes
 
 GOOD = "username,display_name,role\nalice,Alice Smith,learner\nbob,Bob Jones,Learner\ncarol,Carol Wu,assessor\n"

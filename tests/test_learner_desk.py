@@ -8,7 +8,7 @@ import pytest
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact
-from crm_sandbox.services.identity import memorable_positions
+from crm_sandbox.operations.desk.identity import memorable_positions
 from tests.conftest import flashes
 from tests.helpers import messages_after, signed_in
 
@@ -184,7 +184,7 @@ def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, even
 def test_the_desk_lists_the_records_the_search_recorded(app, client, desk):
     """The results come from the event (by id), not from searching again on every page load."""
     from crm_sandbox.database import write_transaction
-    from crm_sandbox.services.events import append_event
+    from crm_sandbox.events.append import append_event
 
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
     with app.app_context():
@@ -205,7 +205,7 @@ def test_each_listed_record_has_its_own_one_time_token(app, client, desk, events
     import re
 
     from crm_sandbox.database import write_transaction
-    from crm_sandbox.services.events import append_event
+    from crm_sandbox.events.append import append_event
 
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
     with app.app_context():
@@ -224,7 +224,7 @@ def test_each_listed_record_has_its_own_one_time_token(app, client, desk, events
 
 
 def test_exports_name_searched_records_by_reference(app, client, desk):
-    from crm_sandbox.services.export import session_document
+    from crm_sandbox.queries.session_export import session_document
 
     open_record(client, desk)
     with app.app_context():
@@ -237,7 +237,7 @@ def test_exports_name_searched_records_by_reference(app, client, desk):
 def test_a_search_recorded_without_results_is_searched_again(app, client, desk):
     """Events recorded before searches kept their results still show results."""
     from crm_sandbox.database import write_transaction
-    from crm_sandbox.services.events import append_event
+    from crm_sandbox.events.append import append_event
 
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
     with app.app_context(), write_transaction():

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import CredentialBatch, User, utcnow
-from crm_sandbox.services import accounts
-from crm_sandbox.services.accounts import OTP_ALPHABET, OTP_BITS, authenticate, one_time_password
-from crm_sandbox.services.gdpr import erase_learner
+from crm_sandbox.operations.cohorts import accounts
+from crm_sandbox.operations.cohorts.accounts import OTP_ALPHABET, OTP_BITS, authenticate, one_time_password
+from crm_sandbox.admin.gdpr import erase_learner
 from tests.conftest import PASSWORD, flashes, stored_rows
 from tests.helpers import signed_in
 
@@ -198,7 +198,7 @@ def test_every_sign_in_does_the_same_work_whoever_it_is_for(app, make_user, monk
     monkeypatch.setattr(accounts, "check_password_hash", lambda *a: calls.append("slow") or real_slow(*a))
     monkeypatch.setattr(accounts, "_check_one_time", lambda *a: calls.append("otp") or real_otp(*a))
     with app.app_context():
-        from crm_sandbox.services.enrolment import reissue_password
+        from crm_sandbox.operations.cohorts.enrolment import reissue_password
 
         otp = reissue_password(pending).accounts[0].password
         erased_name = erase_learner(erased, "erased1").username

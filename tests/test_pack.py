@@ -9,10 +9,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crm_sandbox import signing
+from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
 from crm_sandbox.models import User
-from crm_sandbox.reports import pack
+from crm_sandbox.admin import packs as pack
 from tests.reporting import reviewed  # noqa: F401  (fixture)
 
 WHEN = datetime(2026, 3, 12, 10, 30, tzinfo=timezone.utc)

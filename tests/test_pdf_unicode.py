@@ -14,7 +14,7 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox.reports import fonts, pdf, records
-from crm_sandbox.services.review import contact_review
+from crm_sandbox.operations.review import contact_review
 from tests.reporting import review_contact, reviewed  # noqa: F401  (fixture)
 
 LEARNER, ASSESSOR, COHORT = "Zoë Ødegård-Łukasiewicz", "王秀英", "Spring 2027 \U0001f338"

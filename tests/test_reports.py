@@ -4,11 +4,11 @@ import io
 
 from sqlalchemy import select
 
-from crm_sandbox import signing
+from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox.reports import csv_export, pdf, records
-from crm_sandbox.services.review import contact_review
+from crm_sandbox.operations.review import contact_review
 from tests.conftest import PASSWORD
 from tests.reporting import other_cohort_assessor, pdf_text, reviewed  # noqa: F401  (fixture)
 
@@ -168,7 +168,7 @@ def db_id(app, username):
 
 
 def test_learner_sees_their_own_report_only_once_released(app, reviewed, make_user):
-    from crm_sandbox.services.review import release
+    from crm_sandbox.operations.review import release
 
     cid = reviewed["contact_id"]
     learner = as_user(app, "learner1")

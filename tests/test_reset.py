@@ -16,18 +16,19 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import (ArchivedPack, Base, Cohort, Contact, CriterionJudgement, Customer, Event, Finding,
                                 FindingDecision, User)
-from crm_sandbox.reports.pack import verify_pack
+from crm_sandbox.admin.packs import verify_pack
 from crm_sandbox.seeding import seed_customers
-from crm_sandbox.services import archive, reset as reset_service
-from crm_sandbox.services.accounts import create_user
-from crm_sandbox.services.actions import close_contact
-from crm_sandbox.services.contacts import open_contact
-from crm_sandbox.services.errors import Conflict
-from crm_sandbox.services.notes import add_note
-from crm_sandbox.services.queues import build_queue
-from crm_sandbox.services.reset import REMOVED_TABLES, evidence_digest, reset_cohort
-from crm_sandbox.services.review import acknowledge, release, sign_off
-from crm_sandbox.services.unfinished import KINDS, unfinished_work
+from crm_sandbox.admin import archive
+from crm_sandbox.admin import reset as reset_service
+from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.operations.desk.actions import close_contact
+from crm_sandbox.operations.desk.contacts import open_contact
+from crm_sandbox.errors import Conflict
+from crm_sandbox.operations.desk.notes import add_note
+from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.admin.reset import REMOVED_TABLES, evidence_digest, reset_cohort
+from crm_sandbox.operations.review import acknowledge, release, sign_off
+from crm_sandbox.queries.unfinished import KINDS, unfinished_work
 from tests.conftest import PASSWORD, flashes
 from tests.helpers import run_together, signed_in
 
@@ -183,7 +184,7 @@ def test_reset_of_a_cohort_with_live_contacts_is_refused(app, world):
 
 
 def test_evidence_recorded_while_archiving_is_archived_too(app, world, monkeypatch):
-    from crm_sandbox.reports import pack as pack_module
+    from crm_sandbox.admin import packs as pack_module
 
     real, calls = pack_module.build_learner_pack, []
 

@@ -16,7 +16,7 @@ from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.scenarios.answers import heard
-from crm_sandbox.services.identity import memorable_positions, ordinal
+from crm_sandbox.operations.desk.identity import memorable_positions, ordinal
 from tests.helpers import (
     caller_texts, check_answer, customer_of, messages_after, page, post, say,
 )

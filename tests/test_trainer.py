@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Event, User
-from crm_sandbox.services import assignments, gdpr
-from crm_sandbox.services.contacts import open_contact
-from crm_sandbox.services.errors import ServiceError
+from crm_sandbox.operations.cohorts import assignments
+from crm_sandbox.admin import gdpr
+from crm_sandbox.operations.desk.contacts import open_contact
+from crm_sandbox.errors import ServiceError
 from tests.conftest import flashes
 
 POLICY_FORM = {"idv_factors": ["date_of_birth", "postcode"], "idv_required": "1", "lockout_attempts": "5",

@@ -1,4 +1,2 @@
-"""Exports of the assessor's review: printable and PDF reports, the cohort CSV, signed evidence packs.
-
-    from crm_sandbox.reports import records, pdf, csv_export, pack
-"""
+"""Exports of the assessor's review: printable and PDF reports and the cohort CSV
+(signed evidence packs, which bundle them, are administration: ``crm_sandbox.admin.packs``)."""

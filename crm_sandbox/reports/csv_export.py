@@ -9,21 +9,13 @@ import io
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import neutralise
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox.reports import records as r
-from crm_sandbox.services.review import review_findings
+from crm_sandbox.operations.review import review_findings
 
 COLUMNS = ("learner", "learner_name", "contact", "scenario", "rule", "source", "severity", "events", "evidence",
            "explanation", "reference", "decision", "decided_by", "decided_at", "comment", "earlier_decisions")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """ "=HYPERLINK(…)" -> "'=HYPERLINK(…)": shown as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def cohort_contacts(cohort: Cohort) -> list[Contact]:
     return list(db.session.execute(select(Contact).join(User, Contact.learner_id == User.id).where(
         Contact.cohort_id == cohort.id, Contact.opened_at.is_not(None))

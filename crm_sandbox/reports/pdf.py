@@ -29,8 +29,8 @@ from fpdf.output import OutputProducer
 from crm_sandbox.models import User, utcnow
 from crm_sandbox.reports import fonts
 from crm_sandbox.reports import records as r
-from crm_sandbox.services import kpis as kpi_service
-from crm_sandbox.services.review import ContactReview
+from crm_sandbox.queries import kpis as kpi_service
+from crm_sandbox.operations.review import ContactReview
 
 INK, MUTED, LINE, BRAND = (30, 41, 59), (100, 116, 139), (203, 213, 225), (30, 64, 175)
 HEAD_FILL = (241, 245, 249)

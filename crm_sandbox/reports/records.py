@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.formatting import escalation_reference, iso, label, money, results_count
+from crm_sandbox.formatting import contact_ref, escalation_reference, iso, label, money, results_count
 from crm_sandbox.models import Contact, Finding, User
 from crm_sandbox.models.review import OUTCOMES
-from crm_sandbox.services import kpis as kpi_service
-from crm_sandbox.services.review import ContactReview
+from crm_sandbox.queries import kpis as kpi_service
+from crm_sandbox.operations.review import ContactReview
 
 EVENT_LABELS = {
     "contact.opened": "Contact opened",
@@ -35,10 +35,6 @@ JUDGEMENT_LABELS = {True: "Met", False: "Not yet met", None: "Not judged"}
 def stamp(value: datetime | None) -> str:
     """ "14 Mar 2026 10:42 UTC" for people."""
     return value.strftime("%d %b %Y %H:%M UTC") if value else ""
-
-
-def contact_ref(contact: Contact) -> str:
-    return f"c-{contact.id}"
 
 
 def event_label(event) -> str:
@@ -219,6 +215,6 @@ def opened_contacts(learner: User) -> list[Contact]:
 
 
 def learner_reviews(learner: User) -> list[ContactReview]:
-    from crm_sandbox.services.review import contact_review
+    from crm_sandbox.operations.review import contact_review
 
     return [contact_review(c) for c in opened_contacts(learner)]

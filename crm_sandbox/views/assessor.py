@@ -7,11 +7,12 @@ from crm_sandbox.extensions import db
 from crm_sandbox.formatting import escalation_reference, money, results_count
 from crm_sandbox.models import Cohort, Contact, Finding, User
 from crm_sandbox.models.review import OUTCOMES
-from crm_sandbox.services import dashboard as board
-from crm_sandbox.services import kpis, roleplay
-from crm_sandbox.services import review as reviews
-from crm_sandbox.services import contacts as contact_service
-from crm_sandbox.services.events import contact_events
+from crm_sandbox.queries import dashboard as board
+from crm_sandbox.queries import kpis
+from crm_sandbox.operations.desk import roleplay
+from crm_sandbox.operations import review as reviews
+from crm_sandbox.operations.desk import contacts as contact_service
+from crm_sandbox.events.append import contact_events
 from crm_sandbox.views.access import roles_required
 from crm_sandbox.views import helpers
 from crm_sandbox.views.helpers import form

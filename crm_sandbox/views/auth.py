@@ -7,10 +7,10 @@ from wtforms.validators import DataRequired, Length
 
 from crm_sandbox.extensions import login_manager
 from crm_sandbox.models import User
-from crm_sandbox.services import sessions
-from crm_sandbox.services.accounts import authenticate
-from crm_sandbox.services.enrolment import MIN_PASSWORD, change_password as change_password_service
-from crm_sandbox.services.errors import ServiceError
+from crm_sandbox.operations import signin as sessions
+from crm_sandbox.operations.cohorts.accounts import authenticate
+from crm_sandbox.operations.cohorts.enrolment import MIN_PASSWORD, change_password as change_password_service
+from crm_sandbox.errors import ServiceError
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -5,7 +5,7 @@ from sqlalchemy.exc import DataError, OperationalError
 
 from crm_sandbox.extensions import db
 
-from crm_sandbox.services.errors import ServiceError
+from crm_sandbox.errors import ServiceError
 from crm_sandbox.views.helpers import wants_json
 
 MESSAGES = {

@@ -8,7 +8,7 @@ from flask import Flask, flash, jsonify, redirect, request, url_for
 from markupsafe import Markup, escape
 
 from crm_sandbox.formatting import clock, escalation_reference, label, money, when
-from crm_sandbox.services.errors import Conflict, NotAllowed, NotFound, ServiceError
+from crm_sandbox.errors import Conflict, NotAllowed, NotFound, ServiceError
 
 
 def form_token() -> str:

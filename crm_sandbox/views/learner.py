@@ -12,12 +12,16 @@ from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Assessment, Contact
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.models.review import OUTCOMES
-from crm_sandbox.services import actions, conversation, identity, kpis, notes
-from crm_sandbox.services import review as reviews
-from crm_sandbox.services import contacts as contact_service
-from crm_sandbox.services import customers as customer_service
-from crm_sandbox.services.errors import ServiceError
-from crm_sandbox.services.workspace import workspace
+from crm_sandbox.operations.desk import actions
+from crm_sandbox.operations.desk import conversation
+from crm_sandbox.operations.desk import identity
+from crm_sandbox.queries import kpis
+from crm_sandbox.operations.desk import notes
+from crm_sandbox.operations import review as reviews
+from crm_sandbox.operations.desk import contacts as contact_service
+from crm_sandbox.queries import customers as customer_service
+from crm_sandbox.errors import ServiceError
+from crm_sandbox.queries.workspace import workspace
 from crm_sandbox.views.access import roles_required
 from crm_sandbox.views import helpers
 from crm_sandbox.views.helpers import Refused, form

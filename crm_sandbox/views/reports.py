@@ -8,14 +8,15 @@ import io
 from flask import Blueprint, Response, current_app, render_template, send_file
 from flask_login import current_user
 
-from crm_sandbox import signing
+from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User, utcnow
-from crm_sandbox.reports import csv_export, pack, pdf, records
-from crm_sandbox.services import kpis as kpi_service
-from crm_sandbox.services.contacts import get_contact_for
-from crm_sandbox.services.errors import NotAllowed, NotFound
-from crm_sandbox.services.review import contact_review, released_assessment
+from crm_sandbox.reports import csv_export, pdf, records
+from crm_sandbox.admin import packs as pack
+from crm_sandbox.queries import kpis as kpi_service
+from crm_sandbox.operations.desk.contacts import get_contact_for
+from crm_sandbox.errors import NotAllowed, NotFound
+from crm_sandbox.operations.review import contact_review, released_assessment
 from crm_sandbox.views.access import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

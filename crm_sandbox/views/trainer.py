@@ -10,10 +10,16 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox import policy
 from crm_sandbox.scenarios import load_library
-from crm_sandbox.services import archive, assignments, cohorts, credentials, enrolment, gdpr
-from crm_sandbox.services.errors import NotFound, ServiceError
-from crm_sandbox.services.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
-from crm_sandbox.services.unfinished import unfinished_work
+from crm_sandbox.admin import archive
+from crm_sandbox.operations.cohorts import assignments
+from crm_sandbox.operations.cohorts import cohorts
+from crm_sandbox.operations.cohorts import credentials
+from crm_sandbox.operations.cohorts import enrolment
+from crm_sandbox.admin import gdpr
+from crm_sandbox.formatting import slug
+from crm_sandbox.errors import NotFound, ServiceError
+from crm_sandbox.admin.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
+from crm_sandbox.queries.unfinished import unfinished_work
 from crm_sandbox.views.access import roles_required
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -301,7 +307,7 @@ def download_pack(run: str, pack_id: int):
     if not path.is_file():
         raise NotFound("That archived pack's file is missing.")
     return send_file(path, mimetype="application/zip", as_attachment=True, max_age=0, etag=False,
-                     download_name=f"{archive.slug(pack.cohort_name)}-{pack.learner_username}.zip")
+                     download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}.zip")
 
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/report")
@@ -311,7 +317,7 @@ def archived_report(run: str, pack_id: int):
     pack = archive.get_run_pack(run, pack_id)
     return send_file(io.BytesIO(archive.learner_report(pack)), mimetype="application/pdf", as_attachment=True,
                      max_age=0, etag=False,
-                     download_name=f"{archive.slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
+                     download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
 
 
 @bp.post("/archive/purge")

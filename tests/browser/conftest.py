@@ -15,8 +15,8 @@ from crm_sandbox.cli import get_or_create_cohort
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.seeding import seed_customers
-from crm_sandbox.services.accounts import create_user
-from crm_sandbox.services.queues import build_queue
+from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.operations.cohorts.queues import build_queue
 from tests.conftest import dispose_engines
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

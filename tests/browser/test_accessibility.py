@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
-from crm_sandbox.services import actions, contacts, conversation, identity, notes, review
+from crm_sandbox.operations.desk import actions
+from crm_sandbox.operations.desk import contacts
+from crm_sandbox.operations.desk import conversation
+from crm_sandbox.operations.desk import identity
+from crm_sandbox.operations.desk import notes
+from crm_sandbox.operations import review
 from tests.browser.conftest import PASSWORD
 
 AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"

@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ArchivedPack, Cohort, Contact, User
-from crm_sandbox.reports.pack import verify_pack
-from crm_sandbox.services import actions, contacts, review
+from crm_sandbox.admin.packs import verify_pack
+from crm_sandbox.operations.desk import actions
+from crm_sandbox.operations.desk import contacts
+from crm_sandbox.operations import review
 from tests.browser.helpers import shot
 from tests.browser.test_accessibility import AXE, RUN_AXE
 

@@ -1,0 +1,1 @@
+"""Administration above the reports: resets, the evidence archive, packs, GDPR duties, the demo."""

@@ -1,0 +1,297 @@
+"""Resetting a cohort between groups of learners: archive its evidence, then give it a fresh world.
+
+Crash safety (killed at any point: the old state or the new one, and no archived evidence lost):
+
+1. **Archive, outside the write lock.** A signed evidence pack per learner (``build_learner_pack``)
+   is written to ``<archive>/<cohort>/<time>-g<generation>-<run>/<username>.zip``: temp file, fsync,
+   rename, fsync of the folder; then the run's signed ``index.json`` (the learners' names and packs,
+   and the work left unfinished). Building packs (PDFs included) is slow, so other cohorts keep working.
+   A digest of every evidence row of the cohort is taken before and checked again under the lock,
+   so nothing recorded meanwhile (a late note, a decision) can slip past the archive unarchived.
+2. **One write transaction** (``BEGIN IMMEDIATE``): check the generation (a second reset started at
+   the same time finds it bumped and stops), the digest and that no contact is live; record the
+   ``ArchivedPack`` rows; remove the cohort's contacts, events, findings, decisions, judgements,
+   assessments and learner/assessor accounts (:func:`remove_cohort_from_live_system`); reseed its
+   customers from a new seed; rebuild the queues; bump the generation; commit.
+
+The commit is the single point of no return. The archive rows are committed *with* the deletion,
+not before: killed before the commit, the database is wholly the old one (evidence still live, no
+rows claiming an archive) and the run's files are spare copies, listed on the archive page as
+"unrecorded"; killed after it, the rows point at files that were made durable before the
+transaction began. An ordinary exception before the commit also removes the run's files.
+
+A confirmation names the generation it was shown for (a form sent twice resets once) and the
+fingerprint of the unfinished work it listed (work that changed since must be looked at again).
+"""
+import hashlib
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from crm_sandbox.database import write_transaction
+from crm_sandbox.extensions import db
+from crm_sandbox.models import (ArchivedPack, Assessment, Cohort, Contact, CriterionJudgement, Customer, Event,
+                                Finding, FindingDecision, User, utcnow)
+from crm_sandbox.models.seal import ChainSeal
+from crm_sandbox.admin import archive
+from crm_sandbox.files import make_dirs_durably, write_durably
+from crm_sandbox.formatting import slug
+from crm_sandbox.errors import Conflict, NotFound
+from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.queries.unfinished import UnfinishedWork, unfinished_work
+
+COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers stay)
+# Every table holding a cohort's evidence, in the order the reset removes it (children first).
+# tests/test_reset.py fails if a table referencing contacts, findings or users is missing here.
+REMOVED_TABLES = ("finding_decision", "criterion_judgement", "assessment", "finding", "chain_seal", "event",
+                  "contact", "user")
+
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+
+
+@dataclass
+class ResetResult:
+    cohort_name: str
+    generation: int  # the cohort's new generation
+    seed: int
+    customers: int
+    archive_dir: Path
+    packs: list[ArchivedPack] = field(default_factory=list)
+    removed: dict[str, int] = field(default_factory=dict)
+    unfinished: UnfinishedWork = field(default_factory=UnfinishedWork)  # archived as it stood
+
+
+def cohort_learners(cohort_id: int) -> list[User]:
+    """The learners whose evidence the reset archives: the cohort's learners and anyone with a contact in it."""
+    with_contacts = select(Contact.learner_id).where(Contact.cohort_id == cohort_id)
+    return list(db.session.execute(select(User).where(
+        (User.id.in_(with_contacts)) | ((User.cohort_id == cohort_id) & (User.role == "learner"))
+    ).order_by(User.username)).scalars())
+
+
+def evidence_digest(cohort_id: int) -> str:
+    """A SHA-256 over every live evidence row of the cohort: any insert, change or delete alters it."""
+    contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
+    findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
+    queries = (
+        select(Contact.__table__).where(Contact.cohort_id == cohort_id),
+        select(Event.__table__).where(Event.contact_id.in_(contacts)),
+        select(Finding.__table__).where(Finding.contact_id.in_(contacts)),
+        select(FindingDecision.__table__).where(FindingDecision.finding_id.in_(findings)),
+        select(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
+        select(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
+        select(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
+        select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id)
+        .where(User.cohort_id == cohort_id),
+    )
+    digest = hashlib.sha256()
+    for query in queries:
+        table = query.get_final_froms()[0]
+        for row in db.session.execute(query.order_by(table.c.id)):
+            digest.update(repr(tuple(row)).encode())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+def live_contacts(cohort_id: int) -> int:
+    return db.session.execute(select(func.count(Contact.id)).where(
+        Contact.cohort_id == cohort_id, Contact.status == "live")).scalar()
+
+
+def check_resettable(cohort: Cohort) -> None:
+    live = live_contacts(cohort.id)
+    if live:
+        raise Conflict(f"{cohort.name} has {live} contact(s) still live: ask the learners to close them "
+                       "(or wait for them to finish) before resetting.")
+
+
+def check_confirmation(cohort: Cohort, generation: int | None, unfinished: str | None) -> UnfinishedWork:
+    """The cohort's unfinished work, after checking a confirmation was given for this state of it:
+    ``generation`` (the reset it was shown before) and ``unfinished`` (the list's fingerprint); None skips."""
+    if generation is not None and cohort.generation != generation:
+        raise AlreadyReset(f"{cohort.name} has already been reset since that confirmation was shown (the form "
+                           "may have been sent twice): the reset ran once and nothing more was changed. "
+                           "Its evidence is in the evidence archive.")
+    work = unfinished_work(cohort.id)
+    if unfinished is not None and work.fingerprint != unfinished:
+        raise UnfinishedChanged(f"{cohort.name}'s unfinished work changed since the confirmation was shown, "
+                                "so the cohort was not reset: check the list again and confirm.")
+    return work
+
+
+def write_archive(cohort: Cohort, learners: list[User], progress: Progress | None,
+                  unfinished: UnfinishedWork | None = None) -> tuple[Path, list[dict]]:
+    """Write one signed pack per learner, durably, into a new folder, then its signed index; return the
+    folder and the pack records."""
+    from crm_sandbox.admin.packs import build_learner_pack
+
+    created = utcnow()
+    run = f"{created:%Y%m%dT%H%M%SZ}-g{cohort.generation}-{secrets.token_hex(3)}"
+    run_dir = archive.archive_root() / slug(cohort.name) / run
+    make_dirs_durably(run_dir)
+    records = []
+    try:
+        for n, learner in enumerate(learners, start=1):
+            data = build_learner_pack(learner)
+            path = run_dir / f"{slug(learner.username)}.zip"
+            write_durably(path, data)
+            records.append({
+                "cohort_name": cohort.name, "cohort_generation": cohort.generation,
+                "learner_username": learner.username,
+                "path": str(path.relative_to(archive.archive_root())),
+                "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                "created_at": created, "retention_until": archive.retention_until(created),
+            })
+            if progress:
+                progress("archive", n, len(learners))
+        archive.write_index(run_dir, cohort.name, cohort.generation, created, [
+            {"username": learner.username, "name": learner.display_name, "pack": Path(record["path"]).name,
+             "sha256": record["sha256"], "size": record["size"]} for learner, record in zip(learners, records)
+        ], [c.as_record() for c in (unfinished or UnfinishedWork()).contacts])
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    return run_dir, records
+
+
+def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
+    """Delete a cohort's contacts, their events (and chain seals), findings, decisions, judgements and
+    assessments, and its learner and assessor accounts. Returns the rows removed per table.
+
+    The one place allowed to delete events: only after they are sealed in an archived evidence pack,
+    inside the reset's write transaction. Core ``DELETE`` statements (not the ORM session, whose
+    append-only guard refuses to delete an event), children before parents.
+    """
+    contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
+    findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
+    statements = {
+        "finding_decision": delete(FindingDecision.__table__).where(FindingDecision.finding_id.in_(findings)),
+        "criterion_judgement": delete(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
+        "assessment": delete(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
+        "finding": delete(Finding.__table__).where(Finding.contact_id.in_(contacts)),
+        "chain_seal": delete(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
+        "event": delete(Event.__table__).where(Event.contact_id.in_(contacts)),
+        "contact": delete(Contact.__table__).where(Contact.cohort_id == cohort_id),
+        "user": delete(User.__table__).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
+    }
+    if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
+        raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
+    removed = {}
+    for table, statement in statements.items():
+        removed[table] = db.session.execute(statement).rowcount
+    db.session.expire_all()  # the identity map may hold rows that no longer exist
+    return removed
+
+
+def new_seed(old: int) -> int:
+    seed = old
+    while seed == old:
+        seed = secrets.randbelow(2**31)
+    return seed
+
+
+def reset_cohort(name: str, *, seed: int | None = None, customers: int | None = None,
+                 progress: Progress | None = None, attempts: int = 3,
+                 generation: int | None = None, unfinished: str | None = None) -> ResetResult:
+    """Archive cohort ``name``'s evidence, then give it a fresh, empty world (see the module docstring).
+
+    ``progress(step, done, total)`` reports the steps "archive" and "seed". ``generation`` and
+    ``unfinished``: what the trainer's confirmation was given for (see :func:`check_confirmation`).
+    Raises NotFound, or Conflict when contacts are live, another reset ran meanwhile or the confirmed
+    state changed; nothing is changed then.
+    """
+    from crm_sandbox.seeding import seed_customers
+
+    for attempt in range(attempts):
+        db.session.rollback()  # a fresh read
+        cohort = db.session.execute(select(Cohort).where(Cohort.name == name)).scalar_one_or_none()
+        if cohort is None:
+            raise NotFound(f"There is no cohort called {name!r}.")
+        check_resettable(cohort)
+        cohort_id, current = cohort.id, cohort.generation
+        digest = evidence_digest(cohort_id)  # first: any change after it is caught under the lock
+        work = check_confirmation(cohort, generation, unfinished)
+        learners = cohort_learners(cohort_id)
+        count = customers or db.session.execute(
+            select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id)).scalar() \
+            or current_app.config["DEMO_CUSTOMERS"]
+        run_dir, records = write_archive(cohort, learners, progress, work)
+        committing = False
+        try:
+            with write_transaction():
+                cohort = db.session.get(Cohort, cohort_id, populate_existing=True, with_for_update=True)
+                if cohort is None or cohort.generation != current:
+                    raise StaleReset(f"{name} was reset by another run at the same time: "
+                                     "this one stopped and changed nothing. Its evidence is in the evidence archive.")
+                check_resettable(cohort)
+                if evidence_digest(cohort_id) != digest:
+                    raise EvidenceChanged()
+                seed = new_seed(cohort.seed) if seed is None else seed
+                result = ResetResult(name, current + 1, seed, count, run_dir, unfinished=work)
+                result.packs = [ArchivedPack(**r) for r in records]
+                db.session.add_all(result.packs)
+                result.removed = remove_cohort_from_live_system(cohort_id)
+                cohort = db.session.get(Cohort, cohort_id)
+                seed_customers(cohort, seed, count, progress=seed_progress(progress, count))
+                rebuild_queues(cohort)
+                cohort.generation = current + 1
+                committing = True
+        except EvidenceChanged:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            continue  # something was recorded while archiving: archive again
+        except IntegrityError as err:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise Conflict(f"{name} could not be reset: another cohort's records refer to its accounts "
+                           f"({err.orig}). Nothing was changed.") from err
+        except BaseException:
+            if not committing:  # rolled back for certain: the files are unrecorded spare copies
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+        return result
+    raise Conflict(f"{name} kept changing while its evidence was archived: try the reset again "
+                   "when its learners and assessors have stopped working.")
+
+
+def seed_progress(progress: Progress | None, total: int) -> Callable[[int], None] | None:
+    """Adapt seed_customers' ``progress(n more)`` to ``progress("seed", done, total)``."""
+    if progress is None:
+        return None
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress("seed", done, total)
+
+    return step
+
+
+def rebuild_queues(cohort: Cohort) -> None:
+    """Queue every scenario for each learner still in the cohort (after the reset: usually none;
+    the trainer imports the next group and assigns their work)."""
+    for learner in db.session.execute(select(User).where(
+            User.cohort_id == cohort.id, User.role == "learner", User.active.is_(True))).scalars():
+        build_queue(learner)
+
+
+class StaleReset(Conflict):
+    """Another reset of the cohort committed first."""
+
+
+class AlreadyReset(Conflict):
+    """The confirmation was for a generation the cohort has already left (a form sent twice)."""
+
+
+class UnfinishedChanged(Conflict):
+    """The unfinished work is not what the trainer confirmed."""
+
+
+class EvidenceChanged(Exception):
+    """The cohort's evidence changed between archiving and the reset transaction."""
+

@@ -1,0 +1,329 @@
+"""``flask --app crm_sandbox …`` commands. Each docstring is the command's ``--help``."""
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
+from crm_sandbox.database import write_transaction
+from crm_sandbox.admin.demo import run_demo
+from crm_sandbox.extensions import db
+from crm_sandbox.models import ROLES, Cohort, Contact, User
+from crm_sandbox.policy import load_policy
+from crm_sandbox.schema import BASELINE, SchemaError, Upgrade, current_revision, upgrade_database
+from crm_sandbox.seeding import seed_customers
+from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.events.chain import verify_log
+from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
+from crm_sandbox.errors import ServiceError
+from crm_sandbox.crypto.rotation import rotate_field_keys
+from crm_sandbox.queries.session_export import signed_session_document
+from crm_sandbox.operations.cohorts.queues import build_queue
+
+DEMO_COHORT = "Demo cohort"
+DEMO_USERS = (
+    ("learner1", "learner", "Alex Learner"),
+    ("learner2", "learner", "Sam Learner"),
+    ("assessor1", "assessor", "Jo Assessor"),
+    ("trainer1", "trainer", "Pat Trainer"),
+)
+
+
+def default_policy() -> dict:
+    """seed/policy.yaml, or a plain error that stops the command (a bad file must not reach a cohort)."""
+    try:
+        return load_policy(current_app.config["SEED_DIR"])
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+
+
+def get_or_create_cohort(name: str) -> Cohort:
+    cohort = db.session.execute(select(Cohort).where(Cohort.name == name)).scalar_one_or_none()
+    if cohort is None:
+        cohort = Cohort(name=name, policy=default_policy())
+        db.session.add(cohort)
+        db.session.flush()
+    return cohort
+
+
+def seed_with_progress(cohort: Cohort, seed: int, customers: int) -> None:
+    with click.progressbar(length=customers, label=f"Seeding {customers} customers",
+                           show_pos=True) as bar:
+        seed_customers(cohort, seed, customers, progress=bar.update)
+
+
+def ensure_schema() -> Upgrade:
+    """Bring the database to this release's schema through the migrations (creating it when empty)."""
+    try:
+        return upgrade_database()
+    except SchemaError as err:
+        raise click.ClickException(str(err)) from err
+    except Exception as err:  # a revision failed: its transaction was rolled back
+        at = current_revision(db.engine) or "no revision (empty)"
+        cause = (str(err).splitlines() or [""])[0]  # the driver's message, not the SQL or its parameters
+        raise click.ClickException(
+            f"The database upgrade stopped: a revision failed ({type(err).__name__}: {cause}). That revision "
+            f"was rolled back; the database is at {at}, as the last finished revision left it. "
+            "Fix the cause and run it again.") from err
+
+
+def describe_upgrade(upgrade: Upgrade) -> str | None:
+    """One line on what the migrations did, or None when the database was already up to date."""
+    if upgrade.adopted:
+        then = "" if upgrade.after == BASELINE else f" and upgraded it to {upgrade.after}"
+        return (f"Recognised a database of the release before migrations: stamped it {BASELINE}{then}; "
+                "existing evidence is unchanged.")
+    if upgrade.before is None and upgrade.changed:
+        return f"Created the database tables (schema {upgrade.after})."
+    if upgrade.changed:
+        return f"Upgraded the database from {upgrade.before} to {upgrade.after}; existing evidence is unchanged."
+    return None
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database tables, or upgrade them to this release's schema (existing data is kept)."""
+    done = describe_upgrade(ensure_schema())
+    click.echo(done or "Database ready: already up to date.")
+
+
+@click.command("seed")
+@with_appcontext
+@click.option("--seed", "seed", type=int, default=None, help="Random seed: the same seed gives the same customers.")
+@click.option("--customers", type=click.IntRange(1, 1_000_000), default=None, help="How many customers.")
+@click.option("--cohort", "cohort_name", default=DEMO_COHORT, show_default=True, help="The cohort whose world to seed.")
+def seed_command(seed: int | None, customers: int | None, cohort_name: str):
+    """Generate a cohort's customers with Faker (en_GB), replacing any it had."""
+    ensure_schema()
+    seed = current_app.config["DEMO_SEED"] if seed is None else seed
+    customers = customers or current_app.config["DEMO_CUSTOMERS"]
+    with write_transaction():
+        cohort = get_or_create_cohort(cohort_name)
+        used = db.session.execute(
+            select(func.count(Contact.id)).where(Contact.cohort_id == cohort.id)).scalar()
+        if used:
+            raise click.ClickException(
+                f"{cohort_name} has {used} contacts that use its customers; reset the cohort instead.")
+        seed_with_progress(cohort, seed, customers)
+    click.echo(f"Seeded {customers} customers for {cohort_name} (seed {seed}).")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--cohort", "cohort_name", default=None, help="The cohort a learner or assessor belongs to.")
+@click.option("--name", "display_name", default=None, help="The name shown in the app.")
+@click.password_option()
+def create_user_command(username: str, role: str, cohort_name: str | None, display_name: str | None, password: str):
+    """Create a user account (learners get a queue of every scenario)."""
+    ensure_schema()
+    try:
+        with write_transaction():
+            cohort = None
+            if cohort_name:
+                cohort = cohort_by_name(cohort_name)
+            elif role == "learner":
+                raise ServiceError("A learner needs a cohort: pass --cohort NAME.")
+            create_account(username, password, role, display_name, cohort)
+    except ServiceError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Created {role} {username}.")
+
+
+def create_account(username: str, password: str, role: str, display_name: str | None, cohort) -> None:
+    """A new account in the current transaction; a learner gets a queue of every scenario."""
+    user = create_user(username, password, role, display_name=display_name, cohort=cohort)
+    if role == "learner":
+        db.session.flush()  # the queue's contacts need the learner's id
+        build_queue(user)
+
+
+@click.command("bootstrap")
+@with_appcontext
+@click.option("--play-demo", is_flag=True,
+              help="On first run, also play and review a few demo contacts (as `flask demo` does).")
+def bootstrap_command(play_demo: bool):
+    """Create or upgrade the database, seed it on first run, then print the demo logins (used by `make run`)."""
+    default_policy()  # a bad seed/policy.yaml stops start-up here, with what is wrong
+    upgraded = describe_upgrade(ensure_schema())
+    if upgraded:
+        click.echo(upgraded)
+    config = current_app.config
+    with write_transaction():
+        cohort = get_or_create_cohort(DEMO_COHORT)
+        first_run = not db.session.execute(select(User.id).limit(1)).first()
+        if first_run:
+            seed_with_progress(cohort, config["DEMO_SEED"], config["DEMO_CUSTOMERS"])
+            for username, role, name in DEMO_USERS:
+                create_account(username, config["DEMO_PASSWORD"], role, name, None if role == "trainer" else cohort)
+    if first_run:
+        click.echo(f"Created the demo cohort with {config['DEMO_CUSTOMERS']} customers.")
+        if play_demo:
+            try:
+                for line in run_demo(DEMO_COHORT, DEMO_USERS):
+                    click.echo(f"  demo: {line}")
+            except ServiceError as err:
+                click.echo(f"The demo contacts were not played: {err}")
+    demo = demo_logins()
+    if not demo:
+        click.echo("\nNo demo accounts: the demo cohort was reset (or its accounts deactivated); "
+                   "create accounts in the trainer console.")
+        return
+    click.echo("\nCRM Sandbox demo logins (password for each: %s)" % config["DEMO_PASSWORD"])
+    for username, role in demo:
+        click.echo(f"  {role:<9} {username}")
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(username, role) of the demo accounts that still exist and may sign in, in DEMO_USERS order."""
+    names = [username for username, _, _ in DEMO_USERS]
+    found = dict(db.session.execute(select(User.username, User.role).where(
+        User.username.in_(names), User.active.is_(True), User.erased_at.is_(None))).all())
+    return [(name, found[name]) for name in names if name in found]
+
+
+@click.command("export-session")
+@click.argument("contact_id", type=int)
+@with_appcontext
+def export_session_command(contact_id: int):
+    """Write a contact's session export (crm-sandbox/session@1, JSON) to stdout."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        raise click.ClickException(f"There is no contact {contact_id}.")
+    click.echo(json.dumps(signed_session_document(contact), indent=2, ensure_ascii=False))
+
+
+@click.command("findings")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings.")
+def findings_command(file: str, as_json: bool):
+    """Run the rules on a session export FILE (no database needed); '-' reads stdin."""
+    try:
+        if file == "-":
+            text = sys.stdin.read()
+            if not text.lstrip().startswith("{"):
+                raise SessionFormatError("stdin: not a JSON object (a session export starts with '{')")
+            findings = evaluate(load_session(text))
+        else:
+            findings = evaluate(load_session(file))
+    except SessionFormatError as err:
+        raise click.ClickException(str(err)) from err
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
+        return
+    if not findings:
+        click.echo("No findings.")
+    for f in findings:
+        click.echo(f"[{f.severity}] {f.rule} (events {', '.join(map(str, f.events))}): {f.evidence}")
+        click.echo(f"    {f.explanation}")
+        click.echo(f"    Reference: {f.reference}")
+
+
+@click.command("verify-log")
+@with_appcontext
+def verify_log_command():
+    """Check every contact's event chain and signed heads; name the first broken link."""
+    statuses = verify_log()
+    broken = [s for s in statuses if not s.ok]
+    for s in broken:
+        click.echo(f"BROKEN: {s.problem}")
+    if broken:
+        raise SystemExit(1)
+    click.echo(f"OK: {len(statuses)} contacts, {sum(s.events for s in statuses)} events, "
+               f"{sum(s.sealed for s in statuses)} with signed heads; every link verified.")
+
+
+@click.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command():
+    """Add a new field-encryption key and re-encrypt every row with it (the old key can then go).
+
+    Stop the app server first: running workers keep the keys they started with, so until they are
+    restarted they cannot read the re-encrypted rows.
+    """
+    path = rotate_field_keys(progress=lambda label, n: click.echo(f"  {label}: {n} rows re-encrypted"))
+    click.echo(f"New key added at the top of {path}; every row now uses it. Restart the app server now "
+               "if it is running (its workers still hold the old keys). Remove the old key line(s) from "
+               "that file once backups made with them have expired.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Play and review a few of the demo cohort's contacts, so there is a finished assessment to see."""
+    try:
+        for line in run_demo(DEMO_COHORT, DEMO_USERS):
+            click.echo(line)
+    except ServiceError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def register(app: Flask) -> None:
+    for command in (init_db_command, seed_command, create_user_command, bootstrap_command, demo_command,
+                    export_session_command, findings_command, verify_log_command, rotate_keys_command):
+        app.cli.add_command(command)
+    register_pack_commands(app)
+
+
+# --- Evidence packs (issue 5, exports) ---------------------------------------------------------------
+@click.command("export-pack")
+@click.argument("username")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the zip.")
+@with_appcontext
+def export_pack_command(username: str, output: str):
+    """Write a learner's signed evidence pack (crm-sandbox/evidence-pack@1, zip) to FILE."""
+    from crm_sandbox.crypto import signing
+    from crm_sandbox.admin.packs import build_learner_pack, check_pack
+
+    learner = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if learner is None or learner.role != "learner":
+        raise click.ClickException(f"There is no learner called {username!r}.")
+    data = build_learner_pack(learner)
+    with open(output, "wb") as fh:
+        fh.write(data)
+    report = check_pack(data, signing.public_key_pem())
+    click.echo(f"Wrote {output}: {report.files} files for {learner.username}, signed by {signing.fingerprint()}")
+
+
+@click.command("verify-pack")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False),
+              help="The PEM public key to trust (default: this sandbox's own signing key).")
+@with_appcontext
+def verify_pack_command(file: str, public_key: str | None):
+    """Check an evidence pack FILE: the signature and every file's SHA-256. Exit 1 naming each problem."""
+    import os
+    from pathlib import Path
+
+    from crm_sandbox.crypto import signing
+    from crm_sandbox.admin.packs import check_pack
+
+    if public_key:
+        trusted = Path(public_key).read_bytes()
+    elif os.environ.get(signing.ENV_VAR) or Path(current_app.instance_path, signing.KEY_FILE).exists():
+        trusted = signing.public_key_pem()
+    else:
+        trusted = None
+        click.echo("Warning: this sandbox has no signing key; checking against the pack's own public_key.pem. "
+                   "Compare the fingerprint below with the one the issuing sandbox shows.", err=True)
+    try:
+        report = check_pack(file, trusted)
+    except signing.SigningKeyError as err:
+        raise click.ClickException(f"--public-key: {err}") from err
+    if report.problems:
+        for problem in report.problems:
+            click.echo(problem)
+        click.echo(f"FAILED: {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} in {file}")
+        sys.exit(1)
+    click.echo(f"OK: {report.files} files verified, signed by {report.fingerprint}")
+
+
+def register_pack_commands(app: Flask) -> None:
+    for command in (export_pack_command, verify_pack_command):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Keys: the Ed25519 signing key and rotation of the field-encryption keys."""

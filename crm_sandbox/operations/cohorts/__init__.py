@@ -1,0 +1,1 @@
+"""Cohort administration: cohorts, accounts, assignments and queues."""

@@ -1,0 +1,65 @@
+"""Assignments: the trainer gives scenarios to one learner or a whole cohort, in order.
+
+Each scenario becomes a queued contact at the end of the learner's queue, for practice or for an
+observed assessment (with the assessor who observes it).
+"""
+from flask import current_app
+from sqlalchemy import select
+
+from crm_sandbox.database import write_transaction
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Cohort, Contact, User
+from crm_sandbox.scenarios import load_library
+from crm_sandbox.errors import NotFound, ServiceError
+from crm_sandbox.operations.cohorts.queues import add_contact, customer_count
+
+MODES = {"practice": "Practice", "assessment": "Observed assessment"}
+
+
+def assign(cohort_id: int, scenario_ids: list[str], *, learner_id: int | None = None,
+           mode: str = "practice", assessor_id: int | None = None) -> list[Contact]:
+    """Queue ``scenario_ids`` (in this order) for one learner, or for every active learner of the cohort.
+
+    All or nothing: an unknown or invalid scenario, a learner or assessor outside the cohort, or an
+    assessment without an assessor changes nothing.
+    """
+    if mode not in MODES:
+        raise ServiceError("Choose practice or observed assessment.")
+    scenario_ids = [s for s in scenario_ids if s]
+    if not scenario_ids:
+        raise ServiceError("Choose at least one scenario to assign.")
+    if len(set(scenario_ids)) != len(scenario_ids):
+        raise ServiceError("Each scenario can be chosen once per assignment.")
+    library = {f.id: f for f in load_library(current_app.config["SEED_DIR"])}
+    for sid in scenario_ids:
+        if sid not in library:
+            raise ServiceError(f"There is no scenario {sid!r}.")
+        if not library[sid].valid:
+            raise ServiceError(f"The scenario {sid!r} is disabled: {library[sid].error}")
+    with write_transaction():
+        cohort = db.session.get(Cohort, cohort_id)
+        if cohort is None:
+            raise NotFound("There is no such cohort.")
+        if cohort.status != "open":
+            raise ServiceError(f"{cohort.name} is closed: open it before assigning work.")
+        assessor = None
+        if mode == "assessment":
+            assessor = db.session.get(User, assessor_id) if assessor_id else None
+            if assessor is None or assessor.role != "assessor" or assessor.cohort_id != cohort.id or not assessor.active:
+                raise ServiceError("An observed assessment needs an active assessor of this cohort.")
+        query = select(User).where(User.cohort_id == cohort.id, User.role == "learner", User.active.is_(True))
+        if learner_id is not None:
+            query = query.where(User.id == learner_id)
+        learners = list(db.session.execute(query.order_by(User.username)).scalars())
+        if not learners:
+            raise ServiceError("That learner is not an active learner of this cohort."
+                               if learner_id is not None else "This cohort has no active learners yet.")
+        contacts, customers = [], customer_count(cohort.id)
+        for learner in learners:
+            for sid in scenario_ids:
+                contact = add_contact(learner, library[sid].scenario, customers)
+                contact.mode = mode
+                contact.assessor_id = assessor.id if assessor else None
+                db.session.flush()  # the next add_contact reads this position
+                contacts.append(contact)
+    return contacts

@@ -1,0 +1,244 @@
+"""Accounts for a cohort: bulk import from CSV with one-time passwords, reissuing one, disabling,
+changing a password.
+
+An import is all or nothing: every row is checked first (all problems reported at once), then every
+account is inserted in one write transaction. One-time passwords are random 138-bit secrets stored
+with a fast keyed hash (services/accounts.py), so 300 accounts take well under a second; the
+password a user then chooses is hashed with the slow configured method. When a trainer imports or
+reissues in the console, the new one-time passwords are also kept, encrypted, for one CSV download
+(services/credentials.py), saved in the same transaction as the accounts.
+"""
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from crm_sandbox.database import write_transaction
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Cohort, User
+from crm_sandbox.operations.cohorts import credentials
+from crm_sandbox.operations import signin as sessions
+from crm_sandbox.operations.cohorts.accounts import (hash_password, one_time_hash, one_time_password, otp_key,
+                                           verify_password)
+from crm_sandbox.errors import Conflict, NotFound, ServiceError
+
+REQUIRED_COLUMNS = ("username", "display_name", "role")
+IMPORT_ROLES = ("learner", "assessor")
+MAX_ROWS = 20_000
+MAX_PROBLEMS_SHOWN = 20
+MIN_PASSWORD = 10
+MAX_TAKEN_SHOWN = 20
+REISSUE_HOW = ("give them a new one-time password with “Reissue one-time password” in the cohort's account list "
+               "(or flask --app crm_sandbox reissue-password USERNAME)")
+
+
+class ImportProblems(ServiceError):
+    """The file cannot be imported; ``problems`` lists every reason (``str()`` summarises them)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        super().__init__("Nothing was imported. " + " ".join(shown)
+                         + (f" …and {more} more problem(s)." if more else ""))
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    display_name: str
+    role: str
+    password: str  # the one-time password, shown once
+
+
+@dataclass(frozen=True)
+class Issued:
+    """New one-time passwords, and the id of their one-time download if they were kept for one."""
+
+    accounts: list[NewAccount]
+    batch_id: int | None = None
+
+
+def valid_username(username: str) -> bool:
+    return 0 < len(username) <= 80 and username.replace("-", "").replace("_", "").replace(".", "").isalnum() \
+        and username.isascii()
+
+
+def parse_users_csv(data: bytes | str) -> list[dict]:
+    """The rows of a users CSV (``username,display_name,role``), checked; raises ImportProblems.
+
+    A UTF-8 byte-order mark (as Excel writes) is accepted; usernames are lower-cased.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = data[:err.start].count(b"\n") + 1
+            raise ImportProblems([f"The file is not UTF-8 text (line {line} is in another encoding): "
+                                  "save it as “CSV UTF-8” and try again."]) from None
+    data = data.lstrip("\ufeff")
+    if not data.strip():
+        raise ImportProblems(["The file is empty: it needs a header row "
+                              f"({','.join(REQUIRED_COLUMNS)}) and one row per account."])
+    reader = csv.DictReader(io.StringIO(data, newline=""))
+    try:
+        return _checked_rows(reader)
+    except csv.Error as err:  # a field over csv.field_size_limit() (128 KB), say
+        reason = "a field is longer than 128 KB" if "field limit" in str(err) else str(err)
+        raise ImportProblems([f"Line {reader.line_num + 1} cannot be read as CSV ({reason}): "  # the line being read
+                              "is this the right file?"]) from None
+
+
+def _checked_rows(reader: csv.DictReader) -> list[dict]:
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ImportProblems([f"The header row has no {', '.join(missing)} column "
+                              f"(it needs {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(header) or 'nothing'})."])
+    reader.fieldnames = header
+    rows, problems, first_line = [], [], {}
+    for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_ROWS:
+            raise ImportProblems([f"The file has more than {MAX_ROWS:,} rows: split it."])
+        if not any((v or "").strip() for k, v in raw.items() if k is not None):
+            continue  # a blank line
+        username = (raw.get("username") or "").strip().lower()
+        display_name = (raw.get("display_name") or "").strip()
+        role = (raw.get("role") or "").strip().lower()
+        if not valid_username(username):
+            problems.append(f"Line {line}: the username {username!r} is not 1–80 letters, digits, dots, "
+                            "dashes or underscores.")
+        elif username in first_line:
+            problems.append(f"Line {line}: the username {username!r} is already on line {first_line[username]}.")
+        else:
+            first_line[username] = line
+        if role not in IMPORT_ROLES:
+            problems.append(f"Line {line}: unknown role {role!r} (use learner or assessor).")
+        if len(display_name) > 120:
+            problems.append(f"Line {line}: the display name is longer than 120 characters.")
+        rows.append({"username": username, "display_name": display_name or username, "role": role})
+    if not rows and not problems:
+        problems.append("The file has a header row but no accounts.")
+    if problems:
+        raise ImportProblems(problems)
+    return rows
+
+
+def taken_usernames(usernames: list[str]) -> set[str]:
+    taken = set()
+    for i in range(0, len(usernames), 500):  # stay under SQLite's bound-parameter limit
+        chunk = usernames[i:i + 500]
+        taken.update(db.session.execute(select(User.username).where(User.username.in_(chunk))).scalars())
+    return taken
+
+
+def check_not_taken(rows: list[dict]) -> None:
+    taken = sorted(taken_usernames([r["username"] for r in rows]))
+    if taken:
+        shown = ", ".join(repr(u) for u in taken[:MAX_TAKEN_SHOWN])
+        more = f" and {len(taken) - MAX_TAKEN_SHOWN} more" if len(taken) > MAX_TAKEN_SHOWN else ""
+        raise ImportProblems([f"{len(taken)} username(s) in the file already have an account: {shown}{more}. "
+                              f"Remove them from the file to import the others; to let those users sign in again, "
+                              f"{REISSUE_HOW}."])
+
+
+def import_users(cohort_id: int, data: bytes | str, progress: Callable[[int], None] | None = None,
+                 *, kept_for: int | None = None) -> Issued:
+    """Create every account in the CSV ``data`` in cohort ``cohort_id``, all or nothing.
+
+    Returns the new accounts with their one-time passwords (never stored in clear). With ``kept_for``
+    (a trainer's user id) they are also kept, encrypted, for that trainer's one CSV download.
+    ``progress(n)`` is called as passwords are hashed.
+    """
+    rows = parse_users_csv(data)
+    if db.session.get(Cohort, cohort_id) is None:
+        raise ServiceError("There is no such cohort.")
+    check_not_taken(rows)  # early, before any work
+    passwords = [one_time_password() for _ in rows]
+    hashes = hash_one_time_passwords(passwords, progress)
+    accounts = [NewAccount(r["username"], r["display_name"], r["role"], p) for r, p in zip(rows, passwords)]
+    with write_transaction():
+        cohort = db.session.get(Cohort, cohort_id)
+        if cohort is None:
+            raise ServiceError("There is no such cohort.")
+        check_not_taken(rows)  # again under the write lock: someone may have taken one meanwhile
+        db.session.execute(User.__table__.insert(), [
+            {"username": r["username"], "display_name": r["display_name"], "role": r["role"],
+             "password_hash": h, "cohort_id": cohort.id, "active": True, "must_change_password": True}
+            for r, h in zip(rows, hashes)])
+        batch_id = credentials.keep(accounts, kept_for, cohort.id) if kept_for is not None else None
+    return Issued(accounts, batch_id)
+
+
+def hash_one_time_passwords(passwords: list[str], progress: Callable[[int], None] | None = None) -> list[str]:
+    """The stored (fast, keyed) hashes of new one-time passwords; bench/bench_import.py swaps in the old
+    slow method here to compare."""
+    key = otp_key()  # derived once for the whole file
+    hashes = []
+    for password in passwords:
+        hashes.append(one_time_hash(password, key))
+        if progress:
+            progress(1)
+    return hashes
+
+
+def reissue_password(user_id: int, *, kept_for: int | None = None, trainers_too: bool = False) -> Issued:
+    """Give an account a new one-time password: the old password stops working, every session of the
+    account ends, and it must choose a new password at its next sign-in.
+
+    Trainer accounts are refused unless ``trainers_too`` (the command line, where trainers are managed);
+    erased accounts always. With ``kept_for`` the password is kept for that trainer's one download.
+    """
+    password = one_time_password()
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no such account.")
+        if user.erased_at is not None:
+            raise Conflict(f"{user.username}'s personal data was erased: the account cannot sign in again.")
+        if user.role == "trainer" and not trainers_too:
+            raise ServiceError("Trainer accounts are managed from the command line: "
+                               f"flask --app crm_sandbox reissue-password {user.username}")
+        user.password_hash, user.must_change_password = one_time_hash(password), True
+        sessions.end_user_sessions(user.id)
+        account = NewAccount(user.username, user.display_name, user.role, password)
+        batch_id = credentials.keep([account], kept_for, user.cohort_id) if kept_for is not None else None
+    return Issued([account], batch_id)
+
+
+def set_active(user_id: int, active: bool) -> User:
+    """Disable (or re-enable) an account. A disabled user cannot sign in; their evidence stays.
+
+    Disabling ends the account's sessions, so enabling it again does not bring an old cookie back."""
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise ServiceError("There is no such account.")
+        if user.role == "trainer":
+            raise ServiceError("Trainer accounts are managed from the command line.")
+        if user.erased_at is not None and active:
+            raise Conflict("This account was erased: it cannot be enabled again.")
+        user.active = active
+        if not active:
+            sessions.end_user_sessions(user.id)
+    return user
+
+
+def change_password(user_id: int, current: str, new: str, confirm: str) -> None:
+    """Replace the password (the one-time one at first sign-in); raises ServiceError with the reason."""
+    if new != confirm:
+        raise ServiceError("The new passwords do not match.")
+    if len(new) < MIN_PASSWORD:
+        raise ServiceError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    if len(new) > 200:
+        raise ServiceError("That password is too long (200 characters at most).")
+    new_hash = hash_password(new)  # outside the write lock: hashing is slow on purpose
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None or not verify_password(user.password_hash, current):
+            raise ServiceError("Your current password is not right.")
+        if verify_password(user.password_hash, new):
+            raise ServiceError("Choose a new password, different from the current one.")
+        user.password_hash, user.must_change_password = new_hash, False

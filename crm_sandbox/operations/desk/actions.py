@@ -1,0 +1,166 @@
+"""What a learner can do to an account on a live contact: each action and its event in one transaction."""
+import re
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from sqlalchemy import insert
+
+from crm_sandbox.compliance.normalise import normalise_postcode
+from crm_sandbox.database import write_transaction
+from crm_sandbox.extensions import db
+from crm_sandbox.formatting import escalation_reference, money
+from crm_sandbox.models import Contact, Transaction, User, utcnow
+from crm_sandbox.models.customer import INDEXED_FIELDS
+from crm_sandbox.models.personal import blind_index
+from crm_sandbox.operations.desk.contacts import lock_live_contact
+from crm_sandbox.operations.desk.conversation import check_text
+from crm_sandbox.errors import Conflict, ServiceError
+from crm_sandbox.events import chain
+from crm_sandbox.events.append import append_event, token_used
+from crm_sandbox.operations.desk.notes import outcome_codes
+
+UPDATABLE_FIELDS = {
+    "address_line1": "Address line 1", "address_line2": "Address line 2", "town": "Town",
+    "postcode": "Postcode", "email": "Email", "phone": "Phone",
+}
+UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
+MAX_REFUND = Decimal("10000")
+MAX_FIELD_LENGTH = 120
+MAX_REASON_LENGTH = 1000
+
+
+def clean_field_value(field: str, value: str) -> str:
+    """The value in the form the record stores, or a ServiceError saying what is wrong with it."""
+    value = (value or "").strip()
+    if field not in UPDATABLE_FIELDS:
+        raise ServiceError("That detail cannot be changed from the desk.")
+    if not value and field != "address_line2":
+        raise ServiceError(f"Type the new {UPDATABLE_FIELDS[field].lower()}.")
+    if len(value) > MAX_FIELD_LENGTH:
+        raise ServiceError(f"That is too long for the {UPDATABLE_FIELDS[field].lower()}.")
+    if field == "postcode":
+        compact = normalise_postcode(value)
+        if not UK_POSTCODE.match(compact):
+            raise ServiceError("That is not a UK postcode (for example LS1 4AP).")
+        return f"{compact[:-3]} {compact[-3:]}"
+    if field == "email":
+        if not EMAIL.match(value):
+            raise ServiceError("That is not an email address.")
+        return value.lower()
+    if field == "phone":
+        try:
+            number = phonenumbers.parse(value, "GB")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_possible_number(number):
+            raise ServiceError("That is not a phone number we can dial (for example 0113 496 0123).")
+        # A number abroad keeps its country code: "(202) 555-0100" alone could not be dialled from here.
+        style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 \
+            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        return phonenumbers.format_number(number, style)
+    return value
+
+
+def parse_amount(text: str) -> Decimal:
+    """A positive amount of pounds with at most two decimal places, or a ServiceError."""
+    cleaned = (text or "").strip().replace("£", "").replace(",", "")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ServiceError("Type the amount in pounds, for example 25.00.") from None
+    if not amount.is_finite():  # "NaN", "Infinity": Decimal reads them, but they are not amounts
+        raise ServiceError("Type the amount in pounds, for example 25.00.")
+    if amount <= 0:
+        raise ServiceError("The amount must be more than £0.")
+    # Before quantizing: an enormous amount ("1e30") has more digits than the context allows.
+    if amount > MAX_REFUND:
+        raise ServiceError(f"The desk cannot pay more than {money(MAX_REFUND)}: refer larger sums to a supervisor.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError("Use at most two decimal places (pence).")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _begin(contact: Contact, form_token: str | None) -> Contact:
+    locked = lock_live_contact(contact)
+    if token_used(locked, form_token):
+        raise Conflict("That form was already sent.")
+    return locked
+
+
+def update_details(contact: Contact, user: User, field: str, value: str, form_token: str | None = None) -> None:
+    """Change one contact detail of the caller's account (``record.updated``)."""
+    value = clean_field_value(field, value)
+    with write_transaction():
+        locked = _begin(contact, form_token)
+        customer = locked.customer
+        setattr(customer, field, value)
+        if field in INDEXED_FIELDS:
+            setattr(customer, f"{field}_index", blind_index(value))
+        append_event(locked, "record.updated", {"field": field, "value": value}, actor="learner",
+                     user_id=user.id, form_token=form_token)
+
+
+def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reason: str,
+                 over_limit_confirmed: bool = False, form_token: str | None = None) -> None:
+    """Refund or credit the account (``refund.issued``), up to the policy's authority limit.
+
+    Above the limit a real CRM asks for an explicit override; the override is recorded, and the
+    rules engine flags it as beyond the learner's authority.
+    """
+    amount = parse_amount(amount_text)
+    if kind not in ("refund", "goodwill"):
+        raise ServiceError("Choose a refund or a goodwill credit.")
+    reason = check_text(reason, "reason", MAX_REASON_LENGTH)
+    with write_transaction():
+        locked = _begin(contact, form_token)  # checks the contact's policy, so its limit is a sane number
+        limit = Decimal(str(locked.policy["authority_limit"]))
+        if amount > limit and not over_limit_confirmed:
+            raise ServiceError(f"{money(amount)} is above your authority limit of {money(limit)}. Escalate to a "
+                               "supervisor, or confirm that you have authority for this amount.")
+        customer = locked.customer
+        customer.balance = f"{Decimal(customer.balance) + amount:.2f}"
+        db.session.execute(insert(Transaction).values(
+            customer_id=customer.id, posted_on=utcnow().date(),
+            description="Refund" if kind == "refund" else "Goodwill credit", amount_pence=int(amount * 100)))
+        data = {"amount": float(amount), "kind": kind, "reason": reason}
+        if amount > limit:
+            data["over_limit"] = True  # the learner confirmed an authority they may not have
+        append_event(locked, "refund.issued", data, actor="learner", user_id=user.id, form_token=form_token)
+
+
+def raise_complaint(contact: Contact, user: User, summary: str, investigation: str, remedy: str,
+                    outcome_communicated: bool, form_token: str | None = None) -> None:
+    """Log a complaint with its investigation, proposed remedy and whether the outcome was given."""
+    summary = check_text(summary, "complaint summary", MAX_REASON_LENGTH)
+    data = {"summary": summary, "investigation": (investigation or "").strip()[:MAX_REASON_LENGTH],
+            "remedy": (remedy or "").strip()[:MAX_REASON_LENGTH], "outcome_communicated": outcome_communicated}
+    with write_transaction():
+        locked = _begin(contact, form_token)
+        append_event(locked, "complaint.raised", data, actor="learner", user_id=user.id, form_token=form_token)
+
+
+def escalate(contact: Contact, user: User, reason: str, form_token: str | None = None) -> str:
+    """Send the contact to the supervisor queue with a reason; returns the escalation's reference,
+    which the learner gives the customer (derived from the event, see ``escalation_reference``)."""
+    reason = check_text(reason, "reason for escalating", MAX_REASON_LENGTH)
+    with write_transaction():
+        locked = _begin(contact, form_token)
+        event = append_event(locked, "escalated", {"reason": reason}, actor="learner", user_id=user.id,
+                             form_token=form_token)
+        return escalation_reference(locked.id, event.seq)
+
+
+def close_contact(contact: Contact, user: User, outcome: str, resolved: str | bool,
+                  form_token: str | None = None) -> None:
+    """Close the contact with its wrap-up: an outcome code and whether it was resolved first time."""
+    if outcome not in outcome_codes():
+        raise ServiceError("Choose an outcome code for the wrap-up.")
+    if resolved not in (True, False, "yes", "no"):
+        raise ServiceError("Say whether the contact was resolved at first contact.")
+    with write_transaction():
+        locked = _begin(contact, form_token)
+        locked.status, locked.closed_at = "closed", utcnow()
+        closed = append_event(locked, "contact.closed", {"outcome": outcome, "resolved": resolved in (True, "yes")},
+                              actor="learner", user_id=user.id, form_token=form_token)
+        chain.seal(locked, [closed])  # a signed head of the log up to here: later truncation is detected

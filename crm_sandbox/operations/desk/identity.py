@@ -1,0 +1,112 @@
+"""Identity verification (ID&V) of the caller on a contact."""
+import hashlib
+from datetime import date
+
+from crm_sandbox.compliance.normalise import digits, letters, normalise_postcode, parse_date
+from crm_sandbox.compliance.verification import verification_state
+from crm_sandbox.database import write_transaction
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Contact, Customer, User
+from crm_sandbox.policy import IDV_FACTORS
+from crm_sandbox.operations.desk.contacts import lock_live_contact, reveal
+from crm_sandbox.queries.customers import display_value
+from crm_sandbox.errors import Conflict, ServiceError
+from crm_sandbox.events.append import append_event, contact_events, token_used
+
+MAX_ANSWER_LENGTH = 200
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def memorable_positions(contact_id: int, word: str) -> tuple[int, int]:
+    """Which two characters (1-based) of the memorable word to ask for on this contact."""
+    digest = hashlib.sha256(f"{contact_id}:{len(word)}".encode()).digest()
+    first = digest[0] % len(word)
+    second = (first + 1 + digest[1] % (len(word) - 1)) % len(word)
+    a, b = sorted((first, second))
+    return a + 1, b + 1
+
+
+def factor_prompt(contact: Contact, customer: Customer, factor: str) -> str:
+    """What the learner should ask the caller for this factor."""
+    if factor == "memorable_word_characters":
+        a, b = memorable_positions(contact.id, customer.memorable_word)
+        return f"Ask for the {ordinal(a)} and {ordinal(b)} characters of the memorable word."
+    return f"Ask for the {IDV_FACTORS[factor].lower()}."
+
+
+def stored_answer(contact: Contact, customer: Customer, factor: str) -> str:
+    """The answer on file for a factor (shown only in the policy's compare mode)."""
+    if factor == "date_of_birth":
+        return display_value("date_of_birth", customer.date_of_birth)
+    if factor == "postcode":
+        return customer.postcode
+    if factor == "account_number_last4":
+        return customer.account_number[-4:]
+    a, b = memorable_positions(contact.id, customer.memorable_word)
+    return f"{customer.memorable_word[a - 1]} {customer.memorable_word[b - 1]}"
+
+
+def answer_matches(contact: Contact, customer: Customer, factor: str, given: str) -> bool:
+    """Whether the caller's answer matches the record, after normalising both sides."""
+    if factor == "date_of_birth":
+        return parse_date(given) == date.fromisoformat(customer.date_of_birth)
+    if factor == "postcode":
+        return normalise_postcode(given) == normalise_postcode(customer.postcode)
+    if factor == "account_number_last4":
+        return digits(given) == customer.account_number[-4:]
+    a, b = memorable_positions(contact.id, customer.memorable_word)
+    word = customer.memorable_word.lower()
+    return letters(given) == word[a - 1] + word[b - 1]
+
+
+def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, given: str,
+                  form_token: str | None = None) -> str:
+    """Record the caller's answer to one ID&V question; return the new status.
+
+    When enough factors have passed, ``idv.result {passed: true}`` is recorded and the record
+    unlocks (a new ``customer.viewed`` logs the fields now shown). When the failed answers reach the
+    policy's limit, ``idv.result {passed: false}`` locks verification for this contact.
+    """
+    given = (given or "").strip()
+    if factor not in IDV_FACTORS:
+        raise ServiceError("That is not one of this policy's verification questions.")
+    if not given:
+        raise ServiceError("Type the caller's answer before checking it.")
+    if len(given) > MAX_ANSWER_LENGTH:
+        raise ServiceError(f"An answer is at most {MAX_ANSWER_LENGTH} characters.")
+    if customer_id != contact.customer_id:
+        raise ServiceError("Verification runs against the account the caller named on this contact: "
+                           "open that customer's record to verify.")
+    customer = db.session.get(Customer, customer_id)
+    with write_transaction():
+        locked = lock_live_contact(contact)
+        if token_used(locked, form_token):
+            raise Conflict("That answer was already checked.")
+        if factor not in locked.policy["idv_factors"]:  # the policy is checked (lock_live_contact)
+            raise ServiceError("That is not one of this policy's verification questions.")
+        events = contact_events(locked.id)
+        state = verification_state(locked.policy, events)
+        if state.verified:
+            raise Conflict("The caller is already verified on this contact.")
+        if state.locked:
+            raise Conflict("Verification is locked on this contact: follow the policy's next step.")
+        if factor in state.passed:
+            raise Conflict("That question has already been answered correctly: ask a different one.")
+        match = answer_matches(locked, customer, factor, given)
+        answer = append_event(locked, "idv.answer", {"factor": factor, "given": given, "match": match,
+                                                     "customer_id": customer.id},
+                              actor="learner", user_id=user.id, form_token=form_token)
+        state = verification_state(locked.policy, [*events, answer])
+        if len(state.passed) >= state.required:
+            append_event(locked, "idv.result", {"passed": True}, actor="system")
+            append_event(locked, "customer.viewed", reveal(customer, True), actor="system")
+            return "verified"
+        if state.failures >= state.lockout_attempts:
+            append_event(locked, "idv.result", {"passed": False, "reason": "locked"}, actor="system")
+            return "locked"
+        return "match" if match else "no_match"

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from .document import DocumentEvent, SessionDocument
 from .language import is_refusal, sentence_at, sentences
 from .matching import CustomerMatcher, Match
-from .session import Event, Session
 
 NOT_VERIFIED, VERIFIED, LOCKED = "not_verified", "verified", "locked"
 # ID&V factor -> the customer fields whose values are its answers.
@@ -33,7 +33,7 @@ FIELD_LABELS = {
 @dataclass(frozen=True)
 class Step:
     """One event with the state just before it."""
-    event: Event
+    event: DocumentEvent
     status: str                 # ID&V status: not_verified, verified or locked
     failures: int               # failed ID&V answers so far
     given: frozenset[str]       # customer fields the caller has already said in this contact
@@ -49,7 +49,7 @@ class Disclosure:
 class Context:
     """A session with its steps folded; rules read from this instead of re-walking the events."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: SessionDocument) -> None:
         self.session = session
         self.policy = session.policy
         self.matcher = CustomerMatcher(session.customer)
@@ -80,7 +80,7 @@ class Context:
         return [s for s in self.steps if s.event.type in types]
 
     @cached_property
-    def closed(self) -> Event | None:
+    def closed(self) -> DocumentEvent | None:
         return next((s.event for s in self.steps if s.event.type == "contact.closed"), None)
 
     @cached_property

@@ -1,4 +1,7 @@
-"""The :class:`Finding` a rule reports, and each rule's severity and reference."""
+"""The :class:`RuleFinding` a rule reports, and each rule's severity and reference.
+
+A finding as computed; the stored row that records it for a contact is ``crm_sandbox.models.Finding``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,7 +48,7 @@ RULE_INFO: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class Finding:
+class RuleFinding:
     rule: str
     severity: str
     events: tuple[int, ...]
@@ -62,8 +65,8 @@ class Finding:
         return (self.events[0] if self.events else 0, self.rule, self.events, self.evidence)
 
 
-def finding(rule: str, events, evidence: str, explanation: str, severity: str | None = None) -> Finding:
+def finding(rule: str, events, evidence: str, explanation: str, severity: str | None = None) -> RuleFinding:
     """A finding for ``rule`` with its standard severity and reference."""
     default, reference = RULE_INFO[rule]
-    return Finding(rule=rule, severity=severity or default, events=tuple(events), evidence=evidence,
-                   explanation=explanation, reference=reference)
+    return RuleFinding(rule=rule, severity=severity or default, events=tuple(events), evidence=evidence,
+                       explanation=explanation, reference=reference)

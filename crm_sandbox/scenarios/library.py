@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from crm_sandbox.compliance.session import DATA_CATEGORIES, RELATIONSHIPS  # one vocabulary with the export
+from crm_sandbox.compliance.document import DATA_CATEGORIES, RELATIONSHIPS  # one vocabulary with the export
 from crm_sandbox.policy import IDV_FACTORS
 
 CHANNELS = ("chat", "email", "phone")

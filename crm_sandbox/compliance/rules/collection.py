@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..context import Context
-from ..findings import Finding, finding
+from ..findings import RuleFinding, finding
 from ..language import (CARD_NUMBER_ASK, CVV, CVV_VALUE, LAST_FOUR, NEGATED_ASK, SECRETS, ASK_LEAD,
                         asked_categories, sentences, special_categories)
 from ..matching import EMAIL, find_card_numbers
@@ -53,7 +53,7 @@ def _label(cat: str) -> str:
     return CATEGORY_LABELS.get(cat, cat.replace("_", " "))
 
 
-def _over(step, evidence: str, cat: str, verb: str) -> Finding:
+def _over(step, evidence: str, cat: str, verb: str) -> RuleFinding:
     secret = cat in SECRETS
     why = ("Policy asks for selected characters only: never ask for or record a full password, PIN or "
            "memorable word." if secret else
@@ -63,7 +63,7 @@ def _over(step, evidence: str, cat: str, verb: str) -> Finding:
                    severity="high" if secret else None)
 
 
-def over_collection(ctx: Context) -> list[Finding]:
+def over_collection(ctx: Context) -> list[RuleFinding]:
     """Asking for or recording data the purpose does not need, or a full password, PIN or memorable word."""
     allowed, out = _allowed(ctx), []
     for step in ctx.of_type("message.sent"):
@@ -101,7 +101,7 @@ def _card_asks(text: str) -> list[str]:
     return asks
 
 
-def payment_card_data(ctx: Context) -> list[Finding]:
+def payment_card_data(ctx: Context) -> list[RuleFinding]:
     """A full card number or security code asked for, sent or recorded (last four digits are fine)."""
     out = []
     for step in ctx.of_type("message.sent", "note.added", "note.amended", "record.updated"):
@@ -133,7 +133,7 @@ def payment_card_data(ctx: Context) -> list[Finding]:
     return out
 
 
-def special_category_data(ctx: Context) -> list[Finding]:
+def special_category_data(ctx: Context) -> list[RuleFinding]:
     """Health, religion, ethnicity, sexual orientation, politics, union membership or genetic or
     biometric data written into notes or records."""
     out = []

@@ -17,7 +17,7 @@ FACTOR_FIELDS = {
     "account_number_last4": ("account_number_last4", "account_number"),
 }
 # A correct ID&V answer gives the caller's knowledge of these fields (characters give no whole word).
-ANSWER_GIVES = {"date_of_birth": ("date_of_birth",), "postcode": ("postcode",),
+ANSWER_GIVES: dict[str, tuple[str, ...]] = {"date_of_birth": ("date_of_birth",), "postcode": ("postcode",),
                 "account_number_last4": ("account_number_last4",)}
 # Giving one value also gives these (the caller who says their full name has said their first name).
 IMPLIES = {"full_name": ("first_name", "last_name"), "account_number": ("account_number_last4",)}
@@ -56,14 +56,15 @@ class Context:
         self.steps = self._fold()
 
     def _fold(self) -> list[Step]:
-        steps, status, failures, given = [], NOT_VERIFIED, 0, set()
+        steps: list[Step] = []
+        status, failures, given = NOT_VERIFIED, 0, set[str]()
         for ev in self.session.events:
             steps.append(Step(ev, status, failures, frozenset(given)))
             if ev.type == "message.received":
                 given.update(m.field for m in self.matcher.find(ev.data["text"]))
             elif ev.type == "idv.answer":
                 if ev.data.get("match") is True:
-                    given.update(ANSWER_GIVES.get(ev.data.get("factor"), ()))
+                    given.update(ANSWER_GIVES.get(ev.data["factor"], ()))  # a required key
                 given.update(m.field for m in self.matcher.find(str(ev.data.get("given") or "")))
                 if status == NOT_VERIFIED and ev.data.get("match") is not True:
                     failures += 1

@@ -48,9 +48,13 @@ chromium:
 	  fi; \
 	fi
 
-# Static analysis first (ruff: bandit's S rules and pyflakes' F; see [tool.ruff] in pyproject.toml), then the suite.
+# Static analysis first, then the suite. ruff format --check: the layout is the formatter's; ruff check:
+# bandit's S rules, pyflakes' F, import sorting (I) and complexity (C90), see [tool.ruff] in pyproject.toml;
+# mypy: every function in crm_sandbox/ annotated and checked, see [tool.mypy].
 test: $(STAMP) chromium
+	$(BIN)/ruff format --check crm_sandbox tests bench
 	$(BIN)/ruff check crm_sandbox tests bench
+	$(BIN)/mypy
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

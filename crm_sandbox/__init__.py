@@ -1,5 +1,6 @@
 """CRM Sandbox: a GDPR-aware mock CRM for observed assessment of contact-centre learners."""
 import os
+from typing import Any
 
 from flask import Flask
 
@@ -53,14 +54,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from werkzeug.routing import IntegerConverter
+    from werkzeug.routing import IntegerConverter, Map
 
     from crm_sandbox.views import assessor, auth, health, learner, reports, trainer
 
     class RowIdConverter(IntegerConverter):
         """``<int:…>`` in a URL: at most a 64-bit row id, so a longer number is a 404, not a driver error."""
 
-        def __init__(self, map, *args, **kwargs):
+        def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("max", 2**63 - 1)
             super().__init__(map, *args, **kwargs)
 

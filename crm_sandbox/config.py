@@ -3,8 +3,12 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet
+
+if TYPE_CHECKING:
+    from flask import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seed"
@@ -47,7 +51,7 @@ NAMED_ENVIRONMENT = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "SECRET_KEY": "S
 ENV_PREFIX = "CRM"  # any other setting: CRM_<SETTING>, e.g. CRM_DEMO_CUSTOMERS=40 (values read as JSON)
 
 
-def apply_environment(app_config) -> None:
+def apply_environment(app_config: "Config") -> None:
     """The environment's settings, over the defaults and ``instance/config.py``."""
     for variable, setting in NAMED_ENVIRONMENT.items():
         if os.environ.get(variable):
@@ -55,7 +59,7 @@ def apply_environment(app_config) -> None:
     app_config.from_prefixed_env(ENV_PREFIX)
 
 
-def defaults(instance_path: str) -> dict:
+def defaults(instance_path: str) -> dict[str, Any]:
     """The built-in configuration for an app whose instance folder is ``instance_path``."""
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),

@@ -1,9 +1,11 @@
 """Engine set-up and the write transaction every state change runs in."""
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crm_sandbox.extensions import db
@@ -27,10 +29,11 @@ def configure_engine(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
-    app = current_app._get_current_object() if has_app_context() else None
+    # current_app is a proxy; flask types it as the Flask it stands for, which has no such method
+    app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: Any, _record: object) -> None:
         settings = app.config if app is not None else {}
         busy_ms = int(settings.get("SQLITE_BUSY_TIMEOUT_MS") or DEFAULT_BUSY_TIMEOUT_MS)
         max_pages = settings.get("SQLITE_MAX_PAGE_COUNT")
@@ -45,7 +48,7 @@ def configure_engine(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(WRITE_LOCK)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -58,7 +61,7 @@ def _events_are_append_only(session, _flush_context, _instances):
 
 
 @contextmanager
-def write_transaction():
+def write_transaction() -> Iterator[Session]:
     """One transaction that holds the write lock from its first statement, committed on success.
 
     On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL the services lock the rows they read

@@ -6,11 +6,12 @@ event labels alike, so an amount or a label reads the same wherever it appears.
 import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol
 
 PENNY = Decimal("0.01")
 
 
-def money(value) -> str:
+def money(value: object) -> str:
     """Pounds and pence with thousands separators: 5000.0 -> "£5,000.00"; "-3" -> "-£3.00";
     "£1,250" -> "£1,250.00". An int, float, Decimal or numeric string; None is ""; anything
     else is shown unchanged (never an error on a page)."""
@@ -31,7 +32,7 @@ def money(value) -> str:
     return f"{sign}£{abs(amount):,.2f}"
 
 
-def label(value) -> str:
+def label(value: object) -> str:
     """A code or slug as a label in sentence case: "change-of-address" -> "Change of address",
     "third_party" -> "Third party", "live" -> "Live". Labels never read in title case."""
     text = " ".join(str(value or "").replace("_", " ").replace("-", " ").split())
@@ -57,7 +58,7 @@ def when(value: datetime | None) -> str:
     return value.strftime("%d %b %Y %H:%M") if value else ""
 
 
-def results_count(search: dict) -> str:
+def results_count(search: dict[str, Any]) -> str:
     """' (3 results)' for the data of a ``customer.searched`` event that recorded its results, else ''."""
     if "results" not in search:
         return ""
@@ -73,12 +74,17 @@ def slug(name: str) -> str:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value) -> str:
+def neutralise(value: object) -> str:
     """ "=HYPERLINK(…)" -> "'=HYPERLINK(…)": shown as text, never run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def contact_ref(contact) -> str:
+class _Numbered(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def contact_ref(contact: _Numbered) -> str:
     """A contact as people refer to it: ``c-12``."""
     return f"c-{contact.id}"

@@ -17,8 +17,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
 
 IDV_FACTORS = {
     "date_of_birth": "Date of birth",
@@ -60,7 +64,7 @@ AMOUNT = re.compile(r"£?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
 NOT_NUMBERS = {"nan", "inf", "infinity"}
 
 
-def load_policy(seed_dir: str) -> dict:
+def load_policy(seed_dir: str) -> dict[str, Any]:
     """The default policy from ``seed/policy.yaml``; a ValueError naming what is wrong otherwise
     (the CLI and the trainer console show it, so a bad file stops seeding instead of a cohort)."""
     path = Path(seed_dir, "policy.yaml")
@@ -76,15 +80,32 @@ def load_policy(seed_dir: str) -> dict:
     return data
 
 
-def validate_policy(data) -> list[str]:
+def validate_policy(data: Any) -> list[str]:
     """Plain-language problems with a policy, as clauses to list after a colon; empty when it is valid."""
     return [problem[0].lower() + problem[1:].removesuffix(".") for problem in policy_problems(data).values()]
 
 
-def policy_problems(data) -> dict[str, str]:
+def policy_problems(data: Any) -> dict[str, str]:
     """Per setting, what is wrong with it and what is allowed; empty when the policy is valid."""
     if not isinstance(data, dict):
         return {"policy": "The policy must be a set of named settings."}
+    problems = _verification_problems(data)
+    in_range = {
+        "lockout_attempts": whole(data.get("lockout_attempts"), *LOCKOUT_ATTEMPTS),
+        "late_log_minutes": whole(data.get("late_log_minutes"), *LATE_LOG_MINUTES),
+        "authority_limit": pounds(data.get("authority_limit")),
+        "panel_mode": data.get("panel_mode") in PANEL_MODES,
+        "practice_mode": isinstance(data.get("practice_mode", False), bool),
+    }
+    problems.update({key: f"it is {shorten(data.get(key))}" for key, ok in in_range.items() if not ok})
+    on_failure = data.get("on_failure", "")
+    if not isinstance(on_failure, str) or len(on_failure) > MAX_ON_FAILURE:
+        problems["on_failure"] = "it is not short text"
+    return {key: explain(key, what) for key, what in problems.items()}
+
+
+def _verification_problems(data: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with the ID&V questions offered and the number that must pass."""
     problems = {}
     factors = data.get("idv_factors")
     offered = None
@@ -96,25 +117,12 @@ def policy_problems(data) -> dict[str, str]:
         problems["idv_factors"] = "a question is listed more than once"
     else:
         offered = len(factors)
-    required = data.get("idv_required")
+    required: Any = data.get("idv_required")  # checked by whole() before it is compared
     if not whole(required, 1, len(IDV_FACTORS)):
         problems["idv_required"] = f"it is {shorten(required)}"
     elif offered is not None and required > offered:
         problems["idv_required"] = f"{required} must pass but only {offered} are offered"
-    if not whole(data.get("lockout_attempts"), *LOCKOUT_ATTEMPTS):
-        problems["lockout_attempts"] = f"it is {shorten(data.get('lockout_attempts'))}"
-    if not whole(data.get("late_log_minutes"), *LATE_LOG_MINUTES):
-        problems["late_log_minutes"] = f"it is {shorten(data.get('late_log_minutes'))}"
-    if not pounds(data.get("authority_limit")):
-        problems["authority_limit"] = f"it is {shorten(data.get('authority_limit'))}"
-    if data.get("panel_mode") not in PANEL_MODES:
-        problems["panel_mode"] = f"it is {shorten(data.get('panel_mode'))}"
-    if not isinstance(data.get("practice_mode", False), bool):
-        problems["practice_mode"] = f"it is {shorten(data.get('practice_mode'))}"
-    on_failure = data.get("on_failure", "")
-    if not isinstance(on_failure, str) or len(on_failure) > MAX_ON_FAILURE:
-        problems["on_failure"] = "it is not short text"
-    return {key: explain(key, what) for key, what in problems.items()}
+    return problems
 
 
 def explain(key: str, what: str) -> str:
@@ -123,11 +131,11 @@ def explain(key: str, what: str) -> str:
     return f"{label[0].upper()}{label[1:]} must be {ALLOWED[key]} ({what})."
 
 
-def whole(value, low: int, high: int) -> bool:
+def whole(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def pounds(value) -> bool:
+def pounds(value: Any) -> bool:
     """A finite number of pounds in range with at most 2 decimal places (stored as a JSON number)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return False
@@ -136,7 +144,7 @@ def pounds(value) -> bool:
     return low <= amount <= high and amount == amount.quantize(Decimal("0.01"))
 
 
-def shorten(value) -> str:
+def shorten(value: Any) -> str:
     """A stored value as a problem quotes it: short, and never a 309-digit number."""
     if value is None:
         return "missing"
@@ -180,7 +188,7 @@ def parse_number(key: str, typed: str) -> tuple[int | float | None, str | None]:
     return float(Decimal(digits)), None
 
 
-def read_form(form, current: dict) -> tuple[dict, dict[str, str]]:
+def read_form(form: "MultiDict[str, str]", current: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """The policy the trainer's form (a MultiDict) describes, settings it does not edit kept from
     ``current``, and the problems with it by field (empty when it can be saved)."""
     order = list(IDV_FACTORS)
@@ -205,16 +213,16 @@ class PolicyForm:
     """What the trainer's policy form shows: the values in its fields, the problem beside each, and
     whether they are what was just typed (then the first field with a problem takes the focus)."""
 
-    values: dict
+    values: dict[str, Any]
     errors: dict[str, str]
     typed: bool = False
 
     @classmethod
-    def stored(cls, policy) -> "PolicyForm":
+    def stored(cls, policy: Any) -> "PolicyForm":
         return cls(form_values(policy), policy_problems(policy))
 
     @classmethod
-    def refused(cls, form, problems: dict[str, str]) -> "PolicyForm":
+    def refused(cls, form: "MultiDict[str, str]", problems: dict[str, str]) -> "PolicyForm":
         return cls(typed_values(form), problems, typed=True)
 
     @property
@@ -227,7 +235,7 @@ class PolicyForm:
         return next((key for key in FORM_FIELDS if key in self.errors), None) if self.typed else None
 
 
-def form_values(policy) -> dict:
+def form_values(policy: Any) -> dict[str, Any]:
     """A stored policy as the trainer's form shows it (numbers as text, as they would be typed)."""
     policy = policy if isinstance(policy, dict) else {}
     factors = policy.get("idv_factors")
@@ -241,7 +249,7 @@ def form_values(policy) -> dict:
     return values
 
 
-def typed_values(form) -> dict:
+def typed_values(form: "MultiDict[str, str]") -> dict[str, Any]:
     """What the trainer typed, to show again beside the problems with it."""
     return {"idv_factors": form.getlist("idv_factors"), "panel_mode": form.get("panel_mode"),
             "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),

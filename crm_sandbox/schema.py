@@ -4,16 +4,18 @@ A database made by the release before migrations (``create_all``, no alembic_ver
 its tables are compared with what the baseline revision creates; if they match it is stamped
 ``0001_baseline`` and upgraded from there, and if not the upgrade stops, changing nothing.
 """
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Index, MetaData, Table, inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import conv
 
 BASELINE = "0001_baseline"
@@ -54,7 +56,7 @@ def upgrade_database(revision: str = "head", directory: str | None = None) -> Up
     return Upgrade(before, current_revision(db.engine), bool(config.attributes.get("adopted")))
 
 
-def current_revision(engine) -> str | None:
+def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -66,6 +68,8 @@ def adopt_release_database(context: MigrationContext, script: ScriptDirectory) -
     baseline: they are someone else's, or were changed by hand, and upgrading them could lose evidence.
     """
     connection = context.connection
+    if connection is None:  # offline (--sql): nothing to inspect
+        return False
     if context.get_current_heads():
         return False
     tables = set(inspect(connection).get_table_names()) - {context.version_table}
@@ -92,10 +96,10 @@ class _Recorder:
     def __init__(self) -> None:
         self.metadata = MetaData()
 
-    def create_table(self, name: str, *items, **kw) -> Table:
+    def create_table(self, name: str, *items: Any, **kw: Any) -> Table:
         return Table(name, self.metadata, *items, **kw)
 
-    def create_index(self, name: str, table: str, columns: list[str], unique: bool = False, **kw) -> Index:
+    def create_index(self, name: str, table: str, columns: list[str], unique: bool = False, **kw: Any) -> Index:
         found = self.metadata.tables[table]
         return Index(name, *(found.c[c] for c in columns), unique=unique, **kw)
 
@@ -113,7 +117,7 @@ def schema_differences(connection: Connection, metadata: MetaData) -> list[str]:
     return [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
 
 
-def _flatten(diffs):
+def _flatten(diffs: Iterable[Any]) -> Iterator[Any]:
     for diff in diffs:
         if isinstance(diff, list):  # column modifications come grouped
             yield from diff
@@ -121,7 +125,7 @@ def _flatten(diffs):
             yield diff
 
 
-def _describe(diff) -> str:
+def _describe(diff: Any) -> str:  # a tuple from alembic's compare_metadata
     kind = diff[0]
     if kind in ("add_table", "remove_table"):
         return f"table {diff[1].name} is {'missing' if kind == 'add_table' else 'not expected'}"
@@ -138,7 +142,7 @@ def _describe(diff) -> str:
 
 
 @contextmanager
-def sqlite_foreign_keys_off(connection: Connection):
+def sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
     """SQLite: foreign keys off while migrations run (a batch copy drops and renames tables, which with
     them on would cascade deletes), checked before each revision commits, and on again afterwards.
 
@@ -146,7 +150,7 @@ def sqlite_foreign_keys_off(connection: Connection):
     if connection.dialect.name != "sqlite":
         yield
         return
-    raw = connection.connection.driver_connection
+    raw: Any = connection.connection.driver_connection  # the DB-API connection (sqlite3's)
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
@@ -158,8 +162,11 @@ def sqlite_foreign_keys_off(connection: Connection):
             connection.invalidate()  # never hand the pool a connection without its foreign keys
 
 
-def check_foreign_keys(ctx: MigrationContext, step, **_kw) -> None:
+def check_foreign_keys(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any],
+                       run_args: Mapping[str, Any]) -> None:
     """``on_version_apply`` on SQLite: refuse to commit a revision that left a dangling reference."""
+    if ctx.connection is None:  # offline (--sql): nothing ran, so nothing to check
+        return
     dangling = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if dangling:
         tables = sorted({row[0] for row in dangling})

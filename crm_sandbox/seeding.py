@@ -6,6 +6,7 @@ phone numbers come from Ofcom's drama ranges, email addresses from the reserved 
 import random
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 from datetime import date, datetime, time, timedelta
 
 from faker import Faker
@@ -53,7 +54,12 @@ EMAIL_CLEAN = re.compile(r"[^a-z0-9.]")
 EPOCH = date(2026, 11, 1)  # transactions and history are dated relative to this, for determinism
 
 
-def generate_customers(seed: int, count: int) -> Iterator[tuple[dict, list[tuple], list[dict]]]:
+# One generated customer: its fields, its transactions (posted on, description, pence) and its prior
+# interactions (at, channel, summary).
+Generated = tuple[dict[str, str], list[tuple[str, str, int]], list[tuple[datetime, str, str]]]
+
+
+def generate_customers(seed: int, count: int) -> Iterator[Generated]:
     """Yield ``(customer, transactions, interactions)``, deterministic for ``seed``.
 
     A transaction is ``(posted_on ISO date, description, amount in pence)``.
@@ -110,7 +116,7 @@ def generate_customers(seed: int, count: int) -> Iterator[tuple[dict, list[tuple
 CUSTOMER_COLUMNS = ("id", "cohort_id", "ref", "product", "personal", *(f"{f}_index" for f in INDEXED_FIELDS))
 
 
-def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Insert plain rows with the driver's executemany, skipping SQLAlchemy's per-row processing.
 
     Only for rows already in their stored form (customers' personal data encrypted before, with
@@ -153,7 +159,9 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
     db.session.execute(delete(PriorInteraction).where(PriorInteraction.customer_id.in_(ids)))
     db.session.execute(delete(Customer).where(Customer.cohort_id == cohort.id))
     new_ids = customer_ids(count)
-    customers, transactions, interactions = [], [], []
+    customers: list[tuple[Any, ...]] = []
+    transactions: list[tuple[Any, ...]] = []
+    interactions: list[tuple[Any, ...]] = []
 
     def flush() -> None:
         if customers:
@@ -164,7 +172,9 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
             insert_rows("prior_interaction", ("customer_id", "at", "channel", "summary"), interactions)
             if progress:
                 progress(len(customers))
-        customers.clear(), transactions.clear(), interactions.clear()
+        customers.clear()
+        transactions.clear()
+        interactions.clear()
 
     for customer, txns, notes in generate_customers(seed, count):
         next_id = next(new_ids)

@@ -65,7 +65,7 @@ def test_one_constant_per_type():
 
 
 def test_the_session_mapping_is_what_the_session_reader_requires():
-    from crm_sandbox.compliance.session import EVENT_TYPES
+    from crm_sandbox.compliance.document import EVENT_TYPES
 
     assert reg.session_required_keys() == EVENT_TYPES
     for declared in REGISTRY.values():  # the app always writes what the document requires
@@ -278,7 +278,7 @@ def test_session_data_names_customers_by_reference():
 
 
 def test_session_data_is_what_the_session_reader_accepts():
-    from crm_sandbox.compliance.session import parse_session
+    from crm_sandbox.compliance.document import parse_session
 
     doc = {"format": "crm-sandbox/session@1", "contact": {"id": "c-1"},
            "scenario": {"id": "s", "needed_data": [], "requires_escalation": False},

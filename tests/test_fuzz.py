@@ -18,7 +18,8 @@ from sqlalchemy import select
 from crm_sandbox.compliance import SessionFormatError, evaluate, load_session, parse_session
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Finding
-from crm_sandbox.reports.csv_export import FORMULA_START, cohort_findings_csv, neutralise
+from crm_sandbox.formatting import FORMULA_START, neutralise
+from crm_sandbox.reports.csv_export import cohort_findings_csv
 from crm_sandbox.events.chain import verify_contact
 from crm_sandbox.events.append import contact_events
 from tests.conftest import PASSWORD, stored_rows

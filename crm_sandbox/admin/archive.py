@@ -46,7 +46,7 @@ def retention_days() -> int:
     return int(current_app.config.get("ARCHIVE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 
-def retention_until(created_at=None):
+def retention_until(created_at: datetime | None = None) -> datetime:
     return (created_at or utcnow()) + timedelta(days=retention_days())
 
 

@@ -8,6 +8,7 @@ outcomes every time (only the times are real).
 """
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,7 +33,9 @@ IDV_ASK = "Before I can look at the account I need to ask some security question
 ANYTHING_ELSE = "Is there anything else I can help you with today?"
 
 # Steps a learner takes on the desk; {name} is filled from the caller's record and the scenario's facts.
-CLEAN_REFUND = [
+# A step is a Desk method's name and its arguments.
+Step = tuple[Any, ...]
+CLEAN_REFUND: list[Step] = [
     ("take",), ("say", GREETING, "greeting-chat"), ("find",),
     ("ask", IDV_ASK + "Could you confirm your date of birth?", "date_of_birth"),
     ("ask", "And the last four digits of your account number, please?", "account_number_last4"),
@@ -43,7 +46,7 @@ CLEAN_REFUND = [
     ("note", "Promised refund of the £35.00 unpaid item fee had not been applied: refunded today.", "resolved"),
     ("say", ANYTHING_ELSE, "anything-else"), ("close", "resolved", True),
 ]
-CARELESS_BALANCE = [  # leads the caller through security and gives the balance before it has passed
+CARELESS_BALANCE: list[Step] = [  # leads the caller through security and gives the balance before it has passed
     ("take",), ("say", GREETING, "greeting-chat"), ("find",),
     ("say", "Can I just confirm your date of birth is {dob}?"),
     ("check", "date_of_birth", "{dob}"),
@@ -52,7 +55,7 @@ CARELESS_BALANCE = [  # leads the caller through security and gives the balance 
     ("note", "Balance given.", "information-given"),
     ("say", ANYTHING_ELSE, "anything-else"), ("close", "information-given", True),
 ]
-CLEAN_ADDRESS = [
+CLEAN_ADDRESS: list[Step] = [
     ("take",), ("say", GREETING, "greeting-chat"), ("find",),
     ("ask", IDV_ASK + "What is your date of birth, please?", "date_of_birth"),
     ("ask", "Thanks. What's your postcode?", "postcode"),  # the caller gives the new one out of habit
@@ -66,11 +69,11 @@ CLEAN_ADDRESS = [
              "gave.", "resolved"),
     ("say", ANYTHING_ELSE, "anything-else"), ("close", "resolved", True),
 ]
-JUST_TAKEN = [("take",), ("say", GREETING, "greeting-chat")]
+JUST_TAKEN: list[Step] = [("take",), ("say", GREETING, "greeting-chat")]
 
 # (learner, scenario, steps, review): the review is (sign-off feedback, the learner's acknowledgement),
 # or None to leave the contact where its steps end. The assessor confirms every finding the rules made.
-PLAYS = [
+PLAYS: list[tuple[int, str, list[Step], tuple[str, str] | None]] = [
     (0, "missing-refund", CLEAN_REFUND,
      ("Security done with open questions before anything was discussed, the refund within your authority, "
       "and a note that says what was promised and done.", "Thank you: I'll keep working this way.")),
@@ -86,7 +89,7 @@ PLAYS = [
 class Desk:
     """One learner working one contact through the desk's services, as the learner pages call them."""
 
-    def __init__(self, contact: Contact, learner: User):
+    def __init__(self, contact: Contact, learner: User) -> None:
         self.contact, self.learner = contact, learner
         record = customer_dict(contact.customer)
         self.values = {**record, **contact.scenario.get("facts", {}), "agent": learner.display_name.split()[0],
@@ -96,42 +99,42 @@ class Desk:
     def fill(self, text: str) -> str:
         return text.format(**self.values)
 
-    def play(self, steps: list[tuple]) -> None:
+    def play(self, steps: list[Step]) -> None:
         for name, *args in steps:
             getattr(self, name)(*args)
 
-    def take(self):
+    def take(self) -> None:
         contacts.open_contact(self.contact, self.learner)
 
-    def say(self, text: str, template: str | None = None):
+    def say(self, text: str, template: str | None = None) -> None:
         conversation.send_message(self.contact, self.learner, self.fill(text), template_id=template)
 
-    def find(self):
+    def find(self) -> None:
         contacts.search_customers(self.contact, self.learner, self.values["full_name"])
         contacts.view_customer(self.contact, self.learner, self.contact.customer_id)
 
-    def ask(self, question: str, factor: str):
+    def ask(self, question: str, factor: str) -> None:
         """Ask one ID&V question and type the answer the scripted caller gave into the panel."""
         self.say(question)
         said = [e.data["text"] for e in contact_events(self.contact.id) if e.type == "message.received"][-1]
         self.check(factor, heard(factor, said))
 
-    def check(self, factor: str, given: str):
+    def check(self, factor: str, given: str) -> None:
         identity.submit_answer(self.contact, self.learner, self.contact.customer_id, factor, self.fill(given))
 
-    def read(self, slug: str):
+    def read(self, slug: str) -> None:
         conversation.view_article(self.contact, self.learner, slug)
 
-    def update(self, field: str, value: str):
+    def update(self, field: str, value: str) -> None:
         actions.update_details(self.contact, self.learner, field, self.fill(value))
 
-    def refund(self, amount: str, reason: str):
+    def refund(self, amount: str, reason: str) -> None:
         actions.issue_refund(self.contact, self.learner, amount, "refund", reason)
 
-    def note(self, text: str, outcome: str):
+    def note(self, text: str, outcome: str) -> None:
         notes.add_note(self.contact, self.learner, self.fill(text), outcome)
 
-    def close(self, outcome: str, resolved: bool):
+    def close(self, outcome: str, resolved: bool) -> None:
         actions.close_contact(self.contact, self.learner, outcome, resolved)
 
 

@@ -22,6 +22,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from crm_sandbox.crypto import signing
 from crm_sandbox.models import User, utcnow
@@ -32,9 +33,11 @@ from crm_sandbox.operations.review import contact_review
 FORMAT = "crm-sandbox/evidence-pack@1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "public_key.pem"
 MAX_MEMBER = 256 * 1024 * 1024  # refuse to inflate anything larger (a zip bomb is a malformed pack)
+# A pack to check: its bytes, or the path of its file.
+PackSource = bytes | bytearray | memoryview | str | Path
 
 
-def _json(doc) -> bytes:
+def _json(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
@@ -97,14 +100,14 @@ class PackReport:
     problems: list[str] = field(default_factory=list)
     files: int = 0  # files checked against the manifest
     fingerprint: str = ""  # of the key the signature was checked with
-    manifest: dict | None = None
+    manifest: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _read(data_or_path) -> bytes:
+def _read(data_or_path: PackSource) -> bytes:
     if isinstance(data_or_path, (bytes, bytearray, memoryview)):
         return bytes(data_or_path)
     return Path(data_or_path).read_bytes()
@@ -132,29 +135,45 @@ def _members(zf: zipfile.ZipFile, report: PackReport) -> dict[str, bytes | None]
     return contents
 
 
-def check_pack(data_or_path, public_key_pem: str | bytes | None = None) -> PackReport:
+def check_pack(data_or_path: PackSource, public_key_pem: str | bytes | None = None) -> PackReport:
     """Check a pack; ``public_key_pem`` is the key to trust (default: the pack's own public_key.pem,
     which proves only that the pack is intact, not who made it: compare the fingerprint)."""
     report = PackReport()
-    try:
-        raw = _read(data_or_path)
-    except OSError as err:
-        report.problems.append(f"cannot read the pack: {err.strerror or err}")
+    contents = _open(data_or_path, report)
+    if contents is None:
         return report
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, OSError, EOFError) as err:
-        report.problems.append(f"malformed zip: {err}")
-        return report
-    with zf:
-        contents = _members(zf, report)
-
-    manifest_bytes, signature = contents.get(MANIFEST), contents.get(SIGNATURE)
+    manifest_bytes = contents.get(MANIFEST)
     if MANIFEST not in contents:
         report.problems.append(f"{MANIFEST}: missing, so nothing in the pack can be checked")
         return report
     if manifest_bytes is None:
         return report  # already named as damaged
+    listed = _read_manifest(manifest_bytes, report)
+    if listed is None:
+        return report
+    _check_signature(contents, manifest_bytes, public_key_pem, report)
+    _check_files(contents, listed, report)
+    return report
+
+
+def _open(data_or_path: PackSource, report: PackReport) -> dict[str, bytes | None] | None:
+    """The pack's members, or None (the problem reported) when it cannot be read or is not a zip."""
+    try:
+        raw = _read(data_or_path)
+    except OSError as err:
+        report.problems.append(f"cannot read the pack: {err.strerror or err}")
+        return None
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, OSError, EOFError) as err:
+        report.problems.append(f"malformed zip: {err}")
+        return None
+    with zf:
+        return _members(zf, report)
+
+
+def _read_manifest(manifest_bytes: bytes, report: PackReport) -> dict[str, Any] | None:
+    """The manifest's entries by path (the manifest kept in ``report``), or None when it is unreadable."""
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
         entries = manifest["files"]
@@ -164,10 +183,15 @@ def check_pack(data_or_path, public_key_pem: str | bytes | None = None) -> PackR
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
         report.problems.append(f"{MANIFEST}: not a readable {FORMAT} manifest")
-        return report
+        return None
     report.manifest = manifest
+    return listed
 
-    # The signature: over the exact manifest bytes, by the trusted key.
+
+def _check_signature(contents: dict[str, bytes | None], manifest_bytes: bytes,
+                     public_key_pem: str | bytes | None, report: PackReport) -> None:
+    """The signature: over the exact manifest bytes, by the trusted key."""
+    signature = contents.get(SIGNATURE)
     if public_key_pem is None:
         public_key_pem = contents.get(PUBLIC_KEY)
     if public_key_pem is None:
@@ -183,7 +207,9 @@ def check_pack(data_or_path, public_key_pem: str | bytes | None = None) -> PackR
         except signing.SigningKeyError as err:
             report.problems.append(f"public key: {err}")
 
-    # Every listed file present with its bytes unchanged; nothing unlisted.
+
+def _check_files(contents: dict[str, bytes | None], listed: dict[str, Any], report: PackReport) -> None:
+    """Every listed file present with its bytes unchanged; nothing unlisted."""
     for path, entry in listed.items():
         if path not in contents:
             report.problems.append(f"{path}: listed in the manifest but missing from the pack")
@@ -198,9 +224,8 @@ def check_pack(data_or_path, public_key_pem: str | bytes | None = None) -> PackR
     for path in contents:
         if path not in listed and path not in (MANIFEST, SIGNATURE):
             report.problems.append(f"{path}: added (not in the manifest)")
-    return report
 
 
-def verify_pack(data_or_path, public_key_pem: str | bytes | None = None) -> list[str]:
+def verify_pack(data_or_path: PackSource, public_key_pem: str | bytes | None = None) -> list[str]:
     """The problems found in a pack, each naming its file; an empty list means the pack is valid."""
     return check_pack(data_or_path, public_key_pem).problems

@@ -29,14 +29,15 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
-from crm_sandbox.models import (ArchivedPack, Assessment, Cohort, Contact, CriterionJudgement, Customer, Event,
+from crm_sandbox.models import (ArchivedPack, Assessment, Base, Cohort, Contact, CriterionJudgement, Customer, Event,
                                 Finding, FindingDecision, User, utcnow)
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.admin import archive
@@ -101,7 +102,7 @@ def evidence_digest(cohort_id: int) -> str:
 
 def live_contacts(cohort_id: int) -> int:
     return db.session.execute(select(func.count(Contact.id)).where(
-        Contact.cohort_id == cohort_id, Contact.status == "live")).scalar()
+        Contact.cohort_id == cohort_id, Contact.status == "live")).scalar_one()
 
 
 def check_resettable(cohort: Cohort) -> None:
@@ -126,7 +127,7 @@ def check_confirmation(cohort: Cohort, generation: int | None, unfinished: str |
 
 
 def write_archive(cohort: Cohort, learners: list[User], progress: Progress | None,
-                  unfinished: UnfinishedWork | None = None) -> tuple[Path, list[dict]]:
+                  unfinished: UnfinishedWork | None = None) -> tuple[Path, list[dict[str, Any]]]:
     """Write one signed pack per learner, durably, into a new folder, then its signed index; return the
     folder and the pack records."""
     from crm_sandbox.admin.packs import build_learner_pack
@@ -135,7 +136,7 @@ def write_archive(cohort: Cohort, learners: list[User], progress: Progress | Non
     run = f"{created:%Y%m%dT%H%M%SZ}-g{cohort.generation}-{secrets.token_hex(3)}"
     run_dir = archive.archive_root() / slug(cohort.name) / run
     make_dirs_durably(run_dir)
-    records = []
+    records: list[dict[str, Any]] = []  # ArchivedPack's columns
     try:
         for n, learner in enumerate(learners, start=1):
             data = build_learner_pack(learner)
@@ -160,6 +161,11 @@ def write_archive(cohort: Cohort, learners: list[User], progress: Progress | Non
     return run_dir, records
 
 
+def _table(model: type[Base]) -> Table:
+    """A model's table (declared models always map one; SQLAlchemy types it as any FROM clause)."""
+    return cast(Table, model.__table__)
+
+
 def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     """Delete a cohort's contacts, their events (and chain seals), findings, decisions, judgements and
     assessments, and its learner and assessor accounts. Returns the rows removed per table.
@@ -170,21 +176,21 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     """
     contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
     findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
-    statements = {
-        "finding_decision": delete(FindingDecision.__table__).where(FindingDecision.finding_id.in_(findings)),
-        "criterion_judgement": delete(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
-        "assessment": delete(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
-        "finding": delete(Finding.__table__).where(Finding.contact_id.in_(contacts)),
-        "chain_seal": delete(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
-        "event": delete(Event.__table__).where(Event.contact_id.in_(contacts)),
-        "contact": delete(Contact.__table__).where(Contact.cohort_id == cohort_id),
-        "user": delete(User.__table__).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
+    statements = {  # on each model's table: Core statements, not the ORM's
+        "finding_decision": delete(_table(FindingDecision)).where(FindingDecision.finding_id.in_(findings)),
+        "criterion_judgement": delete(_table(CriterionJudgement)).where(CriterionJudgement.contact_id.in_(contacts)),
+        "assessment": delete(_table(Assessment)).where(Assessment.contact_id.in_(contacts)),
+        "finding": delete(_table(Finding)).where(Finding.contact_id.in_(contacts)),
+        "chain_seal": delete(_table(ChainSeal)).where(ChainSeal.contact_id.in_(contacts)),
+        "event": delete(_table(Event)).where(Event.contact_id.in_(contacts)),
+        "contact": delete(_table(Contact)).where(Contact.cohort_id == cohort_id),
+        "user": delete(_table(User)).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
         raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
     removed = {}
     for table, statement in statements.items():
-        removed[table] = db.session.execute(statement).rowcount
+        removed[table] = cast(CursorResult[Any], db.session.execute(statement)).rowcount
     db.session.expire_all()  # the identity map may hold rows that no longer exist
     return removed
 
@@ -237,7 +243,7 @@ def reset_cohort(name: str, *, seed: int | None = None, customers: int | None = 
                 result.packs = [ArchivedPack(**r) for r in records]
                 db.session.add_all(result.packs)
                 result.removed = remove_cohort_from_live_system(cohort_id)
-                cohort = db.session.get(Cohort, cohort_id)
+                cohort = db.session.get_one(Cohort, cohort_id)
                 seed_customers(cohort, seed, count, progress=seed_progress(progress, count))
                 rebuild_queues(cohort)
                 cohort.generation = current + 1

@@ -85,7 +85,7 @@ def describe_upgrade(upgrade: Upgrade) -> str | None:
 
 @click.command("init-db")
 @with_appcontext
-def init_db_command():
+def init_db_command() -> None:
     """Create the database tables, or upgrade them to this release's schema (existing data is kept)."""
     done = describe_upgrade(ensure_schema())
     click.echo(done or "Database ready: already up to date.")
@@ -96,7 +96,7 @@ def init_db_command():
 @click.option("--seed", "seed", type=int, default=None, help="Random seed: the same seed gives the same customers.")
 @click.option("--customers", type=click.IntRange(1, 1_000_000), default=None, help="How many customers.")
 @click.option("--cohort", "cohort_name", default=DEMO_COHORT, show_default=True, help="The cohort whose world to seed.")
-def seed_command(seed: int | None, customers: int | None, cohort_name: str):
+def seed_command(seed: int | None, customers: int | None, cohort_name: str) -> None:
     """Generate a cohort's customers with Faker (en_GB), replacing any it had."""
     ensure_schema()
     seed = current_app.config["DEMO_SEED"] if seed is None else seed
@@ -119,7 +119,7 @@ def seed_command(seed: int | None, customers: int | None, cohort_name: str):
 @click.option("--cohort", "cohort_name", default=None, help="The cohort a learner or assessor belongs to.")
 @click.option("--name", "display_name", default=None, help="The name shown in the app.")
 @click.password_option()
-def create_user_command(username: str, role: str, cohort_name: str | None, display_name: str | None, password: str):
+def create_user_command(username: str, role: str, cohort_name: str | None, display_name: str | None, password: str) -> None:
     """Create a user account (learners get a queue of every scenario)."""
     ensure_schema()
     try:
@@ -135,7 +135,8 @@ def create_user_command(username: str, role: str, cohort_name: str | None, displ
     click.echo(f"Created {role} {username}.")
 
 
-def create_account(username: str, password: str, role: str, display_name: str | None, cohort) -> None:
+def create_account(username: str, password: str, role: str, display_name: str | None,
+                   cohort: Cohort | None) -> None:
     """A new account in the current transaction; a learner gets a queue of every scenario."""
     user = create_user(username, password, role, display_name=display_name, cohort=cohort)
     if role == "learner":
@@ -147,7 +148,7 @@ def create_account(username: str, password: str, role: str, display_name: str | 
 @with_appcontext
 @click.option("--play-demo", is_flag=True,
               help="On first run, also play and review a few demo contacts (as `flask demo` does).")
-def bootstrap_command(play_demo: bool):
+def bootstrap_command(play_demo: bool) -> None:
     """Create or upgrade the database, seed it on first run, then print the demo logins (used by `make run`)."""
     default_policy()  # a bad seed/policy.yaml stops start-up here, with what is wrong
     upgraded = describe_upgrade(ensure_schema())
@@ -190,7 +191,7 @@ def demo_logins() -> list[tuple[str, str]]:
 @click.command("export-session")
 @click.argument("contact_id", type=int)
 @with_appcontext
-def export_session_command(contact_id: int):
+def export_session_command(contact_id: int) -> None:
     """Write a contact's session export (crm-sandbox/session@1, JSON) to stdout."""
     contact = db.session.get(Contact, contact_id)
     if contact is None:
@@ -201,7 +202,7 @@ def export_session_command(contact_id: int):
 @click.command("findings")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings.")
-def findings_command(file: str, as_json: bool):
+def findings_command(file: str, as_json: bool) -> None:
     """Run the rules on a session export FILE (no database needed); '-' reads stdin."""
     try:
         if file == "-":
@@ -226,7 +227,7 @@ def findings_command(file: str, as_json: bool):
 
 @click.command("verify-log")
 @with_appcontext
-def verify_log_command():
+def verify_log_command() -> None:
     """Check every contact's event chain and signed heads; name the first broken link."""
     statuses = verify_log()
     broken = [s for s in statuses if not s.ok]
@@ -240,7 +241,7 @@ def verify_log_command():
 
 @click.command("rotate-keys")
 @with_appcontext
-def rotate_keys_command():
+def rotate_keys_command() -> None:
     """Add a new field-encryption key and re-encrypt every row with it (the old key can then go).
 
     Stop the app server first: running workers keep the keys they started with, so until they are
@@ -254,7 +255,7 @@ def rotate_keys_command():
 
 @click.command("demo")
 @with_appcontext
-def demo_command():
+def demo_command() -> None:
     """Play and review a few of the demo cohort's contacts, so there is a finished assessment to see."""
     try:
         for line in run_demo(DEMO_COHORT, DEMO_USERS):
@@ -276,7 +277,7 @@ def register(app: Flask) -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="Where to write the zip.")
 @with_appcontext
-def export_pack_command(username: str, output: str):
+def export_pack_command(username: str, output: str) -> None:
     """Write a learner's signed evidence pack (crm-sandbox/evidence-pack@1, zip) to FILE."""
     from crm_sandbox.crypto import signing
     from crm_sandbox.admin.packs import build_learner_pack, check_pack
@@ -296,7 +297,7 @@ def export_pack_command(username: str, output: str):
 @click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False),
               help="The PEM public key to trust (default: this sandbox's own signing key).")
 @with_appcontext
-def verify_pack_command(file: str, public_key: str | None):
+def verify_pack_command(file: str, public_key: str | None) -> None:
     """Check an evidence pack FILE: the signature and every file's SHA-256. Exit 1 naming each problem."""
     import os
     from pathlib import Path
@@ -304,6 +305,7 @@ def verify_pack_command(file: str, public_key: str | None):
     from crm_sandbox.crypto import signing
     from crm_sandbox.admin.packs import check_pack
 
+    trusted: str | bytes | None
     if public_key:
         trusted = Path(public_key).read_bytes()
     elif os.environ.get(signing.ENV_VAR) or Path(current_app.instance_path, signing.KEY_FILE).exists():

@@ -3,6 +3,7 @@
 Each docstring is the command's ``--help``.
 """
 import sys
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 from flask import Flask
@@ -16,17 +17,22 @@ from crm_sandbox.operations.cohorts import enrolment
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.admin.reset import reset_cohort
 
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
 STEP_LABELS = {"archive": "Archiving evidence packs", "seed": "Generating new customers"}
 
 
 class StepBars:
     """One click progress bar per step of a reset (``progress(step, done, total)``)."""
 
-    def __init__(self):
-        self.step, self.bar, self.done = None, None, 0
+    def __init__(self) -> None:
+        self.step: str | None = None
+        self.bar: ProgressBar[int] | None = None
+        self.done = 0
 
     def __call__(self, step: str, done: int, total: int) -> None:
-        if step != self.step:
+        if step != self.step or self.bar is None:
             self.close()
             self.step, self.done = step, 0
             self.bar = click.progressbar(length=total, label=STEP_LABELS.get(step, step), show_pos=True)
@@ -44,7 +50,7 @@ class StepBars:
 @click.argument("cohort_name", metavar="COHORT")
 @click.argument("file", type=click.File("rb"))
 @with_appcontext
-def import_users_command(cohort_name: str, file):
+def import_users_command(cohort_name: str, file: BinaryIO) -> None:
     """Create the accounts listed in the CSV FILE (username,display_name,role) in COHORT, all or none.
 
     Prints each new account's one-time password (shown once: users change it at first sign-in).
@@ -72,7 +78,7 @@ def import_users_command(cohort_name: str, file):
 @click.command("reissue-password")
 @click.argument("username")
 @with_appcontext
-def reissue_password_command(username: str):
+def reissue_password_command(username: str) -> None:
     """Give USERNAME a new one-time password, printed once: their old password stops working, they are
     signed out everywhere, and they choose their own password at next sign-in. Works for trainers too
     (the console refuses trainer accounts); not for erased accounts.
@@ -97,7 +103,7 @@ def reissue_password_command(username: str):
               help="How many customers (default: as many as now).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
-def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | None, yes: bool):
+def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | None, yes: bool) -> None:
     """Archive COHORT's evidence (a signed pack per learner), then give it a fresh world: its contacts,
     events, reviews and learner/assessor accounts are removed and its customers regenerated."""
     ensure_schema()
@@ -118,7 +124,7 @@ def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | No
 
 @click.command("purge-archive")
 @with_appcontext
-def purge_archive_command():
+def purge_archive_command() -> None:
     """Delete archived evidence packs whose retention period has ended (ARCHIVE_RETENTION_DAYS)."""
     purged = archive.purge_expired()
     for path in purged:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from .document import DocumentEvent, SessionDocument
 from .language import is_refusal, sentence_at, sentences
 from .matching import CustomerMatcher, Match
-from .session import Event, Session
 
 NOT_VERIFIED, VERIFIED, LOCKED = "not_verified", "verified", "locked"
 # ID&V factor -> the customer fields whose values are its answers.
@@ -17,7 +17,7 @@ FACTOR_FIELDS = {
     "account_number_last4": ("account_number_last4", "account_number"),
 }
 # A correct ID&V answer gives the caller's knowledge of these fields (characters give no whole word).
-ANSWER_GIVES = {"date_of_birth": ("date_of_birth",), "postcode": ("postcode",),
+ANSWER_GIVES: dict[str, tuple[str, ...]] = {"date_of_birth": ("date_of_birth",), "postcode": ("postcode",),
                 "account_number_last4": ("account_number_last4",)}
 # Giving one value also gives these (the caller who says their full name has said their first name).
 IMPLIES = {"full_name": ("first_name", "last_name"), "account_number": ("account_number_last4",)}
@@ -33,7 +33,7 @@ FIELD_LABELS = {
 @dataclass(frozen=True)
 class Step:
     """One event with the state just before it."""
-    event: Event
+    event: DocumentEvent
     status: str                 # ID&V status: not_verified, verified or locked
     failures: int               # failed ID&V answers so far
     given: frozenset[str]       # customer fields the caller has already said in this contact
@@ -49,21 +49,22 @@ class Disclosure:
 class Context:
     """A session with its steps folded; rules read from this instead of re-walking the events."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: SessionDocument) -> None:
         self.session = session
         self.policy = session.policy
         self.matcher = CustomerMatcher(session.customer)
         self.steps = self._fold()
 
     def _fold(self) -> list[Step]:
-        steps, status, failures, given = [], NOT_VERIFIED, 0, set()
+        steps: list[Step] = []
+        status, failures, given = NOT_VERIFIED, 0, set[str]()
         for ev in self.session.events:
             steps.append(Step(ev, status, failures, frozenset(given)))
             if ev.type == "message.received":
                 given.update(m.field for m in self.matcher.find(ev.data["text"]))
             elif ev.type == "idv.answer":
                 if ev.data.get("match") is True:
-                    given.update(ANSWER_GIVES.get(ev.data.get("factor"), ()))
+                    given.update(ANSWER_GIVES.get(ev.data["factor"], ()))  # a required key
                 given.update(m.field for m in self.matcher.find(str(ev.data.get("given") or "")))
                 if status == NOT_VERIFIED and ev.data.get("match") is not True:
                     failures += 1
@@ -80,7 +81,7 @@ class Context:
         return [s for s in self.steps if s.event.type in types]
 
     @cached_property
-    def closed(self) -> Event | None:
+    def closed(self) -> DocumentEvent | None:
         return next((s.event for s in self.steps if s.event.type == "contact.closed"), None)
 
     @cached_property

@@ -1,14 +1,14 @@
-"""Run every rule over a session: ``evaluate(session) -> list[Finding]``, sorted and deterministic."""
+"""Run every rule over a session: ``evaluate(session) -> list[RuleFinding]``, sorted and deterministic."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from . import rules
 from .context import Context
-from .findings import Finding
-from .session import Session, parse_session
+from .document import SessionDocument, parse_session
+from .findings import RuleFinding
 
-Rule = Callable[[Context], list[Finding]]
+Rule = Callable[[Context], list[RuleFinding]]
 
 RULES: dict[str, Rule] = {
     "disclosure-before-verification": rules.disclosure_before_verification,
@@ -28,19 +28,19 @@ RULES: dict[str, Rule] = {
 }
 
 
-def evaluate(session: Session | dict[str, Any], only: list[str] | None = None) -> list[Finding]:
-    """Every finding for ``session`` (a Session or the parsed JSON dict), sorted by first event then rule.
+def evaluate(session: SessionDocument | dict[str, Any], only: list[str] | None = None) -> list[RuleFinding]:
+    """Every finding for ``session`` (a SessionDocument or the parsed JSON dict), sorted by first event then rule.
 
     Raises SessionFormatError if a dict is not a valid session.
     """
     ctx = Context(parse_session(session))
-    found: set[Finding] = set()
+    found: set[RuleFinding] = set()
     for rule_id, rule in RULES.items():
         if only is None or rule_id in only:
             found.update(rule(ctx))
     return sorted(found, key=lambda f: f.sort_key)
 
 
-def findings_json(session: Session | dict[str, Any]) -> list[dict]:
+def findings_json(session: SessionDocument | dict[str, Any]) -> list[dict[str, Any]]:
     """``evaluate`` as plain dicts, ready for ``json.dumps``."""
     return [f.to_dict() for f in evaluate(session)]

@@ -1,7 +1,11 @@
-"""The :class:`Finding` a rule reports, and each rule's severity and reference."""
+"""The :class:`RuleFinding` a rule reports, and each rule's severity and reference.
+
+A finding as computed; the stored row that records it for a contact is ``crm_sandbox.models.Finding``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 # rule id -> (severity, reference)
 RULE_INFO: dict[str, tuple[str, str]] = {
@@ -45,7 +49,7 @@ RULE_INFO: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class Finding:
+class RuleFinding:
     rule: str
     severity: str
     events: tuple[int, ...]
@@ -53,17 +57,17 @@ class Finding:
     explanation: str
     reference: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "severity": self.severity, "events": list(self.events),
                 "evidence": self.evidence, "explanation": self.explanation, "reference": self.reference}
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, str, tuple[int, ...], str]:
         return (self.events[0] if self.events else 0, self.rule, self.events, self.evidence)
 
 
-def finding(rule: str, events, evidence: str, explanation: str, severity: str | None = None) -> Finding:
+def finding(rule: str, events: Iterable[int], evidence: str, explanation: str, severity: str | None = None) -> RuleFinding:
     """A finding for ``rule`` with its standard severity and reference."""
     default, reference = RULE_INFO[rule]
-    return Finding(rule=rule, severity=severity or default, events=tuple(events), evidence=evidence,
-                   explanation=explanation, reference=reference)
+    return RuleFinding(rule=rule, severity=severity or default, events=tuple(events), evidence=evidence,
+                       explanation=explanation, reference=reference)

@@ -123,20 +123,27 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     question = "?" in sentence
     if not (lead or question) or not ANY_CATEGORY.search(sentence):
         return found
-    weak_lead = lead is not None and re.match(r"do you|have you", lead.group(), re.I) is not None
     for cat, pattern in CATEGORY_RE.items():
         if any(f[0] == cat for f in found):
             continue
-        for m in pattern.finditer(sentence, lead.end() if lead else 0):
-            if not lead and not _bare_question(sentence, m):
-                continue
-            if cat == "address" and _NOT_POSTAL.search(sentence[: m.start() + m.group().lower().rfind("address")]):
-                continue
-            if cat in SECRETS and (weak_lead or PARTIAL.search(sentence)):
-                continue
+        if m := _category_ask(sentence, cat, pattern, lead):
             found.append((cat, m.start(), m.end()))
-            break
     return found
+
+
+def _category_ask(sentence: str, cat: str, pattern: re.Pattern[str],
+                  lead: re.Match[str] | None) -> re.Match[str] | None:
+    """The first place after the asking phrase (or anywhere in a bare question) that asks for ``cat``."""
+    weak_lead = lead is not None and re.match(r"do you|have you", lead.group(), re.I) is not None
+    for m in pattern.finditer(sentence, lead.end() if lead else 0):
+        if not lead and not _bare_question(sentence, m):
+            continue
+        if cat == "address" and _NOT_POSTAL.search(sentence[: m.start() + m.group().lower().rfind("address")]):
+            continue
+        if cat in SECRETS and (weak_lead or PARTIAL.search(sentence)):
+            continue
+        return m
+    return None
 
 
 # Special category data (UK GDPR Art 9) written into notes.

@@ -155,7 +155,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(_norm_token(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def _sequence_spans(tokens, wanted: tuple[str, ...]) -> list[tuple[int, int]]:
+def _sequence_spans(tokens: list[tuple[str, int, int]], wanted: tuple[str, ...]) -> list[tuple[int, int]]:
     n = len(wanted)
     spans = []
     for i in range(len(tokens) - n + 1):
@@ -174,7 +174,7 @@ _LAST4 = re.compile(
 class CustomerMatcher:
     """Finds one customer's known values in text. Build once per session; ``find`` per message."""
 
-    def __init__(self, customer: Mapping[str, str]):
+    def __init__(self, customer: Mapping[str, str]) -> None:
         self.customer = customer
         self.dob = parse_date(customer.get("date_of_birth", "")) if customer.get("date_of_birth") else None
         self.postcode = normalise_postcode(customer.get("postcode", ""))
@@ -188,84 +188,110 @@ class CustomerMatcher:
         self.last4 = digits(customer.get("account_number", ""))[-4:]
         self.word = customer.get("memorable_word", "")
         self.word_re = re.compile(rf"\b{re.escape(self.word)}\b", re.I) if len(self.word) >= 3 else None
-        try:
-            self.balance = abs(Decimal(customer["balance"].replace(",", "").replace("£", ""))) \
-                if customer.get("balance") else None
-        except InvalidOperation:
-            self.balance = None
-        if self.balance is not None and self.balance < 1:
-            self.balance = None
-        self.names = {}  # case-sensitive single words
+        self.balance = _balance(customer.get("balance", ""))
+        self.names: dict[str, re.Pattern[str]] = {}  # case-sensitive single words
         for field in ("first_name", "last_name"):
             name = customer.get(field, "").strip()
             if len(name) >= 2:
                 self.names[field] = re.compile(rf"(?<![\w'-]){re.escape(name)}(?![\w-])")
-        self.sequences: dict[str, list[tuple[str, ...]]] = {}
-        full = customer.get("full_name") or " ".join(
-            filter(None, (customer.get("first_name"), customer.get("last_name"))))
-        full_tokens = tuple(t for t, _, _ in _tokens(full))
-        if len(full.split()) >= 2 and full_tokens:  # a name of symbols alone has no words to find
-            self.sequences["full_name"] = [full_tokens]
-        for field in ("address_line1", "address_line2"):
-            value = customer.get(field, "").strip()
-            if not value or _GENERIC_LINE.match(value):
-                continue
-            toks = tuple(t for t, _, _ in _tokens(value))
-            if not toks:  # e.g. an address line of emoji or punctuation: no words to find
-                continue
-            variants = [toks]
-            if len(toks) >= 3 and toks[0][0].isdigit():
-                variants.append(toks[1:])  # the street without the house number
-            self.sequences[field] = variants
+        self.sequences = _word_sequences(customer)
         # A cheap pre-check: tokenise only texts containing a distinctive word of a name or address.
-        words = set()
-        for variants in self.sequences.values():
-            for seq in variants:
-                plain = [t for t in seq if t not in _EXPANSIONS]
-                word = max(plain or seq, key=len)
-                words.add(word)
-                words.update(k for k, v in ABBREVIATIONS.items() if v == word)
-        self._keywords = re.compile("|".join(map(re.escape, sorted(words))) or "(?!)", re.I)
+        self._keywords = _keywords(self.sequences)
         town = customer.get("town", "").strip()
-        if town:
-            self.town_re = re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I)
-        else:
-            self.town_re = None
+        self.town_re = re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I) \
+            if town else None
 
     def find(self, text: str) -> list[Match]:
         """Every known value in ``text``; overlapping shorter matches inside longer ones are dropped."""
         found: list[tuple[str, int, int]] = []
-        add = lambda field, spans: found.extend((field, s, e) for s, e in spans)  # noqa: E731
-        has_digits = _ANY_DIGIT.search(text) is not None
-        if self.dob and has_digits:
-            add("date_of_birth", _date_matches(text, self.dob))
+        if _ANY_DIGIT.search(text) is not None:
+            self._find_numbers(text, found)
         if self.postcode:
-            add("postcode", [(m.start(), m.end()) for m in POSTCODE.finditer(text)
-                             if normalise_postcode(m.group()) == self.postcode])
+            _add(found, "postcode", [(m.start(), m.end()) for m in POSTCODE.finditer(text)
+                                     if normalise_postcode(m.group()) == self.postcode])
         if self.email and "@" in text:
-            add("email", [(m.start(), m.end()) for m in EMAIL.finditer(text)
-                          if m.group().lower().rstrip(".") == self.email])
-        if has_digits:
-            for groups in _digit_groups(text):
-                for field, targets in self.digit_targets.items():
-                    add(field, [(s - (s > 0 and text[s - 1] == "+"), e) for s, e in _group_spans(groups, targets)])
-            if self.last4:
-                add("account_number_last4", [m.span(1) for m in _LAST4.finditer(text)
-                                             if digits(m.group(1)) == self.last4])
-            if self.balance is not None:
-                add("balance", _money_matches(text, self.balance))
+            _add(found, "email", [(m.start(), m.end()) for m in EMAIL.finditer(text)
+                                  if m.group().lower().rstrip(".") == self.email])
+        self._find_words(text, found)
+        return _drop_nested(found, text)
+
+    def _find_numbers(self, text: str, found: list[tuple[str, int, int]]) -> None:
+        """The values written with digits: date of birth, account and sort code, phone, last four, balance."""
+        if self.dob:
+            _add(found, "date_of_birth", _date_matches(text, self.dob))
+        for groups in _digit_groups(text):
+            for field, targets in self.digit_targets.items():
+                _add(found, field,
+                     [(s - (s > 0 and text[s - 1] == "+"), e) for s, e in _group_spans(groups, targets)])
+        if self.last4:
+            _add(found, "account_number_last4", [m.span(1) for m in _LAST4.finditer(text)
+                                                 if digits(m.group(1)) == self.last4])
+        if self.balance is not None:
+            _add(found, "balance", _money_matches(text, self.balance))
+
+    def _find_words(self, text: str, found: list[tuple[str, int, int]]) -> None:
+        """The values written in words: memorable word, names, address lines, town."""
         if self.word_re:
-            add("memorable_word", [m.span() for m in self.word_re.finditer(text)])
+            _add(found, "memorable_word", [m.span() for m in self.word_re.finditer(text)])
         for field, pattern in self.names.items():
-            add(field, [m.span() for m in pattern.finditer(text)])
+            _add(found, field, [m.span() for m in pattern.finditer(text)])
         if self.sequences and self._keywords.search(text):
             tokens = _tokens(text)
             for field, variants in self.sequences.items():
                 for wanted in variants:
-                    add(field, _sequence_spans(tokens, wanted))
+                    _add(found, field, _sequence_spans(tokens, wanted))
         if self.town_re:
-            add("town", [m.span() for m in self.town_re.finditer(text)])
-        return _drop_nested(found, text)
+            _add(found, "town", [m.span() for m in self.town_re.finditer(text)])
+
+
+def _add(found: list[tuple[str, int, int]], field: str, spans: Iterable[tuple[int, int]]) -> None:
+    found.extend((field, s, e) for s, e in spans)
+
+
+def _balance(value: str) -> Decimal | None:
+    """The balance as a positive amount worth looking for (under £1 is too common to count), or None."""
+    if not value:
+        return None
+    try:
+        balance = abs(Decimal(value.replace(",", "").replace("£", "")))
+    except InvalidOperation:
+        return None
+    return balance if balance >= 1 else None
+
+
+def _word_sequences(customer: Mapping[str, str]) -> dict[str, list[tuple[str, ...]]]:
+    """Field -> the token sequences that say it: the full name, and each address line (also without
+    its house number)."""
+    sequences: dict[str, list[tuple[str, ...]]] = {}
+    full = customer.get("full_name") or " ".join(
+        filter(None, (customer.get("first_name"), customer.get("last_name"))))
+    full_tokens = tuple(t for t, _, _ in _tokens(full))
+    if len(full.split()) >= 2 and full_tokens:  # a name of symbols alone has no words to find
+        sequences["full_name"] = [full_tokens]
+    for field in ("address_line1", "address_line2"):
+        value = customer.get(field, "").strip()
+        if not value or _GENERIC_LINE.match(value):
+            continue
+        toks = tuple(t for t, _, _ in _tokens(value))
+        if not toks:  # e.g. an address line of emoji or punctuation: no words to find
+            continue
+        variants = [toks]
+        if len(toks) >= 3 and toks[0][0].isdigit():
+            variants.append(toks[1:])  # the street without the house number
+        sequences[field] = variants
+    return sequences
+
+
+def _keywords(sequences: dict[str, list[tuple[str, ...]]]) -> re.Pattern[str]:
+    """The most distinctive word of each sequence (and its abbreviations), as one pattern."""
+    words: set[str] = set()
+    for variants in sequences.values():
+        for seq in variants:
+            plain = [t for t in seq if t not in _EXPANSIONS]
+            word = max(plain or seq, key=len)
+            words.add(word)
+            words.update(k for k, v in ABBREVIATIONS.items() if v == word)
+    return re.compile("|".join(map(re.escape, sorted(words))) or "(?!)", re.I)
 
 
 def _drop_nested(found: list[tuple[str, int, int]], text: str) -> list[Match]:

@@ -1,5 +1,6 @@
 """Identity verification state, folded from a contact's events. Pure: events in, state out."""
 from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
 
 NOT_VERIFIED, VERIFIED, LOCKED = "not_verified", "verified", "locked"
 
@@ -29,7 +30,7 @@ class IdvState:
         return max(self.required - len(self.passed), 0)
 
 
-def verification_state(policy: dict, events) -> IdvState:
+def verification_state(policy: Mapping[str, Any], events: Iterable[Any]) -> IdvState:
     """The ID&V state after ``events`` (dicts or objects with ``type`` and ``data``) under ``policy``."""
     state = IdvState(required=int(policy.get("idv_required", 2)),
                      lockout_attempts=int(policy.get("lockout_attempts", 3)))

@@ -9,8 +9,10 @@ recognised and stamped first (schema.adopt_release_database).
 """
 import logging
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext
 from flask import current_app
 
 from crm_sandbox import schema
@@ -24,7 +26,7 @@ if config.config_file_name and not config.attributes.get("quiet") and not loggin
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
-def skip_empty_autogenerate(_context, _revision, directives):
+def skip_empty_autogenerate(_context: MigrationContext, _revision: object, directives: list[Any]) -> None:
     """`flask db migrate` with no model changes writes no empty revision."""
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
         directives[:] = []
@@ -50,7 +52,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             transaction_per_migration=True,
             transactional_ddl=True,
-            on_version_apply=[schema.check_foreign_keys] if sqlite else [],
+            on_version_apply=schema.check_foreign_keys if sqlite else None,
             process_revision_directives=skip_empty_autogenerate,
             **migrate.configure_args,
         )

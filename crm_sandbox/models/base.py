@@ -1,7 +1,8 @@
 """The declarative base shared by every model."""
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -18,18 +19,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored naive in UTC and always read back timezone-aware (SQLite drops the zone)."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 

@@ -37,6 +37,6 @@ class Finding(Base):
     decisions: Mapped[list["FindingDecision"]] = relationship(order_by="FindingDecision.id")
 
     @property
-    def decision(self):
+    def decision(self) -> "FindingDecision | None":
         """The decision that stands (the newest), or None while undecided."""
         return self.decisions[-1] if self.decisions else None

@@ -10,10 +10,11 @@ import hmac
 import json
 import re
 from functools import lru_cache
+from typing import Any, Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app, has_app_context
-from sqlalchemy import Text, TypeDecorator
+from sqlalchemy import Dialect, Text, TypeDecorator
 from sqlalchemy.ext.mutable import MutableDict
 
 
@@ -33,7 +34,11 @@ def field_keys() -> list[str]:
 DECRYPTED_CACHE_SIZE = 4096
 
 
-def _cached_cipher() -> tuple:
+# (the keys, their MultiFernet, its caching decrypt)
+_Cipher = tuple[tuple[str, ...], MultiFernet, Callable[[str], str]]
+
+
+def _cached_cipher() -> _Cipher:
     if not has_app_context():
         raise RuntimeError("personal data can only be read or written inside an application context")
     keys = tuple(field_keys())
@@ -62,33 +67,33 @@ def decrypt(token: str) -> str:
         raise UndecryptableError("Personal data could not be decrypted: is a field key missing from FIELD_KEYS?") from None
 
 
-class EncryptedText(TypeDecorator):
+class EncryptedText(TypeDecorator[str]):
     """A text column encrypted at rest."""
 
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else encrypt(value)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> str | None:
         return None if value is None else decrypt(value)
 
 
-class EncryptedJSON(TypeDecorator):
+class EncryptedJSON(TypeDecorator[Any]):
     """A JSON object encrypted at rest, as one token."""
 
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
         return None if value is None else encrypt_json(value)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> Any | None:
         return None if value is None else json.loads(decrypt(value))
 
 
-def encrypt_json(value, fernet: MultiFernet | None = None) -> str:
+def encrypt_json(value: Any, fernet: MultiFernet | None = None) -> str:
     """The token an ``EncryptedJSON`` column stores for ``value``. Bulk inserts pass ``cipher()``
     once, instead of looking it up for every row."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -101,10 +106,10 @@ EncryptedDict = MutableDict.as_mutable(EncryptedJSON)
 def personal_field(name: str) -> property:
     """An attribute read from and written to the model's encrypted ``personal`` mapping."""
 
-    def get(self):
+    def get(self: Any) -> str:
         return (self.personal or {}).get(name, "")
 
-    def set(self, value):
+    def set(self: Any, value: str) -> None:
         if self.personal is None:
             self.personal = {}
         self.personal[name] = value

@@ -57,6 +57,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Sequence, TypeVar
 
 from crm_sandbox.compliance.matching import POSTCODE
 from crm_sandbox.compliance.normalise import normalise_postcode, parse_date
@@ -80,12 +81,15 @@ ORDINAL_WORDS = {
 }
 
 
-def _stable(*parts) -> int:
+T = TypeVar("T")
+
+
+def _stable(*parts: object) -> int:
     """A stable non-negative hash (``hash()`` changes between runs; this does not)."""
     return zlib.crc32("\x1f".join(str(p) for p in parts).encode("utf-8"))
 
 
-def _pick(options, *key):
+def _pick(options: Sequence[T], *key: object) -> T:
     return options[_stable(*key) % len(options)]
 
 
@@ -426,7 +430,7 @@ class _Context:
                 status = "verified" if (e.get("data") or {}).get("passed") else "locked"
         return status
 
-    def _state_ok(self, state) -> bool:
+    def _state_ok(self, state: str | None) -> bool:
         """``state``: verified | not_verified (includes locked) | locked; empty = any."""
         if not state:
             return True
@@ -471,6 +475,7 @@ class _Context:
 
     # -- main --------------------------------------------------------------------------------------
     def respond(self) -> tuple[str, bool]:
+        """The caller's reply to the learner's message, and whether it ends the contact."""
         msg = self.message
         if not msg.strip():
             return self.filler(), False
@@ -495,21 +500,25 @@ class _Context:
                 return self.fill(rule.get("say", "")), bool(rule.get("ends"))
         if confirmations:
             return confirmations[0], False
+        return self._reaction(msg), False
+
+    def _reaction(self, msg: str) -> str:
+        """No scenario rule, verification question or confirmation applies: react to the message."""
         if RX["card_warning"].search(msg) and re.search(r"card|cvv|security code|number", msg, re.I):
-            return "Oh, sorry! I didn't realise. I won't do that again.", False
+            return "Oh, sorry! I didn't realise. I won't do that again."
         if RX["refusal"].search(msg):
-            return self.fill(self.caller.get("on_refusal") or _pick(REFUSAL_REACTIONS, *self.key)), False
+            return self.fill(self.caller.get("on_refusal") or _pick(REFUSAL_REACTIONS, *self.key))
         facts_answer = self.answer_facts()
         if facts_answer:
-            return facts_answer, False
+            return facts_answer
         if RX["need"].search(msg) or (RX["greeting"].search(msg) and self.turn <= 2):
-            return self.need(), False
+            return self.need()
         if RX["hold"].search(msg):
             return _pick(("Sure, I'll wait.", "No problem, take your time.", "Okay, I'm still here."),
-                         len(self.history)), False
+                         len(self.history))
         if RX["verified"].search(msg):
-            return "Great, thank you.", False
-        return self.filler(), False
+            return "Great, thank you."
+        return self.filler()
 
     def verification_answers(self) -> list[str]:
         """Answers to every verification question in the message, in a natural order."""

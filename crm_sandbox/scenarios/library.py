@@ -5,10 +5,11 @@ The schema is described in ``seed/scenarios/README.md``.
 """
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from crm_sandbox.compliance.session import DATA_CATEGORIES, RELATIONSHIPS  # one vocabulary with the export
+from crm_sandbox.compliance.document import DATA_CATEGORIES, RELATIONSHIPS  # one vocabulary with the export
 from crm_sandbox.policy import IDV_FACTORS
 
 CHANNELS = ("chat", "email", "phone")
@@ -30,7 +31,7 @@ class ScenarioFile:
         return self.error is None
 
 
-def validate_scenario(data, stem: str) -> list[str]:
+def validate_scenario(data: Any, stem: str) -> list[str]:
     """Plain-language problems with one scenario document; empty when it is valid."""
     if not isinstance(data, dict):
         return ["the file must hold a mapping of scenario fields"]
@@ -46,19 +47,26 @@ def validate_scenario(data, stem: str) -> list[str]:
     if "caller" in data and not isinstance(caller, dict):
         errors.append("caller must be a mapping")
     elif isinstance(caller, dict):
-        if caller.get("relationship") not in RELATIONSHIPS:
-            errors.append(f"caller.relationship must be one of {', '.join(RELATIONSHIPS)}")
-        knows = caller.get("knows", {})
-        if not isinstance(knows, dict):
-            errors.append("caller.knows must map ID&V factors to correct, wrong or unknown")
-        else:
-            for factor, value in knows.items():
-                if factor not in IDV_FACTORS:
-                    errors.append(f"caller.knows: unknown factor '{factor}'")
-                elif value not in KNOWLEDGE:
-                    errors.append(f"caller.knows.{factor} must be correct, wrong or unknown")
-        if not isinstance(caller.get("opening", ""), str) or not caller.get("opening"):
-            errors.append("caller.opening (the caller's first words) is required")
+        errors += _caller_problems(caller)
+    return errors
+
+
+def _caller_problems(caller: dict[str, Any]) -> list[str]:
+    """Plain-language problems with a scenario's ``caller`` mapping."""
+    errors = []
+    if caller.get("relationship") not in RELATIONSHIPS:
+        errors.append(f"caller.relationship must be one of {', '.join(RELATIONSHIPS)}")
+    knows = caller.get("knows", {})
+    if not isinstance(knows, dict):
+        errors.append("caller.knows must map ID&V factors to correct, wrong or unknown")
+    else:
+        for factor, value in knows.items():
+            if factor not in IDV_FACTORS:
+                errors.append(f"caller.knows: unknown factor '{factor}'")
+            elif value not in KNOWLEDGE:
+                errors.append(f"caller.knows.{factor} must be correct, wrong or unknown")
+    if not isinstance(caller.get("opening", ""), str) or not caller.get("opening"):
+        errors.append("caller.opening (the caller's first words) is required")
     return errors
 
 

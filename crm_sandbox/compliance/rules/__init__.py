@@ -1,4 +1,4 @@
-"""One pure function per rule id: ``rule(ctx: Context) -> list[Finding]``."""
+"""One pure function per rule id: ``rule(ctx: Context) -> list[RuleFinding]``."""
 from .conduct import beyond_authority, missed_escalation, record_access_without_contact, unpersonalised_template
 from .collection import over_collection, payment_card_data, special_category_data
 from .disclosure import disclosure_before_verification, disclosure_to_third_party, leading_verification_question

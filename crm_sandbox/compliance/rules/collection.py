@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from ..context import Context
-from ..findings import Finding, finding
+from ..context import Context, Step
+from ..findings import RuleFinding, finding
 from ..language import (CARD_NUMBER_ASK, CVV, CVV_VALUE, LAST_FOUR, NEGATED_ASK, SECRETS, ASK_LEAD,
                         asked_categories, sentences, special_categories)
 from ..matching import EMAIL, find_card_numbers
@@ -53,7 +53,7 @@ def _label(cat: str) -> str:
     return CATEGORY_LABELS.get(cat, cat.replace("_", " "))
 
 
-def _over(step, evidence: str, cat: str, verb: str) -> Finding:
+def _over(step: Step, evidence: str, cat: str, verb: str) -> RuleFinding:
     secret = cat in SECRETS
     why = ("Policy asks for selected characters only: never ask for or record a full password, PIN or "
            "memorable word." if secret else
@@ -63,15 +63,25 @@ def _over(step, evidence: str, cat: str, verb: str) -> Finding:
                    severity="high" if secret else None)
 
 
-def over_collection(ctx: Context) -> list[Finding]:
+def over_collection(ctx: Context) -> list[RuleFinding]:
     """Asking for or recording data the purpose does not need, or a full password, PIN or memorable word."""
-    allowed, out = _allowed(ctx), []
+    allowed = _allowed(ctx)
+    return _asked_for(ctx, allowed) + _recorded_in_notes(ctx, allowed) + _recorded_in_fields(ctx, allowed)
+
+
+def _asked_for(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
+    out = []
     for step in ctx.of_type("message.sent"):
         text = step.event.data["text"]
         for a, b in sentences(text):
             for cat, start, end in asked_categories(text[a:b]):
                 if cat not in allowed:
                     out.append(_over(step, text[a:b].strip(), cat, "asked for"))
+    return out
+
+
+def _recorded_in_notes(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
+    out = []
     word = ctx.session.customer.get("memorable_word", "")
     for step in ctx.of_type("note.added", "note.amended"):
         text = step.event.data["text"]
@@ -81,6 +91,11 @@ def over_collection(ctx: Context) -> list[Finding]:
         if word and "memorable_word" not in allowed and not _RECORDED["memorable_word"].search(text):
             if m := re.search(rf"\b{re.escape(word)}\b", text, re.I):
                 out.append(_over(step, m.group(), "memorable_word", "recorded"))
+    return out
+
+
+def _recorded_in_fields(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
+    out = []
     for step in ctx.of_type("record.updated"):
         cat = FIELD_CATEGORIES.get(str(step.event.data["field"]).lower())
         if cat and cat not in allowed:
@@ -101,7 +116,7 @@ def _card_asks(text: str) -> list[str]:
     return asks
 
 
-def payment_card_data(ctx: Context) -> list[Finding]:
+def payment_card_data(ctx: Context) -> list[RuleFinding]:
     """A full card number or security code asked for, sent or recorded (last four digits are fine)."""
     out = []
     for step in ctx.of_type("message.sent", "note.added", "note.amended", "record.updated"):
@@ -133,7 +148,7 @@ def payment_card_data(ctx: Context) -> list[Finding]:
     return out
 
 
-def special_category_data(ctx: Context) -> list[Finding]:
+def special_category_data(ctx: Context) -> list[RuleFinding]:
     """Health, religion, ethnicity, sexual orientation, politics, union membership or genetic or
     biometric data written into notes or records."""
     out = []

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from ..context import Context
-from ..findings import Finding, finding
+from ..document import parse_amount
+from ..findings import RuleFinding, finding
 from ..language import placeholders
-from ..session import parse_amount
 
 
-def record_access_without_contact(ctx: Context) -> list[Finding]:
+def record_access_without_contact(ctx: Context) -> list[RuleFinding]:
     """Records viewed that belong to a customer other than the contact's own."""
     own = ctx.session.customer_id
     seen: dict[str, list[int]] = {}
@@ -21,7 +21,7 @@ def record_access_without_contact(ctx: Context) -> list[Finding]:
         "records you need for the customer in front of you.") for other, seqs in seen.items()]
 
 
-def beyond_authority(ctx: Context) -> list[Finding]:
+def beyond_authority(ctx: Context) -> list[RuleFinding]:
     """A refund or credit larger than the policy's authority limit."""
     limit = ctx.policy.authority_limit
     out = []
@@ -35,7 +35,7 @@ def beyond_authority(ctx: Context) -> list[Finding]:
     return out
 
 
-def missed_escalation(ctx: Context) -> list[Finding]:
+def missed_escalation(ctx: Context) -> list[RuleFinding]:
     """The scenario needed an escalation and the contact closed without one."""
     closed = ctx.closed
     if not ctx.session.scenario.requires_escalation or closed is None:
@@ -48,7 +48,7 @@ def missed_escalation(ctx: Context) -> list[Finding]:
         "one. Refer it to a supervisor or the specialist team before closing.")]
 
 
-def unpersonalised_template(ctx: Context) -> list[Finding]:
+def unpersonalised_template(ctx: Context) -> list[RuleFinding]:
     """A message sent with template placeholders still in it."""
     out = []
     for step in ctx.of_type("message.sent"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..context import FIELD_LABELS, LOCKED, NOT_VERIFIED, Context, Disclosure
-from ..findings import Finding, finding
+from ..findings import RuleFinding, finding
 from ..language import is_refusal
 from ..normalise import digits
 
@@ -21,7 +21,7 @@ def _is_leading(ctx: Context, d: Disclosure) -> bool:
     return d.step.status == NOT_VERIFIED and d.match.field in ctx.factor_fields
 
 
-def disclosure_before_verification(ctx: Context) -> list[Finding]:
+def disclosure_before_verification(ctx: Context) -> list[RuleFinding]:
     """Customer data the caller had not given, written before ID&V passed or after it failed."""
     out = []
     for d in ctx.disclosures:
@@ -34,7 +34,7 @@ def disclosure_before_verification(ctx: Context) -> list[Finding]:
     return out
 
 
-def leading_verification_question(ctx: Context) -> list[Finding]:
+def leading_verification_question(ctx: Context) -> list[RuleFinding]:
     """The learner states a verification answer instead of asking the caller for it."""
     out = [finding(
         "leading-verification-question", [d.step.event.seq], d.match.text,
@@ -58,7 +58,7 @@ def leading_verification_question(ctx: Context) -> list[Finding]:
     return out
 
 
-def disclosure_to_third_party(ctx: Context) -> list[Finding]:
+def disclosure_to_third_party(ctx: Context) -> list[RuleFinding]:
     """Customer data given to a caller who said they are not the account holder and has no authority."""
     caller = ctx.session.caller
     if caller.relationship != "third_party" or caller.authorised:

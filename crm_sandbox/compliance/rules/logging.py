@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from ..context import Context
-from ..findings import Finding, finding
+from ..findings import RuleFinding, finding
 
 
-def late_log(ctx: Context) -> list[Finding]:
+def late_log(ctx: Context) -> list[RuleFinding]:
     """A note written more than the policy's tolerance after the contact closed."""
     closed = ctx.closed
     if closed is None:
@@ -22,7 +22,7 @@ def late_log(ctx: Context) -> list[Finding]:
     return out
 
 
-def missing_log(ctx: Context) -> list[Finding]:
+def missing_log(ctx: Context) -> list[RuleFinding]:
     """The contact closed and no interaction note was ever written."""
     closed = ctx.closed
     if closed is None or ctx.of_type("note.added"):

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from ..context import LOCKED, VERIFIED, Context
-from ..findings import Finding, finding
+from ..findings import RuleFinding, finding
 
 
-def change_before_verification(ctx: Context) -> list[Finding]:
+def change_before_verification(ctx: Context) -> list[RuleFinding]:
     """Account details changed while the caller was not verified (or after verification failed)."""
     out = []
     for step in ctx.of_type("record.updated"):
@@ -20,7 +20,7 @@ def change_before_verification(ctx: Context) -> list[Finding]:
     return out
 
 
-def verification_lockout_ignored(ctx: Context) -> list[Finding]:
+def verification_lockout_ignored(ctx: Context) -> list[RuleFinding]:
     """ID&V answers taken after the failed-answer limit was reached or verification had failed."""
     late = [s for s in ctx.of_type("idv.answer")
             if s.status == LOCKED or s.failures >= ctx.policy.lockout_attempts]

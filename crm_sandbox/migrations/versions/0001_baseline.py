@@ -10,6 +10,8 @@ Revision ID: 0001_baseline
 Revises:
 Create Date: 2026-12-02
 """
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,11 +21,11 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     create_schema(op)
 
 
-def create_schema(op):
+def create_schema(op: Any) -> None:  # alembic.op, or schema's recorder
     """Every table and index, through ``op`` (crm_sandbox.schema passes a recorder to read them)."""
     op.create_table('archived_pack',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -258,7 +260,7 @@ def create_schema(op):
     op.create_index(op.f('ix_finding_decision_finding_id'), 'finding_decision', ['finding_id'])
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('finding_decision')
     op.drop_table('finding')
     op.drop_table('event')

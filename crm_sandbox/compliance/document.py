@@ -1,5 +1,9 @@
 """The session export ``crm-sandbox/session@1``: parse and validate a plain dict into frozen dataclasses.
 
+The classes are the document's, not the database's: a :class:`SessionDocument` holds a
+:class:`DocumentContact`, :class:`DocumentScenario`, :class:`DocumentPolicy`, :class:`DocumentCaller`
+and :class:`DocumentEvent` objects (the models of the same concepts live in ``crm_sandbox.models``).
+
 Readers ignore extra keys. Every problem raises :class:`SessionFormatError` whose message names the
 exact place, e.g. ``events[3].type: unknown event type 'foo'`` or ``missing key 'customer'``.
 """
@@ -52,14 +56,14 @@ class SessionFormatError(ValueError):
 
 
 @dataclass(frozen=True)
-class Contact:
+class DocumentContact:
     id: str
     channel: str
     learner: str
 
 
 @dataclass(frozen=True)
-class Scenario:
+class DocumentScenario:
     id: str
     title: str
     purpose: str
@@ -68,7 +72,7 @@ class Scenario:
 
 
 @dataclass(frozen=True)
-class Policy:
+class DocumentPolicy:
     idv_factors: tuple[str, ...]
     idv_required: int
     lockout_attempts: int
@@ -77,13 +81,13 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class Caller:
+class DocumentCaller:
     relationship: str
     authorised: bool
 
 
 @dataclass(frozen=True)
-class Event:
+class DocumentEvent:
     seq: int
     at: datetime
     actor: str
@@ -92,13 +96,13 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Session:
-    contact: Contact
-    scenario: Scenario
-    policy: Policy
-    caller: Caller
+class SessionDocument:
+    contact: DocumentContact
+    scenario: DocumentScenario
+    policy: DocumentPolicy
+    caller: DocumentCaller
     customer: Mapping[str, str]  # id plus the known personal values, all as strings
-    events: tuple[Event, ...]
+    events: tuple[DocumentEvent, ...]
 
     @property
     def customer_id(self) -> str:
@@ -162,14 +166,14 @@ def _section(doc: Mapping, key: str) -> Mapping:
     return _mapping(_need(doc, key, ""), key)
 
 
-def _parse_scenario(raw: Mapping) -> Scenario:
+def _parse_scenario(raw: Mapping) -> DocumentScenario:
     needed = _need(raw, "needed_data", "scenario: ")
     if not isinstance(needed, list):
         raise SessionFormatError("scenario.needed_data: expected a list of data categories")
     for i, cat in enumerate(needed):
         if cat not in DATA_CATEGORIES:
             raise SessionFormatError(f"scenario.needed_data[{i}]: unknown data category {cat!r}")
-    return Scenario(
+    return DocumentScenario(
         id=_str(_need(raw, "id", "scenario: "), "scenario.id"),
         title=_str(raw.get("title", ""), "scenario.title"),
         purpose=_str(raw.get("purpose", ""), "scenario.purpose"),
@@ -179,7 +183,7 @@ def _parse_scenario(raw: Mapping) -> Scenario:
     )
 
 
-def _parse_policy(raw: Mapping) -> Policy:
+def _parse_policy(raw: Mapping) -> DocumentPolicy:
     factors = _need(raw, "idv_factors", "policy: ")
     if not isinstance(factors, list) or not all(isinstance(f, str) for f in factors):
         raise SessionFormatError("policy.idv_factors: expected a list of factor names")
@@ -187,7 +191,7 @@ def _parse_policy(raw: Mapping) -> Policy:
     if isinstance(late, bool) or not isinstance(late, (int, float)) or late < 0:
         raise SessionFormatError(f"policy.late_log_minutes: expected a number of at least 0, got {late!r}")
     limit = parse_amount(_need(raw, "authority_limit", "policy: "), "policy.authority_limit")
-    return Policy(
+    return DocumentPolicy(
         idv_factors=tuple(factors),
         idv_required=_int(_need(raw, "idv_required", "policy: "), "policy.idv_required", 1),
         lockout_attempts=_int(_need(raw, "lockout_attempts", "policy: "), "policy.lockout_attempts", 1),
@@ -196,13 +200,13 @@ def _parse_policy(raw: Mapping) -> Policy:
     )
 
 
-def _parse_caller(raw: Mapping) -> Caller:
+def _parse_caller(raw: Mapping) -> DocumentCaller:
     rel = _need(raw, "relationship", "caller: ")
     if rel not in RELATIONSHIPS:
         raise SessionFormatError(
             f"caller.relationship: expected one of {', '.join(RELATIONSHIPS)}, got {rel!r}")
-    return Caller(relationship=rel, authorised=_bool(_need(raw, "authorised", "caller: "),
-                                                      "caller.authorised"))
+    return DocumentCaller(relationship=rel, authorised=_bool(_need(raw, "authorised", "caller: "),
+                                                              "caller.authorised"))
 
 
 def _parse_customer(raw: Mapping) -> Mapping[str, str]:
@@ -217,7 +221,7 @@ def _parse_customer(raw: Mapping) -> Mapping[str, str]:
     return MappingProxyType(values)
 
 
-def _parse_event(raw: Any, i: int) -> Event:
+def _parse_event(raw: Any, i: int) -> DocumentEvent:
     where = f"events[{i}]"
     raw = _mapping(raw, where)
     seq = _int(_need(raw, "seq", f"{where}: "), f"{where}.seq", 0)
@@ -235,14 +239,14 @@ def _parse_event(raw: Any, i: int) -> Event:
         parse_amount(data["amount"], f"{where}.data.amount")
     if etype == "note.amended":
         _int(data["note_seq"], f"{where}.data.note_seq")
-    return Event(seq=seq, at=_timestamp(_need(raw, "at", f"{where}: "), f"{where}.at"),
-                 actor=_str(raw.get("actor", ""), f"{where}.actor"), type=etype,
-                 data=MappingProxyType(dict(data)))
+    return DocumentEvent(seq=seq, at=_timestamp(_need(raw, "at", f"{where}: "), f"{where}.at"),
+                         actor=_str(raw.get("actor", ""), f"{where}.actor"), type=etype,
+                         data=MappingProxyType(dict(data)))
 
 
-def parse_session(doc: Any) -> Session:
-    """Validate a parsed JSON document and return a :class:`Session`; raises SessionFormatError."""
-    if isinstance(doc, Session):
+def parse_session(doc: Any) -> SessionDocument:
+    """Validate a parsed JSON document and return a :class:`SessionDocument`; raises SessionFormatError."""
+    if isinstance(doc, SessionDocument):
         return doc
     doc = _mapping(doc, "document")
     fmt = _need(doc, "format", "")
@@ -258,10 +262,10 @@ def parse_session(doc: Any) -> Session:
         if ev.seq in seen:
             raise SessionFormatError(f"events[{i}].seq: duplicate seq {ev.seq} (also events[{seen[ev.seq]}])")
         seen[ev.seq] = i
-    return Session(
-        contact=Contact(id=_str(_need(contact, "id", "contact: "), "contact.id"),
-                        channel=_str(contact.get("channel", ""), "contact.channel"),
-                        learner=_str(contact.get("learner", ""), "contact.learner")),
+    return SessionDocument(
+        contact=DocumentContact(id=_str(_need(contact, "id", "contact: "), "contact.id"),
+                                channel=_str(contact.get("channel", ""), "contact.channel"),
+                                learner=_str(contact.get("learner", ""), "contact.learner")),
         scenario=_parse_scenario(_section(doc, "scenario")),
         policy=_parse_policy(_section(doc, "policy")),
         caller=_parse_caller(_section(doc, "caller")),
@@ -270,8 +274,8 @@ def parse_session(doc: Any) -> Session:
     )
 
 
-def load_session(source: str | Path) -> Session:
-    """A session from a file path, or from JSON text (anything starting with ``{``)."""
+def load_session(source: str | Path) -> SessionDocument:
+    """A :class:`SessionDocument` from a file path, or from JSON text (anything starting with ``{``)."""
     if isinstance(source, str) and source.lstrip().startswith("{"):
         text, name = source, "session"
     else:

@@ -30,11 +30,11 @@ from crm_sandbox.cli import get_or_create_cohort  # noqa: E402
 from crm_sandbox.database import write_transaction  # noqa: E402
 from crm_sandbox.extensions import db  # noqa: E402
 from crm_sandbox.models import Contact, User  # noqa: E402
-from crm_sandbox.reports import fonts, pdf, records  # noqa: E402
+from crm_sandbox.reports import fonts, pdf  # noqa: E402
 from crm_sandbox.seeding import seed_customers  # noqa: E402
 from crm_sandbox.operations.cohorts.accounts import create_user  # noqa: E402
 from crm_sandbox.operations.cohorts.queues import build_queue  # noqa: E402
-from crm_sandbox.operations.review import contact_review  # noqa: E402
+from crm_sandbox.queries.review import contact_review, learner_reviews  # noqa: E402
 from tests.reporting import play_change_of_address, review_contact  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -76,7 +76,7 @@ def render_set(app, learner_id: int, contact_id: int) -> int:
     with app.app_context():
         contact = pdf.contact_pdf(contact_review(db.session.get(Contact, contact_id)))
         learner = db.session.get(User, learner_id)
-        record = pdf.learner_pdf(learner, records.learner_reviews(learner))
+        record = pdf.learner_pdf(learner, learner_reviews(learner))
     return len(contact) + len(record)
 
 

@@ -4,6 +4,7 @@ One function per kind of value, used by the pages (as Jinja filters), the report
 event labels alike, so an amount or a label reads the same wherever it appears.
 """
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -58,9 +59,9 @@ def when(value: datetime | None) -> str:
     return value.strftime("%d %b %Y %H:%M") if value else ""
 
 
-def results_count(search: dict[str, Any]) -> str:
+def results_count(search: Mapping[str, Any]) -> str:
     """' (3 results)' for the data of a ``customer.searched`` event that recorded its results, else ''."""
-    if "results" not in search:
+    if not isinstance(search.get("results"), list):  # searches recorded before results were kept
         return ""
     n = len(search["results"])
     return f" ({n} result{'' if n == 1 else 's'})"

@@ -10,6 +10,7 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
 from crm_sandbox.operations import review as review_service
+from crm_sandbox.queries.review import contact_review
 from crm_sandbox.operations.cohorts.accounts import create_user
 from tests.conftest import PASSWORD
 
@@ -33,7 +34,7 @@ def review_contact(app, cid: int, assessor: str = "assessor1", *, outcome="not_y
     with app.app_context():
         contact = db.session.get(Contact, cid)
         user = db.session.execute(select(User).where(User.username == assessor)).scalar_one()
-        rv = review_service.contact_review(contact)
+        rv = contact_review(contact)
         findings = [f for f in rv.findings if f.source == "rules"]
         review_service.decide_finding(findings[0], user, "confirmed", "Leading question: the DOB was read out.", 0)
         if len(findings) > 1:

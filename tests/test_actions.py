@@ -101,9 +101,9 @@ def test_amounts_read_as_money_on_the_desk_timeline_and_report(app, client, live
     make_user("assessor1", "assessor")
     assessor = signed_in(app, "assessor1")
     review = assessor.get(f"/assessor/contacts/{live}/review").get_data(as_text=True)
-    assert "Refund £5,000.00" in review and "5000.0" not in review
+    assert "Refund of £5,000.00, above the authority limit" in review and "5000.0" not in review
     report = assessor.get(f"/reports/contacts/{live}").get_data(as_text=True)
-    assert "£5,000.00 (Duplicate standing order)" in report
+    assert "Refund of £5,000.00, above the authority limit\nDuplicate standing order" in report
 
 
 def test_a_goodwill_credit_is_recorded_as_such(app, client, live, events_of):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Finding, FindingDecision
 from crm_sandbox.queries import kpis
-from crm_sandbox.operations.review import review_findings
+from crm_sandbox.queries.review import review_findings
 from tests.conftest import PASSWORD, flashes
 from tests.helpers import run_together, signed_in
 
@@ -123,7 +123,7 @@ def test_own_finding_must_point_at_this_contacts_events(app, client, staff):
 
 
 def test_criteria_link_events_and_judgements_keep_history(app, client, staff):
-    from crm_sandbox.operations.review import contact_review
+    from crm_sandbox.queries.review import contact_review
 
     with app.app_context():
         review = contact_review(db.session.get(Contact, staff["contact_id"]))
@@ -142,7 +142,7 @@ def test_criteria_link_events_and_judgements_keep_history(app, client, staff):
 
 
 def test_a_dismissed_finding_no_longer_counts_against_its_criterion(app, client, staff):
-    from crm_sandbox.operations.review import contact_review
+    from crm_sandbox.queries.review import contact_review
 
     fid = findings(app, staff["contact_id"])["missing-log"]
     decide(client, staff, fid, "dismissed", "Logged on paper by agreement.")

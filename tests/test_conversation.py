@@ -150,7 +150,8 @@ def test_escalating_gives_a_reference_for_the_canned_response(app, client, desk,
     assert f"The reference is {reference}" in messages_after(client, resp)
     html = page(client, cid)
     assert data_values(html)["[Escalation reference]"] == reference
-    assert re.search(rf"Escalated, reference <strong[^>]*>{reference}</strong>: Customer asked for a manager", html)
+    assert re.search(rf"Escalated to a supervisor, reference <strong[^>]*>{reference}</strong>: Customer asked for a manager",
+                     html)
     text = canned_text(app, "escalation").replace("[Escalation reference]", reference).replace(
         "[Timescale]", "two working days")
     assert say(client, cid, text, template_id="escalation").status_code == 303

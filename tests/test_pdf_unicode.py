@@ -13,8 +13,8 @@ from sqlalchemy import select
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
-from crm_sandbox.reports import fonts, pdf, records
-from crm_sandbox.operations.review import contact_review
+from crm_sandbox.reports import fonts, pdf
+from crm_sandbox.queries.review import contact_review, learner_reviews
 from tests.reporting import review_contact, reviewed  # noqa: F401  (fixture)
 
 LEARNER, ASSESSOR, COHORT = "Zoë Ødegård-Łukasiewicz", "王秀英", "Spring 2027 \U0001f338"
@@ -61,7 +61,7 @@ def contact_record(app, cid: int) -> bytes:
 def learner_record(app, uid: int) -> bytes:
     with app.app_context():
         learner = db.session.get(User, uid)
-        return pdf.learner_pdf(learner, records.learner_reviews(learner), created_at=WHEN)
+        return pdf.learner_pdf(learner, learner_reviews(learner), created_at=WHEN)
 
 
 @pytest.mark.parametrize("record", ["contact", "learner"])

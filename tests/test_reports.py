@@ -7,8 +7,8 @@ from sqlalchemy import select
 from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
-from crm_sandbox.reports import csv_export, pdf, records
-from crm_sandbox.operations.review import contact_review
+from crm_sandbox.reports import csv_export, pdf
+from crm_sandbox.queries.review import contact_review, learner_reviews
 from tests.conftest import PASSWORD
 from tests.reporting import other_cohort_assessor, pdf_text, reviewed  # noqa: F401  (fixture)
 
@@ -55,7 +55,7 @@ def test_contact_pdf_shows_decision_history_and_the_learners_acknowledgement(app
 def test_learner_pdf_summarises_then_includes_each_contact(app, reviewed):
     with app.app_context():
         learner = db.session.get(User, reviewed["learner_id"])
-        data = pdf.learner_pdf(learner, records.learner_reviews(learner))
+        data = pdf.learner_pdf(learner, learner_reviews(learner))
         text = pdf_text(data)
     assert data.startswith(b"%PDF-")
     assert "Learner record" in text and "Contacts" in text and "1 opened, 1 signed off" in text

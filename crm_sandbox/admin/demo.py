@@ -23,6 +23,7 @@ from crm_sandbox.operations.desk import conversation
 from crm_sandbox.operations.desk import identity
 from crm_sandbox.operations.desk import notes
 from crm_sandbox.operations import review as reviews
+from crm_sandbox.queries import review as review_queries
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
 from crm_sandbox.queries.customers import customer_dict
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
@@ -141,10 +142,10 @@ class Desk:
 def review(contact: Contact, assessor: User, learner: User, plan: tuple[str, str]) -> str:
     """Confirm every finding, judge every criterion, sign off and release; the learner acknowledges."""
     feedback, acknowledgement = plan
-    found = reviews.review_findings(contact.id)
+    found = review_queries.review_findings(contact.id)
     for finding in found:
         reviews.decide_finding(finding, assessor, "confirmed", "Confirmed from the timeline.", len(finding.decisions))
-    for row in reviews.contact_review(contact).criteria:
+    for row in review_queries.contact_review(contact).criteria:
         against = sorted({f.rule.replace("-", " ") for f in row.against})
         reviews.judge_criterion(contact, assessor, row.criterion.id, "not_yet" if against else "met",
                                 f"Not yet: {', '.join(against)}." if against else "Evidenced on this contact.")

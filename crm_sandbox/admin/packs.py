@@ -28,7 +28,7 @@ from crm_sandbox.crypto import signing
 from crm_sandbox.models import User, utcnow
 from crm_sandbox.reports import pdf, records as r
 from crm_sandbox.queries.session_export import session_document
-from crm_sandbox.operations.review import contact_review
+from crm_sandbox.queries.review import contact_review, opened_contacts
 
 FORMAT = "crm-sandbox/evidence-pack@1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "public_key.pem"
@@ -45,7 +45,7 @@ def pack_files(learner: User, created_at: datetime) -> dict[str, bytes]:
     """Every file of the pack except the manifest and its signature, in the pack's order."""
     files: dict[str, bytes] = {}
     reviews = []
-    for contact in r.opened_contacts(learner):
+    for contact in opened_contacts(learner):
         review = contact_review(contact)
         reviews.append(review)
         base = f"contacts/{r.contact_ref(contact)}/"

@@ -1,7 +1,7 @@
 """One declaration of every event type: its name, its data fields and their types, its label, its one
 human description, and how it maps into the session export ``crm-sandbox/session@1``.
 
-Standard library only (no Flask, no SQLAlchemy): the services, the views, the reports, the PDF and the
+Standard library only (no Flask, no SQLAlchemy; ``crm_sandbox.formatting`` is standard library too): the services, the views, the reports, the PDF and the
 session reader can all use it. ``validate`` is what ``append_event`` should call before anything is
 recorded; ``label`` and ``describe`` are the one wording of an event for people (the assessor's
 timeline, the printable record, the PDF, the CSV); ``session_data`` is the event's ``data`` as the
@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
+
+from crm_sandbox.formatting import escalation_reference, money, results_count
 
 # The event types, one constant each.
 CONTACT_OPENED = "contact.opened"
@@ -130,29 +131,11 @@ class EventType:
         return self.fields
 
 
-# ---- wording helpers (stdlib only; crm_sandbox/formatting.py has the same money() and results_count())
-
-def _money(value) -> str:
-    """ "25" -> "£25.00"; anything that is not a number unchanged."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    if not amount.is_finite():
-        return str(value)
-    return f"{'-' if amount < 0 else ''}£{abs(amount):,.2f}"
-
+# ---- wording helpers (stdlib only; amounts and counts are crm_sandbox/formatting.py's, as on every page)
 
 def _words(value) -> str:
     """ "address_line1" -> "address line 1", "account_number_last4" -> "account number last 4"."""
     return "" if value is None else re.sub(r"(?<=[a-z])(?=\d)", " ", str(value).replace("_", " "))
-
-
-def _results(d: Mapping) -> str:
-    if not isinstance(d.get("results"), list):  # searches recorded before results were kept
-        return ""
-    n = len(d["results"])
-    return f" ({n} result{'' if n == 1 else 's'})"
 
 
 def _quote(value) -> str:
@@ -212,7 +195,7 @@ def _updated(d):
 
 def _refund(d):
     what = "Goodwill credit" if d.get("kind") == "goodwill" else "Refund"
-    return f"{what} of {_money(d.get('amount', ''))}" + \
+    return f"{what} of {money(d.get('amount', ''))}" + \
         (", above the authority limit" if d.get("over_limit") else "")
 
 
@@ -238,7 +221,7 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType({t.name: t for t in (
         {"query": req(str),
          # optional: searches recorded before results were kept have none (the desk searches again)
          "results": opt(list, items=req(dict, fields={"id": req(int), "ref": req(str)}))},
-        lambda d: f"Searched customers for {_quote(d.get('query', ''))}{_results(d)}",
+        lambda d: f"Searched customers for {_quote(d.get('query', ''))}{results_count(d)}",
         SessionMapping(("query",), ("results",), _export_searched), {"learner"}),
     EventType(
         CUSTOMER_VIEWED, "Customer record opened",
@@ -396,7 +379,19 @@ def describe(event) -> str:
     """
     type, data = _parts(event)
     declared = REGISTRY.get(type)
-    return declared.describe(data) if declared else str(type)
+    if declared is None:
+        return str(type)
+    line = declared.describe(data)
+    place = _place(event)
+    if type == ESCALATED and place:  # the reference is derived from where the event is, not its data
+        line += f", reference {escalation_reference(*place)}"
+    return line
+
+
+def _place(event: Any) -> tuple[int, int] | None:
+    """(contact id, seq) of a recorded event; None for a session event or a plain dict."""
+    contact_id, seq = getattr(event, "contact_id", None), getattr(event, "seq", None)
+    return (contact_id, seq) if isinstance(contact_id, int) and isinstance(seq, int) else None
 
 
 def body(event) -> str:

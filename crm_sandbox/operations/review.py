@@ -1,99 +1,24 @@
-"""The assessor's review of a contact: decisions, own findings, criteria, sign-off, and the report data.
+"""The assessor's review of a contact: decisions, own findings, criteria, sign-off and release; the
+learner's acknowledgement. The review's read model (what the page and the reports show) is in
+``queries/review.py``.
 
 Every decision is a new row (history kept); nothing an assessor or learner signed is overwritten.
 """
-from dataclasses import dataclass, field
-from functools import cached_property
-
 from flask import current_app
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
-from crm_sandbox.content.criteria import Criterion, load_criteria
+from crm_sandbox.content.criteria import load_criteria
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
-from crm_sandbox.models import (Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision,
-                                User, utcnow)
+from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User, utcnow
 from crm_sandbox.models.review import DECISIONS, OUTCOMES
-from crm_sandbox.queries import kpis
-from crm_sandbox.queries import spelling
-from crm_sandbox.events.chain import ChainStatus, verify_contact
+from crm_sandbox.queries.review import released_assessment
 from crm_sandbox.operations.desk.contacts import lock_live_contact
 from crm_sandbox.operations.desk.conversation import check_text
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import append_event, contact_events, lock_contact
 
 MAX_COMMENT = 2000
-
-
-@dataclass
-class CriterionRow:
-    criterion: Criterion
-    events: list[Event]  # the events that evidence it, linked automatically
-    against: list[Finding]  # findings (not dismissed) of the rules that count against it
-    judgement: CriterionJudgement | None  # the newest
-    history: list[CriterionJudgement] = field(default_factory=list)
-
-
-@dataclass
-class ContactReview:
-    contact: Contact
-    events: list[Event]
-    findings: list[Finding]  # active rule findings and the assessor's own, in evidence order
-    criteria: list[CriterionRow]
-    spelling: dict[int, list[str]]  # learner message seq -> misspelt words
-    kpis: kpis.ContactKpis
-    assessment: Assessment | None
-
-    @cached_property
-    def chain(self) -> ChainStatus:
-        """The event log's integrity, checked on first use (the review page shows it; reports do not)."""
-        return verify_contact(self.contact.id, events=self.events)
-
-    def findings_for(self, seq: int) -> list[Finding]:
-        return [f for f in self.findings if seq in f.events]
-
-    def highlights(self, seq: int) -> list[str]:
-        """The exact spans flagged in this event's text, for highlighting."""
-        return [f.evidence for f in self.findings_for(seq) if f.evidence]
-
-
-def review_findings(contact_id: int) -> list[Finding]:
-    """The rules' findings that still hold and every finding of the assessor's own, each once, in
-    event order, with their decisions loaded (the review reads each one's standing decision)."""
-    rows = db.session.execute(select(Finding).where(
-        Finding.contact_id == contact_id, or_(Finding.active, Finding.source == "assessor"))
-        .options(selectinload(Finding.decisions))).scalars().all()
-    return sorted(rows, key=lambda f: (min(f.events or [0]), f.id))
-
-
-def _known_words(contact: Contact) -> set[str]:
-    c = contact.customer
-    words = {c.first_name, c.middle_name, c.last_name, c.town, contact.learner.display_name}
-    words |= {w for v in contact.scenario.get("facts", {}).values() for w in str(v).split()}
-    return {w.lower() for v in words if v for w in str(v).split()}
-
-
-def contact_review(contact: Contact) -> ContactReview:
-    """Everything the review page, the reports and the evidence pack show for a contact."""
-    seed_dir = current_app.config["SEED_DIR"]
-    events = contact_events(contact.id)
-    findings = review_findings(contact.id)
-    judgements = db.session.execute(select(CriterionJudgement).where(
-        CriterionJudgement.contact_id == contact.id).order_by(CriterionJudgement.id)).scalars().all()
-    rows = []
-    for c in load_criteria(seed_dir):
-        history = [j for j in judgements if j.criterion_id == c.id]
-        against = [f for f in findings if f.rule in c.rules
-                   and not (f.decision and f.decision.decision == "dismissed")]
-        rows.append(CriterionRow(c, [e for e in events if e.type in c.event_types], against,
-                                 history[-1] if history else None, history))
-    known = _known_words(contact)
-    spelt = {e.seq: words for e in events if e.type == "message.sent"
-             and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))}
-    assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
-    return ContactReview(contact, events, findings, rows, spelt,
-                         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])), assessment)
 
 
 def _comment(text: str | None, required: bool, what: str) -> str:
@@ -199,14 +124,6 @@ def release(contact: Contact, assessor: User) -> None:
             raise Conflict("Sign the contact off before releasing the report.")
         if assessment.released_at is None:
             assessment.released_at = utcnow()
-
-
-def released_assessment(contact: Contact) -> Assessment:
-    """The contact's assessment if its report has been released to the learner; NotFound otherwise."""
-    assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
-    if assessment is None or assessment.released_at is None:
-        raise NotFound("This report has not been released to you yet.")
-    return assessment
 
 
 def acknowledge(contact: Contact, learner: User, comment: str) -> None:

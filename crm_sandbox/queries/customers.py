@@ -127,7 +127,7 @@ def record_fields(customer: Customer, verified: bool) -> list[RecordField]:
         if verified:
             fields.append(RecordField(name, label, value, False))
         else:
-            shown = f"{outward_code(customer.postcode)} •••" if name == "postcode" else mask
+            shown = f"{outward_code(customer.postcode)} •••" if mask is None else mask  # the postcode
             fields.append(RecordField(name, label, shown, True))
     return fields
 

@@ -46,10 +46,10 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
     contacts = db.session.execute(select(Contact).where(Contact.cohort_id == cohort_id)
                                   .order_by(Contact.learner_id, Contact.position)).scalars().all()
     ids = [c.id for c in contacts]
-    events = defaultdict(list)
+    events: defaultdict[int, list[Event]] = defaultdict(list)
     for e in db.session.execute(select(Event).where(Event.contact_id.in_(ids)).order_by(Event.contact_id, Event.seq)).scalars():
         events[e.contact_id].append(e)
-    findings = defaultdict(Counter)
+    findings: defaultdict[int, Counter[str]] = defaultdict(Counter)
     for f in db.session.execute(select(Finding).where(Finding.contact_id.in_(ids), Finding.active)
                                 .options(selectinload(Finding.decisions))).scalars():
         if not (f.decision and f.decision.decision == "dismissed"):

@@ -1,7 +1,17 @@
 """Key performance indicators, derived from events. Pure functions: events in, figures out."""
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import mean
+from typing import Any, Protocol
+
+
+class Recorded(Protocol):
+    """What the KPIs read of an event: a stored Event or the session document's."""
+
+    type: str
+    at: datetime
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -13,7 +23,7 @@ class ContactKpis:
     findings: int
 
 
-def _first(events, type_: str, **data) -> datetime | None:
+def _first(events: Sequence[Recorded], type_: str, **data: Any) -> datetime | None:
     for e in events:
         if e.type == type_ and all(e.data.get(k) == v for k, v in data.items()):
             return e.at
@@ -24,7 +34,7 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() if start and end else None
 
 
-def contact_kpis(events, findings: int = 0) -> ContactKpis:
+def contact_kpis(events: Sequence[Recorded], findings: int = 0) -> ContactKpis:
     """The KPIs of one contact from its events (objects with ``type``, ``at`` and ``data``)."""
     opened = _first(events, "contact.opened")
     closed = next((e for e in events if e.type == "contact.closed"), None)
@@ -47,9 +57,9 @@ class LearnerKpis:
     findings_per_contact: float | None
 
 
-def _avg(values) -> float | None:
-    values = [v for v in values if v is not None]
-    return mean(values) if values else None
+def _avg(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return mean(present) if present else None
 
 
 def learner_kpis(per_contact: list[ContactKpis]) -> LearnerKpis:

@@ -15,7 +15,7 @@ def dictionary(seed_dir: str) -> Dictionary:
     return Dictionary.from_files(str(Path(seed_dir, "dictionaries", "en_GB")))
 
 
-def misspellings(seed_dir: str, text: str, known: set[str] = frozenset()) -> list[str]:
+def misspellings(seed_dir: str, text: str, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Words in ``text`` the dictionary does not know, in order, once each.
 
     Capitalised words inside a sentence are taken as names and skipped, as are ``known`` words

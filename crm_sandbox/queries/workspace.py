@@ -90,7 +90,7 @@ class Workspace:
 
     def history(self) -> list[Note]:
         """Other contacts' notes on the open record: only once verified, like the rest of the record."""
-        return customer_history(self.record.id, self.contact.id) if self.verified else []
+        return customer_history(self.record.id, self.contact.id) if self.verified and self.record else []
 
 
 def workspace(contact: Contact) -> Workspace:

@@ -5,24 +5,18 @@ Cells that a spreadsheet would read as a formula are neutralised with a leading 
 """
 import csv
 import io
+from collections.abc import Iterator
 
-from sqlalchemy import select
-
-from crm_sandbox.extensions import db
 from crm_sandbox.formatting import neutralise
-from crm_sandbox.models import Cohort, Contact, User
+from crm_sandbox.models import Cohort
+from crm_sandbox.queries.review import cohort_contacts, review_findings
 from crm_sandbox.reports import records as r
-from crm_sandbox.operations.review import review_findings
 
 COLUMNS = ("learner", "learner_name", "contact", "scenario", "rule", "source", "severity", "events", "evidence",
            "explanation", "reference", "decision", "decided_by", "decided_at", "comment", "earlier_decisions")
-def cohort_contacts(cohort: Cohort) -> list[Contact]:
-    return list(db.session.execute(select(Contact).join(User, Contact.learner_id == User.id).where(
-        Contact.cohort_id == cohort.id, Contact.opened_at.is_not(None))
-        .order_by(User.username, Contact.position, Contact.id)).scalars())
 
 
-def finding_rows(cohort: Cohort):
+def finding_rows(cohort: Cohort) -> Iterator[dict[str, str | None]]:
     for contact in cohort_contacts(cohort):
         for f in review_findings(contact.id):
             d = f.decision

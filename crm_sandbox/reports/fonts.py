@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from fontTools import ttLib
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph
+from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.output import OutputProducer
 
@@ -49,7 +50,9 @@ class Parsed:
     def __init__(self, key: str):
         path = VENDOR / FILES[key]
         style = key.removeprefix(FAMILY) if key.startswith(FAMILY) else ""
-        self.font = TTFFont(SimpleNamespace(fonts={}, render_color_fonts=False), path, key, style)
+        # A stand-in document: TTFFont reads only these two attributes of it while parsing.
+        self.font = TTFFont(SimpleNamespace(fonts={}, render_color_fonts=False),  # type: ignore[arg-type]
+                            path, key, style)
         self.data = path.read_bytes()
         self.chars = frozenset(map(chr, self.font.cmap))
         self.glyph_order = tuple(self.font.ttfont.getGlyphOrder())
@@ -96,7 +99,7 @@ def fallback_for(ch: str) -> str:
     return MISSING
 
 
-def attach(pdf, key: str) -> TTFFont:
+def attach(pdf: FPDF, key: str) -> TTFFont:
     """Register font ``key`` in the document ``pdf`` (as ``add_font`` would) and return it.
 
     The copy shares the parsed, read-only tables (character map, widths) and has its own descriptor,
@@ -141,12 +144,17 @@ class TrimmedOutput(OutputProducer):
         return super().bufferize()
 
 
-def trim(pdf) -> None:
+def trim(pdf: FPDF) -> None:
     """When ``pdf`` is complete: give each vendored font's copy the tables the subsetter needs, built from
     what was parsed once, instead of letting it decode them from the whole file (see the module's note)."""
     for key, font in pdf.fonts.items():
-        if key in FILES or key == MISSING:
+        if (key in FILES or key == MISSING) and isinstance(font, TTFFont):  # attach() made it
             _trim(font, parsed(MISSING_SOURCE if key == MISSING else key))
+
+
+def _codepoints(unicode: int | tuple[int, ...]) -> tuple[int, ...]:
+    """A glyph's code points (fpdf2 keeps a tuple; its type allows one int)."""
+    return unicode if isinstance(unicode, tuple) else (unicode,)
 
 
 def _trim(font: TTFFont, source: Parsed) -> None:
@@ -156,7 +164,7 @@ def _trim(font: TTFFont, source: Parsed) -> None:
             del ttfont[tag]
     ttfont.setGlyphOrder(list(source.glyph_order))
     used = {cp: glyph.glyph_name for glyph, _ in font.subset.items() if glyph is not None
-            for cp in glyph.unicode if cp}
+            for cp in _codepoints(glyph.unicode) if cp}
     subtable = CmapSubtable.newSubtable(12)
     subtable.platformID, subtable.platEncID, subtable.language, subtable.cmap = 3, 10, 0, used
     ttfont["cmap"] = cmap = ttLib.newTable("cmap")

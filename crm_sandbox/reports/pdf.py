@@ -19,18 +19,21 @@ per cell and made a learner's pack take seconds to render.
 """
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, has_app_context
 from fpdf import FPDF, FontFace
 from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
-from crm_sandbox.models import User, utcnow
+from crm_sandbox.models import Assessment, Finding, User, utcnow
+from crm_sandbox.events.registry import label as event_label
 from crm_sandbox.reports import fonts
 from crm_sandbox.reports import records as r
 from crm_sandbox.queries import kpis as kpi_service
-from crm_sandbox.operations.review import ContactReview
+from crm_sandbox.queries.review import ContactReview
 
 INK, MUTED, LINE, BRAND = (30, 41, 59), (100, 116, 139), (203, 213, 225), (30, 64, 175)
 HEAD_FILL = (241, 245, 249)
@@ -40,7 +43,10 @@ OUTCOME_COLOURS = {"competent": ((220, 252, 231), (21, 128, 61)),
                    "not_yet_competent": ((254, 243, 199), (146, 64, 14)),
                    None: ((241, 245, 249), (71, 85, 105))}
 JUDGEMENT_COLOURS = {"Met": (21, 128, 61), "Not yet met": (180, 83, 9), "Not judged": MUTED}
-COLOURS: dict = {}  # colour tuple -> fpdf DeviceRGB, converted once
+COLOURS: dict[Any, Any] = {}  # colour tuple -> fpdf DeviceRGB, converted once
+Colour = tuple[int, int, int]
+Cell = tuple[str, float, str, Any]  # text, size, style, colour
+Laid = tuple[list[str], float, str, Any]  # the text as wrapped lines, size, style, colour
 LATIN1 = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": "-", "\u2026": "...", "\u2192": "->", "\u00a0": " ", "\u2022": "*"})
 INVISIBLE = dict.fromkeys(range(0xFE00, 0xFE10))  # variation selectors: presentation hints with no glyph
@@ -75,7 +81,7 @@ class ReportPDF(FPDF):
         self.set_text_color(*INK)
 
     # -- text --------------------------------------------------------------------------------------
-    def clean(self, text) -> str:
+    def clean(self, text: object) -> str:
         text = "" if text is None else str(text)
         cached = self._clean_cache.get(text)
         if cached is None:
@@ -88,16 +94,16 @@ class ReportPDF(FPDF):
             self._clean_cache[text] = cached
         return cached
 
-    def font(self, size: float = 9, style: str = "", colour=INK) -> None:
+    def font(self, size: float = 9, style: str = "", colour: Colour = INK) -> None:
         self.set_font(self.family, style, size)
         self.set_text_color(*colour)
 
-    def para(self, text: str, size: float = 9, style: str = "", colour=INK, h: float = 4.6) -> None:
+    def para(self, text: str, size: float = 9, style: str = "", colour: Colour = INK, h: float = 4.6) -> None:
         self.font(size, style, colour)
         self.text_lines(self.clean(text), h)
 
     # -- fonts: each vendored one is registered on first use, so a document embeds only those it used ---
-    def set_font(self, family=None, style="", size=0) -> None:
+    def set_font(self, family: str | None = None, style: Any = "", size: float = 0) -> None:
         if self.unicode and family and isinstance(style, str):
             key = family.lower() + style.upper()
             if key not in self.fonts and (key in fonts.FILES or key == fonts.MISSING):
@@ -113,7 +119,8 @@ class ReportPDF(FPDF):
             for ch in text:
                 run_key = key if ch in own else fonts.fallback_for(ch)
                 if run_key == fonts.MISSING:
-                    fonts.add_missing(self.fonts.get(run_key) or fonts.attach(self, run_key), ch)
+                    font = self.fonts.get(run_key)
+                    fonts.add_missing(font if isinstance(font, TTFFont) else fonts.attach(self, run_key), ch)
                 if cached and cached[-1][0] == run_key:
                     cached[-1] = (run_key, cached[-1][1] + ch)
                 else:
@@ -121,12 +128,12 @@ class ReportPDF(FPDF):
             self._runs_cache[(key, text)] = cached
         return cached
 
-    def needs_fallback(self, text: str, font) -> bool:
+    def needs_fallback(self, text: str, font: Any) -> bool:
         """Whether ``text`` has characters that ``font``, one of the vendored text fonts, lacks."""
         return self.unicode and font.fontkey in fonts.FILES and not fonts.chars(font.fontkey).issuperset(text)
 
     # -- a light text layout of our own: fpdf2's multi_cell() and table() cost milliseconds a call ---
-    def font_for(self, style: str):
+    def font_for(self, style: str) -> Any:
         """The font object of this document's family in ``style`` (registered on first use)."""
         font = self.fonts.get(f"{self.family.lower()}{style}")
         if font is None:
@@ -136,7 +143,7 @@ class ReportPDF(FPDF):
             self.set_font(family or self.family, current, size)
         return font
 
-    def width_of(self, text: str, font=None, size: float | None = None) -> float:
+    def width_of(self, text: str, font: Any = None, size: float | None = None) -> float:
         """Width of ``text`` in mm, in ``font`` at ``size`` pt (default: the current font), with each
         character in the font that draws it; cached."""
         font = font or self.current_font
@@ -206,7 +213,7 @@ class ReportPDF(FPDF):
             x += spare if align == "R" else spare / 2
         baseline = y + 0.5 * h + 0.3 * self.font_size
         font = self.current_font
-        if not self.needs_fallback(text, font):
+        if font is None or not self.needs_fallback(text, font):
             self.text(x, baseline, text)
             return
         family, style, size = self.font_family, self.font_style, self.font_size_pt
@@ -231,7 +238,7 @@ class ReportPDF(FPDF):
             self.y += h
         self.x = self.l_margin
 
-    def _use(self, size: float, style: str, colour) -> None:
+    def _use(self, size: float, style: str, colour: Any) -> None:
         """Select a font and text colour (skipping set_font and set_text_color when nothing changes)."""
         if self.font_style != style or self.font_size_pt != size or self.current_font is None:
             self.set_font(self.family, style, size)
@@ -241,7 +248,8 @@ class ReportPDF(FPDF):
         if self.text_color is not rgb:
             self.text_color = rgb
 
-    def _table(self, rows: list[list[tuple]], widths: tuple, line_height: float, head: list[tuple] | None = None,
+    def _table(self, rows: list[list[Cell]], widths: tuple[float, ...], line_height: float,
+               head: list[Cell] | None = None,
                pad: tuple[float, float] = (1.2, 1.5)) -> None:
         """Draw a table: each cell is (text, size, style, colour); horizontal rules between rows.
 
@@ -254,13 +262,13 @@ class ReportPDF(FPDF):
         xs = [self.l_margin + sum(col_w[:i]) for i in range(len(col_w))]
         right = self.l_margin + self.epw
 
-        def layout(cells):
+        def layout(cells: list[Cell]) -> list[Laid]:
             out = []
             for j, (text, size, style, colour) in enumerate(cells):
                 out.append((self.wrap(text, col_w[j] - 2 * pad_h, style, size) if text else [], size, style, colour))
             return out
 
-        def draw(cells, y, first, count, shade=False):
+        def draw(cells: list[Laid], y: float, first: int, count: int, shade: bool = False) -> float:
             height = count * line_height + 2 * pad_v
             if shade:
                 self.set_fill_color(*HEAD_FILL)
@@ -270,14 +278,15 @@ class ReportPDF(FPDF):
                     continue
                 self._use(size, style, colour)
                 # With the fill colour equal to the text colour, text() needn't wrap each line in q/rg/Q.
-                self.set_fill_color(self.text_color)
+                if self.text_color is not None:  # set by _use
+                    self.set_fill_color(self.text_color)
                 ly = y + pad_v
                 for line in lines[first:first + count]:
                     self.put(xs[j] + pad_h, ly, line_height, line)
                     ly += line_height
             return y + height
 
-        def rule(y):
+        def rule(y: float) -> None:
             self.line(self.l_margin, y, right, y)
 
         head_cells = layout(head) if head else None
@@ -288,7 +297,7 @@ class ReportPDF(FPDF):
         self.set_draw_color(*LINE)
         self.set_line_width(0.2)
 
-        def new_page():
+        def new_page() -> float:
             self.add_page()
             y = self.get_y()
             if head_cells:
@@ -402,7 +411,7 @@ class ReportPDF(FPDF):
             body.append(row)
         self._table(body, widths, line_height=size * 0.5, head=[(self.clean(h), size, "B", INK) for h in headings])
 
-    def box(self, heading: str, lines: list[tuple[str, str]], colours) -> None:
+    def box(self, heading: str, lines: list[tuple[str, str]], colours: tuple[Colour, Colour]) -> None:
         """A shaded panel: a large heading, then label/value lines in two columns."""
         fill, ink = colours
         x, y0 = self.l_margin, self.get_y()
@@ -437,7 +446,7 @@ class ReportPDF(FPDF):
         return 4.6 * len(self.wrap(self.clean(text), width - 2 * self.c_margin))
 
 
-def _assessment_lines(a) -> list[tuple[str, str]]:
+def _assessment_lines(a: Assessment | None) -> list[tuple[str, str]]:
     if a is None:
         return [("Assessor sign-off", "awaiting (the assessor has not signed this contact off)"),
                 ("Learner acknowledgement", "awaiting")]
@@ -508,13 +517,13 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
         _render_finding(pdf, f)
 
     pdf.section("Timeline", "Every event recorded on the contact, in order (times in UTC).")
-    users = r.event_users(review)
     pdf.grid(["#", "Time", "Actor", "Event", "What happened"],
-             [[str(e.seq), e.at.strftime("%H:%M:%S"), r.actor_label(e, users), r.event_label(e), r.event_text(e)]
+             [[str(e.seq), e.at.strftime("%H:%M:%S"), r.actor_label(e, review.users), event_label(e.type),
+               r.event_text(e)]
               for e in review.events], (7, 18, 24, 28, 103), size=7.8)
 
 
-def _render_finding(pdf: ReportPDF, f) -> None:
+def _render_finding(pdf: ReportPDF, f: Finding) -> None:
     fill, ink = SEVERITY.get(f.severity, SEVERITY["low"])
     if pdf.will_page_break(22):
         pdf.add_page()
@@ -568,14 +577,14 @@ def learner_pdf(learner: User, reviews: list[ContactReview], created_at: datetim
     pdf.title_block("Learner record", f"{learner.display_name} ({learner.username})"
                     f" \u00b7 {learner.cohort.name if learner.cohort else 'no cohort'}")
     assessors = sorted({rv.assessment.assessor.display_name for rv in reviews if rv.assessment})
-    signed = [rv for rv in reviews if rv.assessment]
+    signed = [rv.assessment for rv in reviews if rv.assessment]
     pdf.details([
         ("Learner", f"{learner.display_name} ({learner.username})"),
         ("Cohort", learner.cohort.name if learner.cohort else "\u2013"),
         ("Contacts", f"{len(reviews)} opened, {len(signed)} signed off"),
         ("Assessors", ", ".join(assessors) or "\u2013"),
-        ("Competent", str(sum(1 for rv in signed if rv.assessment.outcome == "competent"))),
-        ("Not yet competent", str(sum(1 for rv in signed if rv.assessment.outcome == "not_yet_competent"))),
+        ("Competent", str(sum(1 for a in signed if a.outcome == "competent"))),
+        ("Not yet competent", str(sum(1 for a in signed if a.outcome == "not_yet_competent"))),
     ])
 
     pdf.section("Key performance indicators", "Averages over the learner's closed contacts.")
@@ -585,8 +594,8 @@ def learner_pdf(learner: User, reviews: list[ContactReview], created_at: datetim
     pdf.section("Contacts")
     rows, styles = [], {}
     for i, rv in enumerate(reviews):
-        judged = [row for row in rv.criteria if row.judgement]
-        met = sum(1 for row in judged if row.judgement.met)
+        judged = [row.judgement for row in rv.criteria if row.judgement]
+        met = sum(1 for j in judged if j.met)
         label = r.outcome_label(rv.assessment)
         styles[(i, 4)] = FontFace(emphasis="BOLD", color=OUTCOME_COLOURS[rv.assessment.outcome if rv.assessment else None][1])
         ack = "signed" if rv.assessment and rv.assessment.acknowledged_at else "awaiting"

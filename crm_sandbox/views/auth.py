@@ -1,5 +1,6 @@
 """Signing in and out."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -42,14 +43,15 @@ BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static"}
 
 
 @bp.before_app_request
-def require_password_change():
+def require_password_change() -> ResponseReturnValue | None:
     """Send a user who still has a one-time password to the change-password page, before anything else."""
     if (current_user.is_authenticated and current_user.must_change_password
             and request.endpoint not in BEFORE_PASSWORD_CHANGE):
         return redirect(url_for("auth.change_password"))
+    return None
 
 
-def index():
+def index() -> ResponseReturnValue:
     """Send each user to their role's home page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
@@ -57,7 +59,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         address = request.remote_addr
@@ -81,7 +83,7 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         sessions.end_session(current_user.session_token)
     logout_user()
@@ -92,7 +94,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     """Choose a new password (required at first sign-in with a one-time password)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -1,11 +1,13 @@
 """Plain-language error pages: never a bare 500, never a stack trace."""
+from collections.abc import Iterable
+
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 
-from crm_sandbox.extensions import db
-
 from crm_sandbox.errors import ServiceError
+from crm_sandbox.extensions import db
 from crm_sandbox.views.helpers import wants_json
 
 MESSAGES = {
@@ -33,18 +35,18 @@ def database_problem(err: OperationalError) -> str | None:
     return None
 
 
-def render_error(status: int, message: str | None = None, title: str | None = None):
+def render_error(status: int, message: str | None = None, title: str | None = None) -> tuple[str, int]:
     heading, default = MESSAGES.get(status, MESSAGES[500])
     title = title or heading
     return render_template("error.html", title=title, message=message or default, status=status), status
 
 
-def refuse(status: int, message: str):
+def refuse(status: int, message: str) -> ResponseReturnValue:
     """The error as JSON for the page's script, else as the error page."""
     return (jsonify(ok=False, error=message), status) if wants_json() else render_error(status, message)
 
 
-def holds_nul(values) -> bool:
+def holds_nul(values: Iterable[object]) -> bool:
     return any(isinstance(v, str) and "\x00" in v for v in values)
 
 
@@ -53,7 +55,7 @@ def register(app: Flask) -> None:
         app.register_error_handler(status, lambda err, s=status: render_error(s))
 
     @app.before_request
-    def refuse_nul_characters():
+    def refuse_nul_characters() -> ResponseReturnValue | None:
         # PostgreSQL cannot store a NUL character in text (SQLite can): refuse it on every database alike.
         if holds_nul(request.args.values()) or holds_nul((request.view_args or {}).values()) or (
                 request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded",
@@ -61,14 +63,15 @@ def register(app: Flask) -> None:
                 and holds_nul(v for _, v in request.form.items(multi=True))):
             message = "What you sent holds a character that cannot be stored (a NUL byte). Nothing was saved."
             return refuse(400, message)
+        return None
 
     @app.errorhandler(CSRFError)
-    def csrf_error(err):
+    def csrf_error(err: CSRFError) -> ResponseReturnValue:
         return refuse(400, "This form has expired or was not sent from the sandbox "
                            "(missing security token). Reload the page and try again.")
 
     @app.errorhandler(OperationalError)
-    def database_error(err):
+    def database_error(err: OperationalError) -> ResponseReturnValue:
         # The write failed before its commit: undo whatever the session holds, so nothing is half-written.
         db.session.rollback()
         message = database_problem(err)
@@ -82,7 +85,7 @@ def register(app: Flask) -> None:
         return refuse(status, message)
 
     @app.errorhandler(DataError)
-    def data_error(err):
+    def data_error(err: DataError) -> ResponseReturnValue:
         # PostgreSQL refuses what SQLite stores as given (text longer than its column, say): nothing
         # was written, and the input is what was wrong.
         db.session.rollback()
@@ -91,6 +94,6 @@ def register(app: Flask) -> None:
         return refuse(400, message)
 
     @app.errorhandler(ServiceError)
-    def service_error(err):
+    def service_error(err: ServiceError) -> ResponseReturnValue:
         app.logger.info("refused %s %s: %s", request.method, request.path, type(err).__name__)
         return render_error(err.status, str(err), err.title)

@@ -2,13 +2,17 @@
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, flash, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
-from crm_sandbox.formatting import clock, escalation_reference, label, money, when
 from crm_sandbox.errors import Conflict, NotAllowed, NotFound, ServiceError
+from crm_sandbox.events.registry import body, describe
+from crm_sandbox.events.registry import label as event_label
+from crm_sandbox.formatting import clock, escalation_reference, label, money, when
 
 
 def form_token() -> str:
@@ -22,6 +26,7 @@ def wants_json() -> bool:
 
 
 def form(name: str) -> str:
+    """The posted form field ``name``, "" when absent."""
     return request.form.get(name, "")
 
 
@@ -39,8 +44,9 @@ class Refused:
         return self.values.get(name, default) if form == self.form else default
 
 
-def act(action: Callable[[], str | None], back: str, done: str | Callable[[str | None], str] | None = None,
-        results: dict[str, tuple[str, str]] | None = None, refused: Callable[[ServiceError], object] | None = None):
+def act(action: Callable[[], object], back: str, done: str | Callable[[Any], str] | None = None,
+        results: dict[str, tuple[str, str]] | None = None,
+        refused: Callable[[ServiceError], ResponseReturnValue] | None = None) -> ResponseReturnValue:
     """Run a service action, then go back to ``back`` with its error, ``results[outcome]`` or ``done``
     (a message, or a function of the action's result that makes one) as a message.
 
@@ -61,7 +67,7 @@ def act(action: Callable[[], str | None], back: str, done: str | Callable[[str |
     else:
         if wants_json():
             return jsonify(ok=True, next_form_token=form_token())
-        if results and result in results:
+        if results and isinstance(result, str) and result in results:
             flash(*results[result])
         elif done:
             flash(done(result) if callable(done) else done, "success")
@@ -73,7 +79,7 @@ _TEXT_MARKER = "zzlinkmarkerzz"
 PATH_SAFE = "!$&'()*+,/:;=@"  # what Werkzeug's converters leave unquoted in a path segment
 
 
-def link_to(endpoint: str, varying: str, **fixed) -> Callable[[int | str], str]:
+def link_to(endpoint: str, varying: str, **fixed: Any) -> Callable[[int | str], str]:
     """Links to ``endpoint`` for many values of one argument: ``url_for`` runs once, not once per row.
 
     ``link_to("learner.read_article", "slug", contact_id=7)("refunds")`` is
@@ -89,28 +95,36 @@ def link_to(endpoint: str, varying: str, **fixed) -> Callable[[int | str], str]:
         kind = int if isinstance(value, int) else str
         if kind not in parts:
             marker = _INT_MARKER if kind is int else _TEXT_MARKER
-            head, tail = url_for(endpoint, **fixed, **{varying: marker}).split(str(marker), 1)
+            values: dict[str, Any] = {**fixed, varying: marker}
+            head, tail = url_for(endpoint, **values).split(str(marker), 1)
             parts[kind] = head, tail
         head, tail = parts[kind]
-        return f"{head}{value if kind is int else quote(value, safe=PATH_SAFE)}{tail}"
+        return f"{head}{value if isinstance(value, int) else quote(value, safe=PATH_SAFE)}{tail}"
 
     return link
 
 
-def highlight(text: str, spans: list[str]) -> Markup:
-    """``text`` escaped, with every flagged span wrapped in ``<mark>`` (the spans escaped too)."""
+def highlight(text: str, spans: list[str], css: str = "flagged", tag: str = "mark") -> Markup:
+    """``text`` escaped, with every span wrapped in ``<mark class="flagged">`` (the spans escaped too);
+    ``tag`` "strong" and ``css`` "reference" emphasise a reference the learner gives the customer."""
+    if tag not in ("mark", "strong") or not css.replace("-", "").isalnum():
+        raise ValueError(f"highlight takes <mark> or <strong> and a plain class name, not {tag!r}, {css!r}")
     html = str(escape(text))
     for span in sorted({s for s in spans if s}, key=len, reverse=True):
         marked = str(escape(span))
         if marked in html:
-            html = html.replace(marked, f'<mark class="flagged">{marked}</mark>')
-    return Markup(html)  # noqa: S704 (built only from escape()d text and a fixed <mark> tag)
+            html = html.replace(marked, f'<{tag} class="{css}">{marked}</{tag}>')
+    return Markup(html)  # noqa: S704 (built only from escape()d text and a fixed tag and class)
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["form_token"] = form_token
     app.jinja_env.globals["link_to"] = link_to
     app.jinja_env.globals["escalation_reference"] = escalation_reference
+    # Events are worded by the registry alone, on every screen as in the reports and the PDF.
+    app.jinja_env.globals["describe"] = describe
+    app.jinja_env.globals["event_body"] = body
+    app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["clock"] = clock

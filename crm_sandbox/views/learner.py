@@ -1,29 +1,28 @@
 """The learner desk: the queue and the contact workspace."""
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm_sandbox.content import knowledge
 from crm_sandbox.content.responses import load_responses, placeholder_values, responses_for
-from crm_sandbox.extensions import db
-from crm_sandbox.formatting import escalation_reference, money
-from crm_sandbox.models import Assessment, Contact
-from crm_sandbox.policy import IDV_FACTORS
-from crm_sandbox.models.review import OUTCOMES
-from crm_sandbox.operations.desk import actions
-from crm_sandbox.operations.desk import conversation
-from crm_sandbox.operations.desk import identity
-from crm_sandbox.queries import kpis
-from crm_sandbox.operations.desk import notes
-from crm_sandbox.operations import review as reviews
-from crm_sandbox.operations.desk import contacts as contact_service
-from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.errors import ServiceError
+from crm_sandbox.formatting import escalation_reference, money
+from crm_sandbox.models import Contact
+from crm_sandbox.models.review import OUTCOMES
+from crm_sandbox.operations import review as reviews
+from crm_sandbox.operations.desk import actions, conversation, identity, notes
+from crm_sandbox.operations.desk import contacts as contact_service
+from crm_sandbox.policy import IDV_FACTORS
+from crm_sandbox.queries import access, kpis
+from crm_sandbox.queries import customers as customer_service
+from crm_sandbox.queries.queue import queue_for, released_contact_ids
+from crm_sandbox.queries.review import released_assessment, released_review
 from crm_sandbox.queries.workspace import workspace
-from crm_sandbox.views.access import roles_required
 from crm_sandbox.views import helpers
+from crm_sandbox.views.access import roles_required
 from crm_sandbox.views.helpers import Refused, form
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
@@ -38,14 +37,14 @@ RESULT_MESSAGES = {
 
 def own_contact(contact_id: int) -> Contact:
     """The signed-in learner's contact (the error handler shows 404/403 with the reason otherwise)."""
-    return contact_service.get_contact_for(current_user, contact_id)
+    return access.get_contact_for(current_user, contact_id)
 
 
-def act(contact: Contact, action: Callable[[], str | None], done: str | Callable[[str | None], str] | None = None,
-        anchor: str = "", form_name: str = ""):
+def act(contact: Contact, action: Callable[[], object], done: str | Callable[[Any], str] | None = None,
+        anchor: str = "", form_name: str = "") -> ResponseReturnValue:
     """Run a service action, then show the workspace again (see ``helpers.act``). If the action
     refuses the form ``form_name``, the workspace is shown at once with what was typed still in it."""
-    def refused(err) -> tuple[str, int]:
+    def refused(err: ServiceError) -> tuple[str, int]:
         typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", "form_token")}
         return show_contact(contact, Refused(form_name, typed, str(err))), 422
 
@@ -55,18 +54,14 @@ def act(contact: Contact, action: Callable[[], str | None], done: str | Callable
 
 @bp.get("/")
 @roles_required("learner")
-def queue():
-    # One query: which of the learner's contacts have a report released to them.
-    released = set(db.session.execute(
-        select(Assessment.contact_id).join(Contact, Contact.id == Assessment.contact_id)
-        .where(Contact.learner_id == current_user.id, Assessment.released_at.is_not(None))).scalars())
-    return render_template("learner/queue.html", contacts=contact_service.queue_for(current_user),
-                           released=released)
+def queue() -> ResponseReturnValue:
+    return render_template("learner/queue.html", contacts=queue_for(current_user),
+                           released=released_contact_ids(current_user))
 
 
 @bp.get("/contacts/<int:contact_id>")
 @roles_required("learner")
-def contact(contact_id: int):
+def contact(contact_id: int) -> ResponseReturnValue:
     return show_contact(own_contact(contact_id))
 
 
@@ -90,7 +85,7 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
     return render_template(
         "learner/contact.html", ws=ws, contact=contact, factors=factors,
         record_fields=customer_service.record_fields(ws.record, ws.verified) if ws.record else [],
-        queue=contact_service.queue_for(current_user),
+        queue=queue_for(current_user),
         responses=responses_for(seed_dir, contact.channel),
         placeholder_labels={t: p.label for t, p in load_responses(seed_dir)[0].items()},
         placeholder_values=placeholder_values(seed_dir, callers_data, ws.verified, given),
@@ -101,11 +96,11 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
 
 @bp.get("/contacts/<int:contact_id>/updates")
 @roles_required("learner")
-def updates(contact_id: int):
+def updates(contact_id: int) -> ResponseReturnValue:
     """New messages since ``after`` (for the page's live conversation; reads only)."""
     contact = own_contact(contact_id)
-    after = request.args.get("after", "0")
-    after = int(after) if after.isdecimal() else 0
+    raw_after = request.args.get("after", "0")
+    after = int(raw_after) if raw_after.isdecimal() else 0
     ws = workspace(contact)
     messages = [{"seq": e.seq, "actor": e.actor, "type": e.type, "text": e.data.get("text", ""),
                  "subject": e.data.get("subject"), "ends": bool(e.data.get("ends")),
@@ -118,14 +113,14 @@ def updates(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/open")
 @roles_required("learner")
-def open_contact(contact_id: int):
+def open_contact(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: contact_service.open_contact(contact, current_user))
 
 
 @bp.post("/contacts/<int:contact_id>/search")
 @roles_required("learner")
-def search(contact_id: int):
+def search(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: contact_service.search_customers(
         contact, current_user, form("query"), form("form_token")), form_name="search")
@@ -133,7 +128,7 @@ def search(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/customers/<int:customer_id>/view")
 @roles_required("learner")
-def view_customer(contact_id: int, customer_id: int):
+def view_customer(contact_id: int, customer_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: contact_service.view_customer(
         contact, current_user, customer_id, form("form_token")))
@@ -141,7 +136,7 @@ def view_customer(contact_id: int, customer_id: int):
 
 @bp.post("/contacts/<int:contact_id>/verify")
 @roles_required("learner")
-def verify(contact_id: int):
+def verify(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     if not form("customer_id").isdecimal():
         flash("Open the caller's customer record before verifying.", "error")
@@ -153,7 +148,7 @@ def verify(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/messages")
 @roles_required("learner")
-def send_message(contact_id: int):
+def send_message(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: conversation.send_message(
         contact, current_user, form("text"), template_id=form("template_id") or None,
@@ -162,7 +157,7 @@ def send_message(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/kb/<slug>")
 @roles_required("learner")
-def read_article(contact_id: int, slug: str):
+def read_article(contact_id: int, slug: str) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: conversation.view_article(contact, current_user, slug, form("form_token")),
                anchor="#kb")
@@ -170,7 +165,7 @@ def read_article(contact_id: int, slug: str):
 
 @bp.post("/contacts/<int:contact_id>/notes")
 @roles_required("learner")
-def add_note(contact_id: int):
+def add_note(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: notes.add_note(contact, current_user, form("text"), form("outcome") or None,
                                                form("form_token")), "Note saved.", "#notes", "note")
@@ -178,7 +173,7 @@ def add_note(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/notes/<int:note_seq>/amend")
 @roles_required("learner")
-def amend_note(contact_id: int, note_seq: int):
+def amend_note(contact_id: int, note_seq: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: notes.amend_note(contact, current_user, note_seq, form("text"), form("reason"),
                                                  form("form_token")), "Note amended; the original is kept.", "#notes",
@@ -187,7 +182,7 @@ def amend_note(contact_id: int, note_seq: int):
 
 @bp.post("/contacts/<int:contact_id>/details")
 @roles_required("learner")
-def update_details(contact_id: int):
+def update_details(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.update_details(contact, current_user, form("field"), form("value"),
                                                        form("form_token")), "Record updated.", "#actions", "details")
@@ -195,7 +190,7 @@ def update_details(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/refund")
 @roles_required("learner")
-def refund(contact_id: int):
+def refund(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.issue_refund(
         contact, current_user, form("amount"), form("kind"), form("reason"),
@@ -205,7 +200,7 @@ def refund(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/complaint")
 @roles_required("learner")
-def complaint(contact_id: int):
+def complaint(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.raise_complaint(
         contact, current_user, form("summary"), form("investigation"), form("remedy"),
@@ -214,7 +209,7 @@ def complaint(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/escalate")
 @roles_required("learner")
-def escalate(contact_id: int):
+def escalate(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.escalate(contact, current_user, form("reason"), form("form_token")),
                lambda reference: f"Escalated to the supervisor queue. The reference is {reference}: give it "
@@ -223,21 +218,15 @@ def escalate(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/close")
 @roles_required("learner")
-def close(contact_id: int):
+def close(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return act(contact, lambda: actions.close_contact(contact, current_user, form("outcome"), form("resolved"),
                                                       form("form_token")), "Contact closed.", form_name="close")
 
 
-def released_review(contact: Contact):
-    """The contact's review, if its report has been released to the learner; 404 otherwise."""
-    reviews.released_assessment(contact)
-    return reviews.contact_review(contact)
-
-
 @bp.get("/contacts/<int:contact_id>/report")
 @roles_required("learner")
-def report(contact_id: int):
+def report(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
     return render_template("learner/report.html", contact=contact, review=released_review(contact),
                            outcomes=OUTCOMES, duration=kpis.duration)
@@ -245,9 +234,9 @@ def report(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/report/acknowledge")
 @roles_required("learner")
-def acknowledge(contact_id: int):
+def acknowledge(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    reviews.released_assessment(contact)  # 404 before the comment is checked, as for the report page
+    released_assessment(contact)  # 404 before the comment is checked, as for the report page
     try:
         reviews.acknowledge(contact, current_user, form("comment"))
     except ServiceError as err:

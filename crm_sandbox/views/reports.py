@@ -2,53 +2,26 @@
 
 Assessors see their own cohort's learners (another cohort's is refused with 403), trainers every
 cohort; a learner sees their own contact's report once the assessor has released it (404 before).
+Those checks are ``queries/access.py``'s; the data is ``queries/review.py``'s.
 """
 import io
+from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, send_file
 from flask_login import current_user
 
-from crm_sandbox.crypto import signing
-from crm_sandbox.extensions import db
-from crm_sandbox.models import Cohort, Contact, User, utcnow
-from crm_sandbox.reports import csv_export, pdf, records
 from crm_sandbox.admin import packs as pack
+from crm_sandbox.crypto import signing
+from crm_sandbox.models import utcnow
+from crm_sandbox.queries import access
 from crm_sandbox.queries import kpis as kpi_service
-from crm_sandbox.operations.desk.contacts import get_contact_for
-from crm_sandbox.errors import NotAllowed, NotFound
-from crm_sandbox.operations.review import contact_review, released_assessment
+from crm_sandbox.queries.review import contact_review, learner_reviews
+from crm_sandbox.reports import csv_export, pdf, records
 from crm_sandbox.views.access import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 STAFF = ("assessor", "trainer")
-
-
-def report_contact(contact_id: int) -> Contact:
-    """The contact whose report the current user may read, or NotFound / NotAllowed."""
-    contact = get_contact_for(current_user, contact_id)
-    if current_user.role == "learner":
-        released_assessment(contact)
-    return contact
-
-
-def report_learner(learner_id: int) -> User:
-    learner = db.session.get(User, learner_id)
-    if learner is None or learner.role != "learner":
-        raise NotFound("There is no such learner.")
-    if current_user.cohort_id is not None and learner.cohort_id != current_user.cohort_id:
-        raise NotAllowed(f"{learner.display_name} is in another cohort: you can only report on learners "
-                         "in your own cohort.")
-    return learner
-
-
-def report_cohort(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound("There is no such cohort.")
-    if current_user.cohort_id is not None and cohort.id != current_user.cohort_id:
-        raise NotAllowed("That is another cohort: you can only export your own cohort's findings.")
-    return cohort
 
 
 def download(data: bytes, mimetype: str, name: str) -> Response:
@@ -58,21 +31,21 @@ def download(data: bytes, mimetype: str, name: str) -> Response:
     return resp
 
 
-def template_context() -> dict:
+def template_context() -> dict[str, Any]:
     return {"r": records, "duration": kpi_service.duration}
 
 
 @bp.get("/contacts/<int:contact_id>")
 @roles_required("assessor", "trainer", "learner")
-def contact(contact_id: int):
-    review = contact_review(report_contact(contact_id))
+def contact(contact_id: int) -> str:
+    review = contact_review(access.report_contact(current_user, contact_id))
     return render_template("reports/contact.html", review=review, generated_at=utcnow(), **template_context())
 
 
 @bp.get("/contacts/<int:contact_id>.pdf")
 @roles_required("assessor", "trainer", "learner")
-def contact_pdf(contact_id: int):
-    contact = report_contact(contact_id)
+def contact_pdf(contact_id: int) -> Response:
+    contact = access.report_contact(current_user, contact_id)
     data = pdf.contact_pdf(contact_review(contact))
     return download(data, "application/pdf",
                     f"observation-{records.contact_ref(contact)}-{contact.learner.username}.pdf")
@@ -80,25 +53,25 @@ def contact_pdf(contact_id: int):
 
 @bp.get("/learners/<int:learner_id>")
 @roles_required(*STAFF)
-def learner(learner_id: int):
-    learner = report_learner(learner_id)
-    reviews = records.learner_reviews(learner)
+def learner(learner_id: int) -> str:
+    learner = access.report_learner(current_user, learner_id)
+    reviews = learner_reviews(learner)
     return render_template("reports/learner.html", learner=learner, reviews=reviews, generated_at=utcnow(),
                            learner_kpis=kpi_service.learner_kpis([rv.kpis for rv in reviews]), **template_context())
 
 
 @bp.get("/learners/<int:learner_id>.pdf")
 @roles_required(*STAFF)
-def learner_pdf(learner_id: int):
-    learner = report_learner(learner_id)
-    data = pdf.learner_pdf(learner, records.learner_reviews(learner))
+def learner_pdf(learner_id: int) -> Response:
+    learner = access.report_learner(current_user, learner_id)
+    data = pdf.learner_pdf(learner, learner_reviews(learner))
     return download(data, "application/pdf", f"learner-record-{learner.username}.pdf")
 
 
 @bp.get("/learners/<int:learner_id>/evidence-pack.zip")
 @roles_required(*STAFF)
-def learner_pack(learner_id: int):
-    learner = report_learner(learner_id)
+def learner_pack(learner_id: int) -> Response:
+    learner = access.report_learner(current_user, learner_id)
     created_at = utcnow()
     current_app.logger.info("evidence pack for %s exported by %s", learner.username, current_user.username)
     return download(pack.build_learner_pack(learner, created_at), "application/zip",
@@ -107,15 +80,15 @@ def learner_pack(learner_id: int):
 
 @bp.get("/cohorts/<int:cohort_id>/findings.csv")
 @roles_required(*STAFF)
-def cohort_findings(cohort_id: int):
-    cohort = report_cohort(cohort_id)
+def cohort_findings(cohort_id: int) -> Response:
+    cohort = access.report_cohort(current_user, cohort_id)
     text = "\ufeff" + csv_export.cohort_findings_csv(cohort)  # the BOM makes Excel read UTF-8 (£, names)
     slug = "".join(ch if ch.isalnum() else "-" for ch in cohort.name.lower()).strip("-")
     return download(text.encode("utf-8"), "text/csv", f"findings-{slug or cohort.id}.csv")  # Flask adds charset=utf-8
 
 
 @bp.get("/public-key")
-def public_key():
+def public_key() -> str:
     """Public: quality assurers compare this fingerprint with the one a pack was verified against."""
     pem = signing.public_key_pem()
     return render_template("reports/public_key.html", pem=pem, fingerprint=signing.fingerprint(pem))

@@ -1,13 +1,15 @@
 """The trainer console: cohorts, accounts, assignments, policies, resets, the scenario library and the archive."""
 import io
 import json
+from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
 
-from crm_sandbox.extensions import db
-from crm_sandbox.models import Cohort, Contact, User
+from crm_sandbox.models import Cohort
 from crm_sandbox import policy
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.admin import archive
@@ -19,6 +21,7 @@ from crm_sandbox.admin import gdpr
 from crm_sandbox.formatting import slug
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.admin.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
+from crm_sandbox.queries import cohorts as cohort_queries
 from crm_sandbox.queries.unfinished import unfinished_work
 from crm_sandbox.views.access import roles_required
 
@@ -27,16 +30,16 @@ bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 MAX_UPLOAD = 4 * 1024 * 1024  # a 10,000-row CSV is ~400 KB
 
 
-def back_to(cohort_id: int, anchor: str = ""):
+def back_to(cohort_id: int, anchor: str = "") -> BaseResponse:
     return redirect(url_for("trainer.cohort", cohort_id=cohort_id) + (f"#{anchor}" if anchor else ""), 303)
 
 
-def to_members(cohort_id: int | None):
+def to_members(cohort_id: int | None) -> BaseResponse:
     """Back to the account list of the cohort (or to the console for an account in none)."""
     return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
 
 
-def attempt(action, done: str | None, cohort_id: int, anchor: str = ""):
+def attempt(action: Callable[[], object], done: str | None, cohort_id: int, anchor: str = "") -> BaseResponse:
     """Run a service action; its refusal is shown as a message on the cohort page."""
     try:
         action()
@@ -52,15 +55,15 @@ def attempt(action, done: str | None, cohort_id: int, anchor: str = ""):
 
 @bp.get("/")
 @roles_required("trainer")
-def console():
-    all_cohorts = db.session.execute(select(Cohort).order_by(Cohort.name)).scalars().all()
+def console() -> ResponseReturnValue:
+    all_cohorts = cohort_queries.all_cohorts()
     return render_template("trainer/console.html", cohorts=all_cohorts, counts=cohorts.cohort_counts(),
                            broken=cohorts.policy_health(all_cohorts))
 
 
 @bp.post("/cohorts")
 @roles_required("trainer")
-def create_cohort():
+def create_cohort() -> ResponseReturnValue:
     try:
         cohort = cohorts.create_cohort(request.form.get("name", ""))
     except ServiceError as err:
@@ -72,20 +75,15 @@ def create_cohort():
 
 @bp.get("/cohorts/<int:cohort_id>")
 @roles_required("trainer")
-def cohort(cohort_id: int):
+def cohort(cohort_id: int) -> ResponseReturnValue:
     return cohort_page(cohorts.get_cohort(cohort_id))
 
 
-def cohort_page(c: Cohort, policy_form: policy.PolicyForm | None = None, status: int = 200):
+def cohort_page(c: Cohort, policy_form: policy.PolicyForm | None = None, status: int = 200) -> tuple[str, int]:
     """The cohort page; its policy form shows the stored policy and what is wrong with it, unless
     ``policy_form`` holds what was just typed and refused."""
-    members = db.session.execute(select(User).where(User.cohort_id == c.id).order_by(User.role, User.username)).scalars().all()
-    queues = db.session.execute(select(Contact).where(Contact.cohort_id == c.id)
-                                .order_by(Contact.learner_id, Contact.position)).scalars().all()
-    by_learner: dict[int, list[Contact]] = {}
-    for contact in queues:
-        by_learner.setdefault(contact.learner_id, []).append(contact)
-    return render_template("trainer/cohort.html", cohort=c, members=members, by_learner=by_learner,
+    return render_template("trainer/cohort.html", cohort=c, members=cohort_queries.members_of(c.id),
+                           by_learner=cohort_queries.contacts_by_learner(c.id),
                            counts=cohorts.cohort_counts().get(c.id, {}), idv_factors=policy.IDV_FACTORS,
                            panel_modes=policy.PANEL_MODES, modes=assignments.MODES,
                            library=[f for f in load_library(current_app.config["SEED_DIR"]) if f.valid],
@@ -95,14 +93,14 @@ def cohort_page(c: Cohort, policy_form: policy.PolicyForm | None = None, status:
 
 @bp.post("/cohorts/<int:cohort_id>/status")
 @roles_required("trainer")
-def set_status(cohort_id: int):
+def set_status(cohort_id: int) -> ResponseReturnValue:
     status = request.form.get("status", "")
     return attempt(lambda: cohorts.set_status(cohort_id, status), f"The cohort is now {status}.", cohort_id)
 
 
 @bp.post("/cohorts/<int:cohort_id>/import")
 @roles_required("trainer")
-def import_users(cohort_id: int):
+def import_users(cohort_id: int) -> ResponseReturnValue:
     """Create the accounts of an uploaded CSV; a refusal goes back to the top of the cohort page, where
     its message shows (not to the import form further down, which would hide it)."""
     cohorts.get_cohort(cohort_id)
@@ -131,8 +129,8 @@ def issued_page(issued: enrolment.Issued, cohort: Cohort | None, heading: str, n
 
 @bp.post("/users/<int:user_id>/reissue")
 @roles_required("trainer")
-def reissue_password(user_id: int):
-    user = db.get_or_404(User, user_id)
+def reissue_password(user_id: int) -> ResponseReturnValue:
+    user = cohort_queries.find_user(user_id) or abort(404)
     cohort_id = user.cohort_id
     if request.form.get("confirm") != "yes":
         flash(f"No new password was issued: tick the box to confirm that {user.username} is to get one.", "error")
@@ -144,14 +142,14 @@ def reissue_password(user_id: int):
         else:
             disabled = "" if user.active else (f"{user.username}'s account is disabled: enable it in the account "
                                                 "list before they can sign in.")
-            return issued_page(issued, db.session.get(Cohort, cohort_id) if cohort_id else None,
+            return issued_page(issued, cohort_queries.find_cohort(cohort_id) if cohort_id else None,
                                f"New one-time password for {user.username}", disabled)
     return to_members(cohort_id)
 
 
 @bp.post("/credentials/<int:batch_id>/download")
 @roles_required("trainer")
-def download_credentials(batch_id: int):
+def download_credentials(batch_id: int) -> ResponseReturnValue:
     """The one-time passwords as CSV, once; a second attempt is sent back to the account list to reissue."""
     cohort_id = credentials.batch_of(batch_id, current_user.id).cohort_id
     try:
@@ -165,11 +163,11 @@ def download_credentials(batch_id: int):
         "Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"})
 
 
-def chosen_scenarios(form) -> list[str]:
+def chosen_scenarios(form: MultiDict[str, str]) -> list[str]:
     """The ticked scenarios, ordered by the numbers typed beside them (unnumbered ones after, in library order)."""
     ticked = form.getlist("scenarios")
 
-    def key(item):
+    def key(item: tuple[int, str]) -> tuple[int, int]:
         index, sid = item
         raw = (form.get(f"order-{sid}") or "").strip()
         return (int(raw) if raw.isdecimal() else 10_000, index)
@@ -179,12 +177,12 @@ def chosen_scenarios(form) -> list[str]:
 
 @bp.post("/cohorts/<int:cohort_id>/assign")
 @roles_required("trainer")
-def assign(cohort_id: int):
+def assign(cohort_id: int) -> ResponseReturnValue:
     form = request.form
     learner = form.get("learner", "all")
     assessor = form.get("assessor_id", "")
 
-    def run():
+    def run() -> None:
         made = assignments.assign(
             cohort_id, chosen_scenarios(form), learner_id=int(learner) if learner.isdecimal() else None,
             mode=form.get("mode", "practice"), assessor_id=int(assessor) if assessor.isdecimal() else None)
@@ -195,7 +193,7 @@ def assign(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/policy")
 @roles_required("trainer")
-def update_policy(cohort_id: int):
+def update_policy(cohort_id: int) -> ResponseReturnValue:
     try:
         cohorts.update_policy(cohort_id, request.form)
     except cohorts.PolicyRefused as err:
@@ -208,7 +206,7 @@ def update_policy(cohort_id: int):
 
 @bp.get("/cohorts/<int:cohort_id>/reset")
 @roles_required("trainer")
-def confirm_reset(cohort_id: int):
+def confirm_reset(cohort_id: int) -> ResponseReturnValue:
     """What the reset will do and what it would leave unfinished, before the trainer chooses."""
     c = cohorts.get_cohort(cohort_id)
     return render_template("trainer/reset.html", cohort=c, counts=cohorts.cohort_counts().get(c.id, {}),
@@ -217,7 +215,7 @@ def confirm_reset(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/reset")
 @roles_required("trainer")
-def reset(cohort_id: int):
+def reset(cohort_id: int) -> ResponseReturnValue:
     c = cohorts.get_cohort(cohort_id)
     again = redirect(url_for("trainer.confirm_reset", cohort_id=cohort_id), 303)
     generation, unfinished = request.form.get("generation", ""), request.form.get("unfinished", "")
@@ -247,8 +245,8 @@ def reset(cohort_id: int):
 
 @bp.post("/users/<int:user_id>/active")
 @roles_required("trainer")
-def set_active(user_id: int):
-    user = db.get_or_404(User, user_id)
+def set_active(user_id: int) -> ResponseReturnValue:
+    user = cohort_queries.find_user(user_id) or abort(404)
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
         flash("Choose to enable or disable the account.", "error")
@@ -263,7 +261,7 @@ def set_active(user_id: int):
 
 @bp.get("/users/<int:user_id>/export")
 @roles_required("trainer")
-def export_learner(user_id: int):
+def export_learner(user_id: int) -> ResponseReturnValue:
     doc = gdpr.subject_access_export(user_id)
     body = json.dumps(doc, indent=2, ensure_ascii=False)
     return Response(body, mimetype="application/json", headers={
@@ -273,7 +271,7 @@ def export_learner(user_id: int):
 
 @bp.post("/users/<int:user_id>/erase")
 @roles_required("trainer")
-def erase_learner(user_id: int):
+def erase_learner(user_id: int) -> ResponseReturnValue:
     user = gdpr.get_learner(user_id)
     cohort_id, old = user.cohort_id, user.username
     try:
@@ -287,20 +285,20 @@ def erase_learner(user_id: int):
 
 @bp.get("/scenarios")
 @roles_required("trainer")
-def scenarios():
+def scenarios() -> ResponseReturnValue:
     return render_template("trainer/scenarios.html", library=load_library(current_app.config["SEED_DIR"]))
 
 
 @bp.get("/archive")
 @roles_required("trainer")
-def archive_list():
+def archive_list() -> ResponseReturnValue:
     return render_template("trainer/archive.html", runs=archive.archived_runs(),
                            unrecorded=archive.unrecorded_runs(), retention_days=archive.retention_days())
 
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/pack")
 @roles_required("trainer")
-def download_pack(run: str, pack_id: int):
+def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
     """The learner's signed evidence pack, as archived (checked or not: a damaged one is evidence too)."""
     pack = archive.get_run_pack(run, pack_id)
     path = archive.pack_path(pack)
@@ -312,7 +310,7 @@ def download_pack(run: str, pack_id: int):
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/report")
 @roles_required("trainer")
-def archived_report(run: str, pack_id: int):
+def archived_report(run: str, pack_id: int) -> ResponseReturnValue:
     """The printable learner report sealed in the pack (only from a pack that passes its check)."""
     pack = archive.get_run_pack(run, pack_id)
     return send_file(io.BytesIO(archive.learner_report(pack)), mimetype="application/pdf", as_attachment=True,
@@ -322,7 +320,7 @@ def archived_report(run: str, pack_id: int):
 
 @bp.post("/archive/purge")
 @roles_required("trainer")
-def purge_archive():
+def purge_archive() -> ResponseReturnValue:
     purged = archive.purge_expired()
     flash(f"Purged {len(purged)} pack(s) past their retention date." if purged
           else "No pack is past its retention date: nothing was purged.", "success" if purged else "info")

@@ -1,8 +1,5 @@
-"""A learner's contacts: access checks, opening, searching and viewing records, all as events."""
-from dataclasses import dataclass
-
-from sqlalchemy import select
-
+"""A learner's contacts: opening, searching and viewing records, all as events (who may see which
+contact is ``queries/access.py``)."""
 from crm_sandbox.compliance.verification import verification_state
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
@@ -10,42 +7,8 @@ from crm_sandbox.models import Contact, Customer, User, utcnow
 from crm_sandbox.policy import validate_policy
 from crm_sandbox.scenarios import caller
 from crm_sandbox.queries import customers as customer_service
-from crm_sandbox.errors import Conflict, NotAllowed, NotFound, PolicyNeedsFixing
+from crm_sandbox.errors import Conflict, NotFound, PolicyNeedsFixing
 from crm_sandbox.events.append import append_event, contact_events, lock_contact, token_used
-
-
-def get_contact_for(user: User, contact_id: int) -> Contact:
-    """The contact, if ``user`` may work on it (a learner only their own); else NotFound/NotAllowed."""
-    contact = db.session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound("There is no such contact.")
-    if user.role == "learner" and contact.learner_id != user.id:
-        raise NotAllowed("This contact belongs to another learner.")
-    if user.role != "learner" and user.cohort_id not in (None, contact.cohort_id):
-        raise NotAllowed("This contact belongs to another cohort.")
-    return contact
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """A contact as the learner's queue lists it."""
-
-    id: int
-    position: int
-    title: str
-    reason: str
-    channel: str
-    status: str
-
-
-def queue_for(learner: User) -> list[QueueItem]:
-    """The learner's contacts in queue order (only the columns the queue shows: it is on every desk page)."""
-    rows = db.session.execute(
-        select(Contact.id, Contact.position, Contact.scenario_id, Contact.scenario["title"].as_string(),
-               Contact.scenario["reason"].as_string(), Contact.channel, Contact.status)
-        .where(Contact.learner_id == learner.id).order_by(Contact.position))
-    return [QueueItem(cid, position, scenario_id if title is None else title, reason or "", channel, status)
-            for cid, position, scenario_id, title, reason, channel, status in rows]
 
 
 def policy_in_force(contact: Contact) -> dict:

@@ -1,0 +1,73 @@
+"""Who may see what: the one place that says which contacts, learners' reports and cohorts a user may
+read. Each function returns the thing asked for, or raises NotFound / NotAllowed (the error pages show
+the reason).
+
+- A learner sees only their own contacts, and a contact's report only once it has been released.
+- An assessor sees their own cohort: its contacts, its learners' reports, its findings export.
+- A trainer (no cohort of their own) sees every cohort.
+"""
+from sqlalchemy import select
+
+from crm_sandbox.errors import NotAllowed, NotFound
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Cohort, Contact, Finding, User
+from crm_sandbox.queries.review import released_assessment
+
+
+def get_contact_for(user: User, contact_id: int) -> Contact:
+    """The contact, if ``user`` may work on it (a learner only their own); else NotFound/NotAllowed."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("There is no such contact.")
+    if user.role == "learner" and contact.learner_id != user.id:
+        raise NotAllowed("This contact belongs to another learner.")
+    if user.role != "learner" and user.cohort_id not in (None, contact.cohort_id):
+        raise NotAllowed("This contact belongs to another cohort.")
+    return contact
+
+
+def report_contact(user: User, contact_id: int) -> Contact:
+    """The contact whose report ``user`` may read: staff as for ``get_contact_for``; a learner their
+    own, once the report is released (NotFound before)."""
+    contact = get_contact_for(user, contact_id)
+    if user.role == "learner":
+        released_assessment(contact)
+    return contact
+
+
+def report_learner(user: User, learner_id: int) -> User:
+    """The learner ``user`` (staff) may report on: an assessor only their own cohort's."""
+    learner = db.session.get(User, learner_id)
+    if learner is None or learner.role != "learner":
+        raise NotFound("There is no such learner.")
+    if user.cohort_id is not None and learner.cohort_id != user.cohort_id:
+        raise NotAllowed(f"{learner.display_name} is in another cohort: you can only report on learners "
+                         "in your own cohort.")
+    return learner
+
+
+def report_cohort(user: User, cohort_id: int) -> Cohort:
+    """The cohort whose findings ``user`` (staff) may export: an assessor only their own."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound("There is no such cohort.")
+    if user.cohort_id is not None and cohort.id != user.cohort_id:
+        raise NotAllowed("That is another cohort: you can only export your own cohort's findings.")
+    return cohort
+
+
+def cohort_in_view(user: User, chosen: str = "") -> Cohort | None:
+    """The cohort a staff member's dashboard shows: an assessor's own; for a trainer the one ``chosen``
+    (its id as typed in ``?cohort=``), else the first. None when there is no cohort at all."""
+    if user.cohort_id is not None:
+        return db.session.get(Cohort, user.cohort_id)
+    cohort = db.session.get(Cohort, int(chosen)) if chosen.isdecimal() and len(chosen) < 19 else None
+    return cohort or db.session.execute(select(Cohort).order_by(Cohort.id)).scalars().first()
+
+
+def contact_finding(contact: Contact, finding_id: int) -> Finding:
+    """A finding of ``contact`` (one of another contact is NotFound, as a missing one is)."""
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.contact_id != contact.id:
+        raise NotFound("There is no such finding on this contact.")
+    return finding

@@ -33,8 +33,14 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
         return self.active
 
-    # The token of the server-side session this user object was loaded for (services/sessions.py).
-    session_token = None  # not a column: set per request
+    @property
+    def session_token(self) -> str | None:
+        """The token of the server-side session this object was loaded for (not a column: set per request)."""
+        return self.__dict__.get("_session_token")
+
+    @session_token.setter
+    def session_token(self, token: str | None) -> None:
+        self.__dict__["_session_token"] = token
 
     def get_id(self) -> str | None:
         """What Flask-Login keeps in the cookie: the session token, never the user id."""

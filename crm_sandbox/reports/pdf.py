@@ -159,7 +159,8 @@ class ReportPDF(FPDF):
             self._width_cache[key] = width
         return width
 
-    def wrap(self, text: str, width: float, style: str | None = None, size: float | None = None) -> list[str]:
+    # One greedy line-filling loop: split up, its parts would only pass the line's state around.
+    def wrap(self, text: str, width: float, style: str | None = None, size: float | None = None) -> list[str]:  # noqa: C901
         """Greedy word wrap of already-cleaned ``text`` to ``width`` mm, in the current font or in this
         family's ``style`` at ``size`` pt.
 
@@ -248,7 +249,9 @@ class ReportPDF(FPDF):
         if self.text_color is not rgb:
             self.text_color = rgb
 
-    def _table(self, rows: list[list[Cell]], widths: tuple[float, ...], line_height: float,
+    # Layout, drawing and page breaks share the row state; the parts are the nested helpers below.
+    def _table(  # noqa: C901
+        self, rows: list[list[Cell]], widths: tuple[float, ...], line_height: float,
                head: list[Cell] | None = None,
                pad: tuple[float, float] = (1.2, 1.5)) -> None:
         """Draw a table: each cell is (text, size, style, colour); horizontal rules between rows.

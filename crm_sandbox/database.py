@@ -1,9 +1,11 @@
 """Engine set-up and the write transaction every state change runs in."""
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crm_sandbox.extensions import db
@@ -30,7 +32,7 @@ def configure_engine(engine: Engine) -> None:
     app = current_app._get_current_object() if has_app_context() else None
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: Any, _record: object) -> None:
         settings = app.config if app is not None else {}
         busy_ms = int(settings.get("SQLITE_BUSY_TIMEOUT_MS") or DEFAULT_BUSY_TIMEOUT_MS)
         max_pages = settings.get("SQLITE_MAX_PAGE_COUNT")
@@ -45,20 +47,29 @@ def configure_engine(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(WRITE_LOCK)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-@event.listens_for(Session, "before_flush")
-def _events_are_append_only(session, _flush_context, _instances):
+def _events_are_append_only(session: Session, _flush_context: object, _instances: object) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, Event) and (obj in session.deleted or session.is_modified(obj)):
             raise EventImmutableError("Events are append-only: they cannot be changed or deleted.")
 
 
+def guard_events() -> None:
+    """Refuse, at flush, any change to or deletion of a recorded event in this app's sessions.
+
+    Bound to ``db.session`` (its sessionmaker), not to SQLAlchemy's ``Session`` class: a session
+    made elsewhere in the process (a script's, a library's) is left alone. Safe to call again.
+    """
+    if not event.contains(db.session, "before_flush", _events_are_append_only):
+        event.listen(db.session, "before_flush", _events_are_append_only)
+
+
 @contextmanager
-def write_transaction():
+def write_transaction() -> Iterator[Session]:
     """One transaction that holds the write lock from its first statement, committed on success.
 
     On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL the services lock the rows they read

@@ -20,6 +20,7 @@ from crm_sandbox.operations.desk import actions
 from crm_sandbox.operations.desk import contacts
 from crm_sandbox.operations.desk import conversation
 from crm_sandbox.operations.desk import identity
+from crm_sandbox.operations.desk import lifecycle
 from crm_sandbox.operations.desk import notes
 from crm_sandbox.operations import review as reviews
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
@@ -101,7 +102,7 @@ class Desk:
             getattr(self, name)(*args)
 
     def take(self):
-        contacts.open_contact(self.contact, self.learner)
+        lifecycle.open_contact(self.contact, self.learner)
 
     def say(self, text: str, template: str | None = None):
         conversation.send_message(self.contact, self.learner, self.fill(text), template_id=template)
@@ -132,7 +133,7 @@ class Desk:
         notes.add_note(self.contact, self.learner, self.fill(text), outcome)
 
     def close(self, outcome: str, resolved: bool):
-        actions.close_contact(self.contact, self.learner, outcome, resolved)
+        lifecycle.close_contact(self.contact, self.learner, outcome, resolved)
 
 
 def review(contact: Contact, assessor: User, learner: User, plan: tuple[str, str]) -> str:

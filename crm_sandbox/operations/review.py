@@ -17,11 +17,12 @@ from crm_sandbox.models import (Assessment, Contact, CriterionJudgement, Event, 
 from crm_sandbox.models.review import DECISIONS, OUTCOMES
 from crm_sandbox.queries import kpis
 from crm_sandbox.queries import spelling
-from crm_sandbox.events.chain import ChainStatus, verify_contact
-from crm_sandbox.operations.desk.contacts import lock_live_contact
-from crm_sandbox.operations.desk.conversation import check_text
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
-from crm_sandbox.events.append import append_event, contact_events, lock_contact
+from crm_sandbox.events.append import contact_events, lock_contact
+from crm_sandbox.events.chain import ChainStatus, verify_contact
+from crm_sandbox.events.registry import MESSAGE_SENT, OBSERVATION_ADDED
+from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.desk.conversation import check_text
 
 MAX_COMMENT = 2000
 
@@ -89,7 +90,7 @@ def contact_review(contact: Contact) -> ContactReview:
         rows.append(CriterionRow(c, [e for e in events if e.type in c.event_types], against,
                                  history[-1] if history else None, history))
     known = _known_words(contact)
-    spelt = {e.seq: words for e in events if e.type == "message.sent"
+    spelt = {e.seq: words for e in events if e.type == MESSAGE_SENT
              and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))}
     assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
     return ContactReview(contact, events, findings, rows, spelt,
@@ -151,14 +152,14 @@ def add_finding(contact: Contact, assessor: User, rule: str, explanation: str, e
 def observe(contact: Contact, assessor: User, text: str, as_finding: bool = False) -> Event:
     """Add a timestamped observation to the contact's timeline (optionally also a finding)."""
     text = check_text(text, "observation", MAX_COMMENT)
-    with write_transaction():
-        locked = lock_live_contact(contact, allow_closed=True)
-        event = append_event(locked, "observation.added", {"text": text, "by": assessor.username},
-                             actor="assessor", user_id=assessor.id)
+    with contact_operation(contact, allow_closed=True) as op:
+        event = op.append(OBSERVATION_ADDED, {"text": text, "by": assessor.username}, actor="assessor", user=assessor)
         if as_finding:
-            db.session.add(Finding(contact_id=locked.id, key=f"observation:{event.seq}", rule="assessor-observation",
-                                   severity="medium", events=[event.seq], evidence=text[:500], explanation=text,
-                                   reference="Assessor's observation", source="assessor", created_by=assessor.id))
+            db.session.add(Finding(contact_id=op.contact.id, key=f"observation:{event.seq}",
+                                   rule="assessor-observation", severity="medium", events=[event.seq],
+                                   evidence=text[:500], explanation=text, reference="Assessor's observation",
+                                   source="assessor", created_by=assessor.id))
+        op.refresh_findings()
     return event
 
 

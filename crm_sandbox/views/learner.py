@@ -15,6 +15,7 @@ from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.operations.desk import actions
 from crm_sandbox.operations.desk import conversation
 from crm_sandbox.operations.desk import identity
+from crm_sandbox.operations.desk import lifecycle
 from crm_sandbox.queries import kpis
 from crm_sandbox.operations.desk import notes
 from crm_sandbox.operations import review as reviews
@@ -120,7 +121,7 @@ def updates(contact_id: int):
 @roles_required("learner")
 def open_contact(contact_id: int):
     contact = own_contact(contact_id)
-    return act(contact, lambda: contact_service.open_contact(contact, current_user))
+    return act(contact, lambda: lifecycle.open_contact(contact, current_user))
 
 
 @bp.post("/contacts/<int:contact_id>/search")
@@ -225,7 +226,7 @@ def escalate(contact_id: int):
 @roles_required("learner")
 def close(contact_id: int):
     contact = own_contact(contact_id)
-    return act(contact, lambda: actions.close_contact(contact, current_user, form("outcome"), form("resolved"),
+    return act(contact, lambda: lifecycle.close_contact(contact, current_user, form("outcome"), form("resolved"),
                                                       form("form_token")), "Contact closed.", form_name="close")
 
 

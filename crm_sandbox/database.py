@@ -1,7 +1,7 @@
 """Engine set-up and the write transaction every state change runs in."""
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Mapping
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -29,11 +29,11 @@ def configure_engine(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
-    app = current_app._get_current_object() if has_app_context() else None
+    # The app's config itself (not a copy): read at each connection, so a test's change applies.
+    settings: Mapping[str, Any] = current_app.config if has_app_context() else {}
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: object) -> None:
-        settings = app.config if app is not None else {}
         busy_ms = int(settings.get("SQLITE_BUSY_TIMEOUT_MS") or DEFAULT_BUSY_TIMEOUT_MS)
         max_pages = settings.get("SQLITE_MAX_PAGE_COUNT")
         dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN

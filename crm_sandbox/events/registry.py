@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import AbstractSet, Any, Callable, Mapping
 
 # The event types, one constant each.
 CONTACT_OPENED = "contact.opened"
@@ -64,18 +64,18 @@ class FieldSpec:
     items: FieldSpec | None = None
     fields: Mapping[str, FieldSpec] | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.types, type):
             object.__setattr__(self, "types", (self.types,))
         if self.fields is not None:
             object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
 
 
-def req(*types: type, **kw) -> FieldSpec:
+def req(*types: type, **kw: Any) -> FieldSpec:
     return FieldSpec(types, True, **kw)
 
 
-def opt(*types: type, **kw) -> FieldSpec:
+def opt(*types: type, **kw: Any) -> FieldSpec:
     return FieldSpec(types, False, **kw)
 
 
@@ -110,10 +110,10 @@ class EventType:
     fields: Mapping[str, FieldSpec]
     describe: Callable[[Mapping[str, Any]], str]  # one line about the event, from its data
     session: SessionMapping
-    actors: frozenset[str]  # who records it today (informational: validate does not check the actor)
+    actors: AbstractSet[str]  # who records it today (informational: validate does not check the actor)
     body_keys: tuple[str, ...] = ()  # the free text people typed, shown under the description
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
         object.__setattr__(self, "actors", frozenset(self.actors))
 
@@ -132,7 +132,7 @@ class EventType:
 
 # ---- wording helpers (stdlib only; crm_sandbox/formatting.py has the same money() and results_count())
 
-def _money(value) -> str:
+def _money(value: object) -> str:
     """ "25" -> "£25.00"; anything that is not a number unchanged."""
     try:
         amount = Decimal(str(value))
@@ -143,19 +143,19 @@ def _money(value) -> str:
     return f"{'-' if amount < 0 else ''}£{abs(amount):,.2f}"
 
 
-def _words(value) -> str:
+def _words(value: object) -> str:
     """ "address_line1" -> "address line 1", "account_number_last4" -> "account number last 4"."""
     return "" if value is None else re.sub(r"(?<=[a-z])(?=\d)", " ", str(value).replace("_", " "))
 
 
-def _results(d: Mapping) -> str:
+def _results(d: Mapping[str, Any]) -> str:
     if not isinstance(d.get("results"), list):  # searches recorded before results were kept
         return ""
     n = len(d["results"])
     return f" ({n} result{'' if n == 1 else 's'})"
 
 
-def _quote(value) -> str:
+def _quote(value: object) -> str:
     return f"\u201c{'' if value is None else value}\u201d"
 
 
@@ -178,17 +178,17 @@ def _export_searched(data: dict, refs: Refs) -> dict:
 
 # ---- the descriptions, one per type
 
-def _viewed(d):
+def _viewed(d: Mapping[str, Any]) -> str:
     state = "verified, full record" if d.get("verified") else "not verified, masked"
     return f"Opened customer record {d.get('customer_ref', d.get('customer_id', ''))} ({state})"
 
 
-def _idv_answer(d):
+def _idv_answer(d: Mapping[str, Any]) -> str:
     return (f"ID&V {_words(d.get('factor'))}: {_quote(d.get('given', ''))} \u2013 "
             f"{'match' if d.get('match') else 'no match'}")
 
 
-def _idv_result(d):
+def _idv_result(d: Mapping[str, Any]) -> str:
     if d.get("passed"):
         return "Verification passed"
     if d.get("reason") == "locked":
@@ -196,32 +196,32 @@ def _idv_result(d):
     return f"Verification failed ({d['reason']})" if d.get("reason") else "Verification failed"
 
 
-def _sent(d):
+def _sent(d: Mapping[str, Any]) -> str:
     return "Message sent to the caller" + (f" (canned response {d['template_id']})" if d.get("template_id") else "")
 
 
-def _received(d):
+def _received(d: Mapping[str, Any]) -> str:
     text = "Message from the caller" + (f" (typed by {d['played_by']})" if d.get("played_by") else "")
     return text + (", who ended the contact" if d.get("ends") else "")
 
 
-def _updated(d):
+def _updated(d: Mapping[str, Any]) -> str:
     what = _words(d.get("field", ""))
     return f"Changed {what} to {_quote(d['value'])}" if d.get("value") else f"Cleared {what}"
 
 
-def _refund(d):
+def _refund(d: Mapping[str, Any]) -> str:
     what = "Goodwill credit" if d.get("kind") == "goodwill" else "Refund"
     return f"{what} of {_money(d.get('amount', ''))}" + \
         (", above the authority limit" if d.get("over_limit") else "")
 
 
-def _complaint(d):
+def _complaint(d: Mapping[str, Any]) -> str:
     told = "outcome explained to the customer" if d.get("outcome_communicated") else "outcome not yet explained"
     return f"Complaint logged ({told})"
 
 
-def _closed(d):
+def _closed(d: Mapping[str, Any]) -> str:
     first = "resolved" if d.get("resolved") else "not resolved"
     return f"Closed with outcome {_quote(_words(d.get('outcome', '')))}, {first} at first contact"
 
@@ -375,7 +375,7 @@ def validate(type: str, data: Mapping[str, Any] | None) -> None:
     _check_fields(declared.allowed, data, type)
 
 
-def _parts(event) -> tuple[str, Mapping[str, Any]]:
+def _parts(event: Any) -> tuple[str, Mapping[str, Any]]:
     """(type, data) of an Event row, a session Event, or a plain dict with ``type`` and ``data``."""
     if isinstance(event, Mapping):
         return event.get("type", ""), event.get("data") or {}
@@ -388,7 +388,7 @@ def label(type: str) -> str:
     return declared.label if declared else str(type)
 
 
-def describe(event) -> str:
+def describe(event: Any) -> str:
     """One plain-English line about ``event`` (an Event, a session Event or a dict with type and data).
 
     Tolerant of data recorded before a field existed; an undeclared type is shown as its name, so an
@@ -399,7 +399,7 @@ def describe(event) -> str:
     return declared.describe(data) if declared else str(type)
 
 
-def body(event) -> str:
+def body(event: Any) -> str:
     """The words someone typed in ``event`` (message, note, reason, complaint), '' for none.
 
     Shown under the description (the timeline's text, the record's and the PDF's second line);

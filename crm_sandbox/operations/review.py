@@ -21,7 +21,7 @@ from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import contact_events, lock_contact
 from crm_sandbox.events.chain import ChainStatus, verify_contact
 from crm_sandbox.events.registry import MESSAGE_SENT, OBSERVATION_ADDED
-from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.contact_operation import contact_operation, lock
 from crm_sandbox.operations.desk.conversation import check_text
 
 MAX_COMMENT = 2000
@@ -141,7 +141,7 @@ def add_finding(contact: Contact, assessor: User, rule: str, explanation: str, e
         if not event_seqs or not set(event_seqs) <= valid:
             raise ServiceError("Pin the finding to at least one event of this contact.")
         n = db.session.execute(select(func.count(Finding.id)).where(
-            Finding.contact_id == contact.id, Finding.source == "assessor")).scalar()
+            Finding.contact_id == contact.id, Finding.source == "assessor")).scalar_one()
         finding = Finding(contact_id=contact.id, key=f"assessor:{n + 1}", rule=rule, severity=severity,
                           events=sorted(event_seqs), evidence=evidence[:500], explanation=explanation,
                           reference="Assessor's judgement", source="assessor", created_by=assessor.id)
@@ -181,8 +181,7 @@ def sign_off(contact: Contact, assessor: User, outcome: str, feedback: str) -> A
         raise ServiceError("Choose competent or not yet competent.")
     feedback = check_text(feedback, "feedback for the learner", MAX_COMMENT)
     with write_transaction():
-        locked = lock_contact(contact.id)
-        if locked.status != "closed":
+        if lock(contact).status != "closed":
             raise Conflict("Sign off after the learner has closed the contact.")
         if db.session.execute(select(Assessment.id).where(Assessment.contact_id == contact.id)).first():
             raise Conflict("This contact is already signed off.")

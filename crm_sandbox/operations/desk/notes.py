@@ -1,4 +1,5 @@
 """The interaction log: contemporaneous notes, amended by new versions, never deleted."""
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,7 +45,7 @@ class Note:
         return len(self.versions) > 1
 
 
-def notes_from(events: list[Event]) -> list[Note]:
+def notes_from(events: Iterable[Event]) -> list[Note]:
     """The notes recorded in ``events`` (of one or more contacts), each with its amendments."""
     notes: dict[tuple[int, int], Note] = {}
     for ev in events:

@@ -1,4 +1,4 @@
-"""Engine set-up and the write transaction every state change runs in."""
+"""Engine set-up, the append-only guard on events, and the write transaction every state change runs in."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Mapping
@@ -72,7 +72,7 @@ def guard_events() -> None:
 def write_transaction() -> Iterator[Session]:
     """One transaction that holds the write lock from its first statement, committed on success.
 
-    On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL the services lock the rows they read
+    On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL the operations lock the rows they read
     (``SELECT … FOR UPDATE``). Any read-only transaction already open in the request ends first,
     so the write sees the newest data.
     """

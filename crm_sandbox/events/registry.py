@@ -1,8 +1,8 @@
 """One declaration of every event type: its name, its data fields and their types, its label, its one
 human description, and how it maps into the session export ``crm-sandbox/session@1``.
 
-Standard library only (no Flask, no SQLAlchemy): the services, the views, the reports, the PDF and the
-session reader can all use it. ``validate`` is what ``append_event`` should call before anything is
+Standard library only (no Flask, no SQLAlchemy): the operations, the views, the reports, the PDF and the
+session reader can all use it. ``validate`` is what ``append_event`` calls before anything is
 recorded; ``label`` and ``describe`` are the one wording of an event for people (the assessor's
 timeline, the printable record, the PDF, the CSV); ``session_data`` is the event's ``data`` as the
 session document carries it.
@@ -35,7 +35,7 @@ ESCALATED = "escalated"
 KB_VIEWED = "kb.viewed"
 OBSERVATION_ADDED = "observation.added"
 
-# The keys whose text append_event masks for card data (services/events.py ``mask_card_fields``); an
+# The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
 MASKED_KEYS = ("text", "value", "given")
 CARD_DATA = "card_data"
@@ -159,7 +159,7 @@ def _quote(value: object) -> str:
     return f"\u201c{'' if value is None else value}\u201d"
 
 
-# ---- the session mapping's rewrites (as services/export.py ``export_event`` does them)
+# ---- the session mapping's rewrites (as queries/session_export.py ``export_event`` does them)
 
 def _export_viewed(data: dict, refs: Refs) -> dict:
     """The record by reference, as ``customer.id`` is one."""

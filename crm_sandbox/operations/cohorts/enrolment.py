@@ -3,10 +3,10 @@ changing a password.
 
 An import is all or nothing: every row is checked first (all problems reported at once), then every
 account is inserted in one write transaction. One-time passwords are random 138-bit secrets stored
-with a fast keyed hash (services/accounts.py), so 300 accounts take well under a second; the
+with a fast keyed hash (operations/cohorts/accounts.py), so 300 accounts take well under a second; the
 password a user then chooses is hashed with the slow configured method. When a trainer imports or
 reissues in the console, the new one-time passwords are also kept, encrypted, for one CSV download
-(services/credentials.py), saved in the same transaction as the accounts.
+(operations/cohorts/credentials.py), saved in the same transaction as the accounts.
 """
 import csv
 import io

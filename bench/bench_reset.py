@@ -20,8 +20,7 @@ from crm_sandbox.extensions import db  # noqa: E402
 from crm_sandbox.models import Contact, Event, User  # noqa: E402
 from crm_sandbox.seeding import seed_customers  # noqa: E402
 from crm_sandbox.operations.cohorts.accounts import create_user  # noqa: E402
-from crm_sandbox.operations.desk.actions import close_contact  # noqa: E402
-from crm_sandbox.operations.desk.contacts import open_contact  # noqa: E402
+from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact  # noqa: E402
 from crm_sandbox.operations.desk.notes import add_note  # noqa: E402
 from crm_sandbox.operations.cohorts.queues import build_queue  # noqa: E402
 from crm_sandbox.admin.reset import reset_cohort  # noqa: E402

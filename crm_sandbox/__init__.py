@@ -37,9 +37,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def register_extensions(app: Flask) -> None:
-    from crm_sandbox.database import configure_engine
+    from crm_sandbox.database import configure_engine, guard_events
     from crm_sandbox.extensions import csrf, db, login_manager, migrate
-    from crm_sandbox.operations.findings import register_live_findings
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -50,7 +49,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     with app.app_context():
         configure_engine(db.engine)
-    register_live_findings()
+    guard_events()  # events are append-only (findings are refreshed by each operation, visibly)
 
 
 def register_blueprints(app: Flask) -> None:

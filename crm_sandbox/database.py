@@ -1,7 +1,7 @@
-"""Engine set-up and the write transaction every state change runs in."""
+"""Engine set-up, the append-only guard on events, and the write transaction every state change runs in."""
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Mapping
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -29,12 +29,11 @@ def configure_engine(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
-    # current_app is a proxy; flask types it as the Flask it stands for, which has no such method
-    app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+    # The app's config itself (not a copy): read at each connection, so a test's change applies.
+    settings: Mapping[str, Any] = current_app.config if has_app_context() else {}
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: object) -> None:
-        settings = app.config if app is not None else {}
         busy_ms = int(settings.get("SQLITE_BUSY_TIMEOUT_MS") or DEFAULT_BUSY_TIMEOUT_MS)
         max_pages = settings.get("SQLITE_MAX_PAGE_COUNT")
         dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
@@ -53,18 +52,27 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-@event.listens_for(Session, "before_flush")
-def _events_are_append_only(session, _flush_context, _instances):
+def _events_are_append_only(session: Session, _flush_context: object, _instances: object) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, Event) and (obj in session.deleted or session.is_modified(obj)):
             raise EventImmutableError("Events are append-only: they cannot be changed or deleted.")
+
+
+def guard_events() -> None:
+    """Refuse, at flush, any change to or deletion of a recorded event in this app's sessions.
+
+    Bound to ``db.session`` (its sessionmaker), not to SQLAlchemy's ``Session`` class: a session
+    made elsewhere in the process (a script's, a library's) is left alone. Safe to call again.
+    """
+    if not event.contains(db.session, "before_flush", _events_are_append_only):
+        event.listen(db.session, "before_flush", _events_are_append_only)
 
 
 @contextmanager
 def write_transaction() -> Iterator[Session]:
     """One transaction that holds the write lock from its first statement, committed on success.
 
-    On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL the services lock the rows they read
+    On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL the operations lock the rows they read
     (``SELECT … FOR UPDATE``). Any read-only transaction already open in the request ends first,
     so the write sees the newest data.
     """

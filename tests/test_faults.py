@@ -204,22 +204,22 @@ WORKER = textwrap.dedent("""
     with app.app_context():
         for i in range(count):
             with write_transaction():
-                event = append_event(lock_contact(contact_id), "observation.added", {"text": f"load {i}"},
-                                     actor="system")
+                event = append_event(lock_contact(contact_id), "observation.added",
+                                     {"text": f"load {i}", "by": "assessor1"}, actor="system")
                 seq = event.seq
             print(f"committed {seq}", flush=True)  # acknowledged only after the commit returned
         if hang:
             with write_transaction():
-                event = append_event(lock_contact(contact_id), "observation.added", {"text": "never committed"},
-                                     actor="system")
+                event = append_event(lock_contact(contact_id), "observation.added",
+                                     {"text": "never committed", "by": "assessor1"}, actor="system")
                 db.session.flush()
                 print(f"pending {event.seq}", flush=True)
                 time.sleep(600)
         else:
             while True:  # keep writing until killed
                 with write_transaction():
-                    seq = append_event(lock_contact(contact_id), "observation.added", {"text": "more"},
-                                       actor="system").seq
+                    seq = append_event(lock_contact(contact_id), "observation.added",
+                                       {"text": "more", "by": "assessor1"}, actor="system").seq
                 print(f"committed {seq}", flush=True)
 """)
 
@@ -290,7 +290,8 @@ def assert_the_chain_carries_on(app, cid: int) -> None:
     with app.app_context():
         with write_transaction():
             last = contact_events(cid)[-1].seq
-            event = append_event(lock_contact(cid), "observation.added", {"text": "after the crash"}, actor="system")
+            event = append_event(lock_contact(cid), "observation.added", {"text": "after the crash", "by": "assessor1"},
+                                 actor="system")
             assert event.seq == last + 1
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"

@@ -21,8 +21,7 @@ from crm_sandbox.seeding import seed_customers
 from crm_sandbox.admin import archive
 from crm_sandbox.admin import reset as reset_service
 from crm_sandbox.operations.cohorts.accounts import create_user
-from crm_sandbox.operations.desk.actions import close_contact
-from crm_sandbox.operations.desk.contacts import open_contact
+from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact
 from crm_sandbox.errors import Conflict
 from crm_sandbox.operations.desk.notes import add_note
 from crm_sandbox.operations.cohorts.queues import build_queue

@@ -11,7 +11,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Event, User
 from crm_sandbox.operations.cohorts import assignments
 from crm_sandbox.admin import gdpr
-from crm_sandbox.operations.desk.contacts import open_contact
+from crm_sandbox.operations.desk.lifecycle import open_contact
 from crm_sandbox.errors import ServiceError
 from tests.conftest import flashes
 

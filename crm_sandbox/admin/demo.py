@@ -21,6 +21,7 @@ from crm_sandbox.operations.desk import actions
 from crm_sandbox.operations.desk import contacts
 from crm_sandbox.operations.desk import conversation
 from crm_sandbox.operations.desk import identity
+from crm_sandbox.operations.desk import lifecycle
 from crm_sandbox.operations.desk import notes
 from crm_sandbox.operations import review as reviews
 from crm_sandbox.queries import review as review_queries
@@ -105,7 +106,7 @@ class Desk:
             getattr(self, name)(*args)
 
     def take(self) -> None:
-        contacts.open_contact(self.contact, self.learner)
+        lifecycle.open_contact(self.contact, self.learner)
 
     def say(self, text: str, template: str | None = None) -> None:
         conversation.send_message(self.contact, self.learner, self.fill(text), template_id=template)
@@ -136,7 +137,7 @@ class Desk:
         notes.add_note(self.contact, self.learner, self.fill(text), outcome)
 
     def close(self, outcome: str, resolved: bool) -> None:
-        actions.close_contact(self.contact, self.learner, outcome, resolved)
+        lifecycle.close_contact(self.contact, self.learner, outcome, resolved)
 
 
 def review(contact: Contact, assessor: User, learner: User, plan: tuple[str, str]) -> str:

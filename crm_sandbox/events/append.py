@@ -1,12 +1,13 @@
 """Appending events: the only way anything is recorded on a contact."""
+from typing import Any, Mapping
+
 from sqlalchemy import select
 
 from crm_sandbox.compliance.pci import mask_card_data
+from crm_sandbox.events.chain import link_mac
+from crm_sandbox.events.registry import MASKED_KEYS, validate
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event, utcnow
-from crm_sandbox.events.chain import link_mac
-
-TOUCHED = "contacts_with_new_events"  # session.info key: contacts whose findings need refreshing
 
 
 def lock_contact(contact_id: int) -> Contact | None:
@@ -32,32 +33,35 @@ def token_used(contact: Contact, form_token: str | None) -> bool:
     ).first() is not None
 
 
-def append_event(contact: Contact, type: str, data: dict | None = None, *, actor: str,
+def append_event(contact: Contact, type: str, data: Mapping[str, Any] | None = None, *, actor: str,
                  user_id: int | None = None, form_token: str | None = None) -> Event:
     """Append one event to ``contact`` in the current write transaction and return it.
 
-    The caller holds the write lock (``write_transaction`` and ``lock_contact``), so the chain head
-    read here is still the head when the event is inserted. Card data in its text is masked first.
+    The type and its data must be what the event registry declares (``events/registry.py``):
+    anything else raises ``UnknownEventType`` or ``MalformedEvent`` and nothing is recorded. The
+    caller holds the write lock (operations use ``contact_operation``), so the chain head read here
+    is still the head when the event is inserted. Card data in its text is masked first. The
+    contact's findings are not refreshed here: the operation does that once it has appended all
+    its events (``ContactOperation.refresh_findings``).
     """
-    data = mask_card_fields(dict(data or {}))
+    validate(type, data)
+    masked = mask_card_fields(dict(data or {}))
     head = db.session.execute(
         select(Event.seq, Event.mac).where(Event.contact_id == contact.id).order_by(Event.seq.desc()).limit(1)
     ).first()
     event = Event(contact_id=contact.id, seq=(head.seq if head else 0) + 1, at=utcnow(), actor=actor,
-                  actor_user_id=user_id, type=type, data=data, form_token=our_token(form_token))
+                  actor_user_id=user_id, type=type, data=masked, form_token=our_token(form_token))
     event.mac = link_mac(head.mac if head else "", event)
     db.session.add(event)
     db.session.flush()
-    # The live findings are refreshed before the transaction commits (services/findings.py).
-    db.session().info.setdefault(TOUCHED, set()).add(contact.id)
     return event
 
 
-def mask_card_fields(data: dict) -> dict:
+def mask_card_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Card numbers and security codes in the event's text are stored masked (PCI DSS 3.3.1, 3.4.1);
     what was masked is kept in ``card_data`` so the finding survives."""
-    masked = []
-    for key in ("text", "value", "given"):
+    masked: list[dict[str, str]] = []
+    for key in MASKED_KEYS:
         if isinstance(data.get(key), str):
             data[key], found = mask_card_data(data[key])
             masked += found

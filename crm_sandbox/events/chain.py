@@ -9,7 +9,9 @@ the signing key, or that events were recorded at all (see docs/security.md).
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -44,7 +46,7 @@ def head_message(contact_id: int, seq: int, mac: str) -> bytes:
     return b"%s|contact:%d|seq:%d|mac:%s" % (GENESIS, contact_id, seq, mac.encode())
 
 
-def signed_head(contact: Contact, events: list[Event]) -> dict:
+def signed_head(contact: Contact, events: Sequence[Event]) -> dict[str, Any]:
     """The chain head of ``events``, signed now (put in exports; stored as a seal at close)."""
     last = events[-1] if events else None
     seq, mac = (last.seq, last.mac) if last else (0, "")
@@ -52,7 +54,7 @@ def signed_head(contact: Contact, events: list[Event]) -> dict:
             "signature": signing.sign(head_message(contact.id, seq, mac)).hex()}
 
 
-def seal(contact: Contact, events: list[Event]) -> ChainSeal:
+def seal(contact: Contact, events: Sequence[Event]) -> ChainSeal:
     """Sign and store the contact's chain head (at close), so later truncation is detected."""
     head = signed_head(contact, events)
     row = ChainSeal(contact_id=contact.id, seq=head["seq"], mac=head["mac"], signature=head["signature"])
@@ -72,7 +74,7 @@ class ChainStatus:
         return self.problem is None
 
 
-def verify_contact(contact_id: int, key: bytes | None = None, events: list[Event] | None = None) -> ChainStatus:
+def verify_contact(contact_id: int, key: bytes | None = None, events: Sequence[Event] | None = None) -> ChainStatus:
     """Recompute the contact's chain from the stored rows and check its signed heads.
 
     ``events``: the contact's rows already loaded in seq order (by ``contact_events``), to read them once.
@@ -82,7 +84,7 @@ def verify_contact(contact_id: int, key: bytes | None = None, events: list[Event
         events = db.session.execute(select(Event).where(Event.contact_id == contact_id)
                                     .order_by(Event.seq, Event.id)).scalars().all()
     status = ChainStatus(contact_id, len(events))
-    prev, by_seq = "", {}
+    prev, by_seq = "", dict[int, str | None]()
     for expected, event in enumerate(events, start=1):
         if event.seq != expected:
             status.problem = (f"contact {contact_id}: event #{expected} is missing (found #{event.seq} next): "

@@ -1,8 +1,8 @@
 """One declaration of every event type: its name, its data fields and their types, its label, its one
 human description, and how it maps into the session export ``crm-sandbox/session@1``.
 
-Standard library only (no Flask, no SQLAlchemy; ``crm_sandbox.formatting`` is standard library too): the services, the views, the reports, the PDF and the
-session reader can all use it. ``validate`` is what ``append_event`` should call before anything is
+Standard library only (no Flask, no SQLAlchemy; ``crm_sandbox.formatting`` is standard library too): the operations, the views, the reports, the PDF and the
+session reader can all use it. ``validate`` is what ``append_event`` calls before anything is
 recorded; ``label`` and ``describe`` are the one wording of an event for people (the assessor's
 timeline, the printable record, the PDF, the CSV); ``session_data`` is the event's ``data`` as the
 session document carries it.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import AbstractSet, Any, Callable, Mapping
 
 from crm_sandbox.formatting import escalation_reference, money, results_count
 
@@ -36,7 +36,7 @@ ESCALATED = "escalated"
 KB_VIEWED = "kb.viewed"
 OBSERVATION_ADDED = "observation.added"
 
-# The keys whose text append_event masks for card data (services/events.py ``mask_card_fields``); an
+# The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
 MASKED_KEYS = ("text", "value", "given")
 CARD_DATA = "card_data"
@@ -65,18 +65,18 @@ class FieldSpec:
     items: FieldSpec | None = None
     fields: Mapping[str, FieldSpec] | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.types, type):
             object.__setattr__(self, "types", (self.types,))
         if self.fields is not None:
             object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
 
 
-def req(*types: type, **kw) -> FieldSpec:
+def req(*types: type, **kw: Any) -> FieldSpec:
     return FieldSpec(types, True, **kw)
 
 
-def opt(*types: type, **kw) -> FieldSpec:
+def opt(*types: type, **kw: Any) -> FieldSpec:
     return FieldSpec(types, False, **kw)
 
 
@@ -111,10 +111,10 @@ class EventType:
     fields: Mapping[str, FieldSpec]
     describe: Callable[[Mapping[str, Any]], str]  # one line about the event, from its data
     session: SessionMapping
-    actors: frozenset[str]  # who records it today (informational: validate does not check the actor)
+    actors: AbstractSet[str]  # who records it today (informational: validate does not check the actor)
     body_keys: tuple[str, ...] = ()  # the free text people typed, shown under the description
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
         object.__setattr__(self, "actors", frozenset(self.actors))
 
@@ -133,16 +133,16 @@ class EventType:
 
 # ---- wording helpers (stdlib only; amounts and counts are crm_sandbox/formatting.py's, as on every page)
 
-def _words(value) -> str:
+def _words(value: object) -> str:
     """ "address_line1" -> "address line 1", "account_number_last4" -> "account number last 4"."""
     return "" if value is None else re.sub(r"(?<=[a-z])(?=\d)", " ", str(value).replace("_", " "))
 
 
-def _quote(value) -> str:
+def _quote(value: object) -> str:
     return f"\u201c{'' if value is None else value}\u201d"
 
 
-# ---- the session mapping's rewrites (as services/export.py ``export_event`` does them)
+# ---- the session mapping's rewrites (as queries/session_export.py ``export_event`` does them)
 
 def _export_viewed(data: dict, refs: Refs) -> dict:
     """The record by reference, as ``customer.id`` is one."""
@@ -161,17 +161,17 @@ def _export_searched(data: dict, refs: Refs) -> dict:
 
 # ---- the descriptions, one per type
 
-def _viewed(d):
+def _viewed(d: Mapping[str, Any]) -> str:
     state = "verified, full record" if d.get("verified") else "not verified, masked"
     return f"Opened customer record {d.get('customer_ref', d.get('customer_id', ''))} ({state})"
 
 
-def _idv_answer(d):
+def _idv_answer(d: Mapping[str, Any]) -> str:
     return (f"ID&V {_words(d.get('factor'))}: {_quote(d.get('given', ''))} \u2013 "
             f"{'match' if d.get('match') else 'no match'}")
 
 
-def _idv_result(d):
+def _idv_result(d: Mapping[str, Any]) -> str:
     if d.get("passed"):
         return "Verification passed"
     if d.get("reason") == "locked":
@@ -179,32 +179,32 @@ def _idv_result(d):
     return f"Verification failed ({d['reason']})" if d.get("reason") else "Verification failed"
 
 
-def _sent(d):
+def _sent(d: Mapping[str, Any]) -> str:
     return "Message sent to the caller" + (f" (canned response {d['template_id']})" if d.get("template_id") else "")
 
 
-def _received(d):
+def _received(d: Mapping[str, Any]) -> str:
     text = "Message from the caller" + (f" (typed by {d['played_by']})" if d.get("played_by") else "")
     return text + (", who ended the contact" if d.get("ends") else "")
 
 
-def _updated(d):
+def _updated(d: Mapping[str, Any]) -> str:
     what = _words(d.get("field", ""))
     return f"Changed {what} to {_quote(d['value'])}" if d.get("value") else f"Cleared {what}"
 
 
-def _refund(d):
+def _refund(d: Mapping[str, Any]) -> str:
     what = "Goodwill credit" if d.get("kind") == "goodwill" else "Refund"
     return f"{what} of {money(d.get('amount', ''))}" + \
         (", above the authority limit" if d.get("over_limit") else "")
 
 
-def _complaint(d):
+def _complaint(d: Mapping[str, Any]) -> str:
     told = "outcome explained to the customer" if d.get("outcome_communicated") else "outcome not yet explained"
     return f"Complaint logged ({told})"
 
 
-def _closed(d):
+def _closed(d: Mapping[str, Any]) -> str:
     first = "resolved" if d.get("resolved") else "not resolved"
     return f"Closed with outcome {_quote(_words(d.get('outcome', '')))}, {first} at first contact"
 
@@ -358,7 +358,7 @@ def validate(type: str, data: Mapping[str, Any] | None) -> None:
     _check_fields(declared.allowed, data, type)
 
 
-def _parts(event) -> tuple[str, Mapping[str, Any]]:
+def _parts(event: Any) -> tuple[str, Mapping[str, Any]]:
     """(type, data) of an Event row, a session Event, or a plain dict with ``type`` and ``data``."""
     if isinstance(event, Mapping):
         return event.get("type", ""), event.get("data") or {}
@@ -371,7 +371,7 @@ def label(type: str) -> str:
     return declared.label if declared else str(type)
 
 
-def describe(event) -> str:
+def describe(event: Any) -> str:
     """One plain-English line about ``event`` (an Event, a session Event or a dict with type and data).
 
     Tolerant of data recorded before a field existed; an undeclared type is shown as its name, so an
@@ -394,7 +394,7 @@ def _place(event: Any) -> tuple[int, int] | None:
     return (contact_id, seq) if isinstance(contact_id, int) and isinstance(seq, int) else None
 
 
-def body(event) -> str:
+def body(event: Any) -> str:
     """The words someone typed in ``event`` (message, note, reason, complaint), '' for none.
 
     Shown under the description (the timeline's text, the record's and the PDF's second line);

@@ -1,14 +1,19 @@
-"""Live findings: the rules engine re-run on a contact's session whenever events are appended to it."""
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+"""Live findings: the rules engine re-run on a contact's session, and the result stored.
+
+Every operation that appends events calls ``refresh_findings`` itself, last, in its own transaction
+(``ContactOperation.refresh_findings``): there is no hook that does it behind the operation's back.
+"""
+from collections.abc import Iterable
+
+from sqlalchemy import select
 
 from crm_sandbox.compliance import evaluate
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Finding
-from crm_sandbox.events.append import TOUCHED
 from crm_sandbox.queries.session_export import session_document
 
-def finding_key(rule: str, events) -> str:
+
+def finding_key(rule: str, events: Iterable[int]) -> str:
     return f"{rule}@{','.join(map(str, events))}"
 
 
@@ -35,17 +40,3 @@ def active_findings(contact_id: int) -> list[Finding]:
     return list(db.session.execute(
         select(Finding).where(Finding.contact_id == contact_id, Finding.active)
         .order_by(Finding.id)).scalars())
-
-
-def _refresh_touched(session: Session) -> None:
-    touched = session.info.pop(TOUCHED, None)
-    for contact_id in sorted(touched or ()):
-        contact = session.get(Contact, contact_id)
-        if contact is not None:
-            refresh_findings(contact)
-
-
-def register_live_findings() -> None:
-    """Refresh the findings of every contact that got events, in the same transaction, before commit."""
-    if not event.contains(Session, "before_commit", _refresh_touched):
-        event.listen(Session, "before_commit", _refresh_touched)

@@ -13,10 +13,11 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User, utcnow
 from crm_sandbox.models.review import DECISIONS, OUTCOMES
 from crm_sandbox.queries.review import released_assessment
-from crm_sandbox.operations.desk.contacts import lock_live_contact
-from crm_sandbox.operations.desk.conversation import check_text
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
-from crm_sandbox.events.append import append_event, contact_events, lock_contact
+from crm_sandbox.events.append import contact_events, lock_contact
+from crm_sandbox.events.registry import OBSERVATION_ADDED
+from crm_sandbox.operations.contact_operation import contact_operation, lock
+from crm_sandbox.operations.desk.conversation import check_text
 
 MAX_COMMENT = 2000
 
@@ -65,7 +66,7 @@ def add_finding(contact: Contact, assessor: User, rule: str, explanation: str, e
         if not event_seqs or not set(event_seqs) <= valid:
             raise ServiceError("Pin the finding to at least one event of this contact.")
         n = db.session.execute(select(func.count(Finding.id)).where(
-            Finding.contact_id == contact.id, Finding.source == "assessor")).scalar()
+            Finding.contact_id == contact.id, Finding.source == "assessor")).scalar_one()
         finding = Finding(contact_id=contact.id, key=f"assessor:{n + 1}", rule=rule, severity=severity,
                           events=sorted(event_seqs), evidence=evidence[:500], explanation=explanation,
                           reference="Assessor's judgement", source="assessor", created_by=assessor.id)
@@ -76,14 +77,14 @@ def add_finding(contact: Contact, assessor: User, rule: str, explanation: str, e
 def observe(contact: Contact, assessor: User, text: str, as_finding: bool = False) -> Event:
     """Add a timestamped observation to the contact's timeline (optionally also a finding)."""
     text = check_text(text, "observation", MAX_COMMENT)
-    with write_transaction():
-        locked = lock_live_contact(contact, allow_closed=True)
-        event = append_event(locked, "observation.added", {"text": text, "by": assessor.username},
-                             actor="assessor", user_id=assessor.id)
+    with contact_operation(contact, allow_closed=True) as op:
+        event = op.append(OBSERVATION_ADDED, {"text": text, "by": assessor.username}, actor="assessor", user=assessor)
         if as_finding:
-            db.session.add(Finding(contact_id=locked.id, key=f"observation:{event.seq}", rule="assessor-observation",
-                                   severity="medium", events=[event.seq], evidence=text[:500], explanation=text,
-                                   reference="Assessor's observation", source="assessor", created_by=assessor.id))
+            db.session.add(Finding(contact_id=op.contact.id, key=f"observation:{event.seq}",
+                                   rule="assessor-observation", severity="medium", events=[event.seq],
+                                   evidence=text[:500], explanation=text, reference="Assessor's observation",
+                                   source="assessor", created_by=assessor.id))
+        op.refresh_findings()
     return event
 
 
@@ -105,8 +106,7 @@ def sign_off(contact: Contact, assessor: User, outcome: str, feedback: str) -> A
         raise ServiceError("Choose competent or not yet competent.")
     feedback = check_text(feedback, "feedback for the learner", MAX_COMMENT)
     with write_transaction():
-        locked = lock_contact(contact.id)
-        if locked.status != "closed":
+        if lock(contact).status != "closed":
             raise Conflict("Sign off after the learner has closed the contact.")
         if db.session.execute(select(Assessment.id).where(Assessment.contact_id == contact.id)).first():
             raise Conflict("This contact is already signed off.")

@@ -8,9 +8,10 @@ come from the configuration.
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
@@ -45,7 +46,7 @@ def end_user_sessions(user_id: int) -> int:
     the caller's write transaction, so the change and the sign-out commit together. Returns how many."""
     result = db.session.execute(update(UserSession).where(UserSession.user_id == user_id,
                                                           UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
-    return result.rowcount
+    return cast(CursorResult[Any], result).rowcount  # an UPDATE's result is a CursorResult
 
 
 def user_for_token(token: str) -> User | None:

@@ -9,7 +9,7 @@ from crm_sandbox.content.knowledge import Article, get_article
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event, Finding
 from crm_sandbox.queries import customers as customer_service
-from crm_sandbox.operations.desk.contacts import check_policy
+from crm_sandbox.operations.contact_operation import check_policy
 from crm_sandbox.queries.customers import SearchHit
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.operations.findings import active_findings

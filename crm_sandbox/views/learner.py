@@ -13,7 +13,7 @@ from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.operations import review as reviews
-from crm_sandbox.operations.desk import actions, conversation, identity, notes
+from crm_sandbox.operations.desk import actions, conversation, identity, lifecycle, notes
 from crm_sandbox.operations.desk import contacts as contact_service
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.queries import access, kpis
@@ -115,7 +115,7 @@ def updates(contact_id: int) -> ResponseReturnValue:
 @roles_required("learner")
 def open_contact(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: contact_service.open_contact(contact, current_user))
+    return act(contact, lambda: lifecycle.open_contact(contact, current_user))
 
 
 @bp.post("/contacts/<int:contact_id>/search")
@@ -220,7 +220,7 @@ def escalate(contact_id: int) -> ResponseReturnValue:
 @roles_required("learner")
 def close(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: actions.close_contact(contact, current_user, form("outcome"), form("resolved"),
+    return act(contact, lambda: lifecycle.close_contact(contact, current_user, form("outcome"), form("resolved"),
                                                       form("form_token")), "Contact closed.", form_name="close")
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
-from crm_sandbox.operations.desk import actions
 from crm_sandbox.operations.desk import contacts
+from crm_sandbox.operations.desk import lifecycle
 from crm_sandbox.operations.desk import conversation
 from crm_sandbox.operations.desk import identity
 from crm_sandbox.operations.desk import notes
@@ -42,7 +42,7 @@ def world(live_app):
                                    .order_by(Contact.position)).scalars().all()
         live, closed, queued = queue[0], queue[1], queue[2]
         for c in (live, closed):
-            contacts.open_contact(c, learner)
+            lifecycle.open_contact(c, learner)
             contacts.search_customers(c, learner, c.customer.last_name)
             contacts.view_customer(c, learner, c.customer_id)
         identity.submit_answer(live, learner, live.customer_id, "date_of_birth", live.customer.date_of_birth)
@@ -52,7 +52,7 @@ def world(live_app):
         notes.add_note(live, learner, "Caller verified by DOB and postcode.", "information-given")
         dob = date.fromisoformat(closed.customer.date_of_birth)
         conversation.send_message(closed, learner, f"Is your date of birth {dob:%d/%m/%Y}?")
-        actions.close_contact(closed, learner, "resolved", "yes")
+        lifecycle.close_contact(closed, learner, "resolved", "yes")
         review.sign_off(closed, assessor, "not_yet_competent", "Ask open questions for every ID&V factor.")
         review.release(closed, assessor)
         return {"live": live.id, "closed": closed.id, "queued": queued.id, "learner": learner.id,

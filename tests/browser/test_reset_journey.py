@@ -15,8 +15,7 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ArchivedPack, Cohort, Contact, User
 from crm_sandbox.admin.packs import verify_pack
-from crm_sandbox.operations.desk import actions
-from crm_sandbox.operations.desk import contacts
+from crm_sandbox.operations.desk import lifecycle
 from crm_sandbox.operations import review
 from tests.browser.helpers import shot
 from tests.browser.test_accessibility import AXE, RUN_AXE
@@ -39,8 +38,8 @@ def unfinished_work(app) -> dict:
                                    .order_by(Contact.position)).scalars().all()
         unreviewed, unsigned, unacknowledged = queue[:3]
         for contact in (unreviewed, unsigned, unacknowledged):
-            contacts.open_contact(contact, learner)
-            actions.close_contact(contact, learner, "resolved", "yes")
+            lifecycle.open_contact(contact, learner)
+            lifecycle.close_contact(contact, learner, "resolved", "yes")
         review.judge_criterion(unsigned, assessor, "verify-identity", "met", "")
         review.sign_off(unacknowledged, assessor, "competent", "Open ID&V questions throughout.")
         review.release(unacknowledged, assessor)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
-from crm_sandbox.scenarios import load_library
+from crm_sandbox.scenarios import Scenario, load_library
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.operations.cohorts.queues import add_contact, customer_count
 
@@ -31,11 +31,14 @@ def assign(cohort_id: int, scenario_ids: list[str], *, learner_id: int | None = 
     if len(set(scenario_ids)) != len(scenario_ids):
         raise ServiceError("Each scenario can be chosen once per assignment.")
     library = {f.id: f for f in load_library(current_app.config["SEED_DIR"])}
+    scenarios: dict[str, Scenario] = {}
     for sid in scenario_ids:
         if sid not in library:
             raise ServiceError(f"There is no scenario {sid!r}.")
-        if not library[sid].valid:
+        scenario = library[sid].scenario
+        if not library[sid].valid or scenario is None:
             raise ServiceError(f"The scenario {sid!r} is disabled: {library[sid].error}")
+        scenarios[sid] = scenario
     with write_transaction():
         cohort = db.session.get(Cohort, cohort_id)
         if cohort is None:
@@ -57,7 +60,7 @@ def assign(cohort_id: int, scenario_ids: list[str], *, learner_id: int | None = 
         contacts, customers = [], customer_count(cohort.id)
         for learner in learners:
             for sid in scenario_ids:
-                contact = add_contact(learner, library[sid].scenario, customers)
+                contact = add_contact(learner, scenarios[sid], customers)
                 contact.mode = mode
                 contact.assessor_id = assessor.id if assessor else None
                 db.session.flush()  # the next add_contact reads this position

@@ -3,8 +3,11 @@
 A cohort's policy is copied into each contact when the contact is opened (``open_contact``), so a
 change applies to contacts opened after it; a contact keeps the policy it was worked under.
 """
+from collections.abc import Iterable
+
 from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
@@ -70,7 +73,7 @@ class PolicyRefused(ServiceError):
         self.problems = problems
 
 
-def update_policy(cohort_id: int, form) -> Cohort:
+def update_policy(cohort_id: int, form: MultiDict[str, str]) -> Cohort:
     """Replace the cohort's policy with the one the trainer's form (a MultiDict) describes, read and
     checked strictly (``policy.read_form``); contacts opened from now on use it."""
     cohort = get_cohort(cohort_id)
@@ -83,14 +86,15 @@ def update_policy(cohort_id: int, form) -> Cohort:
     return cohort
 
 
-def policy_health(cohorts) -> dict[int, list[str]]:
+def policy_health(cohorts: Iterable[Cohort]) -> dict[int, list[str]]:
     """Per cohort id, the problems with its stored policy (only cohorts that have any)."""
     return {c.id: problems for c in cohorts if (problems := validate_policy(c.policy))}
 
 
-def cohort_counts() -> dict[int, dict[str, int]]:
-    """Per cohort id: learners, assessors, customers, contacts (queued/live/closed)."""
-    counts: dict[int, dict[str, int]] = {}
+def cohort_counts() -> dict[int | None, dict[str, int]]:
+    """Per cohort id: learners, assessors, customers, contacts (queued/live/closed); under None, the
+    accounts of no cohort."""
+    counts: dict[int | None, dict[str, int]] = {}
     for cid, role, n in db.session.execute(
             select(User.cohort_id, User.role, func.count(User.id)).group_by(User.cohort_id, User.role)):
         counts.setdefault(cid, {})[role] = n

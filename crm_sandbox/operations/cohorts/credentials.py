@@ -9,7 +9,9 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
@@ -19,6 +21,9 @@ from crm_sandbox.models import Cohort, CredentialBatch, utcnow
 from crm_sandbox.models.personal import cipher
 from crm_sandbox.formatting import neutralise, slug
 from crm_sandbox.errors import Conflict, NotFound
+
+if TYPE_CHECKING:  # enrolment imports this module: the accounts' type is named for the checker only
+    from crm_sandbox.operations.cohorts.enrolment import NewAccount
 
 BATCH_LIFETIME = timedelta(hours=1)
 ROW_LIFETIME = timedelta(days=1)
@@ -33,7 +38,7 @@ class Download:
     body: str
 
 
-def keep(accounts, created_by: int, cohort_id: int | None) -> int:
+def keep(accounts: Iterable["NewAccount"], created_by: int, cohort_id: int | None) -> int:
     """Save ``accounts`` (with ``username, display_name, role, password``) for one download by
     ``created_by``, inside the caller's write transaction; returns the batch id."""
     expire()
@@ -70,7 +75,7 @@ def take(batch_id: int, user_id: int) -> Download:
         if batch is None or batch.created_by != user_id:
             raise NotFound("There is no such file of one-time passwords.")
         refusal = refusal_for(batch)
-        if refusal is None:
+        if refusal is None and batch.payload is not None:  # (refusal_for refuses a batch with no payload)
             rows = json.loads(cipher().decrypt(batch.payload.encode()))
             batch.downloaded_at = utcnow()
             cohort = db.session.get(Cohort, batch.cohort_id) if batch.cohort_id else None

@@ -3,17 +3,18 @@ changing a password.
 
 An import is all or nothing: every row is checked first (all problems reported at once), then every
 account is inserted in one write transaction. One-time passwords are random 138-bit secrets stored
-with a fast keyed hash (services/accounts.py), so 300 accounts take well under a second; the
+with a fast keyed hash (operations/cohorts/accounts.py), so 300 accounts take well under a second; the
 password a user then chooses is hashed with the slow configured method. When a trainer imports or
 reissues in the console, the new one-time passwords are also kept, encrypted, for one CSV download
-(services/credentials.py), saved in the same transaction as the accounts.
+(operations/cohorts/credentials.py), saved in the same transaction as the accounts.
 """
 import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
@@ -72,10 +73,11 @@ def parse_users_csv(data: bytes | str) -> list[dict]:
     A UTF-8 byte-order mark (as Excel writes) is accepted; usernames are lower-cased.
     """
     if isinstance(data, bytes):
+        raw = data
         try:
-            data = data.decode("utf-8-sig")
+            data = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
-            line = data[:err.start].count(b"\n") + 1
+            line = raw[:err.start].count(b"\n") + 1
             raise ImportProblems([f"The file is not UTF-8 text (line {line} is in another encoding): "
                                   "save it as “CSV UTF-8” and try again."]) from None
     data = data.lstrip("\ufeff")
@@ -98,7 +100,9 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
         raise ImportProblems([f"The header row has no {', '.join(missing)} column "
                               f"(it needs {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(header) or 'nothing'})."])
     reader.fieldnames = header
-    rows, problems, first_line = [], [], {}
+    rows: list[dict[str, str]] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}  # username -> the line it is first on
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
             raise ImportProblems([f"The file has more than {MAX_ROWS:,} rows: split it."])
@@ -127,7 +131,7 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
 
 
 def taken_usernames(usernames: list[str]) -> set[str]:
-    taken = set()
+    taken: set[str] = set()
     for i in range(0, len(usernames), 500):  # stay under SQLite's bound-parameter limit
         chunk = usernames[i:i + 500]
         taken.update(db.session.execute(select(User.username).where(User.username.in_(chunk))).scalars())
@@ -164,7 +168,7 @@ def import_users(cohort_id: int, data: bytes | str, progress: Callable[[int], No
         if cohort is None:
             raise ServiceError("There is no such cohort.")
         check_not_taken(rows)  # again under the write lock: someone may have taken one meanwhile
-        db.session.execute(User.__table__.insert(), [
+        db.session.execute(cast(Table, User.__table__).insert(), [
             {"username": r["username"], "display_name": r["display_name"], "role": r["role"],
              "password_hash": h, "cohort_id": cohort.id, "active": True, "must_change_password": True}
             for r, h in zip(rows, hashes)])

@@ -11,7 +11,7 @@ from crm_sandbox.errors import ServiceError
 
 
 def customer_count(cohort_id: int) -> int:
-    return db.session.execute(select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id)).scalar()
+    return db.session.execute(select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id)).scalar_one()
 
 
 def pick_customer_id(cohort_id: int, seed: int, learner_id: int, scenario_id: str, count: int | None = None) -> int:
@@ -57,7 +57,7 @@ def build_queue(learner: User, scenario_ids: list[str] | None = None) -> list[Co
     customers = customer_count(learner.cohort.id) if learner.cohort is not None else None
     for sid in ids:
         entry = library.get(sid)
-        if entry is None or not entry.valid:
+        if entry is None or not entry.valid or entry.scenario is None:
             raise ServiceError(f"Scenario '{sid}' is missing or invalid.")
         contacts.append(add_contact(learner, entry.scenario, customers))
     return contacts

@@ -1,23 +1,24 @@
-"""What a learner can do to an account on a live contact: each action and its event in one transaction."""
+"""What a learner can do to an account on a live contact: each action and its event in one transaction.
+
+Closing the contact is in ``lifecycle``.
+"""
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import phonenumbers
 from sqlalchemy import insert
 
 from crm_sandbox.compliance.normalise import normalise_postcode
-from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import ServiceError
+from crm_sandbox.events.registry import COMPLAINT_RAISED, ESCALATED, RECORD_UPDATED, REFUND_ISSUED
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact, Transaction, User, utcnow
 from crm_sandbox.models.customer import INDEXED_FIELDS
 from crm_sandbox.models.personal import blind_index
-from crm_sandbox.operations.desk.contacts import lock_live_contact
+from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk.conversation import check_text
-from crm_sandbox.errors import Conflict, ServiceError
-from crm_sandbox.events import chain
-from crm_sandbox.events.append import append_event, token_used
-from crm_sandbox.operations.desk.notes import outcome_codes
 
 UPDATABLE_FIELDS = {
     "address_line1": "Address line 1", "address_line2": "Address line 2", "town": "Town",
@@ -81,24 +82,16 @@ def parse_amount(text: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _begin(contact: Contact, form_token: str | None) -> Contact:
-    locked = lock_live_contact(contact)
-    if token_used(locked, form_token):
-        raise Conflict("That form was already sent.")
-    return locked
-
-
 def update_details(contact: Contact, user: User, field: str, value: str, form_token: str | None = None) -> None:
     """Change one contact detail of the caller's account (``record.updated``)."""
     value = clean_field_value(field, value)
-    with write_transaction():
-        locked = _begin(contact, form_token)
-        customer = locked.customer
+    with contact_operation(contact, form_token) as op:
+        customer = op.contact.customer
         setattr(customer, field, value)
         if field in INDEXED_FIELDS:
             setattr(customer, f"{field}_index", blind_index(value))
-        append_event(locked, "record.updated", {"field": field, "value": value}, actor="learner",
-                     user_id=user.id, form_token=form_token)
+        op.append(RECORD_UPDATED, {"field": field, "value": value}, actor="learner", user=user)
+        op.refresh_findings()
 
 
 def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reason: str,
@@ -112,21 +105,21 @@ def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reas
     if kind not in ("refund", "goodwill"):
         raise ServiceError("Choose a refund or a goodwill credit.")
     reason = check_text(reason, "reason", MAX_REASON_LENGTH)
-    with write_transaction():
-        locked = _begin(contact, form_token)  # checks the contact's policy, so its limit is a sane number
-        limit = Decimal(str(locked.policy["authority_limit"]))
+    with contact_operation(contact, form_token) as op:  # checks the contact's policy: its limit is a sane number
+        limit = Decimal(str(op.contact.policy["authority_limit"]))
         if amount > limit and not over_limit_confirmed:
             raise ServiceError(f"{money(amount)} is above your authority limit of {money(limit)}. Escalate to a "
                                "supervisor, or confirm that you have authority for this amount.")
-        customer = locked.customer
+        customer = op.contact.customer
         customer.balance = f"{Decimal(customer.balance) + amount:.2f}"
         db.session.execute(insert(Transaction).values(
             customer_id=customer.id, posted_on=utcnow().date(),
             description="Refund" if kind == "refund" else "Goodwill credit", amount_pence=int(amount * 100)))
-        data = {"amount": float(amount), "kind": kind, "reason": reason}
+        data: dict[str, Any] = {"amount": float(amount), "kind": kind, "reason": reason}
         if amount > limit:
             data["over_limit"] = True  # the learner confirmed an authority they may not have
-        append_event(locked, "refund.issued", data, actor="learner", user_id=user.id, form_token=form_token)
+        op.append(REFUND_ISSUED, data, actor="learner", user=user)
+        op.refresh_findings()
 
 
 def raise_complaint(contact: Contact, user: User, summary: str, investigation: str, remedy: str,
@@ -135,32 +128,16 @@ def raise_complaint(contact: Contact, user: User, summary: str, investigation: s
     summary = check_text(summary, "complaint summary", MAX_REASON_LENGTH)
     data = {"summary": summary, "investigation": (investigation or "").strip()[:MAX_REASON_LENGTH],
             "remedy": (remedy or "").strip()[:MAX_REASON_LENGTH], "outcome_communicated": outcome_communicated}
-    with write_transaction():
-        locked = _begin(contact, form_token)
-        append_event(locked, "complaint.raised", data, actor="learner", user_id=user.id, form_token=form_token)
+    with contact_operation(contact, form_token) as op:
+        op.append(COMPLAINT_RAISED, data, actor="learner", user=user)
+        op.refresh_findings()
 
 
 def escalate(contact: Contact, user: User, reason: str, form_token: str | None = None) -> str:
     """Send the contact to the supervisor queue with a reason; returns the escalation's reference,
     which the learner gives the customer (derived from the event, see ``escalation_reference``)."""
     reason = check_text(reason, "reason for escalating", MAX_REASON_LENGTH)
-    with write_transaction():
-        locked = _begin(contact, form_token)
-        event = append_event(locked, "escalated", {"reason": reason}, actor="learner", user_id=user.id,
-                             form_token=form_token)
-        return escalation_reference(locked.id, event.seq)
-
-
-def close_contact(contact: Contact, user: User, outcome: str, resolved: str | bool,
-                  form_token: str | None = None) -> None:
-    """Close the contact with its wrap-up: an outcome code and whether it was resolved first time."""
-    if outcome not in outcome_codes():
-        raise ServiceError("Choose an outcome code for the wrap-up.")
-    if resolved not in (True, False, "yes", "no"):
-        raise ServiceError("Say whether the contact was resolved at first contact.")
-    with write_transaction():
-        locked = _begin(contact, form_token)
-        locked.status, locked.closed_at = "closed", utcnow()
-        closed = append_event(locked, "contact.closed", {"outcome": outcome, "resolved": resolved in (True, "yes")},
-                              actor="learner", user_id=user.id, form_token=form_token)
-        chain.seal(locked, [closed])  # a signed head of the log up to here: later truncation is detected
+    with contact_operation(contact, form_token) as op:
+        event = op.append(ESCALATED, {"reason": reason}, actor="learner", user=user)
+        op.refresh_findings()
+    return escalation_reference(event.contact_id, event.seq)

@@ -4,14 +4,15 @@ from datetime import date
 
 from crm_sandbox.compliance.normalise import digits, letters, normalise_postcode, parse_date
 from crm_sandbox.compliance.verification import verification_state
-from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import Conflict, NotFound, ServiceError
+from crm_sandbox.events.append import contact_events
+from crm_sandbox.events.registry import CUSTOMER_VIEWED, IDV_ANSWER, IDV_RESULT
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, User
+from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.desk.contacts import reveal
 from crm_sandbox.policy import IDV_FACTORS
-from crm_sandbox.operations.desk.contacts import lock_live_contact, reveal
 from crm_sandbox.queries.customers import display_value
-from crm_sandbox.errors import Conflict, ServiceError
-from crm_sandbox.events.append import append_event, contact_events, token_used
 
 MAX_ANSWER_LENGTH = 200
 
@@ -83,30 +84,31 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
         raise ServiceError("Verification runs against the account the caller named on this contact: "
                            "open that customer's record to verify.")
     customer = db.session.get(Customer, customer_id)
-    with write_transaction():
-        locked = lock_live_contact(contact)
-        if token_used(locked, form_token):
-            raise Conflict("That answer was already checked.")
-        if factor not in locked.policy["idv_factors"]:  # the policy is checked (lock_live_contact)
+    if customer is None:  # the contact's own account: only gone if the cohort was reset meanwhile
+        raise NotFound("There is no such customer in this cohort's records.")
+    with contact_operation(contact, form_token, repeated="That answer was already checked.") as op:
+        if factor not in op.contact.policy["idv_factors"]:  # the policy is checked (contact_operation)
             raise ServiceError("That is not one of this policy's verification questions.")
-        events = contact_events(locked.id)
-        state = verification_state(locked.policy, events)
+        events = contact_events(op.contact.id)
+        state = verification_state(op.contact.policy, events)
         if state.verified:
             raise Conflict("The caller is already verified on this contact.")
         if state.locked:
             raise Conflict("Verification is locked on this contact: follow the policy's next step.")
         if factor in state.passed:
             raise Conflict("That question has already been answered correctly: ask a different one.")
-        match = answer_matches(locked, customer, factor, given)
-        answer = append_event(locked, "idv.answer", {"factor": factor, "given": given, "match": match,
-                                                     "customer_id": customer.id},
-                              actor="learner", user_id=user.id, form_token=form_token)
-        state = verification_state(locked.policy, [*events, answer])
+        match = answer_matches(op.contact, customer, factor, given)
+        answer = op.append(IDV_ANSWER, {"factor": factor, "given": given, "match": match, "customer_id": customer.id},
+                           actor="learner", user=user)
+        state = verification_state(op.contact.policy, [*events, answer])
         if len(state.passed) >= state.required:
-            append_event(locked, "idv.result", {"passed": True}, actor="system")
-            append_event(locked, "customer.viewed", reveal(customer, True), actor="system")
-            return "verified"
-        if state.failures >= state.lockout_attempts:
-            append_event(locked, "idv.result", {"passed": False, "reason": "locked"}, actor="system")
-            return "locked"
-        return "match" if match else "no_match"
+            op.append(IDV_RESULT, {"passed": True}, actor="system")
+            op.append(CUSTOMER_VIEWED, reveal(customer, True), actor="system")
+            status = "verified"
+        elif state.failures >= state.lockout_attempts:
+            op.append(IDV_RESULT, {"passed": False, "reason": "locked"}, actor="system")
+            status = "locked"
+        else:
+            status = "match" if match else "no_match"
+        op.refresh_findings()
+    return status

@@ -1,4 +1,5 @@
 """The interaction log: contemporaneous notes, amended by new versions, never deleted."""
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -6,13 +7,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from crm_sandbox.content.responses import load_outcomes
-from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import ServiceError
+from crm_sandbox.events.append import contact_events
+from crm_sandbox.events.registry import NOTE_ADDED, NOTE_AMENDED
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event, User
-from crm_sandbox.operations.desk.contacts import lock_live_contact
+from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk.conversation import check_text
-from crm_sandbox.errors import Conflict, ServiceError
-from crm_sandbox.events.append import append_event, contact_events, token_used
 
 MAX_NOTE_LENGTH = 4000
 MAX_REASON_LENGTH = 500
@@ -44,14 +45,14 @@ class Note:
         return len(self.versions) > 1
 
 
-def notes_from(events: list[Event]) -> list[Note]:
+def notes_from(events: Iterable[Event]) -> list[Note]:
     """The notes recorded in ``events`` (of one or more contacts), each with its amendments."""
     notes: dict[tuple[int, int], Note] = {}
     for ev in events:
-        if ev.type == "note.added":
+        if ev.type == NOTE_ADDED:
             notes[(ev.contact_id, ev.seq)] = Note(ev.contact_id, ev.seq, ev.data.get("outcome"),
                                                   [NoteVersion(ev.seq, ev.at, ev.data["text"])])
-        elif ev.type == "note.amended" and (ev.contact_id, ev.data["note_seq"]) in notes:
+        elif ev.type == NOTE_AMENDED and (ev.contact_id, ev.data["note_seq"]) in notes:
             notes[(ev.contact_id, ev.data["note_seq"])].versions.append(
                 NoteVersion(ev.seq, ev.at, ev.data["text"], ev.data.get("reason")))
     return list(notes.values())
@@ -62,7 +63,7 @@ def customer_history(customer_id: int, exclude_contact_id: int) -> list[Note]:
     events = db.session.execute(
         select(Event).join(Contact, Event.contact_id == Contact.id).where(
             Contact.customer_id == customer_id, Contact.id != exclude_contact_id,
-            Event.type.in_(("note.added", "note.amended")))
+            Event.type.in_((NOTE_ADDED, NOTE_AMENDED)))
         .order_by(Event.contact_id, Event.seq)).scalars().all()
     return sorted(notes_from(events), key=lambda n: n.versions[0].at, reverse=True)
 
@@ -77,12 +78,10 @@ def add_note(contact: Contact, user: User, text: str, outcome: str | None,
     text = check_text(text, "note", MAX_NOTE_LENGTH)
     if outcome and outcome not in outcome_codes():
         raise ServiceError("Choose an outcome code from the list.")
-    with write_transaction():
-        locked = lock_live_contact(contact, allow_closed=True)
-        if token_used(locked, form_token):
-            raise Conflict("That note was already saved.")
-        data = {"text": text, "outcome": outcome} if outcome else {"text": text}
-        append_event(locked, "note.added", data, actor="learner", user_id=user.id, form_token=form_token)
+    data = {"text": text, "outcome": outcome} if outcome else {"text": text}
+    with contact_operation(contact, form_token, allow_closed=True, repeated="That note was already saved.") as op:
+        op.append(NOTE_ADDED, data, actor="learner", user=user)
+        op.refresh_findings()
 
 
 def amend_note(contact: Contact, user: User, note_seq: int, text: str, reason: str,
@@ -90,14 +89,12 @@ def amend_note(contact: Contact, user: User, note_seq: int, text: str, reason: s
     """Amend a note: a new version with a reason; the original stays visible."""
     text = check_text(text, "amended note", MAX_NOTE_LENGTH)
     reason = check_text(reason, "reason for the amendment", MAX_REASON_LENGTH)
-    with write_transaction():
-        locked = lock_live_contact(contact, allow_closed=True)
-        if token_used(locked, form_token):
-            raise Conflict("That amendment was already saved.")
-        notes = {n.seq: n for n in notes_from(contact_events(locked.id))}
+    with contact_operation(contact, form_token, allow_closed=True,
+                           repeated="That amendment was already saved.") as op:
+        notes = {n.seq: n for n in notes_from(contact_events(op.contact.id))}
         if note_seq not in notes:
             raise ServiceError("There is no such note on this contact to amend.")
         if notes[note_seq].current.text == text:
             raise ServiceError("The amended text is the same as the note: change it, or leave the note as it is.")
-        append_event(locked, "note.amended", {"note_seq": note_seq, "text": text, "reason": reason},
-                     actor="learner", user_id=user.id, form_token=form_token)
+        op.append(NOTE_AMENDED, {"note_seq": note_seq, "text": text, "reason": reason}, actor="learner", user=user)
+        op.refresh_findings()

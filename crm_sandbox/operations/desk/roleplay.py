@@ -1,39 +1,38 @@
 """An assessor playing the caller on a live contact, in place of the scripted caller."""
-from crm_sandbox.database import write_transaction
-from crm_sandbox.models import Contact, User
-from crm_sandbox.operations.desk.contacts import lock_live_contact
-from crm_sandbox.operations.desk.conversation import MAX_MESSAGE_LENGTH, check_text
+from typing import Any
+
 from crm_sandbox.errors import Conflict
-from crm_sandbox.events.append import append_event, token_used
+from crm_sandbox.events.registry import MESSAGE_RECEIVED
+from crm_sandbox.models import Contact, User
+from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.desk.conversation import MAX_MESSAGE_LENGTH, check_text
 
 
 def take_caller(contact: Contact, assessor: User) -> None:
     """The assessor now types the caller's side; the scripted caller falls silent."""
-    with write_transaction():
-        locked = lock_live_contact(contact)
-        if locked.role_player_id not in (None, assessor.id):
+    with contact_operation(contact) as op:
+        if op.contact.role_player_id not in (None, assessor.id):
             raise Conflict("Another assessor is already playing the caller on this contact.")
-        locked.role_player_id = assessor.id
+        op.contact.role_player_id = assessor.id
 
 
 def hand_back_caller(contact: Contact, assessor: User) -> None:
     """Give the caller back to the script."""
-    with write_transaction():
-        locked = lock_live_contact(contact, allow_closed=True)
-        if locked.role_player_id == assessor.id:
-            locked.role_player_id = None
+    with contact_operation(contact, allow_closed=True) as op:
+        if op.contact.role_player_id == assessor.id:
+            op.contact.role_player_id = None
 
 
 def send_as_caller(contact: Contact, assessor: User, text: str, form_token: str | None = None) -> None:
     """A caller message typed by the role-playing assessor (recorded as the caller's, with who typed it)."""
     text = check_text(text, "caller's message", MAX_MESSAGE_LENGTH)
-    with write_transaction():
-        locked = lock_live_contact(contact)
-        if locked.role_player_id != assessor.id:
+    with contact_operation(contact, form_token, repeated=None) as op:
+        if op.contact.role_player_id != assessor.id:
             raise Conflict("Take over the caller before sending messages as the caller.")
-        if token_used(locked, form_token):
+        if op.repeat:
             raise Conflict("That message was already sent.")
-        data = {"text": text, "played_by": assessor.username}
-        if locked.channel == "email":
-            data["subject"] = f"Re: {locked.scenario.get('caller', {}).get('subject') or locked.title}"
-        append_event(locked, "message.received", data, actor="caller", user_id=assessor.id, form_token=form_token)
+        data: dict[str, Any] = {"text": text, "played_by": assessor.username}
+        if op.contact.channel == "email":
+            data["subject"] = f"Re: {op.contact.scenario.get('caller', {}).get('subject') or op.contact.title}"
+        op.append(MESSAGE_RECEIVED, data, actor="caller", user=assessor)
+        op.refresh_findings()

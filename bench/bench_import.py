@@ -7,6 +7,7 @@ Each import runs in a fresh temporary instance with the production settings (the
 takes a minute or more on 2 cores). Times include parsing, the username checks, hashing, the insert
 and, as in the console, keeping the passwords for their one download.
 """
+
 import argparse
 import os
 import statistics
@@ -18,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crm_sandbox.services import enrolment  # noqa: E402
 from flask import current_app  # noqa: E402
 
 from crm_sandbox import create_app  # noqa: E402
 from crm_sandbox.cli import get_or_create_cohort  # noqa: E402
 from crm_sandbox.database import write_transaction  # noqa: E402
 from crm_sandbox.extensions import db  # noqa: E402
-from crm_sandbox.services import enrolment  # noqa: E402
 from crm_sandbox.operations.cohorts.accounts import authenticate, create_user, hash_password  # noqa: E402
 
 FAST = enrolment.hash_one_time_passwords
@@ -57,8 +58,14 @@ def timed_import(n: int, hasher) -> tuple[float, float]:
     enrolment.hash_one_time_passwords = hasher
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "bench",
-                              "BLIND_INDEX_KEY": "bench"}, instance_path=f"{tmp}/instance")
+            app = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+                    "SECRET_KEY": "bench",
+                    "BLIND_INDEX_KEY": "bench",
+                },
+                instance_path=f"{tmp}/instance",
+            )
             with app.app_context():
                 db.create_all()
                 with write_transaction():
@@ -96,13 +103,19 @@ def main() -> None:
         for _ in range(args.repeat):
             runs.append(timed_import(n, FAST))
         fast[n] = statistics.median(s for s, _ in runs)
-        print(f"now  (keyed HMAC one-time passwords): {n:>4} accounts in {fast[n]:.3f} s "
-              f"(median of {args.repeat}; sign-in with one: {runs[-1][1] * 1000:.0f} ms)", flush=True)
+        print(
+            f"now  (keyed HMAC one-time passwords): {n:>4} accounts in {fast[n]:.3f} s "
+            f"(median of {args.repeat}; sign-in with one: {runs[-1][1] * 1000:.0f} ms)",
+            flush=True,
+        )
     for n in args.peer_sizes:
         seconds, sign_in = timed_import(n, slow_hashes)
         ratio = f"; {seconds / fast[n]:.0f}× the time of now" if n in fast else ""
-        print(f"peer ({METHOD[0]} one-time passwords, as before): {n:>4} accounts in {seconds:.2f} s "
-              f"(sign-in with one: {sign_in * 1000:.0f} ms){ratio}", flush=True)
+        print(
+            f"peer ({METHOD[0]} one-time passwords, as before): {n:>4} accounts in {seconds:.2f} s "
+            f"(sign-in with one: {sign_in * 1000:.0f} ms){ratio}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ lost events, workspace throughput >= 25 % of the bare endpoint. Exits 1 when a t
 Gunicorn is stopped at the end, also on Ctrl-C, SIGTERM or an error. Method and figures:
 docs/benchmarks.md.
 """
+
 import argparse
 import http.client
 import json
@@ -66,11 +67,19 @@ TARGET_MS = 100.0
 TARGET_RATIO = 0.25
 # The actions with a p95 target, in the order they are printed; then the other requests.
 TARGET_ACTIONS = ("open", "search", "view", "verify", "message", "note", "close", "timeline", "review")
-OTHER_ACTIONS = ("workspace", "updates", "queue", "observation", "dashboard", "sign-in", "exception",
-                 "warm-up review")
+OTHER_ACTIONS = ("workspace", "updates", "queue", "observation", "dashboard", "sign-in", "exception", "warm-up review")
 # Events each acknowledged action writes (verify: the first right answer 1, the passing one 3).
-EVENTS = {"open": 2, "search": 1, "view": 1, "verify-1": 1, "verify-pass": 3, "message": 2, "note": 1,
-          "close": 1, "observation": 1}
+EVENTS = {
+    "open": 2,
+    "search": 1,
+    "view": 1,
+    "verify-1": 1,
+    "verify-pass": 3,
+    "message": 2,
+    "note": 1,
+    "close": 1,
+    "observation": 1,
+}
 MESSAGES = (
     "Hello, thank you for calling. How can I help you today?",
     "Thank you, I can see the account now. Let me look into that for you.",
@@ -107,8 +116,9 @@ class Client:
     def __init__(self, port: int, stats: Stats):
         self.port, self.stats, self.cookies, self.csrf = port, stats, {}, None
 
-    def request(self, action: str, method: str, path: str, form: dict | None = None,
-                fetch: bool = False) -> tuple[int, str] | None:
+    def request(
+        self, action: str, method: str, path: str, form: dict | None = None, fetch: bool = False
+    ) -> tuple[int, str] | None:
         headers = {"User-Agent": "crm-sandbox-bench-load"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -175,8 +185,9 @@ class Client:
         if csrf is None:
             self.fail("sign-in", f"{username}: GET /auth/login: HTTP {got[0]}, no CSRF token: {got[1][:300]!r}")
             return False
-        got = self.request("sign-in", "POST", "/auth/login",
-                           {"csrf_token": csrf.group(1), "username": username, "password": PASSWORD})
+        got = self.request(
+            "sign-in", "POST", "/auth/login", {"csrf_token": csrf.group(1), "username": username, "password": PASSWORD}
+        )
         if got is None or got[0] != 302:
             self.fail("sign-in", f"{username}: sign-in did not redirect (HTTP {got and got[0]})")
             return False
@@ -235,8 +246,9 @@ def pause(rng: random.Random, mean: float, deadline: float, shared: Shared) -> b
     return time.monotonic() < deadline
 
 
-def learner(c: Client, username: str, contacts: list[dict], args, shared: Shared, start: Start,
-            seed: int, signed: list) -> None:
+def learner(
+    c: Client, username: str, contacts: list[dict], args, shared: Shared, start: Start, seed: int, signed: list
+) -> None:
     rng = random.Random(seed)
     ok = c.sign_in(username)
     start.wait(signed)
@@ -250,8 +262,8 @@ def learner(c: Client, username: str, contacts: list[dict], args, shared: Shared
 
 # A simulated learner's whole contact, step by step, as one readable script.
 def work_contact(  # noqa: C901
-    c: Client, facts: dict, args, shared: Shared, rng: random.Random, deadline: float,
-                 close: bool = True) -> bool:
+    c: Client, facts: dict, args, shared: Shared, rng: random.Random, deadline: float, close: bool = True
+) -> bool:
     """Work one contact as the learner does; False when the run ended or a request failed.
 
     With ``close=False`` it stops after the note, leaving the contact live (verified, with a
@@ -276,19 +288,36 @@ def work_contact(  # noqa: C901
     with shared.lock:
         shared.live.add(cid)
     token = data["next_form_token"]
-    steps = [("message", f"{base}/messages", {"text": MESSAGES[0]}, "message"),
-             ("search", f"{base}/search", {"query": facts["last_name"]}, "search"),
-             ("view", f"{base}/customers/{facts['customer_id']}/view", {}, "view"),
-             ("verify", f"{base}/verify", {"customer_id": facts["customer_id"], "factor": "date_of_birth",
-                                           "answer": facts["dob"]}, "verify-1"),
-             ("verify", f"{base}/verify", {"customer_id": facts["customer_id"], "factor": "postcode",
-                                           "answer": facts["postcode"].lower()}, "verify-pass"),
-             ("workspace", base, None, None)]
-    steps += [("message", f"{base}/messages", {"text": text}, "message")
-              for text in MESSAGES[1: args.messages]]
-    steps += [("note", f"{base}/notes", {"text": "Caller verified (DOB, postcode). Query answered; "
-                                                  "no changes made to the account.",
-                                          "outcome": "information-given"}, "note")]
+    steps = [
+        ("message", f"{base}/messages", {"text": MESSAGES[0]}, "message"),
+        ("search", f"{base}/search", {"query": facts["last_name"]}, "search"),
+        ("view", f"{base}/customers/{facts['customer_id']}/view", {}, "view"),
+        (
+            "verify",
+            f"{base}/verify",
+            {"customer_id": facts["customer_id"], "factor": "date_of_birth", "answer": facts["dob"]},
+            "verify-1",
+        ),
+        (
+            "verify",
+            f"{base}/verify",
+            {"customer_id": facts["customer_id"], "factor": "postcode", "answer": facts["postcode"].lower()},
+            "verify-pass",
+        ),
+        ("workspace", base, None, None),
+    ]
+    steps += [("message", f"{base}/messages", {"text": text}, "message") for text in MESSAGES[1 : args.messages]]
+    steps += [
+        (
+            "note",
+            f"{base}/notes",
+            {
+                "text": "Caller verified (DOB, postcode). Query answered; no changes made to the account.",
+                "outcome": "information-given",
+            },
+            "note",
+        )
+    ]
     if close:
         steps += [("close", f"{base}/close", {"outcome": "information-given", "resolved": "yes"}, "close")]
     seq = None
@@ -319,7 +348,8 @@ def work_contact(  # noqa: C901
 
 # A simulated assessor's loop, as one readable script.
 def assessor(  # noqa: C901
-    c: Client, username: str, args, shared: Shared, start: Start, seed: int, signed: list) -> None:
+    c: Client, username: str, args, shared: Shared, start: Start, seed: int, signed: list
+) -> None:
     rng = random.Random(seed)
     ok = c.sign_in(username)
     if ok:
@@ -338,14 +368,19 @@ def assessor(  # noqa: C901
         if live:
             if watching not in live or rng.random() < 0.1:
                 watching = rng.choice(live)  # move on to another learner's live contact
-            got = c.request("timeline", "GET",
-                            f"/assessor/contacts/{watching}/timeline?after={seen.get(watching, 0)}")
+            got = c.request("timeline", "GET", f"/assessor/contacts/{watching}/timeline?after={seen.get(watching, 0)}")
             if got is not None:
                 seen[watching] = json.loads(got[1])["last_seq"]
             polls += 1
             if rng.random() < args.observe_rate:
-                if c.post_fetch("observation", f"/assessor/contacts/{watching}/observations",
-                                {"text": "Good rapport; clear and polite opening."}) is not None:
+                if (
+                    c.post_fetch(
+                        "observation",
+                        f"/assessor/contacts/{watching}/observations",
+                        {"text": "Good rapport; clear and polite opening."},
+                    )
+                    is not None
+                ):
                     shared.add(watching, "observation")
         if closed and polls % 5 == 4:
             c.request("review", "GET", f"/assessor/contacts/{rng.choice(closed)}/review")
@@ -372,13 +407,15 @@ def hammer(port: int, path: str, cookie: str, count: int) -> tuple[int, int]:
     return good, bad
 
 
-def throughput(pool: ProcessPoolExecutor, port: int, path: str, cookie: str, clients: int,
-               requests: int) -> tuple[float, int]:
+def throughput(
+    pool: ProcessPoolExecutor, port: int, path: str, cookie: str, clients: int, requests: int
+) -> tuple[float, int]:
     """Requests per second of ``clients`` processes sending ``requests`` GETs in all; and failures."""
     list(pool.map(hammer, [port] * clients, [path] * clients, [cookie] * clients, [20] * clients))  # warm up
     start = time.perf_counter()
-    results = list(pool.map(hammer, [port] * clients, [path] * clients, [cookie] * clients,
-                            [requests // clients] * clients))
+    results = list(
+        pool.map(hammer, [port] * clients, [path] * clients, [cookie] * clients, [requests // clients] * clients)
+    )
     elapsed = time.perf_counter() - start
     return sum(g for g, _ in results) / elapsed, sum(b for _, b in results)
 
@@ -407,9 +444,9 @@ def build_world(tmp: Path, args) -> dict:
     from crm_sandbox.database import write_transaction
     from crm_sandbox.extensions import db
     from crm_sandbox.models import Contact, User
-    from crm_sandbox.seeding import seed_customers
     from crm_sandbox.operations.cohorts.accounts import hash_password
     from crm_sandbox.operations.cohorts.queues import build_queue
+    from crm_sandbox.seeding import seed_customers
 
     app = create_app(instance_path=str(instance))
     world = {"learners": {}, "assessors": []}
@@ -422,13 +459,25 @@ def build_world(tmp: Path, args) -> dict:
             password_hash = hash_password(PASSWORD)  # scrypt, as in production; one hash for everyone
             learners = []
             for i in range(1, args.learners + 1):
-                user = User(username=f"bench-learner{i}", display_name=f"Bench Learner {i}", role="learner",
-                            password_hash=password_hash, cohort=cohort)
+                user = User(
+                    username=f"bench-learner{i}",
+                    display_name=f"Bench Learner {i}",
+                    role="learner",
+                    password_hash=password_hash,
+                    cohort=cohort,
+                )
                 db.session.add(user)
                 learners.append(user)
             for i in range(1, args.assessors + 1):
-                db.session.add(User(username=f"bench-assessor{i}", display_name=f"Bench Assessor {i}",
-                                    role="assessor", password_hash=password_hash, cohort=cohort))
+                db.session.add(
+                    User(
+                        username=f"bench-assessor{i}",
+                        display_name=f"Bench Assessor {i}",
+                        role="assessor",
+                        password_hash=password_hash,
+                        cohort=cohort,
+                    )
+                )
                 world["assessors"].append(f"bench-assessor{i}")
             db.session.flush()
             for user in learners:
@@ -436,12 +485,19 @@ def build_world(tmp: Path, args) -> dict:
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         for user in learners:
-            rows = db.session.execute(select(Contact).where(Contact.learner_id == user.id)
-                                      .order_by(Contact.position)).scalars()
+            rows = db.session.execute(
+                select(Contact).where(Contact.learner_id == user.id).order_by(Contact.position)
+            ).scalars()
             world["learners"][user.username] = [
-                {"contact_id": c.id, "customer_id": c.customer_id, "last_name": c.customer.last_name,
-                 "dob": date.fromisoformat(c.customer.date_of_birth).strftime("%d/%m/%Y"),
-                 "postcode": c.customer.postcode} for c in rows]
+                {
+                    "contact_id": c.id,
+                    "customer_id": c.customer_id,
+                    "last_name": c.customer.last_name,
+                    "dob": date.fromisoformat(c.customer.date_of_birth).strftime("%d/%m/%Y"),
+                    "postcode": c.customer.postcode,
+                }
+                for c in rows
+            ]
         db.session.remove()
         db.engine.dispose()
     return world
@@ -454,11 +510,27 @@ def free_port() -> int:
 
 
 def start_gunicorn(tmp: Path, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "CRM_INSTANCE_PATH": str(tmp / "instance"),
-           "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}"}
-    cmd = [sys.executable, "-m", "gunicorn", "--worker-class", "sync", "--workers", str(workers),
-           "--bind", f"{HOST}:{port}", "--error-logfile", str(tmp / "gunicorn.log"), "--log-level", "warning",
-           "crm_sandbox:create_app()"]
+    env = {
+        **os.environ,
+        "CRM_INSTANCE_PATH": str(tmp / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--worker-class",
+        "sync",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{HOST}:{port}",
+        "--error-logfile",
+        str(tmp / "gunicorn.log"),
+        "--log-level",
+        "warning",
+        "crm_sandbox:create_app()",
+    ]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -499,11 +571,22 @@ def count_events(db_path: Path) -> dict[int, tuple[int, int]]:
     return {cid: (n, top) for cid, n, top in rows}
 
 
-def report(args, stats: Stats, shared: Shared, written: dict, elapsed: float, bare: float,
-           pages: dict[str, float], throughput_failures: int, load: str) -> bool:
+def report(
+    args,
+    stats: Stats,
+    shared: Shared,
+    written: dict,
+    elapsed: float,
+    bare: float,
+    pages: dict[str, float],
+    throughput_failures: int,
+    load: str,
+) -> bool:
     ok = True
-    print(f"\nLoad: {args.learners} learners + {args.assessors} assessors, {args.workers} sync workers, "
-          f"{args.customers:,} customers, think {args.think:g} s, {elapsed:.1f} s of work")
+    print(
+        f"\nLoad: {args.learners} learners + {args.assessors} assessors, {args.workers} sync workers, "
+        f"{args.customers:,} customers, think {args.think:g} s, {elapsed:.1f} s of work"
+    )
     print(f"{'action':<12}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   target")
     for action in TARGET_ACTIONS + OTHER_ACTIONS:
         values = stats.ms.get(action, [])
@@ -529,24 +612,31 @@ def report(args, stats: Stats, shared: Shared, written: dict, elapsed: float, ba
 
     expected = sum(shared.expected.values())
     actual = sum(n for n, _ in written.values())
-    wrong = sorted(cid for cid in set(shared.expected) | set(written)
-                   if shared.expected.get(cid, 0) != written.get(cid, (0, 0))[0])
+    wrong = sorted(
+        cid for cid in set(shared.expected) | set(written) if shared.expected.get(cid, 0) != written.get(cid, (0, 0))[0]
+    )
     gaps = sorted(cid for cid, (n, top) in written.items() if n != top)
-    print(f"events: {actual:,} written, {expected:,} expected from the acknowledged actions "
-          f"over {len(shared.expected)} contacts ({len(shared.closed)} closed): "
-          f"{'equal, nothing lost' if actual == expected and not wrong else 'MISMATCH'}")
+    print(
+        f"events: {actual:,} written, {expected:,} expected from the acknowledged actions "
+        f"over {len(shared.expected)} contacts ({len(shared.closed)} closed): "
+        f"{'equal, nothing lost' if actual == expected and not wrong else 'MISMATCH'}"
+    )
     for cid in wrong[:5]:
         print(f"  contact {cid}: {written.get(cid, (0, 0))[0]} written, {shared.expected.get(cid, 0)} expected")
     if gaps:
         print(f"  contacts whose seq numbers have gaps: {gaps[:10]}")
     ok &= actual == expected and not wrong and not gaps
 
-    print(f"throughput ({args.clients} client processes, {args.requests:,} requests per page in all): "
-          f"bare /healthz {bare:,.0f} req/s" + (f", {throughput_failures} failed" if throughput_failures else ""))
+    print(
+        f"throughput ({args.clients} client processes, {args.requests:,} requests per page in all): "
+        f"bare /healthz {bare:,.0f} req/s" + (f", {throughput_failures} failed" if throughput_failures else "")
+    )
     for label, page in pages.items():
         ratio = page / bare if bare else 0
-        print(f"  learner workspace, {label}: {page:,.0f} req/s = {ratio:.1%} of the bare endpoint "
-              f"(target >= {TARGET_RATIO:.0%}: {'ok' if ratio >= TARGET_RATIO else 'MISSED'})")
+        print(
+            f"  learner workspace, {label}: {page:,.0f} req/s = {ratio:.1%} of the bare endpoint "
+            f"(target >= {TARGET_RATIO:.0%}: {'ok' if ratio >= TARGET_RATIO else 'MISSED'})"
+        )
         ok &= ratio >= TARGET_RATIO
     ok &= len(pages) == 2 and not throughput_failures
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average before/after: {load}")
@@ -590,9 +680,11 @@ def main() -> int:  # noqa: C901
     try:
         t0 = time.perf_counter()
         world = build_world(tmp, args)
-        print(f"set-up: {args.customers:,} customers, {args.learners} learners "
-              f"({sum(len(v) for v in world['learners'].values())} contacts), {args.assessors} assessors, "
-              f"ANALYZE: {time.perf_counter() - t0:.1f} s")
+        print(
+            f"set-up: {args.customers:,} customers, {args.learners} learners "
+            f"({sum(len(v) for v in world['learners'].values())} contacts), {args.assessors} assessors, "
+            f"ANALYZE: {time.perf_counter() - t0:.1f} s"
+        )
         port = free_port()
         pool = ProcessPoolExecutor(max_workers=args.clients, mp_context=get_context("fork"))
         proc = start_gunicorn(tmp, port, args.workers)
@@ -606,21 +698,33 @@ def main() -> int:  # noqa: C901
         warm = Client(port, Stats())
         go = Start()
         go.go.set()
-        run_user(learner, warm, warm_name, warm_contacts[:1], argparse.Namespace(**{**vars(args), "think": 0}),
-                 shared, go, -1)
+        run_user(
+            learner,
+            warm,
+            warm_name,
+            warm_contacts[:1],
+            argparse.Namespace(**{**vars(args), "think": 0}),
+            shared,
+            go,
+            -1,
+        )
         world["learners"][warm_name] = warm_contacts[1:]
         warm_assessor = Client(port, warm.stats)
         if warm_assessor.sign_in(world["assessors"][0]) and shared.closed:
             path = f"/assessor/contacts/{shared.closed[0]}/review"
-            pokes = [threading.Thread(target=warm_assessor.request, args=("warm-up review", "GET", path))
-                     for _ in range(2 * args.workers)]
+            pokes = [
+                threading.Thread(target=warm_assessor.request, args=("warm-up review", "GET", path))
+                for _ in range(2 * args.workers)
+            ]
             for t in pokes:
                 t.start()
             for t in pokes:
                 t.join()
         first = warm.stats.ms.get("warm-up review", [])
-        print(f"warm-up: 1 contact played, {len(first)} concurrent first reviews "
-              f"(slowest {max(first, default=0):.0f} ms), errors: {sum(warm.stats.errors.values())}")
+        print(
+            f"warm-up: 1 contact played, {len(first)} concurrent first reviews "
+            f"(slowest {max(first, default=0):.0f} ms), errors: {sum(warm.stats.errors.values())}"
+        )
 
         users = len(world["learners"]) + len(world["assessors"])
         start = Start()
@@ -628,13 +732,17 @@ def main() -> int:  # noqa: C901
         for i, (name, contacts) in enumerate(world["learners"].items()):
             c = Client(port, Stats())
             clients.append(c)
-            threads.append(threading.Thread(target=run_user, args=(learner, c, name, contacts, args, shared, start, i),
-                                            daemon=True))
+            threads.append(
+                threading.Thread(
+                    target=run_user, args=(learner, c, name, contacts, args, shared, start, i), daemon=True
+                )
+            )
         for i, name in enumerate(world["assessors"]):
             c = Client(port, Stats())
             clients.append(c)
-            threads.append(threading.Thread(target=run_user, args=(assessor, c, name, args, shared, start, 1000 + i),
-                                            daemon=True))
+            threads.append(
+                threading.Thread(target=run_user, args=(assessor, c, name, args, shared, start, 1000 + i), daemon=True)
+            )
         for t in threads:
             t.start()
         for _ in range(users):
@@ -663,8 +771,15 @@ def main() -> int:  # noqa: C901
         cookie = "; ".join(f"{k}={v}" for k, v in page_client.cookies.items())
         untouched = [f for f in contacts if f["contact_id"] not in shared.expected]
         live = None
-        if untouched and work_contact(page_client, untouched[-1], argparse.Namespace(**{**vars(args), "think": 0}),
-                                      shared, random.Random(0), time.monotonic() + 60, close=False):
+        if untouched and work_contact(
+            page_client,
+            untouched[-1],
+            argparse.Namespace(**{**vars(args), "think": 0}),
+            shared,
+            random.Random(0),
+            time.monotonic() + 60,
+            close=False,
+        ):
             live = untouched[-1]["contact_id"]
         closed = next((f["contact_id"] for f in contacts if f["contact_id"] in shared.closed), None)
         bare, failures = throughput(pool, port, "/healthz", cookie="", clients=args.clients, requests=args.requests)
@@ -674,8 +789,9 @@ def main() -> int:  # noqa: C901
                 print(f"throughput: no {label} contact to measure")
                 failures += 1
                 continue
-            pages[label], bad = throughput(pool, port, f"/learner/contacts/{cid}", cookie=cookie,
-                                           clients=args.clients, requests=args.requests)
+            pages[label], bad = throughput(
+                pool, port, f"/learner/contacts/{cid}", cookie=cookie, clients=args.clients, requests=args.requests
+            )
             failures += bad
         stop_gunicorn(proc)
         written = count_events(tmp / "bench.sqlite")

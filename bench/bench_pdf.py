@@ -12,6 +12,7 @@ the Noto Sans SC and Noto Emoji fallbacks). Modes:
   document paid when the TrueType font was loaded per document.
 - ``unicode``: the default; fonts parsed once per process and reused (the first document pays the parse).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,11 @@ from crm_sandbox.cli import get_or_create_cohort  # noqa: E402
 from crm_sandbox.database import write_transaction  # noqa: E402
 from crm_sandbox.extensions import db  # noqa: E402
 from crm_sandbox.models import Contact, User  # noqa: E402
-from crm_sandbox.reports import fonts, pdf  # noqa: E402
-from crm_sandbox.seeding import seed_customers  # noqa: E402
 from crm_sandbox.operations.cohorts.accounts import create_user  # noqa: E402
 from crm_sandbox.operations.cohorts.queues import build_queue  # noqa: E402
 from crm_sandbox.queries.review import contact_review, learner_reviews  # noqa: E402
+from crm_sandbox.reports import fonts, pdf  # noqa: E402
+from crm_sandbox.seeding import seed_customers  # noqa: E402
 from tests.reporting import play_change_of_address, review_contact  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -47,9 +48,17 @@ CASTS = {  # cast -> (cohort, learner's display name, assessor's display name)
 def build(tmp: str, cast: str) -> tuple:
     """A fresh app with one cohort, a learner with two played, reviewed contacts, and their assessor."""
     cohort_name, learner_name, assessor_name = CASTS[cast]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "bench",
-                      "BLIND_INDEX_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "WTF_CSRF_ENABLED": False, "TESTING": True}, instance_path=f"{tmp}/instance")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+            "SECRET_KEY": "bench",
+            "BLIND_INDEX_KEY": "bench",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "WTF_CSRF_ENABLED": False,
+            "TESTING": True,
+        },
+        instance_path=f"{tmp}/instance",
+    )
     with app.app_context():
         db.create_all()
         with write_transaction():
@@ -60,8 +69,11 @@ def build(tmp: str, cast: str) -> tuple:
             db.session.flush()
             build_queue(learner, ["change-of-address", "balance-enquiry"])
             learner_id = learner.id
-        contact_ids = db.session.execute(select(Contact.id).where(Contact.learner_id == learner_id)
-                                         .order_by(Contact.id)).scalars().all()
+        contact_ids = (
+            db.session.execute(select(Contact.id).where(Contact.learner_id == learner_id).order_by(Contact.id))
+            .scalars()
+            .all()
+        )
     client = app.test_client()
     client.post("/auth/login", data={"username": "learner1", "password": PASSWORD})
     for cid in contact_ids:
@@ -101,8 +113,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
-    print(f"Each set: one contact record + one learner record (2 contacts). Modes take turns; median of "
-          f"{args.repeats}. CPU time of this process (steady on a shared machine), wall time beside it.")
+    print(
+        f"Each set: one contact record + one learner record (2 contacts). Modes take turns; median of "
+        f"{args.repeats}. CPU time of this process (steady on a shared machine), wall time beside it."
+    )
     for cast, (cohort, learner, assessor) in CASTS.items():
         with tempfile.TemporaryDirectory() as tmp:
             app, learner_id, contact_id = build(tmp, cast)

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/bench_rules.py [--events 500] [--repeats 30]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,11 +17,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crm_sandbox.compliance import evaluate, parse_session  # noqa: E402
 
-CUSTOMER = {"id": "cust-0001", "full_name": "Jane Smith", "first_name": "Jane", "last_name": "Smith",
-            "date_of_birth": "1985-03-12", "address_line1": "14 Acacia Road", "address_line2": "",
-            "town": "Leeds", "postcode": "LS1 4AP", "email": "jane.smith42@example.com", "phone": "07700 900123",
-            "account_number": "12345678", "sort_code": "99-12-34", "memorable_word": "butterfly",
-            "balance": "1284.50"}
+CUSTOMER = {
+    "id": "cust-0001",
+    "full_name": "Jane Smith",
+    "first_name": "Jane",
+    "last_name": "Smith",
+    "date_of_birth": "1985-03-12",
+    "address_line1": "14 Acacia Road",
+    "address_line2": "",
+    "town": "Leeds",
+    "postcode": "LS1 4AP",
+    "email": "jane.smith42@example.com",
+    "phone": "07700 900123",
+    "account_number": "12345678",
+    "sort_code": "99-12-34",
+    "memorable_word": "butterfly",
+    "balance": "1284.50",
+}
 LEARNER = [
     "Thanks for waiting, I'm just looking into that for you now.",
     "Can you confirm your date of birth, please?",
@@ -31,8 +44,12 @@ LEARNER = [
     "I'll send a secure link so you can update your card details safely.",
 ]
 CALLER = [
-    "Hi, I've got a question about a direct debit", "It's 12th March 1985", "LS1 4AP",
-    "Yes that's right, thanks", "Can you tell me my balance?", "I moved to 3 Park Grove last month",
+    "Hi, I've got a question about a direct debit",
+    "It's 12th March 1985",
+    "LS1 4AP",
+    "Yes that's right, thanks",
+    "Can you tell me my balance?",
+    "I moved to 3 Park Grove last month",
 ]
 NOTES = ["Caller asked about a direct debit; explained the merchant name.", "Balance given after ID&V."]
 
@@ -40,8 +57,14 @@ NOTES = ["Caller asked about a direct debit; explained the merchant name.", "Bal
 def generate(n_events: int, seed: int = 1) -> dict:
     rng = random.Random(seed)
     at = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
-    kinds = ["message.sent"] * 45 + ["message.received"] * 40 + ["note.added"] * 5 + \
-            ["customer.viewed"] * 4 + ["idv.answer"] * 3 + ["record.updated", "refund.issued", "kb.viewed"]
+    kinds = (
+        ["message.sent"] * 45
+        + ["message.received"] * 40
+        + ["note.added"] * 5
+        + ["customer.viewed"] * 4
+        + ["idv.answer"] * 3
+        + ["record.updated", "refund.issued", "kb.viewed"]
+    )
     events = []
     for seq in range(1, n_events + 1):
         kind = "contact.opened" if seq == 1 else "contact.closed" if seq == n_events else rng.choice(kinds)
@@ -50,7 +73,7 @@ def generate(n_events: int, seed: int = 1) -> dict:
             "message.received": lambda: {"text": rng.choice(CALLER)},
             "note.added": lambda: {"text": rng.choice(NOTES)},
             "customer.viewed": lambda: {"customer_id": rng.choice(["cust-0001", "cust-0001", "cust-0042"])},
-            "idv.answer": lambda: {"factor": "date_of_birth", "given": "12/03/1985", "match": rng.random() < .7},
+            "idv.answer": lambda: {"factor": "date_of_birth", "given": "12/03/1985", "match": rng.random() < 0.7},
             "record.updated": lambda: {"field": "phone", "value": "07700 900456"},
             "refund.issued": lambda: {"amount": rng.choice(["20.00", "75.00"])},
             "kb.viewed": lambda: {"article": "ID&V"},
@@ -58,15 +81,30 @@ def generate(n_events: int, seed: int = 1) -> dict:
             "contact.closed": lambda: {"outcome": "resolved", "resolved": True},
         }[kind]()
         at += timedelta(seconds=rng.randint(5, 40))
-        events.append({"seq": seq, "at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "actor": "learner", "type": kind,
-                       "data": data})
-    return {"format": "crm-sandbox/session@1", "contact": {"id": "c-bench", "channel": "chat", "learner": "l1"},
-            "scenario": {"id": "s", "title": "Bench", "purpose": "Bench", "needed_data": ["phone"],
-                         "requires_escalation": True},
-            "policy": {"idv_factors": ["date_of_birth", "postcode", "memorable_word_characters",
-                                       "account_number_last4"], "idv_required": 2, "lockout_attempts": 3,
-                       "late_log_minutes": 10, "authority_limit": 50.0},
-            "caller": {"relationship": "third_party", "authorised": False}, "customer": CUSTOMER, "events": events}
+        events.append(
+            {"seq": seq, "at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "actor": "learner", "type": kind, "data": data}
+        )
+    return {
+        "format": "crm-sandbox/session@1",
+        "contact": {"id": "c-bench", "channel": "chat", "learner": "l1"},
+        "scenario": {
+            "id": "s",
+            "title": "Bench",
+            "purpose": "Bench",
+            "needed_data": ["phone"],
+            "requires_escalation": True,
+        },
+        "policy": {
+            "idv_factors": ["date_of_birth", "postcode", "memorable_word_characters", "account_number_last4"],
+            "idv_required": 2,
+            "lockout_attempts": 3,
+            "late_log_minutes": 10,
+            "authority_limit": 50.0,
+        },
+        "caller": {"relationship": "third_party", "authorised": False},
+        "customer": CUSTOMER,
+        "events": events,
+    }
 
 
 def main() -> None:
@@ -85,9 +123,11 @@ def main() -> None:
         parse_session(doc)
         parse_times.append(time.perf_counter() - t0)
     median = statistics.median(times) * 1000
-    print(f"evaluate(): {args.events} events, {len(findings)} findings, median {median:.1f} ms over "
-          f"{args.repeats} runs (of which parsing {statistics.median(parse_times) * 1000:.1f} ms); "
-          f"target < 50 ms: {'OK' if median < 50 else 'TOO SLOW'}")
+    print(
+        f"evaluate(): {args.events} events, {len(findings)} findings, median {median:.1f} ms over "
+        f"{args.repeats} runs (of which parsing {statistics.median(parse_times) * 1000:.1f} ms); "
+        f"target < 50 ms: {'OK' if median < 50 else 'TOO SLOW'}"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Run: .venv/bin/python bench/bench_seed.py [CUSTOMERS]   (default 10,000)
 Target: the full seed takes at most 2x the time Faker needs for the same fields.
 """
+
 import sys
 import tempfile
 import time
@@ -35,8 +36,14 @@ def faker_only(count: int) -> float:
 
 def full_seed(count: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
-                          "SECRET_KEY": "bench", "BLIND_INDEX_KEY": "bench"}, instance_path=f"{tmp}/instance")
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+                "SECRET_KEY": "bench",
+                "BLIND_INDEX_KEY": "bench",
+            },
+            instance_path=f"{tmp}/instance",
+        )
         with app.app_context():
             db.create_all()
             start = time.perf_counter()

@@ -1,4 +1,5 @@
 """CRM Sandbox: a GDPR-aware mock CRM for observed assessment of contact-centre learners."""
+
 import os
 from typing import Any
 
@@ -69,8 +70,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.index)
     # Browsers ask for /favicon.ico whatever the page links: served as the static file it is (cached).
-    app.add_url_rule("/favicon.ico", endpoint="static", view_func=app.view_functions["static"],
-                     defaults={"filename": "favicon.ico"})
+    app.add_url_rule(
+        "/favicon.ico", endpoint="static", view_func=app.view_functions["static"], defaults={"filename": "favicon.ico"}
+    )
 
 
 def register_security(app: Flask) -> None:
@@ -96,4 +98,5 @@ def register_commands(app: Flask) -> None:
 
     register(app)
     from crm_sandbox.cli.trainer import register as register_trainer_commands
+
     register_trainer_commands(app)

@@ -1,4 +1,5 @@
 """Configuration: safe defaults, then ``instance/config.py``, then the environment."""
+
 import os
 import secrets
 from collections.abc import Callable
@@ -46,8 +47,13 @@ def field_keys_file(instance_path: str) -> list[str]:
 
 
 # Environment variables read under their own names (the usual names for these), and the setting each sets.
-NAMED_ENVIRONMENT = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "SECRET_KEY": "SECRET_KEY",
-                     "CHAIN_KEY": "CHAIN_KEY", "BLIND_INDEX_KEY": "BLIND_INDEX_KEY", "FIELD_KEYS": "FIELD_KEYS"}
+NAMED_ENVIRONMENT = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "CHAIN_KEY": "CHAIN_KEY",
+    "BLIND_INDEX_KEY": "BLIND_INDEX_KEY",
+    "FIELD_KEYS": "FIELD_KEYS",
+}
 ENV_PREFIX = "CRM"  # any other setting: CRM_<SETTING>, e.g. CRM_DEMO_CUSTOMERS=40 (values read as JSON)
 
 
@@ -64,8 +70,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
         "CHAIN_KEY": os.environ.get("CHAIN_KEY") or instance_secret(instance_path, "chain_key"),
-        "BLIND_INDEX_KEY": os.environ.get("BLIND_INDEX_KEY")
-        or instance_secret(instance_path, "blind_index_key"),
+        "BLIND_INDEX_KEY": os.environ.get("BLIND_INDEX_KEY") or instance_secret(instance_path, "blind_index_key"),
         # Fernet keys for personal data at rest, newest first (comma-separated in the environment).
         "FIELD_KEYS": os.environ.get("FIELD_KEYS") or field_keys_file(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")

@@ -1,4 +1,5 @@
 """Engine set-up, the append-only guard on events, and the write transaction every state change runs in."""
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Mapping

@@ -1,4 +1,5 @@
 """Flask extensions, created without an app and initialised in :func:`crm_sandbox.create_app`."""
+
 from pathlib import Path
 
 from flask_login import LoginManager

@@ -1,4 +1,5 @@
 """Files that survive a crash: written whole or not at all, their folders fsynced (archive, keys)."""
+
 import hashlib
 import os
 from pathlib import Path

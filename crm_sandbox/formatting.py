@@ -3,6 +3,7 @@
 One function per kind of value, used by the pages (as Jinja filters), the reports, the PDFs and the
 event labels alike, so an amount or a label reads the same wherever it appears.
 """
+
 import re
 from collections.abc import Mapping
 from datetime import datetime

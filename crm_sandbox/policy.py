@@ -12,6 +12,7 @@ real contact centre would set:
 - ``late_log_minutes``: whole minutes from 0 to 1,440 (a day);
 - ``panel_mode``: blind or compare; ``practice_mode``: on or off; ``on_failure``: text.
 """
+
 import math
 import re
 from dataclasses import dataclass
@@ -49,13 +50,24 @@ ALLOWED = {
     "on_failure": f"text of at most {MAX_ON_FAILURE:,} characters",
 }
 LABELS = {
-    "idv_factors": "the ID&V questions", "idv_required": "the number of questions that must pass",
-    "lockout_attempts": "the lockout", "authority_limit": "the authority limit",
-    "late_log_minutes": "the late-log tolerance", "panel_mode": "the ID&V panel",
-    "practice_mode": "practice mode", "on_failure": "the next step after failed security",
+    "idv_factors": "the ID&V questions",
+    "idv_required": "the number of questions that must pass",
+    "lockout_attempts": "the lockout",
+    "authority_limit": "the authority limit",
+    "late_log_minutes": "the late-log tolerance",
+    "panel_mode": "the ID&V panel",
+    "practice_mode": "practice mode",
+    "on_failure": "the next step after failed security",
 }
-FORM_FIELDS = ("idv_factors", "idv_required", "lockout_attempts", "authority_limit", "late_log_minutes",
-               "panel_mode", "practice_mode")
+FORM_FIELDS = (
+    "idv_factors",
+    "idv_required",
+    "lockout_attempts",
+    "authority_limit",
+    "late_log_minutes",
+    "panel_mode",
+    "practice_mode",
+)
 NUMBERS = ("idv_required", "lockout_attempts", "authority_limit", "late_log_minutes")
 
 # Digits, optionally grouped in thousands ("1,440"); amounts may start with £ and have pence.
@@ -126,7 +138,7 @@ def _verification_problems(data: dict[str, Any]) -> dict[str, str]:
 
 
 def explain(key: str, what: str) -> str:
-    """"The lockout must be a whole number of wrong answers from 1 to 10 (it is 1000000)." """
+    """ "The lockout must be a whole number of wrong answers from 1 to 10 (it is 1000000)." """
     label = LABELS[key]
     return f"{label[0].upper()}{label[1:]} must be {ALLOWED[key]} ({what})."
 
@@ -148,8 +160,7 @@ def shorten(value: Any) -> str:
     """A stored value as a problem quotes it: short, and never a 309-digit number."""
     if value is None:
         return "missing"
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) \
-            and abs(value) >= 1e9:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and abs(value) >= 1e9:
         return "over a billion" if value > 0 else "below minus a billion"
     text = str(value)
     return text if len(text) <= MAX_TYPED else text[:MAX_TYPED] + "…"
@@ -194,11 +205,13 @@ def read_form(form: "MultiDict[str, str]", current: Any) -> tuple[dict[str, Any]
     order = list(IDV_FACTORS)
     chosen = sorted(form.getlist("idv_factors"), key=lambda f: order.index(f) if f in IDV_FACTORS else len(order))
     policy = dict(current) if isinstance(current, dict) else {}
-    policy.update({
-        "idv_factors": chosen,  # in the form's order; unknown or repeated ones are left for the check
-        "panel_mode": form.get("panel_mode"),
-        "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),
-    })
+    policy.update(
+        {
+            "idv_factors": chosen,  # in the form's order; unknown or repeated ones are left for the check
+            "panel_mode": form.get("panel_mode"),
+            "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),
+        }
+    )
     unread = {}
     for key in NUMBERS:
         value, wrong = parse_number(key, form.get(key) or "")
@@ -239,8 +252,11 @@ def form_values(policy: Any) -> dict[str, Any]:
     """A stored policy as the trainer's form shows it (numbers as text, as they would be typed)."""
     policy = policy if isinstance(policy, dict) else {}
     factors = policy.get("idv_factors")
-    values = {"idv_factors": factors if isinstance(factors, list) else [],
-              "panel_mode": policy.get("panel_mode"), "practice_mode": policy.get("practice_mode") is True}
+    values = {
+        "idv_factors": factors if isinstance(factors, list) else [],
+        "panel_mode": policy.get("panel_mode"),
+        "practice_mode": policy.get("practice_mode") is True,
+    }
     for key in NUMBERS:
         value = policy.get(key)
         values[key] = "" if value is None else shorten(value)
@@ -251,6 +267,9 @@ def form_values(policy: Any) -> dict[str, Any]:
 
 def typed_values(form: "MultiDict[str, str]") -> dict[str, Any]:
     """What the trainer typed, to show again beside the problems with it."""
-    return {"idv_factors": form.getlist("idv_factors"), "panel_mode": form.get("panel_mode"),
-            "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),
-            **{key: form.get(key) or "" for key in NUMBERS}}
+    return {
+        "idv_factors": form.getlist("idv_factors"),
+        "panel_mode": form.get("panel_mode"),
+        "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),
+        **{key: form.get(key) or "" for key in NUMBERS},
+    }

@@ -4,6 +4,7 @@ A database made by the release before migrations (``create_all``, no alembic_ver
 its tables are compared with what the baseline revision creates; if they match it is stamped
 ``0001_baseline`` and upgraded from there, and if not the upgrade stops, changing nothing.
 """
+
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -82,7 +83,8 @@ def adopt_release_database(context: MigrationContext, script: ScriptDirectory) -
         raise SchemaError(
             "This database has tables but no migration history, and they do not match the schema of "
             f"CRM Sandbox's previous release ({BASELINE}), so it was left unchanged. Differences: {shown}. "
-            "Check DATABASE_URL names the sandbox's own database, or restore it from a backup.")
+            "Check DATABASE_URL names the sandbox's own database, or restore it from a backup."
+        )
     context.stamp(script, BASELINE)
     connection.commit()
     return True
@@ -162,16 +164,19 @@ def sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
             connection.invalidate()  # never hand the pool a connection without its foreign keys
 
 
-def check_foreign_keys(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any],
-                       run_args: Mapping[str, Any]) -> None:
+def check_foreign_keys(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
     """``on_version_apply`` on SQLite: refuse to commit a revision that left a dangling reference."""
     if ctx.connection is None:  # offline (--sql): nothing ran, so nothing to check
         return
     dangling = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if dangling:
         tables = sorted({row[0] for row in dangling})
-        raise SchemaError(f"Revision {step.up_revision_id} left rows pointing at missing rows in "
-                          f"{', '.join(tables)}; it was rolled back.")
+        raise SchemaError(
+            f"Revision {step.up_revision_id} left rows pointing at missing rows in "
+            f"{', '.join(tables)}; it was rolled back."
+        )
 
 
 def stamp_head() -> None:

@@ -1,9 +1,12 @@
 """HTTP security headers on every response (OWASP ASVS 5.0 V3): CSP with no inline script, no framing,
 and no caching of pages that may hold customer data."""
+
 from flask import Flask, Response, request
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 
 
 def add_security_headers(response: Response) -> Response:

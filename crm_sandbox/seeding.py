@@ -3,11 +3,12 @@
 The same seed gives identical customers, field for field. Nothing generated can reach a real person:
 phone numbers come from Ofcom's drama ranges, email addresses from the reserved example domains.
 """
+
 import random
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from faker import Faker
 from sqlalchemy import delete, func, select, text
@@ -19,26 +20,79 @@ from crm_sandbox.models.personal import blind_index, cipher, encrypt_json, index
 
 # Ofcom's numbers reserved for drama: each prefix is followed by 000–999.
 DRAMA_PHONE_PREFIXES = (
-    "07700 900", "0113 496 0", "0114 496 0", "0115 496 0", "0116 496 0", "0117 496 0",
-    "0118 496 0", "0121 496 0", "0131 496 0", "0141 496 0", "0151 496 0", "0161 496 0",
-    "020 7946 0", "0191 498 0",
+    "07700 900",
+    "0113 496 0",
+    "0114 496 0",
+    "0115 496 0",
+    "0116 496 0",
+    "0117 496 0",
+    "0118 496 0",
+    "0121 496 0",
+    "0131 496 0",
+    "0141 496 0",
+    "0151 496 0",
+    "0161 496 0",
+    "020 7946 0",
+    "0191 498 0",
 )
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 PRODUCTS = (
-    "Everyday Current Account", "Premier Current Account", "Basic Bank Account",
-    "Instant Access Saver", "Reward Credit Card", "Student Current Account",
+    "Everyday Current Account",
+    "Premier Current Account",
+    "Basic Bank Account",
+    "Instant Access Saver",
+    "Reward Credit Card",
+    "Student Current Account",
 )
 MEMORABLE_WORDS = (
-    "butterfly", "lighthouse", "marmalade", "sunflower", "cathedral", "pineapple", "blackbird",
-    "waterfall", "strawberry", "snowdrop", "harbour", "meadow", "cricket", "lavender", "thunder",
-    "kingfisher", "chestnut", "seashell", "rainbow", "woodland", "porridge", "teacup", "bluebell",
-    "penguin", "carousel", "dandelion", "hedgehog", "moonlight", "orchard", "pebble",
+    "butterfly",
+    "lighthouse",
+    "marmalade",
+    "sunflower",
+    "cathedral",
+    "pineapple",
+    "blackbird",
+    "waterfall",
+    "strawberry",
+    "snowdrop",
+    "harbour",
+    "meadow",
+    "cricket",
+    "lavender",
+    "thunder",
+    "kingfisher",
+    "chestnut",
+    "seashell",
+    "rainbow",
+    "woodland",
+    "porridge",
+    "teacup",
+    "bluebell",
+    "penguin",
+    "carousel",
+    "dandelion",
+    "hedgehog",
+    "moonlight",
+    "orchard",
+    "pebble",
 )
 MERCHANTS = (
-    ("Tesco Stores", -1), ("Sainsbury's", -1), ("Transport for London", -1), ("Greggs", -1),
-    ("Council Tax DD", -1), ("Energy supplier DD", -1), ("Mobile phone DD", -1), ("Amazon UK", -1),
-    ("Boots", -1), ("Costa Coffee", -1), ("Cash machine withdrawal", -1), ("Netflix", -1),
-    ("Salary", 1), ("Transfer in", 1), ("Refund - online order", 1), ("Interest", 1),
+    ("Tesco Stores", -1),
+    ("Sainsbury's", -1),
+    ("Transport for London", -1),
+    ("Greggs", -1),
+    ("Council Tax DD", -1),
+    ("Energy supplier DD", -1),
+    ("Mobile phone DD", -1),
+    ("Amazon UK", -1),
+    ("Boots", -1),
+    ("Costa Coffee", -1),
+    ("Cash machine withdrawal", -1),
+    ("Netflix", -1),
+    ("Salary", 1),
+    ("Transfer in", 1),
+    ("Refund - online order", 1),
+    ("Interest", 1),
 )
 INTERACTION_SUMMARIES = (
     "Customer asked how to set up a standing order; talked them through online banking.",
@@ -105,9 +159,13 @@ def generate_customers(seed: int, count: int) -> Iterator[Generated]:
             merchant, sign = MERCHANTS[r % len(MERCHANTS)]
             transactions.append((days[(r >> 8) % 90], merchant, sign * (100 + (r >> 16) % 250_000)))
         interactions = [
-            (datetime.combine(EPOCH - timedelta(days=30 + int(rand() * 690)),
-                              time(9 + int(rand() * 9), int(rand() * 60))),  # naive UTC, as stored
-             choice(("phone", "chat", "email")), choice(INTERACTION_SUMMARIES))
+            (
+                datetime.combine(
+                    EPOCH - timedelta(days=30 + int(rand() * 690)), time(9 + int(rand() * 9), int(rand() * 60))
+                ),  # naive UTC, as stored
+                choice(("phone", "chat", "email")),
+                choice(INTERACTION_SUMMARIES),
+            )
             for _ in range(1 + int(rand() * 3))
         ]
         yield customer, transactions, interactions
@@ -127,7 +185,8 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",  # noqa: S608
-        rows)  # S608: the statement is built from constants and placeholders only; values are bound
+        rows,
+    )  # S608: the statement is built from constants and placeholders only; values are bound
 
 
 def customer_ids(count: int) -> Iterator[int]:
@@ -140,15 +199,21 @@ def customer_ids(count: int) -> Iterator[int]:
     """
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
-        return iter(sorted(conn.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('customer', 'id')) FROM generate_series(1, :n)"),
-            {"n": count}).scalars()))
+        return iter(
+            sorted(
+                conn.execute(
+                    text("SELECT nextval(pg_get_serial_sequence('customer', 'id')) FROM generate_series(1, :n)"),
+                    {"n": count},
+                ).scalars()
+            )
+        )
     start = (db.session.execute(select(func.max(Customer.id))).scalar() or 0) + 1
     return iter(range(start, start + count))
 
 
-def seed_customers(cohort: Cohort, seed: int, count: int,
-                   progress: Callable[[int], None] | None = None, batch: int = 1000) -> int:
+def seed_customers(
+    cohort: Cohort, seed: int, count: int, progress: Callable[[int], None] | None = None, batch: int = 1000
+) -> int:
     """Replace ``cohort``'s customers with ``count`` generated from ``seed``; return how many.
 
     Runs inside the caller's transaction. ``progress(n)`` is called after every ``n`` customers.
@@ -167,8 +232,9 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
         if customers:
             # Core inserts (executemany): several times faster than ORM bulk inserts here.
             insert_rows("customer", CUSTOMER_COLUMNS, customers)
-            insert_rows("account_transaction", ("customer_id", "posted_on", "description", "amount_pence"),
-                        transactions)
+            insert_rows(
+                "account_transaction", ("customer_id", "posted_on", "description", "amount_pence"), transactions
+            )
             insert_rows("prior_interaction", ("customer_id", "at", "channel", "summary"), interactions)
             if progress:
                 progress(len(customers))
@@ -178,9 +244,16 @@ def seed_customers(cohort: Cohort, seed: int, count: int,
 
     for customer, txns, notes in generate_customers(seed, count):
         next_id = next(new_ids)
-        customers.append((next_id, cohort.id, customer["ref"], customer["product"],
-                          encrypt_json({f: customer[f] for f in PERSONAL_FIELDS}, fernet),
-                          *(blind_index(customer[field], key) for field in INDEXED_FIELDS)))
+        customers.append(
+            (
+                next_id,
+                cohort.id,
+                customer["ref"],
+                customer["product"],
+                encrypt_json({f: customer[f] for f in PERSONAL_FIELDS}, fernet),
+                *(blind_index(customer[field], key) for field in INDEXED_FIELDS),
+            )
+        )
         transactions.extend((next_id, *t) for t in txns)
         interactions.extend((next_id, *i) for i in notes)
         if len(customers) >= batch:

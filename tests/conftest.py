@@ -5,6 +5,7 @@ The database is a fresh SQLite file per test; when ``DATABASE_URL`` names a Post
 connection's ``search_path`` in the URL (so child processes given the URL see the same schema). Tests
 marked ``requires_sqlite("why")`` skip on PostgreSQL.
 """
+
 import os
 import re
 import sqlite3
@@ -22,10 +23,10 @@ from crm_sandbox.cli import get_or_create_cohort
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event
-from crm_sandbox.schema import stamp_head
-from crm_sandbox.seeding import seed_customers
 from crm_sandbox.operations.cohorts.accounts import create_user
 from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.schema import stamp_head
+from crm_sandbox.seeding import seed_customers
 
 PASSWORD = "correct-horse-battery"
 TEST_FIELD_KEY = Fernet.generate_key().decode()
@@ -35,7 +36,9 @@ ON_POSTGRES = bool(DATABASE_URL) and make_url(DATABASE_URL).get_backend_name() =
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "requires_sqlite(reason): SQLite-specific; skipped when DATABASE_URL is PostgreSQL")
+    config.addinivalue_line(
+        "markers", "requires_sqlite(reason): SQLite-specific; skipped when DATABASE_URL is PostgreSQL"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -99,30 +102,37 @@ def stored_rows(app, tables) -> dict:
     if uri.startswith("sqlite:///"):
         con = sqlite3.connect(uri.removeprefix("sqlite:///"))
         try:
-            return {t: con.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()  # noqa: S608 (constant names)
-                    for t in tables}
+            return {
+                t: con.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()  # noqa: S608 (constant names)
+                for t in tables
+            }
         finally:
             con.close()
     engine = create_engine(uri, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            return {t: [tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{t}" ORDER BY id')]  # noqa: S608
-                    for t in tables}
+            return {
+                t: [tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{t}" ORDER BY id')]  # noqa: S608
+                for t in tables
+            }
     finally:
         engine.dispose()
 
 
 def make_test_app(uri: str, instance_path) -> Flask:
     """An app for the tests on the database at ``uri`` (its tables not made yet)."""
-    return create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "BLIND_INDEX_KEY": "test-index-key",
-        "FIELD_KEYS": TEST_FIELD_KEY,
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt N=2**17
-        "WTF_CSRF_ENABLED": False,
-    }, instance_path=str(instance_path))
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "BLIND_INDEX_KEY": "test-index-key",
+            "FIELD_KEYS": TEST_FIELD_KEY,
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt N=2**17
+            "WTF_CSRF_ENABLED": False,
+        },
+        instance_path=str(instance_path),
+    )
 
 
 @pytest.fixture
@@ -163,8 +173,7 @@ def make_user(app, cohort):
         from crm_sandbox.models import Cohort
 
         with app.app_context(), write_transaction():
-            user = create_user(username, PASSWORD, role,
-                               cohort=db.session.get(Cohort, cohort) if in_cohort else None)
+            user = create_user(username, PASSWORD, role, cohort=db.session.get(Cohort, cohort) if in_cohort else None)
             db.session.flush()
             if role == "learner" and queue is not None:
                 build_queue(user, queue)
@@ -189,8 +198,9 @@ def contact_of(app):
 
     def find(user_id: int, scenario_id: str) -> int:
         with app.app_context():
-            return db.session.execute(select(Contact.id).where(
-                Contact.learner_id == user_id, Contact.scenario_id == scenario_id)).scalar_one()
+            return db.session.execute(
+                select(Contact.id).where(Contact.learner_id == user_id, Contact.scenario_id == scenario_id)
+            ).scalar_one()
 
     return find
 
@@ -201,8 +211,7 @@ def events_of(app):
 
     def fetch(contact_id: int) -> list[tuple]:
         with app.app_context():
-            rows = db.session.execute(
-                select(Event).where(Event.contact_id == contact_id).order_by(Event.seq)).scalars()
+            rows = db.session.execute(select(Event).where(Event.contact_id == contact_id).order_by(Event.seq)).scalars()
             return [(e.type, e.data, e.at, e.seq, e.actor) for e in rows]
 
     return fetch

@@ -1,4 +1,5 @@
 """Helpers for driving the learner desk through the Flask test client, as a learner would."""
+
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -85,8 +86,13 @@ def verify(client, app, contact_id: int, dob_format: str = "%d/%m/%Y", second: s
     """
     customer = customer_of(app, contact_id)
     take_and_find(client, contact_id, customer)
-    check_answer(client, contact_id, customer["id"], "date_of_birth",
-                 date.fromisoformat(customer["date_of_birth"]).strftime(dob_format))
+    check_answer(
+        client,
+        contact_id,
+        customer["id"],
+        "date_of_birth",
+        date.fromisoformat(customer["date_of_birth"]).strftime(dob_format),
+    )
     given = customer["account_number"][-4:] if second == "account_number_last4" else customer[second]
     check_answer(client, contact_id, customer["id"], second, given)
     return customer

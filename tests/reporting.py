@@ -1,4 +1,5 @@
 """Shared set-up for the report and pack tests: a played, reviewed contact, and PDF text extraction."""
+
 import re
 import zlib
 
@@ -10,8 +11,8 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
 from crm_sandbox.operations import review as review_service
-from crm_sandbox.queries.review import contact_review
 from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.queries.review import contact_review
 from tests.conftest import PASSWORD
 
 
@@ -24,12 +25,21 @@ def play_change_of_address(app, client, cid: int) -> None:
     client.post(f"{base}/open")
     client.post(f"{base}/messages", data={"text": f"Hello! Is your date of birth {d}/{m}/{y}?"})
     client.post(f"{base}/details", data={"field": "address_line1", "value": "3 Park Grove"})
-    client.post(f"{base}/messages", data={"text": "I\u2019ve updated your address \u2013 that\u2019s all done, £0 fee."})
+    client.post(
+        f"{base}/messages", data={"text": "I\u2019ve updated your address \u2013 that\u2019s all done, £0 fee."}
+    )
     client.post(f"{base}/close", data={"outcome": "resolved", "resolved": "yes"})
 
 
-def review_contact(app, cid: int, assessor: str = "assessor1", *, outcome="not_yet_competent", release=False,
-                   acknowledge: str | None = None) -> None:
+def review_contact(
+    app,
+    cid: int,
+    assessor: str = "assessor1",
+    *,
+    outcome="not_yet_competent",
+    release=False,
+    acknowledge: str | None = None,
+) -> None:
     """Confirm the first finding, dismiss the second (with a comment), judge two criteria, sign off."""
     with app.app_context():
         contact = db.session.get(Contact, cid)
@@ -38,13 +48,15 @@ def review_contact(app, cid: int, assessor: str = "assessor1", *, outcome="not_y
         findings = [f for f in rv.findings if f.source == "rules"]
         review_service.decide_finding(findings[0], user, "confirmed", "Leading question: the DOB was read out.", 0)
         if len(findings) > 1:
-            review_service.decide_finding(findings[1], user, "dismissed", "=HYPERLINK(\"http://x\") scripted", 0)
+            review_service.decide_finding(findings[1], user, "dismissed", '=HYPERLINK("http://x") scripted', 0)
             review_service.decide_finding(findings[1], user, "confirmed", "On reflection, it stands.", 1)
-        review_service.judge_criterion(contact, user, "verify-identity", "not_yet",
-                                       "Asked a leading question and changed the address before ID&V.")
+        review_service.judge_criterion(
+            contact, user, "verify-identity", "not_yet", "Asked a leading question and changed the address before ID&V."
+        )
         review_service.judge_criterion(contact, user, "contemporaneous-logging", "met", "")
-        review_service.sign_off(contact, user, outcome,
-                                "Use open questions for ID&V \u2013 \u201cWhat is your date of birth?\u201d.")
+        review_service.sign_off(
+            contact, user, outcome, "Use open questions for ID&V \u2013 \u201cWhat is your date of birth?\u201d."
+        )
         if release:
             review_service.release(contact, user)
         if acknowledge:
@@ -80,9 +92,9 @@ def _objects(data: bytes) -> dict[int, tuple[bytes, bytes | None]]:
         body, stream = m.group(2), None
         sm = re.search(rb"stream\r?\n(.*)endstream", body, re.S)
         if sm:
-            head = body[:sm.start()]
+            head = body[: sm.start()]
             length = re.search(rb"/Length\s+(\d+)(?!\s+\d+\s+R)", head)
-            stream = sm.group(1)[:int(length.group(1))] if length else sm.group(1).rstrip(b"\r\n")
+            stream = sm.group(1)[: int(length.group(1))] if length else sm.group(1).rstrip(b"\r\n")
             if b"/FlateDecode" in head:
                 try:
                     stream = zlib.decompress(stream)
@@ -130,8 +142,9 @@ def pdf_text(data: bytes) -> str:
                 continue
             raw = _unescape(lit)
             if cmap is not None:  # a TrueType (Type0) font: two bytes per glyph
-                text.append("".join(cmap.get(int.from_bytes(raw[i:i + 2], "big"), "?")
-                                    for i in range(0, len(raw) - 1, 2)))
+                text.append(
+                    "".join(cmap.get(int.from_bytes(raw[i : i + 2], "big"), "?") for i in range(0, len(raw) - 1, 2))
+                )
             else:
                 text.append(raw.decode("latin-1"))
         text.append("\n")

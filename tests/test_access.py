@@ -2,6 +2,7 @@
 
 A new route without an entry here fails the test, so access rules are decided, not forgotten.
 """
+
 import pytest
 
 from crm_sandbox.extensions import db
@@ -90,11 +91,21 @@ def world(app, make_user, contact_of):
     contact_id = contact_of(ids["learner"], "balance-enquiry")
     with app.app_context():
         customer_id = db.session.get(Contact, contact_id).customer_id
-    return {"contact_id": contact_id, "customer_id": customer_id, "filename": "css/app.css",
-            "note_seq": 1, "slug": "idv-policy", "finding_id": 1, "criterion_id": "verify-identity",
-            "cohort_id": cohort_of(app, contact_id), "user_id": ids["learner"], "pack_id": 1, "batch_id": 1,
-            "run": "20260101T000000Z-g0-abcdef",
-            "learner_id": ids["learner"]}
+    return {
+        "contact_id": contact_id,
+        "customer_id": customer_id,
+        "filename": "css/app.css",
+        "note_seq": 1,
+        "slug": "idv-policy",
+        "finding_id": 1,
+        "criterion_id": "verify-identity",
+        "cohort_id": cohort_of(app, contact_id),
+        "user_id": ids["learner"],
+        "pack_id": 1,
+        "batch_id": 1,
+        "run": "20260101T000000Z-g0-abcdef",
+        "learner_id": ids["learner"],
+    }
 
 
 def cohort_of(app, contact_id: int) -> int:
@@ -105,8 +116,9 @@ def cohort_of(app, contact_id: int) -> int:
 def client_for(app, role):
     client = app.test_client()
     if role != "anonymous":
-        username = {"learner": "owner1", "other_learner": "other1", "assessor": "assessor1",
-                    "trainer": "trainer1"}[role]
+        username = {"learner": "owner1", "other_learner": "other1", "assessor": "assessor1", "trainer": "trainer1"}[
+            role
+        ]
         client.post("/auth/login", data={"username": username, "password": PASSWORD})
     return client
 

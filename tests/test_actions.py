@@ -1,4 +1,5 @@
 """Actions on the account: each an event, each refused with a clear message where a real CRM would refuse."""
+
 import html
 import json
 import re
@@ -35,15 +36,19 @@ def refund(client, cid, amount, kind="refund", reason="Fee refund", **extra):
 
 # --- update contact details --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("field, value, stored", [
-    ("address_line1", "  14 Quillfeather Lane ", "14 Quillfeather Lane"),
-    ("address_line2", "", ""),
-    ("town", "Brackenford", "Brackenford"),
-    ("postcode", "bk73qn", "BK7 3QN"),
-    ("email", "New.Address@Example.com", "new.address@example.com"),
-    ("phone", "07700900123", "07700 900123"),
-    ("phone", "+1 202 555 0100", "+1 202-555-0100"),  # a number abroad keeps its country code
-])
+
+@pytest.mark.parametrize(
+    "field, value, stored",
+    [
+        ("address_line1", "  14 Quillfeather Lane ", "14 Quillfeather Lane"),
+        ("address_line2", "", ""),
+        ("town", "Brackenford", "Brackenford"),
+        ("postcode", "bk73qn", "BK7 3QN"),
+        ("email", "New.Address@Example.com", "new.address@example.com"),
+        ("phone", "07700900123", "07700 900123"),
+        ("phone", "+1 202 555 0100", "+1 202-555-0100"),  # a number abroad keeps its country code
+    ],
+)
 def test_details_are_updated_and_recorded(app, client, live, events_of, field, value, stored):
     resp = post(client, live, "details", field=field, value=value)
     assert "Record updated" in messages_after(client, resp)
@@ -52,22 +57,25 @@ def test_details_are_updated_and_recorded(app, client, live, events_of, field, v
     assert customer_of(app, live)[field] == stored
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("email", "not-an-email", "not an email address"),
-    ("email", "someone@example", "not an email address"),
-    ("email", "two words@example.com", "not an email address"),
-    ("postcode", "12345", "not a UK postcode"),
-    ("postcode", "LS1 4A", "not a UK postcode"),
-    ("postcode", "<script>", "not a UK postcode"),
-    ("phone", "123", "not a phone number we can dial"),
-    ("phone", "call me maybe", "not a phone number we can dial"),
-    ("phone", "0" * 40, "not a phone number we can dial"),
-    ("phone", "0" * 200, "too long"),
-    ("address_line1", "", "Type the new address line 1"),
-    ("address_line1", "x" * 20_000, "too long"),
-    ("balance", "1000000", "cannot be changed"),
-    ("date_of_birth", "1990-01-01", "cannot be changed"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("email", "not-an-email", "not an email address"),
+        ("email", "someone@example", "not an email address"),
+        ("email", "two words@example.com", "not an email address"),
+        ("postcode", "12345", "not a UK postcode"),
+        ("postcode", "LS1 4A", "not a UK postcode"),
+        ("postcode", "<script>", "not a UK postcode"),
+        ("phone", "123", "not a phone number we can dial"),
+        ("phone", "call me maybe", "not a phone number we can dial"),
+        ("phone", "0" * 40, "not a phone number we can dial"),
+        ("phone", "0" * 200, "too long"),
+        ("address_line1", "", "Type the new address line 1"),
+        ("address_line1", "x" * 20_000, "too long"),
+        ("balance", "1000000", "cannot be changed"),
+        ("date_of_birth", "1990-01-01", "cannot be changed"),
+    ],
+)
 def test_invalid_details_are_refused_and_nothing_changes(app, client, live, events_of, field, value, message):
     before, count = customer_of(app, live), len(events_of(live))
     resp = post(client, live, "details", field=field, value=value)
@@ -77,13 +85,17 @@ def test_invalid_details_are_refused_and_nothing_changes(app, client, live, even
 
 # --- refunds and goodwill credits --------------------------------------------------------------------
 
+
 def test_a_refund_within_authority_is_paid_and_recorded(app, client, live, events_of):
     before = balance(app, live)
     resp = refund(client, live, "£35.00", reason="Unpaid item fee refund")
     assert "Payment made" in messages_after(client, resp)
     ev = events_of(live)[-1]
-    assert (ev[0], ev[4], ev[1]) == ("refund.issued", "learner",
-                                     {"amount": 35.0, "kind": "refund", "reason": "Unpaid item fee refund"})
+    assert (ev[0], ev[4], ev[1]) == (
+        "refund.issued",
+        "learner",
+        {"amount": 35.0, "kind": "refund", "reason": "Unpaid item fee refund"},
+    )
     assert balance(app, live) == before + Decimal("35.00")
     assert "Refund of £35.00" in page(client, live)
 
@@ -111,24 +123,27 @@ def test_a_goodwill_credit_is_recorded_as_such(app, client, live, events_of):
     assert events_of(live)[-1][1]["kind"] == "goodwill"
 
 
-@pytest.mark.parametrize("amount, message", [
-    ("", "Type the amount in pounds"),
-    ("abc", "Type the amount in pounds"),
-    ("12,34.5.6", "Type the amount in pounds"),
-    ("-5", "more than £0"),
-    ("0", "more than £0"),
-    ("0.00", "more than £0"),
-    ("NaN", "Type the amount in pounds"),
-    ("sNaN", "Type the amount in pounds"),
-    ("Infinity", "Type the amount in pounds"),
-    ("-Infinity", "Type the amount in pounds"),
-    ("12.345", "two decimal places"),
-    ("1e-5", "two decimal places"),
-    ("1e9", "cannot pay more than"),
-    ("1e30", "cannot pay more than"),
-    ("9" * 60, "cannot pay more than"),
-    ("1" * 5000, "cannot pay more than"),
-])
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        ("", "Type the amount in pounds"),
+        ("abc", "Type the amount in pounds"),
+        ("12,34.5.6", "Type the amount in pounds"),
+        ("-5", "more than £0"),
+        ("0", "more than £0"),
+        ("0.00", "more than £0"),
+        ("NaN", "Type the amount in pounds"),
+        ("sNaN", "Type the amount in pounds"),
+        ("Infinity", "Type the amount in pounds"),
+        ("-Infinity", "Type the amount in pounds"),
+        ("12.345", "two decimal places"),
+        ("1e-5", "two decimal places"),
+        ("1e9", "cannot pay more than"),
+        ("1e30", "cannot pay more than"),
+        ("9" * 60, "cannot pay more than"),
+        ("1" * 5000, "cannot pay more than"),
+    ],
+)
 def test_bad_refund_amounts_are_refused_with_a_clear_message(app, client, live, events_of, amount, message):
     before, count = balance(app, live), len(events_of(live))
     resp = refund(client, live, amount, over_limit="yes")  # even with the over-limit box ticked
@@ -137,8 +152,9 @@ def test_bad_refund_amounts_are_refused_with_a_clear_message(app, client, live, 
 
 
 def test_bad_refund_amounts_via_fetch_get_json_errors(client, live):
-    resp = client.post(f"/learner/contacts/{live}/refund", headers=FETCH,
-                       data={"amount": "1e30", "kind": "refund", "reason": "x"})
+    resp = client.post(
+        f"/learner/contacts/{live}/refund", headers=FETCH, data={"amount": "1e30", "kind": "refund", "reason": "x"}
+    )
     assert resp.status_code == 400 and resp.get_json()["ok"] is False
 
 
@@ -178,14 +194,29 @@ def test_a_double_submitted_refund_is_paid_once(app, client, live, events_of):
 
 # --- complaints and escalation -----------------------------------------------------------------------
 
+
 def test_a_complaint_is_logged_with_investigation_and_remedy(client, live, events_of):
-    resp = post(client, live, "complaint", summary="Refund promised and not paid", investigation="No refund on file",
-                remedy="Refund now", outcome_communicated="yes")
+    resp = post(
+        client,
+        live,
+        "complaint",
+        summary="Refund promised and not paid",
+        investigation="No refund on file",
+        remedy="Refund now",
+        outcome_communicated="yes",
+    )
     assert "Complaint logged" in messages_after(client, resp)
     ev = events_of(live)[-1]
-    assert (ev[0], ev[4], ev[1]) == ("complaint.raised", "learner", {
-        "summary": "Refund promised and not paid", "investigation": "No refund on file", "remedy": "Refund now",
-        "outcome_communicated": True})
+    assert (ev[0], ev[4], ev[1]) == (
+        "complaint.raised",
+        "learner",
+        {
+            "summary": "Refund promised and not paid",
+            "investigation": "No refund on file",
+            "remedy": "Refund now",
+            "outcome_communicated": True,
+        },
+    )
 
 
 def test_a_complaint_needs_a_summary(client, live, events_of):
@@ -205,12 +236,16 @@ def test_escalation_needs_a_reason(client, live, events_of):
 
 # --- closing -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("outcome, resolved, message", [
-    ("", "yes", "Choose an outcome code"),
-    ("made-up", "yes", "Choose an outcome code"),
-    ("resolved", "", "resolved at first contact"),
-    ("resolved", "maybe", "resolved at first contact"),
-])
+
+@pytest.mark.parametrize(
+    "outcome, resolved, message",
+    [
+        ("", "yes", "Choose an outcome code"),
+        ("made-up", "yes", "Choose an outcome code"),
+        ("resolved", "", "resolved at first contact"),
+        ("resolved", "maybe", "resolved at first contact"),
+    ],
+)
 def test_closing_needs_an_outcome_and_resolved(app, client, live, events_of, outcome, resolved, message):
     resp = post(client, live, "close", outcome=outcome, resolved=resolved)
     assert message in messages_after(client, resp)
@@ -267,6 +302,7 @@ def test_a_closed_contact_offers_no_action_forms(client, live):
 
 # --- two tabs on one contact -------------------------------------------------------------------------
 
+
 def second_tab(app):
     return signed_in(app, "learner1")
 
@@ -298,7 +334,8 @@ def test_two_tabs_acting_at_once_lose_nothing(app, client, live, events_of):
     assert [e[3] for e in events] == list(range(1, len(events) + 1))
     new = events[count:]
     assert sorted(e[1]["reason"] for e in new if e[0] == "refund.issued") == sorted(
-        f"{n}{i}" for n in "AB" for i in range(5))
+        f"{n}{i}" for n in "AB" for i in range(5)
+    )
     assert len([e for e in new if e[0] == "note.added"]) == 10
     assert len([e for e in new if e[0] == "message.sent"]) == 10
     assert len([e for e in new if e[0] == "message.received"]) == 10

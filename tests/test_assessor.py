@@ -1,4 +1,5 @@
 """The assessor: dashboard, live observation and playing the caller, review decisions, criteria, sign-off."""
+
 import threading
 
 import pytest
@@ -24,7 +25,9 @@ def staff(app, make_user, login, contact_of, client):
     y, m, d = dob.split("-")
     base = f"/learner/contacts/{cid}"
     client.post(f"{base}/open")
-    client.post(f"{base}/messages", data={"text": f"Hello, is your date of birth {d}/{m}/{y}? I will recieve your details."})
+    client.post(
+        f"{base}/messages", data={"text": f"Hello, is your date of birth {d}/{m}/{y}? I will recieve your details."}
+    )
     client.post(f"{base}/details", data={"field": "address_line1", "value": "3 Park Grove"})
     client.post(f"{base}/close", data={"outcome": "resolved", "resolved": "yes"})
     client.post("/auth/logout")
@@ -55,8 +58,10 @@ def test_review_shows_timeline_flags_and_spelling(client, staff):
 
 
 def decide(client, staff, finding_id, decision, comment="", seen=0):
-    return client.post(f"/assessor/contacts/{staff['contact_id']}/findings/{finding_id}/decision",
-                       data={"decision": decision, "comment": comment, "seen": seen})
+    return client.post(
+        f"/assessor/contacts/{staff['contact_id']}/findings/{finding_id}/decision",
+        data={"decision": decision, "comment": comment, "seen": seen},
+    )
 
 
 def test_confirm_and_dismiss_keep_history(app, client, staff):
@@ -67,10 +72,19 @@ def test_confirm_and_dismiss_keep_history(app, client, staff):
     decide(client, staff, ids["change-before-verification"], "dismissed", "Trainer asked for this change.")
     decide(client, staff, ids["change-before-verification"], "confirmed", "On reflection it stands.", seen=1)
     with app.app_context():
-        rows = db.session.execute(select(FindingDecision).where(
-            FindingDecision.finding_id == ids["change-before-verification"]).order_by(FindingDecision.id)).scalars().all()
+        rows = (
+            db.session.execute(
+                select(FindingDecision)
+                .where(FindingDecision.finding_id == ids["change-before-verification"])
+                .order_by(FindingDecision.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [(r.decision, r.comment) for r in rows] == [
-            ("dismissed", "Trainer asked for this change."), ("confirmed", "On reflection it stands.")]
+            ("dismissed", "Trainer asked for this change."),
+            ("confirmed", "On reflection it stands."),
+        ]
     html = client.get(f"/assessor/contacts/{staff['contact_id']}/review").get_data(as_text=True)
     assert "Trainer asked for this change." in html and "On reflection it stands." in html
 
@@ -90,24 +104,39 @@ def test_two_assessors_deciding_at_once_get_one_decision_and_one_clear_refusal(a
 
     def go(c):
         barrier.wait()
-        r = c.post(f"/assessor/contacts/{staff['contact_id']}/findings/{fid}/decision",
-                   data={"decision": "confirmed", "seen": 0}, headers={"X-Requested-With": "fetch"})
+        r = c.post(
+            f"/assessor/contacts/{staff['contact_id']}/findings/{fid}/decision",
+            data={"decision": "confirmed", "seen": 0},
+            headers={"X-Requested-With": "fetch"},
+        )
         results.append(r.status_code)
 
     run_together(go, [(c,) for c in clients])
     assert sorted(results) == [200, 409]
     with app.app_context():
-        assert db.session.execute(select(FindingDecision).where(FindingDecision.finding_id == fid)).scalars().all().__len__() == 1
+        assert (
+            db.session.execute(select(FindingDecision).where(FindingDecision.finding_id == fid))
+            .scalars()
+            .all()
+            .__len__()
+            == 1
+        )
 
 
 def test_assessor_adds_own_finding_and_observation(app, client, staff):
     base = f"/assessor/contacts/{staff['contact_id']}"
-    client.post(f"{base}/findings", data={"rule": "tone", "explanation": "Curt greeting.", "events": ["3"],
-                                          "severity": "low"})
+    client.post(
+        f"{base}/findings", data={"rule": "tone", "explanation": "Curt greeting.", "events": ["3"], "severity": "low"}
+    )
     client.post(f"{base}/observations", data={"text": "Learner sighed audibly.", "as_finding": "yes"})
     with app.app_context():
-        own = db.session.execute(select(Finding).where(Finding.contact_id == staff["contact_id"],
-                                                       Finding.source == "assessor")).scalars().all()
+        own = (
+            db.session.execute(
+                select(Finding).where(Finding.contact_id == staff["contact_id"], Finding.source == "assessor")
+            )
+            .scalars()
+            .all()
+        )
         assert {f.rule for f in own} == {"tone", "assessor-observation"}
     html = client.get(f"{base}/review").get_data(as_text=True)
     assert "Curt greeting." in html and "Learner sighed audibly." in html
@@ -117,8 +146,9 @@ def test_assessor_adds_own_finding_and_observation(app, client, staff):
 
 
 def test_own_finding_must_point_at_this_contacts_events(app, client, staff):
-    resp = client.post(f"/assessor/contacts/{staff['contact_id']}/findings",
-                       data={"rule": "x", "explanation": "y", "events": ["999"]})
+    resp = client.post(
+        f"/assessor/contacts/{staff['contact_id']}/findings", data={"rule": "x", "explanation": "y", "events": ["999"]}
+    )
     assert "at least one event" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
 
 
@@ -175,7 +205,9 @@ def test_sign_off_release_and_learner_acknowledgement(app, client, staff, login)
 
 
 def test_sign_off_needs_a_closed_contact(client, staff):
-    resp = client.post(f"/assessor/contacts/{staff['live_id']}/sign-off", data={"outcome": "competent", "feedback": "x"})
+    resp = client.post(
+        f"/assessor/contacts/{staff['live_id']}/sign-off", data={"outcome": "competent", "feedback": "x"}
+    )
     assert "closed" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
 
 
@@ -220,14 +252,23 @@ def test_kpis_match_hand_computed_values():
     from types import SimpleNamespace as E
 
     t0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
-    events = [E(type="contact.opened", at=t0, data={}),
-              E(type="message.received", at=t0 + timedelta(seconds=2), data={}),
-              E(type="message.sent", at=t0 + timedelta(seconds=20), data={}),
-              E(type="idv.result", at=t0 + timedelta(seconds=95), data={"passed": True}),
-              E(type="contact.closed", at=t0 + timedelta(seconds=245), data={"resolved": True})]
+    events = [
+        E(type="contact.opened", at=t0, data={}),
+        E(type="message.received", at=t0 + timedelta(seconds=2), data={}),
+        E(type="message.sent", at=t0 + timedelta(seconds=20), data={}),
+        E(type="idv.result", at=t0 + timedelta(seconds=95), data={"passed": True}),
+        E(type="contact.closed", at=t0 + timedelta(seconds=245), data={"resolved": True}),
+    ]
     k = kpis.contact_kpis(events, findings=2)
-    assert (k.handling_seconds, k.verify_seconds, k.first_response_seconds, k.resolved_first_time) == (245, 95, 20, True)
-    other = kpis.contact_kpis(events[:3] + [E(type="contact.closed", at=t0 + timedelta(seconds=55), data={"resolved": False})])
+    assert (k.handling_seconds, k.verify_seconds, k.first_response_seconds, k.resolved_first_time) == (
+        245,
+        95,
+        20,
+        True,
+    )
+    other = kpis.contact_kpis(
+        events[:3] + [E(type="contact.closed", at=t0 + timedelta(seconds=55), data={"resolved": False})]
+    )
     learner = kpis.learner_kpis([k, other])
     assert learner.average_handling_seconds == 150 and learner.first_contact_resolution == 0.5
     assert learner.average_verify_seconds == 95 and learner.findings_per_contact == 1

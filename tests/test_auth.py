@@ -1,4 +1,5 @@
 """Signing in and out, CSRF on every form, and the app finding its folders."""
+
 import os
 
 import pytest
@@ -56,9 +57,16 @@ def test_sign_out_ends_access(client, make_user, login):
 
 @pytest.fixture
 def csrf_app(tmp_path, database_uri):
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "BLIND_INDEX_KEY": "k",
-                      "SQLALCHEMY_DATABASE_URI": database_uri("csrf.sqlite"),
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "BLIND_INDEX_KEY": "k",
+            "SQLALCHEMY_DATABASE_URI": database_uri("csrf.sqlite"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
     with app.app_context():
         db.create_all()
     return app
@@ -74,7 +82,8 @@ def test_a_form_without_its_csrf_token_is_refused_with_a_clear_message(csrf_app)
 
 def test_the_pages_script_gets_the_csrf_refusal_as_json(csrf_app):
     """The desk's and the observe page's scripts show the message: they need JSON, not the error page."""
-    resp = csrf_app.test_client().post("/learner/contacts/1/messages", data={"text": "Hello"},
-                                       headers={"X-Requested-With": "fetch"})
+    resp = csrf_app.test_client().post(
+        "/learner/contacts/1/messages", data={"text": "Hello"}, headers={"X-Requested-With": "fetch"}
+    )
     assert resp.status_code == 400 and resp.is_json
     assert resp.get_json()["ok"] is False and "security token" in resp.get_json()["error"]

@@ -1,4 +1,5 @@
 """`bootstrap` (what `make run` runs first) and `create-user`: accounts, and a queue for each learner."""
+
 from sqlalchemy import func, select, update
 
 from crm_sandbox.extensions import db
@@ -7,8 +8,13 @@ from crm_sandbox.models import Contact, User
 
 def queues(app) -> dict[str, int]:
     with app.app_context():
-        return dict(db.session.execute(select(User.username, func.count(Contact.id))
-                                       .outerjoin(Contact, Contact.learner_id == User.id).group_by(User.id)).all())
+        return dict(
+            db.session.execute(
+                select(User.username, func.count(Contact.id))
+                .outerjoin(Contact, Contact.learner_id == User.id)
+                .group_by(User.id)
+            ).all()
+        )
 
 
 def test_bootstrap_creates_the_demo_accounts_once_with_queues(app):
@@ -25,8 +31,18 @@ def test_create_user_gives_a_learner_a_queue(app):
     app.config["DEMO_CUSTOMERS"] = 40
     runner = app.test_cli_runner()
     runner.invoke(args=["bootstrap"])
-    result = runner.invoke(args=["create-user", "alice", "--role", "learner", "--cohort", "Demo cohort",
-                                 "--password", "long-enough-password-1"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "alice",
+            "--role",
+            "learner",
+            "--cohort",
+            "Demo cohort",
+            "--password",
+            "long-enough-password-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert queues(app)["alice"] == queues(app)["learner1"]
     refused = runner.invoke(args=["create-user", "bob", "--role", "learner", "--password", "long-enough-password-1"])

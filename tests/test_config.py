@@ -1,4 +1,5 @@
 """Configuration: the defaults, then instance/config.py, then the environment (which wins)."""
+
 from crm_sandbox import create_app
 
 

@@ -1,4 +1,5 @@
 """The conversation pane: messages by channel, scripted replies, canned responses, live updates, the KB."""
+
 import html as html_lib
 import json
 import re
@@ -7,10 +8,17 @@ import pytest
 
 from crm_sandbox.formatting import money
 from tests.conftest import PASSWORD
-
 from tests.helpers import (
-    FETCH, caller_texts, customer_of, messages_after, page, post, say, take_and_find, verify,
+    FETCH,
+    caller_texts,
+    customer_of,
+    messages_after,
+    page,
+    post,
     run_together,
+    say,
+    take_and_find,
+    verify,
 )
 
 CHAT, EMAIL, PHONE = "balance-enquiry", "subject-access-request", "vulnerable-health-disclosure"
@@ -21,8 +29,12 @@ def desk(app, make_user, login, contact_of):
     """learner1 signed in with a chat, an email and a phone contact; returns their ids by channel."""
     learner = make_user("learner1", queue=[CHAT, EMAIL, PHONE])
     login("learner1")
-    return {"learner": learner, "chat": contact_of(learner, CHAT), "email": contact_of(learner, EMAIL),
-            "phone": contact_of(learner, PHONE)}
+    return {
+        "learner": learner,
+        "chat": contact_of(learner, CHAT),
+        "email": contact_of(learner, EMAIL),
+        "phone": contact_of(learner, PHONE),
+    }
 
 
 def taken(client, contact_id):
@@ -38,13 +50,17 @@ def data_values(html: str) -> dict:
 
 # --- channels and scripted replies -------------------------------------------------------------------
 
+
 def test_chat_message_gets_a_scripted_reply_from_the_caller(client, desk, events_of):
     cid = taken(client, desk["chat"])
     say(client, cid, "Hello, how can I help you today?")
     events = events_of(cid)
     assert [(e[0], e[4]) for e in events] == [
-        ("contact.opened", "learner"), ("message.received", "caller"),
-        ("message.sent", "learner"), ("message.received", "caller")]
+        ("contact.opened", "learner"),
+        ("message.received", "caller"),
+        ("message.sent", "learner"),
+        ("message.received", "caller"),
+    ]
     assert events[2][1] == {"text": "Hello, how can I help you today?"}
     assert "builder" in events[3][1]["text"] and "subject" not in events[3][1]
     html = page(client, cid)
@@ -77,6 +93,7 @@ def test_phone_transcript_records_both_sides(client, desk, events_of):
 def test_a_role_played_caller_gets_no_scripted_reply(app, client, desk, events_of, make_user):
     from crm_sandbox.extensions import db
     from crm_sandbox.models import Contact
+
     assessor = make_user("assessor1", "assessor")
     with app.app_context():
         db.session.get(Contact, desk["chat"]).role_player_id = assessor
@@ -87,6 +104,7 @@ def test_a_role_played_caller_gets_no_scripted_reply(app, client, desk, events_o
 
 
 # --- canned responses and placeholders ---------------------------------------------------------------
+
 
 def test_canned_response_use_is_recorded(client, desk, events_of):
     cid = taken(client, desk["chat"])
@@ -120,6 +138,7 @@ def test_personal_placeholder_values_are_offered_only_after_verification(app, cl
 
 def canned_text(app, response_id: str) -> str:
     from crm_sandbox.content.responses import get_response
+
     return get_response(app.config["SEED_DIR"], response_id).text
 
 
@@ -150,10 +169,14 @@ def test_escalating_gives_a_reference_for_the_canned_response(app, client, desk,
     assert f"The reference is {reference}" in messages_after(client, resp)
     html = page(client, cid)
     assert data_values(html)["[Escalation reference]"] == reference
-    assert re.search(rf"Escalated to a supervisor, reference <strong[^>]*>{reference}</strong>: Customer asked for a manager",
-                     html)
-    text = canned_text(app, "escalation").replace("[Escalation reference]", reference).replace(
-        "[Timescale]", "two working days")
+    assert re.search(
+        rf"Escalated to a supervisor, reference <strong[^>]*>{reference}</strong>: Customer asked for a manager", html
+    )
+    text = (
+        canned_text(app, "escalation")
+        .replace("[Escalation reference]", reference)
+        .replace("[Timescale]", "two working days")
+    )
     assert say(client, cid, text, template_id="escalation").status_code == 303
     assert events_of(cid)[-2][1]["text"].endswith(f"Your reference is {reference}.")
 
@@ -161,6 +184,7 @@ def test_escalating_gives_a_reference_for_the_canned_response(app, client, desk,
 def test_placeholder_values_stay_hidden_on_another_contact_for_the_same_customer(app, client, desk):
     from crm_sandbox.extensions import db
     from crm_sandbox.models import Contact
+
     customer = verify(client, app, taken(client, desk["chat"]))
     with app.app_context():
         db.session.get(Contact, desk["phone"]).customer_id = customer["id"]
@@ -172,6 +196,7 @@ def test_placeholder_values_stay_hidden_on_another_contact_for_the_same_customer
 
 # --- live updates and script-sent messages -----------------------------------------------------------
 
+
 def test_updates_return_only_newer_messages(client, desk, events_of):
     cid = taken(client, desk["chat"])
     first = client.get(f"/learner/contacts/{cid}/updates?after=0").get_json()
@@ -180,7 +205,9 @@ def test_updates_return_only_newer_messages(client, desk, events_of):
     say(client, cid, "How can I help?")
     newer = client.get(f"/learner/contacts/{cid}/updates?after={first['last_seq']}").get_json()
     assert [(m["seq"], m["actor"], m["type"]) for m in newer["messages"]] == [
-        (3, "learner", "message.sent"), (4, "caller", "message.received")]
+        (3, "learner", "message.sent"),
+        (4, "caller", "message.received"),
+    ]
     assert newer["last_seq"] == 4
     assert client.get(f"/learner/contacts/{cid}/updates?after=4").get_json()["messages"] == []
     # Junk in "after" is read as 0, never a 500.
@@ -196,12 +223,14 @@ def test_updates_of_another_learners_contact_are_forbidden(client, desk, make_us
 
 def test_sending_from_the_page_script_returns_json_with_a_fresh_form_token(client, desk, events_of):
     cid = taken(client, desk["chat"])
-    resp = client.post(f"/learner/contacts/{cid}/messages", headers=FETCH,
-                       data={"text": "How can I help?", "form_token": "tok-1"})
+    resp = client.post(
+        f"/learner/contacts/{cid}/messages", headers=FETCH, data={"text": "How can I help?", "form_token": "tok-1"}
+    )
     body = resp.get_json()
     assert resp.status_code == 200 and body["ok"] is True and body["next_form_token"] not in ("", "tok-1")
-    replay = client.post(f"/learner/contacts/{cid}/messages", headers=FETCH,
-                         data={"text": "How can I help?", "form_token": "tok-1"})
+    replay = client.post(
+        f"/learner/contacts/{cid}/messages", headers=FETCH, data={"text": "How can I help?", "form_token": "tok-1"}
+    )
     assert replay.status_code == 409 and replay.get_json() == {"ok": False, "error": "That message was already sent."}
     empty = client.post(f"/learner/contacts/{cid}/messages", headers=FETCH, data={"text": "  "})
     assert empty.status_code == 400 and "empty" in empty.get_json()["error"]
@@ -209,6 +238,7 @@ def test_sending_from_the_page_script_returns_json_with_a_fresh_form_token(clien
 
 
 # --- bad input ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text, message", [("", "empty"), ("   \n ", "empty"), ("x" * 20_000, "too long")])
 def test_empty_and_huge_messages_are_refused_with_a_message(client, desk, events_of, text, message):
@@ -237,8 +267,7 @@ def test_a_double_submitted_message_is_recorded_once(client, desk, events_of):
     say(client, cid, "How can I help?", form_token="form-1")
     resp = say(client, cid, "How can I help?", form_token="form-1")
     assert "already sent" in messages_after(client, resp)
-    assert [e[0] for e in events_of(cid)] == ["contact.opened", "message.received", "message.sent",
-                                              "message.received"]
+    assert [e[0] for e in events_of(cid)] == ["contact.opened", "message.received", "message.sent", "message.received"]
 
 
 def test_two_tabs_on_one_contact_interleave_without_gaps_or_losses(app, desk, events_of):
@@ -263,6 +292,7 @@ def test_two_tabs_on_one_contact_interleave_without_gaps_or_losses(app, desk, ev
 
 
 # --- knowledge base ----------------------------------------------------------------------------------
+
 
 def test_knowledge_base_search(client, desk):
     cid = taken(client, desk["chat"])

@@ -1,4 +1,5 @@
 """Personal data encrypted at rest, card data masked, and a tamper-evident event log."""
+
 import json
 import multiprocessing
 import sqlite3
@@ -7,9 +8,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.pool import NullPool
 
+from crm_sandbox.events.chain import verify_contact
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event, Finding
-from crm_sandbox.events.chain import verify_contact
 
 
 @pytest.fixture
@@ -20,15 +21,23 @@ def played(app, client, make_user, login, contact_of):
     cid = contact_of(uid, "change-of-address")
     with app.app_context():
         c = db.session.get(Contact, cid).customer
-        facts = {"dob": c.date_of_birth, "last_name": c.last_name, "email": c.email, "phone": c.phone,
-                 "postcode": c.postcode, "account": c.account_number, "customer_id": c.id,
-                 "first_name": c.first_name}
+        facts = {
+            "dob": c.date_of_birth,
+            "last_name": c.last_name,
+            "email": c.email,
+            "phone": c.phone,
+            "postcode": c.postcode,
+            "account": c.account_number,
+            "customer_id": c.id,
+            "first_name": c.first_name,
+        }
     base = f"/learner/contacts/{cid}"
     client.post(f"{base}/open")
     client.post(f"{base}/search", data={"query": facts["last_name"]})
     client.post(f"{base}/customers/{facts['customer_id']}/view")
-    client.post(f"{base}/verify", data={"customer_id": facts["customer_id"], "factor": "date_of_birth",
-                                        "answer": facts["dob"]})
+    client.post(
+        f"{base}/verify", data={"customer_id": facts["customer_id"], "factor": "date_of_birth", "answer": facts["dob"]}
+    )
     client.post(f"{base}/messages", data={"text": "Please read me the card: 4111 1111 1111 1111, CVV 737"})
     client.post(f"{base}/notes", data={"text": "Customer read out card 4111-1111-1111-1111 (CVV is 737)."})
     client.post(f"{base}/close", data={"outcome": "resolved", "resolved": "yes"})
@@ -47,8 +56,11 @@ def raw_database(uri: str) -> bytes:
     engine = create_engine(uri, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            rows = [row for table in inspect(conn).get_table_names()
-                    for row in conn.execute(text(f'SELECT t::text FROM "{table}" t ORDER BY 1')).scalars()]  # noqa: S608
+            rows = [
+                row
+                for table in inspect(conn).get_table_names()
+                for row in conn.execute(text(f'SELECT t::text FROM "{table}" t ORDER BY 1')).scalars()  # noqa: S608
+            ]
         return "\n".join(rows).encode()
     finally:
         engine.dispose()
@@ -69,8 +81,11 @@ def test_card_data_is_stored_masked_and_the_finding_is_kept(app, played):
         assert not any("4111 1111 1111 1111" in t or "4111-1111-1111-1111" in t or "737" in t for t in texts)
         masked = [e.data["card_data"] for e in events if "card_data" in e.data]
         assert {"kind": "card_number", "masked": "411111******1111"} in masked[0]
-        rules = db.session.execute(select(Finding.rule).where(Finding.contact_id == played["contact_id"],
-                                                              Finding.active)).scalars().all()
+        rules = (
+            db.session.execute(select(Finding.rule).where(Finding.contact_id == played["contact_id"], Finding.active))
+            .scalars()
+            .all()
+        )
         assert "payment-card-data" in rules
 
 
@@ -94,14 +109,17 @@ def test_rotate_keys_re_encrypts_everything_and_the_old_key_can_go(app, runner, 
         assert verify_contact(played["contact_id"]).ok
 
 
-@pytest.mark.parametrize("value, index", [
-    ("Smith", "b2ef2a69ae4a5f6e37db2167697627db"),
-    (" LS1 4AP", "87e73c8a313f70e67d5ccc5fb57bbe59"),
-    ("ls14ap", "87e73c8a313f70e67d5ccc5fb57bbe59"),
-    ("O'Brien", "15e54f91873fc3560faab4d2a204c6b2"),
-    ("Zoë", "5de531229b56544a5fbbcfdf69c0c606"),  # letters outside a-z are dropped: "zo"
-    ("07700 900123", "8c2e18f771516cc0f5e27395e173bb6e"),
-])
+@pytest.mark.parametrize(
+    "value, index",
+    [
+        ("Smith", "b2ef2a69ae4a5f6e37db2167697627db"),
+        (" LS1 4AP", "87e73c8a313f70e67d5ccc5fb57bbe59"),
+        ("ls14ap", "87e73c8a313f70e67d5ccc5fb57bbe59"),
+        ("O'Brien", "15e54f91873fc3560faab4d2a204c6b2"),
+        ("Zoë", "5de531229b56544a5fbbcfdf69c0c606"),  # letters outside a-z are dropped: "zo"
+        ("07700 900123", "8c2e18f771516cc0f5e27395e173bb6e"),
+    ],
+)
 def test_blind_index_values_never_change(value, index):
     """Stored indexes must keep matching: a changed index would break search on every stored customer."""
     from crm_sandbox.models.personal import blind_index
@@ -173,8 +191,13 @@ def test_reordered_events_are_caught(app, played):
 
 def test_a_truncated_log_is_caught_by_the_signed_head(app, played):
     with app.app_context():
-        last = db.session.execute(select(Event.seq).where(Event.contact_id == played["contact_id"])
-                                  .order_by(Event.seq.desc())).scalars().first()
+        last = (
+            db.session.execute(
+                select(Event.seq).where(Event.contact_id == played["contact_id"]).order_by(Event.seq.desc())
+            )
+            .scalars()
+            .first()
+        )
     sql(played["db"], "DELETE FROM event WHERE contact_id = ? AND seq >= ?", played["contact_id"], last - 1)
     problem = status_after(app, played).problem
     assert "truncated" in problem
@@ -202,8 +225,7 @@ def _append_many(db_uri: str, instance: str, keys: dict, contact_id: int, count:
                 with write_transaction():
                     contact = lock_contact(contact_id)
                     # the chain and the lock under load, not the rules: no findings refresh
-                    append_event(contact, "observation.added", {"text": f"load {i}", "by": "assessor1"},
-                                 actor="system")
+                    append_event(contact, "observation.added", {"text": f"load {i}", "by": "assessor1"}, actor="system")
             except Exception as err:  # counted, then asserted to be zero
                 errors.put(repr(err))
 
@@ -212,8 +234,13 @@ def test_four_processes_appending_at_once_leave_an_unbroken_chain(app, played):
     keys = {k: app.config[k] for k in ("FIELD_KEYS", "CHAIN_KEY", "BLIND_INDEX_KEY", "SECRET_KEY")}
     ctx = multiprocessing.get_context("spawn")
     errors = ctx.Queue()
-    workers = [ctx.Process(target=_append_many, args=(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path, keys,
-                                                      played["contact_id"], 250, errors)) for _ in range(4)]
+    workers = [
+        ctx.Process(
+            target=_append_many,
+            args=(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path, keys, played["contact_id"], 250, errors),
+        )
+        for _ in range(4)
+    ]
     [w.start() for w in workers]
     [w.join(timeout=300) for w in workers]
     failures = []

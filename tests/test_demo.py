@@ -1,5 +1,6 @@
 """`flask demo` on a freshly bootstrapped instance: played and reviewed contacts whose evidence checks
 out, the same every time, refused a second time and without the demo accounts."""
+
 from sqlalchemy import select
 
 from crm_sandbox import create_app
@@ -28,20 +29,30 @@ def played(app) -> dict:
         for c in db.session.execute(select(Contact).where(Contact.status != "queued")).scalars():
             a = db.session.execute(select(Assessment).where(Assessment.contact_id == c.id)).scalar_one_or_none()
             findings = db.session.execute(select(Finding).where(Finding.contact_id == c.id, Finding.active)).scalars()
-            judged = db.session.execute(select(CriterionJudgement.met).where(
-                CriterionJudgement.contact_id == c.id)).scalars().all()
+            judged = (
+                db.session.execute(select(CriterionJudgement.met).where(CriterionJudgement.contact_id == c.id))
+                .scalars()
+                .all()
+            )
             out[(c.learner.username, c.scenario_id)] = (
-                c.status, a and a.outcome, bool(a and a.released_at and a.acknowledged_at),
-                {f.rule: [d.decision for d in f.decisions] for f in findings}, judged)
+                c.status,
+                a and a.outcome,
+                bool(a and a.released_at and a.acknowledged_at),
+                {f.rule: [d.decision for d in f.decisions] for f in findings},
+                judged,
+            )
         return out
 
 
 def event_log(app) -> list[tuple]:
     """Every event as (learner, scenario, seq, type, actor, data): what must repeat run after run."""
     with app.app_context():
-        rows = db.session.execute(select(User.username, Contact.scenario_id, Event.seq, Event.type, Event.actor,
-                                         Event.data).join(Contact, Event.contact_id == Contact.id)
-                                  .join(User, Contact.learner_id == User.id).order_by(Contact.id, Event.seq))
+        rows = db.session.execute(
+            select(User.username, Contact.scenario_id, Event.seq, Event.type, Event.actor, Event.data)
+            .join(Contact, Event.contact_id == Contact.id)
+            .join(User, Contact.learner_id == User.id)
+            .order_by(Contact.id, Event.seq)
+        )
         return [tuple(r) for r in rows]
 
 
@@ -53,9 +64,12 @@ def test_demo_leaves_reviewed_contacts_whose_evidence_verifies(app, tmp_path):
     assert contacts == {
         ("learner1", "missing-refund"): ("closed", "competent", True, {}, [True] * criteria),
         ("learner1", "balance-enquiry"): (
-            "closed", "not_yet_competent", True,
+            "closed",
+            "not_yet_competent",
+            True,
             {"leading-verification-question": ["confirmed"], "disclosure-before-verification": ["confirmed"]},
-            contacts[("learner1", "balance-enquiry")][4]),
+            contacts[("learner1", "balance-enquiry")][4],
+        ),
         ("learner2", "change-of-address"): ("closed", None, False, {}, []),
         ("learner2", "balance-enquiry"): ("live", None, False, {}, []),
     }
@@ -77,8 +91,11 @@ def test_demo_content_shows_on_the_dashboard_and_the_learners_report(app):
     board = assessor.get("/assessor/").get_data(as_text=True)
     assert "Awaiting review (1)" in board and "Change of address" in board and "learner2" in board
     with app.app_context():
-        careless = db.session.execute(select(Contact.id).join(User, Contact.learner_id == User.id).where(
-            User.username == "learner1", Contact.scenario_id == "balance-enquiry")).scalar_one()
+        careless = db.session.execute(
+            select(Contact.id)
+            .join(User, Contact.learner_id == User.id)
+            .where(User.username == "learner1", Contact.scenario_id == "balance-enquiry")
+        ).scalar_one()
     learner = signed_in(app, "learner1", password)
     report = learner.get(f"/learner/contacts/{careless}/report")
     assert report.status_code == 200
@@ -112,8 +129,10 @@ def test_refused_cleanly_without_the_demo_cohort_or_its_accounts(app):
 
 
 def test_the_same_events_and_outcomes_on_every_instance_seeded_alike(app, tmp_path, database_uri):
-    other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": database_uri("other.sqlite")},
-                       instance_path=str(tmp_path / "other-instance"))
+    other = create_app(
+        {**app.config, "SQLALCHEMY_DATABASE_URI": database_uri("other.sqlite")},
+        instance_path=str(tmp_path / "other-instance"),
+    )
     try:  # an empty database: bootstrap builds it through the migrations
         assert bootstrapped(app).exit_code == 0 and bootstrapped(other).exit_code == 0
         assert event_log(app) == event_log(other) and played(app) == played(other)

@@ -1,5 +1,6 @@
 """The event registry (crm_sandbox/events/registry.py): every type the app appends is declared, and
 validate refuses what the declaration does not allow. No app or database: the module is stdlib only."""
+
 import ast
 import sys
 from pathlib import Path
@@ -7,9 +8,8 @@ from types import MappingProxyType, SimpleNamespace
 
 import pytest
 
+from crm_sandbox.events import REGISTRY, MalformedEvent, UnknownEventType, body, describe, label, session_data, validate
 from crm_sandbox.events import registry as reg
-from crm_sandbox.events import (MalformedEvent, REGISTRY, UnknownEventType, body, describe, label,
-                                session_data, validate)
 
 PACKAGE = Path(reg.__file__).resolve().parents[1]  # crm_sandbox/
 FORWARDER = "crm_sandbox/operations/contact_operation.py:"  # op.append calls append_event with its type
@@ -29,16 +29,23 @@ def appended_types() -> dict[str, list[str]]:
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr == "append" and \
-                    isinstance(func.value, ast.Name) and func.value.id == "op":
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "append"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "op"
+            ):
                 position = 0  # op.append(TYPE, data, ...)
             elif (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) == "append_event":
                 position = 1  # append_event(contact, TYPE, data, ...)
             else:
                 continue
             where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
-            arg = node.args[position] if len(node.args) > position else next(
-                (k.value for k in node.keywords if k.arg == "type"), None)
+            arg = (
+                node.args[position]
+                if len(node.args) > position
+                else next((k.value for k in node.keywords if k.arg == "type"), None)
+            )
             if where.startswith(FORWARDER) and isinstance(arg, ast.Name) and arg.id == "type":
                 continue  # op.append passing its type on: its own call sites are read instead
             if isinstance(arg, (ast.Name, ast.Attribute)):
@@ -63,8 +70,11 @@ def test_every_declared_type_is_appended_somewhere():
 
 
 def test_one_constant_per_type():
-    constants = {getattr(reg, n) for n in dir(reg) if n.isupper() and isinstance(getattr(reg, n), str)
-                 and getattr(reg, n) in REGISTRY}
+    constants = {
+        getattr(reg, n)
+        for n in dir(reg)
+        if n.isupper() and isinstance(getattr(reg, n), str) and getattr(reg, n) in REGISTRY
+    }
     assert constants == set(REGISTRY)
     for name, declared in REGISTRY.items():
         assert declared.name == name
@@ -103,8 +113,12 @@ SAMPLES = {
     ],
     "customer.viewed": [  # contacts.reveal (view_customer as the learner, submit_answer as the system)
         {"customer_id": 3, "customer_ref": "cust-0003", "fields": ["full_name", "postcode_area"], "verified": False},
-        {"customer_id": 3, "customer_ref": "cust-0003",
-         "fields": ["full_name", "postcode_area", "balance", "transactions", "history"], "verified": True},
+        {
+            "customer_id": 3,
+            "customer_ref": "cust-0003",
+            "fields": ["full_name", "postcode_area", "balance", "transactions", "history"],
+            "verified": True,
+        },
     ],
     "idv.answer": [  # identity.submit_answer
         {"factor": "date_of_birth", "given": "12/03/1985", "match": True, "customer_id": 3},
@@ -128,8 +142,10 @@ SAMPLES = {
     ],
     "note.added": [{"text": "Changed address."}, {"text": "Changed address.", "outcome": "address_changed"}],
     "note.amended": [{"note_seq": 5, "text": "Changed the address.", "reason": "typo"}],  # notes.amend_note
-    "record.updated": [{"field": "address_line1", "value": "3 Park Grove"},  # actions.update_details
-                       {"field": "address_line2", "value": ""}],
+    "record.updated": [
+        {"field": "address_line1", "value": "3 Park Grove"},  # actions.update_details
+        {"field": "address_line2", "value": ""},
+    ],
     "refund.issued": [  # actions.issue_refund
         {"amount": 25.0, "kind": "refund", "reason": "Late delivery"},
         {"amount": 80.5, "kind": "goodwill", "reason": "Long wait", "over_limit": True},
@@ -141,8 +157,10 @@ SAMPLES = {
     "escalated": [{"reason": "Bereavement"}],  # actions.escalate
     "kb.viewed": [{"article": "change-of-address", "title": "Change of address"}],  # conversation.view_article
     "observation.added": [{"text": "Good rapport.", "by": "assessor1"}],  # review.observe
-    "contact.closed": [{"outcome": "address_changed", "resolved": True},  # actions.close_contact
-                       {"outcome": "no_action", "resolved": False}],
+    "contact.closed": [
+        {"outcome": "address_changed", "resolved": True},  # actions.close_contact
+        {"outcome": "no_action", "resolved": False},
+    ],
 }
 
 
@@ -187,34 +205,37 @@ def test_validate_refuses_an_extra_field(etype):
         validate(etype, {**SAMPLES[etype][0], "colour": "red"})
 
 
-@pytest.mark.parametrize("etype,key,value", [
-    ("note.added", "text", 42),
-    ("note.added", "text", None),
-    ("note.added", "outcome", ["resolved"]),
-    ("note.amended", "note_seq", "5"),
-    ("note.amended", "note_seq", True),  # a bool is not a whole number
-    ("note.amended", "note_seq", 5.0),
-    ("idv.answer", "match", 1),  # nor a number true or false
-    ("idv.answer", "match", "yes"),
-    ("idv.answer", "customer_id", "cust-0003"),
-    ("idv.result", "passed", None),
-    ("idv.result", "reason", "tired"),  # outside its choices
-    ("refund.issued", "amount", "25.00"),
-    ("refund.issued", "amount", False),
-    ("refund.issued", "kind", "cash"),
-    ("refund.issued", "over_limit", "yes"),
-    ("contact.closed", "resolved", "yes"),
-    ("customer.viewed", "fields", "full_name"),
-    ("customer.viewed", "fields", ["full_name", 3]),
-    ("customer.viewed", "verified", 0),
-    ("customer.searched", "results", [{"id": "3", "ref": "cust-0003"}]),
-    ("customer.searched", "results", [{"id": 3}]),
-    ("customer.searched", "results", [{"id": 3, "ref": "cust-0003", "name": "Smith"}]),
-    ("customer.searched", "results", ["cust-0003"]),  # the export's shape, not the event's
-    ("message.received", "ends", "true"),
-    ("complaint.raised", "outcome_communicated", "yes"),
-    ("record.updated", "value", 7),
-])
+@pytest.mark.parametrize(
+    "etype,key,value",
+    [
+        ("note.added", "text", 42),
+        ("note.added", "text", None),
+        ("note.added", "outcome", ["resolved"]),
+        ("note.amended", "note_seq", "5"),
+        ("note.amended", "note_seq", True),  # a bool is not a whole number
+        ("note.amended", "note_seq", 5.0),
+        ("idv.answer", "match", 1),  # nor a number true or false
+        ("idv.answer", "match", "yes"),
+        ("idv.answer", "customer_id", "cust-0003"),
+        ("idv.result", "passed", None),
+        ("idv.result", "reason", "tired"),  # outside its choices
+        ("refund.issued", "amount", "25.00"),
+        ("refund.issued", "amount", False),
+        ("refund.issued", "kind", "cash"),
+        ("refund.issued", "over_limit", "yes"),
+        ("contact.closed", "resolved", "yes"),
+        ("customer.viewed", "fields", "full_name"),
+        ("customer.viewed", "fields", ["full_name", 3]),
+        ("customer.viewed", "verified", 0),
+        ("customer.searched", "results", [{"id": "3", "ref": "cust-0003"}]),
+        ("customer.searched", "results", [{"id": 3}]),
+        ("customer.searched", "results", [{"id": 3, "ref": "cust-0003", "name": "Smith"}]),
+        ("customer.searched", "results", ["cust-0003"]),  # the export's shape, not the event's
+        ("message.received", "ends", "true"),
+        ("complaint.raised", "outcome_communicated", "yes"),
+        ("record.updated", "value", 7),
+    ],
+)
 def test_validate_refuses_a_wrong_type(etype, key, value):
     with pytest.raises(MalformedEvent, match=rf"{etype}: .*{key}"):
         validate(etype, {**SAMPLES[etype][0], key: value})
@@ -228,8 +249,15 @@ def test_validate_refuses_data_that_is_not_an_object():
 
 def test_card_data_only_where_append_event_masks():
     """append_event masks text, value and given, and records what it masked in card_data."""
-    for etype in ("message.sent", "message.received", "note.added", "note.amended", "observation.added",
-                  "record.updated", "idv.answer"):
+    for etype in (
+        "message.sent",
+        "message.received",
+        "note.added",
+        "note.amended",
+        "observation.added",
+        "record.updated",
+        "idv.answer",
+    ):
         validate(etype, {**SAMPLES[etype][0], "card_data": CARD})
     with pytest.raises(MalformedEvent, match="unknown field 'card_data'"):
         validate("escalated", {"reason": "x", "card_data": CARD})
@@ -248,23 +276,37 @@ def test_one_label_and_one_description_for_every_shape():
 
 
 def test_descriptions_say_what_happened():
-    assert describe({"type": "refund.issued", "data": SAMPLES["refund.issued"][1]}) == \
-        "Goodwill credit of £80.50, above the authority limit"
-    assert describe({"type": "customer.searched", "data": SAMPLES["customer.searched"][0]}) == \
-        "Searched customers for \u201cSmith\u201d (2 results)"
-    assert describe({"type": "customer.searched", "data": {"query": "Smith"}}) == \
-        "Searched customers for \u201cSmith\u201d"
-    assert describe({"type": "customer.viewed", "data": SAMPLES["customer.viewed"][0]}) == \
-        "Opened customer record cust-0003 (not verified, masked)"
-    assert describe({"type": "idv.result", "data": {"passed": False, "reason": "locked"}}) == \
-        "Verification failed: locked after too many wrong answers"
-    assert describe({"type": "contact.closed", "data": SAMPLES["contact.closed"][0]}) == \
-        "Closed with outcome \u201caddress changed\u201d, resolved at first contact"
+    assert (
+        describe({"type": "refund.issued", "data": SAMPLES["refund.issued"][1]})
+        == "Goodwill credit of £80.50, above the authority limit"
+    )
+    assert (
+        describe({"type": "customer.searched", "data": SAMPLES["customer.searched"][0]})
+        == "Searched customers for \u201cSmith\u201d (2 results)"
+    )
+    assert (
+        describe({"type": "customer.searched", "data": {"query": "Smith"}})
+        == "Searched customers for \u201cSmith\u201d"
+    )
+    assert (
+        describe({"type": "customer.viewed", "data": SAMPLES["customer.viewed"][0]})
+        == "Opened customer record cust-0003 (not verified, masked)"
+    )
+    assert (
+        describe({"type": "idv.result", "data": {"passed": False, "reason": "locked"}})
+        == "Verification failed: locked after too many wrong answers"
+    )
+    assert (
+        describe({"type": "contact.closed", "data": SAMPLES["contact.closed"][0]})
+        == "Closed with outcome \u201caddress changed\u201d, resolved at first contact"
+    )
 
 
 def test_old_or_unknown_events_still_display():
-    assert describe({"type": "customer.viewed", "data": {"customer_id": 3}}) == \
-        "Opened customer record 3 (not verified, masked)"
+    assert (
+        describe({"type": "customer.viewed", "data": {"customer_id": 3}})
+        == "Opened customer record 3 (not verified, masked)"
+    )
     assert label("foo.bar") == "foo.bar" and describe({"type": "foo.bar", "data": {}}) == "foo.bar"
     assert body({"type": "foo.bar", "data": {"text": "x"}}) == ""
 
@@ -272,8 +314,10 @@ def test_old_or_unknown_events_still_display():
 def test_body_is_what_people_typed():
     assert body({"type": "message.sent", "data": {"text": "Hi", "subject": "Re: Move"}}) == "Subject: Re: Move\nHi"
     assert body({"type": "escalated", "data": {"reason": "Bereavement"}}) == "Bereavement"
-    assert body({"type": "complaint.raised", "data": SAMPLES["complaint.raised"][1]}) == \
-        "Late refund\nInvestigation: Checked\nRemedy: £10"
+    assert (
+        body({"type": "complaint.raised", "data": SAMPLES["complaint.raised"][1]})
+        == "Late refund\nInvestigation: Checked\nRemedy: £10"
+    )
     assert body({"type": "contact.opened", "data": {}}) == ""
 
 
@@ -292,12 +336,22 @@ def test_session_data_names_customers_by_reference():
 def test_session_data_is_what_the_session_reader_accepts():
     from crm_sandbox.compliance.document import parse_session
 
-    doc = {"format": "crm-sandbox/session@1", "contact": {"id": "c-1"},
-           "scenario": {"id": "s", "needed_data": [], "requires_escalation": False},
-           "policy": {"idv_factors": ["postcode"], "idv_required": 1, "lockout_attempts": 3,
-                      "late_log_minutes": 10, "authority_limit": 50},
-           "caller": {"relationship": "account_holder", "authorised": True}, "customer": {"id": "cust-0003"},
-           "events": [{"seq": i, "at": "2026-11-22T10:00:00Z", "actor": "learner", "type": t,
-                       "data": session_data(t, d)}
-                      for i, (t, d) in enumerate(((t, d) for t, shapes in SAMPLES.items() for d in shapes), 1)]}
+    doc = {
+        "format": "crm-sandbox/session@1",
+        "contact": {"id": "c-1"},
+        "scenario": {"id": "s", "needed_data": [], "requires_escalation": False},
+        "policy": {
+            "idv_factors": ["postcode"],
+            "idv_required": 1,
+            "lockout_attempts": 3,
+            "late_log_minutes": 10,
+            "authority_limit": 50,
+        },
+        "caller": {"relationship": "account_holder", "authorised": True},
+        "customer": {"id": "cust-0003"},
+        "events": [
+            {"seq": i, "at": "2026-11-22T10:00:00Z", "actor": "learner", "type": t, "data": session_data(t, d)}
+            for i, (t, d) in enumerate(((t, d) for t, shapes in SAMPLES.items() for d in shapes), 1)
+        ],
+    }
     assert len(parse_session(doc).events) == sum(map(len, SAMPLES.values()))

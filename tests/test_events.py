@@ -1,4 +1,5 @@
 """Events are append-only evidence: no service can change or delete one, and concurrent posts serialise."""
+
 import threading
 
 import pytest
@@ -52,16 +53,26 @@ def test_concurrent_verification_posts_record_one_answer(app, opened):
 
     def post(c):
         barrier.wait()
-        resp = c.post(f"/learner/contacts/{opened['contact_id']}/verify", data={
-            "customer_id": opened["customer_id"], "factor": "postcode", "answer": opened["postcode"]})
+        resp = c.post(
+            f"/learner/contacts/{opened['contact_id']}/verify",
+            data={"customer_id": opened["customer_id"], "factor": "postcode", "answer": opened["postcode"]},
+        )
         statuses.append(resp.status_code)
 
     run_together(post, [(c,) for c in clients])
     assert statuses == [303, 303]
     with app.app_context():
-        answers = db.session.execute(select(Event).where(
-            Event.contact_id == opened["contact_id"], Event.type == "idv.answer")).scalars().all()
-        seqs = db.session.execute(select(Event.seq).where(
-            Event.contact_id == opened["contact_id"]).order_by(Event.seq)).scalars().all()
+        answers = (
+            db.session.execute(
+                select(Event).where(Event.contact_id == opened["contact_id"], Event.type == "idv.answer")
+            )
+            .scalars()
+            .all()
+        )
+        seqs = (
+            db.session.execute(select(Event.seq).where(Event.contact_id == opened["contact_id"]).order_by(Event.seq))
+            .scalars()
+            .all()
+        )
     assert len(answers) == 1
     assert seqs == list(range(1, len(seqs) + 1))

@@ -3,6 +3,7 @@
 Each must end with a clear message to the user (503, never a stack trace), nothing half-written, and
 every contact's event chain intact; an event a worker acknowledged (committed) is never lost.
 """
+
 import os
 import signal
 import sqlite3
@@ -15,17 +16,26 @@ import pytest
 from sqlalchemy import text
 
 from crm_sandbox.database import write_transaction
+from crm_sandbox.events.append import append_event, contact_events, lock_contact
+from crm_sandbox.events.chain import verify_contact
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
-from crm_sandbox.events.chain import verify_contact
-from crm_sandbox.events.append import append_event, contact_events, lock_contact
 from tests.conftest import stored_rows
 from tests.helpers import FETCH, customer_of, take_and_find
 
 ROOT = Path(__file__).resolve().parent.parent
 # The tables that hold evidence or account state: a failed write must leave every one of them as it was.
-EVIDENCE_TABLES = ("event", "finding", "finding_decision", "criterion_judgement", "assessment", "customer",
-                   "account_transaction", "contact", "chain_seal")
+EVIDENCE_TABLES = (
+    "event",
+    "finding",
+    "finding_decision",
+    "criterion_judgement",
+    "assessment",
+    "customer",
+    "account_transaction",
+    "contact",
+    "chain_seal",
+)
 
 
 def db_path(app) -> str:
@@ -74,13 +84,17 @@ def fresh_connections(app, **settings) -> None:
 
 # --- (a) the database locked beyond the busy timeout -------------------------------------------------------
 
+
 @pytest.mark.requires_sqlite("holds SQLite's database lock (BEGIN EXCLUSIVE) and sets busy_timeout")
-@pytest.mark.parametrize("action, data", [
-    ("messages", {"text": "Thanks for calling, let me check that for you."}),
-    ("notes", {"text": "Caller asked to change their address."}),
-    ("escalate", {"reason": "Caller asked for a manager."}),
-    ("details", {"field": "town", "value": "Leeds"}),
-])
+@pytest.mark.parametrize(
+    "action, data",
+    [
+        ("messages", {"text": "Thanks for calling, let me check that for you."}),
+        ("notes", {"text": "Caller asked to change their address."}),
+        ("escalate", {"reason": "Caller asked for a manager."}),
+        ("details", {"field": "town", "value": "Leeds"}),
+    ],
+)
 def test_a_locked_database_gives_a_plain_503_and_writes_nothing(app, client, live, lock_holder, action, data):
     fresh_connections(app, SQLITE_BUSY_TIMEOUT_MS=50)
     before = snapshot(app)  # WAL: readers are not blocked by the lock holder
@@ -109,9 +123,11 @@ def contact_events_of(app, cid: int) -> list:
 def test_a_locked_database_records_nothing_for_any_write(app, client, live, lock_holder):
     fresh_connections(app, SQLITE_BUSY_TIMEOUT_MS=50)
     before = snapshot(app)
-    for action, data in (("messages", {"text": "Hello"}),
-                         ("refund", {"amount": "5", "kind": "goodwill", "reason": "Delay"}),
-                         ("close", {"outcome": "resolved", "resolved": "yes"})):
+    for action, data in (
+        ("messages", {"text": "Hello"}),
+        ("refund", {"amount": "5", "kind": "goodwill", "reason": "Delay"}),
+        ("close", {"outcome": "resolved", "resolved": "yes"}),
+    ):
         resp = client.post(f"/learner/contacts/{live}/{action}", data=data)
         assert resp.status_code == 503, action
     assert snapshot(app) == before
@@ -124,8 +140,7 @@ def test_a_locked_database_answers_the_page_script_with_json(app, client, live, 
     fresh_connections(app, SQLITE_BUSY_TIMEOUT_MS=50)
     resp = client.post(f"/learner/contacts/{live}/messages", data={"text": "Hello"}, headers=FETCH)
     assert resp.status_code == 503
-    assert resp.get_json() == {"ok": False,
-                               "error": "The database is busy: nothing was saved. Try again in a moment."}
+    assert resp.get_json() == {"ok": False, "error": "The database is busy: nothing was saved. Try again in a moment."}
 
 
 @pytest.fixture
@@ -146,6 +161,7 @@ def test_an_assessor_action_on_a_locked_database_is_refused_plainly(app, client,
 
 # --- (b) the disk full -------------------------------------------------------------------------------------
 
+
 def page_count(app) -> int:
     con = sqlite3.connect(db_path(app))
     try:
@@ -156,12 +172,21 @@ def page_count(app) -> int:
 
 
 @pytest.mark.requires_sqlite("fills the database with SQLite's max_page_count")
-@pytest.mark.parametrize("action, data", [
-    ("messages", {"text": "A long reply to the caller. " * 140}),
-    ("notes", {"text": "A long contemporaneous note. " * 135}),
-    ("complaint", {"summary": "Complaint about the delay. " * 35, "investigation": "Looked into it. " * 60,
-                   "remedy": "Apology and goodwill. " * 45}),
-])
+@pytest.mark.parametrize(
+    "action, data",
+    [
+        ("messages", {"text": "A long reply to the caller. " * 140}),
+        ("notes", {"text": "A long contemporaneous note. " * 135}),
+        (
+            "complaint",
+            {
+                "summary": "Complaint about the delay. " * 35,
+                "investigation": "Looked into it. " * 60,
+                "remedy": "Apology and goodwill. " * 45,
+            },
+        ),
+    ],
+)
 def test_a_full_disk_gives_a_plain_503_writes_nothing_and_keeps_the_chain(app, client, live, action, data):
     before = snapshot(app)
     # The database may not grow: the next write that needs a new page fails with SQLITE_FULL.
@@ -228,13 +253,27 @@ def run_worker(app, tmp_path, contact_id: int, count: int, mode: str) -> subproc
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_APP")}
-    env.update({"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "CRM_INSTANCE_PATH": app.instance_path,
-                "SECRET_KEY": app.config["SECRET_KEY"], "CHAIN_KEY": app.config["CHAIN_KEY"],
-                "BLIND_INDEX_KEY": app.config["BLIND_INDEX_KEY"],
-                "FIELD_KEYS": ",".join(app.config["FIELD_KEYS"]) if isinstance(app.config["FIELD_KEYS"], list)
-                else app.config["FIELD_KEYS"], "PYTHONPATH": str(ROOT)})
-    return subprocess.Popen([sys.executable, str(script), str(contact_id), str(count), mode],  # noqa: S603
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    env.update(
+        {
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "CRM_INSTANCE_PATH": app.instance_path,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "CHAIN_KEY": app.config["CHAIN_KEY"],
+            "BLIND_INDEX_KEY": app.config["BLIND_INDEX_KEY"],
+            "FIELD_KEYS": ",".join(app.config["FIELD_KEYS"])
+            if isinstance(app.config["FIELD_KEYS"], list)
+            else app.config["FIELD_KEYS"],
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return subprocess.Popen(
+        [sys.executable, str(script), str(contact_id), str(count), mode],  # noqa: S603
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def read_until(proc: subprocess.Popen, done) -> list[str]:
@@ -290,8 +329,9 @@ def assert_the_chain_carries_on(app, cid: int) -> None:
     with app.app_context():
         with write_transaction():
             last = contact_events(cid)[-1].seq
-            event = append_event(lock_contact(cid), "observation.added", {"text": "after the crash", "by": "assessor1"},
-                                 actor="system")
+            event = append_event(
+                lock_contact(cid), "observation.added", {"text": "after the crash", "by": "assessor1"}, actor="system"
+            )
             assert event.seq == last + 1
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"

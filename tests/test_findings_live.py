@@ -1,4 +1,5 @@
 """Findings computed live as events arrive, the export, and the findings CLI with no database."""
+
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from crm_sandbox.compliance import evaluate
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, Cohort, Finding
+from crm_sandbox.models import Cohort, Contact, Finding
 from crm_sandbox.queries.session_export import session_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +21,14 @@ EXAMPLE = ROOT / "docs" / "examples" / "session-example.json"
 def flask_cli(*args, env_extra=None, cwd=ROOT):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_APP")}
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "crm_sandbox", *args],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "crm_sandbox", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_findings_json_runs_on_the_documented_example_with_no_database(tmp_path):
@@ -29,8 +36,11 @@ def test_findings_json_runs_on_the_documented_example_with_no_database(tmp_path)
     result = flask_cli("findings", str(EXAMPLE), "--json", env_extra={"DATABASE_URL": f"sqlite:///{db_file}"})
     assert result.returncode == 0, result.stderr
     findings = json.loads(result.stdout)
-    assert {f["rule"] for f in findings} >= {"leading-verification-question", "change-before-verification",
-                                              "missing-log"}
+    assert {f["rule"] for f in findings} >= {
+        "leading-verification-question",
+        "change-before-verification",
+        "missing-log",
+    }
     for f in findings:
         assert {"rule", "severity", "events", "evidence", "explanation", "reference"} <= set(f)
     assert not db_file.exists()
@@ -42,11 +52,14 @@ def test_the_documented_example_is_the_one_in_the_docs():
     assert json.loads(block) == json.loads(EXAMPLE.read_text())
 
 
-@pytest.mark.parametrize("content, message", [
-    ("not json", "not valid JSON"),
-    ('{"format": "crm-sandbox/session@1"}', "missing key"),
-    ('{"format": "something-else"}', "format"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("not json", "not valid JSON"),
+        ('{"format": "crm-sandbox/session@1"}', "missing key"),
+        ('{"format": "something-else"}', "format"),
+    ],
+)
 def test_malformed_files_give_a_clear_error_and_exit_non_zero(runner, tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)
@@ -94,8 +107,9 @@ def test_a_note_after_closing_turns_missing_log_into_late_or_nothing(app, client
     rules = {rule for rule, _ in stored(app, played)}
     assert "missing-log" not in rules  # written within the tolerance: not late either
     with app.app_context():
-        inactive = db.session.execute(select(Finding).where(
-            Finding.contact_id == played, Finding.rule == "missing-log")).scalar_one()
+        inactive = db.session.execute(
+            select(Finding).where(Finding.contact_id == played, Finding.rule == "missing-log")
+        ).scalar_one()
         assert inactive.active is False  # kept, so a decision on it is never lost
 
 

@@ -1,4 +1,5 @@
 """Bulk account import from CSV (UI and CLI): the good case and each bad one, all or nothing."""
+
 import io
 
 import pytest
@@ -27,8 +28,11 @@ def problems_of(data) -> list[str]:
 def test_good_file_creates_accounts_with_one_time_passwords(app, cohort):
     with app.app_context():
         accounts = import_users(cohort, GOOD.encode()).accounts
-        assert [(a.username, a.role) for a in accounts] == [("alice", "learner"), ("bob", "learner"),
-                                                            ("carol", "assessor")]
+        assert [(a.username, a.role) for a in accounts] == [
+            ("alice", "learner"),
+            ("bob", "learner"),
+            ("carol", "assessor"),
+        ]
         assert len({a.password for a in accounts}) == 3
         for a in accounts:
             user = db.session.execute(select(User).where(User.username == a.username)).scalar_one()
@@ -45,16 +49,21 @@ def test_bom_is_accepted(app, cohort):
     assert [a.username for a in accounts] == ["alice", "bob", "carol"]
 
 
-@pytest.mark.parametrize("data, expected", [
-    ("username,role\nalice,learner\n", "no display_name column"),
-    ("", "The file is empty"),
-    ("username,display_name,role\n", "no accounts"),
-    ("username,display_name,role\nalice,A,learner\nbob,B,learner\nALICE,A2,learner\n",
-     "'alice' is already on line 2"),
-    ("username,display_name,role\nalice,A,trainer\n", "unknown role 'trainer'"),
-    ("username,display_name,role\nal ice,A,learner\n", "is not 1–80 letters"),
-    (b"username,display_name,role\n\xff\xfe,x,learner\n", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ("username,role\nalice,learner\n", "no display_name column"),
+        ("", "The file is empty"),
+        ("username,display_name,role\n", "no accounts"),
+        (
+            "username,display_name,role\nalice,A,learner\nbob,B,learner\nALICE,A2,learner\n",
+            "'alice' is already on line 2",
+        ),
+        ("username,display_name,role\nalice,A,trainer\n", "unknown role 'trainer'"),
+        ("username,display_name,role\nal ice,A,learner\n", "is not 1–80 letters"),
+        (b"username,display_name,role\n\xff\xfe,x,learner\n", "not UTF-8"),
+    ],
+)
 def test_bad_files_are_refused_with_a_clear_message(data, expected):
     assert any(expected in p for p in problems_of(data)), problems_of(data)
 
@@ -92,21 +101,33 @@ def test_twenty_thousand_rows_import_in_one_transaction_and_one_more_is_refused(
     assert user_count(app) == MAX_ROWS
 
 
-@pytest.mark.parametrize("data, expected", [
-    # Mixed encodings: UTF-8 with one line saved as Windows-1252 (é as a lone 0xE9 byte).
-    ("username,display_name,role\nann,Ann,learner\n".encode() + "zoe,Zoé,learner\n".encode("cp1252"),
-     "line 3 is in another encoding"),
-    (b"username,display_name,role\nann,Ann,learner\nbig," + b"x" * (128 * 1024 + 1) + b",learner\n",
-     "Line 3 cannot be read as CSV (a field is longer than 128 KB)"),
-    (b"username,display_name,role\nann," + b"y" * 5000 + b",learner\n", "longer than 120 characters"),
-])
-def test_unreadable_files_get_a_clear_message_and_nothing_is_created(app, client, cohort, make_user, login,
-                                                                     data, expected):
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        # Mixed encodings: UTF-8 with one line saved as Windows-1252 (é as a lone 0xE9 byte).
+        (
+            "username,display_name,role\nann,Ann,learner\n".encode() + "zoe,Zoé,learner\n".encode("cp1252"),
+            "line 3 is in another encoding",
+        ),
+        (
+            b"username,display_name,role\nann,Ann,learner\nbig," + b"x" * (128 * 1024 + 1) + b",learner\n",
+            "Line 3 cannot be read as CSV (a field is longer than 128 KB)",
+        ),
+        (b"username,display_name,role\nann," + b"y" * 5000 + b",learner\n", "longer than 120 characters"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message_and_nothing_is_created(
+    app, client, cohort, make_user, login, data, expected
+):
     make_user("trainer1", "trainer", in_cohort=False)
     login("trainer1")
     before = user_count(app)
-    resp = client.post(f"/trainer/cohorts/{cohort}/import", data={"file": (io.BytesIO(data), "users.csv")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    resp = client.post(
+        f"/trainer/cohorts/{cohort}/import",
+        data={"file": (io.BytesIO(data), "users.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert resp.status_code == 200
     assert any(expected in m for m in flashes(resp.get_data(as_text=True))), flashes(resp.get_data(as_text=True))
     assert user_count(app) == before
@@ -116,13 +137,21 @@ def test_re_importing_the_same_file_lists_the_accounts_and_points_to_reissue(app
     make_user("trainer1", "trainer", in_cohort=False)
     login("trainer1")
     upload = {"file": (io.BytesIO(GOOD.encode()), "users.csv")}
-    assert client.post(f"/trainer/cohorts/{cohort}/import", data=upload,
-                       content_type="multipart/form-data").status_code == 200
+    assert (
+        client.post(f"/trainer/cohorts/{cohort}/import", data=upload, content_type="multipart/form-data").status_code
+        == 200
+    )
     before = user_count(app)
-    resp = client.post(f"/trainer/cohorts/{cohort}/import", data={"file": (io.BytesIO(GOOD.encode()), "users.csv")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    resp = client.post(
+        f"/trainer/cohorts/{cohort}/import",
+        data={"file": (io.BytesIO(GOOD.encode()), "users.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     message = " ".join(flashes(resp.get_data(as_text=True)))
-    assert "3 username(s) in the file already have an account: &#39;alice&#39;, &#39;bob&#39;, &#39;carol&#39;" in message
+    assert (
+        "3 username(s) in the file already have an account: &#39;alice&#39;, &#39;bob&#39;, &#39;carol&#39;" in message
+    )
     assert "Reissue one-time password" in message
     assert user_count(app) == before
 
@@ -130,13 +159,16 @@ def test_re_importing_the_same_file_lists_the_accounts_and_points_to_reissue(app
 def test_upload_shows_passwords_once_and_first_sign_in_forces_a_change(app, client, cohort, make_user, login):
     make_user("trainer1", "trainer", in_cohort=False)
     login("trainer1")
-    resp = client.post(f"/trainer/cohorts/{cohort}/import",
-                       data={"file": (io.BytesIO(b"\xef\xbb\xbf" + GOOD.encode()), "users.csv")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"/trainer/cohorts/{cohort}/import",
+        data={"file": (io.BytesIO(b"\xef\xbb\xbf" + GOOD.encode()), "users.csv")},
+        content_type="multipart/form-data",
+    )
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "shown <strong>once</strong>" in body
     assert resp.headers["Cache-Control"] == "no-store"
     import re
+
     password = re.search(r"<td>alice</td>.*?<td class=\"otp\">([^<]+)</td>", body, re.S).group(1)
     assert password not in client.get(f"/trainer/cohorts/{cohort}").get_data(as_text=True)
     client.post("/auth/logout")
@@ -146,7 +178,9 @@ def test_upload_shows_passwords_once_and_first_sign_in_forces_a_change(app, clie
     assert client.get("/learner/").headers["Location"] == "/auth/password"  # nothing else before the change
     resp = client.post("/auth/password", data={"current": password, "new": "short", "confirm": "short"})
     assert "at least 10 characters" in " ".join(flashes(resp.get_data(as_text=True)))
-    resp = client.post("/auth/password", data={"current": password, "new": "a-new-long-pass", "confirm": "a-new-long-pass"})
+    resp = client.post(
+        "/auth/password", data={"current": password, "new": "a-new-long-pass", "confirm": "a-new-long-pass"}
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == "/learner/"
     assert client.get("/learner/").status_code == 200
     client.post("/auth/logout")
@@ -157,9 +191,12 @@ def test_upload_shows_passwords_once_and_first_sign_in_forces_a_change(app, clie
 def test_bad_upload_shows_the_problems(client, cohort, make_user, login):
     make_user("trainer1", "trainer", in_cohort=False)
     login("trainer1")
-    resp = client.post(f"/trainer/cohorts/{cohort}/import",
-                       data={"file": (io.BytesIO(b"username,role\nx,learner\n"), "users.csv")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    resp = client.post(
+        f"/trainer/cohorts/{cohort}/import",
+        data={"file": (io.BytesIO(b"username,role\nx,learner\n"), "users.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "no display_name column" in " ".join(flashes(resp.get_data(as_text=True)))
 
 

@@ -1,4 +1,5 @@
 """The learner desk: identity verification gates every account detail, and every step is evidence."""
+
 import re
 from datetime import date
 from pathlib import Path
@@ -25,11 +26,19 @@ def desk(app, make_user, login, contact_of):
         contact = db.session.get(Contact, contact_id)
         c = contact.customer
         facts = {
-            "learner_id": learner_id, "contact_id": contact_id, "customer_id": c.id,
+            "learner_id": learner_id,
+            "contact_id": contact_id,
+            "customer_id": c.id,
             "other_contact_id": contact_of(learner_id, "change-of-address"),
-            "last_name": c.last_name, "postcode": c.postcode, "dob": c.date_of_birth,
-            "account_number": c.account_number, "sort_code": c.sort_code, "email": c.email,
-            "phone": c.phone, "address_line1": c.address_line1, "balance": c.balance,
+            "last_name": c.last_name,
+            "postcode": c.postcode,
+            "dob": c.date_of_birth,
+            "account_number": c.account_number,
+            "sort_code": c.sort_code,
+            "email": c.email,
+            "phone": c.phone,
+            "address_line1": c.address_line1,
+            "balance": c.balance,
             "word": c.memorable_word,
         }
     return facts
@@ -37,8 +46,16 @@ def desk(app, make_user, login, contact_of):
 
 def secret_values(f: dict) -> list[str]:
     """The account details as the desk displays them (UK date, pounds)."""
-    return [date.fromisoformat(f["dob"]).strftime("%d/%m/%Y"), f["address_line1"], f["email"],
-            f["phone"], f["account_number"], f["sort_code"], money(f["balance"]), f["postcode"]]
+    return [
+        date.fromisoformat(f["dob"]).strftime("%d/%m/%Y"),
+        f["address_line1"],
+        f["email"],
+        f["phone"],
+        f["account_number"],
+        f["sort_code"],
+        money(f["balance"]),
+        f["postcode"],
+    ]
 
 
 def raw_secret_values(f: dict) -> list[str]:
@@ -54,8 +71,10 @@ def open_record(client, f, contact_key="contact_id"):
 
 
 def answer(client, f, factor, given, contact_key="contact_id", **extra):
-    return client.post(f"/learner/contacts/{f[contact_key]}/verify", data={
-        "customer_id": f["customer_id"], "factor": factor, "answer": given, **extra})
+    return client.post(
+        f"/learner/contacts/{f[contact_key]}/verify",
+        data={"customer_id": f["customer_id"], "factor": factor, "answer": given, **extra},
+    )
 
 
 def pass_verification(client, f, contact_key="contact_id"):
@@ -162,8 +181,16 @@ def test_journey_events_are_recorded_in_order_with_timestamps(client, desk, even
     pass_verification(client, desk)
     events = events_of(desk["contact_id"])
     assert [e[0] for e in events] == [
-        "contact.opened", "message.received", "customer.searched", "customer.viewed", "idv.answer",
-        "idv.answer", "idv.answer", "idv.result", "customer.viewed"]
+        "contact.opened",
+        "message.received",
+        "customer.searched",
+        "customer.viewed",
+        "idv.answer",
+        "idv.answer",
+        "idv.answer",
+        "idv.result",
+        "customer.viewed",
+    ]
     assert [e[3] for e in events] == list(range(1, 10))
     assert events[1][4] == "caller" and events[1][1]["text"]
     events = events[:1] + events[2:]  # the rest are the learner's steps
@@ -191,9 +218,13 @@ def test_the_desk_lists_the_records_the_search_recorded(app, client, desk):
         other = db.session.get(Contact, desk["other_contact_id"]).customer
         other_name, other_id, other_ref = f"{other.title} {other.first_name} {other.last_name}", other.id, other.ref
         with write_transaction():  # a query that matches nobody, recorded with one listed record
-            append_event(db.session.get(Contact, desk["contact_id"]), "customer.searched",
-                         {"query": "Nobodyhere", "results": [{"id": other_id, "ref": other_ref}]},
-                         actor="learner", user_id=desk["learner_id"])
+            append_event(
+                db.session.get(Contact, desk["contact_id"]),
+                "customer.searched",
+                {"query": "Nobodyhere", "results": [{"id": other_id, "ref": other_ref}]},
+                actor="learner",
+                user_id=desk["learner_id"],
+            )
     html = page(client, desk)
     assert other_name in html
     assert f"/learner/contacts/{desk['contact_id']}/customers/{other_id}/view" in html
@@ -213,8 +244,13 @@ def test_each_listed_record_has_its_own_one_time_token(app, client, desk, events
         other_id = other.id
         listed = [{"id": desk["customer_id"], "ref": "a"}, {"id": other_id, "ref": other.ref}]
         with write_transaction():
-            append_event(db.session.get(Contact, desk["contact_id"]), "customer.searched",
-                         {"query": desk["last_name"], "results": listed}, actor="learner", user_id=desk["learner_id"])
+            append_event(
+                db.session.get(Contact, desk["contact_id"]),
+                "customer.searched",
+                {"query": desk["last_name"], "results": listed},
+                actor="learner",
+                user_id=desk["learner_id"],
+            )
     buttons = dict(re.findall(r'formaction="([^"]+/view)" name="form_token" value="([^"]+)"', page(client, desk)))
     assert len(buttons) == 2 and len(set(buttons.values())) == 2
     for action, token in [*buttons.items(), next(iter(buttons.items()))]:  # the first one twice
@@ -242,8 +278,9 @@ def test_a_search_recorded_without_results_is_searched_again(app, client, desk):
     client.post(f"/learner/contacts/{desk['contact_id']}/open")
     with app.app_context(), write_transaction():
         contact = db.session.get(Contact, desk["contact_id"])
-        append_event(contact, "customer.searched", {"query": desk["last_name"]}, actor="learner",
-                     user_id=desk["learner_id"])
+        append_event(
+            contact, "customer.searched", {"query": desk["last_name"]}, actor="learner", user_id=desk["learner_id"]
+        )
     assert f"/customers/{desk['customer_id']}/view" in page(client, desk)
 
 
@@ -268,8 +305,10 @@ def test_unknown_customer_is_404_and_records_nothing(client, desk, events_of):
 def test_verification_against_another_customer_is_refused(client, desk, events_of):
     open_record(client, desk)
     other_id = desk["customer_id"] + 1
-    resp = client.post(f"/learner/contacts/{desk['contact_id']}/verify", data={
-        "customer_id": other_id, "factor": "postcode", "answer": "AB1 2CD"})
+    resp = client.post(
+        f"/learner/contacts/{desk['contact_id']}/verify",
+        data={"customer_id": other_id, "factor": "postcode", "answer": "AB1 2CD"},
+    )
     assert "account the caller named" in messages_after(client, resp)
     assert "idv.answer" not in [e[0] for e in events_of(desk["contact_id"])]
 

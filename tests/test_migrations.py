@@ -4,6 +4,7 @@ nothing, a failed revision leaves nothing half-done, and the previous release's 
 
 Written against "head", so they stay right as later revisions are added.
 """
+
 import shutil
 import textwrap
 
@@ -13,9 +14,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Transaction, Customer
-from crm_sandbox.schema import (BASELINE, SchemaError, baseline_metadata, current_revision, schema_differences,
-                                upgrade_database)
+from crm_sandbox.models import Customer, Transaction
+from crm_sandbox.schema import (
+    BASELINE,
+    SchemaError,
+    baseline_metadata,
+    current_revision,
+    schema_differences,
+    upgrade_database,
+)
 from tests.conftest import ON_POSTGRES, dispose_engines, make_test_app, stored_rows
 from tests.reporting import reviewed  # noqa: F401  (fixture)
 
@@ -51,8 +58,10 @@ def layout(app) -> dict:
     """Every table with its columns and indexes, and the recorded revision: what an upgrade may change."""
     with app.app_context(), db.engine.connect() as conn:
         found = inspect(conn)
-        tables = {t: ([c["name"] for c in found.get_columns(t)], sorted(i["name"] for i in found.get_indexes(t)))
-                  for t in found.get_table_names()}
+        tables = {
+            t: ([c["name"] for c in found.get_columns(t)], sorted(i["name"] for i in found.get_indexes(t)))
+            for t in found.get_table_names()
+        }
     return {"tables": tables, "revision": revision(app)}
 
 
@@ -78,8 +87,9 @@ def test_upgrade_head_builds_exactly_the_models_and_downgrade_drops_everything(a
     assert differences_from_models(app) == []
 
 
-@pytest.mark.parametrize("made_by, upgraded_by", [("migrations", ("db", "upgrade")),
-                                                  ("previous release", ("bootstrap",))])
+@pytest.mark.parametrize(
+    "made_by, upgraded_by", [("migrations", ("db", "upgrade")), ("previous release", ("bootstrap",))]
+)
 def test_evidence_recorded_before_an_upgrade_still_verifies(app, request, tmp_path, made_by, upgraded_by):
     if made_by == "migrations":
         with app.app_context():
@@ -122,7 +132,10 @@ def test_upgrading_an_up_to_date_database_does_nothing(app):
 
 
 TAMPERING = {
-    "a table the baseline does not have": ("CREATE TABLE stray (id INTEGER PRIMARY KEY)", "table stray is not expected"),
+    "a table the baseline does not have": (
+        "CREATE TABLE stray (id INTEGER PRIMARY KEY)",
+        "table stray is not expected",
+    ),
     "an index dropped": ("DROP INDEX ix_event_contact_id", "index ix_event_contact_id on event is missing"),
     "a column added": ("ALTER TABLE cohort ADD COLUMN note VARCHAR(20)", "column cohort.note is not expected"),
 }
@@ -181,8 +194,10 @@ def test_a_failing_revision_leaves_nothing_half_done_and_a_rerun_carries_on(app,
     later = directory / "versions" / "9999_test.py"
     later.write_text(textwrap.dedent(FAILING_REVISION).format(head=head, fail='raise RuntimeError("interrupted")'))
     with app.app_context():
-        rows = {"customers": db.session.scalar(select(func.count(Customer.id))),
-                "transactions": db.session.scalar(select(func.count(Transaction.id)))}
+        rows = {
+            "customers": db.session.scalar(select(func.count(Customer.id))),
+            "transactions": db.session.scalar(select(func.count(Transaction.id))),
+        }
     before = layout(app)
     assert rows["transactions"]  # children of customer, deleted with it if a copy cascaded
 
@@ -199,8 +214,10 @@ def test_a_failing_revision_leaves_nothing_half_done_and_a_rerun_carries_on(app,
     with app.app_context():
         done = upgrade_database()
         assert (done.before, done.after) == (head, "9999_test")
-        assert {"customers": db.session.scalar(select(func.count(Customer.id))),
-                "transactions": db.session.scalar(select(func.count(Transaction.id)))} == rows
+        assert {
+            "customers": db.session.scalar(select(func.count(Customer.id))),
+            "transactions": db.session.scalar(select(func.count(Transaction.id))),
+        } == rows
         if not ON_POSTGRES:  # the pooled connection got its foreign keys back
             assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert "half_done" in layout(app)["tables"] and "note" in layout(app)["tables"]["customer"][0]

@@ -1,4 +1,5 @@
 """The interaction log: notes with outcome codes, amendments that keep the original, and history."""
+
 import html as html_lib
 
 import pytest
@@ -42,8 +43,11 @@ def test_a_note_with_an_outcome_code_is_recorded_and_shown(app, client, live, ev
     resp = note(client, live, "Customer asked for the balance.", "information-given")
     assert "Note saved" in messages_after(client, resp)
     ev = events_of(live)[-1]
-    assert (ev[0], ev[4], ev[1]) == ("note.added", "learner",
-                                     {"text": "Customer asked for the balance.", "outcome": "information-given"})
+    assert (ev[0], ev[4], ev[1]) == (
+        "note.added",
+        "learner",
+        {"text": "Customer asked for the balance.", "outcome": "information-given"},
+    )
     assert ev[2].tzinfo is not None  # a server timestamp
     html = page(client, live)
     label = {o["code"]: o["label"] for o in load_outcomes(app.config["SEED_DIR"])}["information-given"]
@@ -98,16 +102,28 @@ def test_a_note_after_closing_is_allowed(client, live, events_of):
 
 # --- amendments --------------------------------------------------------------------------------------
 
+
 def test_an_amendment_keeps_the_original_visible_with_the_reason(client, live, events_of):
     note(client, live, "Customer wants balance; told £100.", "information-given")
     seq = events_of(live)[-1][3]
-    resp = amend(client, live, seq, "Customer wants balance; balance given after ID&V.",
-                 "Wrote an amount that should not be in the notes")
+    resp = amend(
+        client,
+        live,
+        seq,
+        "Customer wants balance; balance given after ID&V.",
+        "Wrote an amount that should not be in the notes",
+    )
     assert "original is kept" in messages_after(client, resp)
     ev = events_of(live)[-1]
-    assert (ev[0], ev[4], ev[1]) == ("note.amended", "learner", {
-        "note_seq": seq, "text": "Customer wants balance; balance given after ID&V.",
-        "reason": "Wrote an amount that should not be in the notes"})
+    assert (ev[0], ev[4], ev[1]) == (
+        "note.amended",
+        "learner",
+        {
+            "note_seq": seq,
+            "text": "Customer wants balance; balance given after ID&V.",
+            "reason": "Wrote an amount that should not be in the notes",
+        },
+    )
     html = html_lib.unescape(page(client, live))
     assert "Amended" in html
     assert "Customer wants balance; balance given after ID&V." in html
@@ -129,13 +145,16 @@ def test_every_version_is_kept_in_order(client, live, events_of):
     assert html.index(">v1<") < html.index(">v2<") < html.index(">v3<", html.index("Versions (3)"))
 
 
-@pytest.mark.parametrize("text, reason, message", [
-    ("new text", "", "reason for the amendment is empty"),
-    ("new text", "r" * 20_000, "too long"),
-    ("", "typo", "amended note is empty"),
-    ("n" * 20_000, "typo", "too long"),
-    ("Original text.", "no change", "same as the note"),
-])
+@pytest.mark.parametrize(
+    "text, reason, message",
+    [
+        ("new text", "", "reason for the amendment is empty"),
+        ("new text", "r" * 20_000, "too long"),
+        ("", "typo", "amended note is empty"),
+        ("n" * 20_000, "typo", "too long"),
+        ("Original text.", "no change", "same as the note"),
+    ],
+)
 def test_bad_amendments_are_refused(client, live, events_of, text, reason, message):
     note(client, live, "Original text.")
     seq = events_of(live)[-1][3]
@@ -171,8 +190,10 @@ def test_an_amendment_after_closing_is_allowed(client, live, events_of):
 
 # --- history: the next learner on the same customer --------------------------------------------------
 
-def test_the_next_learner_sees_earlier_notes_only_after_verification(app, client, live, make_user, contact_of,
-                                                                     events_of):
+
+def test_the_next_learner_sees_earlier_notes_only_after_verification(
+    app, client, live, make_user, contact_of, events_of
+):
     note(client, live, "Earlier contact: balance given, customer paying a builder.", "information-given")
     seq = events_of(live)[-1][3]
     amend(client, live, seq, "Earlier contact: balance given; builder payment Friday.", "clarified")

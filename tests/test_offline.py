@@ -1,4 +1,5 @@
 """Training rooms are often offline: a whole journey works with outbound connections blocked."""
+
 import socket
 
 import pytest
@@ -43,7 +44,9 @@ def test_a_full_journey_needs_no_network(app, client, make_user, login, contact_
     login("learner1")
     base = f"/learner/contacts/{cid}"
     for url, data in [
-        (f"{base}/open", {}), (f"{base}/search", {"query": facts[1]}), (f"{base}/customers/{facts[0]}/view", {}),
+        (f"{base}/open", {}),
+        (f"{base}/search", {"query": facts[1]}),
+        (f"{base}/customers/{facts[0]}/view", {}),
         (f"{base}/verify", {"customer_id": facts[0], "factor": "date_of_birth", "answer": facts[2]}),
         (f"{base}/verify", {"customer_id": facts[0], "factor": "postcode", "answer": facts[3]}),
         (f"{base}/messages", {"text": "Thanks for confirming. What's the new address?"}),

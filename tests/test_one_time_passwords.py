@@ -1,4 +1,5 @@
 """One-time passwords: their strength, the one download, reissuing (console and CLI), and sign-in with them."""
+
 import csv
 import io
 import re
@@ -7,15 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from crm_sandbox.admin.gdpr import erase_learner
 from crm_sandbox.extensions import db
 from crm_sandbox.models import CredentialBatch, User, utcnow
 from crm_sandbox.operations.cohorts import accounts
 from crm_sandbox.operations.cohorts.accounts import OTP_ALPHABET, OTP_BITS, authenticate, one_time_password
-from crm_sandbox.admin.gdpr import erase_learner
 from tests.conftest import PASSWORD, flashes, stored_rows
 from tests.helpers import signed_in
 
-GOOD = "username,display_name,role\nalice,Alice Smith,learner\nbob,=HYPERLINK(\"x\"),learner\ncarol,Carol Wu,assessor\n"
+GOOD = 'username,display_name,role\nalice,Alice Smith,learner\nbob,=HYPERLINK("x"),learner\ncarol,Carol Wu,assessor\n'
 NEW_PASSWORD = "a-brand-new-password"
 
 
@@ -26,8 +27,11 @@ def trainer(make_user, login):
 
 
 def import_file(client, cohort, text=GOOD):
-    resp = client.post(f"/trainer/cohorts/{cohort}/import", data={"file": (io.BytesIO(text.encode()), "users.csv")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"/trainer/cohorts/{cohort}/import",
+        data={"file": (io.BytesIO(text.encode()), "users.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 200, resp.status_code
     return resp.get_data(as_text=True)
 
@@ -63,12 +67,13 @@ def test_the_passwords_download_once_then_never_again(app, client, cohort, train
     resp = client.post(download_url(page))
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert resp.headers["Cache-Control"] == "no-store"
-    assert re.fullmatch(r'attachment; filename="one-time-passwords-Test-cohort-\d{8}-\d{4}\.csv"',
-                        resp.headers["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="one-time-passwords-Test-cohort-\d{8}-\d{4}\.csv"', resp.headers["Content-Disposition"]
+    )
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
     assert rows[0] == ["username", "display_name", "role", "one_time_password"]
     assert {r[0]: r[3] for r in rows[1:]} == shown
-    assert ["bob", "'=HYPERLINK(\"x\")", "learner", shown["bob"]] in rows  # never run as a formula
+    assert ["bob", '\'=HYPERLINK("x")', "learner", shown["bob"]] in rows  # never run as a formula
 
     again = client.post(download_url(page), follow_redirects=True)
     body = again.get_data(as_text=True)
@@ -115,8 +120,9 @@ def test_a_one_time_password_signs_in_once_and_forces_a_change(app, client, coho
     assert login("alice", NEW_PASSWORD).headers["Location"] == "/learner/"
 
 
-def test_reissue_from_the_console_signs_the_account_out_and_replaces_its_password(app, client, cohort, trainer,
-                                                                                  make_user, login):
+def test_reissue_from_the_console_signs_the_account_out_and_replaces_its_password(
+    app, client, cohort, trainer, make_user, login
+):
     uid = make_user("learner1", queue=["balance-enquiry"])
     learner = signed_in(app, "learner1")
     assert learner.get("/learner/").status_code == 200
@@ -139,8 +145,9 @@ def test_reissue_from_the_console_signs_the_account_out_and_replaces_its_passwor
     assert rows[1] == ["learner1", "learner1", "learner", new_password]
 
 
-def test_reissue_is_refused_without_confirmation_for_trainers_erased_and_unknown_accounts(app, client, cohort,
-                                                                                         trainer, make_user):
+def test_reissue_is_refused_without_confirmation_for_trainers_erased_and_unknown_accounts(
+    app, client, cohort, trainer, make_user
+):
     uid = make_user("learner1")
     trainer_id = make_user("trainer2", "trainer", in_cohort=False)
     erased = make_user("learner2")
@@ -202,8 +209,14 @@ def test_every_sign_in_does_the_same_work_whoever_it_is_for(app, make_user, monk
 
         otp = reissue_password(pending).accounts[0].password
         erased_name = erase_learner(erased, "erased1").username
-        for username, password in [("nobody", "guess-guess"), ("chosen", "guess-guess"), ("pending", "guess-guess"),
-                                   (erased_name, "guess-guess"), ("chosen", PASSWORD), ("pending", otp)]:
+        for username, password in [
+            ("nobody", "guess-guess"),
+            ("chosen", "guess-guess"),
+            ("pending", "guess-guess"),
+            (erased_name, "guess-guess"),
+            ("chosen", PASSWORD),
+            ("pending", otp),
+        ]:
             calls.clear()
             authenticate(username, password)
             assert sorted(calls) == ["otp", "slow"], (username, calls)
@@ -211,8 +224,9 @@ def test_every_sign_in_does_the_same_work_whoever_it_is_for(app, make_user, monk
         assert authenticate("pending", PASSWORD) is None
 
 
-def test_disabling_ends_sessions_so_enabling_again_does_not_revive_an_old_cookie(app, client, cohort, trainer,
-                                                                                 make_user):
+def test_disabling_ends_sessions_so_enabling_again_does_not_revive_an_old_cookie(
+    app, client, cohort, trainer, make_user
+):
     uid = make_user("learner1", queue=["balance-enquiry"])
     learner = signed_in(app, "learner1")
     client.post(f"/trainer/users/{uid}/active", data={"active": "0"})

@@ -3,6 +3,7 @@
 Every operation that appends events takes the contact's lock, refuses a replayed form, appends through
 the event registry and refreshes the findings itself: no hook on SQLAlchemy's Session class does it.
 """
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,15 +33,18 @@ def count_events(app, cid: int) -> int:
         return len(contact_events(cid))
 
 
-@pytest.mark.parametrize("etype, data, error", [
-    ("note.deleted", {"text": "gone"}, UnknownEventType),
-    ("", {}, UnknownEventType),
-    ("note.added", {}, MalformedEvent),  # text missing
-    ("note.added", {"text": 42}, MalformedEvent),  # text not a string
-    ("note.added", {"text": "hi", "colour": "red"}, MalformedEvent),  # undeclared field
-    ("contact.closed", {"outcome": "resolved", "resolved": "yes"}, MalformedEvent),  # "yes" is not a bool
-    ("refund.issued", {"amount": "25", "kind": "refund", "reason": "late"}, MalformedEvent),
-])
+@pytest.mark.parametrize(
+    "etype, data, error",
+    [
+        ("note.deleted", {"text": "gone"}, UnknownEventType),
+        ("", {}, UnknownEventType),
+        ("note.added", {}, MalformedEvent),  # text missing
+        ("note.added", {"text": 42}, MalformedEvent),  # text not a string
+        ("note.added", {"text": "hi", "colour": "red"}, MalformedEvent),  # undeclared field
+        ("contact.closed", {"outcome": "resolved", "resolved": "yes"}, MalformedEvent),  # "yes" is not a bool
+        ("refund.issued", {"amount": "25", "kind": "refund", "reason": "late"}, MalformedEvent),
+    ],
+)
 def test_append_event_refuses_an_unknown_type_or_malformed_data(app, live, etype, data, error):
     before = count_events(app, live)
     with app.app_context(), pytest.raises(error), write_transaction():
@@ -59,7 +63,9 @@ def test_an_operation_refreshes_the_findings_it_can_change(app, live):
         contact = db.session.get(Contact, live)
         y, m, d = contact.customer.date_of_birth.split("-")
         conversation.send_message(contact, contact.learner, f"Hello! Is your date of birth {d}/{m}/{y}?")
-        rules = set(db.session.execute(select(Finding.rule).where(Finding.contact_id == live, Finding.active)).scalars())
+        rules = set(
+            db.session.execute(select(Finding.rule).where(Finding.contact_id == live, Finding.active)).scalars()
+        )
     assert "leading-verification-question" in rules
 
 

@@ -1,4 +1,5 @@
 """Signed evidence packs: a fresh pack verifies; every kind of tampering is found and the file named."""
+
 import hashlib
 import io
 import json
@@ -9,10 +10,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from crm_sandbox.admin import packs as pack
 from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
 from crm_sandbox.models import User
-from crm_sandbox.admin import packs as pack
 from tests.reporting import reviewed  # noqa: F401  (fixture)
 
 WHEN = datetime(2026, 3, 12, 10, 30, tzinfo=timezone.utc)
@@ -41,7 +42,7 @@ def rezip(files: dict[str, bytes]) -> bytes:
 
 def flip(data: bytes, at: int | None = None) -> bytes:
     at = len(data) // 2 if at is None else at
-    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
 def test_a_fresh_pack_verifies_and_lists_every_file(app, built):
@@ -52,8 +53,9 @@ def test_a_fresh_pack_verifies_and_lists_every_file(app, built):
     for name in ("session.json", "findings.json", "review.json", "report.pdf"):
         assert base + name in files
     assert {"learner-report.pdf", "public_key.pem"} <= set(files)
-    assert not any(name.startswith("contacts/") and "c-" in name and name.split("/")[1] != base.split("/")[1]
-                   for name in files)  # the learner's second contact was never opened: not in the pack
+    assert not any(
+        name.startswith("contacts/") and "c-" in name and name.split("/")[1] != base.split("/")[1] for name in files
+    )  # the learner's second contact was never opened: not in the pack
     manifest = json.loads(files["manifest.json"])
     assert manifest["format"] == "crm-sandbox/evidence-pack@1"
     assert manifest["learner"]["username"] == "learner1" and manifest["cohort"] == "Test cohort"
@@ -129,7 +131,9 @@ def test_a_removed_file_is_named(built):
     data, pem, base = built
     files = entries(data)
     del files[base + "findings.json"]
-    assert pack.verify_pack(rezip(files), pem) == [f"{base}findings.json: listed in the manifest but missing from the pack"]
+    assert pack.verify_pack(rezip(files), pem) == [
+        f"{base}findings.json: listed in the manifest but missing from the pack"
+    ]
 
 
 def test_an_edited_manifest_fails_the_signature(built):
@@ -161,7 +165,8 @@ def test_a_pack_signed_by_another_key_fails_against_the_apps_key(built):
     files["manifest.sig"] = forger.sign(files["manifest.json"])
     # Swapping in the forger's public key changes a listed file too; the signature check is what matters.
     files["public_key.pem"] = forger.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     problems = pack.verify_pack(rezip(files), pem)
     assert any(p.startswith("manifest.sig: signature invalid") and "another key" in p for p in problems)
     assert "public_key.pem: bytes changed (SHA-256 does not match the manifest)" in problems
@@ -220,8 +225,11 @@ def test_cli_verify_with_another_public_key_fails(runner, built, tmp_path):
     data, _, _ = built
     path, key = tmp_path / "pack.zip", tmp_path / "other.pem"
     path.write_bytes(data)
-    key.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    key.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     result = runner.invoke(args=["verify-pack", str(path), "--public-key", str(key)])
     assert result.exit_code == 1 and "manifest.sig: signature invalid" in result.output
 
@@ -245,8 +253,12 @@ def test_signing_key_is_created_once_with_mode_0600(tmp_path, monkeypatch):
 
 def test_signing_key_from_the_environment(tmp_path, monkeypatch):
     key = Ed25519PrivateKey.generate()
-    monkeypatch.setenv(signing.ENV_VAR, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()).decode())
+    monkeypatch.setenv(
+        signing.ENV_VAR,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+    )
     assert signing.verify(signing.public_key_pem(str(tmp_path)), b"x", key.sign(b"x"))
     assert not (tmp_path / "signing_key.pem").exists()
     monkeypatch.setenv(signing.ENV_VAR, "not a key")

@@ -2,6 +2,7 @@
 
 The text is read back with pypdf, as a reader copying or searching the PDF would get it.
 """
+
 import io
 import logging
 from datetime import datetime, timezone
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
-from crm_sandbox.reports import fonts, pdf
 from crm_sandbox.queries.review import contact_review, learner_reviews
+from crm_sandbox.reports import fonts, pdf
 from tests.reporting import review_contact, reviewed  # noqa: F401  (fixture)
 
 LEARNER, ASSESSOR, COHORT = "Zoë Ødegård-Łukasiewicz", "王秀英", "Spring 2027 \U0001f338"
@@ -66,8 +67,11 @@ def learner_record(app, uid: int) -> bytes:
 
 @pytest.mark.parametrize("record", ["contact", "learner"])
 def test_every_name_prints_as_written_and_never_as_question_marks(app, international, record):
-    data = (contact_record(app, international["contact_id"]) if record == "contact"
-            else learner_record(app, international["learner_id"]))
+    data = (
+        contact_record(app, international["contact_id"])
+        if record == "contact"
+        else learner_record(app, international["learner_id"])
+    )
     text = text_of(data)
     assert b"NotoSansSC" in data and b"NotoEmoji" in data  # real glyphs for 王秀英 and 🌸, not boxes
     for name in NAMES:
@@ -92,7 +96,9 @@ def test_a_character_no_font_has_is_a_visible_box_and_stays_in_the_text():
     doc.para(f"Caller: {thai} Rattanakosin")
     data = bytes(doc.output(output_producer_class=fonts.TrimmedOutput))
     box = fonts.parsed(fonts.FAMILY).font.cmap[fonts.PLACEHOLDER]
-    drawn = {g.unicode[0]: g.glyph_name for g, _ in doc.fonts[fonts.MISSING].subset.items() if g and g.unicode[0] > 0x20}
+    drawn = {
+        g.unicode[0]: g.glyph_name for g, _ in doc.fonts[fonts.MISSING].subset.items() if g and g.unicode[0] > 0x20
+    }
     assert drawn == {ord(ch): box for ch in thai}  # each drawn as the white square
     text = text_of(data)
     assert f"Caller: {thai} Rattanakosin" in text and "?" not in text
@@ -104,10 +110,10 @@ def test_fallback_glyphs_are_measured_in_their_own_font_so_lines_wrap_inside_the
     doc.font(10)
     one_em = 10 / doc.k  # Noto Sans SC's ideographs are one em wide; DejaVu would guess its .notdef width
     assert doc.width_of("王") == pytest.approx(one_em)
-    assert doc.width_of(f"{ASSESSOR} (assessor1)") == pytest.approx(
-        3 * one_em + doc.width_of(" (assessor1)"))
+    assert doc.width_of(f"{ASSESSOR} (assessor1)") == pytest.approx(3 * one_em + doc.width_of(" (assessor1)"))
     assert doc.width_of("🌸") > 0 and doc.width_of(COHORT) == pytest.approx(
-        doc.width_of("Spring 2027 ") + doc.width_of("🌸"))
+        doc.width_of("Spring 2027 ") + doc.width_of("🌸")
+    )
     long_name = ASSESSOR * 12 + " " + LEARNER
     lines = doc.wrap(long_name, 20)
     assert "".join(lines).replace(" ", "") == long_name.replace(" ", "") and len(lines) > 2
@@ -127,4 +133,3 @@ def test_no_name_reaches_the_logs(app, international, caplog):
     for name in NAMES:
         assert name not in caplog.text
     assert "missing" not in caplog.text
-

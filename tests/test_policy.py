@@ -1,6 +1,7 @@
 """Policies that cannot break a cohort: the trainer's form reads and checks every setting strictly
 (refused values are shown again as typed, with the problem beside the field), and a bad policy that
 got into the database anyway gives learners a clear message, never a 500, and is flagged to trainers."""
+
 import html
 import re
 import shutil
@@ -18,8 +19,15 @@ from crm_sandbox.policy import load_policy, policy_problems, validate_policy
 from tests.conftest import flashes
 from tests.helpers import customer_of, take_and_find
 
-VALID = {"idv_factors": ["date_of_birth", "postcode"], "idv_required": "1", "lockout_attempts": "5",
-         "authority_limit": "25.50", "late_log_minutes": "15", "panel_mode": "compare", "practice_mode": "on"}
+VALID = {
+    "idv_factors": ["date_of_birth", "postcode"],
+    "idv_required": "1",
+    "lockout_attempts": "5",
+    "authority_limit": "25.50",
+    "late_log_minutes": "15",
+    "panel_mode": "compare",
+    "practice_mode": "on",
+}
 NEEDS_FIXING = "needs fixing by a trainer"
 
 
@@ -47,27 +55,30 @@ def field_error(page: str, field: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
-@pytest.mark.parametrize("field, typed, names", [
-    ("authority_limit", "NaN", "“NaN” is not a number"),
-    ("authority_limit", "Infinity", "“Infinity” is not a number"),
-    ("authority_limit", "-Infinity", "“-Infinity” is not a number"),
-    ("authority_limit", "1e308", "written with an exponent"),
-    ("authority_limit", "-5", "“-5” is below 0"),
-    ("authority_limit", "", "nothing was entered"),
-    ("authority_limit", "abc", "“abc” is not a number"),
-    ("authority_limit", "5.123", "more than 2 decimal places"),
-    ("authority_limit", "100000.01", "it is 100000.01"),
-    ("authority_limit", "9" * 5000, "5,000 characters long"),
-    ("lockout_attempts", "1000000", "it is 1000000"),
-    ("lockout_attempts", "0", "it is 0"),
-    ("lockout_attempts", "nan", "“nan” is not a number"),
-    ("lockout_attempts", "2.5", "not a whole number"),
-    ("idv_required", "", "nothing was entered"),
-    ("idv_required", "3", "3 must pass but only 2 are offered"),
-    ("late_log_minutes", "-5", "below 0"),
-    ("late_log_minutes", "1441", "it is 1441"),
-    ("late_log_minutes", "1e3", "exponent"),
-])
+@pytest.mark.parametrize(
+    "field, typed, names",
+    [
+        ("authority_limit", "NaN", "“NaN” is not a number"),
+        ("authority_limit", "Infinity", "“Infinity” is not a number"),
+        ("authority_limit", "-Infinity", "“-Infinity” is not a number"),
+        ("authority_limit", "1e308", "written with an exponent"),
+        ("authority_limit", "-5", "“-5” is below 0"),
+        ("authority_limit", "", "nothing was entered"),
+        ("authority_limit", "abc", "“abc” is not a number"),
+        ("authority_limit", "5.123", "more than 2 decimal places"),
+        ("authority_limit", "100000.01", "it is 100000.01"),
+        ("authority_limit", "9" * 5000, "5,000 characters long"),
+        ("lockout_attempts", "1000000", "it is 1000000"),
+        ("lockout_attempts", "0", "it is 0"),
+        ("lockout_attempts", "nan", "“nan” is not a number"),
+        ("lockout_attempts", "2.5", "not a whole number"),
+        ("idv_required", "", "nothing was entered"),
+        ("idv_required", "3", "3 must pass but only 2 are offered"),
+        ("late_log_minutes", "-5", "below 0"),
+        ("late_log_minutes", "1441", "it is 1441"),
+        ("late_log_minutes", "1e3", "exponent"),
+    ],
+)
 def test_a_bad_number_is_refused_named_and_kept_as_typed(app, trainer, cohort, field, typed, names):
     before = stored_policy(app, cohort)
     resp = trainer.post(f"/trainer/cohorts/{cohort}/policy", data={**VALID, field: typed})
@@ -75,10 +86,12 @@ def test_a_bad_number_is_refused_named_and_kept_as_typed(app, trainer, cohort, f
     assert resp.status_code == 400  # shown again, not redirected: nothing typed is lost
     assert "The policy was not changed" in " ".join(flashes(page))
     message = field_error(page, field)
-    label = {"authority_limit": "The authority limit must be an amount from £0 to £100,000",
-             "lockout_attempts": "The lockout must be a whole number of wrong answers from 1 to 10",
-             "idv_required": "The number of questions that must pass must be a whole number from 1",
-             "late_log_minutes": "The late-log tolerance must be a whole number of minutes from 0 to 1,440"}[field]
+    label = {
+        "authority_limit": "The authority limit must be an amount from £0 to £100,000",
+        "lockout_attempts": "The lockout must be a whole number of wrong answers from 1 to 10",
+        "idv_required": "The number of questions that must pass must be a whole number from 1",
+        "late_log_minutes": "The late-log tolerance must be a whole number of minutes from 0 to 1,440",
+    }[field]
     assert message.startswith(label) and names in message
     assert field_value(page, field) == typed
     other = "late_log_minutes" if field != "late_log_minutes" else "lockout_attempts"
@@ -87,11 +100,14 @@ def test_a_bad_number_is_refused_named_and_kept_as_typed(app, trainer, cohort, f
     assert stored_policy(app, cohort) == before
 
 
-@pytest.mark.parametrize("factors, names", [
-    ([], "none chosen"),
-    (["date_of_birth", "mothers_maiden_name"], "mothers_maiden_name is not a known question"),
-    (["postcode", "postcode"], "listed more than once"),
-])
+@pytest.mark.parametrize(
+    "factors, names",
+    [
+        ([], "none chosen"),
+        (["date_of_birth", "mothers_maiden_name"], "mothers_maiden_name is not a known question"),
+        (["postcode", "postcode"], "listed more than once"),
+    ],
+)
 def test_bad_factor_choices_are_refused_and_the_ticks_kept(app, trainer, cohort, factors, names):
     before = stored_policy(app, cohort)
     resp = trainer.post(f"/trainer/cohorts/{cohort}/policy", data={**VALID, "idv_factors": factors})
@@ -107,14 +123,18 @@ def test_bad_factor_choices_are_refused_and_the_ticks_kept(app, trainer, cohort,
 
 def test_a_bad_panel_mode_is_refused(app, trainer, cohort):
     before = stored_policy(app, cohort)
-    page = trainer.post(f"/trainer/cohorts/{cohort}/policy", data={**VALID, "panel_mode": "peek"}).get_data(as_text=True)
+    page = trainer.post(f"/trainer/cohorts/{cohort}/policy", data={**VALID, "panel_mode": "peek"}).get_data(
+        as_text=True
+    )
     assert "The ID&V panel must be blind or compare (it is peek)." == field_error(page, "panel_mode")
     assert stored_policy(app, cohort) == before
 
 
 def test_every_problem_is_shown_at_once(app, trainer, cohort):
-    page = trainer.post(f"/trainer/cohorts/{cohort}/policy", data={
-        **VALID, "authority_limit": "NaN", "lockout_attempts": "1000000", "late_log_minutes": "soon"}).get_data(as_text=True)
+    page = trainer.post(
+        f"/trainer/cohorts/{cohort}/policy",
+        data={**VALID, "authority_limit": "NaN", "lockout_attempts": "1000000", "late_log_minutes": "soon"},
+    ).get_data(as_text=True)
     assert all(field_error(page, f) for f in ("authority_limit", "lockout_attempts", "late_log_minutes"))
     assert not field_error(page, "idv_required")
     assert re.search(r'id="lockout_attempts"[^>]*autofocus', page)  # the first field to fix (in form order)
@@ -122,15 +142,29 @@ def test_every_problem_is_shown_at_once(app, trainer, cohort):
 
 
 def test_values_at_the_edges_of_the_ranges_are_saved(app, trainer, cohort):
-    resp = trainer.post(f"/trainer/cohorts/{cohort}/policy", data={
-        **VALID, "idv_factors": list(("date_of_birth", "postcode", "memorable_word_characters", "account_number_last4")),
-        "idv_required": "4", "lockout_attempts": "10", "authority_limit": "£100,000.00", "late_log_minutes": "1,440"})
+    resp = trainer.post(
+        f"/trainer/cohorts/{cohort}/policy",
+        data={
+            **VALID,
+            "idv_factors": list(("date_of_birth", "postcode", "memorable_word_characters", "account_number_last4")),
+            "idv_required": "4",
+            "lockout_attempts": "10",
+            "authority_limit": "£100,000.00",
+            "late_log_minutes": "1,440",
+        },
+    )
     assert resp.status_code == 303
     policy = stored_policy(app, cohort)
-    assert (policy["idv_required"], policy["lockout_attempts"], policy["authority_limit"], policy["late_log_minutes"]) \
-        == (4, 10, 100000.0, 1440)
-    trainer.post(f"/trainer/cohorts/{cohort}/policy", data={**VALID, "authority_limit": "0", "late_log_minutes": "0",
-                                                              "lockout_attempts": "1"})
+    assert (
+        policy["idv_required"],
+        policy["lockout_attempts"],
+        policy["authority_limit"],
+        policy["late_log_minutes"],
+    ) == (4, 10, 100000.0, 1440)
+    trainer.post(
+        f"/trainer/cohorts/{cohort}/policy",
+        data={**VALID, "authority_limit": "0", "late_log_minutes": "0", "lockout_attempts": "1"},
+    )
     policy = stored_policy(app, cohort)
     assert (policy["authority_limit"], policy["late_log_minutes"], policy["lockout_attempts"]) == (0.0, 0, 1)
     page = trainer.get(f"/trainer/cohorts/{cohort}").get_data(as_text=True)
@@ -139,8 +173,12 @@ def test_values_at_the_edges_of_the_ranges_are_saved(app, trainer, cohort):
 
 # A policy that got into the database anyway (edited there, or saved before policies were checked).
 BAD_STORED = [
-    pytest.param({"authority_limit": float("nan")}, "the authority limit", id="nan",
-                 marks=pytest.mark.requires_sqlite("PostgreSQL's JSON cannot hold NaN at all")),
+    pytest.param(
+        {"authority_limit": float("nan")},
+        "the authority limit",
+        id="nan",
+        marks=pytest.mark.requires_sqlite("PostgreSQL's JSON cannot hold NaN at all"),
+    ),
     pytest.param({"authority_limit": 1e308}, "the authority limit", id="1e308"),
     pytest.param({"authority_limit": "abc"}, "the authority limit", id="text"),
     pytest.param({"lockout_attempts": 1_000_000}, "the lockout", id="lockout"),
@@ -159,7 +197,8 @@ def spoil(app, model, row_id: int, change: dict) -> None:
 
 @pytest.mark.parametrize("change, named", BAD_STORED)
 def test_a_bad_stored_cohort_policy_stops_taking_a_contact_with_a_message(
-        app, client, login, make_user, contact_of, cohort, trainer, change, named):
+    app, client, login, make_user, contact_of, cohort, trainer, change, named
+):
     learner = make_user("learner1", queue=["balance-enquiry"])
     cid = contact_of(learner, "balance-enquiry")
     spoil(app, Cohort, cohort, change)
@@ -183,7 +222,8 @@ def test_a_bad_stored_cohort_policy_stops_taking_a_contact_with_a_message(
 
 @pytest.mark.parametrize("change, named", BAD_STORED)
 def test_a_contact_opened_under_a_bad_policy_gives_messages_not_500s(
-        app, client, login, make_user, contact_of, cohort, change, named):
+    app, client, login, make_user, contact_of, cohort, change, named
+):
     learner = make_user("learner1", queue=["balance-enquiry"])
     make_user("assessor1", "assessor")
     cid = contact_of(learner, "balance-enquiry")
@@ -222,19 +262,31 @@ def test_a_contact_opened_under_a_bad_policy_gives_messages_not_500s(
 def test_validate_policy_accepts_the_seed_and_names_each_problem():
     policy = load_policy(str(SEED_DIR))
     assert validate_policy(policy) == []
-    assert set(policy_problems({**policy, "authority_limit": float("inf"), "lockout_attempts": True,
-                                "late_log_minutes": 10.5, "practice_mode": "yes", "on_failure": ["x"]})) \
-        == {"authority_limit", "lockout_attempts", "late_log_minutes", "practice_mode", "on_failure"}
+    assert set(
+        policy_problems(
+            {
+                **policy,
+                "authority_limit": float("inf"),
+                "lockout_attempts": True,
+                "late_log_minutes": 10.5,
+                "practice_mode": "yes",
+                "on_failure": ["x"],
+            }
+        )
+    ) == {"authority_limit", "lockout_attempts", "late_log_minutes", "practice_mode", "on_failure"}
     assert validate_policy(None) == ["the policy must be a set of named settings"]
     assert policy_problems({**policy, "authority_limit": 1e308})["authority_limit"].endswith("(it is over a billion).")
 
 
-@pytest.mark.parametrize("change, named", [
-    ({"authority_limit": float("nan")}, "the authority limit"),
-    ({"authority_limit": 1e308}, "the authority limit"),
-    ({"lockout_attempts": 1_000_000}, "the lockout"),
-    ({"idv_factors": ["date_of_birth", "date_of_birth"]}, "the ID&V questions"),
-])
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"authority_limit": float("nan")}, "the authority limit"),
+        ({"authority_limit": 1e308}, "the authority limit"),
+        ({"lockout_attempts": 1_000_000}, "the lockout"),
+        ({"idv_factors": ["date_of_birth", "date_of_birth"]}, "the ID&V questions"),
+    ],
+)
 def test_a_bad_seed_policy_file_stops_seeding_with_a_clear_message(app, tmp_path, runner, change, named):
     seed = tmp_path / "seed"
     shutil.copytree(SEED_DIR, seed)
@@ -259,7 +311,8 @@ def test_creating_a_cohort_with_a_bad_seed_policy_is_refused_plainly(app, traine
     app.config["SEED_DIR"] = str(tmp_path)
     resp = trainer.post("/trainer/cohorts", data={"name": "May group"}, follow_redirects=True)
     assert resp.status_code == 200
-    assert "No cohort was created: the default policy, seed/policy.yaml needs fixing" in \
-        html.unescape(" ".join(flashes(resp.get_data(as_text=True))))
+    assert "No cohort was created: the default policy, seed/policy.yaml needs fixing" in html.unescape(
+        " ".join(flashes(resp.get_data(as_text=True)))
+    )
     with app.app_context():
         assert db.session.execute(select(Cohort.id).where(Cohort.name == "May group")).first() is None

@@ -1,5 +1,6 @@
 """A refused desk form comes back with what the learner typed in it and a clear message: nothing typed
 is lost to a mistake, nothing refused is recorded, and what is shown again is shown as text."""
+
 import html as html_lib
 import re
 
@@ -68,8 +69,9 @@ def test_a_wrong_postcode_keeps_the_field_and_the_value(app, client, live, event
 
 
 def test_a_refused_refund_keeps_amount_reason_kind_and_override(client, live):
-    html = refused(post(client, live, "refund", amount="12.345", kind="goodwill", reason="Apology for the delay",
-                        over_limit="yes"))
+    html = refused(
+        post(client, live, "refund", amount="12.345", kind="goodwill", reason="Apology for the delay", over_limit="yes")
+    )
     assert input_value(html, "refund-amount") == "12.345"
     assert input_value(html, "refund-reason") == "Apology for the delay"
     assert '<option value="goodwill" selected>' in html
@@ -78,8 +80,17 @@ def test_a_refused_refund_keeps_amount_reason_kind_and_override(client, live):
 
 
 def test_a_refused_complaint_keeps_its_investigation_and_remedy(client, live):
-    html = refused(post(client, live, "complaint", summary=" ", investigation="Checked the ledger",
-                        remedy="Refund the fee", outcome_communicated="yes"))
+    html = refused(
+        post(
+            client,
+            live,
+            "complaint",
+            summary=" ",
+            investigation="Checked the ledger",
+            remedy="Refund the fee",
+            outcome_communicated="yes",
+        )
+    )
     assert textarea(html, "complaint-investigation") == "Checked the ledger"
     assert textarea(html, "complaint-remedy") == "Refund the fee"
     assert "complaint summary is empty" in inline_error(html)
@@ -88,8 +99,7 @@ def test_a_refused_complaint_keeps_its_investigation_and_remedy(client, live):
 def test_a_refused_amendment_keeps_the_new_text(client, live, events_of):
     post(client, live, "notes", text="Customer wants a refund.")
     seq = events_of(live)[-1][3]
-    html = refused(post(client, live, f"notes/{seq}/amend", text="Customer wants the £35.00 fee refunded.",
-                        reason=" "))
+    html = refused(post(client, live, f"notes/{seq}/amend", text="Customer wants the £35.00 fee refunded.", reason=" "))
     assert textarea(html, f"amend-text-{seq}") == "Customer wants the £35.00 fee refunded."
     assert "reason for the amendment is empty" in inline_error(html)
 

@@ -1,4 +1,5 @@
 """Reports: the PDF and printable observation records, the cohort findings CSV, and who may see them."""
+
 import csv
 import io
 
@@ -7,8 +8,8 @@ from sqlalchemy import select
 from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
-from crm_sandbox.reports import csv_export, pdf
 from crm_sandbox.queries.review import contact_review, learner_reviews
+from crm_sandbox.reports import csv_export, pdf
 from tests.conftest import PASSWORD
 from tests.reporting import other_cohort_assessor, pdf_text, reviewed  # noqa: F401  (fixture)
 
@@ -24,18 +25,32 @@ def test_contact_pdf_is_an_observation_record(app, reviewed):
         data = pdf.contact_pdf(rv)
         text = pdf_text(data)
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    for expected in ("Observation record", "learner1", "assessor1", "Test cohort", "Change of address",
-                     "Outcome: Not yet competent", "Assessor sign-off", "awaiting",
-                     "Leading verification question", "Confirmed by", "Timeline", "Contact closed",
-                     "Handling time", "DP1", "Not yet met", "Met", "Not judged"):
+    for expected in (
+        "Observation record",
+        "learner1",
+        "assessor1",
+        "Test cohort",
+        "Change of address",
+        "Outcome: Not yet competent",
+        "Assessor sign-off",
+        "awaiting",
+        "Leading verification question",
+        "Confirmed by",
+        "Timeline",
+        "Contact closed",
+        "Handling time",
+        "DP1",
+        "Not yet met",
+        "Met",
+        "Not judged",
+    ):
         assert expected in text, expected
     # Unicode survives: curly quotes and dashes from the feedback, the pound sign from the learner's message.
     assert "\u201cWhat is your date of birth?\u201d" in text
     assert "£0 fee" in text and "I\u2019ve updated" in text
 
 
-def test_contact_pdf_shows_decision_history_and_the_learners_acknowledgement(app, client, make_user, login,
-                                                                             contact_of):
+def test_contact_pdf_shows_decision_history_and_the_learners_acknowledgement(app, client, make_user, login, contact_of):
     from tests.reporting import play_change_of_address, review_contact
 
     uid = make_user("learner1", queue=["change-of-address"])
@@ -81,8 +96,21 @@ def test_cohort_findings_csv_has_a_row_per_finding_with_decisions(app, reviewed)
         text = csv_export.cohort_findings_csv(cohort)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert tuple(rows[0]) == csv_export.COLUMNS
-    assert {"learner", "contact", "scenario", "rule", "severity", "events", "evidence", "explanation",
-            "reference", "decision", "decided_by", "decided_at", "comment"} <= set(rows[0])
+    assert {
+        "learner",
+        "contact",
+        "scenario",
+        "rule",
+        "severity",
+        "events",
+        "evidence",
+        "explanation",
+        "reference",
+        "decision",
+        "decided_by",
+        "decided_at",
+        "comment",
+    } <= set(rows[0])
     assert len(rows) == len(rv.findings) >= 3
     assert {r["contact"] for r in rows} == {f"c-{reviewed['contact_id']}"}
     decided = [r for r in rows if r["decision"] != "undecided"]
@@ -93,7 +121,7 @@ def test_cohort_findings_csv_has_a_row_per_finding_with_decisions(app, reviewed)
 
 
 def test_csv_injection_is_neutralised(app, reviewed):
-    assert csv_export.neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert csv_export.neutralise('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     for start in ("+", "-", "@", "\t", "\r"):
         assert csv_export.neutralise(start + "1+1") == "'" + start + "1+1"
     assert csv_export.neutralise("plain") == "plain" and csv_export.neutralise(None) == ""
@@ -140,9 +168,14 @@ def test_another_cohorts_assessor_is_refused_with_a_clear_message(app, reviewed)
     cid, lid = reviewed["contact_id"], reviewed["learner_id"]
     with app.app_context():
         cohort_id = db.session.get(Contact, cid).cohort_id
-    for url in (f"/reports/contacts/{cid}", f"/reports/contacts/{cid}.pdf", f"/reports/learners/{lid}",
-                f"/reports/learners/{lid}.pdf", f"/reports/learners/{lid}/evidence-pack.zip",
-                f"/reports/cohorts/{cohort_id}/findings.csv"):
+    for url in (
+        f"/reports/contacts/{cid}",
+        f"/reports/contacts/{cid}.pdf",
+        f"/reports/learners/{lid}",
+        f"/reports/learners/{lid}.pdf",
+        f"/reports/learners/{lid}/evidence-pack.zip",
+        f"/reports/cohorts/{cohort_id}/findings.csv",
+    ):
         resp = client.get(url)
         assert resp.status_code == 403, url
         assert "another cohort" in resp.get_data(as_text=True), url
@@ -157,8 +190,12 @@ def test_trainer_sees_every_cohort(app, reviewed, make_user):
 
 def test_unknown_ids_are_404(app, reviewed):
     client = as_user(app, "assessor1")
-    for url in ("/reports/contacts/999", "/reports/learners/999", "/reports/cohorts/999/findings.csv",
-                f"/reports/learners/{db_id(app, 'assessor1')}"):  # an assessor is not a learner
+    for url in (
+        "/reports/contacts/999",
+        "/reports/learners/999",
+        "/reports/cohorts/999/findings.csv",
+        f"/reports/learners/{db_id(app, 'assessor1')}",
+    ):  # an assessor is not a learner
         assert client.get(url).status_code == 404, url
 
 

@@ -2,6 +2,7 @@
 
 Killed part-way, the old state is whole; a reset started twice runs once; other cohorts are untouched.
 """
+
 import hashlib
 import io
 import re
@@ -12,22 +13,32 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crm_sandbox.database import write_transaction
-from crm_sandbox.extensions import db
-from crm_sandbox.models import (ArchivedPack, Base, Cohort, Contact, CriterionJudgement, Customer, Event, Finding,
-                                FindingDecision, User)
-from crm_sandbox.admin.packs import verify_pack
-from crm_sandbox.seeding import seed_customers
 from crm_sandbox.admin import archive
 from crm_sandbox.admin import reset as reset_service
-from crm_sandbox.operations.cohorts.accounts import create_user
-from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact
-from crm_sandbox.errors import Conflict
-from crm_sandbox.operations.desk.notes import add_note
-from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.admin.packs import verify_pack
 from crm_sandbox.admin.reset import REMOVED_TABLES, evidence_digest, reset_cohort
+from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import Conflict
+from crm_sandbox.extensions import db
+from crm_sandbox.models import (
+    ArchivedPack,
+    Base,
+    Cohort,
+    Contact,
+    CriterionJudgement,
+    Customer,
+    Event,
+    Finding,
+    FindingDecision,
+    User,
+)
+from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact
+from crm_sandbox.operations.desk.notes import add_note
 from crm_sandbox.operations.review import acknowledge, release, sign_off
 from crm_sandbox.queries.unfinished import KINDS, unfinished_work
+from crm_sandbox.seeding import seed_customers
 from tests.conftest import PASSWORD, flashes
 from tests.helpers import run_together, signed_in
 
@@ -36,8 +47,11 @@ QUEUE = ["balance-enquiry", "change-of-address"]
 
 def work_one_contact(learner_id: int, note: str = "Balance given after ID&V.") -> int:
     """The learner opens and closes their first contact and logs a note: events to archive."""
-    contact = db.session.execute(select(Contact).where(Contact.learner_id == learner_id)
-                                 .order_by(Contact.position)).scalars().first()
+    contact = (
+        db.session.execute(select(Contact).where(Contact.learner_id == learner_id).order_by(Contact.position))
+        .scalars()
+        .first()
+    )
     learner = db.session.get(User, learner_id)
     open_contact(contact, learner)
     add_note(contact, learner, note, None)
@@ -62,14 +76,26 @@ def world(app, cohort, make_user):
     with app.app_context():
         contact_id = work_one_contact(l1)
         with write_transaction():
-            finding = Finding(contact_id=contact_id, key="manual:1", rule="assessor", severity="minor",
-                              events=[1], evidence="e", explanation="x", reference="r", source="assessor",
-                              created_by=a1)
+            finding = Finding(
+                contact_id=contact_id,
+                key="manual:1",
+                rule="assessor",
+                severity="minor",
+                events=[1],
+                evidence="e",
+                explanation="x",
+                reference="r",
+                source="assessor",
+                created_by=a1,
+            )
             db.session.add(finding)
             db.session.flush()
             db.session.add(FindingDecision(finding_id=finding.id, assessor_id=a1, decision="confirmed", comment="ok"))
-            db.session.add(CriterionJudgement(contact_id=contact_id, criterion_id="verify-identity", met=True,
-                                              comment="", assessor_id=a1))
+            db.session.add(
+                CriterionJudgement(
+                    contact_id=contact_id, criterion_id="verify-identity", met=True, comment="", assessor_id=a1
+                )
+            )
         with write_transaction():
             other = Cohort(name="Other cohort", policy=db.session.get(Cohort, cohort).policy)
             db.session.add(other)
@@ -84,16 +110,25 @@ def world(app, cohort, make_user):
 
 
 def customers_of(cohort_id: int) -> list[tuple]:
-    return [(c.ref, c.first_name, c.last_name, c.postcode) for c in db.session.execute(
-        select(Customer).where(Customer.cohort_id == cohort_id).order_by(Customer.ref)).scalars()]
+    return [
+        (c.ref, c.first_name, c.last_name, c.postcode)
+        for c in db.session.execute(
+            select(Customer).where(Customer.cohort_id == cohort_id).order_by(Customer.ref)
+        ).scalars()
+    ]
 
 
 def snapshot(cohort_id: int) -> tuple:
     """Everything a reset may change about a cohort."""
     db.session.rollback()
     cohort = db.session.get(Cohort, cohort_id, populate_existing=True)
-    return (evidence_digest(cohort_id), customers_of(cohort_id), cohort.seed, cohort.generation,
-            db.session.execute(select(func.count(ArchivedPack.id))).scalar())
+    return (
+        evidence_digest(cohort_id),
+        customers_of(cohort_id),
+        cohort.seed,
+        cohort.generation,
+        db.session.execute(select(func.count(ArchivedPack.id))).scalar(),
+    )
 
 
 def count(model, *where) -> int:
@@ -159,6 +194,7 @@ def test_a_reset_killed_part_way_leaves_the_old_state_whole(app, world, monkeypa
 
 def test_a_reset_killed_after_the_archive_step_leaves_the_old_state_whole(app, world, monkeypatch):
     """Killed (not an exception we see) between archiving and commit: the files are spare copies."""
+
     def killed(*args, **kwargs):
         raise SystemExit("kill -9")
 
@@ -172,8 +208,13 @@ def test_a_reset_killed_after_the_archive_step_leaves_the_old_state_whole(app, w
 
 def test_reset_of_a_cohort_with_live_contacts_is_refused(app, world):
     with app.app_context():
-        contact = db.session.execute(select(Contact).where(
-            Contact.learner_id == world["learners"][1]).order_by(Contact.position)).scalars().first()
+        contact = (
+            db.session.execute(
+                select(Contact).where(Contact.learner_id == world["learners"][1]).order_by(Contact.position)
+            )
+            .scalars()
+            .first()
+        )
         open_contact(contact, db.session.get(User, world["learners"][1]))
         before = snapshot(world["cohort"])
         with pytest.raises(Conflict, match="1 contact\\(s\\) still live"):
@@ -190,8 +231,9 @@ def test_evidence_recorded_while_archiving_is_archived_too(app, world, monkeypat
     def build_then_late_note(learner):
         calls.append(learner.username)
         if len(calls) == 1:  # a late note arrives while the first pack is being built
-            contact = db.session.execute(select(Contact).where(Contact.learner_id == world["learners"][0],
-                                                               Contact.status == "closed")).scalar_one()
+            contact = db.session.execute(
+                select(Contact).where(Contact.learner_id == world["learners"][0], Contact.status == "closed")
+            ).scalar_one()
             add_note(contact, db.session.get(User, world["learners"][0]), "Late note while archiving.", None)
         return real(learner)
 
@@ -243,8 +285,12 @@ def test_a_reset_started_twice_at_once_runs_once(app, world, monkeypatch):
 def test_every_table_referencing_contacts_findings_or_users_is_removed_by_the_reset():
     """A new evidence table must be added to the reset (REMOVED_TABLES), or this fails.
     (A reference declared ON DELETE CASCADE, like sign-in sessions, goes with its row.)"""
-    referencing = {table.name for table in Base.metadata.sorted_tables for fk in table.foreign_keys
-                   if fk.column.table.name in ("contact", "finding", "user") and fk.ondelete != "CASCADE"}
+    referencing = {
+        table.name
+        for table in Base.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name in ("contact", "finding", "user") and fk.ondelete != "CASCADE"
+    }
     assert referencing <= set(REMOVED_TABLES), sorted(referencing - set(REMOVED_TABLES))
 
 
@@ -268,9 +314,13 @@ def test_ui_reset_needs_the_confirmation_page_and_the_typed_name(app, client, wo
     login("trainer1")
     cid = world["cohort"]
     resp = client.post(f"/trainer/cohorts/{cid}/reset", data={"confirm": "Test cohort"}, follow_redirects=True)
-    assert "confirm on this page, after checking what the reset will do" in " ".join(flashes(resp.get_data(as_text=True)))
+    assert "confirm on this page, after checking what the reset will do" in " ".join(
+        flashes(resp.get_data(as_text=True))
+    )
     _, fields = confirmation(client, cid)
-    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "test cohort"}, follow_redirects=True)
+    resp = client.post(
+        f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "test cohort"}, follow_redirects=True
+    )
     assert "type its name, Test cohort, exactly" in " ".join(flashes(resp.get_data(as_text=True)))
     assert "Reset anyway (everything is archived first)" in resp.get_data(as_text=True)  # back on the page
     with app.app_context():
@@ -300,8 +350,9 @@ STAGES = ["balance-enquiry", "change-of-address", "missing-refund", "locked-out-
 
 
 def closed_contact(learner_id: int, scenario_id: str) -> Contact:
-    contact = db.session.execute(select(Contact).where(
-        Contact.learner_id == learner_id, Contact.scenario_id == scenario_id)).scalar_one()
+    contact = db.session.execute(
+        select(Contact).where(Contact.learner_id == learner_id, Contact.scenario_id == scenario_id)
+    ).scalar_one()
     learner = db.session.get(User, learner_id)
     open_contact(contact, learner)
     close_contact(contact, learner, "information-given", "yes")
@@ -324,15 +375,29 @@ def unfinished(app, world, make_user):
         for contact in (unacknowledged, finished):
             release(contact, assessor)
         acknowledge(finished, learner, "Agreed.")
-        reviewed = db.session.execute(select(Contact.id).where(
-            Contact.learner_id == world["learners"][0], Contact.status == "closed")).scalar_one()
-        return {"review_unsigned": reviewed, "not_reviewed": fresh.id, "report_unreleased": unreleased.id,
-                "report_unacknowledged": unacknowledged.id, "finished": finished.id, "learner3": l3}
+        reviewed = db.session.execute(
+            select(Contact.id).where(Contact.learner_id == world["learners"][0], Contact.status == "closed")
+        ).scalar_one()
+        return {
+            "review_unsigned": reviewed,
+            "not_reviewed": fresh.id,
+            "report_unreleased": unreleased.id,
+            "report_unacknowledged": unacknowledged.id,
+            "finished": finished.id,
+            "learner3": l3,
+        }
 
 
 def open_first(learner_id: int) -> int:
-    contact = db.session.execute(select(Contact).where(Contact.learner_id == learner_id, Contact.status == "queued")
-                                 .order_by(Contact.position)).scalars().first()
+    contact = (
+        db.session.execute(
+            select(Contact)
+            .where(Contact.learner_id == learner_id, Contact.status == "queued")
+            .order_by(Contact.position)
+        )
+        .scalars()
+        .first()
+    )
     open_contact(contact, db.session.get(User, learner_id))
     return contact.id
 
@@ -347,7 +412,11 @@ def test_the_unfinished_summary_lists_each_kind_of_unfinished_work(app, world, u
         assert [kind for kind, _, _ in work.groups()] == list(KINDS)  # every kind, in the order work moves
         riya = next(c for c in work.contacts if c.contact_id == unfinished["not_reviewed"])
         assert (riya.learner_name, riya.learner_username, riya.contact_ref, riya.title) == (
-            "Riya Patel", "learner3", f"c-{unfinished['not_reviewed']}", "Balance enquiry")
+            "Riya Patel",
+            "learner3",
+            f"c-{unfinished['not_reviewed']}",
+            "Balance enquiry",
+        )
         assert unfinished_work(world["other"]).total == 1  # the other cohort's closed contact, not this one's
 
 
@@ -394,7 +463,9 @@ def test_reset_anyway_archives_and_each_learners_archive_stays_downloadable(app,
     login("trainer1")
     cid = world["cohort"]
     _, fields = confirmation(client, cid)
-    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "Test cohort"}, follow_redirects=True)
+    resp = client.post(
+        f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "Test cohort"}, follow_redirects=True
+    )
     said = " ".join(flashes(resp.get_data(as_text=True)))
     assert "3 evidence pack(s) archived (4 unfinished contact(s) as they stood)" in said
     with app.app_context():
@@ -406,7 +477,7 @@ def test_reset_anyway_archives_and_each_learners_archive_stays_downloadable(app,
     assert problems == [] and {e["name"] for e in index["learners"]} == {"learner1", "learner2", "Riya Patel"}
 
     page = client.get("/trainer/archive").get_data(as_text=True)
-    assert "Test cohort · reset" in page and "Riya Patel <span class=\"muted\">(learner3)</span>" in page
+    assert "Test cohort · reset" in page and 'Riya Patel <span class="muted">(learner3)</span>' in page
     assert page.count('badge-ok">Valid') == 3
     assert f"<code>c-{unfinished['not_reviewed']}</code> Balance enquiry: not reviewed" in page
     assert "Closed contacts not yet reviewed: 1" in page
@@ -432,7 +503,9 @@ def test_a_reset_confirmation_sent_twice_runs_once(app, client, world, login):
     second = client.post(f"/trainer/cohorts/{cid}/reset", data=form, follow_redirects=True)
     assert "2 evidence pack(s) archived" in " ".join(flashes(first.get_data(as_text=True)))
     assert second.status_code == 200
-    assert "has already been reset since that confirmation was shown" in " ".join(flashes(second.get_data(as_text=True)))
+    assert "has already been reset since that confirmation was shown" in " ".join(
+        flashes(second.get_data(as_text=True))
+    )
     with app.app_context():
         assert db.session.get(Cohort, cid).generation == 1 and count(ArchivedPack) == 2
 
@@ -461,7 +534,9 @@ def test_work_that_changed_since_the_confirmation_must_be_looked_at_again(app, c
     with app.app_context():
         closed_contact(world["learners"][1], "balance-enquiry")  # one more contact now awaits review
         before = snapshot(cid)
-    resp = client.post(f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "Test cohort"}, follow_redirects=True)
+    resp = client.post(
+        f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "Test cohort"}, follow_redirects=True
+    )
     page = resp.get_data(as_text=True)
     assert "unfinished work changed since the confirmation was shown" in " ".join(flashes(page))
     assert "Closed contacts not yet reviewed (2)" in page  # shown again, with the new contact

@@ -6,6 +6,7 @@ it must add, in order, with their actors; the whole log must then run seq 1..n w
 timestamps. The caller is the scripted one: its answers are read from its ``message.received`` events
 and typed into the ID&V panel, as a learner would.
 """
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,11 +15,17 @@ import pytest
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact
+from crm_sandbox.operations.desk.identity import memorable_positions, ordinal
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.scenarios.answers import heard
-from crm_sandbox.operations.desk.identity import memorable_positions, ordinal
 from tests.helpers import (
-    caller_texts, check_answer, customer_of, messages_after, page, post, say,
+    caller_texts,
+    check_answer,
+    customer_of,
+    messages_after,
+    page,
+    post,
+    say,
 )
 
 SENT, HEARD = ("message.sent", "learner"), ("message.received", "caller")
@@ -26,9 +33,11 @@ SENT, HEARD = ("message.sent", "learner"), ("message.received", "caller")
 
 # --- the steps a learner can take ------------------------------------------------------------------
 
+
 @dataclass
 class Take:
     """Take the contact from the queue: the caller's opening message arrives."""
+
     opening: str  # words the opening must contain
 
     def run(self, play):
@@ -62,6 +71,7 @@ class Find:
 @dataclass
 class Say:
     """Send a message (``{first_name}``, ``{balance}``, ``{chars}``… are filled from the record)."""
+
     text: str
     reply: str = ""  # words the caller's reply must contain
     template: str | None = None
@@ -91,6 +101,7 @@ class Say:
 @dataclass
 class Ask:
     """Ask one ID&V question, then type the answer the caller gave into the panel."""
+
     question: str
     factor: str
     match: bool
@@ -103,13 +114,20 @@ class Ask:
         check_answer(play.client, play.contact_id, play.customer["id"], self.factor, answer)
 
     def expected(self):
-        result = {"verified": [("idv.result", "system"), ("customer.viewed", "system")],
-                  "locked": [("idv.result", "system")], None: []}[self.result]
+        result = {
+            "verified": [("idv.result", "system"), ("customer.viewed", "system")],
+            "locked": [("idv.result", "system")],
+            None: [],
+        }[self.result]
         return [SENT, HEARD, ("idv.answer", "learner")] + result
 
     def check(self, play, new):
-        assert new[2][1] == {"factor": self.factor, "given": play.given, "match": self.match,
-                             "customer_id": play.customer["id"]}
+        assert new[2][1] == {
+            "factor": self.factor,
+            "given": play.given,
+            "match": self.match,
+            "customer_id": play.customer["id"],
+        }
         if self.result == "verified":
             assert new[3][1] == {"passed": True} and new[4][1]["verified"] is True
         elif self.result == "locked":
@@ -119,6 +137,7 @@ class Ask:
 @dataclass
 class ReadKb:
     """Search the knowledge base and read an article from the results."""
+
     search: str
     slug: str
 
@@ -140,8 +159,10 @@ class Note:
     outcome: str
 
     def run(self, play):
-        assert "Note saved" in messages_after(play.client, post(
-            play.client, play.contact_id, "notes", text=self.text.format(**play.values), outcome=self.outcome))
+        assert "Note saved" in messages_after(
+            play.client,
+            post(play.client, play.contact_id, "notes", text=self.text.format(**play.values), outcome=self.outcome),
+        )
 
     def expected(self):
         return [("note.added", "learner")]
@@ -157,8 +178,9 @@ class Update:
     stored: str  # how the record keeps it
 
     def run(self, play):
-        assert "Record updated" in messages_after(play.client, post(
-            play.client, play.contact_id, "details", field=self.field, value=self.value))
+        assert "Record updated" in messages_after(
+            play.client, post(play.client, play.contact_id, "details", field=self.field, value=self.value)
+        )
 
     def expected(self):
         return [("record.updated", "learner")]
@@ -176,8 +198,10 @@ class Refund:
 
     def run(self, play):
         play.balance_before = Decimal(customer_of(play.app, play.contact_id)["balance"])
-        shown = messages_after(play.client, post(play.client, play.contact_id, "refund", amount=self.amount,
-                                                 kind="refund", reason=self.reason))
+        shown = messages_after(
+            play.client,
+            post(play.client, play.contact_id, "refund", amount=self.amount, kind="refund", reason=self.reason),
+        )
         assert (self.refused or "Payment made") in shown
 
     def expected(self):
@@ -199,16 +223,29 @@ class Complaint:
     remedy: str
 
     def run(self, play):
-        assert "Complaint logged" in messages_after(play.client, post(
-            play.client, play.contact_id, "complaint", summary=self.summary, investigation=self.investigation,
-            remedy=self.remedy, outcome_communicated="yes"))
+        assert "Complaint logged" in messages_after(
+            play.client,
+            post(
+                play.client,
+                play.contact_id,
+                "complaint",
+                summary=self.summary,
+                investigation=self.investigation,
+                remedy=self.remedy,
+                outcome_communicated="yes",
+            ),
+        )
 
     def expected(self):
         return [("complaint.raised", "learner")]
 
     def check(self, play, new):
-        assert new[0][1] == {"summary": self.summary, "investigation": self.investigation,
-                             "remedy": self.remedy, "outcome_communicated": True}
+        assert new[0][1] == {
+            "summary": self.summary,
+            "investigation": self.investigation,
+            "remedy": self.remedy,
+            "outcome_communicated": True,
+        }
 
 
 @dataclass
@@ -216,8 +253,9 @@ class Escalate:
     reason: str
 
     def run(self, play):
-        assert "Escalated" in messages_after(play.client, post(
-            play.client, play.contact_id, "escalate", reason=self.reason))
+        assert "Escalated" in messages_after(
+            play.client, post(play.client, play.contact_id, "escalate", reason=self.reason)
+        )
 
     def expected(self):
         return [("escalated", "learner")]
@@ -232,8 +270,12 @@ class Close:
     resolved: bool
 
     def run(self, play):
-        assert "Contact closed" in messages_after(play.client, post(
-            play.client, play.contact_id, "close", outcome=self.outcome, resolved="yes" if self.resolved else "no"))
+        assert "Contact closed" in messages_after(
+            play.client,
+            post(
+                play.client, play.contact_id, "close", outcome=self.outcome, resolved="yes" if self.resolved else "no"
+            ),
+        )
 
     def expected(self):
         return [("contact.closed", "learner")]
@@ -250,36 +292,46 @@ CLOSE_UP = "Is there anything else I can help you with today?"
 SCRIPTS = {
     "balance-enquiry": [
         Take("how much is in my account"),
-        Say("Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?", "builder",
-            template="greeting-chat"),
+        Say(
+            "Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?",
+            "builder",
+            template="greeting-chat",
+        ),
         Find(),
         Ask(IDV_ASK + "Could you tell me your date of birth, please?", "date_of_birth", True),
         Ask("Thank you. And what is your postcode?", "postcode", True, "verified"),
         ReadKb("verification", "idv-policy"),
-        Say("Thank you for waiting, {first_name}. The current balance on your account is {balance_money}.",
-            "enough for the builder", template="balance"),
+        Say(
+            "Thank you for waiting, {first_name}. The current balance on your account is {balance_money}.",
+            "enough for the builder",
+            template="balance",
+        ),
         Note("Caller passed ID&V (DOB, postcode) and asked for the balance; balance given.", "information-given"),
         Say(CLOSE_UP, "bye", template="anything-else", ends=True),
         Close("resolved", True),
     ],
     "change-of-address": [
         Take("moved house"),
-        Say("Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?", "address changed",
-            template="greeting-chat"),
+        Say(
+            "Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?",
+            "address changed",
+            template="greeting-chat",
+        ),
         Find(),
         Ask(IDV_ASK + "What is your date of birth, please?", "date_of_birth", True),
         Ask("Thanks. What's your postcode?", "postcode", False),  # gives the new one out of habit
-        Ask("That doesn't match. Could you give me the postcode we hold on the account?", "postcode", True,
-            "verified"),
+        Ask("That doesn't match. Could you give me the postcode we hold on the account?", "postcode", True, "verified"),
         ReadKb("change address", "idv-policy"),
         Say("Thanks {first_name}. What's the new address you've moved to?", "14 Quillfeather Lane"),
         Update("address_line1", "14 Quillfeather Lane", "14 Quillfeather Lane"),
         Update("town", "Brackenford", "Brackenford"),
         Update("postcode", "bk73qn", "BK7 3QN"),
-        Say("That's all done, {first_name}. I've updated your address to 14 Quillfeather Lane, Brackenford, "
-            "BK7 3QN.", "new card", template="address-updated"),
-        Note("ID&V passed (DOB, postcode held). Address updated to the new address the customer gave.",
-             "resolved"),
+        Say(
+            "That's all done, {first_name}. I've updated your address to 14 Quillfeather Lane, Brackenford, BK7 3QN.",
+            "new card",
+            template="address-updated",
+        ),
+        Note("ID&V passed (DOB, postcode held). Address updated to the new address the customer gave.", "resolved"),
         Say(CLOSE_UP, "bye", ends=True),
         Close("resolved", True),
     ],
@@ -288,12 +340,15 @@ SCRIPTS = {
         Say("Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?", "unpaid item fee"),
         Find(),
         Ask(IDV_ASK + "Could you confirm your date of birth?", "date_of_birth", True),
-        Ask("And the last four digits of your account number, please?", "account_number_last4", True,
-            "verified"),
+        Ask("And the last four digits of your account number, please?", "account_number_last4", True, "verified"),
         ReadKb("refund authority", "refunds-and-authority-limits"),
         Refund("35.00", "Unpaid item fee refund promised three weeks ago and not applied"),
-        Say("I'm sorry for the inconvenience, {first_name}. I've refunded £35.00 to your account; it should "
-            "show within 2 working days.", "when will it", template="refund-issued"),
+        Say(
+            "I'm sorry for the inconvenience, {first_name}. I've refunded £35.00 to your account; it should "
+            "show within 2 working days.",
+            "when will it",
+            template="refund-issued",
+        ),
         Note("Promised refund of the £35.00 unpaid item fee had not been applied: refunded today.", "resolved"),
         Say(CLOSE_UP, "bye", ends=True),
         Close("resolved", True),
@@ -306,14 +361,19 @@ SCRIPTS = {
         Ask("Thank you. And your postcode?", "postcode", True, "verified"),
         ReadKb("complaint", "complaints-procedure"),
         Say("I'm sorry this has happened and I understand how frustrating it is.", "what happens now"),
-        Complaint("Overdraft fees of £25.00 charged three months running despite an agreed overdraft; "
-                  "previous call cut off.", "Fees appear on the last three statements.",
-                  "Refund of £75.00 and a call back from a manager."),
+        Complaint(
+            "Overdraft fees of £25.00 charged three months running despite an agreed overdraft; previous call cut off.",
+            "Fees appear on the last three statements.",
+            "Refund of £75.00 and a call back from a manager.",
+        ),
         Escalate("Formal complaint: £75.00 of overdraft fees disputed and customer asks for a manager."),
-        Say("I've logged your complaint and escalated it to my supervisor, who will contact you within "
-            "2 working days.", "finally"),
-        Note("Complaint logged about overdraft fees and a dropped call; escalated to a supervisor.",
-             "complaint-raised"),
+        Say(
+            "I've logged your complaint and escalated it to my supervisor, who will contact you within 2 working days.",
+            "finally",
+        ),
+        Note(
+            "Complaint logged about overdraft fees and a dropped call; escalated to a supervisor.", "complaint-raised"
+        ),
         Say(CLOSE_UP, "bye", ends=True),
         Close("complaint-raised", False),
     ],
@@ -322,72 +382,102 @@ SCRIPTS = {
         Say("Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?", "once a year"),
         Find(),
         Ask(IDV_ASK + "What is your date of birth, please?", "date_of_birth", True),
-        Ask("Thanks. What are the last four digits of your account number?", "account_number_last4", True,
-            "verified"),
+        Ask("Thanks. What are the last four digits of your account number?", "account_number_last4", True, "verified"),
         ReadKb("authority limit", "refunds-and-authority-limits"),
         Refund("180.00", "Duplicate annual fee", refused="above your authority limit"),
         Escalate("Duplicate £180.00 annual fee to refund: above my £50.00 authority limit."),
-        Say("I can see why this needs looking at properly, and it's beyond what I'm able to authorise myself, "
-            "so I've passed it to my supervisor with all the details.", "understand it needs approval",
-            template="escalation"),
+        Say(
+            "I can see why this needs looking at properly, and it's beyond what I'm able to authorise myself, "
+            "so I've passed it to my supervisor with all the details.",
+            "understand it needs approval",
+            template="escalation",
+        ),
         Note("Annual fee of £180.00 taken twice. Refund due but above my authority: escalated.", "escalated"),
         Say(CLOSE_UP, "bye", ends=True),
         Close("escalated", False),
     ],
     "third-party-spouse": [
         Take("direct debit"),
-        Say("Good morning, thank you for calling Sandbox Bank, you're speaking to Sam. Who am I speaking to?",
-            "calling for my", template="greeting-phone"),
+        Say(
+            "Good morning, thank you for calling Sandbox Bank, you're speaking to Sam. Who am I speaking to?",
+            "calling for my",
+            template="greeting-phone",
+        ),
         Say("Thanks. Are you the account holder?", "other half"),
         Find(),
         ReadKb("mandate", "third-parties"),
-        Say("Thank you for calling on their behalf. I'm sorry, but for data protection reasons I can only "
+        Say(
+            "Thank you for calling on their behalf. I'm sorry, but for data protection reasons I can only "
             "discuss an account with the account holder or someone they have formally authorised, so I "
             "can't share any details. They can set up a third-party mandate so that you can help in future.",
-            "how do we set that up", template="third-party-refusal"),
-        Note("Caller was the account holder's spouse with no authority on the account; nothing disclosed. "
-             "Explained the third-party mandate.", "refused-third-party"),
+            "how do we set that up",
+            template="third-party-refusal",
+        ),
+        Note(
+            "Caller was the account holder's spouse with no authority on the account; nothing disclosed. "
+            "Explained the third-party mandate.",
+            "refused-third-party",
+        ),
         Say("Thanks for calling, take care. Bye.", "bye", ends=True),
         Close("refused-third-party", True),
     ],
     "power-of-attorney": [
         Take("lasting power of attorney"),
-        Say("Good morning, thank you for calling Sandbox Bank, you're speaking to Sam. How can I help?",
-            "standing order", template="greeting-phone"),
+        Say(
+            "Good morning, thank you for calling Sandbox Bank, you're speaking to Sam. How can I help?",
+            "standing order",
+            template="greeting-phone",
+        ),
         Say("Thank you. Am I speaking to the account holder?", "attorney"),
         Find(),
         ReadKb("attorney", "power-of-attorney"),
         Ask(IDV_ASK + "What is the account holder's date of birth?", "date_of_birth", True),
         Ask("And the last four digits of the account number?", "account_number_last4", True, "verified"),
         Say("Thank you. The balance on the account is {balance_money}.", ""),
-        Note("Registered attorney for the holder; ID&V passed (DOB, account). Balance given; standing order "
-             "for care-home fees discussed.", "information-given"),
+        Note(
+            "Registered attorney for the holder; ID&V passed (DOB, account). Balance given; standing order "
+            "for care-home fees discussed.",
+            "information-given",
+        ),
         Say(CLOSE_UP, "bye", ends=True),
         Close("information-given", True),
     ],
     "impostor-takeover": [
         Take("email address"),
-        Say("Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?", "stolen",
-            template="greeting-chat"),
+        Say(
+            "Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?",
+            "stolen",
+            template="greeting-chat",
+        ),
         Find(),
         ReadKb("verification", "idv-policy"),
         Ask(IDV_ASK + "What's your date of birth, please?", "date_of_birth", True),
         Ask("Thank you. And your postcode?", "postcode", False),
-        Ask("Could you give me the {chars} characters of your memorable word?", "memorable_word_characters",
-            False),
+        Ask("Could you give me the {chars} characters of your memorable word?", "memorable_word_characters", False),
         Ask("Sorry, could you tell me the postcode again?", "postcode", False, "locked"),
-        Say("I'm sorry, but I'm not able to go any further with the account without passing security. You can "
+        Say(
+            "I'm sorry, but I'm not able to go any further with the account without passing security. You can "
             "still get help by signing in to online banking, by visiting one of our branches with photo ID, or "
-            "we can write to you at the address we hold on the account.", "forget it",
-            template="verification-failed", ends=True),
-        Note("Caller failed ID&V (postcode and memorable word wrong) and pressed for an urgent email change. "
-             "No change made; possible takeover attempt.", "refused-security"),
+            "we can write to you at the address we hold on the account.",
+            "forget it",
+            template="verification-failed",
+            ends=True,
+        ),
+        Note(
+            "Caller failed ID&V (postcode and memorable word wrong) and pressed for an urgent email change. "
+            "No change made; possible takeover attempt.",
+            "refused-security",
+        ),
         Close("refused-security", False),
     ],
     "volunteered-card-number": [
         Take("card number"),
-        Say("For your security, please don't share your full card number, expiry date or the security code "
-            "on the back here. I don't need them to help you.", "should i cancel", template="card-data-warning"),
+        Say(
+            "For your security, please don't share your full card number, expiry date or the security code "
+            "on the back here. I don't need them to help you.",
+            "should i cancel",
+            template="card-data-warning",
+        ),
         Find(),
         ReadKb("card number", "card-data-pci-dss"),
         Ask(IDV_ASK + "Could you tell me your date of birth, please?", "date_of_birth", True),
@@ -395,34 +485,48 @@ SCRIPTS = {
         Ask("Thank you. And your postcode, please?", "postcode", True, "verified"),
         Say("I'll block the card now and send you a new one.", "new one"),
         Say("I'll also raise a chargeback for the payment you don't recognise.", "how long"),
-        Note("Customer volunteered card details in chat: warned not to share them, none recorded. Card "
-             "blocked and a dispute raised for the unrecognised payment.", "resolved"),
+        Note(
+            "Customer volunteered card details in chat: warned not to share them, none recorded. Card "
+            "blocked and a dispute raised for the unrecognised payment.",
+            "resolved",
+        ),
         Say(CLOSE_UP, "bye", ends=True),
         Close("resolved", True),
     ],
     "vulnerable-health-disclosure": [
         Take("missed payment"),
-        Say("Good morning, thank you for calling Sandbox Bank, you're speaking to Sam. How can I help?",
-            "signed off work", template="greeting-phone"),
+        Say(
+            "Good morning, thank you for calling Sandbox Bank, you're speaking to Sam. How can I help?",
+            "signed off work",
+            template="greeting-phone",
+        ),
         Find(),
         Ask(IDV_ASK + "Could you tell me your date of birth, please? Take your time.", "date_of_birth", True),
-        Say("Thank you for telling me, and I'm sorry you're going through this. Is there anything we can do "
+        Say(
+            "Thank you for telling me, and I'm sorry you're going through this. Is there anything we can do "
             "to make things easier for you, such as speaking more slowly or putting things in writing?",
-            "speak a bit slower", template="vulnerable-support"),
+            "speak a bit slower",
+            template="vulnerable-support",
+        ),
         ReadKb("vulnerable", "vulnerable-customers"),
         Ask("Thank you. And your postcode, please?", "postcode", True, "verified"),
-        Say("Thank you. About the missed payment: we can put a hold on it for two months.",
-            "such a relief"),
+        Say("Thank you. About the missed payment: we can put a hold on it for two months.", "such a relief"),
         Say("MoneyHelper and Macmillan offer free support too.", "give them a ring"),
-        Note("Customer needs extra support: slower speech and letters in writing. Missed payment on hold "
-             "for two months. No health details recorded.", "resolved"),
+        Note(
+            "Customer needs extra support: slower speech and letters in writing. Missed payment on hold "
+            "for two months. No health details recorded.",
+            "resolved",
+        ),
         Say(CLOSE_UP, "bye", ends=True),
         Close("resolved", True),
     ],
     "locked-out-online-banking": [
         Take("locked myself out"),
-        Say("Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?", "suspended",
-            template="greeting-chat"),
+        Say(
+            "Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?",
+            "suspended",
+            template="greeting-chat",
+        ),
         Find(),
         Ask(IDV_ASK + "What is your date of birth, please?", "date_of_birth", True),
         Ask("Thanks. And what's your postcode?", "postcode", True, "verified"),
@@ -434,37 +538,63 @@ SCRIPTS = {
     ],
     "subject-access-request": [
         Take("subject access request"),
-        Say("Dear {title} {last_name},\n\nThank you for your email. My name is Sam and I'll be looking after "
-            "your enquiry.", "copy of all the personal data", template="greeting-email"),
+        Say(
+            "Dear {title} {last_name},\n\nThank you for your email. My name is Sam and I'll be looking after "
+            "your enquiry.",
+            "copy of all the personal data",
+            template="greeting-email",
+        ),
         Find(),
-        Ask("So that I can be sure I'm writing to the account holder, please could you confirm your date of "
-            "birth?", "date_of_birth", True),
+        Ask(
+            "So that I can be sure I'm writing to the account holder, please could you confirm your date of birth?",
+            "date_of_birth",
+            True,
+        ),
         Ask("Thank you. Could you also confirm your postcode?", "postcode", True, "verified"),
         ReadKb("subject access", "subject-access-requests"),
-        Say("I've logged this as a subject access request and passed it to our data protection team. There "
+        Say(
+            "I've logged this as a subject access request and passed it to our data protection team. There "
             "is no charge, and you'll receive a copy of your personal data within one month of today.",
-            "send it by email", template="sar-guidance"),
-        Note("Subject access request received by email (all data incl. call notes and recordings, last two "
-             "years). Logged and referred to the data protection team.", "referred"),
-        Say("If you have any other questions, please reply to this email.\n\nKind regards,\nSam",
-            "that's all", template="closing-email", ends=True),
+            "send it by email",
+            template="sar-guidance",
+        ),
+        Note(
+            "Subject access request received by email (all data incl. call notes and recordings, last two "
+            "years). Logged and referred to the data protection team.",
+            "referred",
+        ),
+        Say(
+            "If you have any other questions, please reply to this email.\n\nKind regards,\nSam",
+            "that's all",
+            template="closing-email",
+            ends=True,
+        ),
         Close("referred", True),
     ],
     "erasure-request": [
         Take("right to be forgotten"),
-        Say("Dear {title} {last_name},\n\nThank you for your email. My name is Sam and I'll be looking after "
-            "your enquiry.", "personal data deleted", template="greeting-email"),
+        Say(
+            "Dear {title} {last_name},\n\nThank you for your email. My name is Sam and I'll be looking after "
+            "your enquiry.",
+            "personal data deleted",
+            template="greeting-email",
+        ),
         Find(),
-        Ask("Before I can act on the account, please could you confirm your date of birth?", "date_of_birth",
-            True),
-        Ask("Thank you. And the last four digits of your account number?", "account_number_last4", True,
-            "verified"),
+        Ask("Before I can act on the account, please could you confirm your date of birth?", "date_of_birth", True),
+        Ask("Thank you. And the last four digits of your account number?", "account_number_last4", True, "verified"),
         ReadKb("erasure", "erasure-requests"),
-        Say("I've logged your request to erase your data and passed it to our data protection team. We'll "
+        Say(
+            "I've logged your request to erase your data and passed it to our data protection team. We'll "
             "stop all marketing straight away. Some records we are required by law to keep, for example for "
-            "five years after an account closes.", "what exactly will you delete", template="erasure-guidance"),
-        Note("Erasure request by email; logged and referred to the data protection team. Marketing "
-             "stopped. Explained the legal retention.", "referred"),
+            "five years after an account closes.",
+            "what exactly will you delete",
+            template="erasure-guidance",
+        ),
+        Note(
+            "Erasure request by email; logged and referred to the data protection team. Marketing "
+            "stopped. Explained the legal retention.",
+            "referred",
+        ),
         Say("Kind regards,\nSam", "", template="closing-email"),
         Close("referred", True),
     ],
@@ -477,6 +607,7 @@ def test_every_scenario_in_seed_has_a_script(app):
 
 
 # --- playing a script --------------------------------------------------------------------------------
+
 
 @dataclass
 class Play:
@@ -497,8 +628,7 @@ class Play:
 
 
 @pytest.mark.parametrize("scenario_id", sorted(SCRIPTS))
-def test_scenario_is_played_from_opening_to_close(app, client, make_user, login, contact_of, events_of,
-                                                  scenario_id):
+def test_scenario_is_played_from_opening_to_close(app, client, make_user, login, contact_of, events_of, scenario_id):
     learner = make_user("learner1", queue=[scenario_id])
     login("learner1")
     contact_id = contact_of(learner, scenario_id)

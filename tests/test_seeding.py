@@ -1,4 +1,5 @@
 """Faker customers: deterministic, complete, and unable to reach a real person."""
+
 import re
 
 from sqlalchemy import select
@@ -25,8 +26,20 @@ def test_every_customer_has_every_field_and_3_to_20_transactions():
     for customer, transactions, interactions in generate_customers(5, 200):
         for field in PERSONAL_FIELDS:
             assert field in customer
-        for field in ("first_name", "last_name", "date_of_birth", "address_line1", "town", "postcode",
-                      "email", "phone", "account_number", "sort_code", "memorable_word", "balance"):
+        for field in (
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "address_line1",
+            "town",
+            "postcode",
+            "email",
+            "phone",
+            "account_number",
+            "sort_code",
+            "memorable_word",
+            "balance",
+        ):
             assert customer[field], field
         assert 3 <= len(transactions) <= 20
         assert 1 <= len(interactions) <= 3
@@ -35,8 +48,9 @@ def test_every_customer_has_every_field_and_3_to_20_transactions():
 def test_contact_details_cannot_reach_a_real_person():
     for customer, _, _ in generate_customers(9, 500):
         assert customer["email"].rsplit("@", 1)[1] in {"example.com", "example.org", "example.net"}
-        assert any(customer["phone"].startswith(p) and len(customer["phone"]) == len(p) + 3
-                   for p in DRAMA_PHONE_PREFIXES), customer["phone"]
+        assert any(
+            customer["phone"].startswith(p) and len(customer["phone"]) == len(p) + 3 for p in DRAMA_PHONE_PREFIXES
+        ), customer["phone"]
         assert re.fullmatch(r"99-\d\d-\d\d", customer["sort_code"])
         assert re.fullmatch(r"\d{8}", customer["account_number"])
 
@@ -49,8 +63,9 @@ def test_seed_command_stores_the_generated_customers(app, runner):
         stored = db.session.execute(select(Customer).order_by(Customer.id)).scalars().all()
         assert len(stored) == 25
         expected = [c for c, _, _ in generate_customers(3, 25)]
-        assert [{f: getattr(s, f) for f in PERSONAL_FIELDS} for s in stored] == \
-               [{f: e[f] for f in PERSONAL_FIELDS} for e in expected]
+        assert [{f: getattr(s, f) for f in PERSONAL_FIELDS} for s in stored] == [
+            {f: e[f] for f in PERSONAL_FIELDS} for e in expected
+        ]
         assert db.session.execute(select(Transaction)).first() is not None
         assert db.session.execute(select(PriorInteraction)).first() is not None
 
@@ -59,12 +74,14 @@ def test_seeding_one_cohort_leaves_another_untouched(app, runner):
     runner.invoke(args=["seed", "--seed", "1", "--customers", "10", "--cohort", "Cohort A"])
     runner.invoke(args=["seed", "--seed", "2", "--customers", "10", "--cohort", "Cohort B"])
     with app.app_context():
-        before = [(c.ref, c.last_name) for c in db.session.execute(
-            select(Customer).where(Customer.cohort_id == 1)).scalars()]
+        before = [
+            (c.ref, c.last_name) for c in db.session.execute(select(Customer).where(Customer.cohort_id == 1)).scalars()
+        ]
     runner.invoke(args=["seed", "--seed", "3", "--customers", "10", "--cohort", "Cohort B"])
     with app.app_context():
-        after = [(c.ref, c.last_name) for c in db.session.execute(
-            select(Customer).where(Customer.cohort_id == 1)).scalars()]
+        after = [
+            (c.ref, c.last_name) for c in db.session.execute(select(Customer).where(Customer.cohort_id == 1)).scalars()
+        ]
     assert before == after and len(after) == 10
 
 

@@ -1,4 +1,5 @@
 """Sign-in and sessions: server-side sessions, timeouts, throttling, cookies, headers, and clean logs."""
+
 import logging
 import re
 from datetime import timedelta
@@ -49,8 +50,11 @@ def test_removing_an_account_ends_its_sessions(app, client, make_user, login):
 
 def age_sessions(app, **delta):
     with app.app_context():
-        db.session.execute(update(UserSession).values(
-            last_seen=utcnow() - timedelta(**delta), created_at=utcnow() - timedelta(**delta)))
+        db.session.execute(
+            update(UserSession).values(
+                last_seen=utcnow() - timedelta(**delta), created_at=utcnow() - timedelta(**delta)
+            )
+        )
         db.session.commit()
 
 
@@ -79,8 +83,11 @@ def test_sessions_expire_after_the_absolute_limit_even_when_active(app, client, 
     make_user("learner1")
     login("learner1")
     with app.app_context():
-        db.session.execute(update(UserSession).values(
-            created_at=utcnow() - timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"], minutes=1)))
+        db.session.execute(
+            update(UserSession).values(
+                created_at=utcnow() - timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"], minutes=1)
+            )
+        )
         db.session.commit()
     assert client.get("/learner/").status_code == 302
 
@@ -107,7 +114,9 @@ def test_failed_sign_ins_are_throttled_per_account_the_same_for_unknown_users(ap
     for username in ("learner1", "nobody"):
         client = app.test_client()
         for _ in range(limit):
-            assert client.post("/auth/login", data={"username": username, "password": "wrong-password"}).status_code == 200
+            assert (
+                client.post("/auth/login", data={"username": username, "password": "wrong-password"}).status_code == 200
+            )
         resp = client.post("/auth/login", data={"username": username, "password": PASSWORD})
         assert resp.status_code == 429 and "Too many failed sign-ins" in resp.get_data(as_text=True)
 
@@ -121,8 +130,9 @@ def test_failed_sign_ins_are_throttled_per_address(app, make_user):
     resp = client.post("/auth/login", data={"username": "learner1", "password": PASSWORD})
     assert resp.status_code == 429
     other = app.test_client()
-    resp = other.post("/auth/login", data={"username": "learner1", "password": PASSWORD},
-                      environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    resp = other.post(
+        "/auth/login", data={"username": "learner1", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
     assert resp.status_code == 302
 
 
@@ -165,8 +175,10 @@ def test_posted_role_and_owner_fields_are_ignored(app, client, make_user, login,
     login("learner1")
     cid = contact_of(uid, "balance-enquiry")
     client.post(f"/learner/contacts/{cid}/open", data={"learner_id": other, "role": "trainer"})
-    client.post(f"/learner/contacts/{cid}/notes", data={"text": "Note.", "learner_id": other, "actor": "assessor",
-                                                       "user_id": other, "role": "trainer"})
+    client.post(
+        f"/learner/contacts/{cid}/notes",
+        data={"text": "Note.", "learner_id": other, "actor": "assessor", "user_id": other, "role": "trainer"},
+    )
     with app.app_context():
         contact = db.session.get(Contact, cid)
         assert contact.learner_id == uid
@@ -182,8 +194,7 @@ def test_no_personal_data_passwords_or_session_ids_in_the_logs(app, client, make
     cid = contact_of(uid, "change-of-address")
     with app.app_context():
         c = db.session.get(Contact, cid).customer
-        secrets = [c.first_name, c.last_name, c.date_of_birth, c.email, c.phone, c.postcode, c.account_number,
-                   PASSWORD]
+        secrets = [c.first_name, c.last_name, c.date_of_birth, c.email, c.phone, c.postcode, c.account_number, PASSWORD]
         customer_id = c.id
     login("learner1")
     token = session_cookie(client)

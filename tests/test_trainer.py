@@ -1,5 +1,6 @@
 """The trainer console: cohorts, policies (new contacts only), assignments, accounts, the scenario
 library with a broken file, and subject access / erasure for learners."""
+
 import html
 import json
 import shutil
@@ -7,16 +8,23 @@ import shutil
 import pytest
 from sqlalchemy import select
 
+from crm_sandbox.admin import gdpr
+from crm_sandbox.errors import ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Event, User
 from crm_sandbox.operations.cohorts import assignments
-from crm_sandbox.admin import gdpr
 from crm_sandbox.operations.desk.lifecycle import open_contact
-from crm_sandbox.errors import ServiceError
 from tests.conftest import flashes
 
-POLICY_FORM = {"idv_factors": ["date_of_birth", "postcode"], "idv_required": "1", "lockout_attempts": "5",
-               "authority_limit": "25.50", "late_log_minutes": "15", "panel_mode": "compare", "practice_mode": "on"}
+POLICY_FORM = {
+    "idv_factors": ["date_of_birth", "postcode"],
+    "idv_required": "1",
+    "lockout_attempts": "5",
+    "authority_limit": "25.50",
+    "late_log_minutes": "15",
+    "panel_mode": "compare",
+    "practice_mode": "on",
+}
 
 
 @pytest.fixture
@@ -37,8 +45,12 @@ def test_create_open_and_close_a_cohort(app, trainer):
         cohort = db.session.execute(select(Cohort).where(Cohort.name == "March group")).scalar_one()
         assert cohort.status == "open" and cohort.policy["idv_required"] == 2
         cid = cohort.id
-    assert "already a cohort" in said(trainer.post("/trainer/cohorts", data={"name": "March group"}, follow_redirects=True))
-    assert "now closed" in said(trainer.post(f"/trainer/cohorts/{cid}/status", data={"status": "closed"}, follow_redirects=True))
+    assert "already a cohort" in said(
+        trainer.post("/trainer/cohorts", data={"name": "March group"}, follow_redirects=True)
+    )
+    assert "now closed" in said(
+        trainer.post(f"/trainer/cohorts/{cid}/status", data={"status": "closed"}, follow_redirects=True)
+    )
     assert "March group" in trainer.get("/trainer/").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Cohort, cid).status == "closed"
@@ -49,8 +61,11 @@ def test_create_open_and_close_a_cohort(app, trainer):
 def test_a_policy_change_applies_to_contacts_opened_after_it_only(app, trainer, cohort, make_user):
     learner = make_user("learner1", queue=["balance-enquiry", "change-of-address"])
     with app.app_context():
-        first, second = db.session.execute(select(Contact.id).where(Contact.learner_id == learner)
-                                           .order_by(Contact.position)).scalars().all()
+        first, second = (
+            db.session.execute(select(Contact.id).where(Contact.learner_id == learner).order_by(Contact.position))
+            .scalars()
+            .all()
+        )
         open_contact(db.session.get(Contact, first), db.session.get(User, learner))
     resp = trainer.post(f"/trainer/cohorts/{cohort}/policy", data=POLICY_FORM, follow_redirects=True)
     assert "Policy saved" in said(resp)
@@ -68,33 +83,59 @@ def test_a_policy_change_applies_to_contacts_opened_after_it_only(app, trainer, 
 def test_assign_in_order_to_one_learner_or_the_whole_cohort(app, trainer, cohort, make_user):
     l1, l2 = make_user("learner1"), make_user("learner2")
     assessor = make_user("assessor1", "assessor")
-    resp = trainer.post(f"/trainer/cohorts/{cohort}/assign", data={
-        "learner": "all", "scenarios": ["balance-enquiry", "impostor-takeover", "change-of-address"],
-        "order-impostor-takeover": "1", "mode": "practice"}, follow_redirects=True)
+    resp = trainer.post(
+        f"/trainer/cohorts/{cohort}/assign",
+        data={
+            "learner": "all",
+            "scenarios": ["balance-enquiry", "impostor-takeover", "change-of-address"],
+            "order-impostor-takeover": "1",
+            "mode": "practice",
+        },
+        follow_redirects=True,
+    )
     assert "6 contact(s) queued" in said(resp)
-    resp = trainer.post(f"/trainer/cohorts/{cohort}/assign", data={
-        "learner": str(l2), "scenarios": ["refund-above-authority"], "mode": "assessment",
-        "assessor_id": str(assessor)}, follow_redirects=True)
+    resp = trainer.post(
+        f"/trainer/cohorts/{cohort}/assign",
+        data={
+            "learner": str(l2),
+            "scenarios": ["refund-above-authority"],
+            "mode": "assessment",
+            "assessor_id": str(assessor),
+        },
+        follow_redirects=True,
+    )
     assert "1 contact(s) queued" in said(resp)
     with app.app_context():
+
         def queue(uid):
-            return [(c.scenario_id, c.mode, c.assessor_id) for c in db.session.execute(
-                select(Contact).where(Contact.learner_id == uid).order_by(Contact.position)).scalars()]
+            return [
+                (c.scenario_id, c.mode, c.assessor_id)
+                for c in db.session.execute(
+                    select(Contact).where(Contact.learner_id == uid).order_by(Contact.position)
+                ).scalars()
+            ]
+
         order = ["impostor-takeover", "balance-enquiry", "change-of-address"]
         assert queue(l1) == [(s, "practice", None) for s in order]
-        assert queue(l2) == [(s, "practice", None) for s in order] + [("refund-above-authority", "assessment", assessor)]
+        assert queue(l2) == [(s, "practice", None) for s in order] + [
+            ("refund-above-authority", "assessment", assessor)
+        ]
 
 
-@pytest.mark.parametrize("form, message", [
-    ({"scenarios": []}, "Choose at least one scenario"),
-    ({"scenarios": ["no-such"]}, "There is no scenario 'no-such'"),
-    ({"scenarios": ["balance-enquiry"], "mode": "assessment"}, "needs an active assessor"),
-    ({"scenarios": ["balance-enquiry"], "mode": "exam"}, "practice or observed assessment"),
-])
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"scenarios": []}, "Choose at least one scenario"),
+        ({"scenarios": ["no-such"]}, "There is no scenario 'no-such'"),
+        ({"scenarios": ["balance-enquiry"], "mode": "assessment"}, "needs an active assessor"),
+        ({"scenarios": ["balance-enquiry"], "mode": "exam"}, "practice or observed assessment"),
+    ],
+)
 def test_bad_assignments_change_nothing(app, trainer, cohort, make_user, form, message):
     make_user("learner1")
-    resp = trainer.post(f"/trainer/cohorts/{cohort}/assign", data={"learner": "all", "mode": "practice", **form},
-                        follow_redirects=True)
+    resp = trainer.post(
+        f"/trainer/cohorts/{cohort}/assign", data={"learner": "all", "mode": "practice", **form}, follow_redirects=True
+    )
     assert message in said(resp)
     with app.app_context():
         assert db.session.execute(select(Contact.id)).first() is None
@@ -118,7 +159,7 @@ def test_scenario_library_lists_briefs_and_shows_a_broken_file_disabled(app, tra
     assert "Balance enquiry" in page and "Role-player brief" in page and "retired school caretaker" in page
     assert 'id="scenario-broken-one" class="disabled"' in page and "not valid YAML" in page
     assert "channel must be one of" in page
-    assert page.count("badge-bad\">Disabled") == 2
+    assert page.count('badge-bad">Disabled') == 2
     assert trainer.get("/trainer/").status_code == 200  # the app keeps working
 
 
@@ -136,7 +177,9 @@ def test_subject_access_export_holds_account_contacts_and_events(app, trainer, c
     assert c["scenario_id"] == "balance-enquiry" and [e["type"] for e in c["events"]][:1] == ["contact.opened"]
 
 
-def test_erasure_pseudonymises_the_learner_and_keeps_anonymised_evidence(app, client, trainer, cohort, make_user, login):
+def test_erasure_pseudonymises_the_learner_and_keeps_anonymised_evidence(
+    app, client, trainer, cohort, make_user, login
+):
     learner = make_user("learner1", queue=["balance-enquiry"])
     with app.app_context():
         contact = db.session.execute(select(Contact).where(Contact.learner_id == learner)).scalar_one()
@@ -150,7 +193,9 @@ def test_erasure_pseudonymises_the_learner_and_keeps_anonymised_evidence(app, cl
         user = db.session.get(User, learner)
         assert user.username == user.display_name == f"erased-learner-{learner}"
         assert not user.active and user.erased_at is not None
-        assert db.session.execute(select(Event.id).where(Event.contact_id == contact.id)).scalars().all() == events_before
+        assert (
+            db.session.execute(select(Event.id).where(Event.contact_id == contact.id)).scalars().all() == events_before
+        )
         doc = gdpr.subject_access_export(learner)
         assert "learner1" not in json.dumps(doc)
         with pytest.raises(ServiceError):
@@ -164,6 +209,13 @@ def test_cohort_page_renders_every_section(app, trainer, cohort, make_user):
     make_user("learner1", queue=["balance-enquiry"])
     make_user("assessor1", "assessor")
     page = trainer.get(f"/trainer/cohorts/{cohort}").get_data(as_text=True)
-    for text in ("Import accounts", "Assign scenarios", "Policy", "Reset this cohort", "learner1", "assessor1",
-                 "1. Balance enquiry"):
+    for text in (
+        "Import accounts",
+        "Assign scenarios",
+        "Policy",
+        "Reset this cohort",
+        "learner1",
+        "assessor1",
+        "1. Balance enquiry",
+    ):
         assert text in page, text

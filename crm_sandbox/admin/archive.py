@@ -7,6 +7,7 @@ Files live under ``ARCHIVE_DIR`` (default ``instance/archive``) as
 them (name, username, pack file and SHA-256) and the work left unfinished at the reset, so the archive
 stays browsable per learner after their accounts are gone.
 """
+
 import hashlib
 import io
 import json
@@ -22,12 +23,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from crm_sandbox.crypto import signing
-from crm_sandbox.files import write_durably
 from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import Conflict, NotFound
 from crm_sandbox.extensions import db
+from crm_sandbox.files import write_durably
 from crm_sandbox.formatting import iso
 from crm_sandbox.models import ArchivedPack, utcnow
-from crm_sandbox.errors import Conflict, NotFound
 from crm_sandbox.queries.unfinished import KINDS
 
 INDEX, INDEX_SIGNATURE = "index.json", "index.sig"
@@ -90,17 +91,27 @@ def check_pack(pack: ArchivedPack) -> list[str]:
 
 def archive_listing(verify: bool = True) -> list[PackStatus]:
     now = utcnow()
-    packs = db.session.execute(select(ArchivedPack).order_by(
-        ArchivedPack.created_at.desc(), ArchivedPack.cohort_name, ArchivedPack.learner_username)).scalars()
+    packs = db.session.execute(
+        select(ArchivedPack).order_by(
+            ArchivedPack.created_at.desc(), ArchivedPack.cohort_name, ArchivedPack.learner_username
+        )
+    ).scalars()
     return [PackStatus(p, p.retention_until <= now, check_pack(p) if verify else []) for p in packs]
 
 
-def write_index(run_dir: Path, cohort_name: str, generation: int, created_at: datetime,
-                learners: list[dict], unfinished: list[dict]) -> None:
+def write_index(
+    run_dir: Path, cohort_name: str, generation: int, created_at: datetime, learners: list[dict], unfinished: list[dict]
+) -> None:
     """Write the run's signed index durably (``learners``: username, name, pack, sha256, size)."""
-    doc = {"format": INDEX_FORMAT, "cohort": cohort_name, "generation": generation, "created_at": iso(created_at),
-           "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
-           "learners": learners, "unfinished": unfinished}
+    doc = {
+        "format": INDEX_FORMAT,
+        "cohort": cohort_name,
+        "generation": generation,
+        "created_at": iso(created_at),
+        "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
+        "learners": learners,
+        "unfinished": unfinished,
+    }
     data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_durably(run_dir / INDEX, data)
     write_durably(run_dir / INDEX_SIGNATURE, signing.sign(data))
@@ -137,6 +148,7 @@ class ArchivedLearner:
 @dataclass
 class ArchivedRun:
     """One cohort reset's archive: its packs, one per learner."""
+
     key: str  # the run folder's name: the archive's id in addresses (no personal data)
     cohort_name: str
     generation: int
@@ -166,9 +178,14 @@ def archived_runs(verify: bool = True) -> list[ArchivedRun]:
         if folder not in runs:
             index, problems = read_index(archive_root() / folder)
             indexes[folder] = index
-            runs[folder] = ArchivedRun(Path(folder).name, pack.cohort_name, pack.cohort_generation,
-                                       pack.created_at, unfinished=(index or {}).get("unfinished", []),
-                                       problems=problems)
+            runs[folder] = ArchivedRun(
+                Path(folder).name,
+                pack.cohort_name,
+                pack.cohort_generation,
+                pack.created_at,
+                unfinished=(index or {}).get("unfinished", []),
+                problems=problems,
+            )
         runs[folder].learners.append(_archived_learner(status, indexes[folder], verify))
     for run in runs.values():
         run.learners.sort(key=lambda learner: (learner.name.casefold(), learner.status.pack.learner_username))
@@ -200,8 +217,11 @@ def learner_report(pack: ArchivedPack) -> bytes:
     """The printable learner report sealed in the pack, only from a pack that checks out."""
     data, problems, _ = read_checked(pack)
     if problems or data is None:
-        raise Conflict("This archived pack failed its check, so its report is not shown: "
-                       + "; ".join(problems) + ". Download the pack to examine it.")
+        raise Conflict(
+            "This archived pack failed its check, so its report is not shown: "
+            + "; ".join(problems)
+            + ". Download the pack to examine it."
+        )
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         if LEARNER_REPORT not in zf.namelist():
             raise NotFound("This archived pack holds no learner report.")
@@ -215,8 +235,13 @@ def unrecorded_runs() -> list[str]:
     if not root.is_dir():
         return []
     recorded = {str(Path(p).parent) for p in db.session.execute(select(ArchivedPack.path)).scalars()}
-    return sorted(str(run.relative_to(root)) for cohort in root.iterdir() if cohort.is_dir()
-                  for run in cohort.iterdir() if run.is_dir() and str(run.relative_to(root)) not in recorded)
+    return sorted(
+        str(run.relative_to(root))
+        for cohort in root.iterdir()
+        if cohort.is_dir()
+        for run in cohort.iterdir()
+        if run.is_dir() and str(run.relative_to(root)) not in recorded
+    )
 
 
 def get_pack(pack_id: int) -> ArchivedPack:
@@ -233,8 +258,9 @@ def purge_expired() -> list[str]:
     between leaves an unrecorded expired file, never a row pointing at nothing.
     """
     with write_transaction():
-        expired = list(db.session.execute(
-            select(ArchivedPack).where(ArchivedPack.retention_until <= utcnow())).scalars())
+        expired = list(
+            db.session.execute(select(ArchivedPack).where(ArchivedPack.retention_until <= utcnow())).scalars()
+        )
         paths = [pack_path(p) for p in expired]
         names = [p.path for p in expired]
         for p in expired:

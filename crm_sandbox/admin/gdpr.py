@@ -3,14 +3,14 @@
 The customers are fictional; the learners are not. A trainer can export everything held about a
 learner, and erase a learner's personal data while the anonymised evidence of their work stays.
 """
+
 from sqlalchemy import select
 
 from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import iso
-from crm_sandbox.models import (Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User,
-                                utcnow)
-from crm_sandbox.errors import Conflict, NotFound, ServiceError
+from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User, utcnow
 
 FORMAT = "crm-sandbox/subject-access@1"
 ERASED_PASSWORD_HASH = "!erased"  # noqa: S105 (not a Werkzeug hash: no password can ever match it)
@@ -28,53 +28,115 @@ def subject_access_export(user_id: int) -> dict:
     criteria judgements and assessments. (The fictional customers' records are not theirs and are
     named by reference only.)"""
     user = get_learner(user_id)
-    contacts = db.session.execute(
-        select(Contact).where(Contact.learner_id == user.id).order_by(Contact.position)).scalars().all()
+    contacts = (
+        db.session.execute(select(Contact).where(Contact.learner_id == user.id).order_by(Contact.position))
+        .scalars()
+        .all()
+    )
     ids = [c.id for c in contacts]
-    events = db.session.execute(select(Event).where(Event.contact_id.in_(ids)).order_by(Event.contact_id, Event.seq)).scalars()
-    findings = db.session.execute(select(Finding).where(Finding.contact_id.in_(ids)).order_by(Finding.id)).scalars().all()
-    decisions = db.session.execute(select(FindingDecision).where(
-        FindingDecision.finding_id.in_([f.id for f in findings])).order_by(FindingDecision.id)).scalars()
-    judgements = db.session.execute(select(CriterionJudgement).where(
-        CriterionJudgement.contact_id.in_(ids)).order_by(CriterionJudgement.id)).scalars()
+    events = db.session.execute(
+        select(Event).where(Event.contact_id.in_(ids)).order_by(Event.contact_id, Event.seq)
+    ).scalars()
+    findings = (
+        db.session.execute(select(Finding).where(Finding.contact_id.in_(ids)).order_by(Finding.id)).scalars().all()
+    )
+    decisions = db.session.execute(
+        select(FindingDecision)
+        .where(FindingDecision.finding_id.in_([f.id for f in findings]))
+        .order_by(FindingDecision.id)
+    ).scalars()
+    judgements = db.session.execute(
+        select(CriterionJudgement).where(CriterionJudgement.contact_id.in_(ids)).order_by(CriterionJudgement.id)
+    ).scalars()
     assessments = db.session.execute(select(Assessment).where(Assessment.contact_id.in_(ids))).scalars()
-    by_contact: dict[int, dict] = {c.id: {
-        "id": c.id, "scenario_id": c.scenario_id, "title": c.title, "channel": c.channel, "status": c.status,
-        "mode": c.mode, "assessor_id": c.assessor_id, "customer_ref": c.customer.ref,
-        "created_at": iso(c.created_at), "opened_at": iso(c.opened_at), "closed_at": iso(c.closed_at),
-        "policy": c.policy, "events": [], "findings": [], "criterion_judgements": [], "assessment": None,
-    } for c in contacts}
+    by_contact: dict[int, dict] = {
+        c.id: {
+            "id": c.id,
+            "scenario_id": c.scenario_id,
+            "title": c.title,
+            "channel": c.channel,
+            "status": c.status,
+            "mode": c.mode,
+            "assessor_id": c.assessor_id,
+            "customer_ref": c.customer.ref,
+            "created_at": iso(c.created_at),
+            "opened_at": iso(c.opened_at),
+            "closed_at": iso(c.closed_at),
+            "policy": c.policy,
+            "events": [],
+            "findings": [],
+            "criterion_judgements": [],
+            "assessment": None,
+        }
+        for c in contacts
+    }
     for e in events:
-        by_contact[e.contact_id]["events"].append({
-            "seq": e.seq, "at": iso(e.at), "actor": e.actor, "actor_user_id": e.actor_user_id,
-            "type": e.type, "data": e.data})
+        by_contact[e.contact_id]["events"].append(
+            {
+                "seq": e.seq,
+                "at": iso(e.at),
+                "actor": e.actor,
+                "actor_user_id": e.actor_user_id,
+                "type": e.type,
+                "data": e.data,
+            }
+        )
     finding_contact = {}
     for f in findings:
         finding_contact[f.id] = f.contact_id
-        by_contact[f.contact_id]["findings"].append({
-            "id": f.id, "rule": f.rule, "severity": f.severity, "events": f.events, "evidence": f.evidence,
-            "explanation": f.explanation, "active": f.active, "source": f.source, "decisions": []})
+        by_contact[f.contact_id]["findings"].append(
+            {
+                "id": f.id,
+                "rule": f.rule,
+                "severity": f.severity,
+                "events": f.events,
+                "evidence": f.evidence,
+                "explanation": f.explanation,
+                "active": f.active,
+                "source": f.source,
+                "decisions": [],
+            }
+        )
     for d in decisions:
         for f in by_contact[finding_contact[d.finding_id]]["findings"]:
             if f["id"] == d.finding_id:
-                f["decisions"].append({"decision": d.decision, "comment": d.comment, "at": iso(d.at),
-                                       "assessor_id": d.assessor_id})
+                f["decisions"].append(
+                    {"decision": d.decision, "comment": d.comment, "at": iso(d.at), "assessor_id": d.assessor_id}
+                )
     for j in judgements:
-        by_contact[j.contact_id]["criterion_judgements"].append({
-            "criterion_id": j.criterion_id, "met": j.met, "comment": j.comment, "at": iso(j.at),
-            "assessor_id": j.assessor_id})
+        by_contact[j.contact_id]["criterion_judgements"].append(
+            {
+                "criterion_id": j.criterion_id,
+                "met": j.met,
+                "comment": j.comment,
+                "at": iso(j.at),
+                "assessor_id": j.assessor_id,
+            }
+        )
     for a in assessments:
         by_contact[a.contact_id]["assessment"] = {
-            "outcome": a.outcome, "feedback": a.feedback, "signed_at": iso(a.signed_at),
-            "released_at": iso(a.released_at), "learner_comment": a.learner_comment,
-            "acknowledged_at": iso(a.acknowledged_at), "assessor_id": a.assessor_id}
+            "outcome": a.outcome,
+            "feedback": a.feedback,
+            "signed_at": iso(a.signed_at),
+            "released_at": iso(a.released_at),
+            "learner_comment": a.learner_comment,
+            "acknowledged_at": iso(a.acknowledged_at),
+            "assessor_id": a.assessor_id,
+        }
     return {
         "format": FORMAT,
         "exported_at": iso(utcnow()),
-        "account": {"id": user.id, "username": user.username, "display_name": user.display_name,
-                    "role": user.role, "cohort": user.cohort.name if user.cohort else None,
-                    "active": user.active, "must_change_password": user.must_change_password,
-                    "created_at": iso(user.created_at), "erased_at": iso(user.erased_at)},
+        "account": {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role,
+            "cohort": user.cohort.name if user.cohort else None,
+            "active": user.active,
+            "must_change_password": user.must_change_password,
+            "created_at": iso(user.created_at),
+            "erased_at": iso(user.erased_at),
+        },
         "contacts": list(by_contact.values()),
     }
 

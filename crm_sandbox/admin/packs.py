@@ -14,6 +14,7 @@ Layout::
 The signature covers the manifest, and the manifest covers every other file, so one changed byte,
 an added or a removed file is found and named by :func:`verify_pack`.
 """
+
 import hashlib
 import io
 import json
@@ -26,9 +27,10 @@ from typing import Any
 
 from crm_sandbox.crypto import signing
 from crm_sandbox.models import User, utcnow
-from crm_sandbox.reports import pdf, records as r
-from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.queries.review import contact_review, opened_contacts
+from crm_sandbox.queries.session_export import session_document
+from crm_sandbox.reports import pdf
+from crm_sandbox.reports import records as r
 
 FORMAT = "crm-sandbox/evidence-pack@1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "public_key.pem"
@@ -65,8 +67,10 @@ def manifest_document(learner: User, files: dict[str, bytes], created_at: dateti
         "cohort": learner.cohort.name if learner.cohort else None,
         "created_at": r.iso(created_at),
         "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
-        "files": [{"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                  for name, data in files.items()],
+        "files": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in files.items()
+        ],
     }
 
 
@@ -128,8 +132,16 @@ def _members(zf: zipfile.ZipFile, report: PackReport) -> dict[str, bytes | None]
             continue
         try:
             contents[info.filename] = zf.read(info)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
-                NotImplementedError, RuntimeError) as err:  # RuntimeError: an encrypted entry
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            ValueError,
+            NotImplementedError,
+            RuntimeError,
+        ) as err:  # RuntimeError: an encrypted entry
             report.problems.append(f"{info.filename}: bytes changed (the zip entry is damaged: {err})")
             contents[info.filename] = None
     return contents
@@ -178,8 +190,11 @@ def _read_manifest(manifest_bytes: bytes, report: PackReport) -> dict[str, Any] 
         manifest = json.loads(manifest_bytes.decode("utf-8"))
         entries = manifest["files"]
         listed = {e["path"]: e for e in entries}
-        if manifest.get("format") != FORMAT or len(listed) != len(entries) or not all(
-                isinstance(e["sha256"], str) and isinstance(e["size"], int) for e in entries):
+        if (
+            manifest.get("format") != FORMAT
+            or len(listed) != len(entries)
+            or not all(isinstance(e["sha256"], str) and isinstance(e["size"], int) for e in entries)
+        ):
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
         report.problems.append(f"{MANIFEST}: not a readable {FORMAT} manifest")
@@ -188,8 +203,9 @@ def _read_manifest(manifest_bytes: bytes, report: PackReport) -> dict[str, Any] 
     return listed
 
 
-def _check_signature(contents: dict[str, bytes | None], manifest_bytes: bytes,
-                     public_key_pem: str | bytes | None, report: PackReport) -> None:
+def _check_signature(
+    contents: dict[str, bytes | None], manifest_bytes: bytes, public_key_pem: str | bytes | None, report: PackReport
+) -> None:
     """The signature: over the exact manifest bytes, by the trusted key."""
     signature = contents.get(SIGNATURE)
     if public_key_pem is None:
@@ -202,8 +218,10 @@ def _check_signature(contents: dict[str, bytes | None], manifest_bytes: bytes,
         try:
             report.fingerprint = signing.fingerprint(public_key_pem)
             if not signing.verify(public_key_pem, manifest_bytes, signature):
-                report.problems.append(f"{SIGNATURE}: signature invalid: {MANIFEST} was edited, or the pack "
-                                       f"was signed by another key (not {report.fingerprint})")
+                report.problems.append(
+                    f"{SIGNATURE}: signature invalid: {MANIFEST} was edited, or the pack "
+                    f"was signed by another key (not {report.fingerprint})"
+                )
         except signing.SigningKeyError as err:
             report.problems.append(f"public key: {err}")
 

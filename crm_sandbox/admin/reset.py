@@ -23,6 +23,7 @@ transaction began. An ordinary exception before the commit also removes the run'
 A confirmation names the generation it was shown for (a form sent twice resets once) and the
 fingerprint of the unfinished work it listed (work that changed since must be looked at again).
 """
+
 import hashlib
 import secrets
 import shutil
@@ -35,23 +36,43 @@ from flask import current_app
 from sqlalchemy import CursorResult, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from crm_sandbox.database import write_transaction
-from crm_sandbox.extensions import db
-from crm_sandbox.models import (ArchivedPack, Assessment, Base, Cohort, Contact, CriterionJudgement, Customer, Event,
-                                Finding, FindingDecision, User, utcnow)
-from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.admin import archive
+from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import Conflict, NotFound
+from crm_sandbox.extensions import db
 from crm_sandbox.files import make_dirs_durably, write_durably
 from crm_sandbox.formatting import slug
-from crm_sandbox.errors import Conflict, NotFound
+from crm_sandbox.models import (
+    ArchivedPack,
+    Assessment,
+    Base,
+    Cohort,
+    Contact,
+    CriterionJudgement,
+    Customer,
+    Event,
+    Finding,
+    FindingDecision,
+    User,
+    utcnow,
+)
+from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.operations.cohorts.queues import build_queue
 from crm_sandbox.queries.unfinished import UnfinishedWork, unfinished_work
 
 COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers stay)
 # Every table holding a cohort's evidence, in the order the reset removes it (children first).
 # tests/test_reset.py fails if a table referencing contacts, findings or users is missing here.
-REMOVED_TABLES = ("finding_decision", "criterion_judgement", "assessment", "finding", "chain_seal", "event",
-                  "contact", "user")
+REMOVED_TABLES = (
+    "finding_decision",
+    "criterion_judgement",
+    "assessment",
+    "finding",
+    "chain_seal",
+    "event",
+    "contact",
+    "user",
+)
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -71,9 +92,13 @@ class ResetResult:
 def cohort_learners(cohort_id: int) -> list[User]:
     """The learners whose evidence the reset archives: the cohort's learners and anyone with a contact in it."""
     with_contacts = select(Contact.learner_id).where(Contact.cohort_id == cohort_id)
-    return list(db.session.execute(select(User).where(
-        (User.id.in_(with_contacts)) | ((User.cohort_id == cohort_id) & (User.role == "learner"))
-    ).order_by(User.username)).scalars())
+    return list(
+        db.session.execute(
+            select(User)
+            .where((User.id.in_(with_contacts)) | ((User.cohort_id == cohort_id) & (User.role == "learner")))
+            .order_by(User.username)
+        ).scalars()
+    )
 
 
 def evidence_digest(cohort_id: int) -> str:
@@ -88,8 +113,9 @@ def evidence_digest(cohort_id: int) -> str:
         select(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
         select(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
         select(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
-        select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id)
-        .where(User.cohort_id == cohort_id),
+        select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
+            User.cohort_id == cohort_id
+        ),
     )
     digest = hashlib.sha256()
     for query in queries:
@@ -101,33 +127,41 @@ def evidence_digest(cohort_id: int) -> str:
 
 
 def live_contacts(cohort_id: int) -> int:
-    return db.session.execute(select(func.count(Contact.id)).where(
-        Contact.cohort_id == cohort_id, Contact.status == "live")).scalar_one()
+    return db.session.execute(
+        select(func.count(Contact.id)).where(Contact.cohort_id == cohort_id, Contact.status == "live")
+    ).scalar_one()
 
 
 def check_resettable(cohort: Cohort) -> None:
     live = live_contacts(cohort.id)
     if live:
-        raise Conflict(f"{cohort.name} has {live} contact(s) still live: ask the learners to close them "
-                       "(or wait for them to finish) before resetting.")
+        raise Conflict(
+            f"{cohort.name} has {live} contact(s) still live: ask the learners to close them "
+            "(or wait for them to finish) before resetting."
+        )
 
 
 def check_confirmation(cohort: Cohort, generation: int | None, unfinished: str | None) -> UnfinishedWork:
     """The cohort's unfinished work, after checking a confirmation was given for this state of it:
     ``generation`` (the reset it was shown before) and ``unfinished`` (the list's fingerprint); None skips."""
     if generation is not None and cohort.generation != generation:
-        raise AlreadyReset(f"{cohort.name} has already been reset since that confirmation was shown (the form "
-                           "may have been sent twice): the reset ran once and nothing more was changed. "
-                           "Its evidence is in the evidence archive.")
+        raise AlreadyReset(
+            f"{cohort.name} has already been reset since that confirmation was shown (the form "
+            "may have been sent twice): the reset ran once and nothing more was changed. "
+            "Its evidence is in the evidence archive."
+        )
     work = unfinished_work(cohort.id)
     if unfinished is not None and work.fingerprint != unfinished:
-        raise UnfinishedChanged(f"{cohort.name}'s unfinished work changed since the confirmation was shown, "
-                                "so the cohort was not reset: check the list again and confirm.")
+        raise UnfinishedChanged(
+            f"{cohort.name}'s unfinished work changed since the confirmation was shown, "
+            "so the cohort was not reset: check the list again and confirm."
+        )
     return work
 
 
-def write_archive(cohort: Cohort, learners: list[User], progress: Progress | None,
-                  unfinished: UnfinishedWork | None = None) -> tuple[Path, list[dict[str, Any]]]:
+def write_archive(
+    cohort: Cohort, learners: list[User], progress: Progress | None, unfinished: UnfinishedWork | None = None
+) -> tuple[Path, list[dict[str, Any]]]:
     """Write one signed pack per learner, durably, into a new folder, then its signed index; return the
     folder and the pack records."""
     from crm_sandbox.admin.packs import build_learner_pack
@@ -142,19 +176,37 @@ def write_archive(cohort: Cohort, learners: list[User], progress: Progress | Non
             data = build_learner_pack(learner)
             path = run_dir / f"{slug(learner.username)}.zip"
             write_durably(path, data)
-            records.append({
-                "cohort_name": cohort.name, "cohort_generation": cohort.generation,
-                "learner_username": learner.username,
-                "path": str(path.relative_to(archive.archive_root())),
-                "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                "created_at": created, "retention_until": archive.retention_until(created),
-            })
+            records.append(
+                {
+                    "cohort_name": cohort.name,
+                    "cohort_generation": cohort.generation,
+                    "learner_username": learner.username,
+                    "path": str(path.relative_to(archive.archive_root())),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data),
+                    "created_at": created,
+                    "retention_until": archive.retention_until(created),
+                }
+            )
             if progress:
                 progress("archive", n, len(learners))
-        archive.write_index(run_dir, cohort.name, cohort.generation, created, [
-            {"username": learner.username, "name": learner.display_name, "pack": Path(record["path"]).name,
-             "sha256": record["sha256"], "size": record["size"]} for learner, record in zip(learners, records)
-        ], [c.as_record() for c in (unfinished or UnfinishedWork()).contacts])
+        archive.write_index(
+            run_dir,
+            cohort.name,
+            cohort.generation,
+            created,
+            [
+                {
+                    "username": learner.username,
+                    "name": learner.display_name,
+                    "pack": Path(record["path"]).name,
+                    "sha256": record["sha256"],
+                    "size": record["size"],
+                }
+                for learner, record in zip(learners, records)
+            ],
+            [c.as_record() for c in (unfinished or UnfinishedWork()).contacts],
+        )
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
@@ -202,9 +254,16 @@ def new_seed(old: int) -> int:
     return seed
 
 
-def reset_cohort(name: str, *, seed: int | None = None, customers: int | None = None,
-                 progress: Progress | None = None, attempts: int = 3,
-                 generation: int | None = None, unfinished: str | None = None) -> ResetResult:
+def reset_cohort(
+    name: str,
+    *,
+    seed: int | None = None,
+    customers: int | None = None,
+    progress: Progress | None = None,
+    attempts: int = 3,
+    generation: int | None = None,
+    unfinished: str | None = None,
+) -> ResetResult:
     """Archive cohort ``name``'s evidence, then give it a fresh, empty world (see the module docstring).
 
     ``progress(step, done, total)`` reports the steps "archive" and "seed". ``generation`` and
@@ -224,17 +283,21 @@ def reset_cohort(name: str, *, seed: int | None = None, customers: int | None = 
         digest = evidence_digest(cohort_id)  # first: any change after it is caught under the lock
         work = check_confirmation(cohort, generation, unfinished)
         learners = cohort_learners(cohort_id)
-        count = customers or db.session.execute(
-            select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id)).scalar() \
+        count = (
+            customers
+            or db.session.execute(select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id)).scalar()
             or current_app.config["DEMO_CUSTOMERS"]
+        )
         run_dir, records = write_archive(cohort, learners, progress, work)
         committing = False
         try:
             with write_transaction():
                 cohort = db.session.get(Cohort, cohort_id, populate_existing=True, with_for_update=True)
                 if cohort is None or cohort.generation != current:
-                    raise StaleReset(f"{name} was reset by another run at the same time: "
-                                     "this one stopped and changed nothing. Its evidence is in the evidence archive.")
+                    raise StaleReset(
+                        f"{name} was reset by another run at the same time: "
+                        "this one stopped and changed nothing. Its evidence is in the evidence archive."
+                    )
                 check_resettable(cohort)
                 if evidence_digest(cohort_id) != digest:
                     raise EvidenceChanged()
@@ -253,15 +316,19 @@ def reset_cohort(name: str, *, seed: int | None = None, customers: int | None = 
             continue  # something was recorded while archiving: archive again
         except IntegrityError as err:
             shutil.rmtree(run_dir, ignore_errors=True)
-            raise Conflict(f"{name} could not be reset: another cohort's records refer to its accounts "
-                           f"({err.orig}). Nothing was changed.") from err
+            raise Conflict(
+                f"{name} could not be reset: another cohort's records refer to its accounts "
+                f"({err.orig}). Nothing was changed."
+            ) from err
         except BaseException:
             if not committing:  # rolled back for certain: the files are unrecorded spare copies
                 shutil.rmtree(run_dir, ignore_errors=True)
             raise
         return result
-    raise Conflict(f"{name} kept changing while its evidence was archived: try the reset again "
-                   "when its learners and assessors have stopped working.")
+    raise Conflict(
+        f"{name} kept changing while its evidence was archived: try the reset again "
+        "when its learners and assessors have stopped working."
+    )
 
 
 def seed_progress(progress: Progress | None, total: int) -> Callable[[int], None] | None:
@@ -281,8 +348,9 @@ def seed_progress(progress: Progress | None, total: int) -> Callable[[int], None
 def rebuild_queues(cohort: Cohort) -> None:
     """Queue every scenario for each learner still in the cohort (after the reset: usually none;
     the trainer imports the next group and assigns their work)."""
-    for learner in db.session.execute(select(User).where(
-            User.cohort_id == cohort.id, User.role == "learner", User.active.is_(True))).scalars():
+    for learner in db.session.execute(
+        select(User).where(User.cohort_id == cohort.id, User.role == "learner", User.active.is_(True))
+    ).scalars():
         build_queue(learner)
 
 
@@ -300,4 +368,3 @@ class UnfinishedChanged(Conflict):
 
 class EvidenceChanged(Exception):
     """The cohort's evidence changed between archiving and the reset transaction."""
-

@@ -1,4 +1,5 @@
 """``flask --app crm_sandbox …`` commands. Each docstring is the command's ``--help``."""
+
 import json
 import sys
 
@@ -7,21 +8,21 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
-from crm_sandbox.database import write_transaction
 from crm_sandbox.admin.demo import run_demo
+from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
+from crm_sandbox.crypto.rotation import rotate_field_keys
+from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import ServiceError
+from crm_sandbox.events.chain import verify_log
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
+from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
+from crm_sandbox.operations.cohorts.queues import build_queue
 from crm_sandbox.policy import load_policy
+from crm_sandbox.queries.session_export import signed_session_document
 from crm_sandbox.schema import BASELINE, SchemaError, Upgrade, current_revision, upgrade_database
 from crm_sandbox.seeding import seed_customers
-from crm_sandbox.operations.cohorts.accounts import create_user
-from crm_sandbox.events.chain import verify_log
-from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
-from crm_sandbox.errors import ServiceError
-from crm_sandbox.crypto.rotation import rotate_field_keys
-from crm_sandbox.queries.session_export import signed_session_document
-from crm_sandbox.operations.cohorts.queues import build_queue
 
 DEMO_COHORT = "Demo cohort"
 DEMO_USERS = (
@@ -50,8 +51,7 @@ def get_or_create_cohort(name: str) -> Cohort:
 
 
 def seed_with_progress(cohort: Cohort, seed: int, customers: int) -> None:
-    with click.progressbar(length=customers, label=f"Seeding {customers} customers",
-                           show_pos=True) as bar:
+    with click.progressbar(length=customers, label=f"Seeding {customers} customers", show_pos=True) as bar:
         seed_customers(cohort, seed, customers, progress=bar.update)
 
 
@@ -67,15 +67,18 @@ def ensure_schema() -> Upgrade:
         raise click.ClickException(
             f"The database upgrade stopped: a revision failed ({type(err).__name__}: {cause}). That revision "
             f"was rolled back; the database is at {at}, as the last finished revision left it. "
-            "Fix the cause and run it again.") from err
+            "Fix the cause and run it again."
+        ) from err
 
 
 def describe_upgrade(upgrade: Upgrade) -> str | None:
     """One line on what the migrations did, or None when the database was already up to date."""
     if upgrade.adopted:
         then = "" if upgrade.after == BASELINE else f" and upgraded it to {upgrade.after}"
-        return (f"Recognised a database of the release before migrations: stamped it {BASELINE}{then}; "
-                "existing evidence is unchanged.")
+        return (
+            f"Recognised a database of the release before migrations: stamped it {BASELINE}{then}; "
+            "existing evidence is unchanged."
+        )
     if upgrade.before is None and upgrade.changed:
         return f"Created the database tables (schema {upgrade.after})."
     if upgrade.changed:
@@ -103,11 +106,11 @@ def seed_command(seed: int | None, customers: int | None, cohort_name: str) -> N
     customers = customers or current_app.config["DEMO_CUSTOMERS"]
     with write_transaction():
         cohort = get_or_create_cohort(cohort_name)
-        used = db.session.execute(
-            select(func.count(Contact.id)).where(Contact.cohort_id == cohort.id)).scalar()
+        used = db.session.execute(select(func.count(Contact.id)).where(Contact.cohort_id == cohort.id)).scalar()
         if used:
             raise click.ClickException(
-                f"{cohort_name} has {used} contacts that use its customers; reset the cohort instead.")
+                f"{cohort_name} has {used} contacts that use its customers; reset the cohort instead."
+            )
         seed_with_progress(cohort, seed, customers)
     click.echo(f"Seeded {customers} customers for {cohort_name} (seed {seed}).")
 
@@ -119,7 +122,9 @@ def seed_command(seed: int | None, customers: int | None, cohort_name: str) -> N
 @click.option("--cohort", "cohort_name", default=None, help="The cohort a learner or assessor belongs to.")
 @click.option("--name", "display_name", default=None, help="The name shown in the app.")
 @click.password_option()
-def create_user_command(username: str, role: str, cohort_name: str | None, display_name: str | None, password: str) -> None:
+def create_user_command(
+    username: str, role: str, cohort_name: str | None, display_name: str | None, password: str
+) -> None:
     """Create a user account (learners get a queue of every scenario)."""
     ensure_schema()
     try:
@@ -135,8 +140,7 @@ def create_user_command(username: str, role: str, cohort_name: str | None, displ
     click.echo(f"Created {role} {username}.")
 
 
-def create_account(username: str, password: str, role: str, display_name: str | None,
-                   cohort: Cohort | None) -> None:
+def create_account(username: str, password: str, role: str, display_name: str | None, cohort: Cohort | None) -> None:
     """A new account in the current transaction; a learner gets a queue of every scenario."""
     user = create_user(username, password, role, display_name=display_name, cohort=cohort)
     if role == "learner":
@@ -146,8 +150,9 @@ def create_account(username: str, password: str, role: str, display_name: str | 
 
 @click.command("bootstrap")
 @with_appcontext
-@click.option("--play-demo", is_flag=True,
-              help="On first run, also play and review a few demo contacts (as `flask demo` does).")
+@click.option(
+    "--play-demo", is_flag=True, help="On first run, also play and review a few demo contacts (as `flask demo` does)."
+)
 def bootstrap_command(play_demo: bool) -> None:
     """Create or upgrade the database, seed it on first run, then print the demo logins (used by `make run`)."""
     default_policy()  # a bad seed/policy.yaml stops start-up here, with what is wrong
@@ -172,8 +177,10 @@ def bootstrap_command(play_demo: bool) -> None:
                 click.echo(f"The demo contacts were not played: {err}")
     demo = demo_logins()
     if not demo:
-        click.echo("\nNo demo accounts: the demo cohort was reset (or its accounts deactivated); "
-                   "create accounts in the trainer console.")
+        click.echo(
+            "\nNo demo accounts: the demo cohort was reset (or its accounts deactivated); "
+            "create accounts in the trainer console."
+        )
         return
     click.echo("\nCRM Sandbox demo logins (password for each: %s)" % config["DEMO_PASSWORD"])
     for username, role in demo:
@@ -183,8 +190,13 @@ def bootstrap_command(play_demo: bool) -> None:
 def demo_logins() -> list[tuple[str, str]]:
     """(username, role) of the demo accounts that still exist and may sign in, in DEMO_USERS order."""
     names = [username for username, _, _ in DEMO_USERS]
-    found = dict(db.session.execute(select(User.username, User.role).where(
-        User.username.in_(names), User.active.is_(True), User.erased_at.is_(None))).all())
+    found = dict(
+        db.session.execute(
+            select(User.username, User.role).where(
+                User.username.in_(names), User.active.is_(True), User.erased_at.is_(None)
+            )
+        ).all()
+    )
     return [(name, found[name]) for name in names if name in found]
 
 
@@ -235,8 +247,10 @@ def verify_log_command() -> None:
         click.echo(f"BROKEN: {s.problem}")
     if broken:
         raise SystemExit(1)
-    click.echo(f"OK: {len(statuses)} contacts, {sum(s.events for s in statuses)} events, "
-               f"{sum(s.sealed for s in statuses)} with signed heads; every link verified.")
+    click.echo(
+        f"OK: {len(statuses)} contacts, {sum(s.events for s in statuses)} events, "
+        f"{sum(s.sealed for s in statuses)} with signed heads; every link verified."
+    )
 
 
 @click.command("rotate-keys")
@@ -248,9 +262,11 @@ def rotate_keys_command() -> None:
     restarted they cannot read the re-encrypted rows.
     """
     path = rotate_field_keys(progress=lambda label, n: click.echo(f"  {label}: {n} rows re-encrypted"))
-    click.echo(f"New key added at the top of {path}; every row now uses it. Restart the app server now "
-               "if it is running (its workers still hold the old keys). Remove the old key line(s) from "
-               "that file once backups made with them have expired.")
+    click.echo(
+        f"New key added at the top of {path}; every row now uses it. Restart the app server now "
+        "if it is running (its workers still hold the old keys). Remove the old key line(s) from "
+        "that file once backups made with them have expired."
+    )
 
 
 @click.command("demo")
@@ -265,8 +281,17 @@ def demo_command() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (init_db_command, seed_command, create_user_command, bootstrap_command, demo_command,
-                    export_session_command, findings_command, verify_log_command, rotate_keys_command):
+    for command in (
+        init_db_command,
+        seed_command,
+        create_user_command,
+        bootstrap_command,
+        demo_command,
+        export_session_command,
+        findings_command,
+        verify_log_command,
+        rotate_keys_command,
+    ):
         app.cli.add_command(command)
     register_pack_commands(app)
 
@@ -274,13 +299,19 @@ def register(app: Flask) -> None:
 # --- Evidence packs (issue 5, exports) ---------------------------------------------------------------
 @click.command("export-pack")
 @click.argument("username")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="Where to write the zip.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="Where to write the zip.",
+)
 @with_appcontext
 def export_pack_command(username: str, output: str) -> None:
     """Write a learner's signed evidence pack (crm-sandbox/evidence-pack@1, zip) to FILE."""
-    from crm_sandbox.crypto import signing
     from crm_sandbox.admin.packs import build_learner_pack, check_pack
+    from crm_sandbox.crypto import signing
 
     learner = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if learner is None or learner.role != "learner":
@@ -294,16 +325,20 @@ def export_pack_command(username: str, output: str) -> None:
 
 @click.command("verify-pack")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False),
-              help="The PEM public key to trust (default: this sandbox's own signing key).")
+@click.option(
+    "--public-key",
+    "public_key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The PEM public key to trust (default: this sandbox's own signing key).",
+)
 @with_appcontext
 def verify_pack_command(file: str, public_key: str | None) -> None:
     """Check an evidence pack FILE: the signature and every file's SHA-256. Exit 1 naming each problem."""
     import os
     from pathlib import Path
 
-    from crm_sandbox.crypto import signing
     from crm_sandbox.admin.packs import check_pack
+    from crm_sandbox.crypto import signing
 
     trusted: str | bytes | None
     if public_key:
@@ -312,8 +347,11 @@ def verify_pack_command(file: str, public_key: str | None) -> None:
         trusted = signing.public_key_pem()
     else:
         trusted = None
-        click.echo("Warning: this sandbox has no signing key; checking against the pack's own public_key.pem. "
-                   "Compare the fingerprint below with the one the issuing sandbox shows.", err=True)
+        click.echo(
+            "Warning: this sandbox has no signing key; checking against the pack's own public_key.pem. "
+            "Compare the fingerprint below with the one the issuing sandbox shows.",
+            err=True,
+        )
     try:
         report = check_pack(file, trusted)
     except signing.SigningKeyError as err:

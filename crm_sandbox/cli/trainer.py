@@ -2,6 +2,7 @@
 
 Each docstring is the command's ``--help``.
 """
+
 import sys
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -9,13 +10,12 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from crm_sandbox.cli import ensure_schema
-from crm_sandbox.operations.cohorts import accounts as account_service
 from crm_sandbox.admin import archive
-from crm_sandbox.operations.cohorts import cohorts
-from crm_sandbox.operations.cohorts import enrolment
-from crm_sandbox.errors import ServiceError
 from crm_sandbox.admin.reset import reset_cohort
+from crm_sandbox.cli import ensure_schema
+from crm_sandbox.errors import ServiceError
+from crm_sandbox.operations.cohorts import accounts as account_service
+from crm_sandbox.operations.cohorts import cohorts, enrolment
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -60,8 +60,9 @@ def import_users_command(cohort_name: str, file: BinaryIO) -> None:
     try:
         cohort = cohorts.cohort_by_name(cohort_name)
         rows = enrolment.parse_users_csv(data)
-        with click.progressbar(length=len(rows), label="Hashing one-time passwords", show_pos=True,
-                               file=sys.stderr) as bar:
+        with click.progressbar(
+            length=len(rows), label="Hashing one-time passwords", show_pos=True, file=sys.stderr
+        ) as bar:
             accounts = enrolment.import_users(cohort.id, data, progress=bar.update).accounts
     except enrolment.ImportProblems as err:
         for problem in err.problems:
@@ -90,8 +91,11 @@ def reissue_password_command(username: str) -> None:
     except ServiceError as err:
         raise click.ClickException(str(err)) from err
     click.echo(account.password)
-    click.echo(f"New one-time password for {account.username} ({account.role}), shown once: hand it to them. "
-               "Their sessions have ended.", err=True)
+    click.echo(
+        f"New one-time password for {account.username} ({account.role}), shown once: hand it to them. "
+        "Their sessions have ended.",
+        err=True,
+    )
     if not user.active:
         click.echo("The account is disabled: enable it before they can sign in.", err=True)
 
@@ -99,8 +103,9 @@ def reissue_password_command(username: str) -> None:
 @click.command("reset-cohort")
 @click.argument("cohort_name", metavar="COHORT")
 @click.option("--seed", type=int, default=None, help="Seed of the new customers (default: a new random seed).")
-@click.option("--customers", type=click.IntRange(1, 1_000_000), default=None,
-              help="How many customers (default: as many as now).")
+@click.option(
+    "--customers", type=click.IntRange(1, 1_000_000), default=None, help="How many customers (default: as many as now)."
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | None, yes: bool) -> None:
@@ -119,7 +124,9 @@ def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | No
     click.echo(f"Archived {len(result.packs)} evidence pack(s) to {result.archive_dir}")
     removed = ", ".join(f"{n} {table}" for table, n in result.removed.items())
     click.echo(f"Removed {removed}.")
-    click.echo(f"{cohort_name} has {result.customers} new customers (seed {result.seed}); reset {result.generation} time(s).")
+    click.echo(
+        f"{cohort_name} has {result.customers} new customers (seed {result.seed}); reset {result.generation} time(s)."
+    )
 
 
 @click.command("purge-archive")

@@ -1,4 +1,5 @@
 """What every rule needs, folded once from a session: ID&V status and what the caller had said."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,31 +18,46 @@ FACTOR_FIELDS = {
     "account_number_last4": ("account_number_last4", "account_number"),
 }
 # A correct ID&V answer gives the caller's knowledge of these fields (characters give no whole word).
-ANSWER_GIVES: dict[str, tuple[str, ...]] = {"date_of_birth": ("date_of_birth",), "postcode": ("postcode",),
-                "account_number_last4": ("account_number_last4",)}
+ANSWER_GIVES: dict[str, tuple[str, ...]] = {
+    "date_of_birth": ("date_of_birth",),
+    "postcode": ("postcode",),
+    "account_number_last4": ("account_number_last4",),
+}
 # Giving one value also gives these (the caller who says their full name has said their first name).
 IMPLIES = {"full_name": ("first_name", "last_name"), "account_number": ("account_number_last4",)}
 FIELD_LABELS = {
-    "full_name": "full name", "first_name": "first name", "last_name": "surname",
-    "date_of_birth": "date of birth", "address_line1": "address", "address_line2": "address",
-    "town": "town", "postcode": "postcode", "email": "email address", "phone": "phone number",
-    "account_number": "account number", "account_number_last4": "last four digits of the account number",
-    "sort_code": "sort code", "memorable_word": "memorable word", "balance": "balance",
+    "full_name": "full name",
+    "first_name": "first name",
+    "last_name": "surname",
+    "date_of_birth": "date of birth",
+    "address_line1": "address",
+    "address_line2": "address",
+    "town": "town",
+    "postcode": "postcode",
+    "email": "email address",
+    "phone": "phone number",
+    "account_number": "account number",
+    "account_number_last4": "last four digits of the account number",
+    "sort_code": "sort code",
+    "memorable_word": "memorable word",
+    "balance": "balance",
 }
 
 
 @dataclass(frozen=True)
 class Step:
     """One event with the state just before it."""
+
     event: DocumentEvent
-    status: str                 # ID&V status: not_verified, verified or locked
-    failures: int               # failed ID&V answers so far
-    given: frozenset[str]       # customer fields the caller has already said in this contact
+    status: str  # ID&V status: not_verified, verified or locked
+    failures: int  # failed ID&V answers so far
+    given: frozenset[str]  # customer fields the caller has already said in this contact
 
 
 @dataclass(frozen=True)
 class Disclosure:
     """A customer value in a learner's message that the caller had not given, outside a refusal."""
+
     step: Step
     match: Match
 

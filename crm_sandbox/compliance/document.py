@@ -7,6 +7,7 @@ and :class:`DocumentEvent` objects (the models of the same concepts live in ``cr
 Readers ignore extra keys. Every problem raises :class:`SessionFormatError` whose message names the
 exact place, e.g. ``events[3].type: unknown event type 'foo'`` or ``missing key 'customer'``.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,24 @@ from typing import Any, Mapping
 FORMAT = "crm-sandbox/session@1"
 RELATIONSHIPS = ("account_holder", "third_party", "impostor")
 DATA_CATEGORIES = (
-    "name", "date_of_birth", "address", "postcode", "email", "phone", "account_number", "sort_code",
-    "memorable_word", "password", "pin", "card_number", "card_security_code",
-    "national_insurance_number", "bank_details", "income", "employer", "health",
+    "name",
+    "date_of_birth",
+    "address",
+    "postcode",
+    "email",
+    "phone",
+    "account_number",
+    "sort_code",
+    "memorable_word",
+    "password",
+    "pin",
+    "card_number",
+    "card_security_code",
+    "national_insurance_number",
+    "bank_details",
+    "income",
+    "employer",
+    "health",
 )
 # Event type -> the data keys it must carry (others are allowed and ignored).
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
@@ -46,8 +62,20 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}
 _BOOL_KEYS = {"match", "passed", "resolved"}
 CUSTOMER_FIELDS = (
-    "full_name", "first_name", "last_name", "date_of_birth", "address_line1", "address_line2", "town",
-    "postcode", "email", "phone", "account_number", "sort_code", "memorable_word", "balance",
+    "full_name",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "email",
+    "phone",
+    "account_number",
+    "sort_code",
+    "memorable_word",
+    "balance",
 )
 
 
@@ -178,8 +206,7 @@ def _parse_scenario(raw: Mapping) -> DocumentScenario:
         title=_str(raw.get("title", ""), "scenario.title"),
         purpose=_str(raw.get("purpose", ""), "scenario.purpose"),
         needed_data=tuple(needed),
-        requires_escalation=_bool(_need(raw, "requires_escalation", "scenario: "),
-                                  "scenario.requires_escalation"),
+        requires_escalation=_bool(_need(raw, "requires_escalation", "scenario: "), "scenario.requires_escalation"),
     )
 
 
@@ -203,10 +230,8 @@ def _parse_policy(raw: Mapping) -> DocumentPolicy:
 def _parse_caller(raw: Mapping) -> DocumentCaller:
     rel = _need(raw, "relationship", "caller: ")
     if rel not in RELATIONSHIPS:
-        raise SessionFormatError(
-            f"caller.relationship: expected one of {', '.join(RELATIONSHIPS)}, got {rel!r}")
-    return DocumentCaller(relationship=rel, authorised=_bool(_need(raw, "authorised", "caller: "),
-                                                              "caller.authorised"))
+        raise SessionFormatError(f"caller.relationship: expected one of {', '.join(RELATIONSHIPS)}, got {rel!r}")
+    return DocumentCaller(relationship=rel, authorised=_bool(_need(raw, "authorised", "caller: "), "caller.authorised"))
 
 
 def _parse_customer(raw: Mapping) -> Mapping[str, str]:
@@ -239,9 +264,13 @@ def _parse_event(raw: Any, i: int) -> DocumentEvent:
         parse_amount(data["amount"], f"{where}.data.amount")
     if etype == "note.amended":
         _int(data["note_seq"], f"{where}.data.note_seq")
-    return DocumentEvent(seq=seq, at=_timestamp(_need(raw, "at", f"{where}: "), f"{where}.at"),
-                         actor=_str(raw.get("actor", ""), f"{where}.actor"), type=etype,
-                         data=MappingProxyType(dict(data)))
+    return DocumentEvent(
+        seq=seq,
+        at=_timestamp(_need(raw, "at", f"{where}: "), f"{where}.at"),
+        actor=_str(raw.get("actor", ""), f"{where}.actor"),
+        type=etype,
+        data=MappingProxyType(dict(data)),
+    )
 
 
 def parse_session(doc: Any) -> SessionDocument:
@@ -263,9 +292,11 @@ def parse_session(doc: Any) -> SessionDocument:
             raise SessionFormatError(f"events[{i}].seq: duplicate seq {ev.seq} (also events[{seen[ev.seq]}])")
         seen[ev.seq] = i
     return SessionDocument(
-        contact=DocumentContact(id=_str(_need(contact, "id", "contact: "), "contact.id"),
-                                channel=_str(contact.get("channel", ""), "contact.channel"),
-                                learner=_str(contact.get("learner", ""), "contact.learner")),
+        contact=DocumentContact(
+            id=_str(_need(contact, "id", "contact: "), "contact.id"),
+            channel=_str(contact.get("channel", ""), "contact.channel"),
+            learner=_str(contact.get("learner", ""), "contact.learner"),
+        ),
         scenario=_parse_scenario(_section(doc, "scenario")),
         policy=_parse_policy(_section(doc, "policy")),
         caller=_parse_caller(_section(doc, "caller")),

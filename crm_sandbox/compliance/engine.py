@@ -1,4 +1,5 @@
 """Run every rule over a session: ``evaluate(session) -> list[RuleFinding]``, sorted and deterministic."""
+
 from __future__ import annotations
 
 from typing import Any, Callable

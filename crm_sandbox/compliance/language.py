@@ -1,4 +1,5 @@
 """Phrase patterns for learner writing: sentences, refusals, requests for data, special categories."""
+
 from __future__ import annotations
 
 import re
@@ -74,14 +75,25 @@ ANY_CATEGORY = re.compile(r"\b(?:" + "|".join(rf"(?:{term})" for term in CATEGOR
 STANDALONE_ASKS = {
     "date_of_birth": re.compile(r"\bwhen were you born\b|\bhow old are you\b", re.I),
     "address": re.compile(r"\bwhere do you (?:live|reside)\b|\bwhat(?:'s| is) the address\b", re.I),
-    "phone": re.compile(r"\bwhat(?:'s| is) the best number\b|\bnumber (?:to|we can) (?:reach|call|contact) you\b", re.I),
-    "employer": re.compile(r"\bwho do you work for\b|\bwhere do you work\b|\bwhat do you do for (?:a living|work)\b", re.I),
+    "phone": re.compile(
+        r"\bwhat(?:'s| is) the best number\b|\bnumber (?:to|we can) (?:reach|call|contact) you\b", re.I
+    ),
+    "employer": re.compile(
+        r"\bwho do you work for\b|\bwhere do you work\b|\bwhat do you do for (?:a living|work)\b", re.I
+    ),
     "income": re.compile(r"\bhow much do you (?:earn|make|get paid|take home)\b", re.I),
-    "health": re.compile(r"\bany (?:health|medical) (?:conditions?|problems|issues)\b|\bwhat(?:'s| is) wrong with you\b", re.I),
+    "health": re.compile(
+        r"\bany (?:health|medical) (?:conditions?|problems|issues)\b|\bwhat(?:'s| is) wrong with you\b", re.I
+    ),
 }
-PARTIAL = re.compile(r"\b(?:characters?|letters?|digits? (?:of|from)|numbers? \d|\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|last (?:two|three|four|2|3|4))\b", re.I)
+PARTIAL = re.compile(
+    r"\b(?:characters?|letters?|digits? (?:of|from)|numbers? \d|\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|last (?:two|three|four|2|3|4))\b",
+    re.I,
+)
 NEGATED_ASK = re.compile(
-    r"\b(?:never|don(?:'|’)?t|do not|won(?:'|’)?t|will not|no need|not need|needn(?:'|’)?t|not ask|shouldn(?:'|’)?t|without)\b", re.I)
+    r"\b(?:never|don(?:'|’)?t|do not|won(?:'|’)?t|will not|no need|not need|needn(?:'|’)?t|not ask|shouldn(?:'|’)?t|without)\b",
+    re.I,
+)
 
 
 _WORDS = re.compile(r"[A-Za-z0-9']+")
@@ -89,20 +101,84 @@ SECRETS = ("memorable_word", "password", "pin")
 _NOT_POSTAL = re.compile(r"(?:e-?mail|web|ip|website)\s*$", re.I)
 
 
-_FILLER = {"and", "your", "the", "a", "an", "please", "also", "then", "lastly", "finally", "so", "ok", "okay",
-           "great", "thanks", "thank", "you", "just", "current", "full", "next", "now", "right", "lovely", "perfect"}
+_FILLER = {
+    "and",
+    "your",
+    "the",
+    "a",
+    "an",
+    "please",
+    "also",
+    "then",
+    "lastly",
+    "finally",
+    "so",
+    "ok",
+    "okay",
+    "great",
+    "thanks",
+    "thank",
+    "you",
+    "just",
+    "current",
+    "full",
+    "next",
+    "now",
+    "right",
+    "lovely",
+    "perfect",
+}
 
 
 # Words at least one of which any request for data contains: a cheap test before the patterns.
-_GATE = ("name", "birth", "d.o.b", "dob", "address", "post", "mail", "phone", "mobile", "landline", "number",
-         "account", "sort", "memorable", "pass", "pin", "insurance", "nino", "bank", "income", "salary",
-         "earn", "wage", "pay", "employ", "work", "occupation", "job", "health", "medic", "diagnos",
-         "disabil", "illness", "born", "old are", "live", "reside", "make", "paid", "take home", "wrong")
+_GATE = (
+    "name",
+    "birth",
+    "d.o.b",
+    "dob",
+    "address",
+    "post",
+    "mail",
+    "phone",
+    "mobile",
+    "landline",
+    "number",
+    "account",
+    "sort",
+    "memorable",
+    "pass",
+    "pin",
+    "insurance",
+    "nino",
+    "bank",
+    "income",
+    "salary",
+    "earn",
+    "wage",
+    "pay",
+    "employ",
+    "work",
+    "occupation",
+    "job",
+    "health",
+    "medic",
+    "diagnos",
+    "disabil",
+    "illness",
+    "born",
+    "old are",
+    "live",
+    "reside",
+    "make",
+    "paid",
+    "take home",
+    "wrong",
+)
 
 
 def _bare_question(sentence: str, m: re.Match) -> bool:
     """A question that is only the category words and filler: "And your postcode, please?"."""
-    rest = sentence[: m.start()] + " " + sentence[m.end():]
+    rest = sentence[: m.start()] + " " + sentence[m.end() :]
     return all(w.lower() in _FILLER for w in _WORDS.findall(rest))
 
 
@@ -131,8 +207,9 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     return found
 
 
-def _category_ask(sentence: str, cat: str, pattern: re.Pattern[str],
-                  lead: re.Match[str] | None) -> re.Match[str] | None:
+def _category_ask(
+    sentence: str, cat: str, pattern: re.Pattern[str], lead: re.Match[str] | None
+) -> re.Match[str] | None:
     """The first place after the asking phrase (or anywhere in a bare question) that asks for ``cat``."""
     weak_lead = lead is not None and re.match(r"do you|have you", lead.group(), re.I) is not None
     for m in pattern.finditer(sentence, lead.end() if lead else 0):
@@ -154,27 +231,41 @@ SPECIAL_CATEGORIES: dict[str, re.Pattern] = {
         r"hiv|aids|hepatitis|stroke|heart (?:attack|condition|failure)|asthma|arthritis|mental health|mental illness|eating disorder|"
         r"pregnan(?:t|cy)|miscarriage|surgery|operation on|hospitali[sz]ed|in hospital|medication|antidepressants?|"
         r"terminal(?:ly ill)?|long covid|covid|addiction|alcoholi(?:c|sm)|rehab|self[- ]harm|suicidal|overdose|"
-        r"medical (?:condition|history|records?)|illness|disabilit(?:y|ies)|sick note|crohn'?s|ibs|m\.?e\.?/cfs)\b", re.I),
+        r"medical (?:condition|history|records?)|illness|disabilit(?:y|ies)|sick note|crohn'?s|ibs|m\.?e\.?/cfs)\b",
+        re.I,
+    ),
     "religion or belief": re.compile(
         r"\b(?:muslim|islam(?:ic)?|christian(?:ity)?|jewish|judaism|jew|hindu(?:ism)?|sikh(?:ism)?|buddhis[tm]|catholic|protestant|"
         r"anglican|methodist|baptist|jehovah'?s witness|mormon|atheist|agnostic|religio(?:n|us)|mosque|synagogue|gurdwara|temple|"
-        r"ramadan|eid|diwali|passover|(?:goes to|attends|at) church|church[- ]?goer|his faith|her faith|their faith|devout)\b", re.I),
+        r"ramadan|eid|diwali|passover|(?:goes to|attends|at) church|church[- ]?goer|his faith|her faith|their faith|devout)\b",
+        re.I,
+    ),
     "ethnicity": re.compile(
         r"\b(?:ethnic(?:ity|ally)?|racial|race|mixed[- ]race|black (?:british|african|caribbean)|white (?:british|irish|other)|"
         r"asian (?:british|heritage|background)|(?:pakistani|indian|bangladeshi|chinese|polish|nigerian|jamaican|somali) (?:heritage|background|origin|descent)|"
-        r"heritage|traveller community|gypsy|roma)\b", re.I),
+        r"heritage|traveller community|gypsy|roma)\b",
+        re.I,
+    ),
     "sexual orientation": re.compile(
         r"\b(?:gay|lesbian|bisexual|homosexual|heterosexual|queer|sexual orientation|sexuality|same[- ]sex (?:partner|relationship|couple)|"
-        r"coming out|came out|lgbt\w*)\b", re.I),
+        r"coming out|came out|lgbt\w*)\b",
+        re.I,
+    ),
     "political opinion": re.compile(
         r"\b(?:labour (?:party|voter|supporter|member)|conservative (?:party|voter|supporter|member)|tory|tories|lib dems?|liberal democrats?|"
         r"reform uk|green party|snp|plaid cymru|ukip|politic(?:s|al)|voted for|votes? (?:labour|tory|conservative|green|reform)|"
-        r"party member|activist|brexit(?:eer)?|remainer)\b", re.I),
+        r"party member|activist|brexit(?:eer)?|remainer)\b",
+        re.I,
+    ),
     "trade-union membership": re.compile(
         r"\b(?:trade union|union (?:member(?:ship)?|rep(?:resentative)?|dues|subscription)|member of (?:the )?(?:unite|unison|gmb|rmt|nea?u|cwu|usdaw|bma|rcn)|"
-        r"(?:unite|unison|gmb|rmt|cwu|usdaw) (?:union|member))\b", re.I),
+        r"(?:unite|unison|gmb|rmt|cwu|usdaw) (?:union|member))\b",
+        re.I,
+    ),
     "genetic or biometric data": re.compile(
-        r"\b(?:genetic|dna|genome|hereditary|brca|fingerprints?|biometric|facial recognition|face scan|voice ?print|iris scan|retina scan)\b", re.I),
+        r"\b(?:genetic|dna|genome|hereditary|brca|fingerprints?|biometric|facial recognition|face scan|voice ?print|iris scan|retina scan)\b",
+        re.I,
+    ),
 }
 
 
@@ -200,9 +291,13 @@ def placeholders(text: str) -> list[tuple[int, int]]:
 # Payment cards: asking for the full number or the security code, or writing the code down.
 CARD_NUMBER_ASK = re.compile(
     r"\b(?:(?:long|full|whole|16[- ]digit|sixteen[- ]digit|complete) (?:card )?number|card number|number on (?:the front of )?(?:your|the) card|"
-    r"card details|debit card number|credit card number|pan)\b", re.I)
+    r"card details|debit card number|credit card number|pan)\b",
+    re.I,
+)
 CVV = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|csc|card security code|(?:card )?sec\.? code|security code on (?:the back of )?(?:your|the) card|(?:three|3)[- ]digit (?:security )?(?:code|number)"
-    r"|(?:last )?(?:three|3) (?:digits|numbers) on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?)\b", re.I)
+    r"|(?:last )?(?:three|3) (?:digits|numbers) on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?)\b",
+    re.I,
+)
 CVV_VALUE = re.compile(rf"(?:{CVV.pattern})\W{{0,12}}(?:is|was|:|=|-|of)?\W{{0,3}}(\d{{3,4}})\b", re.I)
 LAST_FOUR = re.compile(r"\b(?:last|final) (?:four|4)(?: digits)?\b|\bending(?: in| with)?\b|\bends (?:in|with)\b", re.I)

@@ -3,6 +3,7 @@
 ``CustomerMatcher(customer).find(text)`` returns :class:`Match` objects naming the customer field and
 the exact span of ``text`` that matched. ``find_card_numbers(text)`` finds Luhn-valid card numbers.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,9 @@ _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<y>\d{4}|'?\d{2})"
 _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
-    re.compile(r"(?<![\d.\-/])(?P<d>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?![\d/\-]|\.\d)"),
+    re.compile(
+        r"(?<![\d.\-/])(?P<d>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?![\d/\-]|\.\d)"
+    ),
     re.compile(r"(?<![\d.\-/])(?P<d>\d{1,2}) (?P<m>\d{1,2}) (?P<y>\d{4})(?!\d)"),
     re.compile(rf"\b{_DAY}(?:\s+of)?[\s\-/]*(?P<mn>{_MONTH})\b\.?(?:,?[\s\-/]*{_YEAR}\b)?", re.I),
     re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?", re.I),
@@ -135,11 +138,34 @@ def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
 
 # --- words and addresses -------------------------------------------------------------------------
 ABBREVIATIONS = {
-    "rd": "road", "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "ln": "lane",
-    "dr": "drive", "cres": "crescent", "cl": "close", "ct": "court", "crt": "court", "pl": "place",
-    "sq": "square", "gdns": "gardens", "gdn": "garden", "tce": "terrace", "terr": "terrace",
-    "gr": "grove", "gro": "grove", "pk": "park", "hse": "house", "apt": "flat", "apartment": "flat",
-    "mt": "mount", "wy": "way", "wlk": "walk", "hts": "heights", "mws": "mews",
+    "rd": "road",
+    "st": "street",
+    "str": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "dr": "drive",
+    "cres": "crescent",
+    "cl": "close",
+    "ct": "court",
+    "crt": "court",
+    "pl": "place",
+    "sq": "square",
+    "gdns": "gardens",
+    "gdn": "garden",
+    "tce": "terrace",
+    "terr": "terrace",
+    "gr": "grove",
+    "gro": "grove",
+    "pk": "park",
+    "hse": "house",
+    "apt": "flat",
+    "apartment": "flat",
+    "mt": "mount",
+    "wy": "way",
+    "wlk": "walk",
+    "hts": "heights",
+    "mws": "mews",
 }
 _EXPANSIONS = set(ABBREVIATIONS.values())
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -168,7 +194,9 @@ POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
 _LAST4 = re.compile(
     r"\b(?:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of|being))?"
-    r"(?:\s+(?:your|the))?(?:\s+account)?(?:\s+number)?(?:\s+(?:are|is|being))?)\s*[:\-]?\s*(\d[\d ]{2,5}\d)", re.I)
+    r"(?:\s+(?:your|the))?(?:\s+account)?(?:\s+number)?(?:\s+(?:are|is|being))?)\s*[:\-]?\s*(\d[\d ]{2,5}\d)",
+    re.I,
+)
 
 
 class CustomerMatcher:
@@ -198,8 +226,9 @@ class CustomerMatcher:
         # A cheap pre-check: tokenise only texts containing a distinctive word of a name or address.
         self._keywords = _keywords(self.sequences)
         town = customer.get("town", "").strip()
-        self.town_re = re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I) \
-            if town else None
+        self.town_re = (
+            re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I) if town else None
+        )
 
     def find(self, text: str) -> list[Match]:
         """Every known value in ``text``; overlapping shorter matches inside longer ones are dropped."""
@@ -207,11 +236,21 @@ class CustomerMatcher:
         if _ANY_DIGIT.search(text) is not None:
             self._find_numbers(text, found)
         if self.postcode:
-            _add(found, "postcode", [(m.start(), m.end()) for m in POSTCODE.finditer(text)
-                                     if normalise_postcode(m.group()) == self.postcode])
+            _add(
+                found,
+                "postcode",
+                [
+                    (m.start(), m.end())
+                    for m in POSTCODE.finditer(text)
+                    if normalise_postcode(m.group()) == self.postcode
+                ],
+            )
         if self.email and "@" in text:
-            _add(found, "email", [(m.start(), m.end()) for m in EMAIL.finditer(text)
-                                  if m.group().lower().rstrip(".") == self.email])
+            _add(
+                found,
+                "email",
+                [(m.start(), m.end()) for m in EMAIL.finditer(text) if m.group().lower().rstrip(".") == self.email],
+            )
         self._find_words(text, found)
         return _drop_nested(found, text)
 
@@ -221,11 +260,13 @@ class CustomerMatcher:
             _add(found, "date_of_birth", _date_matches(text, self.dob))
         for groups in _digit_groups(text):
             for field, targets in self.digit_targets.items():
-                _add(found, field,
-                     [(s - (s > 0 and text[s - 1] == "+"), e) for s, e in _group_spans(groups, targets)])
+                _add(found, field, [(s - (s > 0 and text[s - 1] == "+"), e) for s, e in _group_spans(groups, targets)])
         if self.last4:
-            _add(found, "account_number_last4", [m.span(1) for m in _LAST4.finditer(text)
-                                                 if digits(m.group(1)) == self.last4])
+            _add(
+                found,
+                "account_number_last4",
+                [m.span(1) for m in _LAST4.finditer(text) if digits(m.group(1)) == self.last4],
+            )
         if self.balance is not None:
             _add(found, "balance", _money_matches(text, self.balance))
 
@@ -263,8 +304,7 @@ def _word_sequences(customer: Mapping[str, str]) -> dict[str, list[tuple[str, ..
     """Field -> the token sequences that say it: the full name, and each address line (also without
     its house number)."""
     sequences: dict[str, list[tuple[str, ...]]] = {}
-    full = customer.get("full_name") or " ".join(
-        filter(None, (customer.get("first_name"), customer.get("last_name"))))
+    full = customer.get("full_name") or " ".join(filter(None, (customer.get("first_name"), customer.get("last_name"))))
     full_tokens = tuple(t for t, _, _ in _tokens(full))
     if len(full.split()) >= 2 and full_tokens:  # a name of symbols alone has no words to find
         sequences["full_name"] = [full_tokens]

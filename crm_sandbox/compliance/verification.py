@@ -1,4 +1,5 @@
 """Identity verification state, folded from a contact's events. Pure: events in, state out."""
+
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -32,8 +33,9 @@ class IdvState:
 
 def verification_state(policy: Mapping[str, Any], events: Iterable[Any]) -> IdvState:
     """The ID&V state after ``events`` (dicts or objects with ``type`` and ``data``) under ``policy``."""
-    state = IdvState(required=int(policy.get("idv_required", 2)),
-                     lockout_attempts=int(policy.get("lockout_attempts", 3)))
+    state = IdvState(
+        required=int(policy.get("idv_required", 2)), lockout_attempts=int(policy.get("lockout_attempts", 3))
+    )
     for ev in events:
         etype = ev["type"] if isinstance(ev, dict) else ev.type
         data = ev["data"] if isinstance(ev, dict) else ev.data

@@ -1,4 +1,5 @@
 """Read-only content from ``seed/``: knowledge-base articles, canned responses, outcome codes."""
+
 from pathlib import Path
 
 

@@ -1,4 +1,5 @@
 """The qualification's assessment criteria (``seed/criteria.yaml``)."""
+
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,10 +23,18 @@ class Criterion:
 @lru_cache(maxsize=4)
 def _parse_criteria(path: str, stamp: tuple) -> tuple[Criterion, ...]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return tuple(Criterion(c["id"], c["code"], c["title"], c.get("description", ""), tuple(c.get("units", [])),
-                           tuple(c.get("evidence", {}).get("events", [])),
-                           tuple(c.get("evidence", {}).get("rules", [])))
-                 for c in data)
+    return tuple(
+        Criterion(
+            c["id"],
+            c["code"],
+            c["title"],
+            c.get("description", ""),
+            tuple(c.get("units", [])),
+            tuple(c.get("evidence", {}).get("events", [])),
+            tuple(c.get("evidence", {}).get("rules", [])),
+        )
+        for c in data
+    )
 
 
 def load_criteria(seed_dir: str) -> list[Criterion]:

@@ -1,4 +1,5 @@
 """The knowledge base: ``seed/kb/*.md`` articles, rendered and searchable."""
+
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache

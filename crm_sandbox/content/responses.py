@@ -1,4 +1,5 @@
 """Canned responses (``seed/responses.yaml``) and wrap-up outcome codes (``seed/outcomes.yaml``)."""
+
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,10 +32,13 @@ class Response:
 @lru_cache(maxsize=4)
 def _parse_responses(path: str, stamp: tuple) -> tuple[dict[str, Placeholder], tuple[Response, ...]]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    placeholders = {token: Placeholder(token, p.get("label", token), p.get("field"), bool(p.get("personal")))
-                    for token, p in data.get("placeholders", {}).items()}
-    responses = tuple(Response(r["id"], r["title"], r["text"], tuple(r.get("channels") or ()))
-                      for r in data.get("responses", []))
+    placeholders = {
+        token: Placeholder(token, p.get("label", token), p.get("field"), bool(p.get("personal")))
+        for token, p in data.get("placeholders", {}).items()
+    }
+    responses = tuple(
+        Response(r["id"], r["title"], r["text"], tuple(r.get("channels") or ())) for r in data.get("responses", [])
+    )
     return placeholders, responses
 
 
@@ -54,8 +58,9 @@ def get_response(seed_dir: str, response_id: str) -> Response | None:
     return next((r for r in load_responses(seed_dir)[1] if r.id == response_id), None)
 
 
-def placeholder_values(seed_dir: str, customer: dict | None, verified: bool,
-                       contact_values: dict[str, str] | None = None) -> dict[str, str]:
+def placeholder_values(
+    seed_dir: str, customer: dict | None, verified: bool, contact_values: dict[str, str] | None = None
+) -> dict[str, str]:
     """Values the composer may offer for placeholders: personal ones only once verified.
     ``contact_values`` are what the desk itself gave on this contact (``escalation_reference``,
     ``refund_amount``)."""
@@ -68,8 +73,11 @@ def placeholder_values(seed_dir: str, customer: dict | None, verified: bool,
         if not p.field or customer is None or (p.personal and not verified):
             continue
         if p.field == "address":
-            values[token] = ", ".join(v for v in (customer["address_line1"], customer["address_line2"],
-                                                  customer["town"], customer["postcode"]) if v)
+            values[token] = ", ".join(
+                v
+                for v in (customer["address_line1"], customer["address_line2"], customer["town"], customer["postcode"])
+                if v
+            )
         elif p.field == "balance":
             values[token] = money(customer["balance"])  # "-£3.00", never "£-3.00"
         elif p.field in customer:

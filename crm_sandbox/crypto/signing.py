@@ -9,6 +9,7 @@ secrets in ``config.instance_secret``. Only the public key is ever shown.
     signing.verify(signing.public_key_pem(), data, sig)  # True
     signing.fingerprint()                          # "3f2a 91c0 …" (SHA-256 of the raw public key)
 """
+
 import hashlib
 import os
 from functools import lru_cache
@@ -55,15 +56,23 @@ def private_key(instance_path: str | None = None) -> Ed25519PrivateKey:
     if env:
         return _load_private(env.encode(), ENV_VAR)
     path = _instance_path(instance_path) / KEY_FILE
-    pem = secret_file(path, lambda: Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    pem = secret_file(
+        path,
+        lambda: Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
     return _load_private(pem, str(path))
 
 
 def public_key_pem(instance_path: str | None = None) -> str:
     """The public key as a SubjectPublicKeyInfo PEM (what quality assurers verify with)."""
-    return private_key(instance_path).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    return (
+        private_key(instance_path)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
 
 
 def sign(data: bytes, instance_path: str | None = None) -> bytes:
@@ -101,4 +110,4 @@ def fingerprint(public_pem: str | bytes | None = None, instance_path: str | None
     key = load_public_key(public_pem) if public_pem is not None else private_key(instance_path).public_key()
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     digest = hashlib.sha256(raw).hexdigest()
-    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))

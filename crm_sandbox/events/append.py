@@ -1,4 +1,5 @@
 """Appending events: the only way anything is recorded on a contact."""
+
 from typing import Any, Mapping
 
 from sqlalchemy import select
@@ -12,9 +13,7 @@ from crm_sandbox.models import Contact, Event, utcnow
 
 def lock_contact(contact_id: int) -> Contact | None:
     """Load a contact holding its row lock (PostgreSQL) inside a write transaction."""
-    return db.session.execute(
-        select(Contact).where(Contact.id == contact_id).with_for_update()
-    ).scalar_one_or_none()
+    return db.session.execute(select(Contact).where(Contact.id == contact_id).with_for_update()).scalar_one_or_none()
 
 
 def our_token(form_token: str | None) -> str | None:
@@ -28,13 +27,23 @@ def token_used(contact: Contact, form_token: str | None) -> bool:
     form_token = our_token(form_token)
     if not form_token:
         return False
-    return db.session.execute(
-        select(Event.id).where(Event.contact_id == contact.id, Event.form_token == form_token)
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(Event.id).where(Event.contact_id == contact.id, Event.form_token == form_token)
+        ).first()
+        is not None
+    )
 
 
-def append_event(contact: Contact, type: str, data: Mapping[str, Any] | None = None, *, actor: str,
-                 user_id: int | None = None, form_token: str | None = None) -> Event:
+def append_event(
+    contact: Contact,
+    type: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    actor: str,
+    user_id: int | None = None,
+    form_token: str | None = None,
+) -> Event:
     """Append one event to ``contact`` in the current write transaction and return it.
 
     The type and its data must be what the event registry declares (``events/registry.py``):
@@ -49,8 +58,16 @@ def append_event(contact: Contact, type: str, data: Mapping[str, Any] | None = N
     head = db.session.execute(
         select(Event.seq, Event.mac).where(Event.contact_id == contact.id).order_by(Event.seq.desc()).limit(1)
     ).first()
-    event = Event(contact_id=contact.id, seq=(head.seq if head else 0) + 1, at=utcnow(), actor=actor,
-                  actor_user_id=user_id, type=type, data=masked, form_token=our_token(form_token))
+    event = Event(
+        contact_id=contact.id,
+        seq=(head.seq if head else 0) + 1,
+        at=utcnow(),
+        actor=actor,
+        actor_user_id=user_id,
+        type=type,
+        data=masked,
+        form_token=our_token(form_token),
+    )
     event.mac = link_mac(head.mac if head else "", event)
     db.session.add(event)
     db.session.flush()
@@ -72,6 +89,4 @@ def mask_card_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 def contact_events(contact_id: int) -> list[Event]:
     """All events of a contact, in order."""
-    return list(db.session.execute(
-        select(Event).where(Event.contact_id == contact_id).order_by(Event.seq)
-    ).scalars())
+    return list(db.session.execute(select(Event).where(Event.contact_id == contact_id).order_by(Event.seq)).scalars())

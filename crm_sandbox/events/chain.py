@@ -6,6 +6,7 @@ a row breaks the chain at that row; truncating a closed contact is caught by the
 close. What the chain cannot prove: that nothing was altered by someone holding the chain key and
 the signing key, or that events were recorded at all (see docs/security.md).
 """
+
 import hashlib
 import hmac
 import json
@@ -29,10 +30,20 @@ def chain_key() -> bytes:
 
 def canonical(event: Event) -> bytes:
     """The event's content in one fixed byte form (what the MAC covers)."""
-    return json.dumps({
-        "contact_id": event.contact_id, "seq": event.seq, "at": event.at.isoformat(), "actor": event.actor,
-        "actor_user_id": event.actor_user_id, "type": event.type, "data": event.data,
-    }, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "contact_id": event.contact_id,
+            "seq": event.seq,
+            "at": event.at.isoformat(),
+            "actor": event.actor,
+            "actor_user_id": event.actor_user_id,
+            "type": event.type,
+            "data": event.data,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
 
 
 def link_mac(prev_mac: str, event: Event, key: bytes | None = None) -> str:
@@ -50,8 +61,12 @@ def signed_head(contact: Contact, events: Sequence[Event]) -> dict[str, Any]:
     """The chain head of ``events``, signed now (put in exports; stored as a seal at close)."""
     last = events[-1] if events else None
     seq, mac = (last.seq, last.mac) if last else (0, "")
-    return {"seq": seq, "mac": mac, "fingerprint": signing.fingerprint(),
-            "signature": signing.sign(head_message(contact.id, seq, mac)).hex()}
+    return {
+        "seq": seq,
+        "mac": mac,
+        "fingerprint": signing.fingerprint(),
+        "signature": signing.sign(head_message(contact.id, seq, mac)).hex(),
+    }
 
 
 def seal(contact: Contact, events: Sequence[Event]) -> ChainSeal:
@@ -81,30 +96,40 @@ def verify_contact(contact_id: int, key: bytes | None = None, events: Sequence[E
     """
     key = key if key is not None else chain_key()
     if events is None:
-        events = db.session.execute(select(Event).where(Event.contact_id == contact_id)
-                                    .order_by(Event.seq, Event.id)).scalars().all()
+        events = (
+            db.session.execute(select(Event).where(Event.contact_id == contact_id).order_by(Event.seq, Event.id))
+            .scalars()
+            .all()
+        )
     status = ChainStatus(contact_id, len(events))
     prev, by_seq = "", dict[int, str | None]()
     for expected, event in enumerate(events, start=1):
         if event.seq != expected:
-            status.problem = (f"contact {contact_id}: event #{expected} is missing (found #{event.seq} next): "
-                              "a row was deleted or renumbered")
+            status.problem = (
+                f"contact {contact_id}: event #{expected} is missing (found #{event.seq} next): "
+                "a row was deleted or renumbered"
+            )
             return status
         if not hmac.compare_digest(event.mac or "", link_mac(prev, event, key)):
-            status.problem = (f"contact {contact_id}: event #{event.seq} ({event.type}) does not match its MAC: "
-                              "it was edited, reordered, or an earlier row was changed")
+            status.problem = (
+                f"contact {contact_id}: event #{event.seq} ({event.type}) does not match its MAC: "
+                "it was edited, reordered, or an earlier row was changed"
+            )
             return status
         prev, by_seq[event.seq] = event.mac, event.mac
     public = signing.public_key_pem()
-    for s in db.session.execute(select(ChainSeal).where(ChainSeal.contact_id == contact_id)
-                                .order_by(ChainSeal.id)).scalars():
+    for s in db.session.execute(
+        select(ChainSeal).where(ChainSeal.contact_id == contact_id).order_by(ChainSeal.id)
+    ).scalars():
         status.sealed = True
         if not signing.verify(public, head_message(contact_id, s.seq, s.mac), bytes.fromhex(s.signature)):
             status.problem = f"contact {contact_id}: the signed head at #{s.seq} has an invalid signature"
             return status
         if by_seq.get(s.seq) != s.mac:
-            status.problem = (f"contact {contact_id}: the log was truncated or rewritten: the head signed at "
-                              f"#{s.seq} is no longer in the chain ({len(events)} events remain)")
+            status.problem = (
+                f"contact {contact_id}: the log was truncated or rewritten: the head signed at "
+                f"#{s.seq} is no longer in the chain ({len(events)} events remain)"
+            )
             return status
     return status
 

@@ -9,6 +9,7 @@ session document carries it.
 
 Use the constants (``NOTE_ADDED``) instead of bare strings, so a misspelt type fails on import.
 """
+
 from __future__ import annotations
 
 import re
@@ -81,8 +82,9 @@ def opt(*types: type, **kw: Any) -> FieldSpec:
 
 
 # The record ``card_data`` holds: what was masked (compliance/pci.py ``mask_card_data``).
-CARD_DATA_SPEC = opt(list, items=req(dict, fields={
-    "kind": req(str, choices=("card_number", "card_security_code")), "masked": req(str)}))
+CARD_DATA_SPEC = opt(
+    list, items=req(dict, fields={"kind": req(str, choices=("card_number", "card_security_code")), "masked": req(str)})
+)
 
 Refs = Mapping[int, str]  # customer id -> customer reference (e.g. 7 -> "cust-0007")
 
@@ -133,6 +135,7 @@ class EventType:
 
 # ---- wording helpers (stdlib only; amounts and counts are crm_sandbox/formatting.py's, as on every page)
 
+
 def _words(value: object) -> str:
     """ "address_line1" -> "address line 1", "account_number_last4" -> "account number last 4"."""
     return "" if value is None else re.sub(r"(?<=[a-z])(?=\d)", " ", str(value).replace("_", " "))
@@ -143,6 +146,7 @@ def _quote(value: object) -> str:
 
 
 # ---- the session mapping's rewrites (as queries/session_export.py ``export_event`` does them)
+
 
 def _export_viewed(data: dict, refs: Refs) -> dict:
     """The record by reference, as ``customer.id`` is one."""
@@ -161,14 +165,17 @@ def _export_searched(data: dict, refs: Refs) -> dict:
 
 # ---- the descriptions, one per type
 
+
 def _viewed(d: Mapping[str, Any]) -> str:
     state = "verified, full record" if d.get("verified") else "not verified, masked"
     return f"Opened customer record {d.get('customer_ref', d.get('customer_id', ''))} ({state})"
 
 
 def _idv_answer(d: Mapping[str, Any]) -> str:
-    return (f"ID&V {_words(d.get('factor'))}: {_quote(d.get('given', ''))} \u2013 "
-            f"{'match' if d.get('match') else 'no match'}")
+    return (
+        f"ID&V {_words(d.get('factor'))}: {_quote(d.get('given', ''))} \u2013 "
+        f"{'match' if d.get('match') else 'no match'}"
+    )
 
 
 def _idv_result(d: Mapping[str, Any]) -> str:
@@ -195,8 +202,7 @@ def _updated(d: Mapping[str, Any]) -> str:
 
 def _refund(d: Mapping[str, Any]) -> str:
     what = "Goodwill credit" if d.get("kind") == "goodwill" else "Refund"
-    return f"{what} of {money(d.get('amount', ''))}" + \
-        (", above the authority limit" if d.get("over_limit") else "")
+    return f"{what} of {money(d.get('amount', ''))}" + (", above the authority limit" if d.get("over_limit") else "")
 
 
 def _complaint(d: Mapping[str, Any]) -> str:
@@ -211,91 +217,163 @@ def _closed(d: Mapping[str, Any]) -> str:
 
 _BODY = ("text",)
 
-REGISTRY: Mapping[str, EventType] = MappingProxyType({t.name: t for t in (
-    EventType(
-        CONTACT_OPENED, "Contact opened", {},
-        lambda d: "Took the contact from the queue",
-        SessionMapping(), {"learner"}),
-    EventType(
-        CUSTOMER_SEARCHED, "Customer search",
-        {"query": req(str),
-         # optional: searches recorded before results were kept have none (the desk searches again)
-         "results": opt(list, items=req(dict, fields={"id": req(int), "ref": req(str)}))},
-        lambda d: f"Searched customers for {_quote(d.get('query', ''))}{results_count(d)}",
-        SessionMapping(("query",), ("results",), _export_searched), {"learner"}),
-    EventType(
-        CUSTOMER_VIEWED, "Customer record opened",
-        {"customer_id": req(int), "customer_ref": req(str), "fields": req(list, items=req(str)),
-         "verified": req(bool)},
-        _viewed,
-        SessionMapping(("customer_id",), (), _export_viewed), {"learner", "system"}),
-    EventType(
-        IDV_ANSWER, "ID&V answer",
-        {"factor": req(str), "given": req(str), "match": req(bool), "customer_id": req(int)},
-        _idv_answer,
-        SessionMapping(("factor", "given", "match")), {"learner"}),
-    EventType(
-        IDV_RESULT, "ID&V result",
-        {"passed": req(bool), "reason": opt(str, choices=("locked",))},
-        _idv_result,
-        SessionMapping(("passed",)), {"system"}),
-    EventType(
-        MESSAGE_SENT, "Message sent",
-        {"text": req(str), "template_id": opt(str), "subject": opt(str)},
-        _sent,
-        SessionMapping(("text",), ("template_id",)), {"learner"}, ("subject", "text")),
-    EventType(
-        MESSAGE_RECEIVED, "Message received",
-        {"text": req(str), "subject": opt(str), "ends": opt(bool), "played_by": opt(str)},
-        _received,
-        SessionMapping(("text",)), {"caller"}, ("subject", "text")),
-    EventType(
-        NOTE_ADDED, "Note added",
-        {"text": req(str), "outcome": opt(str)},
-        lambda d: "Note added" + (f" (outcome: {_words(d['outcome'])})" if d.get("outcome") else ""),
-        SessionMapping(("text",)), {"learner"}, _BODY),
-    EventType(
-        NOTE_AMENDED, "Note amended",
-        {"note_seq": req(int), "text": req(str), "reason": req(str)},
-        lambda d: f"Amended note #{d.get('note_seq', '')} (reason: {d.get('reason', '')})",
-        SessionMapping(("note_seq", "text", "reason")), {"learner"}, _BODY),
-    EventType(
-        RECORD_UPDATED, "Record updated",
-        {"field": req(str), "value": req(str)},
-        _updated,
-        SessionMapping(("field", "value")), {"learner"}),
-    EventType(
-        REFUND_ISSUED, "Refund or credit",
-        {"amount": req(float, int), "kind": req(str, choices=("refund", "goodwill")), "reason": req(str),
-         "over_limit": opt(bool)},
-        _refund,
-        SessionMapping(("amount",)), {"learner"}, ("reason",)),
-    EventType(
-        COMPLAINT_RAISED, "Complaint raised",
-        {"summary": req(str), "investigation": req(str), "remedy": req(str), "outcome_communicated": req(bool)},
-        _complaint,
-        SessionMapping(("summary",)), {"learner"}, ("summary", "investigation", "remedy")),
-    EventType(
-        ESCALATED, "Escalated",
-        {"reason": req(str)},
-        lambda d: "Escalated to a supervisor",
-        SessionMapping(("reason",)), {"learner"}, ("reason",)),
-    EventType(
-        KB_VIEWED, "Knowledge base article read",
-        {"article": req(str), "title": req(str)},
-        lambda d: f"Read the knowledge base article {_quote(d.get('title') or d.get('article', ''))}",
-        SessionMapping(("article",)), {"learner"}),
-    EventType(
-        OBSERVATION_ADDED, "Assessor's observation",
-        {"text": req(str), "by": req(str)},
-        lambda d: f"Observation by {d.get('by') or 'the assessor'}",
-        SessionMapping(("text",)), {"assessor"}, _BODY),
-    EventType(
-        CONTACT_CLOSED, "Contact closed",
-        {"outcome": req(str), "resolved": req(bool)},
-        _closed,
-        SessionMapping(("outcome", "resolved")), {"learner"}),
-)})
+REGISTRY: Mapping[str, EventType] = MappingProxyType(
+    {
+        t.name: t
+        for t in (
+            EventType(
+                CONTACT_OPENED,
+                "Contact opened",
+                {},
+                lambda d: "Took the contact from the queue",
+                SessionMapping(),
+                {"learner"},
+            ),
+            EventType(
+                CUSTOMER_SEARCHED,
+                "Customer search",
+                {
+                    "query": req(str),
+                    # optional: searches recorded before results were kept have none (the desk searches again)
+                    "results": opt(list, items=req(dict, fields={"id": req(int), "ref": req(str)})),
+                },
+                lambda d: f"Searched customers for {_quote(d.get('query', ''))}{results_count(d)}",
+                SessionMapping(("query",), ("results",), _export_searched),
+                {"learner"},
+            ),
+            EventType(
+                CUSTOMER_VIEWED,
+                "Customer record opened",
+                {
+                    "customer_id": req(int),
+                    "customer_ref": req(str),
+                    "fields": req(list, items=req(str)),
+                    "verified": req(bool),
+                },
+                _viewed,
+                SessionMapping(("customer_id",), (), _export_viewed),
+                {"learner", "system"},
+            ),
+            EventType(
+                IDV_ANSWER,
+                "ID&V answer",
+                {"factor": req(str), "given": req(str), "match": req(bool), "customer_id": req(int)},
+                _idv_answer,
+                SessionMapping(("factor", "given", "match")),
+                {"learner"},
+            ),
+            EventType(
+                IDV_RESULT,
+                "ID&V result",
+                {"passed": req(bool), "reason": opt(str, choices=("locked",))},
+                _idv_result,
+                SessionMapping(("passed",)),
+                {"system"},
+            ),
+            EventType(
+                MESSAGE_SENT,
+                "Message sent",
+                {"text": req(str), "template_id": opt(str), "subject": opt(str)},
+                _sent,
+                SessionMapping(("text",), ("template_id",)),
+                {"learner"},
+                ("subject", "text"),
+            ),
+            EventType(
+                MESSAGE_RECEIVED,
+                "Message received",
+                {"text": req(str), "subject": opt(str), "ends": opt(bool), "played_by": opt(str)},
+                _received,
+                SessionMapping(("text",)),
+                {"caller"},
+                ("subject", "text"),
+            ),
+            EventType(
+                NOTE_ADDED,
+                "Note added",
+                {"text": req(str), "outcome": opt(str)},
+                lambda d: "Note added" + (f" (outcome: {_words(d['outcome'])})" if d.get("outcome") else ""),
+                SessionMapping(("text",)),
+                {"learner"},
+                _BODY,
+            ),
+            EventType(
+                NOTE_AMENDED,
+                "Note amended",
+                {"note_seq": req(int), "text": req(str), "reason": req(str)},
+                lambda d: f"Amended note #{d.get('note_seq', '')} (reason: {d.get('reason', '')})",
+                SessionMapping(("note_seq", "text", "reason")),
+                {"learner"},
+                _BODY,
+            ),
+            EventType(
+                RECORD_UPDATED,
+                "Record updated",
+                {"field": req(str), "value": req(str)},
+                _updated,
+                SessionMapping(("field", "value")),
+                {"learner"},
+            ),
+            EventType(
+                REFUND_ISSUED,
+                "Refund or credit",
+                {
+                    "amount": req(float, int),
+                    "kind": req(str, choices=("refund", "goodwill")),
+                    "reason": req(str),
+                    "over_limit": opt(bool),
+                },
+                _refund,
+                SessionMapping(("amount",)),
+                {"learner"},
+                ("reason",),
+            ),
+            EventType(
+                COMPLAINT_RAISED,
+                "Complaint raised",
+                {"summary": req(str), "investigation": req(str), "remedy": req(str), "outcome_communicated": req(bool)},
+                _complaint,
+                SessionMapping(("summary",)),
+                {"learner"},
+                ("summary", "investigation", "remedy"),
+            ),
+            EventType(
+                ESCALATED,
+                "Escalated",
+                {"reason": req(str)},
+                lambda d: "Escalated to a supervisor",
+                SessionMapping(("reason",)),
+                {"learner"},
+                ("reason",),
+            ),
+            EventType(
+                KB_VIEWED,
+                "Knowledge base article read",
+                {"article": req(str), "title": req(str)},
+                lambda d: f"Read the knowledge base article {_quote(d.get('title') or d.get('article', ''))}",
+                SessionMapping(("article",)),
+                {"learner"},
+            ),
+            EventType(
+                OBSERVATION_ADDED,
+                "Assessor's observation",
+                {"text": req(str), "by": req(str)},
+                lambda d: f"Observation by {d.get('by') or 'the assessor'}",
+                SessionMapping(("text",)),
+                {"assessor"},
+                _BODY,
+            ),
+            EventType(
+                CONTACT_CLOSED,
+                "Contact closed",
+                {"outcome": req(str), "resolved": req(bool)},
+                _closed,
+                SessionMapping(("outcome", "resolved")),
+                {"learner"},
+            ),
+        )
+    }
+)
 
 _BODY_LABELS = {"subject": "Subject", "investigation": "Investigation", "remedy": "Remedy"}
 
@@ -309,8 +387,14 @@ def event_type(type: str) -> EventType:
 
 
 def _type_names(types: tuple[type, ...]) -> str:
-    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-             list: "a list", dict: "an object"}
+    names = {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "an object",
+    }
     shown = [t for t in types if not (t is int and float in types)]  # a number includes whole ones
     return " or ".join(names.get(t, t.__name__) for t in shown)
 
@@ -321,11 +405,13 @@ def _check(spec: FieldSpec, value: Any, etype: str, path: str) -> None:
     else:
         ok = isinstance(value, spec.types) or (dict in spec.types and isinstance(value, Mapping))
     if not ok:
-        raise MalformedEvent(f"{etype}: field {path!r}: expected {_type_names(spec.types)}, "
-                             f"got {value.__class__.__name__}")
+        raise MalformedEvent(
+            f"{etype}: field {path!r}: expected {_type_names(spec.types)}, got {value.__class__.__name__}"
+        )
     if spec.choices is not None and value not in spec.choices:
-        raise MalformedEvent(f"{etype}: field {path!r}: expected one of {', '.join(map(repr, spec.choices))}, "
-                             f"got {value!r}")
+        raise MalformedEvent(
+            f"{etype}: field {path!r}: expected one of {', '.join(map(repr, spec.choices))}, got {value!r}"
+        )
     if spec.items is not None:
         for i, item in enumerate(value):
             _check(spec.items, item, etype, f"{path}[{i}]")
@@ -428,10 +514,36 @@ def session_required_keys() -> dict[str, tuple[str, ...]]:
 
 
 __all__ = [
-    "CARD_DATA", "CARD_DATA_SPEC", "MASKED_KEYS", "REGISTRY", "EventType", "FieldSpec", "MalformedEvent",
-    "SessionMapping", "UnknownEventType", "body", "describe", "event_type", "label", "session_data",
-    "session_required_keys", "validate",
-    "CONTACT_OPENED", "CONTACT_CLOSED", "CUSTOMER_SEARCHED", "CUSTOMER_VIEWED", "IDV_ANSWER", "IDV_RESULT",
-    "MESSAGE_SENT", "MESSAGE_RECEIVED", "NOTE_ADDED", "NOTE_AMENDED", "RECORD_UPDATED", "REFUND_ISSUED",
-    "COMPLAINT_RAISED", "ESCALATED", "KB_VIEWED", "OBSERVATION_ADDED",
+    "CARD_DATA",
+    "CARD_DATA_SPEC",
+    "MASKED_KEYS",
+    "REGISTRY",
+    "EventType",
+    "FieldSpec",
+    "MalformedEvent",
+    "SessionMapping",
+    "UnknownEventType",
+    "body",
+    "describe",
+    "event_type",
+    "label",
+    "session_data",
+    "session_required_keys",
+    "validate",
+    "CONTACT_OPENED",
+    "CONTACT_CLOSED",
+    "CUSTOMER_SEARCHED",
+    "CUSTOMER_VIEWED",
+    "IDV_ANSWER",
+    "IDV_RESULT",
+    "MESSAGE_SENT",
+    "MESSAGE_RECEIVED",
+    "NOTE_ADDED",
+    "NOTE_AMENDED",
+    "RECORD_UPDATED",
+    "REFUND_ISSUED",
+    "COMPLAINT_RAISED",
+    "ESCALATED",
+    "KB_VIEWED",
+    "OBSERVATION_ADDED",
 ]

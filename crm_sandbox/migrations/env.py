@@ -7,6 +7,7 @@ DDL transactional there as on PostgreSQL, so Alembic is told so; that BEGIN is I
 migration holds the write lock from its start. A database of the release before migrations is
 recognised and stamped first (schema.adopt_release_database).
 """
+
 import logging
 from logging.config import fileConfig
 from typing import Any
@@ -35,9 +36,13 @@ def skip_empty_autogenerate(_context: MigrationContext, _revision: object, direc
 
 def run_migrations_offline() -> None:
     """`flask db upgrade --sql`: print the SQL instead of running it."""
-    context.configure(url=migrate.db.engine.url.render_as_string(hide_password=False),
-                      target_metadata=target_metadata, literal_binds=True, transaction_per_migration=True,
-                      **migrate.configure_args)
+    context.configure(
+        url=migrate.db.engine.url.render_as_string(hide_password=False),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        transaction_per_migration=True,
+        **migrate.configure_args,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -60,7 +65,8 @@ def run_migrations_online() -> None:
         if not stamping and schema.adopt_release_database(context.get_context(), context.script):
             config.attributes["adopted"] = True
             logging.getLogger("alembic.env").info(
-                "Recognised a database of the release before migrations: stamped %s.", schema.BASELINE)
+                "Recognised a database of the release before migrations: stamped %s.", schema.BASELINE
+            )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -1,4 +1,5 @@
 """The data models. Import them from here: ``from crm_sandbox.models import Contact``."""
+
 from crm_sandbox.models.archive import ArchivedPack
 from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.cohort import Cohort
@@ -12,7 +13,23 @@ from crm_sandbox.models.session import LoginThrottle, UserSession
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
-    "ArchivedPack", "Assessment", "Base", "ChainSeal", "Cohort", "Contact", "CredentialBatch", "CriterionJudgement",
-    "Customer", "Event", "Finding", "FindingDecision", "LoginThrottle", "PriorInteraction", "ROLES", "Transaction",
-    "User", "UserSession", "utcnow",
+    "ArchivedPack",
+    "Assessment",
+    "Base",
+    "ChainSeal",
+    "Cohort",
+    "Contact",
+    "CredentialBatch",
+    "CriterionJudgement",
+    "Customer",
+    "Event",
+    "Finding",
+    "FindingDecision",
+    "LoginThrottle",
+    "PriorInteraction",
+    "ROLES",
+    "Transaction",
+    "User",
+    "UserSession",
+    "utcnow",
 ]

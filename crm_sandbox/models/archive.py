@@ -3,6 +3,7 @@
 Rows name the cohort and learner as text (no foreign keys): the accounts they came from are gone
 from the live system once the reset commits.
 """
+
 from datetime import datetime
 
 from sqlalchemy import String

@@ -1,4 +1,5 @@
 """The declarative base shared by every model."""
+
 from datetime import datetime, timezone
 from typing import Any
 

@@ -1,4 +1,5 @@
 """A cohort: a group of learners with its own sandbox world of customers."""
+
 from datetime import datetime
 
 from sqlalchemy import String

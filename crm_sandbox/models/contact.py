@@ -1,4 +1,5 @@
 """Contacts in a learner's queue, and the append-only events that evidence what happened on them."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -6,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.cohort import Cohort
-from crm_sandbox.models.personal import EncryptedJSON
 from crm_sandbox.models.customer import Customer
+from crm_sandbox.models.personal import EncryptedJSON
 from crm_sandbox.models.user import User
 
 

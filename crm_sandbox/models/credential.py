@@ -4,6 +4,7 @@ The result page shows them once; so that the trainer can also save them as a fil
 here encrypted (Fernet, the field keys) until downloaded or for an hour, whichever comes first,
 then the payload is erased. The row stays a little longer so a second download can say why not.
 """
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Text

@@ -1,4 +1,5 @@
 """Simulated customers of a cohort's sandbox world, with their transactions and earlier interactions."""
+
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,9 +11,21 @@ from crm_sandbox.models.personal import EncryptedDict, personal_field
 
 # The customer's personal-data fields, in display order: kept together in the encrypted ``personal``.
 PERSONAL_FIELDS = (
-    "title", "first_name", "middle_name", "last_name", "date_of_birth",
-    "address_line1", "address_line2", "town", "postcode", "email", "phone",
-    "account_number", "sort_code", "memorable_word", "balance",
+    "title",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "date_of_birth",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "email",
+    "phone",
+    "account_number",
+    "sort_code",
+    "memorable_word",
+    "balance",
 )
 # Fields with a blind index for exact-match search.
 INDEXED_FIELDS = ("last_name", "postcode", "account_number", "email", "phone")

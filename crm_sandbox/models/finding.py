@@ -1,4 +1,5 @@
 """Findings of the rules engine, stored per contact as events arrive (derived, recomputable)."""
+
 from datetime import datetime
 from typing import TYPE_CHECKING
 

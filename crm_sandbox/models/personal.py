@@ -6,6 +6,7 @@ key rotation). The keys live in the instance folder (``field_keys``, mode 0600, 
 the ``FIELD_KEYS`` setting. Searchable fields also get an HMAC-SHA256 blind index, so exact-match
 search works without the value ever being stored in clear.
 """
+
 import hmac
 import json
 import re
@@ -64,7 +65,9 @@ def decrypt(token: str) -> str:
     try:
         return _cached_cipher()[2](token)  # a failure (InvalidToken) is not cached
     except InvalidToken:
-        raise UndecryptableError("Personal data could not be decrypted: is a field key missing from FIELD_KEYS?") from None
+        raise UndecryptableError(
+            "Personal data could not be decrypted: is a field key missing from FIELD_KEYS?"
+        ) from None
 
 
 class EncryptedText(TypeDecorator[str]):
@@ -134,5 +137,6 @@ def normalise_for_index(value: str) -> str:
 
 def blind_index(value: str, key: bytes | None = None) -> str:
     """An HMAC-SHA256 of the normalised value: exact-match search without storing the value."""
-    return hmac.digest(key if key is not None else index_key(), normalise_for_index(value).encode(),
-                       "sha256").hex()[:32]
+    return hmac.digest(key if key is not None else index_key(), normalise_for_index(value).encode(), "sha256").hex()[
+        :32
+    ]

@@ -2,6 +2,7 @@
 
 Decisions and judgements are append-only histories: a new row supersedes, nothing is overwritten.
 """
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text

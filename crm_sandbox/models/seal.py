@@ -1,4 +1,5 @@
 """Signed chain heads: the Ed25519 signature of a contact's event-chain head, taken at close."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

@@ -1,4 +1,5 @@
 """Server-side sign-in sessions and failed-sign-in counters, kept in the database (shared by all workers)."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

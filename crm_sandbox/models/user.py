@@ -1,4 +1,5 @@
 """Sandbox users: learners, assessors and trainers."""
+
 from datetime import datetime
 
 from flask_login import UserMixin

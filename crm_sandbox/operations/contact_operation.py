@@ -16,6 +16,7 @@ verification result that follow are its consequences). An operation that appends
 not refresh the findings is refused when it ends (``FindingsNotRefreshed``), so the step cannot be
 forgotten silently.
 """
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Mapping
@@ -82,12 +83,12 @@ class ContactOperation:
         self.events: list[Event] = []
         self._unrefreshed = False
 
-    def append(self, type: str, data: Mapping[str, Any] | None = None, *, actor: str,
-               user: User | None = None) -> Event:
+    def append(
+        self, type: str, data: Mapping[str, Any] | None = None, *, actor: str, user: User | None = None
+    ) -> Event:
         """Append one event (a registry type, checked against its declaration) to the contact."""
         token = None if self.events else self.form_token  # the token goes on the event the form asked for
-        event = append_event(self.contact, type, data, actor=actor, user_id=user.id if user else None,
-                             form_token=token)
+        event = append_event(self.contact, type, data, actor=actor, user_id=user.id if user else None, form_token=token)
         self.events.append(event)
         self._unrefreshed = True
         return event
@@ -99,13 +100,21 @@ class ContactOperation:
 
     def check_refreshed(self) -> None:
         if self._unrefreshed:
-            raise FindingsNotRefreshed(f"events were appended to contact {self.contact.id} without refreshing "
-                                       "its findings: call op.refresh_findings() after the last op.append()")
+            raise FindingsNotRefreshed(
+                f"events were appended to contact {self.contact.id} without refreshing "
+                "its findings: call op.refresh_findings() after the last op.append()"
+            )
 
 
 @contextmanager
-def contact_operation(contact: Contact, form_token: str | None = None, *, allow_closed: bool = False,
-                      taking: bool = False, repeated: str | None = SENT_TWICE) -> Iterator[ContactOperation]:
+def contact_operation(
+    contact: Contact,
+    form_token: str | None = None,
+    *,
+    allow_closed: bool = False,
+    taking: bool = False,
+    repeated: str | None = SENT_TWICE,
+) -> Iterator[ContactOperation]:
     """Run an operation on ``contact`` in a write transaction holding the contact's lock; commit on success.
 
     The contact must be live (``allow_closed``: or closed); ``taking``: the operation takes a queued

@@ -3,6 +3,7 @@
 Every operation that appends events calls ``refresh_findings`` itself, last, in its own transaction
 (``ContactOperation.refresh_findings``): there is no hook that does it behind the operation's back.
 """
+
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -20,14 +21,27 @@ def finding_key(rule: str, events: Iterable[int]) -> str:
 def refresh_findings(contact: Contact) -> None:
     """Evaluate the contact's session and store the result: new findings added, vanished ones inactive."""
     results = {finding_key(f.rule, f.events): f for f in evaluate(session_document(contact))}
-    stored = {f.key: f for f in db.session.execute(
-        select(Finding).where(Finding.contact_id == contact.id, Finding.source == "rules")).scalars()}
+    stored = {
+        f.key: f
+        for f in db.session.execute(
+            select(Finding).where(Finding.contact_id == contact.id, Finding.source == "rules")
+        ).scalars()
+    }
     for key, f in results.items():
         row = stored.get(key)
         if row is None:
-            db.session.add(Finding(contact_id=contact.id, key=key, rule=f.rule, severity=f.severity,
-                                   events=list(f.events), evidence=f.evidence, explanation=f.explanation,
-                                   reference=f.reference))
+            db.session.add(
+                Finding(
+                    contact_id=contact.id,
+                    key=key,
+                    rule=f.rule,
+                    severity=f.severity,
+                    events=list(f.events),
+                    evidence=f.evidence,
+                    explanation=f.explanation,
+                    reference=f.reference,
+                )
+            )
         else:
             row.active, row.evidence, row.explanation = True, f.evidence, f.explanation
     for key, row in stored.items():
@@ -37,6 +51,8 @@ def refresh_findings(contact: Contact) -> None:
 
 
 def active_findings(contact_id: int) -> list[Finding]:
-    return list(db.session.execute(
-        select(Finding).where(Finding.contact_id == contact_id, Finding.active)
-        .order_by(Finding.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Finding).where(Finding.contact_id == contact_id, Finding.active).order_by(Finding.id)
+        ).scalars()
+    )

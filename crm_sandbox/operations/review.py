@@ -4,20 +4,21 @@ learner's acknowledgement. The review's read model (what the page and the report
 
 Every decision is a new row (history kept); nothing an assessor or learner signed is overwritten.
 """
+
 from flask import current_app
 from sqlalchemy import func, select
 
 from crm_sandbox.content.criteria import load_criteria
 from crm_sandbox.database import write_transaction
-from crm_sandbox.extensions import db
-from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User, utcnow
-from crm_sandbox.models.review import DECISIONS, OUTCOMES
-from crm_sandbox.queries.review import released_assessment
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import contact_events, lock_contact
 from crm_sandbox.events.registry import OBSERVATION_ADDED
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User, utcnow
+from crm_sandbox.models.review import DECISIONS, OUTCOMES
 from crm_sandbox.operations.contact_operation import contact_operation, lock
 from crm_sandbox.operations.desk.conversation import check_text
+from crm_sandbox.queries.review import released_assessment
 
 MAX_COMMENT = 2000
 
@@ -39,22 +40,39 @@ def decide_finding(finding: Finding, assessor: User, decision: str, comment: str
     comment = _comment(comment, decision == "dismissed", "dismissal")
     with write_transaction():
         lock_contact(finding.contact_id)  # decisions on one contact are serialised
-        count = db.session.execute(select(func.count(FindingDecision.id)).where(
-            FindingDecision.finding_id == finding.id)).scalar()
+        count = db.session.execute(
+            select(func.count(FindingDecision.id)).where(FindingDecision.finding_id == finding.id)
+        ).scalar()
         if count != seen:
-            latest = db.session.execute(select(FindingDecision).where(FindingDecision.finding_id == finding.id)
-                                        .order_by(FindingDecision.id.desc())).scalars().first()
+            latest = (
+                db.session.execute(
+                    select(FindingDecision)
+                    .where(FindingDecision.finding_id == finding.id)
+                    .order_by(FindingDecision.id.desc())
+                )
+                .scalars()
+                .first()
+            )
             if latest is None:  # the form claimed decisions that were never made (a stale or edited page)
                 raise Conflict("This finding has no decision yet: reload the page and decide again.")
-            raise Conflict(f"{latest.assessor.display_name} {latest.decision} this finding at "
-                           f"{latest.at:%H:%M:%S} while you were reviewing it. Read their decision, then decide again.")
+            raise Conflict(
+                f"{latest.assessor.display_name} {latest.decision} this finding at "
+                f"{latest.at:%H:%M:%S} while you were reviewing it. Read their decision, then decide again."
+            )
         row = FindingDecision(finding_id=finding.id, assessor_id=assessor.id, decision=decision, comment=comment)
         db.session.add(row)
     return row
 
 
-def add_finding(contact: Contact, assessor: User, rule: str, explanation: str, event_seqs: list[int],
-                evidence: str = "", severity: str = "medium") -> Finding:
+def add_finding(
+    contact: Contact,
+    assessor: User,
+    rule: str,
+    explanation: str,
+    event_seqs: list[int],
+    evidence: str = "",
+    severity: str = "medium",
+) -> Finding:
     """An assessor's own finding, pinned to the events that evidence it."""
     explanation = check_text(explanation, "finding", MAX_COMMENT)
     rule = (rule or "assessor-observation").strip()[:60]
@@ -65,11 +83,21 @@ def add_finding(contact: Contact, assessor: User, rule: str, explanation: str, e
         valid = {e.seq for e in contact_events(contact.id)}
         if not event_seqs or not set(event_seqs) <= valid:
             raise ServiceError("Pin the finding to at least one event of this contact.")
-        n = db.session.execute(select(func.count(Finding.id)).where(
-            Finding.contact_id == contact.id, Finding.source == "assessor")).scalar_one()
-        finding = Finding(contact_id=contact.id, key=f"assessor:{n + 1}", rule=rule, severity=severity,
-                          events=sorted(event_seqs), evidence=evidence[:500], explanation=explanation,
-                          reference="Assessor's judgement", source="assessor", created_by=assessor.id)
+        n = db.session.execute(
+            select(func.count(Finding.id)).where(Finding.contact_id == contact.id, Finding.source == "assessor")
+        ).scalar_one()
+        finding = Finding(
+            contact_id=contact.id,
+            key=f"assessor:{n + 1}",
+            rule=rule,
+            severity=severity,
+            events=sorted(event_seqs),
+            evidence=evidence[:500],
+            explanation=explanation,
+            reference="Assessor's judgement",
+            source="assessor",
+            created_by=assessor.id,
+        )
         db.session.add(finding)
     return finding
 
@@ -80,10 +108,20 @@ def observe(contact: Contact, assessor: User, text: str, as_finding: bool = Fals
     with contact_operation(contact, allow_closed=True) as op:
         event = op.append(OBSERVATION_ADDED, {"text": text, "by": assessor.username}, actor="assessor", user=assessor)
         if as_finding:
-            db.session.add(Finding(contact_id=op.contact.id, key=f"observation:{event.seq}",
-                                   rule="assessor-observation", severity="medium", events=[event.seq],
-                                   evidence=text[:500], explanation=text, reference="Assessor's observation",
-                                   source="assessor", created_by=assessor.id))
+            db.session.add(
+                Finding(
+                    contact_id=op.contact.id,
+                    key=f"observation:{event.seq}",
+                    rule="assessor-observation",
+                    severity="medium",
+                    events=[event.seq],
+                    evidence=text[:500],
+                    explanation=text,
+                    reference="Assessor's observation",
+                    source="assessor",
+                    created_by=assessor.id,
+                )
+            )
         op.refresh_findings()
     return event
 
@@ -96,8 +134,15 @@ def judge_criterion(contact: Contact, assessor: User, criterion_id: str, met: st
     comment = _comment(comment, met == "not_yet", "judgement")
     with write_transaction():
         lock_contact(contact.id)
-        db.session.add(CriterionJudgement(contact_id=contact.id, criterion_id=criterion_id, met=met == "met",
-                                          comment=comment, assessor_id=assessor.id))
+        db.session.add(
+            CriterionJudgement(
+                contact_id=contact.id,
+                criterion_id=criterion_id,
+                met=met == "met",
+                comment=comment,
+                assessor_id=assessor.id,
+            )
+        )
 
 
 def sign_off(contact: Contact, assessor: User, outcome: str, feedback: str) -> Assessment:
@@ -119,7 +164,9 @@ def release(contact: Contact, assessor: User) -> None:
     """Let the learner see their report."""
     with write_transaction():
         lock_contact(contact.id)
-        assessment = db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
+        assessment = db.session.execute(
+            select(Assessment).where(Assessment.contact_id == contact.id)
+        ).scalar_one_or_none()
         if assessment is None:
             raise Conflict("Sign the contact off before releasing the report.")
         if assessment.released_at is None:

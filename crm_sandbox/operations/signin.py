@@ -5,6 +5,7 @@ an account, reissuing its one-time password and removing it (a cohort reset) end
 server, so a cookie captured before sign-out is refused when replayed. Idle and absolute timeouts
 come from the configuration.
 """
+
 import hashlib
 import secrets
 from datetime import timedelta
@@ -37,15 +38,21 @@ def end_session(token: str | None) -> None:
     if not token:
         return
     with write_transaction():
-        db.session.execute(update(UserSession).where(UserSession.token_hash == _hash(token),
-                                                     UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
 
 
 def end_user_sessions(user_id: int) -> int:
     """End every live session of one account (its password reissued, or the account disabled), inside
     the caller's write transaction, so the change and the sign-out commit together. Returns how many."""
-    result = db.session.execute(update(UserSession).where(UserSession.user_id == user_id,
-                                                          UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
     return cast(CursorResult[Any], result).rowcount  # an UPDATE's result is a CursorResult
 
 
@@ -54,7 +61,8 @@ def user_for_token(token: str) -> User | None:
     # One query, one entity: the user with the session's columns (this runs on every signed-in request).
     row = db.session.execute(
         select(User, UserSession.id, UserSession.created_at, UserSession.last_seen, UserSession.ended_at)
-        .join(UserSession, UserSession.user_id == User.id).where(UserSession.token_hash == _hash(token))
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _hash(token))
     ).one_or_none()
     if row is None:
         return None

@@ -6,6 +6,7 @@ the reason).
 - An assessor sees their own cohort: its contacts, its learners' reports, its findings export.
 - A trainer (no cohort of their own) sees every cohort.
 """
+
 from sqlalchemy import select
 
 from crm_sandbox.errors import NotAllowed, NotFound
@@ -41,8 +42,9 @@ def report_learner(user: User, learner_id: int) -> User:
     if learner is None or learner.role != "learner":
         raise NotFound("There is no such learner.")
     if user.cohort_id is not None and learner.cohort_id != user.cohort_id:
-        raise NotAllowed(f"{learner.display_name} is in another cohort: you can only report on learners "
-                         "in your own cohort.")
+        raise NotAllowed(
+            f"{learner.display_name} is in another cohort: you can only report on learners in your own cohort."
+        )
     return learner
 
 

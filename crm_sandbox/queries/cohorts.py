@@ -1,4 +1,5 @@
 """Cohorts and their people, as the trainer's console and the assessor's dashboard list them."""
+
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
@@ -20,20 +21,25 @@ def find_user(user_id: int) -> User | None:
 
 def learners_of(cohort_id: int) -> list[User]:
     """The cohort's learners, by username."""
-    return list(db.session.execute(select(User).where(User.cohort_id == cohort_id, User.role == "learner")
-                                   .order_by(User.username)).scalars())
+    return list(
+        db.session.execute(
+            select(User).where(User.cohort_id == cohort_id, User.role == "learner").order_by(User.username)
+        ).scalars()
+    )
 
 
 def members_of(cohort_id: int) -> list[User]:
     """Every account of the cohort, by role, then username."""
-    return list(db.session.execute(select(User).where(User.cohort_id == cohort_id)
-                                   .order_by(User.role, User.username)).scalars())
+    return list(
+        db.session.execute(select(User).where(User.cohort_id == cohort_id).order_by(User.role, User.username)).scalars()
+    )
 
 
 def contacts_by_learner(cohort_id: int) -> dict[int, list[Contact]]:
     """The cohort's contacts, grouped by learner id, each learner's in queue order."""
-    queues = db.session.execute(select(Contact).where(Contact.cohort_id == cohort_id)
-                                .order_by(Contact.learner_id, Contact.position)).scalars()
+    queues = db.session.execute(
+        select(Contact).where(Contact.cohort_id == cohort_id).order_by(Contact.learner_id, Contact.position)
+    ).scalars()
     by_learner: dict[int, list[Contact]] = {}
     for contact in queues:
         by_learner.setdefault(contact.learner_id, []).append(contact)

@@ -1,4 +1,5 @@
 """Finding customers and presenting their records, masked until the caller is verified."""
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -6,12 +7,12 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import or_, select
 
+from crm_sandbox.errors import ServiceError
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import money
 from crm_sandbox.models import Customer
 from crm_sandbox.models.customer import PERSONAL_FIELDS
 from crm_sandbox.models.personal import blind_index, normalise_for_index
-from crm_sandbox.errors import ServiceError
-from crm_sandbox.formatting import money
 
 # Shown before verification: enough to pick the right record, nothing more.
 IDENTIFYING_FIELDS = ("title", "first_name", "middle_name", "last_name", "town")
@@ -41,8 +42,13 @@ class SearchHit:
     def of(cls, customer_id: int, ref: str, personal: dict) -> "SearchHit":
         """A hit from a customer's id, reference and decrypted personal data."""
         p = personal
-        return cls(customer_id, ref, f"{p.get('title', '')} {p.get('first_name', '')} {p.get('last_name', '')}",
-                   p.get("town", ""), outward_code(p.get("postcode", "")))
+        return cls(
+            customer_id,
+            ref,
+            f"{p.get('title', '')} {p.get('first_name', '')} {p.get('last_name', '')}",
+            p.get("town", ""),
+            outward_code(p.get("postcode", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -84,15 +90,22 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
     candidates.discard(blind_index(""))
     if not candidates:
         return []
-    stmt = select(Customer).where(
-        Customer.cohort_id == cohort_id,
-        or_(
-            Customer.last_name_index.in_(candidates), Customer.postcode_index.in_(candidates),
-            Customer.account_number_index.in_(candidates), Customer.email_index.in_(candidates),
-            Customer.phone_index.in_(candidates),
-        ),
-    # A surname-and-first-name query filters the rows below; otherwise the first page is all we show.
-    ).order_by(Customer.id).limit(200 if first else current_app.config["SEARCH_MAX_RESULTS"])
+    stmt = (
+        select(Customer)
+        .where(
+            Customer.cohort_id == cohort_id,
+            or_(
+                Customer.last_name_index.in_(candidates),
+                Customer.postcode_index.in_(candidates),
+                Customer.account_number_index.in_(candidates),
+                Customer.email_index.in_(candidates),
+                Customer.phone_index.in_(candidates),
+            ),
+            # A surname-and-first-name query filters the rows below; otherwise the first page is all we show.
+        )
+        .order_by(Customer.id)
+        .limit(200 if first else current_app.config["SEARCH_MAX_RESULTS"])
+    )
     hits, surname = [], normalise_for_index(words[-1])
     for c in db.session.execute(stmt).scalars():
         by_surname = normalise_for_index(c.last_name) == surname
@@ -104,9 +117,14 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
 
 def hits_for(cohort_id: int, ids: list[int]) -> list[SearchHit]:
     """The search results a ``customer.searched`` event recorded (by id), in their order, as shown now."""
-    found = {row.id: row for row in db.session.execute(  # columns, not whole records: a list of up to 20
-        select(Customer.id, Customer.ref, Customer.personal).where(Customer.cohort_id == cohort_id,
-                                                                   Customer.id.in_(ids)))}
+    found = {
+        row.id: row
+        for row in db.session.execute(  # columns, not whole records: a list of up to 20
+            select(Customer.id, Customer.ref, Customer.personal).where(
+                Customer.cohort_id == cohort_id, Customer.id.in_(ids)
+            )
+        )
+    }
     return [SearchHit.of(*found[i]) for i in ids if i in found]
 
 
@@ -143,7 +161,11 @@ def shown_field_names(verified: bool) -> list[str]:
 def customer_dict(customer: Customer) -> dict:
     """The customer's fields as plain data (for the scripted caller and session exports)."""
     data = {name: getattr(customer, name) for name in PERSONAL_FIELDS}
-    data.update(id=customer.ref, ref=customer.ref, product=customer.product,
-                full_name=re.sub(r"\s+", " ", f"{customer.first_name} {customer.last_name}"),
-                title_surname=f"{customer.title} {customer.last_name}".strip())
+    data.update(
+        id=customer.ref,
+        ref=customer.ref,
+        product=customer.product,
+        full_name=re.sub(r"\s+", " ", f"{customer.first_name} {customer.last_name}"),
+        title_surname=f"{customer.title} {customer.last_name}".strip(),
+    )
     return data

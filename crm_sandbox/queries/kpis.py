@@ -1,4 +1,5 @@
 """Key performance indicators, derived from events. Pure functions: events in, figures out."""
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime

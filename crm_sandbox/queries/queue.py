@@ -1,4 +1,5 @@
 """The learner's queue: their contacts in order, and which have a report released to them."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,15 +23,30 @@ class QueueItem:
 def queue_for(learner: User) -> list[QueueItem]:
     """The learner's contacts in queue order (only the columns the queue shows: it is on every desk page)."""
     rows = db.session.execute(
-        select(Contact.id, Contact.position, Contact.scenario_id, Contact.scenario["title"].as_string(),
-               Contact.scenario["reason"].as_string(), Contact.channel, Contact.status)
-        .where(Contact.learner_id == learner.id).order_by(Contact.position))
-    return [QueueItem(cid, position, scenario_id if title is None else title, reason or "", channel, status)
-            for cid, position, scenario_id, title, reason, channel, status in rows]
+        select(
+            Contact.id,
+            Contact.position,
+            Contact.scenario_id,
+            Contact.scenario["title"].as_string(),
+            Contact.scenario["reason"].as_string(),
+            Contact.channel,
+            Contact.status,
+        )
+        .where(Contact.learner_id == learner.id)
+        .order_by(Contact.position)
+    )
+    return [
+        QueueItem(cid, position, scenario_id if title is None else title, reason or "", channel, status)
+        for cid, position, scenario_id, title, reason, channel, status in rows
+    ]
 
 
 def released_contact_ids(learner: User) -> set[int]:
     """The ids of the learner's contacts whose report has been released to them (one query)."""
-    return set(db.session.execute(
-        select(Assessment.contact_id).join(Contact, Contact.id == Assessment.contact_id)
-        .where(Contact.learner_id == learner.id, Assessment.released_at.is_not(None))).scalars())
+    return set(
+        db.session.execute(
+            select(Assessment.contact_id)
+            .join(Contact, Contact.id == Assessment.contact_id)
+            .where(Contact.learner_id == learner.id, Assessment.released_at.is_not(None))
+        ).scalars()
+    )

@@ -3,6 +3,7 @@ contact, and the report data that spans contacts (a learner's reviews, a cohort'
 
 Reads only: the decisions, judgements and sign-off that change a review are in ``operations/review.py``.
 """
+
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -59,9 +60,15 @@ class ContactReview:
 def review_findings(contact_id: int) -> list[Finding]:
     """The rules' findings that still hold and every finding of the assessor's own, each once, in
     event order, with their decisions loaded (the review reads each one's standing decision)."""
-    rows = db.session.execute(select(Finding).where(
-        Finding.contact_id == contact_id, or_(Finding.active, Finding.source == "assessor"))
-        .options(selectinload(Finding.decisions))).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Finding)
+            .where(Finding.contact_id == contact_id, or_(Finding.active, Finding.source == "assessor"))
+            .options(selectinload(Finding.decisions))
+        )
+        .scalars()
+        .all()
+    )
     return sorted(rows, key=lambda f: (min(f.events or [0]), f.id))
 
 
@@ -105,21 +112,39 @@ def contact_review(contact: Contact) -> ContactReview:
     seed_dir = current_app.config["SEED_DIR"]
     events = contact_events(contact.id)
     findings = review_findings(contact.id)
-    judgements = db.session.execute(select(CriterionJudgement).where(
-        CriterionJudgement.contact_id == contact.id).order_by(CriterionJudgement.id)).scalars().all()
+    judgements = (
+        db.session.execute(
+            select(CriterionJudgement)
+            .where(CriterionJudgement.contact_id == contact.id)
+            .order_by(CriterionJudgement.id)
+        )
+        .scalars()
+        .all()
+    )
     rows = []
     for c in load_criteria(seed_dir):
         history = [j for j in judgements if j.criterion_id == c.id]
-        against = [f for f in findings if f.rule in c.rules
-                   and not (f.decision and f.decision.decision == "dismissed")]
-        rows.append(CriterionRow(c, [e for e in events if e.type in c.event_types], against,
-                                 history[-1] if history else None, history))
+        against = [f for f in findings if f.rule in c.rules and not (f.decision and f.decision.decision == "dismissed")]
+        rows.append(
+            CriterionRow(
+                c, [e for e in events if e.type in c.event_types], against, history[-1] if history else None, history
+            )
+        )
     known = _known_words(contact)
-    spelt = {e.seq: words for e in events if e.type == "message.sent"
-             and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))}
-    return ContactReview(contact, events, findings, rows, spelt,
-                         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])),
-                         assessment_of(contact))
+    spelt = {
+        e.seq: words
+        for e in events
+        if e.type == "message.sent" and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))
+    }
+    return ContactReview(
+        contact,
+        events,
+        findings,
+        rows,
+        spelt,
+        kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])),
+        assessment_of(contact),
+    )
 
 
 def released_review(contact: Contact) -> ContactReview:
@@ -130,11 +155,16 @@ def released_review(contact: Contact) -> ContactReview:
 
 # ---- report data that spans contacts
 
+
 def opened_contacts(learner: User) -> list[Contact]:
     """The learner's contacts that have been opened (live or closed), in queue order."""
-    return list(db.session.execute(select(Contact).where(
-        Contact.learner_id == learner.id, Contact.opened_at.is_not(None))
-        .order_by(Contact.position, Contact.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Contact)
+            .where(Contact.learner_id == learner.id, Contact.opened_at.is_not(None))
+            .order_by(Contact.position, Contact.id)
+        ).scalars()
+    )
 
 
 def learner_reviews(learner: User) -> list[ContactReview]:
@@ -144,15 +174,21 @@ def learner_reviews(learner: User) -> list[ContactReview]:
 
 def cohort_contacts(cohort: Cohort) -> list[Contact]:
     """The cohort's opened contacts, by learner username, then queue order."""
-    return list(db.session.execute(select(Contact).join(User, Contact.learner_id == User.id).where(
-        Contact.cohort_id == cohort.id, Contact.opened_at.is_not(None))
-        .order_by(User.username, Contact.position, Contact.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Contact)
+            .join(User, Contact.learner_id == User.id)
+            .where(Contact.cohort_id == cohort.id, Contact.opened_at.is_not(None))
+            .order_by(User.username, Contact.position, Contact.id)
+        ).scalars()
+    )
 
 
 def all_findings(contact: Contact) -> list[Finding]:
     """Every finding ever stored on the contact, including rule findings that no longer hold."""
-    return list(db.session.execute(select(Finding).where(Finding.contact_id == contact.id)
-                                   .order_by(Finding.id)).scalars())
+    return list(
+        db.session.execute(select(Finding).where(Finding.contact_id == contact.id).order_by(Finding.id)).scalars()
+    )
 
 
 def users_by_id(ids: set[int]) -> dict[int, User]:

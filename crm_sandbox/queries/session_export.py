@@ -3,17 +3,31 @@
 See docs/session-format.md. The app's own events carry a little more than the format's vocabulary;
 the export keeps the vocabulary's keys and leaves the extras in place (readers ignore them).
 """
+
 from crm_sandbox.compliance import FORMAT
+from crm_sandbox.events.append import contact_events
+from crm_sandbox.events.chain import signed_head
 from crm_sandbox.formatting import iso
 from crm_sandbox.models import Contact, Event
-from crm_sandbox.events.chain import signed_head
 from crm_sandbox.queries.customers import customer_dict
-from crm_sandbox.events.append import contact_events
 
 POLICY_KEYS = ("idv_factors", "idv_required", "lockout_attempts", "late_log_minutes", "authority_limit")
-CUSTOMER_KEYS = ("full_name", "first_name", "last_name", "date_of_birth", "address_line1", "address_line2",
-                 "town", "postcode", "email", "phone", "account_number", "sort_code", "memorable_word",
-                 "balance")
+CUSTOMER_KEYS = (
+    "full_name",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "email",
+    "phone",
+    "account_number",
+    "sort_code",
+    "memorable_word",
+    "balance",
+)
 
 
 def export_event(event: Event, refs: dict[int, str]) -> dict:
@@ -22,8 +36,7 @@ def export_event(event: Event, refs: dict[int, str]) -> dict:
         data["customer_id"] = data.get("customer_ref") or refs.get(data["customer_id"], str(data["customer_id"]))
     elif event.type == "customer.searched" and "results" in data:
         data["results"] = [r["ref"] for r in data["results"]]  # records by reference, as customer.id is
-    return {"seq": event.seq, "at": iso(event.at), "actor": event.actor,
-            "type": event.type, "data": data}
+    return {"seq": event.seq, "at": iso(event.at), "actor": event.actor, "type": event.type, "data": data}
 
 
 def signed_session_document(contact: Contact) -> dict:
@@ -39,14 +52,24 @@ def session_document(contact: Contact, events: list[Event] | None = None) -> dic
     customer = customer_dict(contact.customer)
     return {
         "format": FORMAT,
-        "contact": {"id": f"c-{contact.id}", "channel": contact.channel, "learner": contact.learner.username,
-                    "status": contact.status},
-        "scenario": {"id": scenario.get("id", contact.scenario_id), "title": scenario.get("title", ""),
-                     "purpose": scenario.get("purpose", ""), "needed_data": scenario.get("needed_data", []),
-                     "requires_escalation": bool(scenario.get("requires_escalation"))},
+        "contact": {
+            "id": f"c-{contact.id}",
+            "channel": contact.channel,
+            "learner": contact.learner.username,
+            "status": contact.status,
+        },
+        "scenario": {
+            "id": scenario.get("id", contact.scenario_id),
+            "title": scenario.get("title", ""),
+            "purpose": scenario.get("purpose", ""),
+            "needed_data": scenario.get("needed_data", []),
+            "requires_escalation": bool(scenario.get("requires_escalation")),
+        },
         "policy": {key: contact.policy[key] for key in POLICY_KEYS if key in contact.policy},
-        "caller": {"relationship": caller.get("relationship", "account_holder"),
-                   "authorised": bool(caller.get("authorised", caller.get("relationship") == "account_holder"))},
+        "caller": {
+            "relationship": caller.get("relationship", "account_holder"),
+            "authorised": bool(caller.get("authorised", caller.get("relationship") == "account_holder")),
+        },
         "customer": {"id": contact.customer.ref, **{k: customer[k] for k in CUSTOMER_KEYS}},
         "events": [export_event(e, {contact.customer_id: contact.customer.ref}) for e in events],
     }

@@ -1,4 +1,5 @@
 """Spelling in learner messages, checked against the vendored Hunspell en_GB dictionary (spylls)."""
+
 import re
 from functools import lru_cache
 from pathlib import Path

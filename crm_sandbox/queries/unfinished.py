@@ -4,6 +4,7 @@ After a reset the accounts are gone, so a contact not yet reviewed, or a report 
 learner, can never be finished in the app (its evidence stays readable in the archive). Each contact
 counts once, under the first step it is waiting for.
 """
+
 import hashlib
 from dataclasses import dataclass, field
 
@@ -22,8 +23,11 @@ KINDS = {
     "report_unacknowledged": "Released reports not yet acknowledged by the learner",
 }
 STATES = {  # one contact's state, as a line of the archive says it
-    "live": "live", "not_reviewed": "not reviewed", "review_unsigned": "review not signed off",
-    "report_unreleased": "report not released", "report_unacknowledged": "report not acknowledged",
+    "live": "live",
+    "not_reviewed": "not reviewed",
+    "review_unsigned": "review not signed off",
+    "report_unreleased": "report not released",
+    "report_unacknowledged": "report not acknowledged",
 }
 
 
@@ -39,8 +43,14 @@ class UnfinishedContact:
 
     def as_record(self) -> dict:
         """The plain form kept in the archive's index (no database ids: they mean nothing after the reset)."""
-        return {"kind": self.kind, "state": STATES[self.kind], "contact": self.contact_ref,
-                "learner": self.learner_username, "title": self.title, "mode": self.mode}
+        return {
+            "kind": self.kind,
+            "state": STATES[self.kind],
+            "contact": self.contact_ref,
+            "learner": self.learner_username,
+            "title": self.title,
+            "mode": self.mode,
+        }
 
 
 @dataclass
@@ -57,8 +67,11 @@ class UnfinishedWork:
 
     def groups(self) -> list[tuple[str, str, list[UnfinishedContact]]]:
         """(kind, label, contacts) for each kind with any contact, in KINDS order."""
-        return [(kind, label, members) for kind, label in KINDS.items()
-                if (members := [c for c in self.contacts if c.kind == kind])]
+        return [
+            (kind, label, members)
+            for kind, label in KINDS.items()
+            if (members := [c for c in self.contacts if c.kind == kind])
+        ]
 
     @property
     def fingerprint(self) -> str:
@@ -73,24 +86,42 @@ def unfinished_work(cohort_id: int) -> UnfinishedWork:
     """The cohort's live contacts and closed contacts still waiting for review, sign-off, release or the
     learner's acknowledgement, ordered by learner then queue position (four queries, whatever the size)."""
     rows = db.session.execute(
-        select(Contact, User).join(User, Contact.learner_id == User.id)
+        select(Contact, User)
+        .join(User, Contact.learner_id == User.id)
         .where(Contact.cohort_id == cohort_id, Contact.status.in_(("live", "closed")))
-        .order_by(User.username, Contact.position, Contact.id)).all()
+        .order_by(User.username, Contact.position, Contact.id)
+    ).all()
     ids = [contact.id for contact, _ in rows]
-    assessments = {a.contact_id: a for a in db.session.execute(
-        select(Assessment).where(Assessment.contact_id.in_(ids))).scalars()}
-    reviewed = set(db.session.execute(
-        select(CriterionJudgement.contact_id).where(CriterionJudgement.contact_id.in_(ids))).scalars())
-    reviewed |= set(db.session.execute(
-        select(Finding.contact_id).outerjoin(FindingDecision, FindingDecision.finding_id == Finding.id)
-        .where(Finding.contact_id.in_(ids), (FindingDecision.id.is_not(None)) | (Finding.source == "assessor"))
-    ).scalars())
+    assessments = {
+        a.contact_id: a for a in db.session.execute(select(Assessment).where(Assessment.contact_id.in_(ids))).scalars()
+    }
+    reviewed = set(
+        db.session.execute(
+            select(CriterionJudgement.contact_id).where(CriterionJudgement.contact_id.in_(ids))
+        ).scalars()
+    )
+    reviewed |= set(
+        db.session.execute(
+            select(Finding.contact_id)
+            .outerjoin(FindingDecision, FindingDecision.finding_id == Finding.id)
+            .where(Finding.contact_id.in_(ids), (FindingDecision.id.is_not(None)) | (Finding.source == "assessor"))
+        ).scalars()
+    )
     work = UnfinishedWork()
     for contact, learner in rows:
         kind = _kind(contact, assessments.get(contact.id), contact.id in reviewed)
         if kind:
-            work.contacts.append(UnfinishedContact(kind, contact.id, contact_ref(contact), learner.username,
-                                                   learner.display_name, contact.title, contact.mode))
+            work.contacts.append(
+                UnfinishedContact(
+                    kind,
+                    contact.id,
+                    contact_ref(contact),
+                    learner.username,
+                    learner.display_name,
+                    contact.title,
+                    contact.mode,
+                )
+            )
     return work
 
 

@@ -1,4 +1,5 @@
 """What the learner desk shows for a contact, derived from its events."""
+
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -6,14 +7,14 @@ from flask import current_app
 
 from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.content.knowledge import Article, get_article
+from crm_sandbox.events.append import contact_events
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event, Finding
-from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.operations.contact_operation import check_policy
-from crm_sandbox.queries.customers import SearchHit
-from crm_sandbox.events.append import contact_events
-from crm_sandbox.operations.findings import active_findings
 from crm_sandbox.operations.desk.notes import Note, customer_history, notes_from
+from crm_sandbox.operations.findings import active_findings
+from crm_sandbox.queries import customers as customer_service
+from crm_sandbox.queries.customers import SearchHit
 
 MESSAGE_TYPES = ("message.sent", "message.received", "observation.added")
 

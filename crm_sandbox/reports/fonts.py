@@ -14,6 +14,7 @@ parsed once, the tables the subsetter needs: the glyph order, the widths, the gl
 the subsetter rewrites them), a character map of the characters used, a post table without glyph names,
 and no layout tables (fpdf2 drops them; text is not shaped). A document embeds only the fonts it used.
 """
+
 import copy
 import threading
 from io import BytesIO
@@ -51,17 +52,31 @@ class Parsed:
         path = VENDOR / FILES[key]
         style = key.removeprefix(FAMILY) if key.startswith(FAMILY) else ""
         # A stand-in document: TTFFont reads only these two attributes of it while parsing.
-        self.font = TTFFont(SimpleNamespace(fonts={}, render_color_fonts=False),  # type: ignore[arg-type]
-                            path, key, style)
+        self.font = TTFFont(
+            SimpleNamespace(fonts={}, render_color_fonts=False),  # type: ignore[arg-type]
+            path,
+            key,
+            style,
+        )
         self.data = path.read_bytes()
         self.chars = frozenset(map(chr, self.font.cmap))
         self.glyph_order = tuple(self.font.ttfont.getGlyphOrder())
         self.glyphs = dict(self.font.ttfont["glyf"].glyphs)  # name -> glyph as stored (never expanded)
         self.metrics = dict(self.font.ttfont["hmtx"].metrics)
         post = self.font.ttfont["post"]
-        self.post = {name: getattr(post, name) for name in ("italicAngle", "underlinePosition",
-                     "underlineThickness", "isFixedPitch", "minMemType42", "maxMemType42",
-                     "minMemType1", "maxMemType1")}
+        self.post = {
+            name: getattr(post, name)
+            for name in (
+                "italicAngle",
+                "underlinePosition",
+                "underlineThickness",
+                "isFixedPitch",
+                "minMemType42",
+                "maxMemType42",
+                "minMemType1",
+                "maxMemType1",
+            )
+        }
         self.font.ttfont.close()  # each document opens its own copy
 
 
@@ -163,8 +178,13 @@ def _trim(font: TTFFont, source: Parsed) -> None:
         if tag in ttfont:
             del ttfont[tag]
     ttfont.setGlyphOrder(list(source.glyph_order))
-    used = {cp: glyph.glyph_name for glyph, _ in font.subset.items() if glyph is not None
-            for cp in _codepoints(glyph.unicode) if cp}
+    used = {
+        cp: glyph.glyph_name
+        for glyph, _ in font.subset.items()
+        if glyph is not None
+        for cp in _codepoints(glyph.unicode)
+        if cp
+    }
     subtable = CmapSubtable.newSubtable(12)
     subtable.platformID, subtable.platEncID, subtable.language, subtable.cmap = 3, 10, 0, used
     ttfont["cmap"] = cmap = ttLib.newTable("cmap")

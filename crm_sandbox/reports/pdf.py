@@ -17,6 +17,7 @@ Tables and wrapped text are laid out here (greedy word wrap measured with the fo
 ``text()`` and ``line()``) rather than with fpdf2's ``table()``/``multi_cell()``, which cost milliseconds
 per cell and made a learner's pack take seconds to render.
 """
+
 import unicodedata
 from datetime import datetime
 from typing import Any
@@ -28,27 +29,44 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
-from crm_sandbox.models import Assessment, Finding, User, utcnow
 from crm_sandbox.events.registry import label as event_label
-from crm_sandbox.reports import fonts
-from crm_sandbox.reports import records as r
+from crm_sandbox.models import Assessment, Finding, User, utcnow
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import ContactReview
+from crm_sandbox.reports import fonts
+from crm_sandbox.reports import records as r
 
 INK, MUTED, LINE, BRAND = (30, 41, 59), (100, 116, 139), (203, 213, 225), (30, 64, 175)
 HEAD_FILL = (241, 245, 249)
-SEVERITY = {"high": ((254, 226, 226), (153, 27, 27)), "medium": ((254, 243, 199), (133, 77, 14)),
-            "low": ((241, 245, 249), (51, 65, 85))}
-OUTCOME_COLOURS = {"competent": ((220, 252, 231), (21, 128, 61)),
-                   "not_yet_competent": ((254, 243, 199), (146, 64, 14)),
-                   None: ((241, 245, 249), (71, 85, 105))}
+SEVERITY = {
+    "high": ((254, 226, 226), (153, 27, 27)),
+    "medium": ((254, 243, 199), (133, 77, 14)),
+    "low": ((241, 245, 249), (51, 65, 85)),
+}
+OUTCOME_COLOURS = {
+    "competent": ((220, 252, 231), (21, 128, 61)),
+    "not_yet_competent": ((254, 243, 199), (146, 64, 14)),
+    None: ((241, 245, 249), (71, 85, 105)),
+}
 JUDGEMENT_COLOURS = {"Met": (21, 128, 61), "Not yet met": (180, 83, 9), "Not judged": MUTED}
 COLOURS: dict[Any, Any] = {}  # colour tuple -> fpdf DeviceRGB, converted once
 Colour = tuple[int, int, int]
 Cell = tuple[str, float, str, Any]  # text, size, style, colour
 Laid = tuple[list[str], float, str, Any]  # the text as wrapped lines, size, style, colour
-LATIN1 = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                        "\u2014": "-", "\u2026": "...", "\u2192": "->", "\u00a0": " ", "\u2022": "*"})
+LATIN1 = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u2192": "->",
+        "\u00a0": " ",
+        "\u2022": "*",
+    }
+)
 INVISIBLE = dict.fromkeys(range(0xFE00, 0xFE10))  # variation selectors: presentation hints with no glyph
 
 
@@ -152,8 +170,13 @@ class ReportPDF(FPDF):
         width = self._width_cache.get(key)
         if width is None:
             if self.needs_fallback(text, font):
-                width = sum((self.fonts.get(k) or fonts.parsed(k).font).get_text_width(run, size, None)[1]
-                            for k, run in self.runs(text, font.fontkey)) / self.k
+                width = (
+                    sum(
+                        (self.fonts.get(k) or fonts.parsed(k).font).get_text_width(run, size, None)[1]
+                        for k, run in self.runs(text, font.fontkey)
+                    )
+                    / self.k
+                )
             else:
                 width = font.get_text_width(text, size, None)[1] / self.k
             self._width_cache[key] = width
@@ -251,9 +274,13 @@ class ReportPDF(FPDF):
 
     # Layout, drawing and page breaks share the row state; the parts are the nested helpers below.
     def _table(  # noqa: C901
-        self, rows: list[list[Cell]], widths: tuple[float, ...], line_height: float,
-               head: list[Cell] | None = None,
-               pad: tuple[float, float] = (1.2, 1.5)) -> None:
+        self,
+        rows: list[list[Cell]],
+        widths: tuple[float, ...],
+        line_height: float,
+        head: list[Cell] | None = None,
+        pad: tuple[float, float] = (1.2, 1.5),
+    ) -> None:
         """Draw a table: each cell is (text, size, style, colour); horizontal rules between rows.
 
         The optional heading row is shaded and repeated after every page break; a row moves to the next
@@ -277,14 +304,14 @@ class ReportPDF(FPDF):
                 self.set_fill_color(*HEAD_FILL)
                 self.rect(self.l_margin, y, self.epw, height, style="F")
             for j, (lines, size, style, colour) in enumerate(cells):
-                if not lines[first:first + count]:
+                if not lines[first : first + count]:
                     continue
                 self._use(size, style, colour)
                 # With the fill colour equal to the text colour, text() needn't wrap each line in q/rg/Q.
                 if self.text_color is not None:  # set by _use
                     self.set_fill_color(self.text_color)
                 ly = y + pad_v
-                for line in lines[first:first + count]:
+                for line in lines[first : first + count]:
                     self.put(xs[j] + pad_h, ly, line_height, line)
                     ly += line_height
             return y + height
@@ -356,8 +383,7 @@ class ReportPDF(FPDF):
     def footer(self) -> None:
         self.set_y(-11)
         self.font(7, "", MUTED)
-        left = (f"Generated {r.stamp(self.created_at)} by CRM Sandbox \u00b7 simulated contact, "
-                "fictional customer data")
+        left = f"Generated {r.stamp(self.created_at)} by CRM Sandbox \u00b7 simulated contact, fictional customer data"
         self.put(self.l_margin + self.c_margin, self.y, 4, self.clean(left))
         self.x = self.l_margin + self.epw * 0.8
         self.cell(self.epw * 0.2, 4, f"Page {self.page_no()} of {{nb}}", align="R")
@@ -392,13 +418,14 @@ class ReportPDF(FPDF):
         rows = []
         for i in range(0, len(pairs), 2):
             row = []
-            for label, value in pairs[i:i + 2]:
+            for label, value in pairs[i : i + 2]:
                 row += [(self.clean(label), 8.5, "B", MUTED), (self.clean(value), 9, "", INK)]
             rows.append(row)
         self._table(rows, (20, 40, 20, 40), line_height=4.8)
 
-    def grid(self, headings: list[str], rows: list[list], widths: tuple, size: float = 8.5,
-             styles: dict | None = None) -> None:
+    def grid(
+        self, headings: list[str], rows: list[list], widths: tuple, size: float = 8.5, styles: dict | None = None
+    ) -> None:
         """A table with a shaded heading repeated on every page. ``styles[(row, col)]`` is a FontFace
         (its emphasis and colour are used)."""
         styles = styles or {}
@@ -451,14 +478,20 @@ class ReportPDF(FPDF):
 
 def _assessment_lines(a: Assessment | None) -> list[tuple[str, str]]:
     if a is None:
-        return [("Assessor sign-off", "awaiting (the assessor has not signed this contact off)"),
-                ("Learner acknowledgement", "awaiting")]
-    lines = [("Feedback", a.feedback),
-             ("Assessor sign-off", f"{a.assessor.display_name} ({a.assessor.username}), {r.stamp(a.signed_at)}"),
-             ("Released to learner", r.stamp(a.released_at) if a.released_at else "not yet released")]
+        return [
+            ("Assessor sign-off", "awaiting (the assessor has not signed this contact off)"),
+            ("Learner acknowledgement", "awaiting"),
+        ]
+    lines = [
+        ("Feedback", a.feedback),
+        ("Assessor sign-off", f"{a.assessor.display_name} ({a.assessor.username}), {r.stamp(a.signed_at)}"),
+        ("Released to learner", r.stamp(a.released_at) if a.released_at else "not yet released"),
+    ]
     if a.acknowledged_at:
-        lines += [("Learner acknowledgement", f"signed {r.stamp(a.acknowledged_at)}"),
-                  ("Learner's comment", a.learner_comment or "")]
+        lines += [
+            ("Learner acknowledgement", f"signed {r.stamp(a.acknowledged_at)}"),
+            ("Learner's comment", a.learner_comment or ""),
+        ]
     else:
         lines.append(("Learner acknowledgement", "awaiting"))
     return lines
@@ -472,18 +505,20 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
     pdf.add_page()
     pdf.title_block("Observation record", f"{contact.title} \u00b7 {contact.channel} contact {r.contact_ref(contact)}")
 
-    pdf.details([
-        ("Learner", f"{learner.display_name} ({learner.username})"),
-        ("Assessor", f"{a.assessor.display_name} ({a.assessor.username})" if a else "not yet signed off"),
-        ("Cohort", contact.cohort.name),
-        ("Contact", f"{r.contact_ref(contact)} \u00b7 {contact.status}"),
-        ("Scenario", f"{contact.title} ({contact.scenario_id})"),
-        ("Channel", contact.channel.capitalize()),
-        ("Opened", r.stamp(contact.opened_at) or "not opened"),
-        ("Closed", r.stamp(contact.closed_at) or "not closed"),
-        ("Units", "; ".join(r.units(review))),
-        ("Purpose", contact.scenario.get("purpose", "")),
-    ])
+    pdf.details(
+        [
+            ("Learner", f"{learner.display_name} ({learner.username})"),
+            ("Assessor", f"{a.assessor.display_name} ({a.assessor.username})" if a else "not yet signed off"),
+            ("Cohort", contact.cohort.name),
+            ("Contact", f"{r.contact_ref(contact)} \u00b7 {contact.status}"),
+            ("Scenario", f"{contact.title} ({contact.scenario_id})"),
+            ("Channel", contact.channel.capitalize()),
+            ("Opened", r.stamp(contact.opened_at) or "not opened"),
+            ("Closed", r.stamp(contact.closed_at) or "not closed"),
+            ("Units", "; ".join(r.units(review))),
+            ("Purpose", contact.scenario.get("purpose", "")),
+        ]
+    )
     pdf.ln(3)
     pdf.box(f"Outcome: {r.outcome_label(a)}", _assessment_lines(a), OUTCOME_COLOURS[a.outcome if a else None])
 
@@ -491,39 +526,68 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
     kpis = r.kpi_rows(review.kpis)
     pdf.grid([label for label, _ in kpis], [[value for _, value in kpis]], (1, 1, 1, 1, 1), size=8.5)
 
-    pdf.section("Assessment criteria",
-                "Events are the timeline's numbers that evidence each criterion (linked automatically); "
-                "findings against are the flags, not dismissed, of the rules that bear on it.")
+    pdf.section(
+        "Assessment criteria",
+        "Events are the timeline's numbers that evidence each criterion (linked automatically); "
+        "findings against are the flags, not dismissed, of the rules that bear on it.",
+    )
     rows, styles = [], {}
     for i, row in enumerate(review.criteria):
         label = r.judgement_label(row)
         styles[(i, 2)] = FontFace(emphasis="BOLD", color=JUDGEMENT_COLOURS[label])
         comment = row.judgement.comment if row.judgement else ""
         if row.judgement and len(row.history) > 1:
-            comment += f"\n({len(row.history) - 1} earlier judgement{'s' if len(row.history) > 2 else ''} in review.json)"
-        rows.append([row.criterion.code, row.criterion.title, label, comment,
-                     ", ".join(str(e.seq) for e in row.events) or "\u2013",
-                     "\n".join(r.finding_title(f) for f in row.against) or "\u2013"])
-    pdf.grid(["Code", "Criterion", "Judgement", "Assessor's comment", "Events", "Findings against"],
-             rows, (14, 43, 23, 43, 20, 37), size=7.8, styles=styles)
+            comment += (
+                f"\n({len(row.history) - 1} earlier judgement{'s' if len(row.history) > 2 else ''} in review.json)"
+            )
+        rows.append(
+            [
+                row.criterion.code,
+                row.criterion.title,
+                label,
+                comment,
+                ", ".join(str(e.seq) for e in row.events) or "\u2013",
+                "\n".join(r.finding_title(f) for f in row.against) or "\u2013",
+            ]
+        )
+    pdf.grid(
+        ["Code", "Criterion", "Judgement", "Assessor's comment", "Events", "Findings against"],
+        rows,
+        (14, 43, 23, 43, 20, 37),
+        size=7.8,
+        styles=styles,
+    )
 
     if review.spelling:
         pdf.section("Spelling (en_GB dictionary)")
         for seq, words in sorted(review.spelling.items()):
             pdf.para(f"Event {seq}: {', '.join(words)}", 8.5)
 
-    pdf.section(f"Findings ({len(review.findings)})",
-                "Flagged by the rules engine or added by the assessor; the standing decision is the newest.")
+    pdf.section(
+        f"Findings ({len(review.findings)})",
+        "Flagged by the rules engine or added by the assessor; the standing decision is the newest.",
+    )
     if not review.findings:
         pdf.para("No findings on this contact.", 9, "I", MUTED)
     for f in review.findings:
         _render_finding(pdf, f)
 
     pdf.section("Timeline", "Every event recorded on the contact, in order (times in UTC).")
-    pdf.grid(["#", "Time", "Actor", "Event", "What happened"],
-             [[str(e.seq), e.at.strftime("%H:%M:%S"), r.actor_label(e, review.users), event_label(e.type),
-               r.event_text(e)]
-              for e in review.events], (7, 18, 24, 28, 103), size=7.8)
+    pdf.grid(
+        ["#", "Time", "Actor", "Event", "What happened"],
+        [
+            [
+                str(e.seq),
+                e.at.strftime("%H:%M:%S"),
+                r.actor_label(e, review.users),
+                event_label(e.type),
+                r.event_text(e),
+            ]
+            for e in review.events
+        ],
+        (7, 18, 24, 28, 103),
+        size=7.8,
+    )
 
 
 def _render_finding(pdf: ReportPDF, f: Finding) -> None:
@@ -538,8 +602,9 @@ def _render_finding(pdf: ReportPDF, f: Finding) -> None:
     pdf.cell(2, 5, "")
     pdf.font(9.5, "B", INK)
     source = "assessor's finding" if f.source == "assessor" else "rules engine"
-    pdf.text_lines(pdf.clean(f"{r.finding_title(f)}  \u00b7  events {', '.join(map(str, f.events))}"
-                             f"  \u00b7  {source}"), 5)
+    pdf.text_lines(
+        pdf.clean(f"{r.finding_title(f)}  \u00b7  events {', '.join(map(str, f.events))}  \u00b7  {source}"), 5
+    )
     pdf.para(f"Rule: {f.rule}", 7.5, "", MUTED, 3.8)
     pdf.para(f.explanation, 8.5)
     if f.evidence:
@@ -563,32 +628,38 @@ def _finish(pdf: ReportPDF, compress: bool) -> bytes:
 def contact_pdf(review: ContactReview, created_at: datetime | None = None, compress: bool = True) -> bytes:
     """The observation record of one contact as PDF bytes."""
     created_at = created_at or utcnow()
-    pdf = ReportPDF(f"Observation record {r.contact_ref(review.contact)} \u2013 "
-                    f"{review.contact.learner.display_name}", created_at)
+    pdf = ReportPDF(
+        f"Observation record {r.contact_ref(review.contact)} \u2013 {review.contact.learner.display_name}", created_at
+    )
     _render_contact(pdf, review)
     return _finish(pdf, compress)
 
 
-def learner_pdf(learner: User, reviews: list[ContactReview], created_at: datetime | None = None,
-                compress: bool = True) -> bytes:
+def learner_pdf(
+    learner: User, reviews: list[ContactReview], created_at: datetime | None = None, compress: bool = True
+) -> bytes:
     """A learner's record: a summary of every contact and their KPIs, then each contact's observation record."""
     created_at = created_at or utcnow()
     pdf = ReportPDF(f"Learner record \u2013 {learner.display_name}", created_at)
     pdf.running_left = "CRM Sandbox \u00b7 Learner record"
     pdf.running_right = f"{learner.display_name} ({learner.username})"
     pdf.add_page()
-    pdf.title_block("Learner record", f"{learner.display_name} ({learner.username})"
-                    f" \u00b7 {learner.cohort.name if learner.cohort else 'no cohort'}")
+    pdf.title_block(
+        "Learner record",
+        f"{learner.display_name} ({learner.username}) \u00b7 {learner.cohort.name if learner.cohort else 'no cohort'}",
+    )
     assessors = sorted({rv.assessment.assessor.display_name for rv in reviews if rv.assessment})
     signed = [rv.assessment for rv in reviews if rv.assessment]
-    pdf.details([
-        ("Learner", f"{learner.display_name} ({learner.username})"),
-        ("Cohort", learner.cohort.name if learner.cohort else "\u2013"),
-        ("Contacts", f"{len(reviews)} opened, {len(signed)} signed off"),
-        ("Assessors", ", ".join(assessors) or "\u2013"),
-        ("Competent", str(sum(1 for a in signed if a.outcome == "competent"))),
-        ("Not yet competent", str(sum(1 for a in signed if a.outcome == "not_yet_competent"))),
-    ])
+    pdf.details(
+        [
+            ("Learner", f"{learner.display_name} ({learner.username})"),
+            ("Cohort", learner.cohort.name if learner.cohort else "\u2013"),
+            ("Contacts", f"{len(reviews)} opened, {len(signed)} signed off"),
+            ("Assessors", ", ".join(assessors) or "\u2013"),
+            ("Competent", str(sum(1 for a in signed if a.outcome == "competent"))),
+            ("Not yet competent", str(sum(1 for a in signed if a.outcome == "not_yet_competent"))),
+        ]
+    )
 
     pdf.section("Key performance indicators", "Averages over the learner's closed contacts.")
     lk = r.learner_kpi_rows(kpi_service.learner_kpis([rv.kpis for rv in reviews]))
@@ -600,15 +671,30 @@ def learner_pdf(learner: User, reviews: list[ContactReview], created_at: datetim
         judged = [row.judgement for row in rv.criteria if row.judgement]
         met = sum(1 for j in judged if j.met)
         label = r.outcome_label(rv.assessment)
-        styles[(i, 4)] = FontFace(emphasis="BOLD", color=OUTCOME_COLOURS[rv.assessment.outcome if rv.assessment else None][1])
+        styles[(i, 4)] = FontFace(
+            emphasis="BOLD", color=OUTCOME_COLOURS[rv.assessment.outcome if rv.assessment else None][1]
+        )
         ack = "signed" if rv.assessment and rv.assessment.acknowledged_at else "awaiting"
-        rows.append([r.contact_ref(rv.contact), rv.contact.title, rv.contact.channel,
-                     r.stamp(rv.contact.closed_at) or rv.contact.status, label,
-                     f"{met} of {len(judged)} judged met" if judged else "none judged",
-                     str(len(rv.findings)), ack])
+        rows.append(
+            [
+                r.contact_ref(rv.contact),
+                rv.contact.title,
+                rv.contact.channel,
+                r.stamp(rv.contact.closed_at) or rv.contact.status,
+                label,
+                f"{met} of {len(judged)} judged met" if judged else "none judged",
+                str(len(rv.findings)),
+                ack,
+            ]
+        )
     if rows:
-        pdf.grid(["Contact", "Scenario", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
-                 rows, (12, 38, 13, 24, 22, 22, 13, 15), size=7.8, styles=styles)
+        pdf.grid(
+            ["Contact", "Scenario", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
+            rows,
+            (12, 38, 13, 24, 22, 22, 13, 15),
+            size=7.8,
+            styles=styles,
+        )
     else:
         pdf.para("The learner has not opened any contacts yet.", 9, "I", MUTED)
 

@@ -1,6 +1,7 @@
 """Plain data for the reports: one wording of each finding and judgement, shared by the PDF, the
 printable HTML, the CSV and the JSON files of the evidence pack. Events are worded by the event registry
 (``events/registry.py``), as on every screen; the data comes from ``queries/review.py``."""
+
 from datetime import datetime
 from typing import Any
 
@@ -37,8 +38,13 @@ def finding_title(finding: Finding) -> str:
 
 
 def decision_dict(d: FindingDecision) -> dict[str, Any]:
-    return {"decision": d.decision, "assessor": d.assessor.username, "assessor_name": d.assessor.display_name,
-            "comment": d.comment, "at": iso(d.at)}
+    return {
+        "decision": d.decision,
+        "assessor": d.assessor.username,
+        "assessor_name": d.assessor.display_name,
+        "comment": d.comment,
+        "at": iso(d.at),
+    }
 
 
 def decision_line(d: FindingDecision | None) -> str:
@@ -50,12 +56,22 @@ def decision_line(d: FindingDecision | None) -> str:
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
-    return {"id": f.id, "key": f.key, "rule": f.rule, "source": f.source, "severity": f.severity,
-            "events": list(f.events), "evidence": f.evidence, "explanation": f.explanation,
-            "reference": f.reference, "active": f.active, "first_seen": iso(f.first_seen),
-            "created_by": username(f.created_by),
-            "decision": decision_dict(f.decision) if f.decision else None,
-            "history": [decision_dict(d) for d in f.decisions]}
+    return {
+        "id": f.id,
+        "key": f.key,
+        "rule": f.rule,
+        "source": f.source,
+        "severity": f.severity,
+        "events": list(f.events),
+        "evidence": f.evidence,
+        "explanation": f.explanation,
+        "reference": f.reference,
+        "active": f.active,
+        "first_seen": iso(f.first_seen),
+        "created_by": username(f.created_by),
+        "decision": decision_dict(f.decision) if f.decision else None,
+        "history": [decision_dict(d) for d in f.decisions],
+    }
 
 
 def findings_document(review: ContactReview) -> dict[str, Any]:
@@ -72,30 +88,38 @@ def findings_document(review: ContactReview) -> dict[str, Any]:
 
 
 def kpi_dict(k: kpi_service.ContactKpis) -> dict[str, Any]:
-    return {"handling_seconds": k.handling_seconds, "verify_seconds": k.verify_seconds,
-            "first_response_seconds": k.first_response_seconds, "resolved_first_time": k.resolved_first_time,
-            "findings": k.findings}
+    return {
+        "handling_seconds": k.handling_seconds,
+        "verify_seconds": k.verify_seconds,
+        "first_response_seconds": k.first_response_seconds,
+        "resolved_first_time": k.resolved_first_time,
+        "findings": k.findings,
+    }
 
 
 def kpi_rows(k: kpi_service.ContactKpis) -> list[tuple[str, str]]:
     """The contact's KPIs as (label, value) for people."""
     fcr = {True: "Yes", False: "No", None: "\u2013"}[k.resolved_first_time]
-    return [("Handling time", kpi_service.duration(k.handling_seconds)),
-            ("Time to verify", kpi_service.duration(k.verify_seconds)),
-            ("Time to first response", kpi_service.duration(k.first_response_seconds)),
-            ("Resolved first time", fcr),
-            ("Findings", str(k.findings))]
+    return [
+        ("Handling time", kpi_service.duration(k.handling_seconds)),
+        ("Time to verify", kpi_service.duration(k.verify_seconds)),
+        ("Time to first response", kpi_service.duration(k.first_response_seconds)),
+        ("Resolved first time", fcr),
+        ("Findings", str(k.findings)),
+    ]
 
 
 def learner_kpi_rows(k: kpi_service.LearnerKpis) -> list[tuple[str, str]]:
     fcr = "\u2013" if k.first_contact_resolution is None else f"{k.first_contact_resolution:.0%}"
     fpc = "\u2013" if k.findings_per_contact is None else f"{k.findings_per_contact:.1f}"
-    return [("Contacts closed", str(k.contacts_closed)),
-            ("Average handling time", kpi_service.duration(k.average_handling_seconds)),
-            ("Average time to verify", kpi_service.duration(k.average_verify_seconds)),
-            ("Average time to first response", kpi_service.duration(k.average_first_response_seconds)),
-            ("First-contact resolution", fcr),
-            ("Findings per contact", fpc)]
+    return [
+        ("Contacts closed", str(k.contacts_closed)),
+        ("Average handling time", kpi_service.duration(k.average_handling_seconds)),
+        ("Average time to verify", kpi_service.duration(k.average_verify_seconds)),
+        ("Average time to first response", kpi_service.duration(k.average_first_response_seconds)),
+        ("First-contact resolution", fcr),
+        ("Findings per contact", fpc),
+    ]
 
 
 def judgement_label(row: CriterionRow) -> str:
@@ -113,10 +137,17 @@ def outcome_label(assessment: Assessment | None) -> str:
 def assessment_dict(a: Assessment | None) -> dict[str, Any] | None:
     if a is None:
         return None
-    return {"outcome": a.outcome, "outcome_label": outcome_label(a), "feedback": a.feedback,
-            "assessor": a.assessor.username, "assessor_name": a.assessor.display_name,
-            "signed_at": iso(a.signed_at), "released_at": iso(a.released_at),
-            "learner_comment": a.learner_comment, "acknowledged_at": iso(a.acknowledged_at)}
+    return {
+        "outcome": a.outcome,
+        "outcome_label": outcome_label(a),
+        "feedback": a.feedback,
+        "assessor": a.assessor.username,
+        "assessor_name": a.assessor.display_name,
+        "signed_at": iso(a.signed_at),
+        "released_at": iso(a.released_at),
+        "learner_comment": a.learner_comment,
+        "acknowledged_at": iso(a.acknowledged_at),
+    }
 
 
 def review_document(review: ContactReview) -> dict[str, Any]:
@@ -125,14 +156,19 @@ def review_document(review: ContactReview) -> dict[str, Any]:
     return {
         "format": "crm-sandbox/review@1",
         "contact": contact_ref(review.contact),
-        "criteria": [{
-            "id": r.criterion.id, "code": r.criterion.code, "title": r.criterion.title,
-            "units": list(r.criterion.units),
-            "linked_events": [e.seq for e in r.events],
-            "findings_against": [f.key for f in r.against],
-            "judgement": judgement_dict(r.judgement) if r.judgement else None,
-            "history": [judgement_dict(j) for j in r.history],
-        } for r in review.criteria],
+        "criteria": [
+            {
+                "id": r.criterion.id,
+                "code": r.criterion.code,
+                "title": r.criterion.title,
+                "units": list(r.criterion.units),
+                "linked_events": [e.seq for e in r.events],
+                "findings_against": [f.key for f in r.against],
+                "judgement": judgement_dict(r.judgement) if r.judgement else None,
+                "history": [judgement_dict(j) for j in r.history],
+            }
+            for r in review.criteria
+        ],
         "assessment": assessment_dict(review.assessment),
         "kpis": kpi_dict(review.kpis),
         "spelling": {str(seq): words for seq, words in sorted(review.spelling.items())},

@@ -1,4 +1,5 @@
 """What a learner reads out of the caller's words to type into the ID&V panel (the demo and tests)."""
+
 import re
 
 ANSWER_PATTERNS = {

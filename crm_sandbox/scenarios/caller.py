@@ -51,6 +51,7 @@ Placeholders: ``{first_name} {middle_name} {last_name} {full_name} {formal_name}
 {caller_name} {caller_first_name} {spouse} {parent} {they} {them} {their}`` (capitalised forms too)
 and ``{facts.NAME}``. Unknown tokens are left as they are.
 """
+
 from __future__ import annotations
 
 import re
@@ -73,11 +74,33 @@ class CallerReply:
 # --------------------------------------------------------------------------------------------------
 # Small helpers
 
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 ORDINAL_WORDS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
 }
 
 
@@ -179,6 +202,7 @@ def unfilled_placeholders(text: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 # Public API
 
+
 def caller_name(scenario: dict, customer: dict) -> str:
     """How the caller introduces themselves: the holder's name, or the scenario's ``caller.name``."""
     name = str(_scenario_caller(scenario).get("name") or "holder")
@@ -206,6 +230,7 @@ def reply(scenario: dict, customer: dict, history: list[dict], message: str) -> 
 
 # --------------------------------------------------------------------------------------------------
 # Spoken answers
+
 
 def spoken_date(iso: str, variant: int) -> str:
     """A date as a person would say or type it, in one of several UK forms (all parseable)."""
@@ -245,8 +270,7 @@ def wrong_postcode(postcode: str, key: str) -> str:
     shift = 1 + _stable(key) % 8
     digit = str((int(inward[0]) + shift) % 10) if inward[0].isdigit() else "4"
     letters = "ABDEFGHJLNPQRSTUWXYZ"  # letters used in inward codes
-    tail = "".join(letters[(letters.index(ch) + shift) % len(letters)] if ch in letters else "A"
-                   for ch in inward[1:])
+    tail = "".join(letters[(letters.index(ch) + shift) % len(letters)] if ch in letters else "A" for ch in inward[1:])
     answer = f"{outward} {digit}{tail}"
     if normalise_postcode(answer) == compact:
         answer = f"{outward} {(int(digit) + 1) % 10}{tail}"
@@ -269,6 +293,7 @@ def wrong_digits(digits: str, key: str) -> str:
 # --------------------------------------------------------------------------------------------------
 # Intents
 
+
 def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.I)
 
@@ -276,69 +301,115 @@ def _rx(pattern: str) -> re.Pattern:
 RX = {
     "dob": _rx(r"date of birth|\bd\.?o\.?b\b|birth ?date|birthday|when were you born|\bborn\b"),
     "postcode": _rx(r"post ?code"),
-    "address_line": _rx(r"first line|house (?:number|name)|where do you live|which street|"
-                        r"(?:what(?:'s| is)|confirm|tell me|give me|provide|take|have|need|get) (?:me )?"
-                        r"(?:your|the) (?:full |home |current |registered |postal )?address|"
-                        r"your (?:full |home |current |postal )?address(?: please|\?)"),
-    "new_detail": _rx(r"\bnew\b|moved|moving|change (?:it|them) to|update (?:it|them) to|"
-                      r"(?:change|update) (?:your|the) (?:address|email)\s+to"),
+    "address_line": _rx(
+        r"first line|house (?:number|name)|where do you live|which street|"
+        r"(?:what(?:'s| is)|confirm|tell me|give me|provide|take|have|need|get) (?:me )?"
+        r"(?:your|the) (?:full |home |current |registered |postal )?address|"
+        r"your (?:full |home |current |postal )?address(?: please|\?)"
+    ),
+    "new_detail": _rx(
+        r"\bnew\b|moved|moving|change (?:it|them) to|update (?:it|them) to|"
+        r"(?:change|update) (?:your|the) (?:address|email)\s+to"
+    ),
     "account": _rx(r"account number|last (?:four|4)\b|\b(?:four|4) digits|sort code"),
     "sort_code": _rx(r"sort code"),
-    "name": _rx(r"full name|your name|\bname please|who (?:am i|i am|i'm) (?:speaking|talking|chatting)|"
-                r"who(?:'s| is) (?:calling|this|speaking)|(?:take|have|get|confirm|tell me) your (?:full )?name|"
-                r"(?:take|have|get) (?:a|your) name|whom? am i"),
+    "name": _rx(
+        r"full name|your name|\bname please|who (?:am i|i am|i'm) (?:speaking|talking|chatting)|"
+        r"who(?:'s| is) (?:calling|this|speaking)|(?:take|have|get|confirm|tell me) your (?:full )?name|"
+        r"(?:take|have|get) (?:a|your) name|whom? am i"
+    ),
     "chars": _rx(r"charact|letter"),
-    "secret": _rx(r"memorable (?:word|phrase|answer|information)|password|passcode|\bpin\b|secret word|"
-                  r"security (?:word|answer)"),
-    "full_secret": _rx(r"\b(?:full|whole|entire|complete|all of (?:your|the))\b"
-                       r"|(?:what(?:'s| is)|tell me|give me|confirm|type|spell(?: out)?|send me|provide|"
-                       r"need|have) (?:me )?(?:your|the) (?:online (?:banking )?)?"
-                       r"(?:memorable|password|passcode|pin|secret|security)"),
-    "greeting": _rx(r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|welcome)\b|"
-                    r"thanks? (?:you )?for (?:contacting|calling|getting in touch|your (?:email|message))"),
-    "need": _rx(r"how (?:can|may|could) (?:i|we) (?:help|assist)|what can (?:i|we) (?:do|help)|"
-                r"what (?:is|was|'s) the (?:reason|issue|problem|query)|what(?:'s| is) (?:happened|wrong)|"
-                r"(?:calling|contacting|getting in touch|writing) (?:about|regarding|today)|"
-                r"what do you need|what would you like|how can i be of|tell me (?:more|what)|"
-                r"what (?:seems to be|is) the (?:matter|problem)|what(?:'s| is) (?:up|going on)|"
-                r"help (?:you )?with today|anything i can help"),
-    "anything_else": _rx(r"anything else|something else|any(?:thing)? (?:other|further) (?:questions|queries|help)|"
-                         r"any other (?:questions|queries|way)|help (?:you )?with anything"),
-    "goodbye": _rx(r"\b(?:good)?bye\b|have a (?:good|nice|lovely|great|wonderful) (?:day|evening|afternoon|"
-                   r"weekend|morning|night)|\btake care\b|all the best|speak (?:to you )?soon"),
-    "confirm_update": _rx(r"(?:i'?ve|i have|has been|have been|that'?s|that is|all|now)\s+(?:now\s+|just\s+)?"
-                          r"(?:updated|changed|amended)|(?:updated|changed|amended) (?:your|the|that)|"
-                          r"(?:is|are) now (?:updated|changed|showing)|reset link|unlocked|unblocked"),
-    "confirm_refund": _rx(r"refund(?:ed)? (?:has|have) been|(?:i'?ve|i have|has been)\s+(?:now\s+|just\s+)?"
-                          r"(?:raised|issued|processed|credited|refunded|applied|added|paid)|"
-                          r"credited (?:your|the|to)|(?:raised|issued|processed) (?:a|the|your) (?:refund|credit)"),
-    "confirm_escalation": _rx(r"(?:passed|escalated|referred|transferred|handed|sent)\s+(?:this|it|you|your|"
-                              r"the)\b|supervisor|\bmanager\b|team leader|(?:complaints|specialist|data "
-                              r"protection|bereavement|support|privacy) team|\bdpo\b"),
-    "confirm_complaint": _rx(r"(?:logged|raised|recorded|registered|opened)\s+(?:a|your|the|this as a)\s+"
-                             r"(?:formal\s+)?complaint|complaint (?:reference|has been|number)"),
-    "hold": _rx(r"bear with|one (?:moment|minute|second|sec)|hold on|on hold|hold please|"
-                r"give me a (?:moment|second|minute|sec)|just (?:checking|looking)|let me (?:check|look|have a look|"
-                r"see|just)|while i (?:check|look)"),
-    "card_warning": _rx(r"(?:don'?t|do not|never|shouldn'?t|should not|please avoid|avoid)\s+(?:\w+\s+){0,3}?"
-                        r"(?:share|send|give|type|post|provide|put|write|include)\b|"
-                        r"(?:removed|deleted|redacted|masked) (?:your|the) card|for your (?:own )?security"),
-    "refusal": _rx(r"(?:i'?m|i am|we'?re|we are)\s+(?:\w+\s+)?(?:unable|not able)|"
-                   r"(?:i|we)\s+(?:can'?t|cannot|can not|won'?t be able to|am not allowed to)\s+"
-                   r"(?:\w+\s+)?(?:discuss|disclose|give|share|tell|go|make|change|process|access|help|do|"
-                   r"confirm|release|accept|speak|action|update|delete|erase)|"
-                   r"(?:not|un)able to (?:pass|complete|verify)|(?:failed|didn'?t pass|not passed) "
-                   r"(?:security|verification)|(?:security|verification) (?:has )?(?:failed|is locked|locked)|"
-                   r"locked|only (?:speak|discuss|deal) (?:to|with) the account holder"),
-    "verified": _rx(r"(?:thank you|thanks) for (?:verifying|confirming|those|that|passing)|"
-                    r"(?:passed|completed|cleared) (?:security|verification|the security)|you(?:'re| are) verified"),
+    "secret": _rx(
+        r"memorable (?:word|phrase|answer|information)|password|passcode|\bpin\b|secret word|"
+        r"security (?:word|answer)"
+    ),
+    "full_secret": _rx(
+        r"\b(?:full|whole|entire|complete|all of (?:your|the))\b"
+        r"|(?:what(?:'s| is)|tell me|give me|confirm|type|spell(?: out)?|send me|provide|"
+        r"need|have) (?:me )?(?:your|the) (?:online (?:banking )?)?"
+        r"(?:memorable|password|passcode|pin|secret|security)"
+    ),
+    "greeting": _rx(
+        r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|welcome)\b|"
+        r"thanks? (?:you )?for (?:contacting|calling|getting in touch|your (?:email|message))"
+    ),
+    "need": _rx(
+        r"how (?:can|may|could) (?:i|we) (?:help|assist)|what can (?:i|we) (?:do|help)|"
+        r"what (?:is|was|'s) the (?:reason|issue|problem|query)|what(?:'s| is) (?:happened|wrong)|"
+        r"(?:calling|contacting|getting in touch|writing) (?:about|regarding|today)|"
+        r"what do you need|what would you like|how can i be of|tell me (?:more|what)|"
+        r"what (?:seems to be|is) the (?:matter|problem)|what(?:'s| is) (?:up|going on)|"
+        r"help (?:you )?with today|anything i can help"
+    ),
+    "anything_else": _rx(
+        r"anything else|something else|any(?:thing)? (?:other|further) (?:questions|queries|help)|"
+        r"any other (?:questions|queries|way)|help (?:you )?with anything"
+    ),
+    "goodbye": _rx(
+        r"\b(?:good)?bye\b|have a (?:good|nice|lovely|great|wonderful) (?:day|evening|afternoon|"
+        r"weekend|morning|night)|\btake care\b|all the best|speak (?:to you )?soon"
+    ),
+    "confirm_update": _rx(
+        r"(?:i'?ve|i have|has been|have been|that'?s|that is|all|now)\s+(?:now\s+|just\s+)?"
+        r"(?:updated|changed|amended)|(?:updated|changed|amended) (?:your|the|that)|"
+        r"(?:is|are) now (?:updated|changed|showing)|reset link|unlocked|unblocked"
+    ),
+    "confirm_refund": _rx(
+        r"refund(?:ed)? (?:has|have) been|(?:i'?ve|i have|has been)\s+(?:now\s+|just\s+)?"
+        r"(?:raised|issued|processed|credited|refunded|applied|added|paid)|"
+        r"credited (?:your|the|to)|(?:raised|issued|processed) (?:a|the|your) (?:refund|credit)"
+    ),
+    "confirm_escalation": _rx(
+        r"(?:passed|escalated|referred|transferred|handed|sent)\s+(?:this|it|you|your|"
+        r"the)\b|supervisor|\bmanager\b|team leader|(?:complaints|specialist|data "
+        r"protection|bereavement|support|privacy) team|\bdpo\b"
+    ),
+    "confirm_complaint": _rx(
+        r"(?:logged|raised|recorded|registered|opened)\s+(?:a|your|the|this as a)\s+"
+        r"(?:formal\s+)?complaint|complaint (?:reference|has been|number)"
+    ),
+    "hold": _rx(
+        r"bear with|one (?:moment|minute|second|sec)|hold on|on hold|hold please|"
+        r"give me a (?:moment|second|minute|sec)|just (?:checking|looking)|let me (?:check|look|have a look|"
+        r"see|just)|while i (?:check|look)"
+    ),
+    "card_warning": _rx(
+        r"(?:don'?t|do not|never|shouldn'?t|should not|please avoid|avoid)\s+(?:\w+\s+){0,3}?"
+        r"(?:share|send|give|type|post|provide|put|write|include)\b|"
+        r"(?:removed|deleted|redacted|masked) (?:your|the) card|for your (?:own )?security"
+    ),
+    "refusal": _rx(
+        r"(?:i'?m|i am|we'?re|we are)\s+(?:\w+\s+)?(?:unable|not able)|"
+        r"(?:i|we)\s+(?:can'?t|cannot|can not|won'?t be able to|am not allowed to)\s+"
+        r"(?:\w+\s+)?(?:discuss|disclose|give|share|tell|go|make|change|process|access|help|do|"
+        r"confirm|release|accept|speak|action|update|delete|erase)|"
+        r"(?:not|un)able to (?:pass|complete|verify)|(?:failed|didn'?t pass|not passed) "
+        r"(?:security|verification)|(?:security|verification) (?:has )?(?:failed|is locked|locked)|"
+        r"locked|only (?:speak|discuss|deal) (?:to|with) the account holder"
+    ),
+    "verified": _rx(
+        r"(?:thank you|thanks) for (?:verifying|confirming|those|that|passing)|"
+        r"(?:passed|completed|cleared) (?:security|verification|the security)|you(?:'re| are) verified"
+    ),
     "amount": _rx(r"how much|\bamount\b|\bvalue\b|what (?:was|is) the (?:fee|charge|cost)"),
     "email": _rx(r"e-?mail"),
     "thanks": _rx(r"^\s*(?:thank you|thanks|ok(?:ay)?|great|perfect|lovely|brilliant)\W*$"),
 }
 
-_CARDINAL_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                   "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_CARDINAL_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 _POSITION = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?\b|\b(" + "|".join(ORDINAL_WORDS) + r")\b|\b(last|final)\b"
     r"|\b(" + "|".join(_CARDINAL_WORDS) + r")\b",
@@ -358,13 +429,11 @@ def parse_positions(message: str) -> list[int]:
     Only the sentences that mention characters, letters or the memorable word are read, so a date or
     "the last four digits" asked in the same message is not mistaken for a position.
     """
-    clauses = [c for c in re.split(r"[?!;\n]|\.(?!\d)", message)
-               if RX["chars"].search(c) or RX["secret"].search(c)]
+    clauses = [c for c in re.split(r"[?!;\n]|\.(?!\d)", message) if RX["chars"].search(c) or RX["secret"].search(c)]
     positions: list[int] = []
     for clause in clauses:
         clause = _NOT_POSITION.sub(" ", clause)
-        has_ordinal = bool(re.search(r"\d(?:st|nd|rd|th)\b|\b(?:" + "|".join(ORDINAL_WORDS) + r")\b",
-                                     clause, re.I))
+        has_ordinal = bool(re.search(r"\d(?:st|nd|rd|th)\b|\b(?:" + "|".join(ORDINAL_WORDS) + r")\b", clause, re.I))
         for m in _POSITION.finditer(clause):
             if m.group(1):
                 n = int(m.group(1))
@@ -375,8 +444,9 @@ def parse_positions(message: str) -> list[int]:
             else:
                 # "characters three and seven": cardinal words only count after "character(s)"/"letter(s)"
                 # and when no real ordinal was used ("two characters, the 2nd and 5th" -> 2, 5).
-                if has_ordinal or not re.search(r"(?:charact\w*|letters?)\s+(?:\w+\s+){0,3}$",
-                                                clause[:m.start()], re.I):
+                if has_ordinal or not re.search(
+                    r"(?:charact\w*|letters?)\s+(?:\w+\s+){0,3}$", clause[: m.start()], re.I
+                ):
                     continue
                 n = _CARDINAL_WORDS[m.group(4).lower()]
             if n != 0 and n not in positions:
@@ -399,10 +469,9 @@ def _extract_date(message: str) -> date | None:
     return None
 
 
-
-
 # --------------------------------------------------------------------------------------------------
 # The conversation
+
 
 class _Context:
     def __init__(self, scenario: dict, customer: dict, history: list[dict], message: str):
@@ -414,11 +483,13 @@ class _Context:
         self.naive = bool(self.caller.get("naive"))
         self.key = (scenario.get("id", ""), customer.get("ref", ""))
         sent = [e for e in history if e.get("type") == "message.sent"]
-        already_in = bool(sent) and ((sent[-1].get("data") or {}).get("text") == message) \
+        already_in = (
+            bool(sent)
+            and ((sent[-1].get("data") or {}).get("text") == message)
             and history[-1].get("type") == "message.sent"
+        )
         self.turn = len(sent) + (0 if already_in else 1)  # this message's number among the learner's
-        self.said = [str((e.get("data") or {}).get("text", "")) for e in history
-                     if e.get("type") == "message.received"]
+        self.said = [str((e.get("data") or {}).get("text", "")) for e in history if e.get("type") == "message.received"]
         self.event_types = {e.get("type") for e in history}
 
     # -- state -------------------------------------------------------------------------------------
@@ -485,9 +556,11 @@ class _Context:
                 return self.fill(rule.get("say", "")), bool(rule.get("ends"))
 
         parts = self.verification_answers()
-        confirmations = [self.ack(name) for name in
-                         ("confirm_complaint", "confirm_refund", "confirm_update", "confirm_escalation")
-                         if RX[name].search(msg)]
+        confirmations = [
+            self.ack(name)
+            for name in ("confirm_complaint", "confirm_refund", "confirm_update", "confirm_escalation")
+            if RX[name].search(msg)
+        ]
         if RX["anything_else"].search(msg) or RX["goodbye"].search(msg):
             parts += confirmations[:1]
             parts.append(self.closing(asked=bool(RX["anything_else"].search(msg))))
@@ -514,8 +587,9 @@ class _Context:
         if RX["need"].search(msg) or (RX["greeting"].search(msg) and self.turn <= 2):
             return self.need()
         if RX["hold"].search(msg):
-            return _pick(("Sure, I'll wait.", "No problem, take your time.", "Okay, I'm still here."),
-                         len(self.history))
+            return _pick(
+                ("Sure, I'll wait.", "No problem, take your time.", "Okay, I'm still here."), len(self.history)
+            )
         if RX["verified"].search(msg):
             return "Great, thank you."
         return self.filler()
@@ -568,10 +642,15 @@ class _Context:
         return self.fill(str(wrong)) if wrong else None
 
     def dont_know(self, what: str) -> str:
-        return _pick(("Sorry, I don't have that to hand.",
-                      f"Sorry, I don't know {what}, I'm afraid.",
-                      f"Oh, I'm not sure about {what}. Sorry, I don't have that to hand."),
-                     *self.key, what)
+        return _pick(
+            (
+                "Sorry, I don't have that to hand.",
+                f"Sorry, I don't know {what}, I'm afraid.",
+                f"Oh, I'm not sure about {what}. Sorry, I don't have that to hand.",
+            ),
+            *self.key,
+            what,
+        )
 
     def answer_name(self) -> str:
         name = caller_name(self.scenario, self.customer)
@@ -601,8 +680,11 @@ class _Context:
             value = self.wrong_value("date_of_birth") or spoken_date(wrong_date(dob, "|".join(self.key)), variant)
         else:
             return self.dont_know("the date of birth")
-        prefix = "Their date of birth is" if self.relationship == "third_party" else \
-            _pick(("It's", "Sure, it's", "My date of birth is"), *self.key, "dob-prefix")
+        prefix = (
+            "Their date of birth is"
+            if self.relationship == "third_party"
+            else _pick(("It's", "Sure, it's", "My date of birth is"), *self.key, "dob-prefix")
+        )
         return f"{prefix} {value}."
 
     def answer_postcode(self) -> str:
@@ -612,8 +694,11 @@ class _Context:
         if leading:
             if self.relationship == "impostor" or know == "unknown":
                 return "Yes, that's the one."
-            actual = postcode if know == "correct" else (self.wrong_value("postcode")
-                                                         or wrong_postcode(postcode, "|".join(self.key)))
+            actual = (
+                postcode
+                if know == "correct"
+                else (self.wrong_value("postcode") or wrong_postcode(postcode, "|".join(self.key)))
+            )
             if normalise_postcode(leading.group(0)) == normalise_postcode(actual):
                 return "Yes, that's the one."
             return f"No, it's {actual}."
@@ -682,7 +767,8 @@ class _Context:
     def answer_full_secret(self) -> str:
         word = str(self.customer.get("memorable_word", ""))
         asks_pin = bool(re.search(r"\bpin\b", self.message, re.I)) and not re.search(
-            r"memorable|password|passcode", self.message, re.I)
+            r"memorable|password|passcode", self.message, re.I
+        )
         if self.naive:
             if asks_pin:
                 return "My PIN? It's the same one I use at the cash machine... should I really say it?"
@@ -692,10 +778,15 @@ class _Context:
             return f"It's {word}."
         if self.relationship == "third_party":
             return "I don't know that, it's not my account."
-        return _pick(("I was told never to give out my whole password or PIN, even to the bank. "
-                      "Can I give you some characters instead?",
-                      "Hang on, I don't think I should give you the full thing. "
-                      "You usually ask for a couple of letters."), *self.key, "secret")
+        return _pick(
+            (
+                "I was told never to give out my whole password or PIN, even to the bank. "
+                "Can I give you some characters instead?",
+                "Hang on, I don't think I should give you the full thing. You usually ask for a couple of letters.",
+            ),
+            *self.key,
+            "secret",
+        )
 
     def answer_facts(self) -> str | None:
         facts = _facts(self.scenario)
@@ -731,9 +822,15 @@ class _Context:
         if custom:
             return self.fill(custom)
         if asked:
-            return _pick(("No, that's everything, thank you for your help. Bye!",
-                          "No, that's all, thanks. Bye now.",
-                          "That's it, thanks very much. Goodbye."), *self.key, "closing")
+            return _pick(
+                (
+                    "No, that's everything, thank you for your help. Bye!",
+                    "No, that's all, thanks. Bye now.",
+                    "That's it, thanks very much. Goodbye.",
+                ),
+                *self.key,
+                "closing",
+            )
         return "Thanks, bye!"
 
     def filler(self) -> str:

@@ -3,6 +3,7 @@
 A malformed file does not stop the app: it is listed with its validation error and cannot be used.
 The schema is described in ``seed/scenarios/README.md``.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

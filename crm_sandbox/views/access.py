@@ -1,4 +1,5 @@
 """Role checks for views."""
+
 from collections.abc import Callable
 from functools import wraps
 from typing import Any

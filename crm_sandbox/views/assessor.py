@@ -1,4 +1,5 @@
 """The assessor's pages: cohort dashboard, live observation (and playing the caller), and review."""
+
 from collections.abc import Callable
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
@@ -35,8 +36,9 @@ def staff_contact(contact_id: int) -> Contact:
     return access.get_contact_for(current_user, contact_id)
 
 
-def act(action: Callable[[], object], endpoint: str, contact: Contact, done: str | None = None,
-        anchor: str = "") -> ResponseReturnValue:
+def act(
+    action: Callable[[], object], endpoint: str, contact: Contact, done: str | None = None, anchor: str = ""
+) -> ResponseReturnValue:
     """Run a service action, then go back to the contact's ``endpoint`` page (see ``helpers.act``)."""
     return helpers.act(action, url_for(endpoint, contact_id=contact.id) + anchor, done)
 
@@ -47,15 +49,24 @@ def dashboard() -> ResponseReturnValue:
     cohort = cohort_in_view()
     learner = request.args.get("learner", "")
     status = request.args.get("status", "")
-    rows = board.cohort_dashboard(cohort.id, int(learner) if learner.isdecimal() else None,
-                                      status if status in board.STATUSES else None)
+    rows = board.cohort_dashboard(
+        cohort.id, int(learner) if learner.isdecimal() else None, status if status in board.STATUSES else None
+    )
     cohorts = cohort_queries.all_cohorts() if current_user.cohort_id is None else [cohort]
     learners = cohort_queries.learners_of(cohort.id)
-    return render_template("assessor/dashboard.html", cohort=cohort, cohorts=cohorts, rows=rows,
-                           learners=learners, statuses=board.STATUSES, learner_filter=learner,
-                           status_filter=status, awaiting=board.awaiting_review(rows),
-                           peak=max([lr.kpis.average_handling_seconds or 0 for lr in rows] + [1]),
-                           duration=kpis.duration)
+    return render_template(
+        "assessor/dashboard.html",
+        cohort=cohort,
+        cohorts=cohorts,
+        rows=rows,
+        learners=learners,
+        statuses=board.STATUSES,
+        learner_filter=learner,
+        status_filter=status,
+        awaiting=board.awaiting_review(rows),
+        peak=max([lr.kpis.average_handling_seconds or 0 for lr in rows] + [1]),
+        duration=kpis.duration,
+    )
 
 
 @bp.get("/contacts/<int:contact_id>/observe")
@@ -73,35 +84,58 @@ def timeline(contact_id: int) -> ResponseReturnValue:
     raw_after = request.args.get("after", "0")
     after = int(raw_after) if raw_after.isdecimal() else 0
     events, flags = observed_events(contact.id)
-    rows = [{"seq": e.seq, "at": e.at.strftime("%H:%M:%S"), "actor": e.actor, "type": e.type,
-             "text": body(e), "detail": describe(e), "flags": flags.get(e.seq, [])}
-            for e in events if e.seq > after or e.seq in flags]
-    return jsonify(status=contact.status, last_seq=events[-1].seq if events else 0, events=rows,
-                   role_player=contact.role_player_id)
+    rows = [
+        {
+            "seq": e.seq,
+            "at": e.at.strftime("%H:%M:%S"),
+            "actor": e.actor,
+            "type": e.type,
+            "text": body(e),
+            "detail": describe(e),
+            "flags": flags.get(e.seq, []),
+        }
+        for e in events
+        if e.seq > after or e.seq in flags
+    ]
+    return jsonify(
+        status=contact.status, last_seq=events[-1].seq if events else 0, events=rows, role_player=contact.role_player_id
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/caller/take")
 @roles_required(*STAFF)
 def take_caller(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return act(lambda: roleplay.take_caller(contact, current_user), "assessor.observe", contact,
-               "You are now playing the caller: the script is paused.")
+    return act(
+        lambda: roleplay.take_caller(contact, current_user),
+        "assessor.observe",
+        contact,
+        "You are now playing the caller: the script is paused.",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/caller/release")
 @roles_required(*STAFF)
 def release_caller(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return act(lambda: roleplay.hand_back_caller(contact, current_user), "assessor.observe", contact,
-               "The scripted caller has taken over again.")
+    return act(
+        lambda: roleplay.hand_back_caller(contact, current_user),
+        "assessor.observe",
+        contact,
+        "The scripted caller has taken over again.",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/caller/message")
 @roles_required(*STAFF)
 def caller_message(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return act(lambda: roleplay.send_as_caller(contact, current_user, form("text"), form("form_token")),
-               "assessor.observe", contact, anchor="#console")
+    return act(
+        lambda: roleplay.send_as_caller(contact, current_user, form("text"), form("form_token")),
+        "assessor.observe",
+        contact,
+        anchor="#console",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/observations")
@@ -109,16 +143,25 @@ def caller_message(contact_id: int) -> ResponseReturnValue:
 def add_observation(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
     target = "assessor.review" if form("back") == "review" else "assessor.observe"
-    return act(lambda: reviews.observe(contact, current_user, form("text"), form("as_finding") == "yes"),
-               target, contact, "Observation added to the timeline.")
+    return act(
+        lambda: reviews.observe(contact, current_user, form("text"), form("as_finding") == "yes"),
+        target,
+        contact,
+        "Observation added to the timeline.",
+    )
 
 
 @bp.get("/contacts/<int:contact_id>/review")
 @roles_required(*STAFF)
 def review(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return render_template("assessor/review.html", contact=contact, review=contact_review(contact),
-                           outcomes=OUTCOMES, duration=kpis.duration)
+    return render_template(
+        "assessor/review.html",
+        contact=contact,
+        review=contact_review(contact),
+        outcomes=OUTCOMES,
+        duration=kpis.duration,
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/findings/<int:finding_id>/decision")
@@ -127,9 +170,15 @@ def decide(contact_id: int, finding_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
     finding = access.contact_finding(contact, finding_id)
     seen = form("seen")
-    return act(lambda: reviews.decide_finding(finding, current_user, form("decision"), form("comment"),
-                                             int(seen) if seen.isdecimal() else -1),
-               "assessor.review", contact, "Decision recorded.", f"#finding-{finding_id}")
+    return act(
+        lambda: reviews.decide_finding(
+            finding, current_user, form("decision"), form("comment"), int(seen) if seen.isdecimal() else -1
+        ),
+        "assessor.review",
+        contact,
+        "Decision recorded.",
+        f"#finding-{finding_id}",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/findings")
@@ -137,30 +186,57 @@ def decide(contact_id: int, finding_id: int) -> ResponseReturnValue:
 def add_finding(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
     seqs = [int(s) for s in request.form.getlist("events") if s.isdecimal()]
-    return act(lambda: reviews.add_finding(contact, current_user, form("rule"), form("explanation"), seqs,
-                                          form("evidence"), form("severity") or "medium"),
-               "assessor.review", contact, "Your finding was added.", "#findings")
+    return act(
+        lambda: reviews.add_finding(
+            contact,
+            current_user,
+            form("rule"),
+            form("explanation"),
+            seqs,
+            form("evidence"),
+            form("severity") or "medium",
+        ),
+        "assessor.review",
+        contact,
+        "Your finding was added.",
+        "#findings",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/criteria/<criterion_id>")
 @roles_required(*STAFF)
 def judge(contact_id: int, criterion_id: str) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return act(lambda: reviews.judge_criterion(contact, current_user, criterion_id, form("met"), form("comment")),
-               "assessor.review", contact, "Criterion judged.", f"#criterion-{criterion_id}")
+    return act(
+        lambda: reviews.judge_criterion(contact, current_user, criterion_id, form("met"), form("comment")),
+        "assessor.review",
+        contact,
+        "Criterion judged.",
+        f"#criterion-{criterion_id}",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/sign-off")
 @roles_required(*STAFF)
 def sign_off(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return act(lambda: reviews.sign_off(contact, current_user, form("outcome"), form("feedback")),
-               "assessor.review", contact, "Signed off.", "#sign-off")
+    return act(
+        lambda: reviews.sign_off(contact, current_user, form("outcome"), form("feedback")),
+        "assessor.review",
+        contact,
+        "Signed off.",
+        "#sign-off",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/release")
 @roles_required(*STAFF)
 def release(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return act(lambda: reviews.release(contact, current_user), "assessor.review", contact,
-               "Released: the learner can now read and sign their report.", "#sign-off")
+    return act(
+        lambda: reviews.release(contact, current_user),
+        "assessor.review",
+        contact,
+        "Released: the learner can now read and sign their report.",
+        "#sign-off",
+    )

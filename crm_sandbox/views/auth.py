@@ -1,4 +1,5 @@
 """Signing in and out."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
@@ -6,12 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from crm_sandbox.errors import ServiceError
 from crm_sandbox.extensions import login_manager
 from crm_sandbox.models import User
 from crm_sandbox.operations import signin as sessions
 from crm_sandbox.operations.cohorts.accounts import authenticate
-from crm_sandbox.operations.cohorts.enrolment import MIN_PASSWORD, change_password as change_password_service
-from crm_sandbox.errors import ServiceError
+from crm_sandbox.operations.cohorts.enrolment import MIN_PASSWORD
+from crm_sandbox.operations.cohorts.enrolment import change_password as change_password_service
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -45,8 +47,11 @@ BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static"}
 @bp.before_app_request
 def require_password_change() -> ResponseReturnValue | None:
     """Send a user who still has a one-time password to the change-password page, before anything else."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in BEFORE_PASSWORD_CHANGE):
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in BEFORE_PASSWORD_CHANGE
+    ):
         return redirect(url_for("auth.change_password"))
     return None
 
@@ -64,8 +69,11 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         address = request.remote_addr
         if sessions.throttled(form.username.data, address):
-            flash(f"Too many failed sign-ins. Wait {current_app.config['LOGIN_THROTTLE_MINUTES']} minutes, "
-                  "then try again.", "error")
+            flash(
+                f"Too many failed sign-ins. Wait {current_app.config['LOGIN_THROTTLE_MINUTES']} minutes, "
+                "then try again.",
+                "error",
+            )
             return render_template("auth/login.html", form=form), 429
         user = authenticate(form.username.data, form.password.data)
         if user is None:
@@ -105,5 +113,6 @@ def change_password() -> ResponseReturnValue:
         else:
             flash("Your password has been changed.", "success")
             return redirect(url_for(HOME[current_user.role]), 303)
-    return render_template("auth/change_password.html", form=form, first=current_user.must_change_password,
-                           min_length=MIN_PASSWORD)
+    return render_template(
+        "auth/change_password.html", form=form, first=current_user.must_change_password, min_length=MIN_PASSWORD
+    )

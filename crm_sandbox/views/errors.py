@@ -1,4 +1,5 @@
 """Plain-language error pages: never a bare 500, never a stack trace."""
+
 from collections.abc import Iterable
 
 from flask import Flask, jsonify, render_template, request
@@ -21,8 +22,7 @@ MESSAGES = {
     503: ("Try again", "The database is busy: nothing was saved. Try again in a moment."),
 }
 DATABASE_BUSY = "The database is busy: nothing was saved. Try again in a moment."
-DATABASE_FULL = ("The database is full: nothing was saved. Try again later, and tell your trainer "
-                 "if it keeps happening.")
+DATABASE_FULL = "The database is full: nothing was saved. Try again later, and tell your trainer if it keeps happening."
 
 
 def database_problem(err: OperationalError) -> str | None:
@@ -57,18 +57,26 @@ def register(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters() -> ResponseReturnValue | None:
         # PostgreSQL cannot store a NUL character in text (SQLite can): refuse it on every database alike.
-        if holds_nul(request.args.values()) or holds_nul((request.view_args or {}).values()) or (
-                request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded",
-                                                                  "multipart/form-data")
-                and holds_nul(v for _, v in request.form.items(multi=True))):
+        if (
+            holds_nul(request.args.values())
+            or holds_nul((request.view_args or {}).values())
+            or (
+                request.method != "GET"
+                and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+                and holds_nul(v for _, v in request.form.items(multi=True))
+            )
+        ):
             message = "What you sent holds a character that cannot be stored (a NUL byte). Nothing was saved."
             return refuse(400, message)
         return None
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError) -> ResponseReturnValue:
-        return refuse(400, "This form has expired or was not sent from the sandbox "
-                           "(missing security token). Reload the page and try again.")
+        return refuse(
+            400,
+            "This form has expired or was not sent from the sandbox "
+            "(missing security token). Reload the page and try again.",
+        )
 
     @app.errorhandler(OperationalError)
     def database_error(err: OperationalError) -> ResponseReturnValue:
@@ -76,8 +84,12 @@ def register(app: Flask) -> None:
         db.session.rollback()
         message = database_problem(err)
         # Only the driver's message: the statement and its parameters may hold personal data.
-        app.logger.warning("database error on %s %s: %s", request.method, request.path,
-                           str(getattr(err, "orig", "")) or type(err).__name__)
+        app.logger.warning(
+            "database error on %s %s: %s",
+            request.method,
+            request.path,
+            str(getattr(err, "orig", "")) or type(err).__name__,
+        )
         if message is None:
             status, message = 500, MESSAGES[500][1]
         else:

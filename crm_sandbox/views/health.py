@@ -1,4 +1,5 @@
 """A bare liveness endpoint for monitoring (and the load benchmark's baseline): no database, no session."""
+
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 

@@ -1,4 +1,5 @@
 """Template helpers: one-time form tokens, links for long lists, and display formats."""
+
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,9 +45,13 @@ class Refused:
         return self.values.get(name, default) if form == self.form else default
 
 
-def act(action: Callable[[], object], back: str, done: str | Callable[[Any], str] | None = None,
-        results: dict[str, tuple[str, str]] | None = None,
-        refused: Callable[[ServiceError], ResponseReturnValue] | None = None) -> ResponseReturnValue:
+def act(
+    action: Callable[[], object],
+    back: str,
+    done: str | Callable[[Any], str] | None = None,
+    results: dict[str, tuple[str, str]] | None = None,
+    refused: Callable[[ServiceError], ResponseReturnValue] | None = None,
+) -> ResponseReturnValue:
     """Run a service action, then go back to ``back`` with its error, ``results[outcome]`` or ``done``
     (a message, or a function of the action's result that makes one) as a message.
 

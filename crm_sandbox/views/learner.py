@@ -1,4 +1,5 @@
 """The learner desk: the queue and the contact workspace."""
+
 from collections.abc import Callable
 from typing import Any
 
@@ -40,23 +41,35 @@ def own_contact(contact_id: int) -> Contact:
     return access.get_contact_for(current_user, contact_id)
 
 
-def act(contact: Contact, action: Callable[[], object], done: str | Callable[[Any], str] | None = None,
-        anchor: str = "", form_name: str = "") -> ResponseReturnValue:
+def act(
+    contact: Contact,
+    action: Callable[[], object],
+    done: str | Callable[[Any], str] | None = None,
+    anchor: str = "",
+    form_name: str = "",
+) -> ResponseReturnValue:
     """Run a service action, then show the workspace again (see ``helpers.act``). If the action
     refuses the form ``form_name``, the workspace is shown at once with what was typed still in it."""
+
     def refused(err: ServiceError) -> tuple[str, int]:
         typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", "form_token")}
         return show_contact(contact, Refused(form_name, typed, str(err))), 422
 
-    return helpers.act(action, url_for("learner.contact", contact_id=contact.id) + anchor, done, RESULT_MESSAGES,
-                       refused if form_name else None)
+    return helpers.act(
+        action,
+        url_for("learner.contact", contact_id=contact.id) + anchor,
+        done,
+        RESULT_MESSAGES,
+        refused if form_name else None,
+    )
 
 
 @bp.get("/")
 @roles_required("learner")
 def queue() -> ResponseReturnValue:
-    return render_template("learner/queue.html", contacts=queue_for(current_user),
-                           released=released_contact_ids(current_user))
+    return render_template(
+        "learner/queue.html", contacts=queue_for(current_user), released=released_contact_ids(current_user)
+    )
 
 
 @bp.get("/contacts/<int:contact_id>")
@@ -70,27 +83,39 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
     ws = workspace(contact)
     seed_dir = current_app.config["SEED_DIR"]
     factors = [
-        {"id": f, "label": IDV_FACTORS[f],
-         "prompt": identity.factor_prompt(contact, contact.customer, f),
-         "stored": identity.stored_answer(contact, contact.customer, f)
-         if ws.policy.get("panel_mode") == "compare" else None}
+        {
+            "id": f,
+            "label": IDV_FACTORS[f],
+            "prompt": identity.factor_prompt(contact, contact.customer, f),
+            "stored": identity.stored_answer(contact, contact.customer, f)
+            if ws.policy.get("panel_mode") == "compare"
+            else None,
+        }
         for f in ws.policy.get("idv_factors", [])
     ]
     kb_query = request.args.get("kb_q", "")[:100]
     callers_data = customer_service.customer_dict(contact.customer)
     # What the desk gave on this contact (responses.CONTACT_FIELDS), for the canned responses: the latest.
     escalated, paid = ws.of_type("escalated"), ws.of_type("refund.issued")
-    given = {"escalation_reference": escalation_reference(contact.id, escalated[-1].seq) if escalated else "",
-             "refund_amount": money(paid[-1].data.get("amount")) if paid else ""}
+    given = {
+        "escalation_reference": escalation_reference(contact.id, escalated[-1].seq) if escalated else "",
+        "refund_amount": money(paid[-1].data.get("amount")) if paid else "",
+    }
     return render_template(
-        "learner/contact.html", ws=ws, contact=contact, factors=factors,
+        "learner/contact.html",
+        ws=ws,
+        contact=contact,
+        factors=factors,
         record_fields=customer_service.record_fields(ws.record, ws.verified) if ws.record else [],
         queue=queue_for(current_user),
         responses=responses_for(seed_dir, contact.channel),
         placeholder_labels={t: p.label for t, p in load_responses(seed_dir)[0].items()},
         placeholder_values=placeholder_values(seed_dir, callers_data, ws.verified, given),
-        kb_query=kb_query, kb_results=knowledge.search(seed_dir, kb_query),
-        outcomes=notes.outcome_codes(), updatable=actions.UPDATABLE_FIELDS, refused=refused or Refused(),
+        kb_query=kb_query,
+        kb_results=knowledge.search(seed_dir, kb_query),
+        outcomes=notes.outcome_codes(),
+        updatable=actions.UPDATABLE_FIELDS,
+        refused=refused or Refused(),
     )
 
 
@@ -102,13 +127,21 @@ def updates(contact_id: int) -> ResponseReturnValue:
     raw_after = request.args.get("after", "0")
     after = int(raw_after) if raw_after.isdecimal() else 0
     ws = workspace(contact)
-    messages = [{"seq": e.seq, "actor": e.actor, "type": e.type, "text": e.data.get("text", ""),
-                 "subject": e.data.get("subject"), "ends": bool(e.data.get("ends")),
-                 "at": e.at.strftime("%H:%M:%S")}
-                for e in ws.messages if e.seq > after]
+    messages = [
+        {
+            "seq": e.seq,
+            "actor": e.actor,
+            "type": e.type,
+            "text": e.data.get("text", ""),
+            "subject": e.data.get("subject"),
+            "ends": bool(e.data.get("ends")),
+            "at": e.at.strftime("%H:%M:%S"),
+        }
+        for e in ws.messages
+        if e.seq > after
+    ]
     tips = [{"rule": f.rule, "explanation": f.explanation, "evidence": f.evidence} for f in ws.tips()]
-    return jsonify(status=contact.status, last_seq=ws.last_seq, messages=messages, tips=tips,
-                   practice=ws.practice)
+    return jsonify(status=contact.status, last_seq=ws.last_seq, messages=messages, tips=tips, practice=ws.practice)
 
 
 @bp.post("/contacts/<int:contact_id>/open")
@@ -122,16 +155,18 @@ def open_contact(contact_id: int) -> ResponseReturnValue:
 @roles_required("learner")
 def search(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: contact_service.search_customers(
-        contact, current_user, form("query"), form("form_token")), form_name="search")
+    return act(
+        contact,
+        lambda: contact_service.search_customers(contact, current_user, form("query"), form("form_token")),
+        form_name="search",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/customers/<int:customer_id>/view")
 @roles_required("learner")
 def view_customer(contact_id: int, customer_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: contact_service.view_customer(
-        contact, current_user, customer_id, form("form_token")))
+    return act(contact, lambda: contact_service.view_customer(contact, current_user, customer_id, form("form_token")))
 
 
 @bp.post("/contacts/<int:contact_id>/verify")
@@ -141,95 +176,160 @@ def verify(contact_id: int) -> ResponseReturnValue:
     if not form("customer_id").isdecimal():
         flash("Open the caller's customer record before verifying.", "error")
         return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
-    return act(contact, lambda: identity.submit_answer(
-        contact, current_user, int(form("customer_id")), form("factor"), form("answer"), form("form_token")),
-        form_name=f"verify-{form('factor')}")
+    return act(
+        contact,
+        lambda: identity.submit_answer(
+            contact, current_user, int(form("customer_id")), form("factor"), form("answer"), form("form_token")
+        ),
+        form_name=f"verify-{form('factor')}",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/messages")
 @roles_required("learner")
 def send_message(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: conversation.send_message(
-        contact, current_user, form("text"), template_id=form("template_id") or None,
-        subject=form("subject"), form_token=form("form_token")), anchor="#composer", form_name="message")
+    return act(
+        contact,
+        lambda: conversation.send_message(
+            contact,
+            current_user,
+            form("text"),
+            template_id=form("template_id") or None,
+            subject=form("subject"),
+            form_token=form("form_token"),
+        ),
+        anchor="#composer",
+        form_name="message",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/kb/<slug>")
 @roles_required("learner")
 def read_article(contact_id: int, slug: str) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: conversation.view_article(contact, current_user, slug, form("form_token")),
-               anchor="#kb")
+    return act(
+        contact, lambda: conversation.view_article(contact, current_user, slug, form("form_token")), anchor="#kb"
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/notes")
 @roles_required("learner")
 def add_note(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: notes.add_note(contact, current_user, form("text"), form("outcome") or None,
-                                               form("form_token")), "Note saved.", "#notes", "note")
+    return act(
+        contact,
+        lambda: notes.add_note(contact, current_user, form("text"), form("outcome") or None, form("form_token")),
+        "Note saved.",
+        "#notes",
+        "note",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/notes/<int:note_seq>/amend")
 @roles_required("learner")
 def amend_note(contact_id: int, note_seq: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: notes.amend_note(contact, current_user, note_seq, form("text"), form("reason"),
-                                                 form("form_token")), "Note amended; the original is kept.", "#notes",
-               f"amend-{note_seq}")
+    return act(
+        contact,
+        lambda: notes.amend_note(contact, current_user, note_seq, form("text"), form("reason"), form("form_token")),
+        "Note amended; the original is kept.",
+        "#notes",
+        f"amend-{note_seq}",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/details")
 @roles_required("learner")
 def update_details(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: actions.update_details(contact, current_user, form("field"), form("value"),
-                                                       form("form_token")), "Record updated.", "#actions", "details")
+    return act(
+        contact,
+        lambda: actions.update_details(contact, current_user, form("field"), form("value"), form("form_token")),
+        "Record updated.",
+        "#actions",
+        "details",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/refund")
 @roles_required("learner")
 def refund(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: actions.issue_refund(
-        contact, current_user, form("amount"), form("kind"), form("reason"),
-        over_limit_confirmed=form("over_limit") == "yes", form_token=form("form_token")),
-        "Payment made to the account.", "#actions", "refund")
+    return act(
+        contact,
+        lambda: actions.issue_refund(
+            contact,
+            current_user,
+            form("amount"),
+            form("kind"),
+            form("reason"),
+            over_limit_confirmed=form("over_limit") == "yes",
+            form_token=form("form_token"),
+        ),
+        "Payment made to the account.",
+        "#actions",
+        "refund",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/complaint")
 @roles_required("learner")
 def complaint(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: actions.raise_complaint(
-        contact, current_user, form("summary"), form("investigation"), form("remedy"),
-        form("outcome_communicated") == "yes", form("form_token")), "Complaint logged.", "#actions", "complaint")
+    return act(
+        contact,
+        lambda: actions.raise_complaint(
+            contact,
+            current_user,
+            form("summary"),
+            form("investigation"),
+            form("remedy"),
+            form("outcome_communicated") == "yes",
+            form("form_token"),
+        ),
+        "Complaint logged.",
+        "#actions",
+        "complaint",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/escalate")
 @roles_required("learner")
 def escalate(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: actions.escalate(contact, current_user, form("reason"), form("form_token")),
-               lambda reference: f"Escalated to the supervisor queue. The reference is {reference}: give it "
-                                 "to the customer.", "#actions", "escalate")
+    return act(
+        contact,
+        lambda: actions.escalate(contact, current_user, form("reason"), form("form_token")),
+        lambda reference: f"Escalated to the supervisor queue. The reference is {reference}: give it to the customer.",
+        "#actions",
+        "escalate",
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/close")
 @roles_required("learner")
 def close(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return act(contact, lambda: lifecycle.close_contact(contact, current_user, form("outcome"), form("resolved"),
-                                                      form("form_token")), "Contact closed.", form_name="close")
+    return act(
+        contact,
+        lambda: lifecycle.close_contact(contact, current_user, form("outcome"), form("resolved"), form("form_token")),
+        "Contact closed.",
+        form_name="close",
+    )
 
 
 @bp.get("/contacts/<int:contact_id>/report")
 @roles_required("learner")
 def report(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return render_template("learner/report.html", contact=contact, review=released_review(contact),
-                           outcomes=OUTCOMES, duration=kpis.duration)
+    return render_template(
+        "learner/report.html",
+        contact=contact,
+        review=released_review(contact),
+        outcomes=OUTCOMES,
+        duration=kpis.duration,
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/report/acknowledge")

@@ -4,6 +4,7 @@ Assessors see their own cohort's learners (another cohort's is refused with 403)
 cohort; a learner sees their own contact's report once the assessor has released it (404 before).
 Those checks are ``queries/access.py``'s; the data is ``queries/review.py``'s.
 """
+
 import io
 from typing import Any
 
@@ -25,8 +26,15 @@ STAFF = ("assessor", "trainer")
 
 
 def download(data: bytes, mimetype: str, name: str) -> Response:
-    resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name,
-                     max_age=0, etag=False, last_modified=None)
+    resp = send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+        etag=False,
+        last_modified=None,
+    )
     resp.headers["Cache-Control"] = "no-store"  # personal data of (fictional) customers and real learners
     return resp
 
@@ -47,8 +55,9 @@ def contact(contact_id: int) -> str:
 def contact_pdf(contact_id: int) -> Response:
     contact = access.report_contact(current_user, contact_id)
     data = pdf.contact_pdf(contact_review(contact))
-    return download(data, "application/pdf",
-                    f"observation-{records.contact_ref(contact)}-{contact.learner.username}.pdf")
+    return download(
+        data, "application/pdf", f"observation-{records.contact_ref(contact)}-{contact.learner.username}.pdf"
+    )
 
 
 @bp.get("/learners/<int:learner_id>")
@@ -56,8 +65,14 @@ def contact_pdf(contact_id: int) -> Response:
 def learner(learner_id: int) -> str:
     learner = access.report_learner(current_user, learner_id)
     reviews = learner_reviews(learner)
-    return render_template("reports/learner.html", learner=learner, reviews=reviews, generated_at=utcnow(),
-                           learner_kpis=kpi_service.learner_kpis([rv.kpis for rv in reviews]), **template_context())
+    return render_template(
+        "reports/learner.html",
+        learner=learner,
+        reviews=reviews,
+        generated_at=utcnow(),
+        learner_kpis=kpi_service.learner_kpis([rv.kpis for rv in reviews]),
+        **template_context(),
+    )
 
 
 @bp.get("/learners/<int:learner_id>.pdf")
@@ -74,8 +89,9 @@ def learner_pack(learner_id: int) -> Response:
     learner = access.report_learner(current_user, learner_id)
     created_at = utcnow()
     current_app.logger.info("evidence pack for %s exported by %s", learner.username, current_user.username)
-    return download(pack.build_learner_pack(learner, created_at), "application/zip",
-                    pack.pack_filename(learner, created_at))
+    return download(
+        pack.build_learner_pack(learner, created_at), "application/zip", pack.pack_filename(learner, created_at)
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/findings.csv")

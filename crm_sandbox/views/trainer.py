@@ -1,4 +1,5 @@
 """The trainer console: cohorts, accounts, assignments, policies, resets, the scenario library and the archive."""
+
 import io
 import json
 from collections.abc import Callable
@@ -9,20 +10,16 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from crm_sandbox.models import Cohort
 from crm_sandbox import policy
-from crm_sandbox.scenarios import load_library
-from crm_sandbox.admin import archive
-from crm_sandbox.operations.cohorts import assignments
-from crm_sandbox.operations.cohorts import cohorts
-from crm_sandbox.operations.cohorts import credentials
-from crm_sandbox.operations.cohorts import enrolment
-from crm_sandbox.admin import gdpr
-from crm_sandbox.formatting import slug
-from crm_sandbox.errors import NotFound, ServiceError
+from crm_sandbox.admin import archive, gdpr
 from crm_sandbox.admin.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
+from crm_sandbox.errors import NotFound, ServiceError
+from crm_sandbox.formatting import slug
+from crm_sandbox.models import Cohort
+from crm_sandbox.operations.cohorts import assignments, cohorts, credentials, enrolment
 from crm_sandbox.queries import cohorts as cohort_queries
 from crm_sandbox.queries.unfinished import unfinished_work
+from crm_sandbox.scenarios import load_library
 from crm_sandbox.views.access import roles_required
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -57,8 +54,12 @@ def attempt(action: Callable[[], object], done: str | None, cohort_id: int, anch
 @roles_required("trainer")
 def console() -> ResponseReturnValue:
     all_cohorts = cohort_queries.all_cohorts()
-    return render_template("trainer/console.html", cohorts=all_cohorts, counts=cohorts.cohort_counts(),
-                           broken=cohorts.policy_health(all_cohorts))
+    return render_template(
+        "trainer/console.html",
+        cohorts=all_cohorts,
+        counts=cohorts.cohort_counts(),
+        broken=cohorts.policy_health(all_cohorts),
+    )
 
 
 @bp.post("/cohorts")
@@ -82,13 +83,19 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
 def cohort_page(c: Cohort, policy_form: policy.PolicyForm | None = None, status: int = 200) -> tuple[str, int]:
     """The cohort page; its policy form shows the stored policy and what is wrong with it, unless
     ``policy_form`` holds what was just typed and refused."""
-    return render_template("trainer/cohort.html", cohort=c, members=cohort_queries.members_of(c.id),
-                           by_learner=cohort_queries.contacts_by_learner(c.id),
-                           counts=cohorts.cohort_counts().get(c.id, {}), idv_factors=policy.IDV_FACTORS,
-                           panel_modes=policy.PANEL_MODES, modes=assignments.MODES,
-                           library=[f for f in load_library(current_app.config["SEED_DIR"]) if f.valid],
-                           policy_form=policy_form or policy.PolicyForm.stored(c.policy),
-                           stored_problems=policy.validate_policy(c.policy)), status
+    return render_template(
+        "trainer/cohort.html",
+        cohort=c,
+        members=cohort_queries.members_of(c.id),
+        by_learner=cohort_queries.contacts_by_learner(c.id),
+        counts=cohorts.cohort_counts().get(c.id, {}),
+        idv_factors=policy.IDV_FACTORS,
+        panel_modes=policy.PANEL_MODES,
+        modes=assignments.MODES,
+        library=[f for f in load_library(current_app.config["SEED_DIR"]) if f.valid],
+        policy_form=policy_form or policy.PolicyForm.stored(c.policy),
+        stored_problems=policy.validate_policy(c.policy),
+    ), status
 
 
 @bp.post("/cohorts/<int:cohort_id>/status")
@@ -123,8 +130,15 @@ def import_users(cohort_id: int) -> ResponseReturnValue:
 
 def issued_page(issued: enrolment.Issued, cohort: Cohort | None, heading: str, note: str = "") -> str:
     """New one-time passwords, shown once (the page is never cached: see security.py), with their one download."""
-    return render_template("trainer/imported.html", cohort=cohort, accounts=issued.accounts, note=note,
-                           batch_id=issued.batch_id, heading=heading, lifetime=credentials.BATCH_LIFETIME)
+    return render_template(
+        "trainer/imported.html",
+        cohort=cohort,
+        accounts=issued.accounts,
+        note=note,
+        batch_id=issued.batch_id,
+        heading=heading,
+        lifetime=credentials.BATCH_LIFETIME,
+    )
 
 
 @bp.post("/users/<int:user_id>/reissue")
@@ -140,10 +154,17 @@ def reissue_password(user_id: int) -> ResponseReturnValue:
         except ServiceError as err:
             flash(str(err), "error")
         else:
-            disabled = "" if user.active else (f"{user.username}'s account is disabled: enable it in the account "
-                                                "list before they can sign in.")
-            return issued_page(issued, cohort_queries.find_cohort(cohort_id) if cohort_id else None,
-                               f"New one-time password for {user.username}", disabled)
+            disabled = (
+                ""
+                if user.active
+                else (f"{user.username}'s account is disabled: enable it in the account list before they can sign in.")
+            )
+            return issued_page(
+                issued,
+                cohort_queries.find_cohort(cohort_id) if cohort_id else None,
+                f"New one-time password for {user.username}",
+                disabled,
+            )
     return to_members(cohort_id)
 
 
@@ -159,8 +180,11 @@ def download_credentials(batch_id: int) -> ResponseReturnValue:
     except ServiceError as err:
         flash(str(err), "error")
         return to_members(cohort_id)
-    return Response(download.body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"})
+    return Response(
+        download.body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"},
+    )
 
 
 def chosen_scenarios(form: MultiDict[str, str]) -> list[str]:
@@ -184,8 +208,12 @@ def assign(cohort_id: int) -> ResponseReturnValue:
 
     def run() -> None:
         made = assignments.assign(
-            cohort_id, chosen_scenarios(form), learner_id=int(learner) if learner.isdecimal() else None,
-            mode=form.get("mode", "practice"), assessor_id=int(assessor) if assessor.isdecimal() else None)
+            cohort_id,
+            chosen_scenarios(form),
+            learner_id=int(learner) if learner.isdecimal() else None,
+            mode=form.get("mode", "practice"),
+            assessor_id=int(assessor) if assessor.isdecimal() else None,
+        )
         flash(f"Assigned: {len(made)} contact(s) queued, in the order chosen.", "success")
 
     return attempt(run, None, cohort_id, "assign")
@@ -209,8 +237,13 @@ def update_policy(cohort_id: int) -> ResponseReturnValue:
 def confirm_reset(cohort_id: int) -> ResponseReturnValue:
     """What the reset will do and what it would leave unfinished, before the trainer chooses."""
     c = cohorts.get_cohort(cohort_id)
-    return render_template("trainer/reset.html", cohort=c, counts=cohorts.cohort_counts().get(c.id, {}),
-                           learners=cohort_learners(c.id), work=unfinished_work(c.id))
+    return render_template(
+        "trainer/reset.html",
+        cohort=c,
+        counts=cohorts.cohort_counts().get(c.id, {}),
+        learners=cohort_learners(c.id),
+        work=unfinished_work(c.id),
+    )
 
 
 @bp.post("/cohorts/<int:cohort_id>/reset")
@@ -236,10 +269,13 @@ def reset(cohort_id: int) -> ResponseReturnValue:
         flash(str(err), "error")
         return again
     left = result.unfinished.total
-    flash(f"{result.cohort_name} was reset: {len(result.packs)} evidence pack(s) archived"
-          + (f" ({left} unfinished contact(s) as they stood)" if left else "")
-          + f", {result.customers} new customers (seed {result.seed}). "
-          "Import the next group and assign their work.", "success")
+    flash(
+        f"{result.cohort_name} was reset: {len(result.packs)} evidence pack(s) archived"
+        + (f" ({left} unfinished contact(s) as they stood)" if left else "")
+        + f", {result.customers} new customers (seed {result.seed}). "
+        "Import the next group and assign their work.",
+        "success",
+    )
     return back_to(cohort_id)
 
 
@@ -264,9 +300,14 @@ def set_active(user_id: int) -> ResponseReturnValue:
 def export_learner(user_id: int) -> ResponseReturnValue:
     doc = gdpr.subject_access_export(user_id)
     body = json.dumps(doc, indent=2, ensure_ascii=False)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="subject-access-{doc["account"]["username"]}.json"',
-        "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="subject-access-{doc["account"]["username"]}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/users/<int:user_id>/erase")
@@ -276,8 +317,11 @@ def erase_learner(user_id: int) -> ResponseReturnValue:
     cohort_id, old = user.cohort_id, user.username
     try:
         erased = gdpr.erase_learner(user_id, request.form.get("confirm", ""))
-        flash(f"{old}'s personal data was erased: the account is now {erased.username}, disabled; "
-              "their evidence is kept under that pseudonym.", "success")
+        flash(
+            f"{old}'s personal data was erased: the account is now {erased.username}, disabled; "
+            "their evidence is kept under that pseudonym.",
+            "success",
+        )
     except ServiceError as err:
         flash(str(err), "error")
     return to_members(cohort_id)
@@ -292,8 +336,12 @@ def scenarios() -> ResponseReturnValue:
 @bp.get("/archive")
 @roles_required("trainer")
 def archive_list() -> ResponseReturnValue:
-    return render_template("trainer/archive.html", runs=archive.archived_runs(),
-                           unrecorded=archive.unrecorded_runs(), retention_days=archive.retention_days())
+    return render_template(
+        "trainer/archive.html",
+        runs=archive.archived_runs(),
+        unrecorded=archive.unrecorded_runs(),
+        retention_days=archive.retention_days(),
+    )
 
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/pack")
@@ -304,8 +352,14 @@ def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
     path = archive.pack_path(pack)
     if not path.is_file():
         raise NotFound("That archived pack's file is missing.")
-    return send_file(path, mimetype="application/zip", as_attachment=True, max_age=0, etag=False,
-                     download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}.zip")
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        max_age=0,
+        etag=False,
+        download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}.zip",
+    )
 
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/report")
@@ -313,15 +367,24 @@ def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
 def archived_report(run: str, pack_id: int) -> ResponseReturnValue:
     """The printable learner report sealed in the pack (only from a pack that passes its check)."""
     pack = archive.get_run_pack(run, pack_id)
-    return send_file(io.BytesIO(archive.learner_report(pack)), mimetype="application/pdf", as_attachment=True,
-                     max_age=0, etag=False,
-                     download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
+    return send_file(
+        io.BytesIO(archive.learner_report(pack)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        max_age=0,
+        etag=False,
+        download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf",
+    )
 
 
 @bp.post("/archive/purge")
 @roles_required("trainer")
 def purge_archive() -> ResponseReturnValue:
     purged = archive.purge_expired()
-    flash(f"Purged {len(purged)} pack(s) past their retention date." if purged
-          else "No pack is past its retention date: nothing was purged.", "success" if purged else "info")
+    flash(
+        f"Purged {len(purged)} pack(s) past their retention date."
+        if purged
+        else "No pack is past its retention date: nothing was purged.",
+        "success" if purged else "info",
+    )
     return redirect(url_for("trainer.archive_list"), 303)

@@ -4,6 +4,7 @@ queries/operations → events/scenarios/content → models and infrastructure �
 Every import in ``crm_sandbox/`` is read from the source (module level and inside functions), so an import
 that dodges a cycle by hiding in a function is caught too.
 """
+
 import ast
 from pathlib import Path
 
@@ -13,13 +14,29 @@ PACKAGE = Path(__file__).resolve().parents[2] / "crm_sandbox"
 
 # Rank of each top-level part of the package: a module may import its own rank or lower.
 RANKS = {
-    "__init__": 7, "views": 7, "cli": 7, "migrations": 7,
+    "__init__": 7,
+    "views": 7,
+    "cli": 7,
+    "migrations": 7,
     "admin": 6,
     "reports": 5,
-    "queries": 4, "operations": 4,
-    "events": 3, "scenarios": 3, "content": 3, "seeding": 3, "schema": 3,
-    "models": 2, "crypto": 2, "database": 2, "extensions": 2, "config": 2, "formatting": 2, "policy": 2,
-    "errors": 2, "security": 2, "files": 2,
+    "queries": 4,
+    "operations": 4,
+    "events": 3,
+    "scenarios": 3,
+    "content": 3,
+    "seeding": 3,
+    "schema": 3,
+    "models": 2,
+    "crypto": 2,
+    "database": 2,
+    "extensions": 2,
+    "config": 2,
+    "formatting": 2,
+    "policy": 2,
+    "errors": 2,
+    "security": 2,
+    "files": 2,
     "compliance": 1,
 }
 # The rules engine must run on an archived export with no app: no web framework or database library.
@@ -71,14 +88,19 @@ def violations(module: str, source: str, is_package: bool = False) -> list[str]:
             if theirs not in RANKS:
                 problems.append(f"{module}:{line} imports {target}, which has no layer: add it to RANKS")
             elif RANKS[theirs] > RANKS[own]:
-                problems.append(f"{module}:{line} imports {target}: {own} (layer {RANKS[own]}) may not import "
-                                f"{theirs} (layer {RANKS[theirs]})")
+                problems.append(
+                    f"{module}:{line} imports {target}: {own} (layer {RANKS[own]}) may not import "
+                    f"{theirs} (layer {RANKS[theirs]})"
+                )
     return problems
 
 
 def test_every_part_of_the_package_has_a_layer():
-    parts = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
-             if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))}
+    parts = {
+        p.stem if p.is_file() else p.name
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))
+    }
     assert parts - set(RANKS) == set()
 
 
@@ -89,16 +111,27 @@ def test_imports_run_downwards_only():
     assert problems == []
 
 
-@pytest.mark.parametrize(("module", "source", "expected"), [
-    ("crm_sandbox.operations.desk.notes", "from crm_sandbox.reports import pdf\n", "may not import reports"),
-    ("crm_sandbox.operations.review", "def f():\n    from crm_sandbox.views import assessor\n", "may not import views"),
-    ("crm_sandbox.reports.pdf", "from crm_sandbox.admin.packs import build_pack\n", "may not import admin"),
-    ("crm_sandbox.models.contact", "from crm_sandbox.queries import kpis\n", "may not import queries"),
-    ("crm_sandbox.compliance.rules.conduct", "import flask\n", "imports no app or framework code"),
-    ("crm_sandbox.compliance.engine", "from sqlalchemy import select\n", "imports no app or framework code"),
-    ("crm_sandbox.compliance.engine", "from crm_sandbox.models import Contact\n", "imports no app or framework code"),
-    ("crm_sandbox.events.append", "from ..operations import findings\n", "may not import operations"),
-])
+@pytest.mark.parametrize(
+    ("module", "source", "expected"),
+    [
+        ("crm_sandbox.operations.desk.notes", "from crm_sandbox.reports import pdf\n", "may not import reports"),
+        (
+            "crm_sandbox.operations.review",
+            "def f():\n    from crm_sandbox.views import assessor\n",
+            "may not import views",
+        ),
+        ("crm_sandbox.reports.pdf", "from crm_sandbox.admin.packs import build_pack\n", "may not import admin"),
+        ("crm_sandbox.models.contact", "from crm_sandbox.queries import kpis\n", "may not import queries"),
+        ("crm_sandbox.compliance.rules.conduct", "import flask\n", "imports no app or framework code"),
+        ("crm_sandbox.compliance.engine", "from sqlalchemy import select\n", "imports no app or framework code"),
+        (
+            "crm_sandbox.compliance.engine",
+            "from crm_sandbox.models import Contact\n",
+            "imports no app or framework code",
+        ),
+        ("crm_sandbox.events.append", "from ..operations import findings\n", "may not import operations"),
+    ],
+)
 def test_a_forbidden_import_is_caught(module, source, expected):
     """The check itself: each of these imports, added to the module named, would fail the suite."""
     found = violations(module, source)

@@ -3,6 +3,7 @@
 Playwright never downloads a browser here. Without /usr/bin/chromium the browser tests skip
 loudly, except under CI=true, where a missing browser fails the run.
 """
+
 import os
 import shutil
 import threading
@@ -14,15 +15,22 @@ from crm_sandbox import create_app
 from crm_sandbox.cli import get_or_create_cohort
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
-from crm_sandbox.seeding import seed_customers
 from crm_sandbox.operations.cohorts.accounts import create_user
 from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.seeding import seed_customers
 from tests.conftest import dispose_engines
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "browser-test-pass"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,13 +57,16 @@ def browser():
 @pytest.fixture
 def live_app(tmp_path, database_uri):
     """The app on a free loopback port, with a seeded cohort and one user of each role."""
-    app = create_app({
-        "TESTING": False,
-        "SECRET_KEY": "browser-test",
-        "BLIND_INDEX_KEY": "browser-index-key",
-        "SQLALCHEMY_DATABASE_URI": database_uri("browser.sqlite"),
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    }, instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": False,
+            "SECRET_KEY": "browser-test",
+            "BLIND_INDEX_KEY": "browser-index-key",
+            "SQLALCHEMY_DATABASE_URI": database_uri("browser.sqlite"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
     with app.app_context():
         db.create_all()
         with write_transaction():

@@ -1,4 +1,5 @@
 """Helpers shared by the browser journeys."""
+
 import os
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from crm_sandbox.models import Event
 def events_of(app, contact_id: int) -> list[Event]:
     """The contact's events, in order, detached from the session."""
     with app.app_context():
-        events = db.session.execute(select(Event).where(Event.contact_id == contact_id)
-                                    .order_by(Event.seq)).scalars().all()
+        events = (
+            db.session.execute(select(Event).where(Event.contact_id == contact_id).order_by(Event.seq)).scalars().all()
+        )
         db.session.expunge_all()
         return events
 

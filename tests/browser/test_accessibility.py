@@ -3,6 +3,7 @@ outside the sandbox, and the learner can work a whole contact by keyboard.
 
 Set CRM_SCREENSHOTS=docs/screenshots to also save a 1366x768 screenshot of each page.
 """
+
 import os
 from datetime import date
 from pathlib import Path
@@ -13,12 +14,8 @@ from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
-from crm_sandbox.operations.desk import contacts
-from crm_sandbox.operations.desk import lifecycle
-from crm_sandbox.operations.desk import conversation
-from crm_sandbox.operations.desk import identity
-from crm_sandbox.operations.desk import notes
 from crm_sandbox.operations import review
+from crm_sandbox.operations.desk import contacts, conversation, identity, lifecycle, notes
 from tests.browser.conftest import PASSWORD
 
 AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
@@ -38,8 +35,11 @@ def world(live_app):
     """learner1: one live verified contact, one closed and reviewed (released), the rest queued."""
     with live_app.app_context():
         learner, assessor = user("learner1"), user("assessor1")
-        queue = db.session.execute(select(Contact).where(Contact.learner_id == learner.id)
-                                   .order_by(Contact.position)).scalars().all()
+        queue = (
+            db.session.execute(select(Contact).where(Contact.learner_id == learner.id).order_by(Contact.position))
+            .scalars()
+            .all()
+        )
         live, closed, queued = queue[0], queue[1], queue[2]
         for c in (live, closed):
             lifecycle.open_contact(c, learner)
@@ -55,8 +55,13 @@ def world(live_app):
         lifecycle.close_contact(closed, learner, "resolved", "yes")
         review.sign_off(closed, assessor, "not_yet_competent", "Ask open questions for every ID&V factor.")
         review.release(closed, assessor)
-        return {"live": live.id, "closed": closed.id, "queued": queued.id, "learner": learner.id,
-                "cohort": live.cohort_id}
+        return {
+            "live": live.id,
+            "closed": closed.id,
+            "queued": queued.id,
+            "learner": learner.id,
+            "cohort": live.cohort_id,
+        }
 
 
 def pages(live_app, w) -> dict[str, list[tuple[str, str]]]:
@@ -64,22 +69,28 @@ def pages(live_app, w) -> dict[str, list[tuple[str, str]]]:
     with live_app.test_request_context():
         from flask import url_for
 
-        trainer = [("trainer-console", url_for("trainer.console")),
-                   ("trainer-cohort", url_for("trainer.cohort", cohort_id=w["cohort"])),
-                   ("trainer-scenarios", url_for("trainer.scenarios")),
-                   ("trainer-archive", url_for("trainer.archive_list"))]
+        trainer = [
+            ("trainer-console", url_for("trainer.console")),
+            ("trainer-cohort", url_for("trainer.cohort", cohort_id=w["cohort"])),
+            ("trainer-scenarios", url_for("trainer.scenarios")),
+            ("trainer-archive", url_for("trainer.archive_list")),
+        ]
         return {
             None: [("sign-in", url_for("auth.login")), ("public-key", url_for("reports.public_key"))],
-            "learner1": [("learner-queue", url_for("learner.queue")),
-                         ("learner-contact-queued", url_for("learner.contact", contact_id=w["queued"])),
-                         ("learner-contact-live", url_for("learner.contact", contact_id=w["live"])),
-                         ("learner-contact-closed", url_for("learner.contact", contact_id=w["closed"])),
-                         ("learner-report", url_for("learner.report", contact_id=w["closed"]))],
-            "assessor1": [("assessor-dashboard", url_for("assessor.dashboard")),
-                          ("assessor-observe", url_for("assessor.observe", contact_id=w["live"])),
-                          ("assessor-review", url_for("assessor.review", contact_id=w["closed"])),
-                          ("assessor-report", url_for("reports.contact", contact_id=w["closed"])),
-                          ("assessor-learner-report", url_for("reports.learner", learner_id=w["learner"]))],
+            "learner1": [
+                ("learner-queue", url_for("learner.queue")),
+                ("learner-contact-queued", url_for("learner.contact", contact_id=w["queued"])),
+                ("learner-contact-live", url_for("learner.contact", contact_id=w["live"])),
+                ("learner-contact-closed", url_for("learner.contact", contact_id=w["closed"])),
+                ("learner-report", url_for("learner.report", contact_id=w["closed"])),
+            ],
+            "assessor1": [
+                ("assessor-dashboard", url_for("assessor.dashboard")),
+                ("assessor-observe", url_for("assessor.observe", contact_id=w["live"])),
+                ("assessor-review", url_for("assessor.review", contact_id=w["closed"])),
+                ("assessor-report", url_for("reports.contact", contact_id=w["closed"])),
+                ("assessor-learner-report", url_for("reports.learner", learner_id=w["learner"])),
+            ],
             "trainer1": trainer,
         }
 
@@ -100,7 +111,9 @@ def test_main_pages_have_no_serious_accessibility_violations_and_load_nothing_ex
         context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base)
         context.add_init_script(path=str(AXE))  # injected by the browser, not by the page (CSP stays strict)
         page = context.new_page()
-        page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:") else outside.append(r.url))
+        page.on(
+            "request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:") else outside.append(r.url)
+        )
         if who:
             sign_in_as(page, who)
         for name, path in paths:
@@ -129,7 +142,12 @@ def tab_to(page: Page, locator, limit: int = 120) -> None:
 def test_a_whole_contact_can_be_worked_by_keyboard(page, live_app, world):
     with live_app.app_context():
         c = db.session.get(Contact, world["queued"])
-        facts = {"title": c.title, "last_name": c.customer.last_name, "dob": date.fromisoformat(c.customer.date_of_birth), "postcode": c.customer.postcode}
+        facts = {
+            "title": c.title,
+            "last_name": c.customer.last_name,
+            "dob": date.fromisoformat(c.customer.date_of_birth),
+            "postcode": c.customer.postcode,
+        }
     page.goto("/auth/login")
     expect(page.get_by_label("Username")).to_be_focused()  # the sign-in form takes the focus itself
     page.keyboard.type("learner1")

@@ -5,6 +5,7 @@ PDF and releases the report, which the learner reads and downloads too.
 Two browser contexts (two separate sign-ins) at 1366x768. Every wait is an explicit ``expect``.
 Set CRM_SCREENSHOTS=docs/screenshots to refresh the assessor screenshots.
 """
+
 import re
 from pathlib import Path
 
@@ -27,14 +28,11 @@ DISMISSAL = "Trainer told the group to skip notes on this practice contact."
 def the_contact(app) -> dict:
     with app.app_context():
         learner = db.session.execute(select(User).where(User.username == "learner1")).scalar_one()
-        contact = db.session.execute(select(Contact).where(
-            Contact.learner_id == learner.id, Contact.scenario_id == SCENARIO)).scalar_one()
+        contact = db.session.execute(
+            select(Contact).where(Contact.learner_id == learner.id, Contact.scenario_id == SCENARIO)
+        ).scalar_one()
         y, m, d = contact.customer.date_of_birth.split("-")
         return {"id": contact.id, "title": contact.title, "dob": f"{d}/{m}/{y}"}
-
-
-
-
 
 
 def person(browser: Browser, live_app, username: str) -> tuple[BrowserContext, Page]:
@@ -160,8 +158,7 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     assert confirm.evaluate("b => getComputedStyle(b).outlineStyle") != "none", "focus is not visible"
     assessor.keyboard.press("Enter")
     expect(assessor.locator(".flash")).to_contain_text("Decision recorded")
-    expect(lead_card.get_by_role("list", name="Decision history")).to_contain_text(
-        "Confirmed by")
+    expect(lead_card.get_by_role("list", name="Decision history")).to_contain_text("Confirmed by")
 
     # Dismissing without a comment is refused; with one it stands.
     log_card.get_by_role("button", name=re.compile("^Dismiss")).click()
@@ -184,7 +181,8 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     signoff = assessor.locator("#sign-off")
     signoff.get_by_role("radio", name="Not yet competent").check()
     signoff.get_by_label("Feedback for the learner").fill(
-        "Friendly and quick. Next time ask the caller for their date of birth; never read it out to them.")
+        "Friendly and quick. Next time ask the caller for their date of birth; never read it out to them."
+    )
     signoff.get_by_role("button", name="Sign off").click()
     expect(assessor.locator(".flash")).to_contain_text("Signed off")
     expect(signoff).to_contain_text("Not yet competent")
@@ -195,7 +193,8 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     # Download the contact's PDF from the review page.
     with assessor.expect_download() as download_info:
         assessor.get_by_role("navigation", name="Reports and exports").get_by_role(
-            "link", name="PDF", exact=True).click()
+            "link", name="PDF", exact=True
+        ).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
@@ -225,12 +224,15 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     assert [e.data["text"] for e in events if e.type == "observation.added"] == [OBSERVATION]
     assert not [e for e in events if e.type == "note.added"]
     with live_app.app_context():
-        decisions = db.session.execute(select(Finding.rule, FindingDecision.decision, FindingDecision.comment)
-                                       .join(Finding, Finding.id == FindingDecision.finding_id)
-                                       .order_by(FindingDecision.id)).all()
+        decisions = db.session.execute(
+            select(Finding.rule, FindingDecision.decision, FindingDecision.comment)
+            .join(Finding, Finding.id == FindingDecision.finding_id)
+            .order_by(FindingDecision.id)
+        ).all()
         assert [tuple(d) for d in decisions] == [
             ("leading-verification-question", "confirmed", "Stated the DOB instead of asking for it."),
-            ("missing-log", "dismissed", DISMISSAL)]
+            ("missing-log", "dismissed", DISMISSAL),
+        ]
 
 
 def leading_seq(app, contact_id: int) -> int:

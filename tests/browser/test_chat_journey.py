@@ -8,6 +8,7 @@ writes a note with an outcome code and closes with a wrap-up. Then the recorded 
 
 Set CRM_SCREENSHOTS=/some/dir to keep screenshots of the journey (1366x768).
 """
+
 import re
 
 from playwright.sync_api import Page, expect
@@ -28,15 +29,17 @@ POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 def the_contact(app) -> dict:
     with app.app_context():
         learner = db.session.execute(select(User).where(User.username == "learner1")).scalar_one()
-        contact = db.session.execute(select(Contact).where(
-            Contact.learner_id == learner.id, Contact.scenario_id == SCENARIO)).scalar_one()
+        contact = db.session.execute(
+            select(Contact).where(Contact.learner_id == learner.id, Contact.scenario_id == SCENARIO)
+        ).scalar_one()
         c = contact.customer
-        return {"id": contact.id, "title": contact.title, "last_name": c.last_name,
-                "first_name": c.first_name, "balance": money(c.balance)}
-
-
-
-
+        return {
+            "id": contact.id,
+            "title": contact.title,
+            "last_name": c.last_name,
+            "first_name": c.first_name,
+            "balance": money(c.balance),
+        }
 
 
 def mark_document(page: Page) -> None:
@@ -93,7 +96,8 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
     # Greeting with a canned response, placeholders filled.
     use_canned(page, "Greeting (chat)", {"Your name": "Sam", "Company name": "Sandbox Bank"})
     expect(page.get_by_label("Message", exact=True)).to_have_value(
-        "Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?")
+        "Hello, you're chatting with Sam at Sandbox Bank. How can I help you today?"
+    )
     shot(page, "01-greeting-filled")
     send(page)
     expect(convo.locator(".msg-learner").last).to_contain_text("you're chatting with Sam at Sandbox Bank")
@@ -103,7 +107,8 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
 
     # Security questions in the learner's own words; the customer answers live.
     page.get_by_label("Message", exact=True).fill(
-        "Before I look at the account, could you tell me your date of birth and your postcode, please?")
+        "Before I look at the account, could you tell me your date of birth and your postcode, please?"
+    )
     page.get_by_label("Message", exact=True).press("Control+Enter")
     expect(convo.locator(".msg-learner").last).to_contain_text("your date of birth and your postcode")
     answer = convo.locator(".msg-caller").last
@@ -138,7 +143,8 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
     expect(page.locator("#placeholders")).to_be_hidden()
     expect(page.locator("#composer-error")).to_have_text("")
     expect(convo.locator(".msg-learner").last).to_contain_text(
-        f"Thank you for waiting, {facts['first_name']}. The current balance on your account is {facts['balance']}.")
+        f"Thank you for waiting, {facts['first_name']}. The current balance on your account is {facts['balance']}."
+    )
     expect(convo.locator(".msg-caller").last).to_contain_text("there's enough for the builder")
     assert_no_navigation(page)
     shot(page, "03-balance-answered")
@@ -176,10 +182,10 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
     events = events_of(live_app, facts["id"])
     assert [(e.type, e.actor) for e in events] == [
         ("contact.opened", "learner"),
-        ("message.received", "caller"),    # the opening
-        ("message.sent", "learner"),       # greeting (canned)
+        ("message.received", "caller"),  # the opening
+        ("message.sent", "learner"),  # greeting (canned)
         ("message.received", "caller"),
-        ("message.sent", "learner"),       # security questions (own words)
+        ("message.sent", "learner"),  # security questions (own words)
         ("message.received", "caller"),
         ("customer.searched", "learner"),
         ("customer.viewed", "learner"),
@@ -187,7 +193,7 @@ def test_learner_plays_a_chat_end_to_end(page, live_app, sign_in):
         ("idv.answer", "learner"),
         ("idv.result", "system"),
         ("customer.viewed", "system"),
-        ("message.sent", "learner"),       # balance (canned, personal placeholders)
+        ("message.sent", "learner"),  # balance (canned, personal placeholders)
         ("message.received", "caller"),
         ("kb.viewed", "learner"),
         ("note.added", "learner"),

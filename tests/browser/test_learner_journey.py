@@ -1,4 +1,5 @@
 """A learner verifies a caller in a real browser: details stay masked until ID&V passes."""
+
 from datetime import date
 
 from playwright.sync_api import expect
@@ -11,11 +12,20 @@ from crm_sandbox.models import Contact, User
 def first_contact(app):
     with app.app_context():
         learner = db.session.execute(select(User).where(User.username == "learner1")).scalar_one()
-        contact = db.session.execute(select(Contact).where(Contact.learner_id == learner.id)
-                                     .order_by(Contact.position)).scalars().first()
+        contact = (
+            db.session.execute(select(Contact).where(Contact.learner_id == learner.id).order_by(Contact.position))
+            .scalars()
+            .first()
+        )
         c = contact.customer
-        return {"title": contact.title, "last_name": c.last_name, "postcode": c.postcode,
-                "dob": date.fromisoformat(c.date_of_birth), "account": c.account_number, "email": c.email}
+        return {
+            "title": contact.title,
+            "last_name": c.last_name,
+            "postcode": c.postcode,
+            "dob": date.fromisoformat(c.date_of_birth),
+            "account": c.account_number,
+            "email": c.email,
+        }
 
 
 def test_learner_fails_then_passes_verification(page, live_app, sign_in):

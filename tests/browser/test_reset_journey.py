@@ -5,18 +5,19 @@ still gives the learner's report and pack, under the learner's name, after the a
 
 Set CRM_SCREENSHOTS=docs/screenshots to save the confirmation and the archive as screenshots.
 """
+
 import re
 from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from crm_sandbox.admin.packs import verify_pack
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ArchivedPack, Cohort, Contact, User
-from crm_sandbox.admin.packs import verify_pack
-from crm_sandbox.operations.desk import lifecycle
 from crm_sandbox.operations import review
+from crm_sandbox.operations.desk import lifecycle
 from tests.browser.helpers import shot
 from tests.browser.test_accessibility import AXE, RUN_AXE
 
@@ -34,8 +35,11 @@ def unfinished_work(app) -> dict:
         with write_transaction():
             user("learner1").display_name = "Riya Patel"
         learner, assessor = user("learner1"), user("assessor1")
-        queue = db.session.execute(select(Contact).where(Contact.learner_id == learner.id)
-                                   .order_by(Contact.position)).scalars().all()
+        queue = (
+            db.session.execute(select(Contact).where(Contact.learner_id == learner.id).order_by(Contact.position))
+            .scalars()
+            .all()
+        )
         unreviewed, unsigned, unacknowledged = queue[:3]
         for contact in (unreviewed, unsigned, unacknowledged):
             lifecycle.open_contact(contact, learner)
@@ -43,16 +47,22 @@ def unfinished_work(app) -> dict:
         review.judge_criterion(unsigned, assessor, "verify-identity", "met", "")
         review.sign_off(unacknowledged, assessor, "competent", "Open ID&V questions throughout.")
         review.release(unacknowledged, assessor)
-        return {"cohort": learner.cohort_id, "unreviewed": unreviewed.id, "unsigned": unsigned.id,
-                "unacknowledged": unacknowledged.id}
+        return {
+            "cohort": learner.cohort_id,
+            "unreviewed": unreviewed.id,
+            "unsigned": unsigned.id,
+            "unacknowledged": unacknowledged.id,
+        }
 
 
 def state(app, cohort_id: int) -> tuple:
     with app.app_context():
-        return (db.session.get(Cohort, cohort_id).generation,
-                db.session.execute(select(func.count(Contact.id)).where(Contact.cohort_id == cohort_id)).scalar(),
-                db.session.execute(select(func.count(User.id)).where(User.cohort_id == cohort_id)).scalar(),
-                db.session.execute(select(func.count(ArchivedPack.id))).scalar())
+        return (
+            db.session.get(Cohort, cohort_id).generation,
+            db.session.execute(select(func.count(Contact.id)).where(Contact.cohort_id == cohort_id)).scalar(),
+            db.session.execute(select(func.count(User.id)).where(User.cohort_id == cohort_id)).scalar(),
+            db.session.execute(select(func.count(ArchivedPack.id))).scalar(),
+        )
 
 
 def no_serious_violations(page) -> None:
@@ -71,9 +81,11 @@ def test_reset_lists_unfinished_work_then_archives_it_per_learner(page, live_app
     # What is unfinished, by kind, with the learner and the contact reference.
     expect(page.get_by_role("heading", name="Reset Browser cohort?")).to_be_visible()
     expect(page.locator("#unfinished")).to_contain_text("Unfinished work (3 contacts)")
-    for kind, contact_id in (("Closed contacts not yet reviewed (1)", w["unreviewed"]),
-                             ("Reviews started but not signed off (1)", w["unsigned"]),
-                             ("Released reports not yet acknowledged by the learner (1)", w["unacknowledged"])):
+    for kind, contact_id in (
+        ("Closed contacts not yet reviewed (1)", w["unreviewed"]),
+        ("Reviews started but not signed off (1)", w["unsigned"]),
+        ("Released reports not yet acknowledged by the learner (1)", w["unacknowledged"]),
+    ):
         listed = page.get_by_role("table", name=kind)
         expect(listed).to_contain_text(f"c-{contact_id}")
         expect(listed).to_contain_text("Riya Patel")
@@ -101,7 +113,9 @@ def test_reset_lists_unfinished_work_then_archives_it_per_learner(page, live_app
     page.get_by_role("link", name=re.compile("Reset this cohort")).click()
     page.get_by_label(re.compile("Type the cohort name")).fill("Browser cohort")
     page.get_by_role("button", name=re.compile("Reset anyway")).click()
-    expect(page.locator(".flash")).to_contain_text("1 evidence pack(s) archived (3 unfinished contact(s) as they stood)")
+    expect(page.locator(".flash")).to_contain_text(
+        "1 evidence pack(s) archived (3 unfinished contact(s) as they stood)"
+    )
     expect(page.locator("#members")).to_contain_text("No accounts yet")
     assert state(live_app, w["cohort"])[0] == 1
 

@@ -1,5 +1,6 @@
 """A trainer, in a real browser: creates a cohort, imports learners from CSV, assigns scenarios,
 and resets the cohort behind a typed confirmation; a learner's first sign-in forces a new password."""
+
 import re
 
 from playwright.sync_api import expect
@@ -8,7 +9,9 @@ from sqlalchemy import func, select
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ArchivedPack, Cohort, Contact, User
 
-CSV = b"\xef\xbb\xbfusername,display_name,role\nriya,Riya Patel,learner\ntom,Tom Evans,learner\nmaya,Maya Obi,assessor\n"
+CSV = (
+    b"\xef\xbb\xbfusername,display_name,role\nriya,Riya Patel,learner\ntom,Tom Evans,learner\nmaya,Maya Obi,assessor\n"
+)
 
 
 def test_trainer_creates_imports_assigns_and_resets(page, live_app, sign_in, tmp_path):
@@ -22,7 +25,8 @@ def test_trainer_creates_imports_assigns_and_resets(page, live_app, sign_in, tmp
     expect(page.get_by_role("heading", name=re.compile("Spring group"))).to_be_visible()
 
     page.get_by_label("CSV file of learners and assessors").set_input_files(
-        files=[{"name": "spring.csv", "mimeType": "text/csv", "buffer": CSV}])
+        files=[{"name": "spring.csv", "mimeType": "text/csv", "buffer": CSV}]
+    )
     page.get_by_role("button", name="Import accounts").click()
     expect(page.get_by_role("heading", name="3 account(s) imported into Spring group")).to_be_visible()
     riya_password = page.get_by_role("row", name=re.compile("riya")).locator(".otp").inner_text()

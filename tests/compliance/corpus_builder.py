@@ -5,29 +5,71 @@ An excerpt lists events as one-key dicts: ``{in: text}`` (caller), ``{out: text}
 optional), ``{amend: text}``, ``{update: [field, value]}``, ``{refund: amount}``, ``{view: customer_id}``,
 ``{search: query}``, ``{escalate: reason}``, ``{complaint: summary}``, ``{kb: article}``, ``{close: true}``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 CUSTOMERS = {
-    "jane": {"id": "cust-0001", "full_name": "Jane Smith", "first_name": "Jane", "last_name": "Smith",
-             "date_of_birth": "1985-03-12", "address_line1": "14 Acacia Road", "address_line2": "",
-             "town": "Leeds", "postcode": "LS1 4AP", "email": "jane.smith42@example.com",
-             "phone": "07700 900123", "account_number": "12345678", "sort_code": "99-12-34",
-             "memorable_word": "butterfly", "balance": "1284.50"},
-    "mo": {"id": "cust-0002", "full_name": "Mohammed Khan", "first_name": "Mohammed", "last_name": "Khan",
-           "date_of_birth": "1979-11-02", "address_line1": "7 Mill Lane", "address_line2": "Heaton",
-           "town": "Bradford", "postcode": "BD7 1QT", "email": "mohammed.khan7@example.org",
-           "phone": "0113 496 0782", "account_number": "40318822", "sort_code": "99-07-41",
-           "memorable_word": "lighthouse", "balance": "-215.30"},
-    "siobhan": {"id": "cust-0003", "full_name": "Siobhan O'Neill", "first_name": "Siobhan",
-                "last_name": "O'Neill", "date_of_birth": "1992-06-25", "address_line1": "221 Kingsway Avenue",
-                "address_line2": "Flat 4", "town": "Cardiff", "postcode": "CF10 3AT",
-                "email": "siobhan.oneill@example.net", "phone": "020 7946 0315", "account_number": "77215609",
-                "sort_code": "99-55-10", "memorable_word": "marmalade", "balance": "3050.00"},
+    "jane": {
+        "id": "cust-0001",
+        "full_name": "Jane Smith",
+        "first_name": "Jane",
+        "last_name": "Smith",
+        "date_of_birth": "1985-03-12",
+        "address_line1": "14 Acacia Road",
+        "address_line2": "",
+        "town": "Leeds",
+        "postcode": "LS1 4AP",
+        "email": "jane.smith42@example.com",
+        "phone": "07700 900123",
+        "account_number": "12345678",
+        "sort_code": "99-12-34",
+        "memorable_word": "butterfly",
+        "balance": "1284.50",
+    },
+    "mo": {
+        "id": "cust-0002",
+        "full_name": "Mohammed Khan",
+        "first_name": "Mohammed",
+        "last_name": "Khan",
+        "date_of_birth": "1979-11-02",
+        "address_line1": "7 Mill Lane",
+        "address_line2": "Heaton",
+        "town": "Bradford",
+        "postcode": "BD7 1QT",
+        "email": "mohammed.khan7@example.org",
+        "phone": "0113 496 0782",
+        "account_number": "40318822",
+        "sort_code": "99-07-41",
+        "memorable_word": "lighthouse",
+        "balance": "-215.30",
+    },
+    "siobhan": {
+        "id": "cust-0003",
+        "full_name": "Siobhan O'Neill",
+        "first_name": "Siobhan",
+        "last_name": "O'Neill",
+        "date_of_birth": "1992-06-25",
+        "address_line1": "221 Kingsway Avenue",
+        "address_line2": "Flat 4",
+        "town": "Cardiff",
+        "postcode": "CF10 3AT",
+        "email": "siobhan.oneill@example.net",
+        "phone": "020 7946 0315",
+        "account_number": "77215609",
+        "sort_code": "99-55-10",
+        "memorable_word": "marmalade",
+        "balance": "3050.00",
+    },
 }
-POLICY = {"idv_factors": ["date_of_birth", "postcode", "memorable_word_characters", "account_number_last4"],
-          "idv_required": 2, "lockout_attempts": 3, "late_log_minutes": 10, "authority_limit": 50.0}
+POLICY = {
+    "idv_factors": ["date_of_birth", "postcode", "memorable_word_characters", "account_number_last4"],
+    "idv_required": 2,
+    "lockout_attempts": 3,
+    "late_log_minutes": 10,
+    "authority_limit": 50.0,
+}
 START = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 
 
@@ -90,9 +132,13 @@ def build(item: dict) -> dict:  # noqa: C901 (one branch per excerpt key: a flat
     return {
         "format": "crm-sandbox/session@1",
         "contact": {"id": f"c-{item.get('id', 'x')}", "channel": item.get("channel", "chat"), "learner": "learner1"},
-        "scenario": {"id": item.get("scenario", "general-enquiry"), "title": item.get("title", "General enquiry"),
-                     "purpose": item.get("purpose", "Answer the caller's query"),
-                     "needed_data": item.get("needed", []), "requires_escalation": item.get("escalation", False)},
+        "scenario": {
+            "id": item.get("scenario", "general-enquiry"),
+            "title": item.get("title", "General enquiry"),
+            "purpose": item.get("purpose", "Answer the caller's query"),
+            "needed_data": item.get("needed", []),
+            "requires_escalation": item.get("escalation", False),
+        },
         "policy": policy,
         "caller": {"relationship": item.get("caller", "account_holder"), "authorised": item.get("authorised", True)},
         "customer": customer,
@@ -102,6 +148,12 @@ def build(item: dict) -> dict:  # noqa: C901 (one branch per excerpt key: a flat
 
 def verified(dob: str = "12/03/1985", postcode: str = "LS1 4AP") -> list[dict]:
     """Events for a caller who passes ID&V (Jane's answers by default)."""
-    return [{"out": "Can you confirm your date of birth, please?"}, {"in": dob},
-            {"idv": ["date_of_birth", dob, True]}, {"out": "Thanks. And your postcode?"}, {"in": postcode},
-            {"idv": ["postcode", postcode, True]}, {"result": True}]
+    return [
+        {"out": "Can you confirm your date of birth, please?"},
+        {"in": dob},
+        {"idv": ["date_of_birth", dob, True]},
+        {"out": "Thanks. And your postcode?"},
+        {"in": postcode},
+        {"idv": ["postcode", postcode, True]},
+        {"result": True},
+    ]

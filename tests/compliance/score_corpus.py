@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python tests/compliance/score_corpus.py   (exit status 1 if overall < 0.95)
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parents[1])]
 
 from corpus_builder import build  # noqa: E402
+
 from crm_sandbox.compliance import RULES, evaluate  # noqa: E402
 
 CORPUS = HERE / "corpus.yaml"

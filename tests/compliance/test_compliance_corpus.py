@@ -1,4 +1,5 @@
 """The labelled corpus: size, coverage, and overall precision and recall of at least 0.95."""
+
 from score_corpus import load_corpus, ratio, score
 
 from crm_sandbox.compliance import RULES

@@ -1,7 +1,8 @@
 """Positive and negative tests for every rule."""
-import pytest
 
+import pytest
 from corpus_builder import build, verified
+
 from crm_sandbox.compliance import evaluate
 
 
@@ -15,27 +16,39 @@ def findings(rule, events, **item):
 
 # --- disclosure-before-verification -------------------------------------------------------------
 def test_disclosure_before_verification_flags_balance():
-    [f] = findings("disclosure-before-verification",
-                   [{"in": "Hi, how much is in my account?"}, {"out": "You've got £1,284.50 available."}])
+    [f] = findings(
+        "disclosure-before-verification",
+        [{"in": "Hi, how much is in my account?"}, {"out": "You've got £1,284.50 available."}],
+    )
     assert f.evidence == "£1,284.50" and f.events == (4,) and f.severity == "high"
 
 
 def test_disclosure_after_failed_verification():
-    events = [{"in": "my postcode is LS2 9XX"}, {"idv": ["postcode", "LS2 9XX", False]}, {"result": False},
-              {"out": "Sorry, the postcode we hold is LS1 4AP."}]
+    events = [
+        {"in": "my postcode is LS2 9XX"},
+        {"idv": ["postcode", "LS2 9XX", False]},
+        {"result": False},
+        {"out": "Sorry, the postcode we hold is LS1 4AP."},
+    ]
     assert "disclosure-before-verification" in rules_for(events)
 
 
 def test_echo_of_what_caller_said_is_not_disclosure():
-    events = [{"in": "I've moved from 14 Acacia Rd, can you update it?"},
-              {"out": "Thanks, so that's moving from 14 Acacia Road. Before I can change anything I'll need to "
-                      "take you through security."}]
+    events = [
+        {"in": "I've moved from 14 Acacia Rd, can you update it?"},
+        {
+            "out": "Thanks, so that's moving from 14 Acacia Road. Before I can change anything I'll need to "
+            "take you through security."
+        },
+    ]
     assert "disclosure-before-verification" not in rules_for(events)
 
 
 def test_refusal_is_not_disclosure():
-    events = [{"in": "What's my balance?"},
-              {"out": "For security, I can't tell you the balance until you've passed security."}]
+    events = [
+        {"in": "What's my balance?"},
+        {"out": "For security, I can't tell you the balance until you've passed security."},
+    ]
     assert rules_for(events) == set()
 
 
@@ -45,8 +58,10 @@ def test_data_after_verification_to_account_holder_is_fine():
 
 
 # --- leading-verification-question ---------------------------------------------------------------
-@pytest.mark.parametrize("text", ["Is your date of birth 12/03/1985?", "Is it the 12th of March 1985?",
-                                  "Can I just check your postcode is ls14ap?"])
+@pytest.mark.parametrize(
+    "text",
+    ["Is your date of birth 12/03/1985?", "Is it the 12th of March 1985?", "Can I just check your postcode is ls14ap?"],
+)
 def test_leading_question_flagged(text):
     assert rules_for([{"out": text}]) == {"leading-verification-question"}
 
@@ -55,8 +70,14 @@ def test_leading_memorable_word_character():
     assert "leading-verification-question" in rules_for([{"out": "Is the third letter a T?"}])
 
 
-@pytest.mark.parametrize("text", ["Can you confirm your date of birth?", "What is your postcode, please?",
-                                  "Could you give me the 3rd and 5th letters of your memorable word?"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you confirm your date of birth?",
+        "What is your postcode, please?",
+        "Could you give me the 3rd and 5th letters of your memorable word?",
+    ],
+)
 def test_open_question_not_leading(text):
     assert rules_for([{"out": text}]) == set()
 
@@ -88,9 +109,16 @@ def test_change_after_verification_is_fine():
 
 
 # --- over-collection ------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", ["What's your national insurance number?", "Can I take your email address?",
-                                  "Could you tell me your memorable word please?", "What is your PIN?",
-                                  "And who do you work for?"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's your national insurance number?",
+        "Can I take your email address?",
+        "Could you tell me your memorable word please?",
+        "What is your PIN?",
+        "And who do you work for?",
+    ],
+)
 def test_over_collection_asks(text):
     assert "over-collection" in rules_for([*verified(), {"out": text}], needed=["address", "postcode"])
 
@@ -103,8 +131,15 @@ def test_over_collection_recorded_in_note():
     assert "over-collection" in rules_for([*verified(), {"note": "Caller's NI number AB 12 34 56 C noted."}])
 
 
-@pytest.mark.parametrize("text", ["Can you confirm your date of birth?", "Can I take your new email address?",
-                                  "We will never ask for your full PIN.", "Have you checked your email?"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you confirm your date of birth?",
+        "Can I take your new email address?",
+        "We will never ask for your full PIN.",
+        "Have you checked your email?",
+    ],
+)
 def test_over_collection_negatives(text):
     assert "over-collection" not in rules_for([{"out": text}], needed=["email"])
 
@@ -120,8 +155,16 @@ def test_security_code_asked():
 
 
 def test_last_four_is_fine():
-    assert rules_for([*verified(), {"out": "Can you give me the last four digits of the card?"},
-                      {"note": "Card ending 1111 reported lost."}]) == set()
+    assert (
+        rules_for(
+            [
+                *verified(),
+                {"out": "Can you give me the last four digits of the card?"},
+                {"note": "Card ending 1111 reported lost."},
+            ]
+        )
+        == set()
+    )
 
 
 # --- special-category-data ------------------------------------------------------------------------
@@ -135,15 +178,23 @@ def test_support_need_is_not_special_category():
 
 # --- verification-lockout-ignored -----------------------------------------------------------------
 def test_lockout_ignored():
-    events = [{"idv": ["date_of_birth", "1/1/1980", False]}, {"idv": ["postcode", "LS2 1AA", False]},
-              {"idv": ["date_of_birth", "2/1/1980", False]}, {"idv": ["postcode", "LS1 4AP", True]}]
+    events = [
+        {"idv": ["date_of_birth", "1/1/1980", False]},
+        {"idv": ["postcode", "LS2 1AA", False]},
+        {"idv": ["date_of_birth", "2/1/1980", False]},
+        {"idv": ["postcode", "LS1 4AP", True]},
+    ]
     [f] = findings("verification-lockout-ignored", events)
     assert f.events == (6,)
 
 
 def test_lockout_respected():
-    events = [{"idv": ["date_of_birth", "1/1/1980", False]}, {"idv": ["postcode", "LS2 1AA", False]},
-              {"idv": ["date_of_birth", "2/1/1980", False]}, {"result": False}]
+    events = [
+        {"idv": ["date_of_birth", "1/1/1980", False]},
+        {"idv": ["postcode", "LS2 1AA", False]},
+        {"idv": ["date_of_birth", "2/1/1980", False]},
+        {"result": False},
+    ]
     assert rules_for(events) == set()
 
 
@@ -190,8 +241,12 @@ def test_missed_escalation():
 
 
 def test_escalated():
-    assert rules_for([{"escalate": "formal complaint"}, {"note": "Passed to complaints."}, {"close": True}],
-                     escalation=True) == set()
+    assert (
+        rules_for(
+            [{"escalate": "formal complaint"}, {"note": "Passed to complaints."}, {"close": True}], escalation=True
+        )
+        == set()
+    )
 
 
 # --- unpersonalised-template ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """The scripted caller: deterministic, offline answers that follow the scenario's ``knows``."""
+
 from datetime import date
 from pathlib import Path
 
@@ -6,18 +7,37 @@ import pytest
 
 from crm_sandbox.compliance.normalise import normalise_postcode, parse_date
 from crm_sandbox.scenarios.caller import (
-    CallerReply, caller_name, opening_message, ordinal, parse_positions, reply, spoken_date, wrong_date,
+    CallerReply,
+    caller_name,
+    opening_message,
+    ordinal,
+    parse_positions,
+    reply,
+    spoken_date,
+    wrong_date,
     wrong_postcode,
 )
 from crm_sandbox.scenarios.library import load_library
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 CUSTOMER = {
-    "ref": "cust-00007", "title": "Mrs", "first_name": "Priya", "middle_name": "Anne", "last_name": "Shah",
-    "date_of_birth": "1985-03-12", "address_line1": "27 Mill Road", "address_line2": "",
-    "town": "Exampleton", "postcode": "LS1 4AP", "email": "priya.shah12@example.com",
-    "phone": "07700 900123", "account_number": "12345678", "sort_code": "99-12-34",
-    "memorable_word": "butterfly", "balance": "1284.50", "product": "Everyday Current Account",
+    "ref": "cust-00007",
+    "title": "Mrs",
+    "first_name": "Priya",
+    "middle_name": "Anne",
+    "last_name": "Shah",
+    "date_of_birth": "1985-03-12",
+    "address_line1": "27 Mill Road",
+    "address_line2": "",
+    "town": "Exampleton",
+    "postcode": "LS1 4AP",
+    "email": "priya.shah12@example.com",
+    "phone": "07700 900123",
+    "account_number": "12345678",
+    "sort_code": "99-12-34",
+    "memorable_word": "butterfly",
+    "balance": "1284.50",
+    "product": "Everyday Current Account",
 }
 
 
@@ -33,8 +53,9 @@ def play(scenario, customer, messages):
         history.append({"seq": len(history) + 1, "type": "message.sent", "actor": "learner", "data": {"text": text}})
         r = reply(scenario, customer, history, text)
         replies.append(r)
-        history.append({"seq": len(history) + 1, "type": "message.received", "actor": "caller",
-                         "data": {"text": r.text}})
+        history.append(
+            {"seq": len(history) + 1, "type": "message.received", "actor": "caller", "data": {"text": r.text}}
+        )
         if r.ends:
             break
     return replies
@@ -42,6 +63,7 @@ def play(scenario, customer, messages):
 
 def the_date_in(text):
     import re
+
     for pattern in (r"\d{1,2}/\d{1,2}/\d{2,4}", r"\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+ \d{4}"):
         if m := re.search(pattern, text):
             return parse_date(m.group(0))
@@ -49,6 +71,7 @@ def the_date_in(text):
 
 
 # --- identity and opening ---------------------------------------------------------------------------
+
 
 def test_caller_name_and_opening(scenarios):
     assert caller_name(scenarios["balance-enquiry"], CUSTOMER) == "Priya Shah"
@@ -68,6 +91,7 @@ def test_every_scenario_opening_is_filled(scenarios):
 
 
 # --- verification answers follow `knows` ------------------------------------------------------------
+
 
 def test_correct_answers_are_the_real_values(scenarios):
     s = scenarios["missing-refund"]  # knows everything
@@ -121,8 +145,12 @@ def test_spoken_dates_parse_back():
 
 
 def test_several_questions_in_one_message(scenarios):
-    text = reply(scenarios["balance-enquiry"], CUSTOMER, [],
-                 "Thanks. Can I take your full name, date of birth and postcode please?").text
+    text = reply(
+        scenarios["balance-enquiry"],
+        CUSTOMER,
+        [],
+        "Thanks. Can I take your full name, date of birth and postcode please?",
+    ).text
     assert "Priya" in text and "LS1 4AP" in text and the_date_in(text) == date(1985, 3, 12)
 
 
@@ -143,22 +171,36 @@ def test_full_memorable_word_only_from_a_naive_caller(scenarios):
 
 # --- ordinals -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("message, positions", [
-    ("What are the 2nd and 5th characters of your memorable word?", [2, 5]),
-    ("Could I have the second and fifth letters of your memorable word?", [2, 5]),
-    ("characters 3 and 7 please", [3, 7]),
-    ("the 1st, 4th and last characters of your memorable word", [1, 4, -1]),
-    ("Characters three and seven of the memorable word", [3, 7]),
-    ("Your date of birth 12/03/1985, the last four digits of your account and the 6th and 8th letters", [6, 8]),
-    ("Two characters of your memorable word please: the 1st and the 3rd", [1, 3]),
-])
+
+@pytest.mark.parametrize(
+    "message, positions",
+    [
+        ("What are the 2nd and 5th characters of your memorable word?", [2, 5]),
+        ("Could I have the second and fifth letters of your memorable word?", [2, 5]),
+        ("characters 3 and 7 please", [3, 7]),
+        ("the 1st, 4th and last characters of your memorable word", [1, 4, -1]),
+        ("Characters three and seven of the memorable word", [3, 7]),
+        ("Your date of birth 12/03/1985, the last four digits of your account and the 6th and 8th letters", [6, 8]),
+        ("Two characters of your memorable word please: the 1st and the 3rd", [1, 3]),
+    ],
+)
 def test_ordinal_parsing(message, positions):
     assert parse_positions(message) == positions
 
 
 def test_ordinal_suffixes():
-    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23)] == \
-        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"]
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "23rd",
+    ]
 
 
 def test_last_character_and_out_of_range(scenarios):
@@ -169,9 +211,16 @@ def test_last_character_and_out_of_range(scenarios):
 
 # --- the conversation -------------------------------------------------------------------------------
 
+
 def test_replies_are_deterministic(scenarios):
-    messages = ["Hello, how can I help?", "Can I take your date of birth?", "OK", "Bear with me",
-                "Thanks for confirming", "Is there anything else I can help with?"]
+    messages = [
+        "Hello, how can I help?",
+        "Can I take your date of birth?",
+        "OK",
+        "Bear with me",
+        "Thanks for confirming",
+        "Is there anything else I can help with?",
+    ]
     for sid, s in scenarios.items():
         first = play(s, CUSTOMER, messages)
         second = play(s, CUSTOMER, messages)
@@ -204,8 +253,11 @@ def test_confirmations_get_acknowledged(scenarios):
 
 def test_volunteered_lines_come_once(scenarios):
     s = scenarios["vulnerable-health-disclosure"]
-    replies = play(s, CUSTOMER, ["Hello, you're through to Example Bank.", "I'm sorry to hear that, how can I help?",
-                                 "Okay", "Okay"])
+    replies = play(
+        s,
+        CUSTOMER,
+        ["Hello, you're through to Example Bank.", "I'm sorry to hear that, how can I help?", "Okay", "Okay"],
+    )
     told = [r.text for r in replies if "diagnosed" in r.text]
     assert len(told) == 1
     card = play(scenarios["volunteered-card-number"], CUSTOMER, ["Hi, how can I help?", "Okay, let me check"])
@@ -223,8 +275,10 @@ def test_third_party_is_honest_about_who_they_are(scenarios):
 
 def test_state_from_history(scenarios):
     s = scenarios["impostor-takeover"]
-    history = [{"seq": 1, "type": "message.sent", "actor": "learner", "data": {"text": "Hi"}},
-               {"seq": 2, "type": "message.sent", "actor": "learner", "data": {"text": "Hello?"}}]
+    history = [
+        {"seq": 1, "type": "message.sent", "actor": "learner", "data": {"text": "Hi"}},
+        {"seq": 2, "type": "message.sent", "actor": "learner", "data": {"text": "Hello?"}},
+    ]
     pushy = reply(s, CUSTOMER, history, "Okay").text
     assert "secure.inbox.4471@example.net" in pushy
     verified = history + [{"seq": 3, "type": "idv.result", "actor": "system", "data": {"passed": True}}]
@@ -244,12 +298,14 @@ def test_filler_and_empty_messages(scenarios):
 
 
 def test_every_scenario_plays_from_opening_to_close(scenarios):
-    script = ["Hello, thanks for getting in touch. How can I help?",
-              "Before I go any further, can I take your full name and date of birth?",
-              "Thank you. And the 2nd and 4th characters of your memorable word?",
-              "And your postcode please?",
-              "Thank you for confirming.",
-              "Is there anything else I can help with today?"]
+    script = [
+        "Hello, thanks for getting in touch. How can I help?",
+        "Before I go any further, can I take your full name and date of birth?",
+        "Thank you. And the 2nd and 4th characters of your memorable word?",
+        "And your postcode please?",
+        "Thank you for confirming.",
+        "Is there anything else I can help with today?",
+    ]
     for sid, s in scenarios.items():
         replies = play(s, CUSTOMER, script)
         assert replies[-1].ends, sid

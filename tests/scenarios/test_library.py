@@ -2,6 +2,7 @@
 
 Pure tests: no Flask app, no database.
 """
+
 import re
 from pathlib import Path
 
@@ -15,37 +16,101 @@ from crm_sandbox.scenarios.library import DATA_CATEGORIES, load_library
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 IDS = [
-    "balance-enquiry", "change-of-address", "missing-refund", "complaint-escalation",
-    "refund-above-authority", "third-party-spouse", "power-of-attorney", "impostor-takeover",
-    "volunteered-card-number", "vulnerable-health-disclosure", "locked-out-online-banking",
-    "subject-access-request", "erasure-request",
+    "balance-enquiry",
+    "change-of-address",
+    "missing-refund",
+    "complaint-escalation",
+    "refund-above-authority",
+    "third-party-spouse",
+    "power-of-attorney",
+    "impostor-takeover",
+    "volunteered-card-number",
+    "vulnerable-health-disclosure",
+    "locked-out-online-banking",
+    "subject-access-request",
+    "erasure-request",
 ]
 RULE_IDS = {
-    "disclosure-before-verification", "leading-verification-question", "disclosure-to-third-party",
-    "change-before-verification", "over-collection", "payment-card-data", "special-category-data",
-    "verification-lockout-ignored", "record-access-without-contact", "late-log", "missing-log",
-    "beyond-authority", "missed-escalation", "unpersonalised-template",
+    "disclosure-before-verification",
+    "leading-verification-question",
+    "disclosure-to-third-party",
+    "change-before-verification",
+    "over-collection",
+    "payment-card-data",
+    "special-category-data",
+    "verification-lockout-ignored",
+    "record-access-without-contact",
+    "late-log",
+    "missing-log",
+    "beyond-authority",
+    "missed-escalation",
+    "unpersonalised-template",
 }
 EVENT_TYPES = {
-    "contact.opened", "customer.searched", "customer.viewed", "idv.answer", "idv.result",
-    "message.sent", "message.received", "note.added", "note.amended", "record.updated",
-    "refund.issued", "complaint.raised", "escalated", "kb.viewed", "observation.added", "contact.closed",
+    "contact.opened",
+    "customer.searched",
+    "customer.viewed",
+    "idv.answer",
+    "idv.result",
+    "message.sent",
+    "message.received",
+    "note.added",
+    "note.amended",
+    "record.updated",
+    "refund.issued",
+    "complaint.raised",
+    "escalated",
+    "kb.viewed",
+    "observation.added",
+    "contact.closed",
 }
 CUSTOMER_FIELDS = {
-    "ref", "title", "first_name", "middle_name", "last_name", "date_of_birth", "address_line1",
-    "address_line2", "town", "postcode", "email", "phone", "account_number", "sort_code",
-    "memorable_word", "balance", "product",
+    "ref",
+    "title",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "date_of_birth",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "email",
+    "phone",
+    "account_number",
+    "sort_code",
+    "memorable_word",
+    "balance",
+    "product",
 }
 CUSTOMER = {
-    "ref": "cust-00042", "title": "Mr", "first_name": "Oliver", "middle_name": "", "last_name": "Hughes",
-    "date_of_birth": "1979-11-04", "address_line1": "8 Example Close", "address_line2": "",
-    "town": "Sampleford", "postcode": "SF3 9QT", "email": "oliver.hughes7@example.org",
-    "phone": "07700 900417", "account_number": "40981357", "sort_code": "99-40-11",
-    "memorable_word": "kingfisher", "balance": "312.09", "product": "Everyday Current Account",
+    "ref": "cust-00042",
+    "title": "Mr",
+    "first_name": "Oliver",
+    "middle_name": "",
+    "last_name": "Hughes",
+    "date_of_birth": "1979-11-04",
+    "address_line1": "8 Example Close",
+    "address_line2": "",
+    "town": "Sampleford",
+    "postcode": "SF3 9QT",
+    "email": "oliver.hughes7@example.org",
+    "phone": "07700 900417",
+    "account_number": "40981357",
+    "sort_code": "99-40-11",
+    "memorable_word": "kingfisher",
+    "balance": "312.09",
+    "product": "Everyday Current Account",
 }
 # Published test card numbers (Visa, Mastercard, Amex test ranges) and nothing else.
-TEST_CARDS = {"4111111111111111", "4000056655665556", "5555555555554444", "4242424242424242",
-              "378282246310005", "5105105105105100"}
+TEST_CARDS = {
+    "4111111111111111",
+    "4000056655665556",
+    "5555555555554444",
+    "4242424242424242",
+    "378282246310005",
+    "5105105105105100",
+}
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +166,9 @@ def test_every_scenario_has_brief_persona_opening_and_email_subject(scenarios):
 
 
 def test_callers_match_their_roles(scenarios):
-    spouse, poa, impostor = (scenarios[i]["caller"] for i in
-                             ("third-party-spouse", "power-of-attorney", "impostor-takeover"))
+    spouse, poa, impostor = (
+        scenarios[i]["caller"] for i in ("third-party-spouse", "power-of-attorney", "impostor-takeover")
+    )
     assert spouse["relationship"] == "third_party" and spouse["authorised"] is False
     assert poa["relationship"] == "third_party" and poa["authorised"] is True
     assert impostor["relationship"] == "impostor" and impostor["authorised"] is False
@@ -142,6 +208,7 @@ def test_fake_data_cannot_reach_a_real_person(scenarios):
 
 # --- canned responses -------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def responses():
     return yaml.safe_load((SEED / "responses.yaml").read_text(encoding="utf-8"))
@@ -155,9 +222,19 @@ def test_responses_are_complete(responses):
     for r in items:
         assert r["title"] and r["text"].strip(), r["id"]
         assert set(r.get("channels", ["chat", "email", "phone"])) <= {"chat", "email", "phone"}, r["id"]
-    for needed in ("greeting-chat", "greeting-email", "greeting-phone", "idv-request", "verification-failed",
-                   "refund-issued", "third-party-refusal", "card-data-warning", "sar-guidance",
-                   "erasure-guidance", "closing"):
+    for needed in (
+        "greeting-chat",
+        "greeting-email",
+        "greeting-phone",
+        "idv-request",
+        "verification-failed",
+        "refund-issued",
+        "third-party-refusal",
+        "card-data-warning",
+        "sar-guidance",
+        "erasure-guidance",
+        "closing",
+    ):
         assert needed in ids, needed
 
 
@@ -182,6 +259,7 @@ def test_idv_request_is_not_leading(responses):
 
 # --- outcomes, criteria, knowledge base ------------------------------------------------------------
 
+
 def test_outcome_codes():
     outcomes = yaml.safe_load((SEED / "outcomes.yaml").read_text(encoding="utf-8"))
     codes = [o["code"] for o in outcomes]
@@ -195,9 +273,14 @@ def test_criteria_reference_known_rules_and_events():
     assert 8 <= len(criteria) <= 14
     codes = [c["code"] for c in criteria]
     assert len(codes) == len(set(codes))
-    units = {p.read_text(encoding="utf-8").splitlines()[0] for p in
-             (Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("*.txt")} \
-        if (Path(__file__).resolve().parents[3] / "shared" / "seeds").is_dir() else set()
+    units = (
+        {
+            p.read_text(encoding="utf-8").splitlines()[0]
+            for p in (Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("*.txt")
+        }
+        if (Path(__file__).resolve().parents[3] / "shared" / "seeds").is_dir()
+        else set()
+    )
     for c in criteria:
         assert c["id"] and c["title"] and c["description"] and c["units"], c
         assert set(c["evidence"]["events"]) <= EVENT_TYPES, c["id"]
@@ -210,10 +293,21 @@ def test_criteria_reference_known_rules_and_events():
 
 
 KB_ARTICLES = [
-    "idv-policy", "complaints-procedure", "refunds-and-authority-limits", "escalation", "third-parties",
-    "power-of-attorney", "subject-access-requests", "erasure-requests", "card-data-pci-dss",
-    "vulnerable-customers", "special-category-data", "chat-etiquette", "email-etiquette",
-    "phone-etiquette", "contemporaneous-notes",
+    "idv-policy",
+    "complaints-procedure",
+    "refunds-and-authority-limits",
+    "escalation",
+    "third-parties",
+    "power-of-attorney",
+    "subject-access-requests",
+    "erasure-requests",
+    "card-data-pci-dss",
+    "vulnerable-customers",
+    "special-category-data",
+    "chat-etiquette",
+    "email-etiquette",
+    "phone-etiquette",
+    "contemporaneous-notes",
 ]
 
 

@@ -1,13 +1,24 @@
 """One pure function per rule id: ``rule(ctx: Context) -> list[RuleFinding]``."""
-from .conduct import beyond_authority, missed_escalation, record_access_without_contact, unpersonalised_template
+
 from .collection import over_collection, payment_card_data, special_category_data
+from .conduct import beyond_authority, missed_escalation, record_access_without_contact, unpersonalised_template
 from .disclosure import disclosure_before_verification, disclosure_to_third_party, leading_verification_question
 from .logging import late_log, missing_log
 from .verification import change_before_verification, verification_lockout_ignored
 
 __all__ = [
-    "beyond_authority", "change_before_verification", "disclosure_before_verification",
-    "disclosure_to_third_party", "late_log", "leading_verification_question", "missed_escalation",
-    "missing_log", "over_collection", "payment_card_data", "record_access_without_contact",
-    "special_category_data", "unpersonalised_template", "verification_lockout_ignored",
+    "beyond_authority",
+    "change_before_verification",
+    "disclosure_before_verification",
+    "disclosure_to_third_party",
+    "late_log",
+    "leading_verification_question",
+    "missed_escalation",
+    "missing_log",
+    "over_collection",
+    "payment_card_data",
+    "record_access_without_contact",
+    "special_category_data",
+    "unpersonalised_template",
+    "verification_lockout_ignored",
 ]

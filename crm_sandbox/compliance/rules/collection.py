@@ -1,31 +1,72 @@
 """What the learner asks for and writes down: over-collection, card data, special category data."""
+
 from __future__ import annotations
 
 import re
 
 from ..context import Context, Step
 from ..findings import RuleFinding, finding
-from ..language import (CARD_NUMBER_ASK, CVV, CVV_VALUE, LAST_FOUR, NEGATED_ASK, SECRETS, ASK_LEAD,
-                        asked_categories, sentences, special_categories)
+from ..language import (
+    ASK_LEAD,
+    CARD_NUMBER_ASK,
+    CVV,
+    CVV_VALUE,
+    LAST_FOUR,
+    NEGATED_ASK,
+    SECRETS,
+    asked_categories,
+    sentences,
+    special_categories,
+)
 from ..matching import EMAIL, find_card_numbers
 
 # Asking who the caller is and which account they mean is identification, always allowed.
 IDENTIFICATION = {"name", "account_number", "sort_code"}
 FACTOR_CATEGORIES = {"date_of_birth": "date_of_birth", "postcode": "postcode"}
 PAYMENT = {"card_number", "card_security_code"}  # reported by payment-card-data instead
-CATEGORY_LABELS = {"national_insurance_number": "National Insurance number", "pin": "PIN",
-                   "date_of_birth": "date of birth", "bank_details": "bank details"}
+CATEGORY_LABELS = {
+    "national_insurance_number": "National Insurance number",
+    "pin": "PIN",
+    "date_of_birth": "date of birth",
+    "bank_details": "bank details",
+}
 FIELD_CATEGORIES = {
-    "name": "name", "title": "name", "first_name": "name", "middle_name": "name", "last_name": "name",
-    "full_name": "name", "date_of_birth": "date_of_birth", "dob": "date_of_birth", "address": "address",
-    "address_line1": "address", "address_line2": "address", "town": "address", "city": "address",
-    "county": "address", "postcode": "postcode", "email": "email", "phone": "phone", "mobile": "phone",
-    "telephone": "phone", "account_number": "account_number", "sort_code": "sort_code",
-    "memorable_word": "memorable_word", "password": "password", "pin": "pin", "card_number": "card_number",
-    "card_security_code": "card_security_code", "cvv": "card_security_code",
-    "national_insurance_number": "national_insurance_number", "ni_number": "national_insurance_number",
-    "bank_details": "bank_details", "income": "income", "salary": "income", "employer": "employer",
-    "occupation": "employer", "health": "health", "medical": "health",
+    "name": "name",
+    "title": "name",
+    "first_name": "name",
+    "middle_name": "name",
+    "last_name": "name",
+    "full_name": "name",
+    "date_of_birth": "date_of_birth",
+    "dob": "date_of_birth",
+    "address": "address",
+    "address_line1": "address",
+    "address_line2": "address",
+    "town": "address",
+    "city": "address",
+    "county": "address",
+    "postcode": "postcode",
+    "email": "email",
+    "phone": "phone",
+    "mobile": "phone",
+    "telephone": "phone",
+    "account_number": "account_number",
+    "sort_code": "sort_code",
+    "memorable_word": "memorable_word",
+    "password": "password",
+    "pin": "pin",
+    "card_number": "card_number",
+    "card_security_code": "card_security_code",
+    "cvv": "card_security_code",
+    "national_insurance_number": "national_insurance_number",
+    "ni_number": "national_insurance_number",
+    "bank_details": "bank_details",
+    "income": "income",
+    "salary": "income",
+    "employer": "employer",
+    "occupation": "employer",
+    "health": "health",
+    "medical": "health",
 }
 _NI = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.I)
 _PHONE = re.compile(r"(?<![\d£])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\d])")
@@ -33,14 +74,22 @@ _RECORDED = {
     "email": EMAIL,
     "phone": _PHONE,
     "national_insurance_number": _NI,
-    "income": re.compile(r"\b(?:salary|income|earns?|earnings|wages?|take[- ]home(?: pay)?)\b[^.\n]{0,20}?£\s?\d[\d,.]*k?"
-                         r"|£\s?\d[\d,.]*k?\s*(?:a|per) (?:year|annum|month|week)\b", re.I),
-    "employer": re.compile(r"\b(?:works (?:at|for)|employed (?:by|at|as)|employer(?: is|:)|occupation(?: is|:)|job(?: title)? is)\s+\S+", re.I),
+    "income": re.compile(
+        r"\b(?:salary|income|earns?|earnings|wages?|take[- ]home(?: pay)?)\b[^.\n]{0,20}?£\s?\d[\d,.]*k?"
+        r"|£\s?\d[\d,.]*k?\s*(?:a|per) (?:year|annum|month|week)\b",
+        re.I,
+    ),
+    "employer": re.compile(
+        r"\b(?:works (?:at|for)|employed (?:by|at|as)|employer(?: is|:)|occupation(?: is|:)|job(?: title)? is)\s+\S+",
+        re.I,
+    ),
     "password": re.compile(r"\b(?:password|passcode)\s*(?:is|was|:|=)\s*\S+", re.I),
     "pin": re.compile(r"\bpin(?: number| code)?\s*(?:is|was|:|=)\s*\d{4,6}\b", re.I),
     "memorable_word": re.compile(r"\bmemorable (?:word|phrase)\s*(?:is|was|:|=)\s*\S+", re.I),
 }
-_SECURE_CHANNEL = re.compile(r"\b(?:secure (?:link|page|payment|line|portal|form)|keypad|ivr|automated (?:line|system|payment))\b", re.I)
+_SECURE_CHANNEL = re.compile(
+    r"\b(?:secure (?:link|page|payment|line|portal|form)|keypad|ivr|automated (?:line|system|payment))\b", re.I
+)
 
 
 def _allowed(ctx: Context) -> set[str]:
@@ -55,12 +104,18 @@ def _label(cat: str) -> str:
 
 def _over(step: Step, evidence: str, cat: str, verb: str) -> RuleFinding:
     secret = cat in SECRETS
-    why = ("Policy asks for selected characters only: never ask for or record a full password, PIN or "
-           "memorable word." if secret else
-           "Only collect and record what this contact's purpose needs.")
-    return finding("over-collection", [step.event.seq], evidence,
-                   f"You {verb} the customer's {_label(cat)}, which this contact does not need. {why}",
-                   severity="high" if secret else None)
+    why = (
+        "Policy asks for selected characters only: never ask for or record a full password, PIN or memorable word."
+        if secret
+        else "Only collect and record what this contact's purpose needs."
+    )
+    return finding(
+        "over-collection",
+        [step.event.seq],
+        evidence,
+        f"You {verb} the customer's {_label(cat)}, which this contact does not need. {why}",
+        severity="high" if secret else None,
+    )
 
 
 def over_collection(ctx: Context) -> list[RuleFinding]:
@@ -124,27 +179,50 @@ def payment_card_data(ctx: Context) -> list[RuleFinding]:
         text = str(data.get("value") if step.event.type == "record.updated" else data["text"])
         if step.event.type == "message.sent":
             for sentence in _card_asks(text):
-                out.append(finding("payment-card-data", [step.event.seq], sentence,
-                                   "You asked for the full card number or the security code. Card "
-                                   "payments go through the secure payment line, never the chat, call "
-                                   "notes or this system."))
+                out.append(
+                    finding(
+                        "payment-card-data",
+                        [step.event.seq],
+                        sentence,
+                        "You asked for the full card number or the security code. Card "
+                        "payments go through the secure payment line, never the chat, call "
+                        "notes or this system.",
+                    )
+                )
         for start, end in find_card_numbers(text):
-            out.append(finding("payment-card-data", [step.event.seq], text[start:end],
-                               "A full card number was written here. Show at most the last four "
-                               "digits; never write the full number into messages, notes or records."))
+            out.append(
+                finding(
+                    "payment-card-data",
+                    [step.event.seq],
+                    text[start:end],
+                    "A full card number was written here. Show at most the last four "
+                    "digits; never write the full number into messages, notes or records.",
+                )
+            )
         for m in CVV_VALUE.finditer(text):
             if set(m.group(1)) == {"*"}:
                 continue  # already masked when stored: reported from card_data below
-            out.append(finding("payment-card-data", [step.event.seq], m.group(),
-                               "A card security code was written here. It must never be stored, "
-                               "even in notes."))
+            out.append(
+                finding(
+                    "payment-card-data",
+                    [step.event.seq],
+                    m.group(),
+                    "A card security code was written here. It must never be stored, even in notes.",
+                )
+            )
         # Card data the app masked before storing it (docs/session-format.md, "card_data").
         for item in data.get("card_data") or ():
             what = "card number" if item.get("kind") == "card_number" else "card security code"
-            out.append(finding("payment-card-data", [step.event.seq], str(item.get("masked", "")),
-                               f"A full {what} was typed here (the sandbox stored it masked). Card "
-                               "payments go through the secure payment line; never type card data "
-                               "into messages, notes or records."))
+            out.append(
+                finding(
+                    "payment-card-data",
+                    [step.event.seq],
+                    str(item.get("masked", "")),
+                    f"A full {what} was typed here (the sandbox stored it masked). Card "
+                    "payments go through the secure payment line; never type card data "
+                    "into messages, notes or records.",
+                )
+            )
     return out
 
 
@@ -160,9 +238,14 @@ def special_category_data(ctx: Context) -> list[RuleFinding]:
             if name in seen:
                 continue
             seen.add(name)
-            out.append(finding(
-                "special-category-data", [step.event.seq], text[start:end],
-                f"The note records {name} details, which are special category data. Record only the "
-                "support the customer needs (e.g. 'prefers written contact'), not the condition or belief "
-                "behind it."))
+            out.append(
+                finding(
+                    "special-category-data",
+                    [step.event.seq],
+                    text[start:end],
+                    f"The note records {name} details, which are special category data. Record only the "
+                    "support the customer needs (e.g. 'prefers written contact'), not the condition or belief "
+                    "behind it.",
+                )
+            )
     return out

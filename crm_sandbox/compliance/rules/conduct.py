@@ -1,4 +1,5 @@
 """Working within the contact: other customers' records, authority, escalation, templates."""
+
 from __future__ import annotations
 
 from ..context import Context
@@ -15,10 +16,16 @@ def record_access_without_contact(ctx: Context) -> list[RuleFinding]:
         other = str(step.event.data["customer_id"])
         if other != own:
             seen.setdefault(other, []).append(step.event.seq)
-    return [finding(
-        "record-access-without-contact", seqs, other,
-        f"You opened the record of customer {other}, who is not part of this contact. Only open the "
-        "records you need for the customer in front of you.") for other, seqs in seen.items()]
+    return [
+        finding(
+            "record-access-without-contact",
+            seqs,
+            other,
+            f"You opened the record of customer {other}, who is not part of this contact. Only open the "
+            "records you need for the customer in front of you.",
+        )
+        for other, seqs in seen.items()
+    ]
 
 
 def beyond_authority(ctx: Context) -> list[RuleFinding]:
@@ -28,10 +35,15 @@ def beyond_authority(ctx: Context) -> list[RuleFinding]:
     for step in ctx.of_type("refund.issued"):
         amount = parse_amount(step.event.data["amount"], "amount")
         if amount > limit:
-            out.append(finding(
-                "beyond-authority", [step.event.seq], f"£{amount:,.2f}",
-                f"You issued £{amount:,.2f}, above your authority limit of £{limit:,.2f}. Refer larger "
-                "refunds or credits to a supervisor."))
+            out.append(
+                finding(
+                    "beyond-authority",
+                    [step.event.seq],
+                    f"£{amount:,.2f}",
+                    f"You issued £{amount:,.2f}, above your authority limit of £{limit:,.2f}. Refer larger "
+                    "refunds or credits to a supervisor.",
+                )
+            )
     return out
 
 
@@ -42,10 +54,15 @@ def missed_escalation(ctx: Context) -> list[RuleFinding]:
         return []
     if any(s.event.seq < closed.seq for s in ctx.of_type("escalated")):
         return []
-    return [finding(
-        "missed-escalation", [closed.seq], ctx.session.scenario.title or ctx.session.scenario.id,
-        "This contact needed escalating (it is beyond an adviser's remit) and it was closed without "
-        "one. Refer it to a supervisor or the specialist team before closing.")]
+    return [
+        finding(
+            "missed-escalation",
+            [closed.seq],
+            ctx.session.scenario.title or ctx.session.scenario.id,
+            "This contact needed escalating (it is beyond an adviser's remit) and it was closed without "
+            "one. Refer it to a supervisor or the specialist team before closing.",
+        )
+    ]
 
 
 def unpersonalised_template(ctx: Context) -> list[RuleFinding]:
@@ -54,8 +71,13 @@ def unpersonalised_template(ctx: Context) -> list[RuleFinding]:
     for step in ctx.of_type("message.sent"):
         text = step.event.data["text"]
         for start, end in placeholders(text):
-            out.append(finding(
-                "unpersonalised-template", [step.event.seq], text[start:end],
-                f"Your message still contains the placeholder {text[start:end]}. Fill in or remove every "
-                "placeholder before sending a template."))
+            out.append(
+                finding(
+                    "unpersonalised-template",
+                    [step.event.seq],
+                    text[start:end],
+                    f"Your message still contains the placeholder {text[start:end]}. Fill in or remove every "
+                    "placeholder before sending a template.",
+                )
+            )
     return out

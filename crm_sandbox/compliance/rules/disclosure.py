@@ -1,4 +1,5 @@
 """Giving away the customer's data: before verification, by leading question, or to a third party."""
+
 from __future__ import annotations
 
 import re
@@ -8,13 +9,19 @@ from ..findings import RuleFinding, finding
 from ..language import is_refusal
 from ..normalise import digits
 
-_ORDINALS = {w: i for i, w in enumerate(
-    ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), start=1)}
+_ORDINALS = {
+    w: i
+    for i, w in enumerate(
+        ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), start=1
+    )
+}
 _CHARACTER = re.compile(
     r"\b(?P<pos>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d{1,2}(?:st|nd|rd|th))"
     r"\s+(?:letter|character)\b[^.?!]{0,40}?\b(?:is|be|was|=)(?:\s+it)?\s+(?:an?\s+)?['\"‘“]?(?P<ch>[a-z])\b(?!')"
     r"|\bis (?:the|your) (?P<pos2>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d{1,2}(?:st|nd|rd|th))"
-    r"\s+(?:letter|character)(?: of [^?.!]{0,30}?)?\s+(?:an?\s+)?['\"‘“]?(?P<ch2>[a-z])\b(?!')", re.I)
+    r"\s+(?:letter|character)(?: of [^?.!]{0,30}?)?\s+(?:an?\s+)?['\"‘“]?(?P<ch2>[a-z])\b(?!')",
+    re.I,
+)
 
 
 def _is_leading(ctx: Context, d: Disclosure) -> bool:
@@ -27,20 +34,31 @@ def disclosure_before_verification(ctx: Context) -> list[RuleFinding]:
     for d in ctx.disclosures:
         if d.step.status == LOCKED or (d.step.status == NOT_VERIFIED and not _is_leading(ctx, d)):
             when = "after verification had failed" if d.step.status == LOCKED else "before verification had passed"
-            out.append(finding(
-                "disclosure-before-verification", [d.step.event.seq], d.match.text,
-                f"You revealed the customer's {FIELD_LABELS[d.match.field]} {when}. Until the caller "
-                "passes security, do not confirm or give out anything held on the account."))
+            out.append(
+                finding(
+                    "disclosure-before-verification",
+                    [d.step.event.seq],
+                    d.match.text,
+                    f"You revealed the customer's {FIELD_LABELS[d.match.field]} {when}. Until the caller "
+                    "passes security, do not confirm or give out anything held on the account.",
+                )
+            )
     return out
 
 
 def leading_verification_question(ctx: Context) -> list[RuleFinding]:
     """The learner states a verification answer instead of asking the caller for it."""
-    out = [finding(
-        "leading-verification-question", [d.step.event.seq], d.match.text,
-        f"You stated the customer's {FIELD_LABELS[d.match.field]} while verifying them. Ask an open "
-        "question (\"What is your date of birth?\") so the caller has to supply the answer.")
-        for d in ctx.disclosures if _is_leading(ctx, d)]
+    out = [
+        finding(
+            "leading-verification-question",
+            [d.step.event.seq],
+            d.match.text,
+            f"You stated the customer's {FIELD_LABELS[d.match.field]} while verifying them. Ask an open "
+            'question ("What is your date of birth?") so the caller has to supply the answer.',
+        )
+        for d in ctx.disclosures
+        if _is_leading(ctx, d)
+    ]
     word = ctx.session.customer.get("memorable_word", "").lower()
     if word and "memorable_word_characters" in ctx.policy.idv_factors:
         for step in ctx.of_type("message.sent"):
@@ -51,10 +69,15 @@ def leading_verification_question(ctx: Context) -> list[RuleFinding]:
                 pos, char = (m["pos"] or m["pos2"]).lower(), (m["ch"] or m["ch2"]).lower()
                 index = len(word) if pos == "last" else _ORDINALS.get(pos) or int(digits(pos))
                 if 0 < index <= len(word) and word[index - 1] == char and not is_refusal(text):
-                    out.append(finding(
-                        "leading-verification-question", [step.event.seq], m.group(),
-                        "You told the caller a character of the memorable word. Ask for the characters "
-                        "and let the caller supply them."))
+                    out.append(
+                        finding(
+                            "leading-verification-question",
+                            [step.event.seq],
+                            m.group(),
+                            "You told the caller a character of the memorable word. Ask for the characters "
+                            "and let the caller supply them.",
+                        )
+                    )
     return out
 
 
@@ -63,11 +86,17 @@ def disclosure_to_third_party(ctx: Context) -> list[RuleFinding]:
     caller = ctx.session.caller
     if caller.relationship != "third_party" or caller.authorised:
         return []
-    return [finding(
-        "disclosure-to-third-party", [d.step.event.seq], d.match.text,
-        f"You gave the customer's {FIELD_LABELS[d.match.field]} to a third party who has no authority "
-        "on the account. Passing security does not make a third party entitled to the data: check for a "
-        "power of attorney or mandate first.") for d in ctx.disclosures]
+    return [
+        finding(
+            "disclosure-to-third-party",
+            [d.step.event.seq],
+            d.match.text,
+            f"You gave the customer's {FIELD_LABELS[d.match.field]} to a third party who has no authority "
+            "on the account. Passing security does not make a third party entitled to the data: check for a "
+            "power of attorney or mandate first.",
+        )
+        for d in ctx.disclosures
+    ]
 
 
 __all__ = ["disclosure_before_verification", "leading_verification_question", "disclosure_to_third_party"]

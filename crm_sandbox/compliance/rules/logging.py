@@ -1,4 +1,5 @@
 """Record keeping: notes that are late, and contacts closed with no note at all."""
+
 from __future__ import annotations
 
 from ..context import Context
@@ -15,10 +16,15 @@ def late_log(ctx: Context) -> list[RuleFinding]:
     for step in ctx.of_type("note.added", "note.amended"):
         minutes = (step.event.at - closed.at).total_seconds() / 60
         if minutes > limit:
-            out.append(finding(
-                "late-log", [step.event.seq], f"{minutes:.0f} minutes after closing",
-                f"This note was written {minutes:.0f} minutes after the contact closed (the limit is "
-                f"{limit:g}). Write notes during the contact or straight after, while they are accurate."))
+            out.append(
+                finding(
+                    "late-log",
+                    [step.event.seq],
+                    f"{minutes:.0f} minutes after closing",
+                    f"This note was written {minutes:.0f} minutes after the contact closed (the limit is "
+                    f"{limit:g}). Write notes during the contact or straight after, while they are accurate.",
+                )
+            )
     return out
 
 
@@ -27,7 +33,12 @@ def missing_log(ctx: Context) -> list[RuleFinding]:
     closed = ctx.closed
     if closed is None or ctx.of_type("note.added"):
         return []
-    return [finding(
-        "missing-log", [closed.seq], "no note",
-        "The contact was closed without an interaction note. Record what the caller wanted, what you "
-        "did and what happens next, so the next adviser can pick it up.")]
+    return [
+        finding(
+            "missing-log",
+            [closed.seq],
+            "no note",
+            "The contact was closed without an interaction note. Record what the caller wanted, what you "
+            "did and what happens next, so the next adviser can pick it up.",
+        )
+    ]

@@ -3,6 +3,7 @@
 Revision ID: 0002_credential_batch
 Revises: 0001_baseline
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,10 +22,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("payload", sa.Text(), nullable=True),
         sa.Column("downloaded_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["created_by"], ["user.id"], name=op.f("fk_credential_batch_created_by_user"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], name=op.f("fk_credential_batch_cohort_id_cohort"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["user.id"], name=op.f("fk_credential_batch_created_by_user"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"], ["cohort.id"], name=op.f("fk_credential_batch_cohort_id_cohort"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credential_batch")),
     )
     op.create_index(op.f("ix_credential_batch_created_by"), "credential_batch", ["created_by"], unique=False)

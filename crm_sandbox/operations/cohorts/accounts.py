@@ -7,6 +7,7 @@ any speed: it is stored as an HMAC-SHA256 under a key derived from ``SECRET_KEY`
 the database), which takes microseconds, so importing hundreds of accounts takes well under a second.
 See docs/security.md, "One-time passwords".
 """
+
 import hmac
 import math
 import secrets
@@ -17,9 +18,9 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, User
-from crm_sandbox.errors import Conflict, NotFound, ServiceError
 
 # One-time passwords: no look-alike characters (0/O, 1/l/I), read out or copied by hand, in groups of 4.
 OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -43,7 +44,7 @@ def hash_password(password: str) -> str:
 def one_time_password() -> str:
     """Like ``k7fq-m2xp-9hdw-…``: 28 characters from ``secrets`` (138 bits), in groups of four."""
     chars = "".join(secrets.choice(OTP_ALPHABET) for _ in range(OTP_LENGTH))
-    return "-".join(chars[i:i + OTP_GROUP] for i in range(0, OTP_LENGTH, OTP_GROUP))
+    return "-".join(chars[i : i + OTP_GROUP] for i in range(0, OTP_LENGTH, OTP_GROUP))
 
 
 def otp_key() -> bytes:
@@ -78,8 +79,9 @@ def verify_password(stored: str, password: str) -> bool:
     return check_password_hash(stored, password)
 
 
-def create_user(username: str, password: str, role: str, *, display_name: str | None = None,
-                cohort: Cohort | None = None) -> User:
+def create_user(
+    username: str, password: str, role: str, *, display_name: str | None = None, cohort: Cohort | None = None
+) -> User:
     """Add a user to the session (the caller commits)."""
     username = username.strip().lower()
     if role not in ROLES:
@@ -90,8 +92,13 @@ def create_user(username: str, password: str, role: str, *, display_name: str | 
         raise ServiceError("A password needs at least 8 characters.")
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(f"The username {username!r} is already taken.")
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=hash_password(password), cohort=cohort)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+        cohort=cohort,
+    )
     db.session.add(user)
     return user
 
@@ -113,9 +120,7 @@ def authenticate(username: str, password: str) -> User | None:
     """
     global _DUMMY_HASH
     _DUMMY_HASH = _DUMMY_HASH or hash_password("not-a-real-password")
-    user = db.session.execute(
-        select(User).where(User.username == username.strip().lower())
-    ).scalar_one_or_none()
+    user = db.session.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
     stored = user.password_hash if user is not None else ""
     one_time = is_one_time_hash(stored)
     slow_kind = not one_time and stored.count("$") == 2  # not an erased account's "!erased"

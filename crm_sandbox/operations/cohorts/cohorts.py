@@ -3,6 +3,7 @@
 A cohort's policy is copied into each contact when the contact is opened (``open_contact``), so a
 change applies to contacts opened after it; a contact keeps the policy it was worked under.
 """
+
 from collections.abc import Iterable
 
 from flask import current_app
@@ -10,10 +11,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Customer, User
 from crm_sandbox.policy import load_policy, read_form, validate_policy
-from crm_sandbox.errors import Conflict, NotFound, ServiceError
 
 STATUSES = ("open", "closed")
 
@@ -50,8 +51,7 @@ def create_cohort(name: str, seed: int | None = None, customers: int | None = No
         cohort = Cohort(name=name, status="open", policy=policy)
         db.session.add(cohort)
         db.session.flush()
-        seed_customers(cohort, config["DEMO_SEED"] if seed is None else seed,
-                       customers or config["DEMO_CUSTOMERS"])
+        seed_customers(cohort, config["DEMO_SEED"] if seed is None else seed, customers or config["DEMO_CUSTOMERS"])
     return cohort
 
 
@@ -96,11 +96,13 @@ def cohort_counts() -> dict[int | None, dict[str, int]]:
     accounts of no cohort."""
     counts: dict[int | None, dict[str, int]] = {}
     for cid, role, n in db.session.execute(
-            select(User.cohort_id, User.role, func.count(User.id)).group_by(User.cohort_id, User.role)):
+        select(User.cohort_id, User.role, func.count(User.id)).group_by(User.cohort_id, User.role)
+    ):
         counts.setdefault(cid, {})[role] = n
     for cid, n in db.session.execute(select(Customer.cohort_id, func.count(Customer.id)).group_by(Customer.cohort_id)):
         counts.setdefault(cid, {})["customers"] = n
     for cid, status, n in db.session.execute(
-            select(Contact.cohort_id, Contact.status, func.count(Contact.id)).group_by(Contact.cohort_id, Contact.status)):
+        select(Contact.cohort_id, Contact.status, func.count(Contact.id)).group_by(Contact.cohort_id, Contact.status)
+    ):
         counts.setdefault(cid, {})[status] = n
     return counts

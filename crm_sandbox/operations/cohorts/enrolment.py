@@ -8,6 +8,7 @@ password a user then chooses is hashed with the slow configured method. When a t
 reissues in the console, the new one-time passwords are also kept, encrypted, for one CSV download
 (operations/cohorts/credentials.py), saved in the same transaction as the accounts.
 """
+
 import csv
 import io
 from collections.abc import Callable
@@ -17,13 +18,18 @@ from typing import cast
 from sqlalchemy import Table, select
 
 from crm_sandbox.database import write_transaction
+from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, User
-from crm_sandbox.operations.cohorts import credentials
 from crm_sandbox.operations import signin as sessions
-from crm_sandbox.operations.cohorts.accounts import (hash_password, one_time_hash, one_time_password, otp_key,
-                                           verify_password)
-from crm_sandbox.errors import Conflict, NotFound, ServiceError
+from crm_sandbox.operations.cohorts import credentials
+from crm_sandbox.operations.cohorts.accounts import (
+    hash_password,
+    one_time_hash,
+    one_time_password,
+    otp_key,
+    verify_password,
+)
 
 REQUIRED_COLUMNS = ("username", "display_name", "role")
 IMPORT_ROLES = ("learner", "assessor")
@@ -31,8 +37,10 @@ MAX_ROWS = 20_000
 MAX_PROBLEMS_SHOWN = 20
 MIN_PASSWORD = 10
 MAX_TAKEN_SHOWN = 20
-REISSUE_HOW = ("give them a new one-time password with “Reissue one-time password” in the cohort's account list "
-               "(or flask --app crm_sandbox reissue-password USERNAME)")
+REISSUE_HOW = (
+    "give them a new one-time password with “Reissue one-time password” in the cohort's account list "
+    "(or flask --app crm_sandbox reissue-password USERNAME)"
+)
 
 
 class ImportProblems(ServiceError):
@@ -42,8 +50,9 @@ class ImportProblems(ServiceError):
         self.problems = problems
         shown = problems[:MAX_PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
-        super().__init__("Nothing was imported. " + " ".join(shown)
-                         + (f" …and {more} more problem(s)." if more else ""))
+        super().__init__(
+            "Nothing was imported. " + " ".join(shown) + (f" …and {more} more problem(s)." if more else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,11 @@ class Issued:
 
 
 def valid_username(username: str) -> bool:
-    return 0 < len(username) <= 80 and username.replace("-", "").replace("_", "").replace(".", "").isalnum() \
+    return (
+        0 < len(username) <= 80
+        and username.replace("-", "").replace("_", "").replace(".", "").isalnum()
         and username.isascii()
+    )
 
 
 def parse_users_csv(data: bytes | str) -> list[dict]:
@@ -77,28 +89,41 @@ def parse_users_csv(data: bytes | str) -> list[dict]:
         try:
             data = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
-            line = raw[:err.start].count(b"\n") + 1
-            raise ImportProblems([f"The file is not UTF-8 text (line {line} is in another encoding): "
-                                  "save it as “CSV UTF-8” and try again."]) from None
+            line = raw[: err.start].count(b"\n") + 1
+            raise ImportProblems(
+                [
+                    f"The file is not UTF-8 text (line {line} is in another encoding): "
+                    "save it as “CSV UTF-8” and try again."
+                ]
+            ) from None
     data = data.lstrip("\ufeff")
     if not data.strip():
-        raise ImportProblems(["The file is empty: it needs a header row "
-                              f"({','.join(REQUIRED_COLUMNS)}) and one row per account."])
+        raise ImportProblems(
+            [f"The file is empty: it needs a header row ({','.join(REQUIRED_COLUMNS)}) and one row per account."]
+        )
     reader = csv.DictReader(io.StringIO(data, newline=""))
     try:
         return _checked_rows(reader)
     except csv.Error as err:  # a field over csv.field_size_limit() (128 KB), say
         reason = "a field is longer than 128 KB" if "field limit" in str(err) else str(err)
-        raise ImportProblems([f"Line {reader.line_num + 1} cannot be read as CSV ({reason}): "  # the line being read
-                              "is this the right file?"]) from None
+        raise ImportProblems(
+            [
+                f"Line {reader.line_num + 1} cannot be read as CSV ({reason}): "  # the line being read
+                "is this the right file?"
+            ]
+        ) from None
 
 
 def _checked_rows(reader: csv.DictReader) -> list[dict]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ImportProblems([f"The header row has no {', '.join(missing)} column "
-                              f"(it needs {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(header) or 'nothing'})."])
+        raise ImportProblems(
+            [
+                f"The header row has no {', '.join(missing)} column "
+                f"(it needs {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(header) or 'nothing'})."
+            ]
+        )
     reader.fieldnames = header
     rows: list[dict[str, str]] = []
     problems: list[str] = []
@@ -108,21 +133,13 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
             raise ImportProblems([f"The file has more than {MAX_ROWS:,} rows: split it."])
         if not any((v or "").strip() for k, v in raw.items() if k is not None):
             continue  # a blank line
-        username = (raw.get("username") or "").strip().lower()
-        display_name = (raw.get("display_name") or "").strip()
-        role = (raw.get("role") or "").strip().lower()
-        if not valid_username(username):
-            problems.append(f"Line {line}: the username {username!r} is not 1–80 letters, digits, dots, "
-                            "dashes or underscores.")
-        elif username in first_line:
-            problems.append(f"Line {line}: the username {username!r} is already on line {first_line[username]}.")
-        else:
-            first_line[username] = line
-        if role not in IMPORT_ROLES:
-            problems.append(f"Line {line}: unknown role {role!r} (use learner or assessor).")
-        if len(display_name) > 120:
-            problems.append(f"Line {line}: the display name is longer than 120 characters.")
-        rows.append({"username": username, "display_name": display_name or username, "role": role})
+        row = {
+            "username": (raw.get("username") or "").strip().lower(),
+            "display_name": (raw.get("display_name") or "").strip(),
+            "role": (raw.get("role") or "").strip().lower(),
+        }
+        problems += _row_problems(line, row, first_line)
+        rows.append({**row, "display_name": row["display_name"] or row["username"]})
     if not rows and not problems:
         problems.append("The file has a header row but no accounts.")
     if problems:
@@ -130,10 +147,28 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
     return rows
 
 
+def _row_problems(line: int, row: dict[str, str], first_line: dict[str, int]) -> list[str]:
+    """What is wrong with one row, in words; records the row's username in ``first_line``."""
+    username, problems = row["username"], []
+    if not valid_username(username):
+        problems.append(
+            f"Line {line}: the username {username!r} is not 1–80 letters, digits, dots, dashes or underscores."
+        )
+    elif username in first_line:
+        problems.append(f"Line {line}: the username {username!r} is already on line {first_line[username]}.")
+    else:
+        first_line[username] = line
+    if row["role"] not in IMPORT_ROLES:
+        problems.append(f"Line {line}: unknown role {row['role']!r} (use learner or assessor).")
+    if len(row["display_name"]) > 120:
+        problems.append(f"Line {line}: the display name is longer than 120 characters.")
+    return problems
+
+
 def taken_usernames(usernames: list[str]) -> set[str]:
     taken: set[str] = set()
     for i in range(0, len(usernames), 500):  # stay under SQLite's bound-parameter limit
-        chunk = usernames[i:i + 500]
+        chunk = usernames[i : i + 500]
         taken.update(db.session.execute(select(User.username).where(User.username.in_(chunk))).scalars())
     return taken
 
@@ -143,13 +178,18 @@ def check_not_taken(rows: list[dict]) -> None:
     if taken:
         shown = ", ".join(repr(u) for u in taken[:MAX_TAKEN_SHOWN])
         more = f" and {len(taken) - MAX_TAKEN_SHOWN} more" if len(taken) > MAX_TAKEN_SHOWN else ""
-        raise ImportProblems([f"{len(taken)} username(s) in the file already have an account: {shown}{more}. "
-                              f"Remove them from the file to import the others; to let those users sign in again, "
-                              f"{REISSUE_HOW}."])
+        raise ImportProblems(
+            [
+                f"{len(taken)} username(s) in the file already have an account: {shown}{more}. "
+                f"Remove them from the file to import the others; to let those users sign in again, "
+                f"{REISSUE_HOW}."
+            ]
+        )
 
 
-def import_users(cohort_id: int, data: bytes | str, progress: Callable[[int], None] | None = None,
-                 *, kept_for: int | None = None) -> Issued:
+def import_users(
+    cohort_id: int, data: bytes | str, progress: Callable[[int], None] | None = None, *, kept_for: int | None = None
+) -> Issued:
     """Create every account in the CSV ``data`` in cohort ``cohort_id``, all or nothing.
 
     Returns the new accounts with their one-time passwords (never stored in clear). With ``kept_for``
@@ -168,10 +208,21 @@ def import_users(cohort_id: int, data: bytes | str, progress: Callable[[int], No
         if cohort is None:
             raise ServiceError("There is no such cohort.")
         check_not_taken(rows)  # again under the write lock: someone may have taken one meanwhile
-        db.session.execute(cast(Table, User.__table__).insert(), [
-            {"username": r["username"], "display_name": r["display_name"], "role": r["role"],
-             "password_hash": h, "cohort_id": cohort.id, "active": True, "must_change_password": True}
-            for r, h in zip(rows, hashes)])
+        db.session.execute(
+            cast(Table, User.__table__).insert(),
+            [
+                {
+                    "username": r["username"],
+                    "display_name": r["display_name"],
+                    "role": r["role"],
+                    "password_hash": h,
+                    "cohort_id": cohort.id,
+                    "active": True,
+                    "must_change_password": True,
+                }
+                for r, h in zip(rows, hashes)
+            ],
+        )
         batch_id = credentials.keep(accounts, kept_for, cohort.id) if kept_for is not None else None
     return Issued(accounts, batch_id)
 
@@ -203,8 +254,10 @@ def reissue_password(user_id: int, *, kept_for: int | None = None, trainers_too:
         if user.erased_at is not None:
             raise Conflict(f"{user.username}'s personal data was erased: the account cannot sign in again.")
         if user.role == "trainer" and not trainers_too:
-            raise ServiceError("Trainer accounts are managed from the command line: "
-                               f"flask --app crm_sandbox reissue-password {user.username}")
+            raise ServiceError(
+                "Trainer accounts are managed from the command line: "
+                f"flask --app crm_sandbox reissue-password {user.username}"
+            )
         user.password_hash, user.must_change_password = one_time_hash(password), True
         sessions.end_user_sessions(user.id)
         account = NewAccount(user.username, user.display_name, user.role, password)

@@ -1,13 +1,14 @@
 """Building learners' queues of contacts from scenarios."""
+
 import random
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from crm_sandbox.errors import ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, User
 from crm_sandbox.scenarios import load_library
-from crm_sandbox.errors import ServiceError
 
 
 def customer_count(cohort_id: int) -> int:
@@ -36,14 +37,17 @@ def add_contact(learner: User, scenario: dict, customers: int | None = None) -> 
     cohort = learner.cohort
     if cohort is None:
         raise ServiceError(f"{learner.username} is not in a cohort.")
-    last = db.session.execute(
-        select(func.max(Contact.position)).where(Contact.learner_id == learner.id)
-    ).scalar()
+    last = db.session.execute(select(func.max(Contact.position)).where(Contact.learner_id == learner.id)).scalar()
     contact = Contact(
-        cohort_id=cohort.id, learner_id=learner.id, scenario_id=scenario["id"],
-        channel=scenario["channel"], status="queued", position=(last or 0) + 1,
+        cohort_id=cohort.id,
+        learner_id=learner.id,
+        scenario_id=scenario["id"],
+        channel=scenario["channel"],
+        status="queued",
+        position=(last or 0) + 1,
         customer_id=pick_customer_id(cohort.id, cohort.seed, learner.id, scenario["id"], customers),
-        scenario=scenario, policy=dict(cohort.policy),
+        scenario=scenario,
+        policy=dict(cohort.policy),
     )
     db.session.add(contact)
     return contact

@@ -2,6 +2,7 @@
 
 Closing the contact is in ``lifecycle``.
 """
+
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,8 +22,12 @@ from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk.conversation import check_text
 
 UPDATABLE_FIELDS = {
-    "address_line1": "Address line 1", "address_line2": "Address line 2", "town": "Town",
-    "postcode": "Postcode", "email": "Email", "phone": "Phone",
+    "address_line1": "Address line 1",
+    "address_line2": "Address line 2",
+    "town": "Town",
+    "postcode": "Postcode",
+    "email": "Email",
+    "phone": "Phone",
 }
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
@@ -41,26 +46,39 @@ def clean_field_value(field: str, value: str) -> str:
     if len(value) > MAX_FIELD_LENGTH:
         raise ServiceError(f"That is too long for the {UPDATABLE_FIELDS[field].lower()}.")
     if field == "postcode":
-        compact = normalise_postcode(value)
-        if not UK_POSTCODE.match(compact):
-            raise ServiceError("That is not a UK postcode (for example LS1 4AP).")
-        return f"{compact[:-3]} {compact[-3:]}"
+        return clean_postcode(value)
     if field == "email":
         if not EMAIL.match(value):
             raise ServiceError("That is not an email address.")
         return value.lower()
     if field == "phone":
-        try:
-            number = phonenumbers.parse(value, "GB")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_possible_number(number):
-            raise ServiceError("That is not a phone number we can dial (for example 0113 496 0123).")
-        # A number abroad keeps its country code: "(202) 555-0100" alone could not be dialled from here.
-        style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 \
-            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        return phonenumbers.format_number(number, style)
+        return clean_phone(value)
     return value
+
+
+def clean_postcode(value: str) -> str:
+    """``ls14ap`` -> ``LS1 4AP``, or refused."""
+    compact = normalise_postcode(value)
+    if not UK_POSTCODE.match(compact):
+        raise ServiceError("That is not a UK postcode (for example LS1 4AP).")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def clean_phone(value: str) -> str:
+    """A dialable number in the national style (or international, for a number abroad), or refused."""
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise ServiceError("That is not a phone number we can dial (for example 0113 496 0123).")
+    # A number abroad keeps its country code: "(202) 555-0100" alone could not be dialled from here.
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 44
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
 
 
 def parse_amount(text: str) -> Decimal:
@@ -94,8 +112,15 @@ def update_details(contact: Contact, user: User, field: str, value: str, form_to
         op.refresh_findings()
 
 
-def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reason: str,
-                 over_limit_confirmed: bool = False, form_token: str | None = None) -> None:
+def issue_refund(
+    contact: Contact,
+    user: User,
+    amount_text: str,
+    kind: str,
+    reason: str,
+    over_limit_confirmed: bool = False,
+    form_token: str | None = None,
+) -> None:
     """Refund or credit the account (``refund.issued``), up to the policy's authority limit.
 
     Above the limit a real CRM asks for an explicit override; the override is recorded, and the
@@ -108,13 +133,20 @@ def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reas
     with contact_operation(contact, form_token) as op:  # checks the contact's policy: its limit is a sane number
         limit = Decimal(str(op.contact.policy["authority_limit"]))
         if amount > limit and not over_limit_confirmed:
-            raise ServiceError(f"{money(amount)} is above your authority limit of {money(limit)}. Escalate to a "
-                               "supervisor, or confirm that you have authority for this amount.")
+            raise ServiceError(
+                f"{money(amount)} is above your authority limit of {money(limit)}. Escalate to a "
+                "supervisor, or confirm that you have authority for this amount."
+            )
         customer = op.contact.customer
         customer.balance = f"{Decimal(customer.balance) + amount:.2f}"
-        db.session.execute(insert(Transaction).values(
-            customer_id=customer.id, posted_on=utcnow().date(),
-            description="Refund" if kind == "refund" else "Goodwill credit", amount_pence=int(amount * 100)))
+        db.session.execute(
+            insert(Transaction).values(
+                customer_id=customer.id,
+                posted_on=utcnow().date(),
+                description="Refund" if kind == "refund" else "Goodwill credit",
+                amount_pence=int(amount * 100),
+            )
+        )
         data: dict[str, Any] = {"amount": float(amount), "kind": kind, "reason": reason}
         if amount > limit:
             data["over_limit"] = True  # the learner confirmed an authority they may not have
@@ -122,12 +154,23 @@ def issue_refund(contact: Contact, user: User, amount_text: str, kind: str, reas
         op.refresh_findings()
 
 
-def raise_complaint(contact: Contact, user: User, summary: str, investigation: str, remedy: str,
-                    outcome_communicated: bool, form_token: str | None = None) -> None:
+def raise_complaint(
+    contact: Contact,
+    user: User,
+    summary: str,
+    investigation: str,
+    remedy: str,
+    outcome_communicated: bool,
+    form_token: str | None = None,
+) -> None:
     """Log a complaint with its investigation, proposed remedy and whether the outcome was given."""
     summary = check_text(summary, "complaint summary", MAX_REASON_LENGTH)
-    data = {"summary": summary, "investigation": (investigation or "").strip()[:MAX_REASON_LENGTH],
-            "remedy": (remedy or "").strip()[:MAX_REASON_LENGTH], "outcome_communicated": outcome_communicated}
+    data = {
+        "summary": summary,
+        "investigation": (investigation or "").strip()[:MAX_REASON_LENGTH],
+        "remedy": (remedy or "").strip()[:MAX_REASON_LENGTH],
+        "outcome_communicated": outcome_communicated,
+    }
     with contact_operation(contact, form_token) as op:
         op.append(COMPLAINT_RAISED, data, actor="learner", user=user)
         op.refresh_findings()

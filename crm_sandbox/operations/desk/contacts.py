@@ -1,5 +1,6 @@
 """Searching for and viewing customer records on a contact, as events (who may see which contact is
 ``queries/access.py``; taking a contact and closing it are in ``lifecycle``)."""
+
 from typing import Any
 
 from crm_sandbox.compliance.verification import verification_state
@@ -43,5 +44,9 @@ def view_customer(contact: Contact, user: User, customer_id: int, form_token: st
 
 def reveal(customer: Customer, verified: bool) -> dict[str, Any]:
     """The data of a ``customer.viewed`` event: who was shown, which fields, and the ID&V state."""
-    return {"customer_id": customer.id, "customer_ref": customer.ref,
-            "fields": customer_service.shown_field_names(verified), "verified": verified}
+    return {
+        "customer_id": customer.id,
+        "customer_ref": customer.ref,
+        "fields": customer_service.shown_field_names(verified),
+        "verified": verified,
+    }

@@ -1,4 +1,5 @@
 """Messages between the learner and the caller, and the scripted caller's replies."""
+
 from typing import Any
 
 from flask import current_app
@@ -32,8 +33,15 @@ def history(events: list[Event]) -> list[dict[str, Any]]:
     return [{"seq": e.seq, "type": e.type, "actor": e.actor, "data": e.data} for e in events]
 
 
-def send_message(contact: Contact, user: User, text: str, *, template_id: str | None = None,
-                 subject: str | None = None, form_token: str | None = None) -> None:
+def send_message(
+    contact: Contact,
+    user: User,
+    text: str,
+    *,
+    template_id: str | None = None,
+    subject: str | None = None,
+    form_token: str | None = None,
+) -> None:
     """Record the learner's message and, unless a person plays the caller, the scripted reply."""
     text = check_text(text, "message", MAX_MESSAGE_LENGTH)
     data: dict[str, Any] = {"text": text}

@@ -1,9 +1,10 @@
 """Identity verification (ID&V) of the caller on a contact."""
+
 import hashlib
 from datetime import date
 
 from crm_sandbox.compliance.normalise import digits, letters, normalise_postcode, parse_date
-from crm_sandbox.compliance.verification import verification_state
+from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.registry import CUSTOMER_VIEWED, IDV_ANSWER, IDV_RESULT
@@ -65,14 +66,8 @@ def answer_matches(contact: Contact, customer: Customer, factor: str, given: str
     return letters(given) == word[a - 1] + word[b - 1]
 
 
-def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, given: str,
-                  form_token: str | None = None) -> str:
-    """Record the caller's answer to one ID&V question; return the new status.
-
-    When enough factors have passed, ``idv.result {passed: true}`` is recorded and the record
-    unlocks (a new ``customer.viewed`` logs the fields now shown). When the failed answers reach the
-    policy's limit, ``idv.result {passed: false}`` locks verification for this contact.
-    """
+def checked_answer(factor: str, given: str) -> str:
+    """The answer as typed, trimmed; refused (no attempt used) when empty, too long or for no known question."""
     given = (given or "").strip()
     if factor not in IDV_FACTORS:
         raise ServiceError("That is not one of this policy's verification questions.")
@@ -80,9 +75,34 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
         raise ServiceError("Type the caller's answer before checking it.")
     if len(given) > MAX_ANSWER_LENGTH:
         raise ServiceError(f"An answer is at most {MAX_ANSWER_LENGTH} characters.")
+    return given
+
+
+def check_open_question(state: IdvState, factor: str) -> None:
+    """Refuse an answer when verification is already settled or this question already passed."""
+    if state.verified:
+        raise Conflict("The caller is already verified on this contact.")
+    if state.locked:
+        raise Conflict("Verification is locked on this contact: follow the policy's next step.")
+    if factor in state.passed:
+        raise Conflict("That question has already been answered correctly: ask a different one.")
+
+
+def submit_answer(
+    contact: Contact, user: User, customer_id: int, factor: str, given: str, form_token: str | None = None
+) -> str:
+    """Record the caller's answer to one ID&V question; return the new status.
+
+    When enough factors have passed, ``idv.result {passed: true}`` is recorded and the record
+    unlocks (a new ``customer.viewed`` logs the fields now shown). When the failed answers reach the
+    policy's limit, ``idv.result {passed: false}`` locks verification for this contact.
+    """
+    given = checked_answer(factor, given)
     if customer_id != contact.customer_id:
-        raise ServiceError("Verification runs against the account the caller named on this contact: "
-                           "open that customer's record to verify.")
+        raise ServiceError(
+            "Verification runs against the account the caller named on this contact: "
+            "open that customer's record to verify."
+        )
     customer = db.session.get(Customer, customer_id)
     if customer is None:  # the contact's own account: only gone if the cohort was reset meanwhile
         raise NotFound("There is no such customer in this cohort's records.")
@@ -91,15 +111,14 @@ def submit_answer(contact: Contact, user: User, customer_id: int, factor: str, g
             raise ServiceError("That is not one of this policy's verification questions.")
         events = contact_events(op.contact.id)
         state = verification_state(op.contact.policy, events)
-        if state.verified:
-            raise Conflict("The caller is already verified on this contact.")
-        if state.locked:
-            raise Conflict("Verification is locked on this contact: follow the policy's next step.")
-        if factor in state.passed:
-            raise Conflict("That question has already been answered correctly: ask a different one.")
+        check_open_question(state, factor)
         match = answer_matches(op.contact, customer, factor, given)
-        answer = op.append(IDV_ANSWER, {"factor": factor, "given": given, "match": match, "customer_id": customer.id},
-                           actor="learner", user=user)
+        answer = op.append(
+            IDV_ANSWER,
+            {"factor": factor, "given": given, "match": match, "customer_id": customer.id},
+            actor="learner",
+            user=user,
+        )
         state = verification_state(op.contact.policy, [*events, answer])
         if len(state.passed) >= state.required:
             op.append(IDV_RESULT, {"passed": True}, actor="system")

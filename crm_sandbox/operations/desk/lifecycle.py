@@ -1,5 +1,6 @@
 """A contact's life on the desk: taken from the queue (opened), worked, then closed with its wrap-up
 and sealed. The operations in between are in ``actions``, ``conversation``, ``identity`` and ``notes``."""
+
 from typing import Any
 
 from crm_sandbox.errors import ServiceError
@@ -38,8 +39,9 @@ def open_contact(contact: Contact, user: User) -> None:
         op.refresh_findings()
 
 
-def close_contact(contact: Contact, user: User, outcome: str, resolved: str | bool,
-                  form_token: str | None = None) -> None:
+def close_contact(
+    contact: Contact, user: User, outcome: str, resolved: str | bool, form_token: str | None = None
+) -> None:
     """Close the contact with its wrap-up (an outcome code and whether it was resolved first time),
     and seal its log: a signed head up to here, so a later truncation is detected."""
     if outcome not in outcome_codes():
@@ -48,7 +50,8 @@ def close_contact(contact: Contact, user: User, outcome: str, resolved: str | bo
         raise ServiceError("Say whether the contact was resolved at first contact.")
     with contact_operation(contact, form_token) as op:
         op.contact.status, op.contact.closed_at = "closed", utcnow()
-        closed = op.append(CONTACT_CLOSED, {"outcome": outcome, "resolved": resolved in (True, "yes")},
-                           actor="learner", user=user)
+        closed = op.append(
+            CONTACT_CLOSED, {"outcome": outcome, "resolved": resolved in (True, "yes")}, actor="learner", user=user
+        )
         chain.seal(op.contact, [closed])
         op.refresh_findings()

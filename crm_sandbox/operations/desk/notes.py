@@ -1,4 +1,5 @@
 """The interaction log: contemporaneous notes, amended by new versions, never deleted."""
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,21 +51,32 @@ def notes_from(events: Iterable[Event]) -> list[Note]:
     notes: dict[tuple[int, int], Note] = {}
     for ev in events:
         if ev.type == NOTE_ADDED:
-            notes[(ev.contact_id, ev.seq)] = Note(ev.contact_id, ev.seq, ev.data.get("outcome"),
-                                                  [NoteVersion(ev.seq, ev.at, ev.data["text"])])
+            notes[(ev.contact_id, ev.seq)] = Note(
+                ev.contact_id, ev.seq, ev.data.get("outcome"), [NoteVersion(ev.seq, ev.at, ev.data["text"])]
+            )
         elif ev.type == NOTE_AMENDED and (ev.contact_id, ev.data["note_seq"]) in notes:
             notes[(ev.contact_id, ev.data["note_seq"])].versions.append(
-                NoteVersion(ev.seq, ev.at, ev.data["text"], ev.data.get("reason")))
+                NoteVersion(ev.seq, ev.at, ev.data["text"], ev.data.get("reason"))
+            )
     return list(notes.values())
 
 
 def customer_history(customer_id: int, exclude_contact_id: int) -> list[Note]:
     """Notes other contacts wrote about this customer, newest first (shown only once verified)."""
-    events = db.session.execute(
-        select(Event).join(Contact, Event.contact_id == Contact.id).where(
-            Contact.customer_id == customer_id, Contact.id != exclude_contact_id,
-            Event.type.in_((NOTE_ADDED, NOTE_AMENDED)))
-        .order_by(Event.contact_id, Event.seq)).scalars().all()
+    events = (
+        db.session.execute(
+            select(Event)
+            .join(Contact, Event.contact_id == Contact.id)
+            .where(
+                Contact.customer_id == customer_id,
+                Contact.id != exclude_contact_id,
+                Event.type.in_((NOTE_ADDED, NOTE_AMENDED)),
+            )
+            .order_by(Event.contact_id, Event.seq)
+        )
+        .scalars()
+        .all()
+    )
     return sorted(notes_from(events), key=lambda n: n.versions[0].at, reverse=True)
 
 
@@ -72,8 +84,7 @@ def outcome_codes() -> dict[str, str]:
     return {o["code"]: o["label"] for o in load_outcomes(current_app.config["SEED_DIR"])}
 
 
-def add_note(contact: Contact, user: User, text: str, outcome: str | None,
-             form_token: str | None = None) -> None:
+def add_note(contact: Contact, user: User, text: str, outcome: str | None, form_token: str | None = None) -> None:
     """Add a note to the interaction log (also after closing: a late note is still evidence)."""
     text = check_text(text, "note", MAX_NOTE_LENGTH)
     if outcome and outcome not in outcome_codes():
@@ -84,13 +95,13 @@ def add_note(contact: Contact, user: User, text: str, outcome: str | None,
         op.refresh_findings()
 
 
-def amend_note(contact: Contact, user: User, note_seq: int, text: str, reason: str,
-               form_token: str | None = None) -> None:
+def amend_note(
+    contact: Contact, user: User, note_seq: int, text: str, reason: str, form_token: str | None = None
+) -> None:
     """Amend a note: a new version with a reason; the original stays visible."""
     text = check_text(text, "amended note", MAX_NOTE_LENGTH)
     reason = check_text(reason, "reason for the amendment", MAX_REASON_LENGTH)
-    with contact_operation(contact, form_token, allow_closed=True,
-                           repeated="That amendment was already saved.") as op:
+    with contact_operation(contact, form_token, allow_closed=True, repeated="That amendment was already saved.") as op:
         notes = {n.seq: n for n in notes_from(contact_events(op.contact.id))}
         if note_seq not in notes:
             raise ServiceError("There is no such note on this contact to amend.")

@@ -1,4 +1,5 @@
 """An assessor playing the caller on a live contact, in place of the scripted caller."""
+
 from typing import Any
 
 from crm_sandbox.errors import Conflict

@@ -20,26 +20,11 @@ from typing import Any, Mapping
 
 FORMAT = "crm-sandbox/session@1"
 RELATIONSHIPS = ("account_holder", "third_party", "impostor")
-DATA_CATEGORIES = (
-    "name",
-    "date_of_birth",
-    "address",
-    "postcode",
-    "email",
-    "phone",
-    "account_number",
-    "sort_code",
-    "memorable_word",
-    "password",
-    "pin",
-    "card_number",
-    "card_security_code",
-    "national_insurance_number",
-    "bank_details",
-    "income",
-    "employer",
-    "health",
-)
+# fmt: off
+DATA_CATEGORIES = ("name", "date_of_birth", "address", "postcode", "email", "phone", "account_number", "sort_code",
+                   "memorable_word", "password", "pin", "card_number", "card_security_code",
+                   "national_insurance_number", "bank_details", "income", "employer", "health")
+# fmt: on
 # Event type -> the data keys it must carry (others are allowed and ignored).
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "contact.opened": (),
@@ -61,22 +46,10 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
 }
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}
 _BOOL_KEYS = {"match", "passed", "resolved"}
-CUSTOMER_FIELDS = (
-    "full_name",
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "email",
-    "phone",
-    "account_number",
-    "sort_code",
-    "memorable_word",
-    "balance",
-)
+# fmt: off
+CUSTOMER_FIELDS = ("full_name", "first_name", "last_name", "date_of_birth", "address_line1", "address_line2", "town",
+                   "postcode", "email", "phone", "account_number", "sort_code", "memorable_word", "balance")
+# fmt: on
 
 
 class SessionFormatError(ValueError):

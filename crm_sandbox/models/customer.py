@@ -10,23 +10,11 @@ from crm_sandbox.models.base import Base
 from crm_sandbox.models.personal import EncryptedDict, personal_field
 
 # The customer's personal-data fields, in display order: kept together in the encrypted ``personal``.
-PERSONAL_FIELDS = (
-    "title",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "date_of_birth",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "email",
-    "phone",
-    "account_number",
-    "sort_code",
-    "memorable_word",
-    "balance",
-)
+# fmt: off
+PERSONAL_FIELDS = ("title", "first_name", "middle_name", "last_name", "date_of_birth", "address_line1",
+                   "address_line2", "town", "postcode", "email", "phone", "account_number", "sort_code",
+                   "memorable_word", "balance")
+# fmt: on
 # Fields with a blind index for exact-match search.
 INDEXED_FIELDS = ("last_name", "postcode", "account_number", "email", "phone")
 

@@ -5,6 +5,7 @@ the export keeps the vocabulary's keys and leaves the extras in place (readers i
 """
 
 from crm_sandbox.compliance import FORMAT
+from crm_sandbox.compliance.document import CUSTOMER_FIELDS
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import signed_head
 from crm_sandbox.formatting import iso
@@ -12,22 +13,6 @@ from crm_sandbox.models import Contact, Event
 from crm_sandbox.queries.customers import customer_dict
 
 POLICY_KEYS = ("idv_factors", "idv_required", "lockout_attempts", "late_log_minutes", "authority_limit")
-CUSTOMER_KEYS = (
-    "full_name",
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "email",
-    "phone",
-    "account_number",
-    "sort_code",
-    "memorable_word",
-    "balance",
-)
 
 
 def export_event(event: Event, refs: dict[int, str]) -> dict:
@@ -70,6 +55,6 @@ def session_document(contact: Contact, events: list[Event] | None = None) -> dic
             "relationship": caller.get("relationship", "account_holder"),
             "authorised": bool(caller.get("authorised", caller.get("relationship") == "account_holder")),
         },
-        "customer": {"id": contact.customer.ref, **{k: customer[k] for k in CUSTOMER_KEYS}},
+        "customer": {"id": contact.customer.ref, **{k: customer[k] for k in CUSTOMER_FIELDS}},
         "events": [export_event(e, {contact.customer_id: contact.customer.ref}) for e in events],
     }

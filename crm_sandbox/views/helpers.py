@@ -1,12 +1,14 @@
 """Template helpers: one-time form tokens, links for long lists, and display formats."""
 
+import io
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, flash, jsonify, redirect, request, url_for
+from flask import Flask, Response, flash, jsonify, redirect, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
@@ -135,3 +137,19 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["highlight"] = highlight
+
+
+def download(data: bytes | Path, mimetype: str, name: str) -> Response:
+    """``data`` (bytes, or a file) as an attachment called ``name``, never cached: reports and packs hold
+    personal data of (fictional) customers and real learners."""
+    resp = send_file(
+        data if isinstance(data, Path) else io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+        etag=False,
+        last_modified=None,
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -5,10 +5,9 @@ cohort; a learner sees their own contact's report once the assessor has released
 Those checks are ``queries/access.py``'s; the data is ``queries/review.py``'s.
 """
 
-import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, send_file
+from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
 
 from crm_sandbox.admin import packs as pack
@@ -19,24 +18,11 @@ from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import contact_review, learner_reviews
 from crm_sandbox.reports import csv_export, pdf, records
 from crm_sandbox.views.access import roles_required
+from crm_sandbox.views.helpers import download
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 STAFF = ("assessor", "trainer")
-
-
-def download(data: bytes, mimetype: str, name: str) -> Response:
-    resp = send_file(
-        io.BytesIO(data),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
-        etag=False,
-        last_modified=None,
-    )
-    resp.headers["Cache-Control"] = "no-store"  # personal data of (fictional) customers and real learners
-    return resp
 
 
 def template_context() -> dict[str, Any]:

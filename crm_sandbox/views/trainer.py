@@ -1,10 +1,9 @@
 """The trainer console: cohorts, accounts, assignments, policies, resets, the scenario library and the archive."""
 
-import io
 import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -21,6 +20,7 @@ from crm_sandbox.queries import cohorts as cohort_queries
 from crm_sandbox.queries.unfinished import unfinished_work
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.views.access import roles_required
+from crm_sandbox.views.helpers import download
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 
@@ -352,14 +352,7 @@ def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
     path = archive.pack_path(pack)
     if not path.is_file():
         raise NotFound("That archived pack's file is missing.")
-    return send_file(
-        path,
-        mimetype="application/zip",
-        as_attachment=True,
-        max_age=0,
-        etag=False,
-        download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}.zip",
-    )
+    return download(path, "application/zip", f"{slug(pack.cohort_name)}-{pack.learner_username}.zip")
 
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/report")
@@ -367,13 +360,8 @@ def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
 def archived_report(run: str, pack_id: int) -> ResponseReturnValue:
     """The printable learner report sealed in the pack (only from a pack that passes its check)."""
     pack = archive.get_run_pack(run, pack_id)
-    return send_file(
-        io.BytesIO(archive.learner_report(pack)),
-        mimetype="application/pdf",
-        as_attachment=True,
-        max_age=0,
-        etag=False,
-        download_name=f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf",
+    return download(
+        archive.learner_report(pack), "application/pdf", f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf"
     )
 
 

@@ -60,6 +60,15 @@ def test_bootstrap_prints_only_the_demo_logins_that_can_sign_in(app):
     listed = [line.split() for line in after_reset.output.splitlines() if line.startswith("  ")]
     assert listed == [["trainer", "trainer1"]]  # the cohort's learners and assessor went with the reset
 
+    # A new account that takes a demo name after the reset has its own password: not listed as a demo login.
+    imported = runner.invoke(
+        args=["create-user", "learner1", "--role", "learner", "--cohort", "Demo cohort"],
+        input="a-new-own-password\na-new-own-password\n",
+    )
+    assert imported.exit_code == 0, imported.output
+    listed = [line.split() for line in runner.invoke(args=["bootstrap"]).output.splitlines() if line.startswith("  ")]
+    assert listed == [["trainer", "trainer1"]]
+
     with app.app_context():
         db.session.execute(update(User).where(User.username == "trainer1").values(active=False))
         db.session.commit()

@@ -71,7 +71,6 @@ def test_demo_leaves_reviewed_contacts_whose_evidence_verifies(app, tmp_path):
             contacts[("learner1", "balance-enquiry")][4],
         ),
         ("learner2", "change-of-address"): ("closed", None, False, {}, []),
-        ("learner2", "balance-enquiry"): ("live", None, False, {}, []),
     }
     assert sorted(contacts[("learner1", "balance-enquiry")][4]) == [False] + [True] * (criteria - 1)  # DP1
 

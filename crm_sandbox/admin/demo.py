@@ -87,7 +87,6 @@ CLEAN_ADDRESS: list[Step] = [
     ("say", ANYTHING_ELSE, "anything-else"),
     ("close", "resolved", True),
 ]
-JUST_TAKEN: list[Step] = [("take",), ("say", GREETING, "greeting-chat")]
 
 # (learner, scenario, steps, review): the review is (sign-off feedback, the learner's acknowledgement),
 # or None to leave the contact where its steps end. The assessor confirms every finding the rules made.
@@ -113,8 +112,7 @@ PLAYS: list[tuple[int, str, list[Step], tuple[str, str] | None]] = [
         ),
     ),
     (1, "change-of-address", CLEAN_ADDRESS, None),  # closed, waiting in the assessor's review queue
-    (1, "balance-enquiry", JUST_TAKEN, None),  # left live
-]
+]  # none is left live: a live contact holds up the cohort's reset, and only its learner can close it
 
 
 class Desk:

@@ -16,7 +16,7 @@ from crm_sandbox.errors import ServiceError
 from crm_sandbox.events.chain import verify_log
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
-from crm_sandbox.operations.cohorts.accounts import create_user
+from crm_sandbox.operations.cohorts.accounts import create_user, verify_password
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
 from crm_sandbox.operations.cohorts.queues import build_queue
 from crm_sandbox.policy import load_policy
@@ -188,15 +188,19 @@ def bootstrap_command(play_demo: bool) -> None:
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    """(username, role) of the demo accounts that still exist and may sign in, in DEMO_USERS order."""
+    """(username, role) of the demo accounts that exist, may sign in, and still take the demo password (not
+    changed, reissued, or a new account that took a demo name after a reset), in DEMO_USERS order."""
     names = [username for username, _, _ in DEMO_USERS]
-    found = dict(
-        db.session.execute(
-            select(User.username, User.role).where(
-                User.username.in_(names), User.active.is_(True), User.erased_at.is_(None)
-            )
-        ).all()
-    )
+    users = db.session.execute(
+        select(User).where(
+            User.username.in_(names),
+            User.active.is_(True),
+            User.erased_at.is_(None),
+            User.must_change_password.is_(False),
+        )
+    ).scalars()
+    password = current_app.config["DEMO_PASSWORD"]
+    found = {u.username: u.role for u in users if verify_password(u.password_hash, password)}
     return [(name, found[name]) for name in names if name in found]
 
 

@@ -679,7 +679,7 @@ def learner_pdf(
             [
                 r.contact_ref(rv.contact),
                 rv.contact.title,
-                rv.contact.channel,
+                rv.contact.channel.capitalize(),
                 r.stamp(rv.contact.closed_at) or rv.contact.status,
                 label,
                 f"{met} of {len(judged)} judged met" if judged else "none judged",
@@ -691,7 +691,7 @@ def learner_pdf(
         pdf.grid(
             ["Contact", "Scenario", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
             rows,
-            (12, 38, 13, 24, 22, 22, 13, 15),
+            (15, 32, 15, 22, 22, 22, 16, 15),  # wide enough for each heading in DejaVu Sans Bold
             size=7.8,
             styles=styles,
         )

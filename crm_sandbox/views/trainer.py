@@ -31,9 +31,12 @@ def back_to(cohort_id: int, anchor: str = "") -> BaseResponse:
     return redirect(url_for("trainer.cohort", cohort_id=cohort_id) + (f"#{anchor}" if anchor else ""), 303)
 
 
-def to_members(cohort_id: int | None) -> BaseResponse:
-    """Back to the account list of the cohort (or to the console for an account in none)."""
-    return back_to(cohort_id, "members") if cohort_id else redirect(url_for("trainer.console"), 303)
+def to_members(cohort_id: int | None, *, refused: bool = False) -> BaseResponse:
+    """Back to the account list of the cohort (or to the console for an account in none); after a refusal,
+    to the top of the page, where the message is."""
+    if not cohort_id:
+        return redirect(url_for("trainer.console"), 303)
+    return back_to(cohort_id, "" if refused else "members")
 
 
 def attempt(action: Callable[[], object], done: str | None, cohort_id: int, anchor: str = "") -> BaseResponse:
@@ -148,11 +151,13 @@ def reissue_password(user_id: int) -> ResponseReturnValue:
     cohort_id = user.cohort_id
     if request.form.get("confirm") != "yes":
         flash(f"No new password was issued: tick the box to confirm that {user.username} is to get one.", "error")
+        return to_members(cohort_id, refused=True)
     else:
         try:
             issued = enrolment.reissue_password(user_id, kept_for=current_user.id)
         except ServiceError as err:
             flash(str(err), "error")
+            return to_members(cohort_id, refused=True)
         else:
             disabled = (
                 ""
@@ -179,7 +184,7 @@ def download_credentials(batch_id: int) -> ResponseReturnValue:
         raise
     except ServiceError as err:
         flash(str(err), "error")
-        return to_members(cohort_id)
+        return to_members(cohort_id, refused=True)
     return Response(
         download.body,
         mimetype="text/csv",

@@ -17,6 +17,11 @@
     button.classList.add("is-busy");
     // Disabled after this turn, so the browser still sends the form it is submitting.
     window.setTimeout(function () { button.disabled = true; }, 0);
+    // A download leaves the page where it is: once it has had time to start, stop the spinner (the
+    // button keeps saying what happened and stays disabled: the file can be taken once).
+    if (form.classList.contains("download-once")) {
+      window.setTimeout(function () { button.classList.remove("is-busy"); }, 2000);
+    }
   });
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) { return; }

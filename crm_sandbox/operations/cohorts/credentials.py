@@ -111,4 +111,4 @@ def to_csv(rows: list[list[str]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows([neutralise(cell) for cell in row] for row in rows)
-    return out.getvalue()
+    return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8 (names such as Zoë Ødegård)

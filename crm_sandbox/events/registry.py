@@ -91,9 +91,9 @@ Refs = Mapping[int, str]  # customer id -> customer reference (e.g. 7 -> "cust-0
 
 @dataclass(frozen=True)
 class SessionMapping:
-    """How an event appears in ``crm-sandbox/session@1`` (compliance/session.py, docs/session-format.md).
+    """How an event appears in ``crm-sandbox/session@1`` (compliance/document.py, docs/session-format.md).
 
-    ``required``: the data keys a session reader demands (compliance/session.py ``EVENT_TYPES``).
+    ``required``: the data keys a session reader demands (compliance/document.py ``EVENT_TYPES``).
     ``documented``: the optional keys docs/session-format.md names. Every other key is exported as it
     is and readers ignore it. ``export``: how the data is rewritten for the document (ids become
     references), or None when it is exported unchanged.
@@ -145,7 +145,7 @@ def _quote(value: object) -> str:
     return f"\u201c{'' if value is None else value}\u201d"
 
 
-# ---- the session mapping's rewrites (as queries/session_export.py ``export_event`` does them)
+# ---- the session mapping's rewrites (used by queries/session_export.py ``export_event``)
 
 
 def _export_viewed(data: dict, refs: Refs) -> dict:
@@ -509,7 +509,7 @@ def session_data(type: str, data: Mapping[str, Any], refs: Refs | None = None) -
 
 
 def session_required_keys() -> dict[str, tuple[str, ...]]:
-    """Type -> the data keys a session@1 reader requires (what compliance/session.py EVENT_TYPES says)."""
+    """Type -> the data keys a session@1 reader requires (what compliance/document.py EVENT_TYPES says)."""
     return {name: t.session.required for name, t in REGISTRY.items()}
 
 

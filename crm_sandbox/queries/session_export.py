@@ -8,6 +8,7 @@ from crm_sandbox.compliance import FORMAT
 from crm_sandbox.compliance.document import CUSTOMER_FIELDS
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import signed_head
+from crm_sandbox.events.registry import session_data
 from crm_sandbox.formatting import iso
 from crm_sandbox.models import Contact, Event
 from crm_sandbox.queries.customers import customer_dict
@@ -16,11 +17,8 @@ POLICY_KEYS = ("idv_factors", "idv_required", "lockout_attempts", "late_log_minu
 
 
 def export_event(event: Event, refs: dict[int, str]) -> dict:
-    data = dict(event.data)
-    if event.type == "customer.viewed":
-        data["customer_id"] = data.get("customer_ref") or refs.get(data["customer_id"], str(data["customer_id"]))
-    elif event.type == "customer.searched" and "results" in data:
-        data["results"] = [r["ref"] for r in data["results"]]  # records by reference, as customer.id is
+    """One event as the document carries it: its data mapped by the event registry (records by reference)."""
+    data = session_data(event.type, event.data, refs)
     return {"seq": event.seq, "at": iso(event.at), "actor": event.actor, "type": event.type, "data": data}
 
 

@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.models import Cohort, Contact
-from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.operations import review as reviews
 from crm_sandbox.operations.desk import roleplay
 from crm_sandbox.queries import access, kpis
@@ -17,7 +16,7 @@ from crm_sandbox.queries import dashboard as board
 from crm_sandbox.queries.review import contact_review, observed_events
 from crm_sandbox.views import helpers
 from crm_sandbox.views.access import roles_required
-from crm_sandbox.views.helpers import form
+from crm_sandbox.views.helpers import form, review_page
 
 bp = Blueprint("assessor", __name__, url_prefix="/assessor")
 STAFF = ("assessor", "trainer")
@@ -155,13 +154,7 @@ def add_observation(contact_id: int) -> ResponseReturnValue:
 @roles_required(*STAFF)
 def review(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return render_template(
-        "assessor/review.html",
-        contact=contact,
-        review=contact_review(contact),
-        outcomes=OUTCOMES,
-        duration=kpis.duration,
-    )
+    return review_page("assessor/review.html", contact, contact_review(contact))
 
 
 @bp.post("/contacts/<int:contact_id>/findings/<int:finding_id>/decision")

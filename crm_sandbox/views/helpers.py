@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, flash, jsonify, redirect, request, send_file, url_for
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
@@ -16,6 +16,10 @@ from crm_sandbox.errors import Conflict, NotAllowed, NotFound, ServiceError
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.events.registry import label as event_label
 from crm_sandbox.formatting import clock, escalation_reference, label, money, when
+from crm_sandbox.models import Contact
+from crm_sandbox.models.review import OUTCOMES
+from crm_sandbox.queries import kpis
+from crm_sandbox.queries.review import ContactReview
 
 
 def form_token() -> str:
@@ -153,3 +157,8 @@ def download(data: bytes | Path, mimetype: str, name: str) -> Response:
     )
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def review_page(template: str, contact: Contact, review: ContactReview) -> str:
+    """A contact's review as ``template`` shows it (the assessor's working page or the learner's report)."""
+    return render_template(template, contact=contact, review=review, outcomes=OUTCOMES, duration=kpis.duration)

@@ -12,19 +12,18 @@ from crm_sandbox.content.responses import load_responses, placeholder_values, re
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact
-from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.operations import review as reviews
 from crm_sandbox.operations.desk import actions, conversation, identity, lifecycle, notes
 from crm_sandbox.operations.desk import contacts as contact_service
 from crm_sandbox.policy import IDV_FACTORS
-from crm_sandbox.queries import access, kpis
+from crm_sandbox.queries import access
 from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.queries.queue import queue_for, released_contact_ids
 from crm_sandbox.queries.review import released_assessment, released_review
 from crm_sandbox.queries.workspace import workspace
 from crm_sandbox.views import helpers
 from crm_sandbox.views.access import roles_required
-from crm_sandbox.views.helpers import Refused, form
+from crm_sandbox.views.helpers import Refused, form, review_page
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 
@@ -323,13 +322,7 @@ def close(contact_id: int) -> ResponseReturnValue:
 @roles_required("learner")
 def report(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return render_template(
-        "learner/report.html",
-        contact=contact,
-        review=released_review(contact),
-        outcomes=OUTCOMES,
-        duration=kpis.duration,
-    )
+    return review_page("learner/report.html", contact, released_review(contact))
 
 
 @bp.post("/contacts/<int:contact_id>/report/acknowledge")

@@ -49,7 +49,7 @@ def person(browser: Browser, live_app, username: str) -> tuple[BrowserContext, P
 
 
 def finding_card(page: Page, rule: str):
-    return page.locator("article.finding").filter(has=page.locator("strong", has_text=re.compile(f"^{rule}$")))
+    return page.locator("article.finding").filter(has=page.locator("code", has_text=re.compile(f"^{rule}$")))
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ ALLOWED = {
     "idv_required": "a whole number from 1 to the number of questions offered",
     "lockout_attempts": "a whole number of wrong answers from 1 to 10",
     "authority_limit": "an amount from £0 to £100,000 with at most 2 decimal places",
-    "late_log_minutes": "a whole number of minutes from 0 to 1,440 (a day)",
+    "late_log_minutes": "a whole number of minutes from 0 to 1,440, a day",
     "panel_mode": "blind or compare",
     "practice_mode": "on or off",
     "on_failure": f"text of at most {MAX_ON_FAILURE:,} characters",
@@ -131,9 +131,9 @@ def _verification_problems(data: dict[str, Any]) -> dict[str, str]:
         offered = len(factors)
     required: Any = data.get("idv_required")  # checked by whole() before it is compared
     if not whole(required, 1, len(IDV_FACTORS)):
-        problems["idv_required"] = f"it is {shorten(required)}"
+        problems["idv_required"] = f"it is {shorten(required)}" + (f"; {offered} are offered" if offered else "")
     elif offered is not None and required > offered:
-        problems["idv_required"] = f"{required} must pass but only {offered} are offered"
+        problems["idv_required"] = f"{required} must pass but only {offered} {'is' if offered == 1 else 'are'} offered"
     return problems
 
 

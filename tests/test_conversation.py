@@ -6,7 +6,9 @@ import re
 
 import pytest
 
+from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
+from crm_sandbox.models import Contact
 from tests.conftest import PASSWORD
 from tests.helpers import (
     FETCH,
@@ -311,6 +313,20 @@ def test_reading_an_article_is_recorded_and_shown(client, desk, events_of):
     assert len(viewed) == 1 and viewed[0][4] == "learner"
     assert viewed[0][1] == {"article": "refunds-and-authority-limits", "title": "Refunds and authority limits"}
     assert 'id="kb-title">Refunds and authority limits' in page(client, cid)
+
+
+def test_an_article_gives_the_authority_limit_of_the_policy_in_force(app, client, desk):
+    """The articles never contradict the policy: the limit shown is the one this contact works under."""
+    with app.app_context():
+        contact = db.session.get(Contact, desk["chat"])
+        contact.cohort.policy = {**contact.cohort.policy, "authority_limit": 250}
+        db.session.commit()
+    cid = taken(client, desk["chat"])
+    post(client, cid, "kb/refunds-and-authority-limits", form_token="kb-1")
+    html = page(client, cid)
+    assert "The limit is <strong>£250.00</strong> per contact" in html and "{authority_limit}" not in html
+    post(client, cid, "kb/escalation", form_token="kb-2")
+    assert "above your <strong>£250.00</strong> authority limit" in page(client, cid)
 
 
 def test_unknown_article_is_404_and_records_nothing(client, desk, events_of):

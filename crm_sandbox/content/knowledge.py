@@ -1,12 +1,14 @@
 """The knowledge base: ``seed/kb/*.md`` articles, rendered and searchable."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import markdown
 import nh3
+from markupsafe import escape
 
 from crm_sandbox.content import file_stamp
 
@@ -22,6 +24,14 @@ class Article:
     def html(self) -> str:
         """The article as sanitised HTML (the source is trusted seed data, but rendered defensively)."""
         return nh3.clean(markdown.markdown(self.text, extensions=["tables", "sane_lists"]))
+
+    def html_with(self, values: Mapping[str, str]) -> str:
+        """The HTML with each ``{name}`` of ``values`` filled in (escaped): e.g. the cohort's own authority
+        limit, so an article never contradicts the policy the learner works under."""
+        html = self.html
+        for name, value in values.items():
+            html = html.replace("{" + name + "}", str(escape(value)))
+        return html
 
 
 def _parse(path: Path) -> Article:

@@ -9,6 +9,7 @@ from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.content.knowledge import Article, get_article
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact, Customer, Event, Finding
 from crm_sandbox.operations.contact_operation import check_policy
 from crm_sandbox.operations.desk.notes import Note, customer_history, notes_from
@@ -37,6 +38,13 @@ class Workspace:
     @cached_property
     def article(self) -> Article | None:
         return get_article(current_app.config["SEED_DIR"], self.article_slug) if self.article_slug else None
+
+    @property
+    def article_html(self) -> str:
+        """The open article, with the policy's figures this contact works under filled in."""
+        if self.article is None:
+            return ""
+        return self.article.html_with({"authority_limit": money(self.contact.policy.get("authority_limit", 0))})
 
     @property
     def search_query(self) -> str | None:

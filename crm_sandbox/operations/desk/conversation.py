@@ -24,7 +24,7 @@ def check_text(text: str, what: str, limit: int) -> str:
     if not text:
         raise ServiceError(f"The {what} is empty: type something first.")
     if len(text) > limit:
-        raise ServiceError(f"The {what} is too long ({len(text):,} characters): keep it under {limit:,}.")
+        raise ServiceError(f"The {what} is too long ({len(text):,} characters): keep it to {limit:,} at most.")
     return text
 
 

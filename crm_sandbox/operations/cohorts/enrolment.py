@@ -33,7 +33,9 @@ from crm_sandbox.operations.cohorts.accounts import (
 
 REQUIRED_COLUMNS = ("username", "display_name", "role")
 IMPORT_ROLES = ("learner", "assessor")
-MAX_ROWS = 20_000
+# Accounts per file: a cohort is tens of learners; past this its pages (and the one-time password page) stop
+# being usable, so a bigger file is refused with a message instead of making an unmanageable cohort.
+MAX_ROWS = 1_000
 MAX_PROBLEMS_SHOWN = 20
 MIN_PASSWORD = 10
 MAX_TAKEN_SHOWN = 20
@@ -130,7 +132,12 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
     first_line: dict[str, int] = {}  # username -> the line it is first on
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
-            raise ImportProblems([f"The file has more than {MAX_ROWS:,} rows: split it."])
+            raise ImportProblems(
+                [
+                    f"The file has more than {MAX_ROWS:,} accounts: a cohort is usually tens of learners. "
+                    "Check it is the right file, or split it and import the parts into separate cohorts."
+                ]
+            )
         if not any((v or "").strip() for k, v in raw.items() if k is not None):
             continue  # a blank line
         row = {

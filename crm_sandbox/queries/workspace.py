@@ -44,7 +44,7 @@ class Workspace:
         """The open article, with the policy's figures this contact works under filled in."""
         if self.article is None:
             return ""
-        return self.article.html_with({"authority_limit": money(self.contact.policy.get("authority_limit", 0))})
+        return self.article.html_with(policy_figures(self.contact.policy))
 
     @property
     def search_query(self) -> str | None:
@@ -121,3 +121,13 @@ def workspace(contact: Contact) -> Workspace:
         elif ev.type == "kb.viewed":
             ws.article_slug = ev.data["article"]
     return ws
+
+
+def policy_figures(policy: dict) -> dict[str, str]:
+    """The policy's figures as the knowledge-base articles name them (``{authority_limit}`` and so on)."""
+    return {
+        "authority_limit": money(policy.get("authority_limit", 0)),
+        "idv_required": str(policy.get("idv_required", "")),
+        "lockout_attempts": str(policy.get("lockout_attempts", "")),
+        "late_log_minutes": str(policy.get("late_log_minutes", "")),
+    }

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crm_sandbox.content.knowledge import articles
 from crm_sandbox.content.responses import CONTACT_FIELDS
 from crm_sandbox.policy import load_policy
+from crm_sandbox.queries.workspace import policy_figures
 from crm_sandbox.scenarios.caller import fill, opening_message, unfilled_placeholders
 from crm_sandbox.scenarios.library import DATA_CATEGORIES, load_library
 
@@ -323,10 +325,17 @@ def test_knowledge_base_article(slug):
 
 
 def test_knowledge_base_agrees_with_the_policy():
+    """The articles name the policy's figures as placeholders, filled from the policy a contact works under
+    (so a trainer's change never leaves an article contradicting it)."""
     policy = load_policy(str(SEED))
-    kb = SEED / "kb"
-    idv = (kb / "idv-policy.md").read_text(encoding="utf-8")
-    assert f"{policy['idv_required']}" in idv and f"{policy['lockout_attempts']}" in idv
-    assert f"£{policy['authority_limit']:.0f}" in (kb / "refunds-and-authority-limits.md").read_text()
-    assert f"{policy['late_log_minutes']} minutes" in (kb / "contemporaneous-notes.md").read_text()
-    assert "one month" in (kb / "subject-access-requests.md").read_text().lower()
+    kb = {a.slug: a for a in articles(str(SEED))}
+    figures = policy_figures(policy)
+    idv = kb["idv-policy"].html_with(figures)
+    assert f"<strong>{policy['idv_required']} of the factors" in idv
+    assert f"<strong>{policy['lockout_attempts']} failed answers</strong>" in idv
+    assert "<strong>£50.00</strong> per contact" in kb["refunds-and-authority-limits"].html_with(figures)
+    notes = kb["contemporaneous-notes"].html_with(figures)
+    assert f"more than {policy['late_log_minutes']} minutes" in notes
+    assert not any(re.search(r"\{[a-z_]+\}", a.html_with(figures)) for a in kb.values())  # none left unfilled
+    assert not re.search(r"£\d", "".join(a.text for a in kb.values()))  # no amount written into an article
+    assert "one month" in kb["subject-access-requests"].text.lower()

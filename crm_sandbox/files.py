@@ -1,6 +1,5 @@
 """Files that survive a crash: written whole or not at all, their folders fsynced (archive, keys)."""
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -37,11 +36,3 @@ def write_durably(path: Path, data: bytes, mode: int = 0o666) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

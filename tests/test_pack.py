@@ -57,7 +57,7 @@ def test_a_fresh_pack_verifies_and_lists_every_file(app, built):
         name.startswith("contacts/") and "c-" in name and name.split("/")[1] != base.split("/")[1] for name in files
     )  # the learner's second contact was never opened: not in the pack
     manifest = json.loads(files["manifest.json"])
-    assert manifest["format"] == "crm-sandbox/evidence-pack@1"
+    assert manifest["format"] == "crm-sandbox/evidence-pack@2"
     assert manifest["learner"]["username"] == "learner1" and manifest["cohort"] == "Test cohort"
     assert manifest["created_at"] == "2026-03-12T10:30:00Z"
     listed = {f["path"]: f for f in manifest["files"]}
@@ -207,7 +207,7 @@ def test_cli_exports_and_verifies_a_pack(app, runner, reviewed, tmp_path):
     result = runner.invoke(args=["verify-pack", str(out)])
     files = len(json.loads(entries(out.read_bytes())["manifest.json"])["files"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"OK: {files} files verified, signed by {fp}"
+    assert result.output.strip() == f"OK: {files} files and 1 chain head verified, signed by {fp}"
 
 
 def test_cli_verify_fails_naming_the_file(app, runner, built, tmp_path):

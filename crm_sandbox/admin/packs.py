@@ -1,63 +1,160 @@
-"""Signed evidence packs ``crm-sandbox/evidence-pack@1``: a learner's contacts as a zip anyone can check.
+"""Signed evidence packs ``crm-sandbox/evidence-pack@2``: a learner's contacts as a zip anyone can check.
 
 Layout::
 
-    contacts/c-12/session.json    the session export (crm-sandbox/session@1)
+    contacts/c-12/session.json    the session export (crm-sandbox/session@1) as a pack carries it: the
+                                  contact's chain head signed at export ("chain"), and the customer record
+                                  cut to what the learner was shown ("withheld" names what was left out)
     contacts/c-12/findings.json   the findings with their decisions and history, the assessor's own
     contacts/c-12/review.json     criteria judgements with history, the assessment and sign-offs, KPIs
     contacts/c-12/report.pdf      the observation record
     learner-report.pdf            the learner's record
+    ledger/checkpoint.txt         (once the ledger exists) the signed checkpoint the proofs lead to
+    ledger/proofs.json            (once the ledger exists) per record: leaf index, leaf bytes, audit path
     public_key.pem                the app's Ed25519 public key (for convenience: trust the fingerprint)
-    manifest.json                 format, learner, cohort, created_at, and the SHA-256 and size of every file
+    manifest.json                 format, learner, cohort, created_at, each contact's chain head, the
+                                  ledger files if any, and the SHA-256 and size of every file
     manifest.sig                  the Ed25519 signature of manifest.json's exact bytes
 
 The signature covers the manifest, and the manifest covers every other file, so one changed byte,
-an added or a removed file is found and named by :func:`verify_pack`.
+an added or a removed file is found and named by :func:`verify_pack`. Each contact's chain head is signed
+on its own as well (as ``verify-log`` checks it), and must agree with the manifest, the contact's folder
+and the events in its session.json. A pack is read in memory with limits (sizes from the central
+directory, before anything is inflated): nothing is ever extracted to disk.
+
+Packs of ``crm-sandbox/evidence-pack@1`` (the release before chain heads were carried) still verify, with
+a note that they carry the signature and file hashes only.
+
+Wiring the ledger in (crm_sandbox/ledger, after merge) takes three small changes here:
+:func:`ledger_section` returns the checkpoint note and ``proofs_document(...)`` built from
+``ledger.inclusion(refs, checkpoint)``; :func:`default_note_parser` returns ``ledger.parse_note``;
+``LEDGER_IN_RELEASE = True``. ``verify-pack --checkpoint LATER --consistency PROOF`` then checks a pack
+against a later checkpoint (on the centre's machine the proof can come from ``ledger.consistency``).
 """
 
+import base64
+import binascii
 import hashlib
 import io
 import json
+import re
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from crm_sandbox.crypto import signing
-from crm_sandbox.models import User, utcnow
+from crm_sandbox.crypto import merkle, signing
+from crm_sandbox.events.chain import head_message
+from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.queries.review import contact_review, opened_contacts
-from crm_sandbox.queries.session_export import session_document
+from crm_sandbox.queries.session_export import pack_session_document
 from crm_sandbox.reports import pdf
 from crm_sandbox.reports import records as r
 
-FORMAT = "crm-sandbox/evidence-pack@1"
+FORMAT = "crm-sandbox/evidence-pack@2"
+FORMAT_V1 = "crm-sandbox/evidence-pack@1"  # the release before chain heads (main at ea876b8): still verified
+FORMATS = (FORMAT_V1, FORMAT)
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "public_key.pem"
-MAX_MEMBER = 256 * 1024 * 1024  # refuse to inflate anything larger (a zip bomb is a malformed pack)
+LEDGER_CHECKPOINT, LEDGER_PROOFS = "ledger/checkpoint.txt", "ledger/proofs.json"
+PROOFS_FORMAT = "crm-sandbox/ledger-proofs@1"
+# True once ledger_section fills packs in: then a pack without a ledger section is from an earlier release.
+LEDGER_IN_RELEASE = False
+
+# Limits on what verify_pack reads (a pack of 13 contacts is ~1 MB; anything far beyond is not a pack).
+MAX_PACK = 512 * 1024 * 1024  # the zip file itself
+MAX_MEMBER = 64 * 1024 * 1024  # one member, inflated (as the central directory declares it)
+MAX_TOTAL = 256 * 1024 * 1024  # every member together, inflated
+MAX_MEMBERS = 5000
+MAX_RATIO = 200  # inflated / compressed, for members over RATIO_FLOOR (deflate of real files stays far below)
+RATIO_FLOOR = 1024 * 1024
+NESTED = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
+ARCHIVE_SUFFIXES = (".zip", ".jar", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
+CONTACT_DIR = re.compile(r"contacts/(c-(\d+))/")
 # A pack to check: its bytes, or the path of its file.
 PackSource = bytes | bytearray | memoryview | str | Path
+
+
+class PackRefused(Exception):
+    """The evidence behind a pack does not verify: no pack is built (the message names the first problem)."""
 
 
 def _json(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
+# --- building ---------------------------------------------------------------------------------------------
+def evidence_problems(learner: User) -> list[str]:
+    """What is wrong with the evidence a pack of ``learner`` would carry: each opened contact's event chain
+    and signed heads, as ``verify-log`` checks them (empty: all verified)."""
+    return [
+        status.problem
+        for contact in opened_contacts(learner)
+        if (status := contact_review(contact).chain).problem is not None
+    ]
+
+
+def ledger_section(contacts: Sequence[Contact]) -> dict[str, bytes] | None:
+    """The ledger files a pack of ``contacts`` carries: ``{LEDGER_CHECKPOINT: the signed checkpoint note,
+    LEDGER_PROOFS: proofs.json}``, or None while the sandbox has no ledger (this release).
+
+    Seam for crm_sandbox/ledger: ``checkpoint = ledger.checkpoint_now("export")`` (or the latest), then
+    ``LEDGER_CHECKPOINT: checkpoint.note().encode()`` and ``LEDGER_PROOFS: _json(proofs_document(...))``
+    from ``ledger.inclusion(refs, checkpoint)``, refs being every record of ``contacts`` (see
+    :func:`proofs_document` for the layout :func:`check_ledger_section` reads)."""
+    return None
+
+
+def proofs_document(tree_size: int, root_hash: bytes, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """ledger/proofs.json: ``records`` are dicts with ``ref`` (the ledger's record reference), ``contact``
+    ("c-12"), ``index`` (leaf index), ``leaf`` (the leaf's bytes), ``proof`` (audit path, hashes as bytes),
+    and optionally ``salt``/``content`` (the ledger's canonical content, for its recompute)."""
+    return {
+        "format": PROOFS_FORMAT,
+        "tree_size": tree_size,
+        "root": root_hash.hex(),
+        "records": [
+            {
+                **{k: v for k, v in rec.items() if k not in ("leaf", "proof", "salt")},
+                "leaf": base64.b64encode(rec["leaf"]).decode("ascii"),
+                **({"salt": rec["salt"].hex()} if isinstance(rec.get("salt"), bytes) else {}),
+                "proof": [h.hex() for h in rec["proof"]],
+            }
+            for rec in records
+        ],
+    }
+
+
 def pack_files(learner: User, created_at: datetime) -> dict[str, bytes]:
     """Every file of the pack except the manifest and its signature, in the pack's order."""
     files: dict[str, bytes] = {}
     reviews = []
-    for contact in opened_contacts(learner):
+    contacts = opened_contacts(learner)
+    for contact in contacts:
         review = contact_review(contact)
         reviews.append(review)
         base = f"contacts/{r.contact_ref(contact)}/"
-        files[base + "session.json"] = _json(session_document(contact, review.events))
+        files[base + "session.json"] = _json(pack_session_document(contact, review.events))
         files[base + "findings.json"] = _json(r.findings_document(review))
         files[base + "review.json"] = _json(r.review_document(review))
         files[base + "report.pdf"] = pdf.contact_pdf(review, created_at=created_at)
     files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
+    files.update(ledger_section(contacts) or {})
     files[PUBLIC_KEY] = signing.public_key_pem().encode("ascii")
     return files
+
+
+def _heads(files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """Each contact's signed chain head as its session.json carries it, for the manifest."""
+    heads = []
+    for name, data in files.items():
+        m = CONTACT_DIR.match(name)
+        if m and name == m.group(0) + "session.json":
+            chain = json.loads(data)["chain"]
+            heads.append({"ref": m.group(1), "seq": chain["seq"], "mac": chain["mac"]})
+    return heads
 
 
 def manifest_document(learner: User, files: dict[str, bytes], created_at: datetime) -> dict:
@@ -67,6 +164,9 @@ def manifest_document(learner: User, files: dict[str, bytes], created_at: dateti
         "cohort": learner.cohort.name if learner.cohort else None,
         "created_at": r.iso(created_at),
         "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
+        "personal_data": "minimised: each session.json names the customer fields left out under 'withheld'",
+        "contacts": _heads(files),
+        "ledger": {"checkpoint": LEDGER_CHECKPOINT, "proofs": LEDGER_PROOFS} if LEDGER_PROOFS in files else None,
         "files": [
             {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for name, data in files.items()
@@ -87,7 +187,9 @@ def _zip(entries: list[tuple[str, bytes]], created_at: datetime) -> bytes:
 
 
 def build_learner_pack(learner: User, created_at: datetime | None = None) -> bytes:
-    """The learner's signed evidence pack as zip bytes (needs an app context: the key and the database)."""
+    """The learner's signed evidence pack as zip bytes (needs an app context: the key and the database).
+
+    Does not check the evidence first: :func:`build_verified_pack` does (``export-pack``)."""
     created_at = (created_at or utcnow()).replace(microsecond=0)
     files = pack_files(learner, created_at)
     manifest = _json(manifest_document(learner, files, created_at))
@@ -95,8 +197,45 @@ def build_learner_pack(learner: User, created_at: datetime | None = None) -> byt
     return _zip(entries, created_at)
 
 
+def build_verified_pack(learner: User, created_at: datetime | None = None) -> bytes:
+    """As :func:`build_learner_pack`, but refuses (PackRefused, naming the first problem) when the evidence
+    behind the pack does not verify: a pack must never sign evidence that ``verify-log`` calls BROKEN."""
+    problems = evidence_problems(learner)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PackRefused(
+            f"The evidence of {learner.username} does not verify, so no pack was written: {problems[0]}{more}. "
+            "Run verify-log for every problem."
+        )
+    return build_learner_pack(learner, created_at)
+
+
 def pack_filename(learner: User, created_at: datetime | None = None) -> str:
     return f"evidence-pack-{learner.username}-{(created_at or utcnow()):%Y%m%d-%H%M%S}.zip"
+
+
+# --- checking ---------------------------------------------------------------------------------------------
+class CheckpointView(NamedTuple):
+    """What a signed checkpoint note says: the log's name, its size and its root hash."""
+
+    origin: str
+    size: int
+    root: bytes
+
+
+# Parses and verifies a signed checkpoint note against a public key; raises ValueError naming the problem.
+# The ledger provides it (``ledger.parse_note``); until then no pack carries a ledger section.
+NoteParser = Callable[[str, str | bytes], CheckpointView]
+# A later checkpoint to check the pack's against: the note's text and the consistency proof from the
+# pack's checkpoint to it (``ledger.consistency(old_size, checkpoint)``).
+LaterCheckpoint = tuple[str, Sequence[bytes]]
+KeyPem = str | bytes
+
+
+def default_note_parser() -> NoteParser | None:
+    """The parser of signed checkpoint notes ``check_pack`` uses when none is given: None while the sandbox
+    has no ledger. Seam for crm_sandbox/ledger: return ``ledger.parse_note``."""
+    return None
 
 
 @dataclass
@@ -105,6 +244,11 @@ class PackReport:
     files: int = 0  # files checked against the manifest
     fingerprint: str = ""  # of the key the signature was checked with
     manifest: dict[str, Any] | None = None
+    signer_trusted: bool = False  # checked against a key the caller gave (not only the pack's own copy)
+    heads: int = 0  # chain heads whose signature and events verified
+    ledger_records: int = 0  # records proven in the ledger checkpoint
+    notes: list[str] = field(default_factory=list)  # what was not checked, and why (not problems)
+    intact: set[str] = field(default_factory=set)  # files whose bytes match the manifest
 
     @property
     def ok(self) -> bool:
@@ -114,11 +258,64 @@ class PackReport:
 def _read(data_or_path: PackSource) -> bytes:
     if isinstance(data_or_path, (bytes, bytearray, memoryview)):
         return bytes(data_or_path)
-    return Path(data_or_path).read_bytes()
+    path = Path(data_or_path)
+    if path.stat().st_size > MAX_PACK:
+        raise OSError(f"the file is larger than {MAX_PACK // (1024 * 1024)} MB: not an evidence pack")
+    return path.read_bytes()
+
+
+def unsafe_path(name: str) -> str | None:
+    """Why ``name`` may not be a pack member's path (absolute, ``..``, a drive, a backslash), or None."""
+    if not name or "\x00" in name:
+        return "an empty or NUL path"
+    if "\\" in name:
+        return "a backslash in the path"
+    if name.startswith("/") or re.match(r"[A-Za-z]:", name):
+        return "an absolute path"
+    parts = name.rstrip("/").split("/")
+    if any(p in ("..", ".") for p in parts):
+        return "a '..' or '.' path component"
+    if any(p == "" for p in parts):
+        return "an empty path component"
+    return None
+
+
+def _structure(infos: list[zipfile.ZipInfo], report: PackReport) -> bool:
+    """Refuse, before inflating anything, what no pack holds: unsafe paths, nested archives, encrypted
+    entries, and sizes (declared in the central directory) beyond the limits. True when all is well."""
+    before = len(report.problems)
+    if len(infos) > MAX_MEMBERS:
+        report.problems.append(f"refused: {len(infos):,} entries (a pack has far fewer; at most {MAX_MEMBERS:,})")
+        return False
+    total = 0
+    for info in infos:
+        name = info.filename
+        if why := unsafe_path(name):
+            report.problems.append(f"{name!r}: refused: {why} (a pack's entries are relative paths inside it)")
+            continue
+        if info.flag_bits & 0x1:
+            report.problems.append(f"{name}: refused: an encrypted entry")
+        if name.lower().endswith(ARCHIVE_SUFFIXES):
+            report.problems.append(f"{name}: refused: a nested archive (a pack holds no archives)")
+        if info.file_size > MAX_MEMBER:
+            report.problems.append(
+                f"{name}: refused: declares {info.file_size:,} bytes inflated (at most {MAX_MEMBER:,}): a zip bomb?"
+            )
+        elif info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            report.problems.append(
+                f"{name}: refused: inflates {info.file_size // max(info.compress_size, 1):,} times "
+                f"(at most {MAX_RATIO}): a zip bomb?"
+            )
+        total += info.file_size
+    if total > MAX_TOTAL:
+        report.problems.append(
+            f"refused: the entries declare {total:,} bytes inflated in all (at most {MAX_TOTAL:,}): a zip bomb?"
+        )
+    return len(report.problems) == before
 
 
 def _members(zf: zipfile.ZipFile, report: PackReport) -> dict[str, bytes | None]:
-    """Each member's bytes (None when it cannot be read: a broken entry is named, not fatal)."""
+    """Each member's bytes, read in memory (None when it cannot be read: a broken entry is named, not fatal)."""
     contents: dict[str, bytes | None] = {}
     for info in zf.infolist():
         if info.is_dir():
@@ -126,12 +323,11 @@ def _members(zf: zipfile.ZipFile, report: PackReport) -> dict[str, bytes | None]
         if info.filename in contents:
             report.problems.append(f"{info.filename}: appears more than once in the zip (a second copy was added)")
             continue
-        if info.file_size > MAX_MEMBER:
-            report.problems.append(f"{info.filename}: too large to check ({info.file_size:,} bytes)")
-            contents[info.filename] = None
-            continue
         try:
-            contents[info.filename] = zf.read(info)
+            with zf.open(info) as fh:
+                data = fh.read(info.file_size + 1)  # never more than the central directory declared
+            if len(data) != info.file_size:
+                raise zipfile.BadZipFile(f"{len(data)} bytes, not the {info.file_size} declared")
         except (
             zipfile.BadZipFile,
             zipfile.LargeZipFile,
@@ -144,12 +340,45 @@ def _members(zf: zipfile.ZipFile, report: PackReport) -> dict[str, bytes | None]
         ) as err:  # RuntimeError: an encrypted entry
             report.problems.append(f"{info.filename}: bytes changed (the zip entry is damaged: {err})")
             contents[info.filename] = None
+            continue
+        if data.startswith(NESTED):
+            report.problems.append(f"{info.filename}: refused: a nested archive (a pack holds no archives)")
+            contents[info.filename] = None
+            continue
+        contents[info.filename] = data
     return contents
 
 
-def check_pack(data_or_path: PackSource, public_key_pem: str | bytes | None = None) -> PackReport:
-    """Check a pack; ``public_key_pem`` is the key to trust (default: the pack's own public_key.pem,
-    which proves only that the pack is intact, not who made it: compare the fingerprint)."""
+def _open(data_or_path: PackSource, report: PackReport) -> dict[str, bytes | None] | None:
+    """The pack's members, or None (the problem reported) when it cannot be read, is not a zip, or is refused."""
+    try:
+        raw = _read(data_or_path)
+    except OSError as err:
+        report.problems.append(f"cannot read the pack: {err.strerror or err}")
+        return None
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, OSError, EOFError) as err:
+        report.problems.append(f"malformed zip: the file is truncated or is not a zip ({err})")
+        return None
+    with zf:
+        if not _structure(zf.infolist(), report):
+            return None
+        return _members(zf, report)
+
+
+def check_pack(
+    data_or_path: PackSource,
+    public_key_pem: KeyPem | None = None,
+    *,
+    trusted: Sequence[KeyPem] = (),
+    later: LaterCheckpoint | None = None,
+    parse_note: NoteParser | None = None,
+) -> PackReport:
+    """Check a pack, in memory. ``public_key_pem`` and ``trusted`` are the keys to trust: the signature must
+    be by one of them (``report.signer_trusted``). With none, the pack's own public_key.pem is used, which
+    proves only that the pack is intact, not who made it (``signer_trusted`` stays False). ``later``: a
+    later checkpoint the pack's ledger checkpoint must be consistent with (packs with a ledger section)."""
     report = PackReport()
     contents = _open(data_or_path, report)
     if contents is None:
@@ -163,25 +392,22 @@ def check_pack(data_or_path: PackSource, public_key_pem: str | bytes | None = No
     listed = _read_manifest(manifest_bytes, report)
     if listed is None:
         return report
-    _check_signature(contents, manifest_bytes, public_key_pem, report)
+    keys = [k for k in (public_key_pem, *trusted) if k is not None]
+    key = _check_signature(contents, manifest_bytes, keys, report)
     _check_files(contents, listed, report)
+    manifest = report.manifest or {}
+    if manifest.get("format") == FORMAT_V1:
+        report.notes.append(
+            f"made by an earlier release ({FORMAT_V1}): signature and file hashes only; it carries no "
+            "signed chain heads or ledger proofs"
+        )
+        if later is not None:
+            report.problems.append(f"{MANIFEST}: the pack carries no ledger checkpoint to compare the later one with")
+        return report
+    if key is not None:
+        _check_heads(contents, manifest, key, report)
+    _check_ledger(contents, manifest, key, later, parse_note or default_note_parser(), report)
     return report
-
-
-def _open(data_or_path: PackSource, report: PackReport) -> dict[str, bytes | None] | None:
-    """The pack's members, or None (the problem reported) when it cannot be read or is not a zip."""
-    try:
-        raw = _read(data_or_path)
-    except OSError as err:
-        report.problems.append(f"cannot read the pack: {err.strerror or err}")
-        return None
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, OSError, EOFError) as err:
-        report.problems.append(f"malformed zip: {err}")
-        return None
-    with zf:
-        return _members(zf, report)
 
 
 def _read_manifest(manifest_bytes: bytes, report: PackReport) -> dict[str, Any] | None:
@@ -189,41 +415,69 @@ def _read_manifest(manifest_bytes: bytes, report: PackReport) -> dict[str, Any] 
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
         entries = manifest["files"]
-        listed = {e["path"]: e for e in entries}
         if (
-            manifest.get("format") != FORMAT
-            or len(listed) != len(entries)
-            or not all(isinstance(e["sha256"], str) and isinstance(e["size"], int) for e in entries)
+            manifest.get("format") not in FORMATS
+            or not isinstance(entries, list)
+            or not all(
+                isinstance(e["path"], str) and isinstance(e["sha256"], str) and isinstance(e["size"], int)
+                for e in entries
+            )
         ):
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
         report.problems.append(f"{MANIFEST}: not a readable {FORMAT} manifest")
+        return None
+    listed: dict[str, Any] = {}
+    for e in entries:
+        if why := unsafe_path(e["path"]):
+            report.problems.append(f"{MANIFEST}: refused: lists {e['path']!r}, {why}")
+        elif e["path"] in listed:
+            report.problems.append(f"{MANIFEST}: refused: lists {e['path']} more than once")
+        listed[e["path"]] = e
+    if report.problems:
         return None
     report.manifest = manifest
     return listed
 
 
 def _check_signature(
-    contents: dict[str, bytes | None], manifest_bytes: bytes, public_key_pem: str | bytes | None, report: PackReport
-) -> None:
-    """The signature: over the exact manifest bytes, by the trusted key."""
+    contents: dict[str, bytes | None], manifest_bytes: bytes, keys: list[KeyPem], report: PackReport
+) -> KeyPem | None:
+    """The signature: over the exact manifest bytes, by one of ``keys`` (or by the pack's own key, untrusted,
+    when none is given). Returns the key that verified it, for the chain heads."""
     signature = contents.get(SIGNATURE)
-    if public_key_pem is None:
-        public_key_pem = contents.get(PUBLIC_KEY)
-    if public_key_pem is None:
+    own = contents.get(PUBLIC_KEY)
+    if not keys and own is None:
         report.problems.append(f"{PUBLIC_KEY}: missing, and no public key was given to check the signature with")
-    elif SIGNATURE not in contents:
+        return None
+    if SIGNATURE not in contents:
         report.problems.append(f"{SIGNATURE}: missing, so the manifest is not signed")
-    elif signature is not None:
-        try:
-            report.fingerprint = signing.fingerprint(public_key_pem)
-            if not signing.verify(public_key_pem, manifest_bytes, signature):
-                report.problems.append(
-                    f"{SIGNATURE}: signature invalid: {MANIFEST} was edited, or the pack "
-                    f"was signed by another key (not {report.fingerprint})"
-                )
-        except signing.SigningKeyError as err:
-            report.problems.append(f"public key: {err}")
+        return keys[0] if keys else own
+    if signature is None:
+        return None  # already named as damaged
+    try:
+        if not keys:
+            assert own is not None  # noqa: S101 - checked above
+            report.fingerprint = signing.fingerprint(own)
+            if signing.verify(own, manifest_bytes, signature):
+                return own
+            report.problems.append(
+                f"{SIGNATURE}: signature invalid: {MANIFEST} was edited, or the pack "
+                f"was signed by another key (not {report.fingerprint})"
+            )
+            return None
+        for key in keys:
+            if signing.verify(key, manifest_bytes, signature):
+                report.fingerprint, report.signer_trusted = signing.fingerprint(key), True
+                return key
+        names = ", ".join(signing.fingerprint(k) for k in keys)
+        report.fingerprint = signing.fingerprint(keys[0])
+        report.problems.append(
+            f"{SIGNATURE}: signature invalid: {MANIFEST} was edited, or the pack was signed by another key (not {names})"
+        )
+    except signing.SigningKeyError as err:
+        report.problems.append(f"public key: {err}")
+    return None
 
 
 def _check_files(contents: dict[str, bytes | None], listed: dict[str, Any], report: PackReport) -> None:
@@ -239,11 +493,194 @@ def _check_files(contents: dict[str, bytes | None], listed: dict[str, Any], repo
             report.problems.append(f"{path}: bytes changed (SHA-256 does not match the manifest)")
         else:
             report.files += 1
+            report.intact.add(path)
     for path in contents:
         if path not in listed and path not in (MANIFEST, SIGNATURE):
             report.problems.append(f"{path}: added (not in the manifest)")
 
 
-def verify_pack(data_or_path: PackSource, public_key_pem: str | bytes | None = None) -> list[str]:
+def _check_heads(contents: dict[str, bytes | None], manifest: dict[str, Any], key: KeyPem, report: PackReport) -> None:
+    """Each contact's chain head: listed in the (signed) manifest, carried by its session.json, signed by
+    ``key`` for that contact, and reached by the events the session.json carries."""
+    heads = manifest.get("contacts")
+    if not isinstance(heads, list) or not all(
+        isinstance(h, dict) and isinstance(h.get("ref"), str) and isinstance(h.get("seq"), int) for h in heads
+    ):
+        report.problems.append(f"{MANIFEST}: the contacts' chain heads are missing or unreadable")
+        return
+    folders = {m.group(1) for name in contents if (m := CONTACT_DIR.match(name))}
+    by_ref = {h["ref"]: h for h in heads}
+    if len(by_ref) != len(heads):
+        report.problems.append(f"{MANIFEST}: lists a contact's chain head more than once")
+    for ref in sorted(folders - set(by_ref)):
+        report.problems.append(f"contacts/{ref}/: the manifest carries no chain head for this contact")
+    learner = (manifest.get("learner") or {}).get("username")
+    for ref, head in by_ref.items():
+        path = f"contacts/{ref}/session.json"
+        if ref not in folders:
+            report.problems.append(
+                f"{MANIFEST}: a chain head for {ref}, whose contact is not in this pack (a head from another pack?)"
+            )
+            continue
+        if path not in report.intact:
+            continue  # missing or changed: already named
+        if problem := _head_problem(ref, head, contents[path] or b"", learner, key):
+            report.problems.append(f"{path}: {problem}")
+        else:
+            report.heads += 1
+
+
+def _head_problem(ref: str, head: dict[str, Any], data: bytes, learner: str | None, key: KeyPem) -> str | None:
+    m = re.fullmatch(r"c-(\d+)", ref)
+    try:
+        doc = json.loads(data)
+        chain, events = doc.get("chain"), doc["events"]
+        seqs = [e["seq"] for e in events]
+        contact, owner = doc["contact"]["id"], doc["contact"]["learner"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "not a readable session export"
+    if m is None or contact != ref:
+        return f"the export of contact {contact}, not of {ref} (a file from another pack?)"
+    if learner is not None and owner != learner:
+        return f"the contact of learner {owner}, not of {learner} (a file from another pack?)"
+    if not isinstance(chain, dict) or not {"seq", "mac", "signature"} <= set(chain):
+        return "carries no signed chain head"
+    if chain["seq"] != head.get("seq") or chain["mac"] != head.get("mac"):
+        return f"its chain head (#{chain['seq']}) is not the one the manifest lists (#{head.get('seq')})"
+    try:
+        message = head_message(int(m.group(1)), int(chain["seq"]), str(chain["mac"]))
+        valid = signing.verify(key, message, bytes.fromhex(str(chain["signature"])))
+    except (ValueError, TypeError, signing.SigningKeyError):
+        valid = False
+    if not valid:
+        return f"the chain head at #{chain['seq']} has an invalid signature (not signed for {ref} by the pack's key)"
+    if seqs != list(range(1, len(seqs) + 1)) or len(seqs) != chain["seq"]:
+        return (
+            f"its {len(seqs)} events do not lead to the head signed at #{chain['seq']} "
+            "(an event missing, added or renumbered, or an old head presented as new)"
+        )
+    return None
+
+
+def _check_ledger(
+    contents: dict[str, bytes | None],
+    manifest: dict[str, Any],
+    key: KeyPem | None,
+    later: LaterCheckpoint | None,
+    parse_note: NoteParser | None,
+    report: PackReport,
+) -> None:
+    ledger = manifest.get("ledger")
+    if not ledger:
+        if LEDGER_IN_RELEASE:
+            report.notes.append("made by an earlier release: chain heads only, no ledger proofs")
+        if later is not None:
+            report.problems.append(f"{MANIFEST}: the pack carries no ledger checkpoint to compare the later one with")
+        return
+    section = {name: contents.get(name) or b"" for name in (LEDGER_CHECKPOINT, LEDGER_PROOFS)}
+    if key is None:
+        return  # the signature failed: proofs against an unknown key prove nothing
+    refs = {m.group(1) for name in contents if (m := CONTACT_DIR.match(name))}
+    problems, proven = _ledger_check(section, key, refs, later, parse_note)
+    report.problems.extend(problems)
+    report.ledger_records = proven
+
+
+def check_ledger_section(
+    section: dict[str, bytes],
+    public_pem: KeyPem,
+    *,
+    contacts: set[str] | None = None,
+    later: LaterCheckpoint | None = None,
+    parse_note: NoteParser | None = None,
+) -> list[str]:
+    """The problems with a pack's ledger section (empty: every record is proven in the signed checkpoint,
+    and the checkpoint is consistent with ``later`` when given). ``contacts``: the pack's contact refs
+    ("c-12"); a proof for a record of another contact is named. ``parse_note``: the ledger's note parser
+    (``ledger.parse_note``), required: without it nothing can be proven."""
+    return _ledger_check(section, public_pem, contacts, later, parse_note)[0]
+
+
+def _ledger_check(
+    section: dict[str, bytes],
+    public_pem: KeyPem,
+    contacts: set[str] | None,
+    later: LaterCheckpoint | None,
+    parse_note: NoteParser | None,
+) -> tuple[list[str], int]:
+    if parse_note is None:
+        return [f"{LEDGER_CHECKPOINT}: this release cannot check ledger proofs (no ledger note parser)"], 0
+    try:
+        checkpoint = parse_note(section.get(LEDGER_CHECKPOINT, b"").decode("utf-8"), public_pem)
+    except (ValueError, UnicodeDecodeError) as err:
+        return [f"{LEDGER_CHECKPOINT}: {err}"], 0
+    try:
+        doc = json.loads(section.get(LEDGER_PROOFS, b""))
+        size, root_hex, records = doc["tree_size"], doc["root"], doc["records"]
+        if doc.get("format") != PROOFS_FORMAT or not isinstance(records, list):
+            raise ValueError
+    except (ValueError, KeyError, TypeError) as err:
+        return [f"{LEDGER_PROOFS}: not a readable {PROOFS_FORMAT} document ({err or 'wrong format'})"], 0
+    if size != checkpoint.size or root_hex != checkpoint.root.hex():
+        return [
+            f"{LEDGER_PROOFS}: made for another checkpoint (size {size}, not the {checkpoint.size} of "
+            f"{LEDGER_CHECKPOINT}): proofs from another pack?"
+        ], 0
+    problems, seen = [], set[int]()
+    for i, rec in enumerate(records):
+        if problem := _record_problem(i, rec, checkpoint, contacts, seen):
+            problems.append(f"{LEDGER_PROOFS}: {problem}")
+    proven = len(records) - len(problems)
+    if later is not None:
+        problems += _consistency(checkpoint, later, public_pem, parse_note)
+    return problems, proven
+
+
+def _record_problem(
+    i: int, rec: Any, checkpoint: CheckpointView, contacts: set[str] | None, seen: set[int]
+) -> str | None:
+    """What is wrong with one record's inclusion proof, or None when it is proven."""
+    try:
+        name, index = str(rec.get("ref", f"record {i}")), rec["index"]
+        leaf = base64.b64decode(rec["leaf"], validate=True)
+        path = [bytes.fromhex(h) for h in rec["proof"]]
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError("index")
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error):
+        return f"record {i} is unreadable"
+    if contacts is not None and rec.get("contact") not in contacts:
+        return f"{name} belongs to {rec.get('contact')}, which is not in this pack (a proof for another pack?)"
+    if index in seen:
+        return f"{name}: leaf {index} is listed more than once"
+    seen.add(index)
+    if not merkle.verify_inclusion(index, checkpoint.size, merkle.leaf_hash(leaf), path, checkpoint.root):
+        return f"{name}: not in the signed checkpoint (its leaf or inclusion proof is wrong)"
+    return None
+
+
+def _consistency(
+    checkpoint: CheckpointView, later: LaterCheckpoint, public_pem: KeyPem, parse_note: NoteParser
+) -> list[str]:
+    note, proof = later
+    try:
+        newer = parse_note(note, public_pem)
+    except ValueError as err:
+        return [f"the later checkpoint: {err}"]
+    if newer.origin != checkpoint.origin:
+        return [f"the later checkpoint is of another log ({newer.origin}, not {checkpoint.origin})"]
+    if newer.size < checkpoint.size:
+        return [
+            f"the later checkpoint (size {newer.size}) is older than the pack's (size {checkpoint.size}): "
+            "an old checkpoint presented as new"
+        ]
+    if not merkle.verify_consistency(checkpoint.size, newer.size, checkpoint.root, newer.root, list(proof)):
+        return [
+            f"the pack's checkpoint (size {checkpoint.size}) is not a prefix of the later one (size {newer.size}): "
+            "the log was rewritten after the pack was made"
+        ]
+    return []
+
+
+def verify_pack(data_or_path: PackSource, public_key_pem: KeyPem | None = None) -> list[str]:
     """The problems found in a pack, each naming its file; an empty list means the pack is valid."""
     return check_pack(data_or_path, public_key_pem).problems

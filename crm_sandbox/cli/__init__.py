@@ -300,7 +300,7 @@ def register(app: Flask) -> None:
     register_pack_commands(app)
 
 
-# --- Evidence packs (issue 5, exports) ---------------------------------------------------------------
+# --- Evidence packs (issue 5, exports; issue 15, packs that prove themselves) -----------------------------
 @click.command("export-pack")
 @click.argument("username")
 @click.option(
@@ -313,18 +313,53 @@ def register(app: Flask) -> None:
 )
 @with_appcontext
 def export_pack_command(username: str, output: str) -> None:
-    """Write a learner's signed evidence pack (crm-sandbox/evidence-pack@1, zip) to FILE."""
-    from crm_sandbox.admin.packs import build_learner_pack, check_pack
+    """Write a learner's signed evidence pack (crm-sandbox/evidence-pack@2, zip) to FILE.
+
+    Refuses, writing nothing, when the evidence behind it does not verify (as verify-log checks it).
+    """
+    from crm_sandbox.admin.packs import PackRefused, build_verified_pack, check_pack
     from crm_sandbox.crypto import signing
 
     learner = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if learner is None or learner.role != "learner":
         raise click.ClickException(f"There is no learner called {username!r}.")
-    data = build_learner_pack(learner)
+    try:
+        data = build_verified_pack(learner)
+    except PackRefused as err:
+        raise click.ClickException(str(err)) from err
     with open(output, "wb") as fh:
         fh.write(data)
     report = check_pack(data, signing.public_key_pem())
     click.echo(f"Wrote {output}: {report.files} files for {learner.username}, signed by {signing.fingerprint()}")
+
+
+def _key_file(path: str, option: str) -> bytes:
+    from pathlib import Path
+
+    from crm_sandbox.crypto import signing
+
+    data = Path(path).read_bytes()
+    try:
+        signing.load_public_key(data)
+    except signing.SigningKeyError as err:
+        raise click.ClickException(f"{option} {path}: {err}") from err
+    return data
+
+
+def _later_checkpoint(checkpoint: str | None, consistency: str | None) -> tuple[str, list[bytes]] | None:
+    """--checkpoint (a later signed checkpoint note) and --consistency (a JSON list of hex hashes: the
+    consistency proof from the pack's checkpoint to it)."""
+    from pathlib import Path
+
+    if checkpoint is None:
+        if consistency is not None:
+            raise click.ClickException("--consistency needs --checkpoint (the later checkpoint it leads to).")
+        return None
+    try:
+        proof = [bytes.fromhex(h) for h in json.loads(Path(consistency).read_text())] if consistency else []
+        return Path(checkpoint).read_text(encoding="utf-8"), proof
+    except (ValueError, TypeError, UnicodeDecodeError) as err:
+        raise click.ClickException(f"--checkpoint/--consistency: not readable ({err})") from err
 
 
 @click.command("verify-pack")
@@ -333,39 +368,67 @@ def export_pack_command(username: str, output: str) -> None:
     "--public-key",
     "public_key",
     type=click.Path(exists=True, dir_okay=False),
-    help="The PEM public key to trust (default: this sandbox's own signing key).",
+    help="The PEM public key to check against (default: this sandbox's own signing key).",
+)
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also trust this PEM public key (another centre's, or an earlier key of this one). Repeatable.",
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A later signed ledger checkpoint the pack's must be consistent with.",
+)
+@click.option(
+    "--consistency",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The consistency proof to --checkpoint (JSON list of hex hashes).",
 )
 @with_appcontext
-def verify_pack_command(file: str, public_key: str | None) -> None:
-    """Check an evidence pack FILE: the signature and every file's SHA-256. Exit 1 naming each problem."""
+def verify_pack_command(
+    file: str, public_key: str | None, trust: tuple[str, ...], checkpoint: str | None, consistency: str | None
+) -> None:
+    """Check an evidence pack FILE, in memory: the signature, every file's SHA-256, each contact's signed
+    chain head. Exit 0: verified against a trusted key; 1: a problem (each named); 3: intact, but signed by a
+    key this machine does not trust (pass --public-key or --trust)."""
     import os
     from pathlib import Path
 
     from crm_sandbox.admin.packs import check_pack
     from crm_sandbox.crypto import signing
 
-    trusted: str | bytes | None
+    trusted = [_key_file(path, "--trust") for path in trust]
+    key: str | bytes | None = None
     if public_key:
-        trusted = Path(public_key).read_bytes()
+        key = _key_file(public_key, "--public-key")
     elif os.environ.get(signing.ENV_VAR) or Path(current_app.instance_path, signing.KEY_FILE).exists():
-        trusted = signing.public_key_pem()
-    else:
-        trusted = None
-        click.echo(
-            "Warning: this sandbox has no signing key; checking against the pack's own public_key.pem. "
-            "Compare the fingerprint below with the one the issuing sandbox shows.",
-            err=True,
-        )
-    try:
-        report = check_pack(file, trusted)
-    except signing.SigningKeyError as err:
-        raise click.ClickException(f"--public-key: {err}") from err
+        key = signing.public_key_pem()  # the key exists: reading it creates nothing
+    later = _later_checkpoint(checkpoint, consistency)
+    report = check_pack(file, key, trusted=trusted, later=later)
+    for note in report.notes:
+        click.echo(f"Note: {note}")
     if report.problems:
         for problem in report.problems:
             click.echo(problem)
+        if any(p.startswith("manifest.sig: signature invalid") for p in report.problems):
+            click.echo(
+                "If the pack comes from a centre whose public key you hold and trust, pass --trust THAT_KEY.pem."
+            )
         click.echo(f"FAILED: {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} in {file}")
         sys.exit(1)
-    click.echo(f"OK: {report.files} files verified, signed by {report.fingerprint}")
+    heads = f" and {report.heads} chain head{'s' if report.heads != 1 else ''}" if report.heads else ""
+    proofs = f", {report.ledger_records} ledger records proven" if report.ledger_records else ""
+    if not report.signer_trusted:
+        click.echo(
+            f"UNVERIFIED SIGNER: {report.files} files{heads} are intact, but the pack is signed by a key this "
+            f"machine does not know ({report.fingerprint}): anyone could have made it. Compare the fingerprint "
+            "with the issuing centre's public-key page, then pass its key with --public-key or --trust KEYFILE."
+        )
+        sys.exit(3)
+    click.echo(f"OK: {report.files} files{heads} verified{proofs}, signed by {report.fingerprint}")
 
 
 def register_pack_commands(app: Flask) -> None:

@@ -10,11 +10,11 @@ from crm_sandbox import ledger
 from crm_sandbox.admin.gdpr import erase_learner
 from crm_sandbox.admin.reset import reset_cohort
 from crm_sandbox.crypto import merkle, signing
+from crm_sandbox.database import write_transaction
 from crm_sandbox.events import registry
 from crm_sandbox.extensions import db
 from crm_sandbox.ledger import format
 from crm_sandbox.ledger.coverage import EVIDENTIAL, EXEMPT, EXEMPT_EVENT_TYPES
-from crm_sandbox.database import write_transaction
 from crm_sandbox.models import Base, Cohort, Contact, Event, Finding, FindingDecision, User
 from crm_sandbox.operations import review as review_service
 from tests.conftest import dispose_engines, make_test_app
@@ -233,7 +233,9 @@ MATRIX = {
     "tail of an open contact truncated with its leaves": (truncate_open_with_leaves, "log rewritten (checkpoint"),
     "event data edited": (copy_event_data, "event {cid}#2: data changed outside the app"),
     "event time edited": (
-        lambda app, w: sql(app, "UPDATE event SET at = :t WHERE contact_id = :c AND seq = 2", t="2020-01-01", c=w["cid"]),
+        lambda app, w: sql(
+            app, "UPDATE event SET at = :t WHERE contact_id = :c AND seq = 2", t="2020-01-01", c=w["cid"]
+        ),
         "event {cid}#2: at changed outside the app",
     ),
     "event actor edited": (
@@ -255,7 +257,10 @@ MATRIX = {
     "events reordered": (reorder, "event {cid}#2: "),
     "event moved to another contact": (
         lambda app, w: sql(
-            app, "UPDATE event SET contact_id = :o, seq = 100 WHERE contact_id = :c AND seq = 2", o=w["open"], c=w["cid"]
+            app,
+            "UPDATE event SET contact_id = :o, seq = 100 WHERE contact_id = :c AND seq = 2",
+            o=w["open"],
+            c=w["cid"],
         ),
         "record inserted outside the app: event {open}#100",
     ),
@@ -319,9 +324,9 @@ def test_purge_is_an_entry_not_a_deletion(app, client, world):
             for pack in db.session.execute(select(ArchivedPack)).scalars():
                 pack.retention_until = ledger.utcnow()
         assert archive.purge_expired()
-        assert db.session.execute(
-            select(ledger.LEAVES.c.ref).where(ledger.LEAVES.c.kind == "purged")
-        ).first(), "purge recorded"
+        assert db.session.execute(select(ledger.LEAVES.c.ref).where(ledger.LEAVES.c.kind == "purged")).first(), (
+            "purge recorded"
+        )
     result = verify_log(app)
     assert result.exit_code == 0, result.output
 
@@ -373,7 +378,7 @@ def test_pending_leaves_older_than_the_interval_are_checkpointed_by_the_next_wri
         monkeypatch.setattr(ledger, "_next_due_check", 0.0)
         assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
         review_service.observe(db.session.get(Contact, world["cid"]), assessor, "One.")
-        sql(app, "UPDATE ledger_leaf SET at = :t WHERE \"index\" IS NULL", t="2000-01-01 00:00:00")
+        sql(app, 'UPDATE ledger_leaf SET at = :t WHERE "index" IS NULL', t="2000-01-01 00:00:00")
         monkeypatch.setattr(ledger, "_next_due_check", 0.0)
         review_service.observe(db.session.get(Contact, world["cid"]), assessor, "Two.")
         assert ledger.latest_checkpoint().size > before
@@ -385,7 +390,7 @@ def test_a_forged_pending_leaf_is_refused_at_checkpoint(app, world):
     forge_leaf(app, world)
     with app.app_context():
         ledger.checkpoint_now("test")
-        assert one(app, "SELECT count(*) FROM ledger_leaf WHERE version = 99 AND \"index\" IS NULL") == 1
+        assert one(app, 'SELECT count(*) FROM ledger_leaf WHERE version = 99 AND "index" IS NULL') == 1
 
 
 # --- keys at bootstrap ---------------------------------------------------------------------------------
@@ -426,12 +431,18 @@ def test_an_append_writes_one_leaf(app, world):
         before = one(app, "SELECT count(*) FROM ledger_leaf")
         assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
         review_service.observe(db.session.get(Contact, world["cid"]), assessor, "Counting.")
-        event = db.session.execute(
-            select(Event).where(Event.contact_id == world["cid"]).order_by(Event.seq.desc())
-        ).scalars().first()
-        refs = db.session.execute(
-            select(ledger.LEAVES.c.ref).where(ledger.LEAVES.c.id > 0).order_by(ledger.LEAVES.c.id.desc()).limit(3)
-        ).scalars().all()
+        event = (
+            db.session.execute(select(Event).where(Event.contact_id == world["cid"]).order_by(Event.seq.desc()))
+            .scalars()
+            .first()
+        )
+        refs = (
+            db.session.execute(
+                select(ledger.LEAVES.c.ref).where(ledger.LEAVES.c.id > 0).order_by(ledger.LEAVES.c.id.desc()).limit(3)
+            )
+            .scalars()
+            .all()
+        )
     added = one(app, "SELECT count(*) FROM ledger_leaf") - before
     assert f"event:{world['cid']}:{event.seq}" in refs
     assert added <= 3  # the event, and the findings the rules refreshed (if any changed)

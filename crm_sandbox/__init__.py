@@ -51,6 +51,17 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
     guard_events()  # events are append-only (findings are refreshed by each operation, visibly)
+    register_ledger(app)
+
+
+def register_ledger(app: Flask) -> None:
+    """Every key the log and the packs need exists from start-up (bootstrap, init-db, every worker), never
+    made lazily mid-request; and every change to an evidential row is recorded in the ledger."""
+    from crm_sandbox import ledger
+    from crm_sandbox.crypto import signing
+
+    signing.ensure_key(app.instance_path)
+    ledger.install()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -97,4 +97,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # PDF records: "unicode" (vendored DejaVu Sans with Noto fallbacks: every name prints) or
         # "helvetica" (built-in, Latin-1 only: other characters print as "?"); see reports/pdf.py.
         "PDF_FONT": "unicode",
+        # The ledger (crm_sandbox/ledger): each signed checkpoint is also appended to this file (O_APPEND,
+        # fsynced; a path on storage every app server shares works), and pending leaves older than
+        # CHECKPOINT_INTERVAL seconds are checkpointed by the next write (``flask checkpoint`` for cron).
+        "CHECKPOINT_FILE": str(Path(instance_path) / "checkpoints.log"),
+        "CHECKPOINT_INTERVAL": 300,
     }

@@ -54,6 +54,8 @@ def upgrade_database(revision: str = "head", directory: str | None = None) -> Up
         command.upgrade(config, revision)
     except CommandError as err:  # e.g. the database is at a revision this release does not know
         raise SchemaError(f"The database could not be upgraded: {err}") from err
+    finally:
+        current_app.extensions.pop("ledger_enabled", None)  # the ledger's tables may exist now
     return Upgrade(before, current_revision(db.engine), bool(config.attributes.get("adopted")))
 
 

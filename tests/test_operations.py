@@ -93,12 +93,17 @@ def test_a_replayed_form_is_refused_and_its_token_is_on_the_first_event_only(app
 
 def test_no_class_level_session_listener_is_left(app):
     """A session made elsewhere in the process (not the app's) runs no hook of ours at all; the
-    app's own session has the append-only guard and nothing at commit."""
+    app's own session has the append-only guard before a flush, and at commit only the ledger's
+    checkpoint step (which does nothing unless an operation asked for a checkpoint)."""
+    from crm_sandbox import ledger
+
     other = Session()
     assert len(other.dispatch.before_flush) == 0 and len(other.dispatch.before_commit) == 0
+    assert len(other.dispatch.after_flush) == 0
     with app.app_context():
         ours = db.session()
-        assert len(ours.dispatch.before_flush) == 1 and len(ours.dispatch.before_commit) == 0
+        assert len(ours.dispatch.before_flush) == 1
+        assert list(ours.dispatch.before_commit) == [ledger._before_commit]
 
 
 def test_the_append_only_guard_still_refuses_a_change_or_a_delete(app, live):

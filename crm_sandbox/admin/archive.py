@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from crm_sandbox import ledger
 from crm_sandbox.crypto import signing
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound
@@ -263,8 +264,12 @@ def purge_expired() -> list[str]:
         )
         paths = [pack_path(p) for p in expired]
         names = [p.path for p in expired]
-        for p in expired:
-            db.session.delete(p)
+        with ledger.deleting_as(ledger.PURGED):
+            for p in expired:
+                db.session.delete(p)
+            db.session.flush()
+        if expired:
+            ledger.checkpoint_at_commit(f"{len(expired)} archived pack(s) purged")
     for path in paths:
         path.unlink(missing_ok=True)
         run = path.parent

@@ -6,6 +6,7 @@ learner, and erase a learner's personal data while the anonymised evidence of th
 
 from sqlalchemy import select
 
+from crm_sandbox import ledger
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
@@ -159,6 +160,9 @@ def erase_learner(user_id: int, confirm: str) -> User:
             raise Conflict("This learner's personal data was already erased.")
         if (confirm or "").strip().lower() != user.username:
             raise ServiceError("To erase, type the learner's username exactly.")
+        # The old salt goes: what the log committed of the account before cannot be tested against a guess.
+        ledger.erase_subject(f"user:{user.id}", [f"user:{user.id}"])
+        ledger.checkpoint_at_commit(f"account {user.id} erased")
         user.username = user.display_name = pseudonym(user)
         user.password_hash = ERASED_PASSWORD_HASH
         user.active = False

@@ -36,6 +36,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from crm_sandbox import ledger
 from crm_sandbox.admin import archive
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound
@@ -73,6 +74,17 @@ REMOVED_TABLES = (
     "contact",
     "user",
 )
+
+MODELS: dict[str, type[Base]] = {
+    "finding_decision": FindingDecision,
+    "criterion_judgement": CriterionJudgement,
+    "assessment": Assessment,
+    "finding": Finding,
+    "chain_seal": ChainSeal,
+    "event": Event,
+    "contact": Contact,
+    "user": User,
+}
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -240,6 +252,9 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
         raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
+    for table, statement in statements.items():  # the log says each row was archived, not tampered with
+        ledger.record_gone(MODELS[table], statement.whereclause, ledger.ARCHIVED)
+    ledger.checkpoint_at_commit(f"cohort {cohort_id} reset: its evidence archived")
     removed = {}
     for table, statement in statements.items():
         removed[table] = cast(CursorResult[Any], db.session.execute(statement)).rowcount

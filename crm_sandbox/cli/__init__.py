@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from crm_sandbox import ledger
 from crm_sandbox.admin.demo import run_demo
 from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
 from crm_sandbox.crypto.rotation import rotate_field_keys
@@ -58,7 +59,9 @@ def seed_with_progress(cohort: Cohort, seed: int, customers: int) -> None:
 def ensure_schema() -> Upgrade:
     """Bring the database to this release's schema through the migrations (creating it when empty)."""
     try:
-        return upgrade_database()
+        done = upgrade_database()
+        ledger.publish_latest()  # the upgrade's first checkpoint goes to the checkpoint file too
+        return done
     except SchemaError as err:
         raise click.ClickException(str(err)) from err
     except Exception as err:  # a revision failed: its transaction was rolled back
@@ -244,17 +247,49 @@ def findings_command(file: str, as_json: bool) -> None:
 @click.command("verify-log")
 @with_appcontext
 def verify_log_command() -> None:
-    """Check every contact's event chain and signed heads; name the first broken link."""
+    """Check every contact's event chain and signed heads, and the ledger: every evidential record
+    against its newest leaf, every leaf's MAC, the Merkle tree against every signed checkpoint and the
+    checkpoint file against the database. Name each problem; exit 1 if there is one."""
     statuses = verify_log()
-    broken = [s for s in statuses if not s.ok]
+    report = ledger.verify()
+    for s in statuses:  # a contact found tampered when the ledger came in: a warning, not approval
+        if not s.ok and s.contact_id in report.tampered_before_upgrade:
+            click.echo(f"WARNING: tampered before upgrade: {s.problem}")
+    broken = [s for s in statuses if not s.ok and s.contact_id not in report.tampered_before_upgrade]
     for s in broken:
         click.echo(f"BROKEN: {s.problem}")
-    if broken:
+    for problem in report.problems:
+        click.echo(f"BROKEN: {problem}")
+    for warning in report.warnings:
+        click.echo(f"WARNING: {warning}")
+    if broken or report.problems:
         raise SystemExit(1)
     click.echo(
         f"OK: {len(statuses)} contacts, {sum(s.events for s in statuses)} events, "
-        f"{sum(s.sealed for s in statuses)} with signed heads; every link verified."
+        f"{sum(s.sealed for s in statuses)} with signed heads; every link verified. Ledger: {report.records} "
+        f"records match their leaves ({report.attested} attested at upgrade, {report.gone} archived, purged "
+        f"or deleted through the app), {report.leaves} leaves ({report.pending} pending), "
+        f"{report.checkpoints} signed checkpoints consistent."
     )
+
+
+@click.command("checkpoint")
+@with_appcontext
+@click.option("--reason", default="cron", show_default=True, help="Recorded in the checkpoint.")
+def checkpoint_command(reason: str) -> None:
+    """Sequence the ledger's pending leaves and sign a checkpoint now (for cron; writes also do it when
+    pending leaves are older than CHECKPOINT_INTERVAL). Prints the signed note."""
+    click.echo(ledger.checkpoint_now(reason).note(), nl=False)
+
+
+@click.command("latest-checkpoint")
+@with_appcontext
+def latest_checkpoint_command() -> None:
+    """Print the latest signed checkpoint (keep a copy away from this server: it proves the log later)."""
+    head = ledger.latest_checkpoint()
+    if head is None:
+        raise click.ClickException("There is no checkpoint yet: run `flask checkpoint`.")
+    click.echo(head.note(), nl=False)
 
 
 @click.command("rotate-keys")
@@ -294,6 +329,8 @@ def register(app: Flask) -> None:
         export_session_command,
         findings_command,
         verify_log_command,
+        checkpoint_command,
+        latest_checkpoint_command,
         rotate_keys_command,
     ):
         app.cli.add_command(command)

@@ -20,6 +20,7 @@ ENCRYPTED_COLUMNS = (
     ("event", "data"),
     ("finding", "evidence"),
     ("credential_batch", "payload"),
+    ("ledger_salt", "salt"),
 )
 
 

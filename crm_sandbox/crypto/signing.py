@@ -65,6 +65,13 @@ def private_key(instance_path: str | None = None) -> Ed25519PrivateKey:
     return _load_private(pem, str(path))
 
 
+def ensure_key(instance_path: str) -> None:
+    """Create the instance's signing key now if it has none (app start-up): never lazily mid-request, so an
+    instance folder copied to a second server after bootstrap carries the same key."""
+    if not os.environ.get(ENV_VAR):
+        private_key(instance_path)
+
+
 def public_key_pem(instance_path: str | None = None) -> str:
     """The public key as a SubjectPublicKeyInfo PEM (what quality assurers verify with)."""
     return (

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
@@ -89,15 +90,19 @@ class ChainStatus:
         return self.problem is None
 
 
-def verify_contact(contact_id: int, key: bytes | None = None, events: Sequence[Event] | None = None) -> ChainStatus:
+def verify_contact(
+    contact_id: int, key: bytes | None = None, events: Sequence[Event] | None = None, session: Session | None = None
+) -> ChainStatus:
     """Recompute the contact's chain from the stored rows and check its signed heads.
 
     ``events``: the contact's rows already loaded in seq order (by ``contact_events``), to read them once.
+    ``session``: another session than the app's (the ledger's upgrade reads on the migration's connection).
     """
     key = key if key is not None else chain_key()
+    session = session or db.session()
     if events is None:
         events = (
-            db.session.execute(select(Event).where(Event.contact_id == contact_id).order_by(Event.seq, Event.id))
+            session.execute(select(Event).where(Event.contact_id == contact_id).order_by(Event.seq, Event.id))
             .scalars()
             .all()
         )
@@ -118,7 +123,7 @@ def verify_contact(contact_id: int, key: bytes | None = None, events: Sequence[E
             return status
         prev, by_seq[event.seq] = event.mac, event.mac
     public = signing.public_key_pem()
-    for s in db.session.execute(
+    for s in session.execute(
         select(ChainSeal).where(ChainSeal.contact_id == contact_id).order_by(ChainSeal.id)
     ).scalars():
         status.sealed = True
@@ -134,7 +139,8 @@ def verify_contact(contact_id: int, key: bytes | None = None, events: Sequence[E
     return status
 
 
-def verify_log() -> list[ChainStatus]:
+def verify_log(session: Session | None = None) -> list[ChainStatus]:
     """Every contact's chain status, contacts in id order."""
-    ids = db.session.execute(select(Contact.id).order_by(Contact.id)).scalars().all()
-    return [verify_contact(cid) for cid in ids]
+    session = session or db.session()
+    ids = session.execute(select(Contact.id).order_by(Contact.id)).scalars().all()
+    return [verify_contact(cid, session=session) for cid in ids]

@@ -7,6 +7,7 @@ from crm_sandbox.models.contact import Contact, Event
 from crm_sandbox.models.credential import CredentialBatch
 from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.finding import Finding
+from crm_sandbox.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.models.session import LoginThrottle, UserSession
@@ -25,6 +26,9 @@ __all__ = [
     "Event",
     "Finding",
     "FindingDecision",
+    "LedgerCheckpoint",
+    "LedgerLeaf",
+    "LedgerSalt",
     "LoginThrottle",
     "PriorInteraction",
     "ROLES",

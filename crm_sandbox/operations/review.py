@@ -8,6 +8,7 @@ Every decision is a new row (history kept); nothing an assessor or learner signe
 from flask import current_app
 from sqlalchemy import func, select
 
+from crm_sandbox import ledger
 from crm_sandbox.content.criteria import load_criteria
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
@@ -157,6 +158,7 @@ def sign_off(contact: Contact, assessor: User, outcome: str, feedback: str) -> A
             raise Conflict("This contact is already signed off.")
         assessment = Assessment(contact_id=contact.id, assessor_id=assessor.id, outcome=outcome, feedback=feedback)
         db.session.add(assessment)
+        ledger.checkpoint_at_commit(f"contact {contact.id} signed off")
     return assessment
 
 
@@ -182,3 +184,4 @@ def acknowledge(contact: Contact, learner: User, comment: str) -> None:
         if assessment.acknowledged_at is not None:
             raise Conflict("You have already signed this report.")
         assessment.learner_comment, assessment.acknowledged_at = comment, utcnow()
+        ledger.checkpoint_at_commit(f"contact {contact.id} acknowledged")

@@ -23,6 +23,7 @@ RANKS = {
     "queries": 4,
     "operations": 4,
     "events": 3,
+    "ledger": 3,
     "scenarios": 3,
     "content": 3,
     "seeding": 3,

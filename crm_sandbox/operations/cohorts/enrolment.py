@@ -17,6 +17,7 @@ from typing import cast
 
 from sqlalchemy import Table, select
 
+from crm_sandbox import ledger
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
@@ -230,6 +231,7 @@ def import_users(
                 for r, h in zip(rows, hashes)
             ],
         )
+        ledger.record_rows(User, User.username.in_([r["username"] for r in rows]))  # a Core insert: no flush hook
         batch_id = credentials.keep(accounts, kept_for, cohort.id) if kept_for is not None else None
     return Issued(accounts, batch_id)
 

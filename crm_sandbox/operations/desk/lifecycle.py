@@ -3,6 +3,7 @@ and sealed. The operations in between are in ``actions``, ``conversation``, ``id
 
 from typing import Any
 
+from crm_sandbox import ledger
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.events import chain
 from crm_sandbox.events.registry import CONTACT_CLOSED, CONTACT_OPENED, MESSAGE_RECEIVED
@@ -55,3 +56,4 @@ def close_contact(
         )
         chain.seal(op.contact, [closed])
         op.refresh_findings()
+        ledger.checkpoint_at_commit(f"contact {op.contact.id} closed")

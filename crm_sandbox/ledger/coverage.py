@@ -1,0 +1,208 @@
+"""Which tables are evidence the ledger covers (and which columns of them), and which are not, and why.
+
+Every table in the models' metadata must be in EVIDENTIAL or EXEMPT, and every column of an evidential
+table in its ``columns`` or its ``exempt``: tests/test_ledger_coverage.py fails otherwise, so a table or
+column added later is covered, or consciously left out, never forgotten. Adding a column to ``columns``
+changes the commitment of every existing row: the revision that adds it must re-attest the table
+(``ledger.attest_existing``).
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    table: str
+    columns: tuple[str, ...]  # the covered content, committed in every leaf of a row
+    ref: Callable[[Row], str]  # the record's name in the log, from its covered content
+    subject: Callable[[Row], str]  # whose salt hides it
+    exempt: Mapping[str, str] = field(default_factory=dict)  # column -> why it is not evidence
+
+
+def _contact_subject(row: Row) -> str:
+    return f"contact:{row['contact_id']}"
+
+
+EVIDENTIAL: dict[str, Coverage] = {
+    c.table: c
+    for c in (
+        Coverage(
+            "cohort",
+            ("id", "name", "status", "seed", "policy", "created_at", "generation"),
+            lambda r: f"cohort:{r['id']}",
+            lambda r: f"cohort:{r['id']}",
+        ),
+        Coverage(
+            "user",
+            ("id", "username", "display_name", "role", "cohort_id", "active", "erased_at", "created_at"),
+            lambda r: f"user:{r['id']}",
+            lambda r: f"user:{r['id']}",
+            {
+                "password_hash": "a secret, replaced by every password change; signing in is not evidence",
+                "must_change_password": "account housekeeping (a one-time password not yet replaced)",
+            },
+        ),
+        Coverage(
+            "contact",
+            (
+                "id",
+                "cohort_id",
+                "learner_id",
+                "customer_id",
+                "scenario_id",
+                "channel",
+                "status",
+                "scenario",
+                "policy",
+                "created_at",
+                "opened_at",
+                "closed_at",
+                "role_player_id",
+                "mode",
+                "assessor_id",
+            ),
+            lambda r: f"contact:{r['id']}",
+            lambda r: f"contact:{r['id']}",
+            {"position": "the order of a learner's queue, rearranged by trainers; not evidence of the work"},
+        ),
+        Coverage(
+            "event",
+            ("contact_id", "seq", "at", "actor", "actor_user_id", "type", "data", "mac"),
+            lambda r: f"event:{r['contact_id']}:{r['seq']}",
+            _contact_subject,
+            {
+                "id": "a row number: an event is named by its contact and seq",
+                "form_token": "the one-time token that refuses a form sent twice; not evidence",
+            },
+        ),
+        Coverage(
+            "chain_seal",
+            ("id", "contact_id", "seq", "mac", "signature", "signed_at"),
+            lambda r: f"chain_seal:{r['id']}",
+            _contact_subject,
+        ),
+        Coverage(
+            "finding",
+            (
+                "id",
+                "contact_id",
+                "key",
+                "rule",
+                "severity",
+                "events",
+                "evidence",
+                "explanation",
+                "reference",
+                "active",
+                "first_seen",
+                "source",
+                "created_by",
+            ),
+            lambda r: f"finding:{r['id']}",
+            _contact_subject,
+        ),
+        Coverage(
+            "finding_decision",
+            ("id", "finding_id", "assessor_id", "decision", "comment", "at"),
+            lambda r: f"finding_decision:{r['id']}",
+            lambda r: f"finding:{r['finding_id']}",
+        ),
+        Coverage(
+            "criterion_judgement",
+            ("id", "contact_id", "criterion_id", "met", "comment", "assessor_id", "at"),
+            lambda r: f"criterion_judgement:{r['id']}",
+            _contact_subject,
+        ),
+        Coverage(
+            "assessment",
+            (
+                "id",
+                "contact_id",
+                "assessor_id",
+                "outcome",
+                "feedback",
+                "signed_at",
+                "released_at",
+                "learner_comment",
+                "acknowledged_at",
+            ),
+            lambda r: f"assessment:{r['contact_id']}",
+            _contact_subject,
+        ),
+        Coverage(
+            "archived_pack",
+            (
+                "id",
+                "cohort_name",
+                "cohort_generation",
+                "learner_username",
+                "path",
+                "sha256",
+                "size",
+                "created_at",
+                "retention_until",
+            ),
+            lambda r: f"archived_pack:{r['id']}",
+            lambda r: f"archived_pack:{r['id']}",
+        ),
+    )
+}
+
+EXEMPT: dict[str, str] = {
+    "customer": "the cohort's fictional world, reseeded at every reset; what a learner saw of it and changed "
+    "in it is recorded by events (customer.viewed, record.updated), which are covered",
+    "account_transaction": "seed data of the fictional customers (a refund a learner issues is an event)",
+    "prior_interaction": "seed data of the fictional customers",
+    "user_session": "sign-in sessions: security housekeeping, not evidence of competence",
+    "login_throttle": "failed sign-in counters: security housekeeping",
+    "credential_batch": "one-time passwords kept an hour for one download: secrets, then erased",
+    "ledger_leaf": "the ledger itself: protected by its MACs, the Merkle tree and the signed checkpoints",
+    "ledger_checkpoint": "the ledger's signed heads: protected by their signatures and the checkpoint file",
+    "ledger_salt": "the salts: destroyed on erasure by design, so they cannot be evidence themselves",
+}
+
+# Event types are covered as rows of the ``event`` table, whatever their type: none is exempt.
+EXEMPT_EVENT_TYPES: dict[str, str] = {}
+
+LABELS = {
+    "contact": "contact",
+    "event": "event",
+    "chain_seal": "signed head",
+    "finding": "finding",
+    "finding_decision": "finding decision",
+    "criterion_judgement": "criterion judgement",
+    "assessment": "assessment",
+    "user": "account",
+    "cohort": "cohort",
+    "archived_pack": "archived pack",
+}
+FIELD_LABELS = {
+    "learner_id": "learner",
+    "customer_id": "customer",
+    "cohort_id": "cohort",
+    "scenario_id": "scenario",
+    "assessor_id": "assessor",
+    "role_player_id": "role player",
+    "actor_user_id": "actor",
+    "finding_id": "finding",
+    "contact_id": "contact",
+}
+
+
+def describe(ref: str) -> str:
+    """A record's name for people: "contact 12", "event 12#7", "assessment for contact 12"."""
+    table, _, rest = ref.partition(":")
+    if table == "event":
+        contact, _, seq = rest.partition(":")
+        return f"event {contact}#{seq}"
+    if table == "assessment":
+        return f"assessment for contact {rest}"
+    return f"{LABELS.get(table, table)} {rest}"
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " "))

@@ -172,12 +172,18 @@ class Desk:
 
 
 def review(contact: Contact, assessor: User, learner: User, plan: tuple[str, str]) -> str:
-    """Confirm every finding, judge every criterion, sign off and release; the learner acknowledges."""
+    """Confirm every finding, judge every criterion, sign off and release; the learner acknowledges.
+
+    Every finding and criterion is decided first (a sign-off is refused until they are). A criterion its
+    scenario does not cover is left at its default, not covered. A practice contact is signed off as
+    formative feedback; an observed assessment competent, or not yet competent when anything was found."""
     feedback, acknowledgement = plan
     found = review_queries.review_findings(contact.id)
     for finding in found:
         reviews.decide_finding(finding, assessor, "confirmed", "Confirmed from the timeline.", len(finding.decisions))
     for row in review_queries.contact_review(contact).criteria:
+        if not row.covered:
+            continue  # stands as not covered by this observation
         against = sorted({f.rule.replace("-", " ") for f in row.against})
         reviews.judge_criterion(
             contact,
@@ -186,7 +192,7 @@ def review(contact: Contact, assessor: User, learner: User, plan: tuple[str, str
             "not_yet" if against else "met",
             f"Not yet: {', '.join(against)}." if against else "Evidenced on this contact.",
         )
-    outcome = "not_yet_competent" if found else "competent"
+    outcome = "formative" if contact.mode == "practice" else "not_yet_competent" if found else "competent"
     reviews.sign_off(contact, assessor, outcome, feedback)
     reviews.release(contact, assessor)
     reviews.acknowledge(contact, learner, acknowledgement)

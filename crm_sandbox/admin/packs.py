@@ -27,7 +27,7 @@ from typing import Any
 
 from crm_sandbox.crypto import signing
 from crm_sandbox.models import User, utcnow
-from crm_sandbox.queries.review import contact_review, opened_contacts
+from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.reports import pdf
 from crm_sandbox.reports import records as r
@@ -43,13 +43,52 @@ def _json(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
-def pack_files(learner: User, created_at: datetime) -> dict[str, bytes]:
+def sign_offs(reviews: list[ContactReview]) -> list[dict[str, Any]]:
+    """What the manifest says about each contact's sign-off: its mode, the version that stands (who signed,
+    when, the outcome) and the superseded versions, and the method of assessment."""
+    out = []
+    for review in reviews:
+        contact, a = review.contact, review.assessment
+        out.append(
+            {
+                "contact": r.contact_ref(contact),
+                "mode": contact.mode,
+                "method": r.METHOD,
+                "signed": (
+                    {
+                        "version": a.version,
+                        "outcome": a.outcome,
+                        "assessor": a.assessor.username,
+                        "signed_at": r.iso(a.signed_at),
+                        "acknowledged_at": r.iso(a.acknowledged_at),
+                    }
+                    if a
+                    else None
+                ),
+                "superseded": [
+                    {
+                        "version": v.version,
+                        "outcome": v.outcome,
+                        "assessor": v.assessor.username,
+                        "signed_at": r.iso(v.signed_at),
+                        "voided_at": r.iso(v.voided_at),
+                        "voided_by": v.voider.username if v.voider else None,
+                        "reason": v.void_reason,
+                    }
+                    for v in review.superseded
+                ],
+            }
+        )
+    return out
+
+
+def pack_files(learner: User, created_at: datetime, reviews: list[ContactReview] | None = None) -> dict[str, bytes]:
     """Every file of the pack except the manifest and its signature, in the pack's order."""
     files: dict[str, bytes] = {}
-    reviews = []
-    for contact in opened_contacts(learner):
-        review = contact_review(contact)
-        reviews.append(review)
+    if reviews is None:
+        reviews = [contact_review(contact) for contact in opened_contacts(learner)]
+    for review in reviews:
+        contact = review.contact
         base = f"contacts/{r.contact_ref(contact)}/"
         files[base + "session.json"] = _json(session_document(contact, review.events))
         files[base + "findings.json"] = _json(r.findings_document(review))
@@ -60,13 +99,18 @@ def pack_files(learner: User, created_at: datetime) -> dict[str, bytes]:
     return files
 
 
-def manifest_document(learner: User, files: dict[str, bytes], created_at: datetime) -> dict:
+def manifest_document(
+    learner: User, files: dict[str, bytes], created_at: datetime, reviews: list[ContactReview] | None = None
+) -> dict:
+    if reviews is None:
+        reviews = [contact_review(contact) for contact in opened_contacts(learner)]
     return {
         "format": FORMAT,
         "learner": {"username": learner.username, "name": learner.display_name},
         "cohort": learner.cohort.name if learner.cohort else None,
         "created_at": r.iso(created_at),
         "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
+        "sign_offs": sign_offs(reviews),
         "files": [
             {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for name, data in files.items()
@@ -89,8 +133,9 @@ def _zip(entries: list[tuple[str, bytes]], created_at: datetime) -> bytes:
 def build_learner_pack(learner: User, created_at: datetime | None = None) -> bytes:
     """The learner's signed evidence pack as zip bytes (needs an app context: the key and the database)."""
     created_at = (created_at or utcnow()).replace(microsecond=0)
-    files = pack_files(learner, created_at)
-    manifest = _json(manifest_document(learner, files, created_at))
+    reviews = [contact_review(contact) for contact in opened_contacts(learner)]
+    files = pack_files(learner, created_at, reviews)
+    manifest = _json(manifest_document(learner, files, created_at, reviews))
     entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
     return _zip(entries, created_at)
 

@@ -1,6 +1,7 @@
 """The assessor's pages: cohort dashboard, live observation (and playing the caller), and review."""
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -36,7 +37,11 @@ def staff_contact(contact_id: int) -> Contact:
 
 
 def act(
-    action: Callable[[], object], endpoint: str, contact: Contact, done: str | None = None, anchor: str = ""
+    action: Callable[[], object],
+    endpoint: str,
+    contact: Contact,
+    done: str | Callable[[Any], str] | None = None,
+    anchor: str = "",
 ) -> ResponseReturnValue:
     """Run a service action, then go back to the contact's ``endpoint`` page (see ``helpers.act``)."""
     return helpers.act(action, url_for(endpoint, contact_id=contact.id) + anchor, done)

@@ -220,7 +220,7 @@ def sign_off(contact: Contact, assessor: User, outcome: str, feedback: str, over
     if outcome not in OUTCOMES:
         raise ServiceError("Choose competent or not yet competent.")
     feedback = check_text(feedback, "feedback for the learner", MAX_COMMENT)
-    with contact_operation(contact, allow_closed=True) as op:
+    with contact_operation(contact, taking=True) as op:  # checks the contact's state itself
         locked = op.contact
         if locked.status != "closed":
             raise Conflict("Sign off after the learner has closed the contact.")
@@ -283,7 +283,7 @@ def reopen(contact: Contact, assessor: User, reason: str, confirmed: bool, versi
         raise ServiceError(
             "Tick the box to confirm: reopening voids the signed version and the learner's acknowledgement of it."
         )
-    with contact_operation(contact, allow_closed=True) as op:
+    with contact_operation(contact, taking=True) as op:
         signed = standing(assessment_versions(op.contact.id))
         if signed is None:
             raise Conflict("This review is not signed off: there is nothing to reopen.")

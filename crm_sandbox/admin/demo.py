@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.extensions import db
@@ -250,6 +251,10 @@ def run_demo(cohort_name: str, users: Sequence[tuple[str, str, str]]) -> list[st
                 "the demo again."
             )
         plays.append((contact, learner, steps, plan))
+    with write_transaction():  # the demo's reviewed contacts are observed assessments, as a trainer assigns them
+        for contact, _, _, plan in plays:
+            if plan:
+                contact.mode, contact.assessor_id = "assessment", assessor.id
     done = []
     for contact, learner, steps, plan in plays:
         try:

@@ -31,16 +31,30 @@ def play_change_of_address(app, client, cid: int) -> None:
     client.post(f"{base}/close", data={"outcome": "resolved", "resolved": "yes"})
 
 
+COMPETENT_DESPITE = "The leading question was the only slip; everything else was handled well."
+
+
+def observed_assessment(app, cid: int, assessor: str = "assessor1") -> None:
+    """Make ``cid`` an observed assessment by ``assessor`` (as a trainer's assignment would), not practice."""
+    with app.app_context(), write_transaction():
+        contact = db.session.get(Contact, cid)
+        contact.mode = "assessment"
+        contact.assessor_id = db.session.execute(select(User.id).where(User.username == assessor)).scalar_one()
+
+
 def review_contact(
     app,
     cid: int,
     assessor: str = "assessor1",
     *,
-    outcome="not_yet_competent",
+    outcome: str | None = None,
     release=False,
     acknowledge: str | None = None,
 ) -> None:
-    """Confirm the first finding, dismiss the second (with a comment), judge two criteria, sign off."""
+    """Confirm the first finding, dismiss the second (with a comment) then confirm it, confirm the rest;
+    judge verify-identity not yet met, contemporaneous-logging met and every other criterion not covered
+    (with a comment); sign off: formative on a practice contact, else ``outcome`` (not yet competent by
+    default; competent with a reason, since a criterion is not yet met)."""
     with app.app_context():
         contact = db.session.get(Contact, cid)
         user = db.session.execute(select(User).where(User.username == assessor)).scalar_one()
@@ -50,12 +64,25 @@ def review_contact(
         if len(findings) > 1:
             review_service.decide_finding(findings[1], user, "dismissed", '=HYPERLINK("http://x") scripted', 0)
             review_service.decide_finding(findings[1], user, "confirmed", "On reflection, it stands.", 1)
+        for f in rv.findings:
+            if f not in findings[:2]:
+                review_service.decide_finding(f, user, "confirmed", "Stands.", len(f.decisions))
         review_service.judge_criterion(
-            contact, user, "verify-identity", "not_yet", "Asked a leading question and changed the address before ID&V."
+            contact, user, "verify-identity", "not_met", "Asked a leading question and changed the address before ID&V."
         )
         review_service.judge_criterion(contact, user, "contemporaneous-logging", "met", "")
+        for row in rv.criteria:
+            if row.criterion.id not in ("verify-identity", "contemporaneous-logging") and row.status is None:
+                review_service.judge_criterion(
+                    contact, user, row.criterion.id, "not_covered", "Not shown on this contact."
+                )
+        outcome = outcome or ("formative" if contact.mode == "practice" else "not_yet_competent")
         review_service.sign_off(
-            contact, user, outcome, "Use open questions for ID&V \u2013 \u201cWhat is your date of birth?\u201d."
+            contact,
+            user,
+            outcome,
+            "Use open questions for ID&V \u2013 \u201cWhat is your date of birth?\u201d.",
+            COMPETENT_DESPITE if outcome == "competent" else "",
         )
         if release:
             review_service.release(contact, user)
@@ -73,11 +100,13 @@ def other_cohort_assessor(app, username: str = "assessor9") -> int:
 
 @pytest.fixture
 def reviewed(app, client, make_user, login, contact_of):
-    """learner1's change-of-address contact, played and reviewed by assessor1 (not released)."""
+    """learner1's change-of-address contact, an observed assessment, played and reviewed by assessor1
+    (not yet competent; not released)."""
     uid = make_user("learner1", queue=["change-of-address", "balance-enquiry"])
     make_user("assessor1", "assessor")
     login("learner1")
     cid = contact_of(uid, "change-of-address")
+    observed_assessment(app, cid)
     play_change_of_address(app, client, cid)
     client.post("/auth/logout")
     review_contact(app, cid)
@@ -162,3 +191,18 @@ def _unescape(lit: bytes) -> bytes:
         return ESCAPES.get(code, code)
 
     return re.sub(rb"\\([0-7]{1,3}|.)", sub, lit, flags=re.S)
+
+
+def decide_and_sign(contact, assessor, feedback: str = "Clear ID&V and a full answer.", outcome: str | None = None):
+    """Decide everything a sign-off needs (every finding confirmed, every undecided criterion not covered,
+    with a comment), then sign off: formative on a practice contact, ``outcome`` (competent) otherwise.
+    Services only; call it in an app context."""
+    rv = contact_review(contact)
+    for f in rv.findings:
+        if f.decision is None:
+            review_service.decide_finding(f, assessor, "confirmed", "Stands.", len(f.decisions))
+    for row in rv.criteria:
+        if row.status is None:
+            review_service.judge_criterion(contact, assessor, row.criterion.id, "not_covered", "Not shown here.")
+    outcome = outcome or ("formative" if contact.mode == "practice" else "competent")
+    return review_service.sign_off(contact, assessor, outcome, feedback, COMPETENT_DESPITE)

@@ -45,6 +45,7 @@ ACCESS = {
     "assessor.add_finding": {"assessor", "trainer"},
     "assessor.judge": {"assessor", "trainer"},
     "assessor.sign_off": {"assessor", "trainer"},
+    "assessor.reopen": {"assessor", "trainer"},
     "assessor.release": {"assessor", "trainer"},
     "learner.report": OWNER,
     "learner.acknowledge": OWNER,

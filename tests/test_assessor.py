@@ -11,6 +11,22 @@ from crm_sandbox.queries import kpis
 from crm_sandbox.queries.review import review_findings
 from tests.conftest import PASSWORD, flashes
 from tests.helpers import run_together, signed_in
+from tests.reporting import observed_assessment
+
+
+def decide_everything(client, app, cid):
+    """Through the review page's forms: confirm every finding, judge every undecided criterion not covered."""
+    from crm_sandbox.queries.review import contact_review
+
+    with app.app_context():
+        review = contact_review(db.session.get(Contact, cid))
+        undecided = [(f.id, len(f.decisions)) for f in review.findings if f.decision is None]
+        unjudged = [row.criterion.id for row in review.criteria if row.status is None]
+    base = f"/assessor/contacts/{cid}"
+    for fid, seen in undecided:
+        client.post(f"{base}/findings/{fid}/decision", data={"decision": "confirmed", "seen": seen})
+    for crit in unjudged:
+        client.post(f"{base}/criteria/{crit}", data={"status": "not_covered", "comment": "Not shown here."})
 
 
 @pytest.fixture
@@ -19,6 +35,7 @@ def staff(app, make_user, login, contact_of, client):
     learner = make_user("learner1", queue=["change-of-address", "balance-enquiry"])
     make_user("assessor1", "assessor")
     cid = contact_of(learner, "change-of-address")
+    observed_assessment(app, cid)  # assigned as an observed assessment (a practice contact is formative only)
     login("learner1")
     with app.app_context():
         dob = db.session.get(Contact, cid).customer.date_of_birth
@@ -183,6 +200,7 @@ def test_a_dismissed_finding_no_longer_counts_against_its_criterion(app, client,
 
 def test_sign_off_release_and_learner_acknowledgement(app, client, staff, login):
     base = f"/assessor/contacts/{staff['contact_id']}"
+    decide_everything(client, app, staff["contact_id"])
     client.post(f"{base}/sign-off", data={"outcome": "not_yet_competent", "feedback": "Ask open questions."})
     resp = client.post(f"{base}/sign-off", data={"outcome": "competent", "feedback": "Changed my mind"})
     assert "already signed off" in " ".join(flashes(client.get(resp.location).get_data(as_text=True)))

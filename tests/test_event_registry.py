@@ -157,6 +157,8 @@ SAMPLES = {
     "escalated": [{"reason": "Bereavement"}],  # actions.escalate
     "kb.viewed": [{"article": "change-of-address", "title": "Change of address"}],  # conversation.view_article
     "observation.added": [{"text": "Good rapport.", "by": "assessor1"}],  # review.observe
+    "assessment.signed": [{"version": 1, "outcome": "competent", "by": "assessor1"}],  # review.sign_off
+    "assessment.reopened": [{"version": 1, "reason": "Misread DP1.", "by": "assessor1"}],  # review.reopen
     "contact.closed": [
         {"outcome": "address_changed", "resolved": True},  # actions.close_contact
         {"outcome": "no_action", "resolved": False},

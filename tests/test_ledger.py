@@ -193,11 +193,11 @@ MATRIX = {
     "whole contact deleted": (lambda app, w: delete_contact(app, w["cid"]), "contact {cid} deleted outside the app"),
     "sign-off outcome changed": (
         lambda app, w: sql(app, "UPDATE assessment SET outcome = 'competent' WHERE contact_id = :c", c=w["cid"]),
-        "assessment for contact {cid}: outcome changed outside the app",
+        "assessment version 1 for contact {cid}: outcome changed outside the app",
     ),
     "sign-off feedback changed": (
         lambda app, w: sql(app, "UPDATE assessment SET feedback = 'Excellent.' WHERE contact_id = :c", c=w["cid"]),
-        "assessment for contact {cid}: feedback changed outside the app",
+        "assessment version 1 for contact {cid}: feedback changed outside the app",
     ),
     "finding decision deleted": (
         lambda app, w: sql(app, "DELETE FROM finding_decision WHERE id = :i", i=w["decision"]),
@@ -342,7 +342,7 @@ def test_checkpoints_are_signed_notes_on_file_with_proofs_a_verifier_checks_offl
         assert head == ledger.parse_note(ledger.checkpoint_file().read_text().splitlines()[-1], public)
         with pytest.raises(ledger.LedgerFormatError):
             ledger.parse_note(latest.output.replace("root ", "root 0"), public)
-        refs = [f"contact:{world['cid']}", f"event:{world['cid']}:1", f"assessment:{world['cid']}"]
+        refs = [f"contact:{world['cid']}", f"event:{world['cid']}:1", f"assessment:{world['cid']}:1"]
         proofs = ledger.inclusion(refs, ledger.latest_checkpoint())
         first = ledger.latest_checkpoint()
     for ref in refs:

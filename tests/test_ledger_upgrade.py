@@ -8,7 +8,7 @@ from crm_sandbox.extensions import db
 from tests.conftest import dispose_engines, make_test_app
 from tests.reporting import reviewed  # noqa: F401  (fixture)
 
-BEFORE_LEDGER = "0002_credential_batch"
+BEFORE_LEDGER = "0003_judgement_versions"
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_upgrade_marks_the_tampered_contact_and_attests_the_rest(app, reviewed, 
     assert invoke(app, "verify-log").exit_code == 1  # today's chain check already sees it
 
     upgraded = invoke(app, "init-db")
-    assert upgraded.exit_code == 0 and "0003_ledger" in upgraded.output, upgraded.output
+    assert upgraded.exit_code == 0 and "0004_ledger" in upgraded.output, upgraded.output
     result = invoke(app, "verify-log")
     assert result.exit_code == 0, result.output
     assert f"WARNING: contact {cid}: tampered before upgrade" in result.output
@@ -51,9 +51,9 @@ def test_upgrade_marks_the_tampered_contact_and_attests_the_rest(app, reviewed, 
             ).all()
         )
         assert kinds == {f"contact:{cid}": "tampered-before-upgrade", f"contact:{other}": "attested-at-upgrade"}
-        assessment = conn.execute(text("SELECT kind FROM ledger_leaf WHERE ref = :r"), {"r": f"assessment:{cid}"})
+        assessment = conn.execute(text("SELECT kind FROM ledger_leaf WHERE ref = :r"), {"r": f"assessment:{cid}:1"})
         assert assessment.scalar() == "attested-at-upgrade"  # never protected before: attested, not approved
-    assert (tmp_path / "instance" / "checkpoints.log").read_text().count("upgrade 0003_ledger") == 1
+    assert (tmp_path / "instance" / "checkpoints.log").read_text().count("upgrade 0004_ledger") == 1
     checked = invoke(app, "verify-pack", str(pack))
     assert checked.exit_code == 0 and checked.output.startswith("OK: "), checked.output
 
@@ -62,4 +62,4 @@ def test_upgrade_marks_the_tampered_contact_and_attests_the_rest(app, reviewed, 
         conn.execute(text("UPDATE assessment SET outcome = 'competent' WHERE contact_id = :c"), {"c": cid})
     tampered = invoke(app, "verify-log")
     assert tampered.exit_code == 1
-    assert f"assessment for contact {cid}: outcome changed outside the app" in tampered.output
+    assert f"assessment version 1 for contact {cid}: outcome changed outside the app" in tampered.output

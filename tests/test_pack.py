@@ -77,11 +77,17 @@ def test_pack_contents_carry_decisions_history_and_sign_offs(built):
     decided = [f for f in findings if len(f["history"]) == 2]
     assert decided and decided[0]["history"][0]["decision"] == "dismissed"
     assert decided[0]["decision"]["decision"] == "confirmed"  # the newest stands; the earlier one is kept
-    assert any(f["decision"] is None for f in findings)  # undecided ones too
+    assert all(f["decision"] is not None for f in findings)  # signed off: every finding was decided first
     review = json.loads(files[base + "review.json"])
     dp1 = next(c for c in review["criteria"] if c["code"] == "DP1")
     assert dp1["judgement"]["met"] is False and dp1["linked_events"] and dp1["findings_against"]
+    assert dp1["status"] == dp1["judgement"]["status"] == "not_met"
     assert review["assessment"]["outcome"] == "not_yet_competent" and review["assessment"]["signed_at"]
+    assert review["assessment"]["version"] == 1 and review["method"] == "Observation of simulated work (CRM Sandbox)"
+    manifest = json.loads(files["manifest.json"])
+    (sign_off,) = manifest["sign_offs"]
+    assert sign_off["signed"]["version"] == 1 and sign_off["signed"]["assessor"] == "assessor1"
+    assert sign_off["mode"] == "assessment" and sign_off["superseded"] == []
     assert review["assessment"]["acknowledged_at"] is None
     assert set(review["kpis"]) >= {"handling_seconds", "verify_seconds", "first_response_seconds"}
     assert files[base + "report.pdf"].startswith(b"%PDF") and files["learner-report.pdf"].startswith(b"%PDF")

@@ -42,7 +42,10 @@ def test_contact_pdf_is_an_observation_record(app, reviewed):
         "DP1",
         "Not yet met",
         "Met",
-        "Not judged",
+        "Not covered",
+        "Version 1, signed by",
+        "Assessment method",
+        "Observation of simulated work (CRM Sandbox)",
     ):
         assert expected in text, expected
     # Unicode survives: curly quotes and dashes from the feedback, the pound sign from the learner's message.
@@ -51,18 +54,20 @@ def test_contact_pdf_is_an_observation_record(app, reviewed):
 
 
 def test_contact_pdf_shows_decision_history_and_the_learners_acknowledgement(app, client, make_user, login, contact_of):
-    from tests.reporting import play_change_of_address, review_contact
+    from tests.reporting import COMPETENT_DESPITE, observed_assessment, play_change_of_address, review_contact
 
     uid = make_user("learner1", queue=["change-of-address"])
     make_user("assessor1", "assessor")
     login("learner1")
     cid = contact_of(uid, "change-of-address")
+    observed_assessment(app, cid)
     play_change_of_address(app, client, cid)
     review_contact(app, cid, outcome="competent", release=True, acknowledge="Thanks \u2013 I\u2019ll ask openly.")
     with app.app_context():
         rv = review_of(app, cid)
         text = pdf_text(pdf.contact_pdf(rv, compress=False))
     assert "Outcome: Competent" in text
+    assert "Competent despite" in text and COMPETENT_DESPITE in text  # the reason is on the record
     assert "Thanks \u2013 I\u2019ll ask openly." in text and "Learner's comment" in text
     assert "earlier: Dismissed by assessor1" in text  # the history, not only the standing decision
 
@@ -115,7 +120,7 @@ def test_cohort_findings_csv_has_a_row_per_finding_with_decisions(app, reviewed)
     assert {r["contact"] for r in rows} == {f"c-{reviewed['contact_id']}"}
     decided = [r for r in rows if r["decision"] != "undecided"]
     assert decided and all(r["decided_by"] == "assessor1" and r["decided_at"] for r in decided)
-    assert any(r["decision"] == "undecided" and r["decided_by"] == "" for r in rows)
+    assert all(r["decision"] != "undecided" for r in rows)  # signed off: every finding was decided first
     second = next(r for r in rows if r["earlier_decisions"])
     assert second["decision"] == "confirmed" and "Dismissed by" in second["earlier_decisions"]
 

@@ -36,11 +36,12 @@ from crm_sandbox.operations.cohorts.accounts import create_user
 from crm_sandbox.operations.cohorts.queues import build_queue
 from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact
 from crm_sandbox.operations.desk.notes import add_note
-from crm_sandbox.operations.review import acknowledge, release, sign_off
+from crm_sandbox.operations.review import acknowledge, release
 from crm_sandbox.queries.unfinished import KINDS, unfinished_work
 from crm_sandbox.seeding import seed_customers
 from tests.conftest import PASSWORD, flashes
 from tests.helpers import run_together, signed_in
+from tests.reporting import decide_and_sign
 
 QUEUE = ["balance-enquiry", "change-of-address"]
 
@@ -371,7 +372,7 @@ def unfinished(app, world, make_user):
         assessor, learner = db.session.get(User, world["assessor"]), db.session.get(User, l3)
         fresh, unreleased, unacknowledged, finished = (closed_contact(l3, s) for s in STAGES)
         for contact in (unreleased, unacknowledged, finished):
-            sign_off(contact, assessor, "competent", "Clear ID&V and a full answer.")
+            decide_and_sign(contact, assessor, "Clear ID&V and a full answer.")
         for contact in (unacknowledged, finished):
             release(contact, assessor)
         acknowledge(finished, learner, "Agreed.")

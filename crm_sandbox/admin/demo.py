@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.extensions import db
@@ -172,12 +173,18 @@ class Desk:
 
 
 def review(contact: Contact, assessor: User, learner: User, plan: tuple[str, str]) -> str:
-    """Confirm every finding, judge every criterion, sign off and release; the learner acknowledges."""
+    """Confirm every finding, judge every criterion, sign off and release; the learner acknowledges.
+
+    Every finding and criterion is decided first (a sign-off is refused until they are). A criterion its
+    scenario does not cover is left at its default, not covered. A practice contact is signed off as
+    formative feedback; an observed assessment competent, or not yet competent when anything was found."""
     feedback, acknowledgement = plan
     found = review_queries.review_findings(contact.id)
     for finding in found:
         reviews.decide_finding(finding, assessor, "confirmed", "Confirmed from the timeline.", len(finding.decisions))
     for row in review_queries.contact_review(contact).criteria:
+        if not row.covered:
+            continue  # stands as not covered by this observation
         against = sorted({f.rule.replace("-", " ") for f in row.against})
         reviews.judge_criterion(
             contact,
@@ -186,7 +193,7 @@ def review(contact: Contact, assessor: User, learner: User, plan: tuple[str, str
             "not_yet" if against else "met",
             f"Not yet: {', '.join(against)}." if against else "Evidenced on this contact.",
         )
-    outcome = "not_yet_competent" if found else "competent"
+    outcome = "formative" if contact.mode == "practice" else "not_yet_competent" if found else "competent"
     reviews.sign_off(contact, assessor, outcome, feedback)
     reviews.release(contact, assessor)
     reviews.acknowledge(contact, learner, acknowledgement)
@@ -244,6 +251,10 @@ def run_demo(cohort_name: str, users: Sequence[tuple[str, str, str]]) -> list[st
                 "the demo again."
             )
         plays.append((contact, learner, steps, plan))
+    with write_transaction():  # the demo's reviewed contacts are observed assessments, as a trainer assigns them
+        for contact, _, _, plan in plays:
+            if plan:
+                contact.mode, contact.assessor_id = "assessment", assessor.id
     done = []
     for contact, learner, steps, plan in plays:
         try:

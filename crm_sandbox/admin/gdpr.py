@@ -49,7 +49,9 @@ def subject_access_export(user_id: int) -> dict:
     judgements = db.session.execute(
         select(CriterionJudgement).where(CriterionJudgement.contact_id.in_(ids)).order_by(CriterionJudgement.id)
     ).scalars()
-    assessments = db.session.execute(select(Assessment).where(Assessment.contact_id.in_(ids))).scalars()
+    assessments = db.session.execute(
+        select(Assessment).where(Assessment.contact_id.in_(ids)).order_by(Assessment.version)
+    ).scalars()
     by_contact: dict[int, dict] = {
         c.id: {
             "id": c.id,
@@ -67,7 +69,8 @@ def subject_access_export(user_id: int) -> dict:
             "events": [],
             "findings": [],
             "criterion_judgements": [],
-            "assessment": None,
+            "assessment": None,  # the signed version that stands
+            "assessment_versions": [],  # every signed version, superseded ones included
         }
         for c in contacts
     }
@@ -109,14 +112,19 @@ def subject_access_export(user_id: int) -> dict:
             {
                 "criterion_id": j.criterion_id,
                 "met": j.met,
+                "status": j.status,
                 "comment": j.comment,
                 "at": iso(j.at),
                 "assessor_id": j.assessor_id,
             }
         )
     for a in assessments:
-        by_contact[a.contact_id]["assessment"] = {
+        version = {
+            "version": a.version,
             "outcome": a.outcome,
+            "override_reason": a.override_reason,
+            "voided_at": iso(a.voided_at),
+            "void_reason": a.void_reason,
             "feedback": a.feedback,
             "signed_at": iso(a.signed_at),
             "released_at": iso(a.released_at),
@@ -124,6 +132,9 @@ def subject_access_export(user_id: int) -> dict:
             "acknowledged_at": iso(a.acknowledged_at),
             "assessor_id": a.assessor_id,
         }
+        by_contact[a.contact_id]["assessment_versions"].append(version)
+        if a.voided_at is None:
+            by_contact[a.contact_id]["assessment"] = version
     return {
         "format": FORMAT,
         "exported_at": iso(utcnow()),

@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 from crm_sandbox.crypto import merkle, signing
 from crm_sandbox.events.chain import head_message
 from crm_sandbox.models import Contact, User, utcnow
-from crm_sandbox.queries.review import contact_review, opened_contacts
+from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import pack_session_document
 from crm_sandbox.reports import pdf
 from crm_sandbox.reports import records as r
@@ -127,21 +127,59 @@ def proofs_document(tree_size: int, root_hash: bytes, records: Sequence[dict[str
     }
 
 
-def pack_files(learner: User, created_at: datetime) -> dict[str, bytes]:
+def sign_offs(reviews: list[ContactReview]) -> list[dict[str, Any]]:
+    """What the manifest says about each contact's sign-off: its mode, the version that stands (who signed,
+    when, the outcome) and the superseded versions, and the method of assessment."""
+    out = []
+    for review in reviews:
+        contact, a = review.contact, review.assessment
+        out.append(
+            {
+                "contact": r.contact_ref(contact),
+                "mode": contact.mode,
+                "method": r.METHOD,
+                "signed": (
+                    {
+                        "version": a.version,
+                        "outcome": a.outcome,
+                        "assessor": a.assessor.username,
+                        "signed_at": r.iso(a.signed_at),
+                        "acknowledged_at": r.iso(a.acknowledged_at),
+                    }
+                    if a
+                    else None
+                ),
+                "superseded": [
+                    {
+                        "version": v.version,
+                        "outcome": v.outcome,
+                        "assessor": v.assessor.username,
+                        "signed_at": r.iso(v.signed_at),
+                        "voided_at": r.iso(v.voided_at),
+                        "voided_by": v.voider.username if v.voider else None,
+                        "reason": v.void_reason,
+                    }
+                    for v in review.superseded
+                ],
+            }
+        )
+    return out
+
+
+def pack_files(learner: User, created_at: datetime, reviews: list[ContactReview] | None = None) -> dict[str, bytes]:
     """Every file of the pack except the manifest and its signature, in the pack's order."""
     files: dict[str, bytes] = {}
-    reviews = []
-    contacts = opened_contacts(learner)
-    for contact in contacts:
-        review = contact_review(contact)
-        reviews.append(review)
+    if reviews is None:
+        reviews = [contact_review(contact) for contact in opened_contacts(learner)]
+    for review in reviews:
+        contact = review.contact
         base = f"contacts/{r.contact_ref(contact)}/"
         files[base + "session.json"] = _json(pack_session_document(contact, review.events))
         files[base + "findings.json"] = _json(r.findings_document(review))
         files[base + "review.json"] = _json(r.review_document(review))
         files[base + "report.pdf"] = pdf.contact_pdf(review, created_at=created_at)
     files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
-    files.update(ledger_section(contacts) or {})
+    files.update(ledger_section([review.contact for review in reviews]) or {})
     files[PUBLIC_KEY] = signing.public_key_pem().encode("ascii")
     return files
 
@@ -157,7 +195,11 @@ def _heads(files: dict[str, bytes]) -> list[dict[str, Any]]:
     return heads
 
 
-def manifest_document(learner: User, files: dict[str, bytes], created_at: datetime) -> dict:
+def manifest_document(
+    learner: User, files: dict[str, bytes], created_at: datetime, reviews: list[ContactReview] | None = None
+) -> dict:
+    if reviews is None:
+        reviews = [contact_review(contact) for contact in opened_contacts(learner)]
     return {
         "format": FORMAT,
         "learner": {"username": learner.username, "name": learner.display_name},
@@ -167,6 +209,7 @@ def manifest_document(learner: User, files: dict[str, bytes], created_at: dateti
         "personal_data": "minimised: each session.json names the customer fields left out under 'withheld'",
         "contacts": _heads(files),
         "ledger": {"checkpoint": LEDGER_CHECKPOINT, "proofs": LEDGER_PROOFS} if LEDGER_PROOFS in files else None,
+        "sign_offs": sign_offs(reviews),
         "files": [
             {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for name, data in files.items()
@@ -191,8 +234,9 @@ def build_learner_pack(learner: User, created_at: datetime | None = None) -> byt
 
     Does not check the evidence first: :func:`build_verified_pack` does (``export-pack``)."""
     created_at = (created_at or utcnow()).replace(microsecond=0)
-    files = pack_files(learner, created_at)
-    manifest = _json(manifest_document(learner, files, created_at))
+    reviews = [contact_review(contact) for contact in opened_contacts(learner)]
+    files = pack_files(learner, created_at, reviews)
+    manifest = _json(manifest_document(learner, files, created_at, reviews))
     entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
     return _zip(entries, created_at)
 

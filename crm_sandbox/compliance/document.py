@@ -42,6 +42,8 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "escalated": ("reason",),
     "kb.viewed": ("article",),
     "observation.added": ("text",),
+    "assessment.signed": ("version", "outcome"),
+    "assessment.reopened": ("version", "reason"),
     "contact.closed": ("outcome", "resolved"),
 }
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}

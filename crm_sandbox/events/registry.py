@@ -36,6 +36,8 @@ COMPLAINT_RAISED = "complaint.raised"
 ESCALATED = "escalated"
 KB_VIEWED = "kb.viewed"
 OBSERVATION_ADDED = "observation.added"
+ASSESSMENT_SIGNED = "assessment.signed"
+ASSESSMENT_REOPENED = "assessment.reopened"
 
 # The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
@@ -364,6 +366,26 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                 _BODY,
             ),
             EventType(
+                ASSESSMENT_SIGNED,
+                "Assessment signed off",
+                {"version": req(int), "outcome": req(str), "by": req(str)},
+                lambda d: (
+                    f"Version {d.get('version')} signed off by {d.get('by') or 'the assessor'}: "
+                    f"{_words(d.get('outcome', '')).capitalize()}"
+                ),
+                SessionMapping(("version", "outcome")),
+                {"assessor"},
+            ),
+            EventType(
+                ASSESSMENT_REOPENED,
+                "Assessment reopened",
+                {"version": req(int), "reason": req(str), "by": req(str)},
+                lambda d: f"Version {d.get('version')} reopened (voided) by {d.get('by') or 'the assessor'}",
+                SessionMapping(("version", "reason")),
+                {"assessor"},
+                ("reason",),
+            ),
+            EventType(
                 CONTACT_CLOSED,
                 "Contact closed",
                 {"outcome": req(str), "resolved": req(bool)},
@@ -546,4 +568,6 @@ __all__ = [
     "ESCALATED",
     "KB_VIEWED",
     "OBSERVATION_ADDED",
+    "ASSESSMENT_SIGNED",
+    "ASSESSMENT_REOPENED",
 ]

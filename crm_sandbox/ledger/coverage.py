@@ -113,7 +113,7 @@ EVIDENTIAL: dict[str, Coverage] = {
         ),
         Coverage(
             "criterion_judgement",
-            ("id", "contact_id", "criterion_id", "met", "comment", "assessor_id", "at"),
+            ("id", "contact_id", "criterion_id", "met", "status", "comment", "assessor_id", "at"),
             lambda r: f"criterion_judgement:{r['id']}",
             _contact_subject,
         ),
@@ -129,8 +129,14 @@ EVIDENTIAL: dict[str, Coverage] = {
                 "released_at",
                 "learner_comment",
                 "acknowledged_at",
+                "version",
+                "override_reason",
+                "snapshot",
+                "voided_at",
+                "voided_by",
+                "void_reason",
             ),
-            lambda r: f"assessment:{r['contact_id']}",
+            lambda r: f"assessment:{r['contact_id']}:{r['version']}",
             _contact_subject,
         ),
         Coverage(
@@ -200,7 +206,8 @@ def describe(ref: str) -> str:
         contact, _, seq = rest.partition(":")
         return f"event {contact}#{seq}"
     if table == "assessment":
-        return f"assessment for contact {rest}"
+        contact, _, version = rest.partition(":")
+        return f"assessment version {version} for contact {contact}" if version else f"assessment for contact {contact}"
     return f"{LABELS.get(table, table)} {rest}"
 
 

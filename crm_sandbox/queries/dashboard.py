@@ -69,7 +69,10 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
         if not (f.decision and f.decision.decision == "dismissed"):
             findings[f.contact_id][f.severity] += 1
     assessments = {
-        a.contact_id: a for a in db.session.execute(select(Assessment).where(Assessment.contact_id.in_(ids))).scalars()
+        a.contact_id: a
+        for a in db.session.execute(
+            select(Assessment).where(Assessment.contact_id.in_(ids), Assessment.voided_at.is_(None))
+        ).scalars()
     }
     rows = {u.id: LearnerRow(u) for u in learners if learner_id in (None, u.id)}
     for c in contacts:

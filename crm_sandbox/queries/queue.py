@@ -47,6 +47,10 @@ def released_contact_ids(learner: User) -> set[int]:
         db.session.execute(
             select(Assessment.contact_id)
             .join(Contact, Contact.id == Assessment.contact_id)
-            .where(Contact.learner_id == learner.id, Assessment.released_at.is_not(None))
+            .where(
+                Contact.learner_id == learner.id,
+                Assessment.released_at.is_not(None),
+                Assessment.voided_at.is_(None),
+            )
         ).scalars()
     )

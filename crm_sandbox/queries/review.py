@@ -16,8 +16,12 @@ from crm_sandbox.errors import NotFound
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import ChainStatus, verify_contact
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import label
 from crm_sandbox.models import Assessment, Cohort, Contact, CriterionJudgement, Event, Finding, User
+from crm_sandbox.models.review import CRITERION_STATUSES
 from crm_sandbox.queries import kpis, spelling
+
+UNDECIDED = "Not yet judged"
 
 
 @dataclass
@@ -27,6 +31,27 @@ class CriterionRow:
     against: list[Finding]  # findings (not dismissed) of the rules that count against it
     judgement: CriterionJudgement | None  # the newest
     history: list[CriterionJudgement] = field(default_factory=list)
+    covered: bool = True  # the contact's scenario covers this criterion
+
+    @property
+    def default_status(self) -> str | None:
+        """Where the criterion starts: "not_covered" when the scenario does not cover it, else undecided."""
+        return None if self.covered else "not_covered"
+
+    @property
+    def status(self) -> str | None:
+        """How the criterion stands: the newest judgement's status, else its default (None: undecided).
+        The sign-off gate, the review page, the reports and the PDF all read this."""
+        return self.judgement.status if self.judgement else self.default_status
+
+    @property
+    def status_label(self) -> str:
+        return CRITERION_STATUSES.get(self.status, self.status) if self.status else UNDECIDED
+
+    @property
+    def defaulted(self) -> bool:
+        """The status is the scenario's default, not an assessor's judgement."""
+        return self.judgement is None and self.status is not None
 
 
 @dataclass
@@ -37,7 +62,60 @@ class ContactReview:
     criteria: list[CriterionRow]
     spelling: dict[int, list[str]]  # learner message seq -> misspelt words
     kpis: kpis.ContactKpis
-    assessment: Assessment | None
+    assessment: Assessment | None  # the signed version that stands (None: not signed, or reopened)
+    versions: list[Assessment] = field(default_factory=list)  # every signed version, oldest first
+
+    @property
+    def locked(self) -> bool:
+        """Signed off: nothing on the review changes until it is reopened."""
+        return self.assessment is not None
+
+    @property
+    def superseded(self) -> list[Assessment]:
+        """The versions a reopening voided, oldest first (kept and shown as superseded)."""
+        return [v for v in self.versions if v.voided_at is not None]
+
+    @property
+    def practice(self) -> bool:
+        return self.contact.mode == "practice"
+
+    @property
+    def missing(self) -> list[str]:
+        """What must be decided before the review can be signed off (empty: it can be)."""
+        missing = []
+        if self.contact.status != "closed":
+            missing.append("The learner has not closed the contact yet.")
+        for f in self.findings:
+            if f.decision is None:
+                seqs = ", ".join(f"#{s}" for s in f.events)
+                missing.append(
+                    f"Finding \u201c{label(f.rule)}\u201d ({f.severity}, events {seqs}): confirm or dismiss it."
+                )
+        for row in self.criteria:
+            if row.status is None:
+                missing.append(
+                    f"Criterion {row.criterion.code} ({row.criterion.title}): judge it met, not yet met "
+                    "or not covered by this observation."
+                )
+        return missing
+
+    @property
+    def competent_despite(self) -> list[str]:
+        """Why an overall "competent" would need an explicit reason: unmet criteria, confirmed high findings."""
+        reasons = [f"{row.criterion.code} is judged not yet met" for row in self.criteria if row.status == "not_met"]
+        reasons += [
+            f"the high-severity finding \u201c{label(f.rule)}\u201d is confirmed"
+            for f in self.findings
+            if f.severity == "high" and f.decision is not None and f.decision.decision == "confirmed"
+        ]
+        return reasons
+
+    def snapshot(self) -> dict:
+        """What a sign-off signs: every criterion's status and every finding's decision, as they stand."""
+        return {
+            "criteria": {row.criterion.id: row.status for row in self.criteria},
+            "findings": {f.key: f.decision.decision if f.decision else None for f in self.findings},
+        }
 
     @cached_property
     def chain(self) -> ChainStatus:
@@ -94,9 +172,31 @@ def _known_words(contact: Contact) -> set[str]:
     return {w.lower() for v in words if v for w in str(v).split()}
 
 
+def assessment_versions(contact_id: int) -> list[Assessment]:
+    """Every signed version of the contact's assessment, oldest first (voided ones included)."""
+    return list(
+        db.session.execute(
+            select(Assessment).where(Assessment.contact_id == contact_id).order_by(Assessment.version)
+        ).scalars()
+    )
+
+
+def standing(versions: list[Assessment]) -> Assessment | None:
+    """The version that stands: the newest not voided (None: never signed, or reopened since)."""
+    return next((v for v in reversed(versions) if v.voided_at is None), None)
+
+
 def assessment_of(contact: Contact) -> Assessment | None:
-    """The contact's signed assessment, or None before sign-off."""
-    return db.session.execute(select(Assessment).where(Assessment.contact_id == contact.id)).scalar_one_or_none()
+    """The contact's signed assessment that stands, or None before sign-off (or after a reopening)."""
+    return (
+        db.session.execute(
+            select(Assessment)
+            .where(Assessment.contact_id == contact.id, Assessment.voided_at.is_(None))
+            .order_by(Assessment.version.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def released_assessment(contact: Contact) -> Assessment:
@@ -127,7 +227,12 @@ def contact_review(contact: Contact) -> ContactReview:
         against = [f for f in findings if f.rule in c.rules and not (f.decision and f.decision.decision == "dismissed")]
         rows.append(
             CriterionRow(
-                c, [e for e in events if e.type in c.event_types], against, history[-1] if history else None, history
+                c,
+                [e for e in events if e.type in c.event_types],
+                against,
+                history[-1] if history else None,
+                history,
+                covered=True,  # every criterion, until the scenario says which it covers (branch i14-criteria)
             )
         )
     known = _known_words(contact)
@@ -136,6 +241,7 @@ def contact_review(contact: Contact) -> ContactReview:
         for e in events
         if e.type == "message.sent" and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))
     }
+    versions = assessment_versions(contact.id)
     return ContactReview(
         contact,
         events,
@@ -143,7 +249,8 @@ def contact_review(contact: Contact) -> ContactReview:
         rows,
         spelt,
         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])),
-        assessment_of(contact),
+        standing(versions),
+        versions,
     )
 
 

@@ -93,7 +93,10 @@ def unfinished_work(cohort_id: int) -> UnfinishedWork:
     ).all()
     ids = [contact.id for contact, _ in rows]
     assessments = {
-        a.contact_id: a for a in db.session.execute(select(Assessment).where(Assessment.contact_id.in_(ids))).scalars()
+        a.contact_id: a
+        for a in db.session.execute(
+            select(Assessment).where(Assessment.contact_id.in_(ids), Assessment.voided_at.is_(None))
+        ).scalars()
     }
     reviewed = set(
         db.session.execute(

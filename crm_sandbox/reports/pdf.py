@@ -30,7 +30,7 @@ from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from crm_sandbox.events.registry import label as event_label
-from crm_sandbox.models import Assessment, Finding, User, utcnow
+from crm_sandbox.models import Finding, User, utcnow
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import ContactReview
 from crm_sandbox.reports import fonts
@@ -46,9 +46,15 @@ SEVERITY = {
 OUTCOME_COLOURS = {
     "competent": ((220, 252, 231), (21, 128, 61)),
     "not_yet_competent": ((254, 243, 199), (146, 64, 14)),
+    "formative": ((224, 231, 255), (55, 48, 163)),
     None: ((241, 245, 249), (71, 85, 105)),
 }
-JUDGEMENT_COLOURS = {"Met": (21, 128, 61), "Not yet met": (180, 83, 9), "Not judged": MUTED}
+JUDGEMENT_COLOURS = {
+    "Met": (21, 128, 61),
+    "Not yet met": (180, 83, 9),
+    "Not covered by this observation": MUTED,
+    "Not yet judged": MUTED,
+}
 COLOURS: dict[Any, Any] = {}  # colour tuple -> fpdf DeviceRGB, converted once
 Colour = tuple[int, int, int]
 Cell = tuple[str, float, str, Any]  # text, size, style, colour
@@ -476,15 +482,22 @@ class ReportPDF(FPDF):
         return 4.6 * len(self.wrap(self.clean(text), width - 2 * self.c_margin))
 
 
-def _assessment_lines(a: Assessment | None) -> list[tuple[str, str]]:
+def _assessment_lines(review: ContactReview) -> list[tuple[str, str]]:
+    a = review.assessment
+    superseded = [("Superseded", r.superseded_line(v)) for v in review.superseded]
     if a is None:
+        reopened = "; reopened since the last version" if superseded else ""
         return [
-            ("Assessor sign-off", "awaiting (the assessor has not signed this contact off)"),
+            ("Assessor sign-off", f"awaiting (the assessor has not signed this contact off{reopened})"),
             ("Learner acknowledgement", "awaiting"),
+            *superseded,
         ]
-    lines = [
-        ("Feedback", a.feedback),
-        ("Assessor sign-off", f"{a.assessor.display_name} ({a.assessor.username}), {r.stamp(a.signed_at)}"),
+    lines = [("Feedback", a.feedback)]
+    if a.override_reason:
+        despite = "; ".join(review.competent_despite) or "unmet criteria or confirmed high-severity findings"
+        lines.append(("Competent despite", f"{despite}. Reason: {a.override_reason}"))
+    lines += [
+        ("Assessor sign-off", r.signed_line(a)),
         ("Released to learner", r.stamp(a.released_at) if a.released_at else "not yet released"),
     ]
     if a.acknowledged_at:
@@ -494,7 +507,7 @@ def _assessment_lines(a: Assessment | None) -> list[tuple[str, str]]:
         ]
     else:
         lines.append(("Learner acknowledgement", "awaiting"))
-    return lines
+    return lines + superseded
 
 
 def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
@@ -509,6 +522,7 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
         [
             ("Learner", f"{learner.display_name} ({learner.username})"),
             ("Assessor", f"{a.assessor.display_name} ({a.assessor.username})" if a else "not yet signed off"),
+            ("Assessment method", r.METHOD),
             ("Cohort", contact.cohort.name),
             ("Contact", f"{r.contact_ref(contact)} \u00b7 {contact.status}"),
             ("Scenario", f"{contact.title} ({contact.scenario_id})"),
@@ -520,7 +534,8 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
         ]
     )
     pdf.ln(3)
-    pdf.box(f"Outcome: {r.outcome_label(a)}", _assessment_lines(a), OUTCOME_COLOURS[a.outcome if a else None])
+    title = f"Outcome: {r.outcome_label(a)}" + (f" (version {a.version})" if a else "")
+    pdf.box(title, _assessment_lines(review), OUTCOME_COLOURS.get(a.outcome if a else None, OUTCOME_COLOURS[None]))
 
     pdf.section("Key performance indicators")
     kpis = r.kpi_rows(review.kpis)
@@ -528,7 +543,7 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
 
     pdf.section(
         "Assessment criteria",
-        "Events are the timeline's numbers that evidence each criterion (linked automatically); "
+        "Each criterion is met, not yet met, or not covered by this observation. Events are the timeline's numbers that evidence each criterion (linked automatically); "
         "findings against are the flags, not dismissed, of the rules that bear on it.",
     )
     rows, styles = [], {}
@@ -656,8 +671,10 @@ def learner_pdf(
             ("Cohort", learner.cohort.name if learner.cohort else "\u2013"),
             ("Contacts", f"{len(reviews)} opened, {len(signed)} signed off"),
             ("Assessors", ", ".join(assessors) or "\u2013"),
-            ("Competent", str(sum(1 for a in signed if a.outcome == "competent"))),
+            ("Competent", f"{r.competence_count(reviews)} (observed assessments)"),
             ("Not yet competent", str(sum(1 for a in signed if a.outcome == "not_yet_competent"))),
+            ("Formative (practice)", str(sum(1 for a in signed if a.outcome == "formative"))),
+            ("Assessment method", r.METHOD),
         ]
     )
 
@@ -668,11 +685,10 @@ def learner_pdf(
     pdf.section("Contacts")
     rows, styles = [], {}
     for i, rv in enumerate(reviews):
-        judged = [row.judgement for row in rv.criteria if row.judgement]
-        met = sum(1 for j in judged if j.met)
-        label = r.outcome_label(rv.assessment)
+        label = r.outcome_label(rv.assessment) + (f" (v{rv.assessment.version})" if rv.assessment else "")
         styles[(i, 4)] = FontFace(
-            emphasis="BOLD", color=OUTCOME_COLOURS[rv.assessment.outcome if rv.assessment else None][1]
+            emphasis="BOLD",
+            color=OUTCOME_COLOURS.get(rv.assessment.outcome if rv.assessment else None, OUTCOME_COLOURS[None])[1],
         )
         ack = "signed" if rv.assessment and rv.assessment.acknowledged_at else "awaiting"
         rows.append(
@@ -682,7 +698,7 @@ def learner_pdf(
                 rv.contact.channel.capitalize(),
                 r.stamp(rv.contact.closed_at) or rv.contact.status,
                 label,
-                f"{met} of {len(judged)} judged met" if judged else "none judged",
+                r.criteria_summary(rv),
                 str(len(rv.findings)),
                 ack,
             ]

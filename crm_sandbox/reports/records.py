@@ -8,11 +8,11 @@ from typing import Any
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.formatting import contact_ref, iso, label
 from crm_sandbox.models import Assessment, CriterionJudgement, Event, Finding, FindingDecision, User
-from crm_sandbox.models.review import OUTCOMES
+from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import ContactReview, CriterionRow, all_findings, username
 
-JUDGEMENT_LABELS = {True: "Met", False: "Not yet met", None: "Not judged"}
+METHOD = ASSESSMENT_METHOD  # the templates read it as r.METHOD
 
 
 def stamp(value: datetime | None) -> str:
@@ -123,30 +123,89 @@ def learner_kpi_rows(k: kpi_service.LearnerKpis) -> list[tuple[str, str]]:
 
 
 def judgement_label(row: CriterionRow) -> str:
-    return JUDGEMENT_LABELS[row.judgement.met if row.judgement else None]
+    """How the criterion stands, for people: "Met", "Not yet met", "Not covered by this observation", or
+    "Not yet judged" (``CriterionRow.status``: the newest judgement, else the scenario's default)."""
+    return row.status_label
 
 
 def judgement_dict(j: CriterionJudgement) -> dict[str, Any]:
-    return {"met": j.met, "comment": j.comment, "assessor": j.assessor.username, "at": iso(j.at)}
+    return {
+        "status": j.status,
+        "met": j.met,
+        "comment": j.comment,
+        "assessor": j.assessor.username,
+        "at": iso(j.at),
+    }
 
 
 def outcome_label(assessment: Assessment | None) -> str:
     return OUTCOMES.get(assessment.outcome, assessment.outcome) if assessment else "Not yet assessed"
 
 
+def signed_line(a: Assessment) -> str:
+    """ "Version 2, signed by Jo Assessor (assessor1), 14 Mar 2026 10:42 UTC" """
+    return f"Version {a.version}, signed by {a.assessor.display_name} ({a.assessor.username}), {stamp(a.signed_at)}"
+
+
+def superseded_line(a: Assessment) -> str:
+    """One voided version, for people: what it said, who signed and who reopened it, when and why."""
+    who = a.voider.display_name if a.voider else "an assessor"
+    line = (
+        f"Version {a.version} (superseded): {outcome_label(a)}, signed by {a.assessor.display_name}, "
+        f"{stamp(a.signed_at)}; reopened by {who}, {stamp(a.voided_at)}: {a.void_reason}"
+    )
+    if a.acknowledged_at:
+        line += f"; the learner's signature of {stamp(a.acknowledged_at)} is void"
+    return line
+
+
+def counts_as_competence(review: ContactReview) -> bool:
+    """Whether the contact is evidence of competence: a signed "competent" on an observed assessment."""
+    a = review.assessment
+    return a is not None and a.outcome == "competent" and review.contact.mode != "practice"
+
+
+def competence_count(reviews: list[ContactReview]) -> int:
+    """How many contacts are evidence of competence (a practice contact never is)."""
+    return sum(1 for rv in reviews if counts_as_competence(rv))
+
+
+def criteria_summary(review: ContactReview) -> str:
+    """ "3 met, 1 not yet met, 6 not covered" (and how many are not yet judged), for the learner record."""
+    statuses = [row.status for row in review.criteria]
+    parts = [
+        f"{statuses.count(key)} {words}"
+        for key, words in (
+            ("met", "met"),
+            ("not_met", "not yet met"),
+            ("not_covered", "not covered"),
+            (None, "not judged"),
+        )
+        if statuses.count(key)
+    ]
+    return ", ".join(parts) or "\u2013"
+
+
 def assessment_dict(a: Assessment | None) -> dict[str, Any] | None:
     if a is None:
         return None
     return {
+        "version": a.version,
         "outcome": a.outcome,
         "outcome_label": outcome_label(a),
         "feedback": a.feedback,
+        "override_reason": a.override_reason,
         "assessor": a.assessor.username,
         "assessor_name": a.assessor.display_name,
         "signed_at": iso(a.signed_at),
         "released_at": iso(a.released_at),
         "learner_comment": a.learner_comment,
         "acknowledged_at": iso(a.acknowledged_at),
+        "voided": a.voided_at is not None,
+        "voided_at": iso(a.voided_at),
+        "voided_by": a.voider.username if a.voider else None,
+        "void_reason": a.void_reason,
+        "signed": a.snapshot,
     }
 
 
@@ -156,6 +215,8 @@ def review_document(review: ContactReview) -> dict[str, Any]:
     return {
         "format": "crm-sandbox/review@1",
         "contact": contact_ref(review.contact),
+        "mode": review.contact.mode,
+        "method": ASSESSMENT_METHOD,
         "criteria": [
             {
                 "id": r.criterion.id,
@@ -164,12 +225,14 @@ def review_document(review: ContactReview) -> dict[str, Any]:
                 "units": list(r.criterion.units),
                 "linked_events": [e.seq for e in r.events],
                 "findings_against": [f.key for f in r.against],
+                "status": r.status,
                 "judgement": judgement_dict(r.judgement) if r.judgement else None,
                 "history": [judgement_dict(j) for j in r.history],
             }
             for r in review.criteria
         ],
         "assessment": assessment_dict(review.assessment),
+        "versions": [assessment_dict(v) for v in review.versions],
         "kpis": kpi_dict(review.kpis),
         "spelling": {str(seq): words for seq, words in sorted(review.spelling.items())},
     }

@@ -1,6 +1,7 @@
 """The assessor's pages: cohort dashboard, live observation (and playing the caller), and review."""
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -36,7 +37,11 @@ def staff_contact(contact_id: int) -> Contact:
 
 
 def act(
-    action: Callable[[], object], endpoint: str, contact: Contact, done: str | None = None, anchor: str = ""
+    action: Callable[[], object],
+    endpoint: str,
+    contact: Contact,
+    done: str | Callable[[Any], str] | None = None,
+    anchor: str = "",
 ) -> ResponseReturnValue:
     """Run a service action, then go back to the contact's ``endpoint`` page (see ``helpers.act``)."""
     return helpers.act(action, url_for(endpoint, contact_id=contact.id) + anchor, done)
@@ -201,7 +206,9 @@ def add_finding(contact_id: int) -> ResponseReturnValue:
 def judge(contact_id: int, criterion_id: str) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
     return act(
-        lambda: reviews.judge_criterion(contact, current_user, criterion_id, form("met"), form("comment")),
+        lambda: reviews.judge_criterion(
+            contact, current_user, criterion_id, form("status") or form("met"), form("comment")
+        ),
         "assessor.review",
         contact,
         "Criterion judged.",
@@ -214,10 +221,30 @@ def judge(contact_id: int, criterion_id: str) -> ResponseReturnValue:
 def sign_off(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
     return act(
-        lambda: reviews.sign_off(contact, current_user, form("outcome"), form("feedback")),
+        lambda: reviews.sign_off(contact, current_user, form("outcome"), form("feedback"), form("override_reason")),
         "assessor.review",
         contact,
-        "Signed off.",
+        lambda a: f"Signed off: version {a.version}. The review is now locked.",
+        "#sign-off",
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/reopen")
+@roles_required(*STAFF)
+def reopen(contact_id: int) -> ResponseReturnValue:
+    contact = staff_contact(contact_id)
+    version = form("version")
+    return act(
+        lambda: reviews.reopen(
+            contact,
+            current_user,
+            form("reason"),
+            form("confirm") == "yes",
+            int(version) if version.isdecimal() and len(version) < 9 else None,
+        ),
+        "assessor.review",
+        contact,
+        lambda a: f"Reopened: version {a.version} is voided (kept in the history). Decide again, then sign off.",
         "#sign-off",
     )
 

@@ -17,7 +17,7 @@ from crm_sandbox.events.registry import body, describe
 from crm_sandbox.events.registry import label as event_label
 from crm_sandbox.formatting import clock, escalation_reference, label, money, when
 from crm_sandbox.models import Contact
-from crm_sandbox.models.review import OUTCOMES
+from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
 from crm_sandbox.queries import kpis
 from crm_sandbox.queries.review import ContactReview
 
@@ -161,4 +161,6 @@ def download(data: bytes | Path, mimetype: str, name: str) -> Response:
 
 def review_page(template: str, contact: Contact, review: ContactReview) -> str:
     """A contact's review as ``template`` shows it (the assessor's working page or the learner's report)."""
-    return render_template(template, contact=contact, review=review, outcomes=OUTCOMES, duration=kpis.duration)
+    return render_template(
+        template, contact=contact, review=review, outcomes=OUTCOMES, method=ASSESSMENT_METHOD, duration=kpis.duration
+    )

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from crm_sandbox.content import knowledge
 from crm_sandbox.content.responses import load_responses, placeholder_values, responses_for
-from crm_sandbox.errors import ServiceError
+from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact
 from crm_sandbox.operations import review as reviews
@@ -19,7 +19,7 @@ from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.queries import access
 from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.queries.queue import queue_for, released_contact_ids
-from crm_sandbox.queries.review import released_assessment, released_review
+from crm_sandbox.queries.review import assessment_of, released_review
 from crm_sandbox.queries.workspace import workspace
 from crm_sandbox.views import helpers
 from crm_sandbox.views.access import roles_required
@@ -329,11 +329,17 @@ def report(contact_id: int) -> ResponseReturnValue:
 @roles_required("learner")
 def acknowledge(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    released_assessment(contact)  # 404 before the comment is checked, as for the report page
+    raw = form("version")
+    version = int(raw) if raw.isdecimal() and len(raw) < 9 else None
     try:
-        reviews.acknowledge(contact, current_user, form("comment"))
+        reviews.acknowledge(contact, current_user, form("comment"), version)
+    except NotFound:
+        raise  # nothing released to this learner: 404, before the comment is looked at
     except ServiceError as err:
         flash(str(err), "error")
     else:
         flash("Thank you: your comment and signature are recorded.", "success")
+    current = assessment_of(contact)
+    if current is None or current.released_at is None:
+        return redirect(url_for("learner.queue"), code=303)  # the version read was withdrawn: no report now
     return redirect(url_for("learner.report", contact_id=contact.id), code=303)

@@ -17,6 +17,7 @@ from crm_sandbox.models import Contact, User
 from crm_sandbox.operations import review
 from crm_sandbox.operations.desk import contacts, conversation, identity, lifecycle, notes
 from tests.browser.conftest import PASSWORD
+from tests.reporting import decide_and_sign
 
 AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
 RUN_AXE = """async () => {
@@ -53,7 +54,7 @@ def world(live_app):
         dob = date.fromisoformat(closed.customer.date_of_birth)
         conversation.send_message(closed, learner, f"Is your date of birth {dob:%d/%m/%Y}?")
         lifecycle.close_contact(closed, learner, "resolved", "yes")
-        review.sign_off(closed, assessor, "not_yet_competent", "Ask open questions for every ID&V factor.")
+        decide_and_sign(closed, assessor, "Ask open questions for every ID&V factor.")  # practice: formative
         review.release(closed, assessor)
         return {
             "live": live.id,

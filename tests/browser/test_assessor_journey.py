@@ -17,6 +17,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Finding, FindingDecision, User
 from tests.browser.conftest import PASSWORD
 from tests.browser.helpers import events_of, shot
+from tests.reporting import observed_assessment
 
 SCENARIO = "balance-enquiry"
 MARKER = "window.__sameDocument"
@@ -68,6 +69,7 @@ def people(browser, live_app):
 
 def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app, people):
     facts = the_contact(live_app)
+    observed_assessment(live_app, facts["id"])  # assigned as an observed assessment (practice is formative only)
     learner = people("learner1")
     assessor = people("assessor1")
 
@@ -177,16 +179,37 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     expect(assessor.locator(".flash")).to_contain_text("Criterion judged")
     expect(dp1.locator(".judgement")).to_contain_text("Not yet met")
 
-    # Sign off with an outcome and feedback.
+    # Sign off too early: refused, with what is still to decide listed next to the button.
     signoff = assessor.locator("#sign-off")
+    feedback = "Friendly and quick. Next time ask the caller for their date of birth; never read it out to them."
     signoff.get_by_role("radio", name="Not yet competent").check()
-    signoff.get_by_label("Feedback for the learner").fill(
-        "Friendly and quick. Next time ask the caller for their date of birth; never read it out to them."
-    )
+    signoff.get_by_label("Feedback for the learner").fill(feedback)
     signoff.get_by_role("button", name="Sign off").click()
-    expect(assessor.locator(".flash")).to_contain_text("Signed off")
+    expect(assessor.locator(".flash-error")).to_contain_text("Not signed off")
+    expect(assessor.locator("#sign-off-missing")).to_contain_text("Before you can sign off")
+
+    # Decide the rest: confirm each undecided finding, mark each undecided criterion not covered (with why).
+    undecided = assessor.locator("article.finding").filter(has=assessor.locator("p.undecided"))
+    while undecided.count():
+        undecided.first.get_by_role("button", name=re.compile("^Confirm")).click()
+        expect(assessor.locator(".flash")).to_contain_text("Decision recorded")
+    unjudged = assessor.locator("article.criterion.undecided")
+    while unjudged.count():
+        row = unjudged.first
+        row.get_by_label(re.compile("^Comment on")).fill("Not shown on this contact.")
+        row.get_by_role("button", name=re.compile("^Not covered")).click()
+        expect(assessor.locator(".flash")).to_contain_text("Criterion judged")
+    expect(assessor.locator("#sign-off-ready")).to_be_visible()
+
+    # Sign off with an outcome and feedback: the review is locked.
+    signoff.get_by_role("radio", name="Not yet competent").check()
+    signoff.get_by_label("Feedback for the learner").fill(feedback)
+    signoff.get_by_role("button", name="Sign off").click()
+    expect(assessor.locator(".flash")).to_contain_text("Signed off: version 1")
     expect(signoff).to_contain_text("Not yet competent")
     expect(signoff).to_contain_text("signed by")
+    expect(assessor.locator("#locked-state")).to_be_visible()
+    expect(lead_card.get_by_role("button", name=re.compile("^Confirm"))).to_have_count(0)
     assessor.evaluate("window.scrollTo(0, 0)")
     shot(assessor, "assessor-review")
 
@@ -229,10 +252,11 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
             .join(Finding, Finding.id == FindingDecision.finding_id)
             .order_by(FindingDecision.id)
         ).all()
-        assert [tuple(d) for d in decisions] == [
+        assert [tuple(d) for d in decisions][:2] == [
             ("leading-verification-question", "confirmed", "Stated the DOB instead of asking for it."),
             ("missing-log", "dismissed", DISMISSAL),
         ]
+        assert all(d.decision == "confirmed" for d in decisions[2:])  # the rest, confirmed before sign-off
 
 
 def leading_seq(app, contact_id: int) -> int:

@@ -20,6 +20,7 @@ from crm_sandbox.operations import review
 from crm_sandbox.operations.desk import lifecycle
 from tests.browser.helpers import shot
 from tests.browser.test_accessibility import AXE, RUN_AXE
+from tests.reporting import decide_and_sign
 
 RED = "rgb(185, 28, 28)"  # --bad in app.css
 
@@ -45,7 +46,7 @@ def unfinished_work(app) -> dict:
             lifecycle.open_contact(contact, learner)
             lifecycle.close_contact(contact, learner, "resolved", "yes")
         review.judge_criterion(unsigned, assessor, "verify-identity", "met", "")
-        review.sign_off(unacknowledged, assessor, "competent", "Open ID&V questions throughout.")
+        decide_and_sign(unacknowledged, assessor, "Open ID&V questions throughout.")  # practice: formative
         review.release(unacknowledged, assessor)
         return {
             "cohort": learner.cohort_id,

@@ -55,12 +55,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_ledger(app: Flask) -> None:
-    """Every key the log and the packs need exists from start-up (bootstrap, init-db, every worker), never
-    made lazily mid-request; and every change to an evidential row is recorded in the ledger."""
+    """Every change to an evidential row is recorded in the ledger. (The signing key is made when the
+    instance is set up: bootstrap, init-db and every schema upgrade; never by a worker, and never on a
+    machine that only checks packs.)"""
     from crm_sandbox import ledger
-    from crm_sandbox.crypto import signing
 
-    signing.ensure_key(app.instance_path)
     ledger.install()
 
 

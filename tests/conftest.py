@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from crm_sandbox import create_app
 from crm_sandbox.cli import get_or_create_cohort
+from crm_sandbox.crypto import signing
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event
@@ -141,6 +142,7 @@ def app(tmp_path, database_uri):
     with app.app_context():
         db.create_all()  # fast; stamped as the migrations would leave it, so commands find nothing to do
         stamp_head()
+        signing.ensure_key(app.instance_path)  # as bootstrap leaves an instance
     yield app
     dispose_engines(app)
 

@@ -18,7 +18,7 @@ from crm_sandbox.ledger.coverage import EVIDENTIAL, EXEMPT, EXEMPT_EVENT_TYPES
 from crm_sandbox.models import Base, Cohort, Contact, Event, Finding, FindingDecision, User
 from crm_sandbox.operations import review as review_service
 from tests.conftest import dispose_engines, make_test_app
-from tests.reporting import reviewed  # noqa: F401  (fixture)
+from tests.reporting import decide_and_sign, reviewed  # noqa: F401  (fixture)
 
 
 # --- coverage by default -------------------------------------------------------------------------------
@@ -68,9 +68,11 @@ def world(app, client, reviewed, make_user, contact_of, login):  # noqa: F811
     with app.app_context():
         assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
         contact = db.session.get(Contact, cid)
+        review_service.reopen(contact, assessor, "Adding what I saw after the call.", True)
         review_service.observe(contact, assessor, "Checked the knowledge base after the call.")
         seqs = [e.seq for e in contact.events]
         review_service.add_finding(contact, assessor, "own-check", "Did not summarise the change.", seqs[:1])
+        decide_and_sign(contact, assessor)
     login("learner1")
     other = contact_of(reviewed["learner_id"], "balance-enquiry")
     client.post(f"/learner/contacts/{other}/open")
@@ -131,7 +133,7 @@ def rollback_database_alone(app, w) -> None:
         high_checkpoint = one(app, "SELECT max(id) FROM ledger_checkpoint")
         high_event = one(app, "SELECT max(id) FROM event")
         assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
-        review_service.observe(db.session.get(Contact, w["cid"]), assessor, "A later observation.")
+        review_service.observe(db.session.get(Contact, w["open"]), assessor, "A later observation.")
     assert app.test_cli_runner().invoke(args=["checkpoint"]).exit_code == 0
     sql(app, "DELETE FROM event WHERE id > :i", i=high_event)
     sql(app, "DELETE FROM ledger_leaf WHERE id > :i", i=high_leaf)
@@ -208,7 +210,10 @@ MATRIX = {
         "finding decision {decision}: decision changed outside the app",
     ),
     "assessor's own finding deleted": (
-        lambda app, w: sql(app, "DELETE FROM finding WHERE id = :i", i=w["own_finding"]),
+        lambda app, w: (
+            sql(app, "DELETE FROM finding_decision WHERE finding_id = :i", i=w["own_finding"]),
+            sql(app, "DELETE FROM finding WHERE id = :i", i=w["own_finding"]),
+        ),
         "finding {own_finding} deleted outside the app",
     ),
     "criterion judgement inserted": (
@@ -352,7 +357,7 @@ def test_checkpoints_are_signed_notes_on_file_with_proofs_a_verifier_checks_offl
     # a later checkpoint extends this one, provably
     with app.app_context():
         assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
-        review_service.observe(db.session.get(Contact, world["cid"]), assessor, "Later.")
+        review_service.observe(db.session.get(Contact, world["open"]), assessor, "Later.")
         later = ledger.checkpoint_now("test")
         assert later.size > first.size
         proof = ledger.consistency(first.size, later)
@@ -377,10 +382,10 @@ def test_pending_leaves_older_than_the_interval_are_checkpointed_by_the_next_wri
         monkeypatch.setitem(app.config, "CHECKPOINT_INTERVAL", 1)
         monkeypatch.setattr(ledger, "_next_due_check", 0.0)
         assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
-        review_service.observe(db.session.get(Contact, world["cid"]), assessor, "One.")
+        review_service.observe(db.session.get(Contact, world["open"]), assessor, "One.")
         sql(app, 'UPDATE ledger_leaf SET at = :t WHERE "index" IS NULL', t="2000-01-01 00:00:00")
         monkeypatch.setattr(ledger, "_next_due_check", 0.0)
-        review_service.observe(db.session.get(Contact, world["cid"]), assessor, "Two.")
+        review_service.observe(db.session.get(Contact, world["open"]), assessor, "Two.")
         assert ledger.latest_checkpoint().size > before
     # the leaf whose time we moved no longer matches its MAC: verify-log names it
     assert "forged (bad MAC)" in verify_log(app).output
@@ -398,7 +403,7 @@ def test_bootstrap_creates_every_key_and_a_copied_instance_signs_heads_the_other
     instance = tmp_path / "a"
     first = make_test_app(database_uri("a.sqlite"), instance)
     try:
-        assert (instance / signing.KEY_FILE).exists()  # at start-up, before any request
+        assert not (instance / signing.KEY_FILE).exists()  # an app alone makes no key (a pack checker needs none)
         result = first.test_cli_runner().invoke(args=["init-db"])
         assert result.exit_code == 0, result.output
         for name in ("signing_key.pem", "chain_key"):
@@ -430,9 +435,9 @@ def test_an_append_writes_one_leaf(app, world):
     with app.app_context():
         before = one(app, "SELECT count(*) FROM ledger_leaf")
         assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
-        review_service.observe(db.session.get(Contact, world["cid"]), assessor, "Counting.")
+        review_service.observe(db.session.get(Contact, world["open"]), assessor, "Counting.")
         event = (
-            db.session.execute(select(Event).where(Event.contact_id == world["cid"]).order_by(Event.seq.desc()))
+            db.session.execute(select(Event).where(Event.contact_id == world["open"]).order_by(Event.seq.desc()))
             .scalars()
             .first()
         )
@@ -444,6 +449,6 @@ def test_an_append_writes_one_leaf(app, world):
             .all()
         )
     added = one(app, "SELECT count(*) FROM ledger_leaf") - before
-    assert f"event:{world['cid']}:{event.seq}" in refs
+    assert f"event:{world['open']}:{event.seq}" in refs
     assert added <= 3  # the event, and the findings the rules refreshed (if any changed)
     assert Finding and FindingDecision  # imported for the matrix's tables

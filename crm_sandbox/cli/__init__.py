@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from crm_sandbox import ledger
 from crm_sandbox.admin.demo import run_demo
 from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
+from crm_sandbox.crypto import signing
 from crm_sandbox.crypto.rotation import rotate_field_keys
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import ServiceError
@@ -60,6 +61,7 @@ def ensure_schema() -> Upgrade:
     """Bring the database to this release's schema through the migrations (creating it when empty)."""
     try:
         done = upgrade_database()
+        signing.ensure_key(current_app.instance_path)  # every key exists once the instance is set up
         ledger.publish_latest()  # the upgrade's first checkpoint goes to the checkpoint file too
         return done
     except SchemaError as err:

@@ -8,7 +8,9 @@ Layout::
     contacts/c-12/report.pdf      the observation record
     learner-report.pdf            the learner's record
     public_key.pem                the app's Ed25519 public key (for convenience: trust the fingerprint)
-    manifest.json                 format, learner, cohort, created_at, and the SHA-256 and size of every file
+    manifest.json                 format, learner, cohort, created_at, an index of the contacts (each with
+                                  its mode: practice or observed assessment, and its outcome), and the
+                                  SHA-256 and size of every file
     manifest.sig                  the Ed25519 signature of manifest.json's exact bytes
 
 The signature covers the manifest, and the manifest covers every other file, so one changed byte,
@@ -26,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from crm_sandbox.crypto import signing
+from crm_sandbox.formatting import mode_label
 from crm_sandbox.models import User, utcnow
-from crm_sandbox.queries.review import contact_review, opened_contacts
+from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.reports import pdf
 from crm_sandbox.reports import records as r
@@ -43,8 +46,28 @@ def _json(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
-def pack_files(learner: User, created_at: datetime) -> dict[str, bytes]:
-    """Every file of the pack except the manifest and its signature, in the pack's order."""
+def contact_entry(review: ContactReview) -> dict[str, Any]:
+    """One contact as the manifest's index lists it: its folder, scenario, mode and outcome, and whether
+    it is evidence of competence (only a signed-off observed assessment is; practice is formative)."""
+    contact, a = review.contact, review.assessment
+    return {
+        "contact": r.contact_ref(contact),
+        "folder": f"contacts/{r.contact_ref(contact)}/",
+        "scenario": contact.scenario_id,
+        "title": contact.title,
+        "channel": contact.channel,
+        "mode": contact.mode,
+        "mode_label": mode_label(contact.mode),
+        "status": contact.status,
+        "outcome": a.outcome if a else None,
+        "outcome_label": r.listed_outcome(review),
+        "competence_evidence": bool(a) and contact.mode == "assessment",
+    }
+
+
+def pack_files(learner: User, created_at: datetime, index: list[dict] | None = None) -> dict[str, bytes]:
+    """Every file of the pack except the manifest and its signature, in the pack's order; each contact's
+    manifest entry (``contact_entry``) is appended to ``index`` when one is given."""
     files: dict[str, bytes] = {}
     reviews = []
     for contact in opened_contacts(learner):
@@ -55,18 +78,23 @@ def pack_files(learner: User, created_at: datetime) -> dict[str, bytes]:
         files[base + "findings.json"] = _json(r.findings_document(review))
         files[base + "review.json"] = _json(r.review_document(review))
         files[base + "report.pdf"] = pdf.contact_pdf(review, created_at=created_at)
+        if index is not None:
+            index.append(contact_entry(review))
     files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
     files[PUBLIC_KEY] = signing.public_key_pem().encode("ascii")
     return files
 
 
-def manifest_document(learner: User, files: dict[str, bytes], created_at: datetime) -> dict:
+def manifest_document(
+    learner: User, files: dict[str, bytes], created_at: datetime, contacts: list[dict] | None = None
+) -> dict:
     return {
         "format": FORMAT,
         "learner": {"username": learner.username, "name": learner.display_name},
         "cohort": learner.cohort.name if learner.cohort else None,
         "created_at": r.iso(created_at),
         "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
+        "contacts": contacts or [],
         "files": [
             {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for name, data in files.items()
@@ -89,8 +117,9 @@ def _zip(entries: list[tuple[str, bytes]], created_at: datetime) -> bytes:
 def build_learner_pack(learner: User, created_at: datetime | None = None) -> bytes:
     """The learner's signed evidence pack as zip bytes (needs an app context: the key and the database)."""
     created_at = (created_at or utcnow()).replace(microsecond=0)
-    files = pack_files(learner, created_at)
-    manifest = _json(manifest_document(learner, files, created_at))
+    index: list[dict] = []
+    files = pack_files(learner, created_at, index)
+    manifest = _json(manifest_document(learner, files, created_at, index))
     entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
     return _zip(entries, created_at)
 

@@ -30,6 +30,7 @@ from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from crm_sandbox.events.registry import label as event_label
+from crm_sandbox.formatting import mode_label
 from crm_sandbox.models import Assessment, Finding, User, utcnow
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import ContactReview
@@ -48,6 +49,7 @@ OUTCOME_COLOURS = {
     "not_yet_competent": ((254, 243, 199), (146, 64, 14)),
     None: ((241, 245, 249), (71, 85, 105)),
 }
+MODE_COLOURS = {"assessment": BRAND, "practice": MUTED}
 JUDGEMENT_COLOURS = {"Met": (21, 128, 61), "Not yet met": (180, 83, 9), "Not judged": MUTED}
 COLOURS: dict[Any, Any] = {}  # colour tuple -> fpdf DeviceRGB, converted once
 Colour = tuple[int, int, int]
@@ -504,6 +506,8 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
     pdf.running_right = f"{learner.display_name} ({learner.username})"
     pdf.add_page()
     pdf.title_block("Observation record", f"{contact.title} \u00b7 {contact.channel} contact {r.contact_ref(contact)}")
+    pdf.para(f"Mode: {r.mode_line(contact)}", 10, "B", MODE_COLOURS.get(contact.mode, MUTED), 5.5)
+    pdf.ln(1.5)
 
     pdf.details(
         [
@@ -656,8 +660,7 @@ def learner_pdf(
             ("Cohort", learner.cohort.name if learner.cohort else "\u2013"),
             ("Contacts", f"{len(reviews)} opened, {len(signed)} signed off"),
             ("Assessors", ", ".join(assessors) or "\u2013"),
-            ("Competent", str(sum(1 for a in signed if a.outcome == "competent"))),
-            ("Not yet competent", str(sum(1 for a in signed if a.outcome == "not_yet_competent"))),
+            *r.summary_rows(reviews),
         ]
     )
 
@@ -665,13 +668,15 @@ def learner_pdf(
     lk = r.learner_kpi_rows(kpi_service.learner_kpis([rv.kpis for rv in reviews]))
     pdf.grid([label for label, _ in lk], [[value for _, value in lk]], (1,) * len(lk), size=8)
 
-    pdf.section("Contacts")
+    pdf.section(
+        "Contacts", "Only observed assessments are evidence of competence; practice contacts are formative feedback."
+    )
     rows, styles = [], {}
     for i, rv in enumerate(reviews):
         judged = [row.judgement for row in rv.criteria if row.judgement]
         met = sum(1 for j in judged if j.met)
-        label = r.outcome_label(rv.assessment)
-        styles[(i, 4)] = FontFace(
+        label = r.listed_outcome(rv)
+        styles[(i, 5)] = FontFace(
             emphasis="BOLD", color=OUTCOME_COLOURS[rv.assessment.outcome if rv.assessment else None][1]
         )
         ack = "signed" if rv.assessment and rv.assessment.acknowledged_at else "awaiting"
@@ -679,6 +684,7 @@ def learner_pdf(
             [
                 r.contact_ref(rv.contact),
                 rv.contact.title,
+                mode_label(rv.contact.mode),
                 rv.contact.channel.capitalize(),
                 r.stamp(rv.contact.closed_at) or rv.contact.status,
                 label,
@@ -689,9 +695,9 @@ def learner_pdf(
         )
     if rows:
         pdf.grid(
-            ["Contact", "Scenario", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
+            ["Contact", "Scenario", "Mode", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
             rows,
-            (15, 32, 15, 22, 22, 22, 16, 15),  # wide enough for each heading in DejaVu Sans Bold
+            (14, 27, 21, 15, 20, 21, 19, 16, 15),  # wide enough for each heading in DejaVu Sans Bold
             size=7.8,
             styles=styles,
         )

@@ -697,7 +697,7 @@ def learner_pdf(
         pdf.grid(
             ["Contact", "Scenario", "Mode", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
             rows,
-            (14, 27, 21, 15, 20, 21, 19, 16, 15),  # wide enough for each heading in DejaVu Sans Bold
+            (15, 26, 21, 15, 20, 21, 19, 16, 15),  # wide enough for each heading in DejaVu Sans Bold
             size=7.8,
             styles=styles,
         )

@@ -176,9 +176,9 @@ def summary_rows(reviews: list[ContactReview]) -> list[tuple[str, str]]:
     """The competence lines of a learner's record (HTML and PDF): only observed assessments count."""
     c = competence_summary(reviews)
     return [
-        ("Competent (observed assessments)", str(c.competent)),
-        ("Not yet competent (observed assessments)", str(c.not_yet_competent)),
-        ("Practice reviewed (formative, not counted)", str(c.practice_reviewed)),
+        ("Competent", f"{c.competent} (observed assessments only)"),
+        ("Not yet competent", f"{c.not_yet_competent} (observed assessments only)"),
+        ("Practice reviewed", f"{c.practice_reviewed} (formative feedback, not evidence of competence)"),
     ]
 
 

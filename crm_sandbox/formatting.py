@@ -41,6 +41,17 @@ def label(value: object) -> str:
     return text[:1].upper() + text[1:]
 
 
+# A contact's mode, fixed when the trainer assigns it: practice (formative: coaching tips may show, never
+# evidence of competence) or an observed assessment (no tips; the only competence evidence). One wording
+# for every page, report, PDF, pack and export.
+MODES = {"practice": "Practice (formative)", "assessment": "Observed assessment"}
+
+
+def mode_label(mode: object) -> str:
+    """ "practice" -> "Practice (formative)"; "assessment" -> "Observed assessment"."""
+    return MODES.get(str(mode), label(mode))
+
+
 def escalation_reference(contact_id: int, seq: int) -> str:
     """The reference the learner gives the customer for an escalation: "ESC-00042-17" for the
     ``escalated`` event 17 of contact 42. Derived from the event, so every page shows the same one."""

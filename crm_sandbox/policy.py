@@ -10,7 +10,8 @@ real contact centre would set:
 - ``lockout_attempts``: a whole number of wrong answers from 1 to 10 (more is unlimited guessing);
 - ``authority_limit``: pounds from £0 to £100,000, with at most 2 decimal places;
 - ``late_log_minutes``: whole minutes from 0 to 1,440 (a day);
-- ``panel_mode``: blind or compare; ``practice_mode``: on or off; ``on_failure``: text.
+- ``panel_mode``: blind or compare; ``practice_mode``: on or off (on: coaching tips on practice contacts
+  only, never on an observed assessment); ``on_failure``: text.
 """
 
 import math

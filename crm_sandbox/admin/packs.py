@@ -12,8 +12,10 @@ Layout::
     ledger/checkpoint.txt         (once the ledger exists) the signed checkpoint the proofs lead to
     ledger/proofs.json            (once the ledger exists) per record: leaf index, leaf bytes, audit path
     public_key.pem                the app's Ed25519 public key (for convenience: trust the fingerprint)
-    manifest.json                 format, learner, cohort, created_at, each contact's chain head, the
-                                  ledger files if any, and the SHA-256 and size of every file
+    manifest.json                 format, learner, cohort, created_at, an index of the contacts (each with
+                                  its chain head, its mode: practice or observed assessment, and its
+                                  outcome), the sign-offs, the ledger files if any, and the SHA-256 and
+                                  size of every file
     manifest.sig                  the Ed25519 signature of manifest.json's exact bytes
 
 The signature covers the manifest, and the manifest covers every other file, so one changed byte,
@@ -48,6 +50,7 @@ from typing import Any, NamedTuple
 
 from crm_sandbox.crypto import merkle, signing
 from crm_sandbox.events.chain import head_message
+from crm_sandbox.formatting import mode_label
 from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import pack_session_document
@@ -166,8 +169,30 @@ def sign_offs(reviews: list[ContactReview]) -> list[dict[str, Any]]:
     return out
 
 
-def pack_files(learner: User, created_at: datetime, reviews: list[ContactReview] | None = None) -> dict[str, bytes]:
-    """Every file of the pack except the manifest and its signature, in the pack's order."""
+def contact_entry(review: ContactReview) -> dict[str, Any]:
+    """One contact as the manifest's index lists it: its folder, scenario, mode and outcome, and whether
+    it is evidence of competence (only a signed-off observed assessment is; practice is formative)."""
+    contact, a = review.contact, review.assessment
+    return {
+        "contact": r.contact_ref(contact),
+        "folder": f"contacts/{r.contact_ref(contact)}/",
+        "scenario": contact.scenario_id,
+        "title": contact.title,
+        "channel": contact.channel,
+        "mode": contact.mode,
+        "mode_label": mode_label(contact.mode),
+        "status": contact.status,
+        "outcome": a.outcome if a else None,
+        "outcome_label": r.listed_outcome(review),
+        "competence_evidence": bool(a) and contact.mode == "assessment",
+    }
+
+
+def pack_files(
+    learner: User, created_at: datetime, reviews: list[ContactReview] | None = None, index: list[dict] | None = None
+) -> dict[str, bytes]:
+    """Every file of the pack except the manifest and its signature, in the pack's order; each contact's
+    manifest entry (``contact_entry``) is appended to ``index`` when one is given."""
     files: dict[str, bytes] = {}
     if reviews is None:
         reviews = [contact_review(contact) for contact in opened_contacts(learner)]
@@ -178,25 +203,37 @@ def pack_files(learner: User, created_at: datetime, reviews: list[ContactReview]
         files[base + "findings.json"] = _json(r.findings_document(review))
         files[base + "review.json"] = _json(r.review_document(review))
         files[base + "report.pdf"] = pdf.contact_pdf(review, created_at=created_at)
+        if index is not None:
+            index.append(contact_entry(review))
     files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
     files.update(ledger_section([review.contact for review in reviews]) or {})
     files[PUBLIC_KEY] = signing.public_key_pem().encode("ascii")
     return files
 
 
-def _heads(files: dict[str, bytes]) -> list[dict[str, Any]]:
-    """Each contact's signed chain head as its session.json carries it, for the manifest."""
-    heads = []
+def _heads(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
+    """Each contact's signed chain head as its session.json carries it, by contact ref, for the manifest."""
+    heads = {}
     for name, data in files.items():
         m = CONTACT_DIR.match(name)
         if m and name == m.group(0) + "session.json":
             chain = json.loads(data)["chain"]
-            heads.append({"ref": m.group(1), "seq": chain["seq"], "mac": chain["mac"]})
+            heads[m.group(1)] = {"ref": m.group(1), "seq": chain["seq"], "mac": chain["mac"]}
     return heads
 
 
+def _contacts(files: dict[str, bytes], index: list[dict] | None) -> list[dict[str, Any]]:
+    """The manifest's contacts: each one's chain head, with its index entry (mode, outcome…) when given."""
+    entries = {e["contact"]: e for e in index or []}
+    return [{**head, **entries.get(ref, {})} for ref, head in _heads(files).items()]
+
+
 def manifest_document(
-    learner: User, files: dict[str, bytes], created_at: datetime, reviews: list[ContactReview] | None = None
+    learner: User,
+    files: dict[str, bytes],
+    created_at: datetime,
+    reviews: list[ContactReview] | None = None,
+    index: list[dict] | None = None,
 ) -> dict:
     if reviews is None:
         reviews = [contact_review(contact) for contact in opened_contacts(learner)]
@@ -207,7 +244,7 @@ def manifest_document(
         "created_at": r.iso(created_at),
         "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
         "personal_data": "minimised: each session.json names the customer fields left out under 'withheld'",
-        "contacts": _heads(files),
+        "contacts": _contacts(files, index),
         "ledger": {"checkpoint": LEDGER_CHECKPOINT, "proofs": LEDGER_PROOFS} if LEDGER_PROOFS in files else None,
         "sign_offs": sign_offs(reviews),
         "files": [
@@ -235,8 +272,9 @@ def build_learner_pack(learner: User, created_at: datetime | None = None) -> byt
     Does not check the evidence first: :func:`build_verified_pack` does (``export-pack``)."""
     created_at = (created_at or utcnow()).replace(microsecond=0)
     reviews = [contact_review(contact) for contact in opened_contacts(learner)]
-    files = pack_files(learner, created_at, reviews)
-    manifest = _json(manifest_document(learner, files, created_at, reviews))
+    index: list[dict] = []
+    files = pack_files(learner, created_at, reviews, index)
+    manifest = _json(manifest_document(learner, files, created_at, reviews, index))
     entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
     return _zip(entries, created_at)
 

@@ -18,6 +18,7 @@ class QueueItem:
     reason: str
     channel: str
     status: str
+    mode: str  # practice | assessment, fixed when assigned
 
 
 def queue_for(learner: User) -> list[QueueItem]:
@@ -31,13 +32,14 @@ def queue_for(learner: User) -> list[QueueItem]:
             Contact.scenario["reason"].as_string(),
             Contact.channel,
             Contact.status,
+            Contact.mode,
         )
         .where(Contact.learner_id == learner.id)
         .order_by(Contact.position)
     )
     return [
-        QueueItem(cid, position, scenario_id if title is None else title, reason or "", channel, status)
-        for cid, position, scenario_id, title, reason, channel, status in rows
+        QueueItem(cid, position, scenario_id if title is None else title, reason or "", channel, status, mode)
+        for cid, position, scenario_id, title, reason, channel, status, mode in rows
     ]
 
 

@@ -72,6 +72,7 @@ def session_document(contact: Contact, events: list[Event] | None = None) -> dic
             "channel": contact.channel,
             "learner": contact.learner.username,
             "status": contact.status,
+            "mode": contact.mode,  # practice | assessment, fixed when assigned (the rules do not read it)
         },
         "scenario": {
             "id": scenario.get("id", contact.scenario_id),

@@ -91,10 +91,13 @@ class Workspace:
 
     @property
     def practice(self) -> bool:
-        """Practice mode: the learner sees the rules' findings as coaching tips while they work."""
-        return bool(self.policy.get("practice_mode"))
+        """Whether the learner sees the rules' findings as coaching tips while they work: only on a
+        practice contact, and only when its policy's practice mode is on. An observed assessment never
+        shows tips, whatever the cohort's practice mode (they would coach the learner through the test)."""
+        return self.contact.mode == "practice" and self.policy.get("practice_mode") is True
 
     def tips(self) -> list[Finding]:
+        """The coaching tips to show: none unless ``practice``."""
         return active_findings(self.contact.id) if self.practice else []
 
     def history(self) -> list[Note]:

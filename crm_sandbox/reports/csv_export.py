@@ -18,6 +18,7 @@ COLUMNS = (
     "learner_name",
     "contact",
     "scenario",
+    "mode",
     "rule",
     "source",
     "severity",
@@ -42,6 +43,7 @@ def finding_rows(cohort: Cohort) -> Iterator[dict[str, str | None]]:
                 "learner_name": contact.learner.display_name,
                 "contact": r.contact_ref(contact),
                 "scenario": contact.title,
+                "mode": contact.mode,  # practice | assessment (only an assessment is competence evidence)
                 "rule": f.rule,
                 "source": f.source,
                 "severity": f.severity,

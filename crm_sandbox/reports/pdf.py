@@ -30,6 +30,7 @@ from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from crm_sandbox.events.registry import label as event_label
+from crm_sandbox.formatting import mode_label
 from crm_sandbox.models import Finding, User, utcnow
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import ContactReview
@@ -55,6 +56,7 @@ JUDGEMENT_COLOURS = {
     "Not covered by this observation": MUTED,
     "Not yet judged": MUTED,
 }
+MODE_COLOURS = {"assessment": BRAND, "practice": MUTED}
 COLOURS: dict[Any, Any] = {}  # colour tuple -> fpdf DeviceRGB, converted once
 Colour = tuple[int, int, int]
 Cell = tuple[str, float, str, Any]  # text, size, style, colour
@@ -517,6 +519,8 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
     pdf.running_right = f"{learner.display_name} ({learner.username})"
     pdf.add_page()
     pdf.title_block("Observation record", f"{contact.title} \u00b7 {contact.channel} contact {r.contact_ref(contact)}")
+    pdf.para(f"Mode: {r.mode_line(contact)}", 10, "B", MODE_COLOURS.get(contact.mode, MUTED), 5.5)
+    pdf.ln(1.5)
 
     pdf.details(
         [
@@ -671,9 +675,7 @@ def learner_pdf(
             ("Cohort", learner.cohort.name if learner.cohort else "\u2013"),
             ("Contacts", f"{len(reviews)} opened, {len(signed)} signed off"),
             ("Assessors", ", ".join(assessors) or "\u2013"),
-            ("Competent", f"{r.competence_count(reviews)} (observed assessments)"),
-            ("Not yet competent", str(sum(1 for a in signed if a.outcome == "not_yet_competent"))),
-            ("Formative (practice)", str(sum(1 for a in signed if a.outcome == "formative"))),
+            *r.summary_rows(reviews),
             ("Assessment method", r.METHOD),
         ]
     )
@@ -682,11 +684,13 @@ def learner_pdf(
     lk = r.learner_kpi_rows(kpi_service.learner_kpis([rv.kpis for rv in reviews]))
     pdf.grid([label for label, _ in lk], [[value for _, value in lk]], (1,) * len(lk), size=8)
 
-    pdf.section("Contacts")
+    pdf.section(
+        "Contacts", "Only observed assessments are evidence of competence; practice contacts are formative feedback."
+    )
     rows, styles = [], {}
     for i, rv in enumerate(reviews):
-        label = r.outcome_label(rv.assessment) + (f" (v{rv.assessment.version})" if rv.assessment else "")
-        styles[(i, 4)] = FontFace(
+        label = r.listed_outcome(rv) + (f" (v{rv.assessment.version})" if rv.assessment else "")
+        styles[(i, 5)] = FontFace(
             emphasis="BOLD",
             color=OUTCOME_COLOURS.get(rv.assessment.outcome if rv.assessment else None, OUTCOME_COLOURS[None])[1],
         )
@@ -695,6 +699,7 @@ def learner_pdf(
             [
                 r.contact_ref(rv.contact),
                 rv.contact.title,
+                mode_label(rv.contact.mode),
                 rv.contact.channel.capitalize(),
                 r.stamp(rv.contact.closed_at) or rv.contact.status,
                 label,
@@ -705,9 +710,9 @@ def learner_pdf(
         )
     if rows:
         pdf.grid(
-            ["Contact", "Scenario", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
+            ["Contact", "Scenario", "Mode", "Channel", "Closed", "Outcome", "Criteria", "Findings", "Learner"],
             rows,
-            (15, 32, 15, 22, 22, 22, 16, 15),  # wide enough for each heading in DejaVu Sans Bold
+            (15, 26, 21, 15, 20, 21, 19, 16, 15),  # wide enough for each heading in DejaVu Sans Bold
             size=7.8,
             styles=styles,
         )

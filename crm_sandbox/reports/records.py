@@ -2,12 +2,13 @@
 printable HTML, the CSV and the JSON files of the evidence pack. Events are worded by the event registry
 (``events/registry.py``), as on every screen; the data comes from ``queries/review.py``."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from crm_sandbox.events.registry import body, describe
-from crm_sandbox.formatting import contact_ref, iso, label
-from crm_sandbox.models import Assessment, CriterionJudgement, Event, Finding, FindingDecision, User
+from crm_sandbox.formatting import contact_ref, iso, label, mode_label
+from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User
 from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import ContactReview, CriterionRow, all_findings, username
@@ -186,6 +187,54 @@ def criteria_summary(review: ContactReview) -> str:
     return ", ".join(parts) or "\u2013"
 
 
+def mode_line(contact: Contact) -> str:
+    """The record's mode line: "Observed assessment", or "Practice (formative): feedback only, not
+    evidence of competence" (shown after "Mode: " on every observation record, HTML and PDF)."""
+    if contact.mode == "assessment":
+        return mode_label(contact.mode)
+    return f"{mode_label(contact.mode)}: feedback only, not evidence of competence"
+
+
+def listed_outcome(review: ContactReview) -> str:
+    """The outcome as a listing of contacts shows it: a practice contact's is marked formative (it is
+    feedback, never evidence of competence), e.g. "Not yet competent (formative)"."""
+    text = outcome_label(review.assessment)
+    formative = review.assessment and review.contact.mode != "assessment" and review.assessment.outcome != "formative"
+    return f"{text} (formative)" if formative else text
+
+
+@dataclass(frozen=True)
+class CompetenceSummary:
+    """A learner's signed-off contacts, counted as evidence: only observed assessments count toward
+    competence; signed-off practice contacts are formative feedback, counted apart."""
+
+    assessments_signed: int
+    competent: int
+    not_yet_competent: int
+    practice_reviewed: int
+
+
+def competence_summary(reviews: list[ContactReview]) -> CompetenceSummary:
+    signed = [rv for rv in reviews if rv.assessment]
+    assessed = [rv.assessment for rv in signed if rv.assessment and rv.contact.mode == "assessment"]
+    return CompetenceSummary(
+        assessments_signed=len(assessed),
+        competent=sum(1 for a in assessed if a.outcome == "competent"),
+        not_yet_competent=sum(1 for a in assessed if a.outcome == "not_yet_competent"),
+        practice_reviewed=len(signed) - len(assessed),
+    )
+
+
+def summary_rows(reviews: list[ContactReview]) -> list[tuple[str, str]]:
+    """The competence lines of a learner's record (HTML and PDF): only observed assessments count."""
+    c = competence_summary(reviews)
+    return [
+        ("Competent", f"{c.competent} (observed assessments only)"),
+        ("Not yet competent", f"{c.not_yet_competent} (observed assessments only)"),
+        ("Practice reviewed", f"{c.practice_reviewed} (formative feedback, not evidence of competence)"),
+    ]
+
+
 def assessment_dict(a: Assessment | None) -> dict[str, Any] | None:
     if a is None:
         return None
@@ -215,8 +264,8 @@ def review_document(review: ContactReview) -> dict[str, Any]:
     return {
         "format": "crm-sandbox/review@1",
         "contact": contact_ref(review.contact),
-        "mode": review.contact.mode,
-        "method": ASSESSMENT_METHOD,
+        "mode": review.contact.mode,  # practice | assessment: only an assessment is evidence of competence
+        "mode_label": mode_label(review.contact.mode),
         "criteria": [
             {
                 "id": r.criterion.id,

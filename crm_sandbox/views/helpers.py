@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from crm_sandbox.errors import Conflict, NotAllowed, NotFound, ServiceError
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.events.registry import label as event_label
-from crm_sandbox.formatting import clock, escalation_reference, label, money, when
+from crm_sandbox.formatting import clock, escalation_reference, label, mode_label, money, when
 from crm_sandbox.models import Contact
 from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
 from crm_sandbox.queries import kpis
@@ -140,6 +140,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["mode_label"] = mode_label
     app.jinja_env.filters["highlight"] = highlight
 
 

@@ -139,8 +139,16 @@ def updates(contact_id: int) -> ResponseReturnValue:
         for e in ws.messages
         if e.seq > after
     ]
+    # Coaching tips only on a practice contact with the policy's practice mode on (never on an assessment).
     tips = [{"rule": f.rule, "explanation": f.explanation, "evidence": f.evidence} for f in ws.tips()]
-    return jsonify(status=contact.status, last_seq=ws.last_seq, messages=messages, tips=tips, practice=ws.practice)
+    return jsonify(
+        status=contact.status,
+        last_seq=ws.last_seq,
+        messages=messages,
+        tips=tips,
+        practice=ws.practice,
+        mode=contact.mode,
+    )
 
 
 @bp.post("/contacts/<int:contact_id>/open")

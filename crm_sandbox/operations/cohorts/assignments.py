@@ -1,12 +1,14 @@
 """Assignments: the trainer gives scenarios to one learner or a whole cohort, in order.
 
 Each scenario becomes a queued contact at the end of the learner's queue, for practice or for an
-observed assessment (with the assessor who observes it).
+observed assessment (with the assessor who observes it). The mode is fixed when the contact is made:
+no operation changes it afterwards; a trainer who wants the other mode assigns the scenario again.
 """
 
 from flask import current_app
 from sqlalchemy import select
 
+from crm_sandbox import formatting
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.extensions import db
@@ -14,7 +16,7 @@ from crm_sandbox.models import Cohort, Contact, User
 from crm_sandbox.operations.cohorts.queues import add_contact, customer_count
 from crm_sandbox.scenarios import Scenario, load_library
 
-MODES = {"practice": "Practice", "assessment": "Observed assessment"}
+MODES = formatting.MODES  # practice | assessment, with the label every page uses
 
 
 def assign(
@@ -43,9 +45,9 @@ def assign(
         contacts, customers = [], customer_count(cohort.id)
         for learner in assigned_learners(cohort, learner_id):
             for scenario in scenarios:
-                contact = add_contact(learner, scenario, customers)
-                contact.mode = mode
-                contact.assessor_id = assessor.id if assessor else None
+                contact = add_contact(
+                    learner, scenario, customers, mode=mode, assessor_id=assessor.id if assessor else None
+                )
                 db.session.flush()  # the next add_contact reads this position
                 contacts.append(contact)
     return contacts

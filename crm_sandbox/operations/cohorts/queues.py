@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.extensions import db
+from crm_sandbox.formatting import MODES
 from crm_sandbox.models import Contact, Customer, User
 from crm_sandbox.scenarios import load_library
 
@@ -29,11 +30,22 @@ def pick_customer_id(cohort_id: int, seed: int, learner_id: int, scenario_id: st
     ).scalar_one()
 
 
-def add_contact(learner: User, scenario: dict, customers: int | None = None) -> Contact:
+def add_contact(
+    learner: User,
+    scenario: dict,
+    customers: int | None = None,
+    *,
+    mode: str = "practice",
+    assessor_id: int | None = None,
+) -> Contact:
     """Queue one contact made from ``scenario`` for ``learner`` (the caller commits).
 
-    ``customers``: the cohort's number of customers, when the caller adds many contacts.
+    ``customers``: the cohort's number of customers, when the caller adds many contacts. ``mode``:
+    "practice" or "assessment" (observed by ``assessor_id``), fixed here for good: nothing changes a
+    contact's mode afterwards (to change it, the trainer assigns the scenario again in the other mode).
     """
+    if mode not in MODES:
+        raise ServiceError("Choose practice or observed assessment.")
     cohort = learner.cohort
     if cohort is None:
         raise ServiceError(f"{learner.username} is not in a cohort.")
@@ -48,13 +60,19 @@ def add_contact(learner: User, scenario: dict, customers: int | None = None) -> 
         customer_id=pick_customer_id(cohort.id, cohort.seed, learner.id, scenario["id"], customers),
         scenario=scenario,
         policy=dict(cohort.policy),
+        mode=mode,
+        assessor_id=assessor_id,
     )
     db.session.add(contact)
     return contact
 
 
 def build_queue(learner: User, scenario_ids: list[str] | None = None) -> list[Contact]:
-    """Queue a contact for each valid scenario (all of them, in library order, by default)."""
+    """Queue a contact for each valid scenario (all of them, in library order, by default).
+
+    The queue a learner is given when their account is made (``create-user``, a cohort reset, the demo)
+    is practice: an observed assessment needs a trainer to assign it with the assessor who observes it
+    (``assignments.assign``)."""
     library = {f.id: f for f in load_library(current_app.config["SEED_DIR"])}
     ids = scenario_ids or [f.id for f in library.values() if f.valid]
     contacts = []
@@ -63,5 +81,5 @@ def build_queue(learner: User, scenario_ids: list[str] | None = None) -> list[Co
         entry = library.get(sid)
         if entry is None or not entry.valid or entry.scenario is None:
             raise ServiceError(f"Scenario '{sid}' is missing or invalid.")
-        contacts.append(add_contact(learner, entry.scenario, customers))
+        contacts.append(add_contact(learner, entry.scenario, customers, mode="practice"))
     return contacts

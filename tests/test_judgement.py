@@ -349,7 +349,7 @@ def test_a_practice_contact_cannot_be_signed_off_competent(app, client, make_use
         rvs = learner_reviews(learner)
         assert r.competence_count(rvs) == 0 and not r.counts_as_competence(rvs[0])
         text = pdf_text(pdf.learner_pdf(learner, rvs, compress=False))
-    assert "Formative feedback (practice)" in text and "0 (observed assessments)" in text
+    assert "Formative feedback (practice)" in text and "0 (observed assessments only)" in text
 
 
 def test_an_assessment_contact_cannot_be_signed_off_as_formative(app, client, played):

@@ -266,6 +266,7 @@ def review_document(review: ContactReview) -> dict[str, Any]:
         "contact": contact_ref(review.contact),
         "mode": review.contact.mode,  # practice | assessment: only an assessment is evidence of competence
         "mode_label": mode_label(review.contact.mode),
+        "method": ASSESSMENT_METHOD,
         "criteria": [
             {
                 "id": r.criterion.id,

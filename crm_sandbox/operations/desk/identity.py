@@ -103,9 +103,11 @@ def checked_answer(factor: str, given: str) -> str:
     if factor not in IDV_FACTORS:
         raise ServiceError("That is not one of this policy's verification questions.")
     if not given:
-        raise ServiceError("Type the caller's answer before checking it.")
+        raise ServiceError("Type the caller's answer before checking it. No attempt was used.")
     if len(given) > MAX_ANSWER_LENGTH:
-        raise ServiceError(f"An answer is at most {MAX_ANSWER_LENGTH} characters: type only what the caller said.")
+        raise ServiceError(
+            f"An answer is at most {MAX_ANSWER_LENGTH} characters: type only what the caller said. No attempt was used."
+        )
     return given
 
 

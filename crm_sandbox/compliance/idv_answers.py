@@ -276,7 +276,7 @@ def read_date_of_birth(text: str, today: date | None = None) -> Reading:
     dob = found[0]
     if dob > today:
         return _refuse(factor, f"{dob:%d/%m/%Y} is in the future, so it cannot be a date of birth.")
-    if dob.year < today.year - 125:
+    if dob.year < today.year - 150:  # an old or guessed date is a wrong answer; this is no one's
         return _refuse(factor, f"{dob:%d/%m/%Y} is too long ago to be a living customer's date of birth.")
     return Reading(factor, dob.isoformat(), dob.strftime("%d/%m/%Y"))
 

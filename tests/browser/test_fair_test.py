@@ -19,6 +19,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, User
 from crm_sandbox.operations import review
 from crm_sandbox.scenarios import load_library
+from tests.browser.helpers import shot
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 OBSERVATION = "Learner forgot to check the postcode zq9"
@@ -180,6 +181,7 @@ def test_nothing_a_learner_can_reach_names_the_scenario(page, live_app, sign_in)
     sign_in("learner1")
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
     queue_html = sweep.check_page("the queue")
+    shot(page, "fair-01-neutral-queue")
     assert "Inbound chat" in queue_html and "Inbound call" in queue_html and "Email from customer" in queue_html
 
     for contact_id, channel, _ in facts["contacts"]:
@@ -217,11 +219,13 @@ def test_a_wrong_record_looks_like_the_right_one_before_idv(page, live_app, sign
     wrong_id, wrong_name = facts["wrong"]
     open_record(page, wrong_name, wrong_id)
     wrong = record_panel(page)
+    shot(page, "fair-02-wrong-record")
     wrong_page = page.content()
 
     right_id, right_name = facts["caller"]
     open_record(page, right_name, right_id)
     right = record_panel(page)
+    shot(page, "fair-03-right-record")
 
     assert wrong == right
     assert "not the account the caller" not in wrong_page and "caller named" not in wrong_page

@@ -91,12 +91,6 @@ def read_caller_answer(contact: Contact, customer: Customer, factor: str, given:
     return reading
 
 
-def answer_matches(contact: Contact, customer: Customer, factor: str, given: str) -> bool:
-    """Whether the caller's answer, read as an answer to ``factor``, matches the record."""
-    reading = read_answer(factor, given or "", asked_positions(contact))
-    return reading.ok and reading.value == stored_value(contact, customer, factor)
-
-
 def checked_answer(factor: str, given: str) -> str:
     """The answer as typed, trimmed; refused (no attempt used) when empty, too long or for no known question."""
     given = (given or "").strip()

@@ -122,6 +122,13 @@ SAMPLES = {
     ],
     "idv.answer": [  # identity.submit_answer
         {"factor": "date_of_birth", "given": "12/03/1985", "match": True, "customer_id": 3},
+        {
+            "factor": "date_of_birth",
+            "given": "It's 12th March 1985",
+            "read": "12/03/1985",
+            "match": True,
+            "customer_id": 3,
+        },
         {"factor": "postcode", "given": "LS1 4XX", "match": False, "customer_id": 3},
         {"factor": "postcode", "given": "4111 **** 1111", "match": False, "customer_id": 3, "card_data": CARD[:1]},
     ],

@@ -90,8 +90,14 @@ def page(client, f, contact_key="contact_id") -> str:
 
 
 def test_queue_lists_the_learners_contacts(client, desk):
+    """Neutral entries: the channel and how long the customer has waited, never the scenario's title,
+    reason or purpose (a fair test does not give itself away; tests/browser/test_fair_test.py checks
+    every page)."""
     html = client.get("/learner/").get_data(as_text=True)
-    assert "Balance enquiry" in html and "Change of address" in html
+    assert html.count("Inbound chat") == 2 and html.count("under a minute") == 2
+    for gives_away in ("Balance enquiry", "Change of address", "balance-enquiry", "moved house", "current balance"):
+        assert gives_away not in html
+    assert f'href="/learner/contacts/{desk["contact_id"]}"' in html
 
 
 def test_badges_read_in_sentence_case(app, client, desk, make_user, cohort):
@@ -302,15 +308,40 @@ def test_unknown_customer_is_404_and_records_nothing(client, desk, events_of):
     assert [e[0] for e in events_of(desk["contact_id"])] == ["contact.opened", "message.received"]
 
 
-def test_verification_against_another_customer_is_refused(client, desk, events_of):
+def test_verification_runs_against_the_open_record_and_never_an_unopened_one(app, client, desk, events_of):
+    """A record that is not the caller's is verified like any other (against what it holds): the
+    caller's true answers do not match it, and nothing on the desk says it is the wrong record. A
+    record never opened on the contact cannot be verified against."""
     open_record(client, desk)
-    other_id = desk["customer_id"] + 1
+    with app.app_context():
+        other = db.session.get(Contact, desk["other_contact_id"]).customer
+        other_id, other_postcode = other.id, other.postcode
     resp = client.post(
         f"/learner/contacts/{desk['contact_id']}/verify",
-        data={"customer_id": other_id, "factor": "postcode", "answer": "AB1 2CD"},
+        data={"customer_id": other_id, "factor": "postcode", "answer": desk["postcode"]},
     )
-    assert "account the caller named" in messages_after(client, resp)
+    assert "record on this contact before verifying" in messages_after(client, resp)
     assert "idv.answer" not in [e[0] for e in events_of(desk["contact_id"])]
+
+    client.post(f"/learner/contacts/{desk['contact_id']}/customers/{other_id}/view")
+    html = page(client, desk)
+    assert "not the account the caller" not in html and "caller named" not in html
+    assert 'name="answer"' in html  # the same ID&V panel as on the caller's record
+    resp = client.post(
+        f"/learner/contacts/{desk['contact_id']}/verify",
+        data={"customer_id": other_id, "factor": "postcode", "answer": f"It's {desk['postcode']}."},
+    )
+    assert "No match" in messages_after(client, resp)
+    answers = [e[1] for e in events_of(desk["contact_id"]) if e[0] == "idv.answer"]
+    assert answers == [
+        {
+            "factor": "postcode",
+            "given": f"It's {desk['postcode']}.",
+            "read": desk["postcode"],
+            "match": desk["postcode"] == other_postcode,
+            "customer_id": other_id,
+        }
+    ]
 
 
 def test_a_replayed_verification_post_is_recorded_once(client, desk, events_of):

@@ -15,7 +15,8 @@ from typing import Iterable, Mapping
 import phonenumbers
 from stdnum import luhn
 
-from .normalise import MONTHS, digits, normalise_postcode, parse_date
+from .idv_answers import LAST4, POSTCODE, date_mentions
+from .normalise import digits, normalise_postcode, parse_date
 
 
 @dataclass(frozen=True)
@@ -26,36 +27,9 @@ class Match:
     text: str
 
 
-# --- dates -------------------------------------------------------------------------------------
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<y>\d{4}|'?\d{2})"
-_DATE_PATTERNS = [
-    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
-    re.compile(
-        r"(?<![\d.\-/])(?P<d>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?![\d/\-]|\.\d)"
-    ),
-    re.compile(r"(?<![\d.\-/])(?P<d>\d{1,2}) (?P<m>\d{1,2}) (?P<y>\d{4})(?!\d)"),
-    re.compile(rf"\b{_DAY}(?:\s+of)?[\s\-/]*(?P<mn>{_MONTH})\b\.?(?:,?[\s\-/]*{_YEAR}\b)?", re.I),
-    re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?", re.I),
-    re.compile(r"(?<![\d \-])(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})(?![\d])"),
-]
-
-
+# --- dates (read as the desk's ID&V answers read them: ``idv_answers.date_mentions``) ---------------
 def _date_matches(text: str, dob: date) -> list[tuple[int, int]]:
-    spans = []
-    for pattern in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            month = MONTHS.get(m["mn"].lower()) if m.groupdict().get("mn") else int(m["m"])
-            if int(m["d"]) != dob.day or month != dob.month:
-                continue
-            year = m["y"]
-            if year:
-                year = year.lstrip("'")
-                if int(year) != (dob.year if len(year) == 4 else dob.year % 100):
-                    continue
-            spans.append((m.start(), m.end()))
-    return spans
+    return [(m.start, m.end) for m in date_mentions(text) if m.same_day(dob)]
 
 
 # --- digit groups (account numbers, sort codes, phone numbers, card numbers) --------------------
@@ -190,13 +164,8 @@ def _sequence_spans(tokens: list[tuple[str, int, int]], wanted: tuple[str, ...])
     return spans
 
 
-POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
-_LAST4 = re.compile(
-    r"\b(?:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of|being))?"
-    r"(?:\s+(?:your|the))?(?:\s+account)?(?:\s+number)?(?:\s+(?:are|is|being))?)\s*[:\-]?\s*(\d[\d ]{2,5}\d)",
-    re.I,
-)
+_LAST4 = LAST4  # "ending in 4321": the same reading as the desk's last-four answers
 
 
 class CustomerMatcher:

@@ -175,8 +175,9 @@ def _viewed(d: Mapping[str, Any]) -> str:
 
 def _idv_answer(d: Mapping[str, Any]) -> str:
     return (
-        f"ID&V {_words(d.get('factor'))}: {_quote(d.get('given', ''))} \u2013 "
-        f"{'match' if d.get('match') else 'no match'}"
+        f"ID&V {_words(d.get('factor'))}: {_quote(d.get('given', ''))}"
+        + (f" (read as {d['read']})" if d.get("read") else "")
+        + f" \u2013 {'match' if d.get('match') else 'no match'}"
     )
 
 
@@ -259,7 +260,7 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
             EventType(
                 IDV_ANSWER,
                 "ID&V answer",
-                {"factor": req(str), "given": req(str), "match": req(bool), "customer_id": req(int)},
+                {"factor": req(str), "given": req(str), "read": opt(str), "match": req(bool), "customer_id": req(int)},
                 _idv_answer,
                 SessionMapping(("factor", "given", "match")),
                 {"learner"},

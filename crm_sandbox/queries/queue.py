@@ -1,24 +1,51 @@
-"""The learner's queue: their contacts in order, and which have a report released to them."""
+"""The learner's queue: their contacts in order (neutral entries: see ``scenarios.neutral``), and which
+have a report released to them."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Assessment, Contact, User
+from crm_sandbox.models import Assessment, Contact, User, utcnow
+from crm_sandbox.scenarios.neutral import email_subject, neutral_label
 
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A contact as the learner's queue lists it."""
+    """A contact as the learner's queue lists it: what a real queue shows (the channel, how long the
+    customer has waited, the customer's own subject line or a neutral label), never the scenario's
+    title or purpose until the contact is closed (``title`` is then the scenario's title)."""
 
     id: int
     position: int
     title: str
-    reason: str
     channel: str
     status: str
     mode: str  # practice | assessment, fixed when assigned
+    waiting: str = ""  # how long a queued contact has waited: "12 min", "3 h", "2 days"
+
+
+def waited(since: datetime | None, now: datetime) -> str:
+    """A short waiting time: "under a minute", "12 min", "3 h", "2 days"."""
+    if since is None:
+        return ""
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def learner_title(status: str, channel: str, scenario: dict, title: str | None = None) -> str:
+    """What the learner's desk calls a contact: a neutral label (or the customer's email subject)
+    until it is closed, then the scenario's title."""
+    if status == "closed" and title:
+        return title
+    return email_subject(scenario) if channel == "email" else neutral_label(channel)
 
 
 def queue_for(learner: User) -> list[QueueItem]:
@@ -29,18 +56,32 @@ def queue_for(learner: User) -> list[QueueItem]:
             Contact.position,
             Contact.scenario_id,
             Contact.scenario["title"].as_string(),
-            Contact.scenario["reason"].as_string(),
+            Contact.scenario["caller"]["subject"].as_string(),
+            Contact.scenario["purpose"].as_string(),
             Contact.channel,
             Contact.status,
             Contact.mode,
+            Contact.created_at,
         )
         .where(Contact.learner_id == learner.id)
         .order_by(Contact.position)
     )
-    return [
-        QueueItem(cid, position, scenario_id if title is None else title, reason or "", channel, status, mode)
-        for cid, position, scenario_id, title, reason, channel, status, mode in rows
-    ]
+    now = utcnow()
+    items = []
+    for cid, position, scenario_id, title, subject, purpose, channel, status, mode, created in rows:
+        scenario = {"id": scenario_id, "title": title, "purpose": purpose, "caller": {"subject": subject}}
+        items.append(
+            QueueItem(
+                cid,
+                position,
+                learner_title(status, channel, scenario, title or scenario_id),
+                channel,
+                status,
+                mode,
+                waited(created, now) if status == "queued" else "",
+            )
+        )
+    return items
 
 
 def released_contact_ids(learner: User) -> set[int]:

@@ -16,8 +16,13 @@ from crm_sandbox.operations.desk.notes import Note, customer_history, notes_from
 from crm_sandbox.operations.findings import active_findings
 from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.queries.customers import SearchHit
+from crm_sandbox.queries.queue import learner_title
+from crm_sandbox.scenarios.neutral import email_subject, shown_subject
 
-MESSAGE_TYPES = ("message.sent", "message.received", "observation.added")
+# The conversation as the learner sees it. The assessor's observations (``observation.added``) stay out:
+# a fair test does not show the learner the assessor's notes while they work; they are in the
+# evidence, the timeline and the review.
+MESSAGE_TYPES = ("message.sent", "message.received")
 
 
 @dataclass
@@ -58,6 +63,25 @@ class Workspace:
         if "results" not in self.search:  # recorded before searches kept their results: search again
             return customer_service.search(self.contact.cohort_id, self.search["query"])
         return customer_service.hits_for(self.contact.cohort_id, [r["id"] for r in self.search["results"]])
+
+    @property
+    def title(self) -> str:
+        """What the learner's desk calls this contact: neutral until it is closed (``queue.learner_title``)."""
+        return learner_title(self.contact.status, self.contact.channel, self.contact.scenario, self.contact.title)
+
+    def subject(self, recorded: str | None) -> str:
+        """A recorded email subject as the learner sees it (never the scenario's title)."""
+        return shown_subject(self.contact.scenario, recorded)
+
+    @property
+    def opening_subject(self) -> str:
+        """The subject line of the customer's first email."""
+        return email_subject(self.contact.scenario)
+
+    @property
+    def idv_answers(self) -> list[Event]:
+        """The ID&V answers checked on this contact (what was typed, what it was read as, the result)."""
+        return self.of_type("idv.answer")
 
     @property
     def record_is_callers(self) -> bool:

@@ -51,8 +51,7 @@ def act(
     refuses the form ``form_name``, the workspace is shown at once with what was typed still in it."""
 
     def refused(err: ServiceError) -> tuple[str, int]:
-        typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", "form_token")}
-        return show_contact(contact, Refused(form_name, typed, str(err))), 422
+        return show_contact(contact, refused_form(form_name, err)), 422
 
     return helpers.act(
         action,
@@ -86,8 +85,9 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
             "id": f,
             "label": IDV_FACTORS[f],
             "prompt": identity.factor_prompt(contact, contact.customer, f),
-            "stored": identity.stored_answer(contact, contact.customer, f)
-            if ws.policy.get("panel_mode") == "compare"
+            # compare mode shows what is on file for the record that is open (whichever it is)
+            "stored": identity.stored_answer(contact, ws.record, f)
+            if ws.policy.get("panel_mode") == "compare" and ws.record is not None
             else None,
         }
         for f in ws.policy.get("idv_factors", [])
@@ -105,6 +105,7 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
         ws=ws,
         contact=contact,
         factors=factors,
+        factor_labels=IDV_FACTORS,
         record_fields=customer_service.record_fields(ws.record, ws.verified) if ws.record else [],
         queue=queue_for(current_user),
         responses=responses_for(seed_dir, contact.channel),
@@ -132,7 +133,7 @@ def updates(contact_id: int) -> ResponseReturnValue:
             "actor": e.actor,
             "type": e.type,
             "text": e.data.get("text", ""),
-            "subject": e.data.get("subject"),
+            "subject": ws.subject(e.data.get("subject")),
             "ends": bool(e.data.get("ends")),
             "at": e.at.strftime("%H:%M:%S"),
         }
@@ -183,13 +184,30 @@ def verify(contact_id: int) -> ResponseReturnValue:
     if not form("customer_id").isdecimal():
         flash("Open the caller's customer record before verifying.", "error")
         return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
-    return act(
-        contact,
-        lambda: identity.submit_answer(
+    messages = dict(RESULT_MESSAGES)  # the result's message says what the answer was read as
+
+    def check() -> str:
+        checked = identity.submit_answer(
             contact, current_user, int(form("customer_id")), form("factor"), form("answer"), form("form_token")
-        ),
-        form_name=f"verify-{form('factor')}",
+        )
+        text, category = RESULT_MESSAGES[checked.status]
+        label = IDV_FACTORS.get(form("factor"), "Answer")
+        messages[checked.status] = (f"{label} read as {checked.read}. {text}", category)
+        return checked.status
+
+    return helpers.act(
+        check,
+        url_for("learner.contact", contact_id=contact.id),
+        None,
+        messages,
+        lambda err: (show_contact(contact, refused_form(f"verify-{form('factor')}", err)), 422),
     )
+
+
+def refused_form(name: str, err: ServiceError) -> Refused:
+    """The form ``name`` refused with ``err``, with what was typed in it."""
+    typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", "form_token")}
+    return Refused(name, typed, str(err))
 
 
 @bp.post("/contacts/<int:contact_id>/messages")

@@ -12,7 +12,7 @@ from crm_sandbox.events.registry import KB_VIEWED, MESSAGE_RECEIVED, MESSAGE_SEN
 from crm_sandbox.models import Contact, Event, User
 from crm_sandbox.operations.contact_operation import ContactOperation, contact_operation
 from crm_sandbox.queries.customers import customer_dict
-from crm_sandbox.scenarios import caller
+from crm_sandbox.scenarios import caller, neutral
 
 MAX_MESSAGE_LENGTH = 4000
 MAX_SUBJECT_LENGTH = 200
@@ -50,7 +50,9 @@ def send_message(
             raise ServiceError("That canned response does not exist.")
         data["template_id"] = template_id
     if contact.channel == "email":
-        data["subject"] = (subject or "").strip()[:MAX_SUBJECT_LENGTH] or f"Re: {contact.title}"
+        data["subject"] = (subject or "").strip()[
+            :MAX_SUBJECT_LENGTH
+        ] or f"Re: {neutral.email_subject(contact.scenario)}"
     with contact_operation(contact, form_token, repeated="That message was already sent.") as op:
         op.append(MESSAGE_SENT, data, actor="learner", user=user)
         if op.contact.role_player_id is None:  # else the assessor playing the caller answers

@@ -1,9 +1,10 @@
 """Identity verification (ID&V) of the caller on a contact."""
 
 import hashlib
-from datetime import date
+from dataclasses import dataclass
 
-from crm_sandbox.compliance.normalise import digits, letters, normalise_postcode, parse_date
+from crm_sandbox.compliance.idv_answers import Reading, read_answer
+from crm_sandbox.compliance.normalise import normalise_postcode
 from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import contact_events
@@ -16,6 +17,10 @@ from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.queries.customers import display_value
 
 MAX_ANSWER_LENGTH = 200
+# The memorable-word characters asked for come from positions 1..MEMORABLE_POSITIONS, whatever the
+# word's length, so the question never tells the learner how long the word is. Every seeded word has
+# at least this many characters (tests/test_idv_answers.py checks the seed list).
+MEMORABLE_POSITIONS = 6
 
 
 def ordinal(n: int) -> str:
@@ -24,19 +29,28 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def memorable_positions(contact_id: int, word: str) -> tuple[int, int]:
-    """Which two characters (1-based) of the memorable word to ask for on this contact."""
-    digest = hashlib.sha256(f"{contact_id}:{len(word)}".encode()).digest()
-    first = digest[0] % len(word)
-    second = (first + 1 + digest[1] % (len(word) - 1)) % len(word)
+def memorable_positions(contact_id: int, word: str = "") -> tuple[int, int]:
+    """Which two characters (1-based) of the memorable word to ask for on this contact: two of
+    1..``MEMORABLE_POSITIONS``, chosen from the contact alone (not the word's length), so the
+    question is the same for every record and reveals nothing. A shorter word (none is seeded)
+    falls back to its own length."""
+    span = max(min(MEMORABLE_POSITIONS, len(word)), 2) if word else MEMORABLE_POSITIONS
+    digest = hashlib.sha256(f"{contact_id}:memorable".encode()).digest()
+    first = digest[0] % span
+    second = (first + 1 + digest[1] % (span - 1)) % span
     a, b = sorted((first, second))
     return a + 1, b + 1
 
 
+def asked_positions(contact: Contact) -> tuple[int, int]:
+    """The memorable-word characters asked for on ``contact``, whichever record is open."""
+    return memorable_positions(contact.id, contact.customer.memorable_word)
+
+
 def factor_prompt(contact: Contact, customer: Customer, factor: str) -> str:
-    """What the learner should ask the caller for this factor."""
+    """What the learner should ask the caller for this factor (the same whichever record is open)."""
     if factor == "memorable_word_characters":
-        a, b = memorable_positions(contact.id, customer.memorable_word)
+        a, b = asked_positions(contact)
         return f"Ask for the {ordinal(a)} and {ordinal(b)} characters of the memorable word."
     return f"Ask for the {IDV_FACTORS[factor].lower()}."
 
@@ -49,21 +63,32 @@ def stored_answer(contact: Contact, customer: Customer, factor: str) -> str:
         return customer.postcode
     if factor == "account_number_last4":
         return customer.account_number[-4:]
-    a, b = memorable_positions(contact.id, customer.memorable_word)
-    return f"{customer.memorable_word[a - 1]} {customer.memorable_word[b - 1]}"
+    a, b = asked_positions(contact)
+    word = customer.memorable_word
+    return f"{word[a - 1]} {word[b - 1]}" if len(word) >= b else ""
 
 
-def answer_matches(contact: Contact, customer: Customer, factor: str, given: str) -> bool:
-    """Whether the caller's answer matches the record, after normalising both sides."""
+def stored_value(contact: Contact, customer: Customer, factor: str) -> str:
+    """The record's answer to ``factor`` in the form ``read_answer`` gives its ``value``."""
     if factor == "date_of_birth":
-        return parse_date(given) == date.fromisoformat(customer.date_of_birth)
+        return customer.date_of_birth
     if factor == "postcode":
-        return normalise_postcode(given) == normalise_postcode(customer.postcode)
+        return normalise_postcode(customer.postcode)
     if factor == "account_number_last4":
-        return digits(given) == customer.account_number[-4:]
-    a, b = memorable_positions(contact.id, customer.memorable_word)
-    word = customer.memorable_word.lower()
-    return letters(given) == word[a - 1] + word[b - 1]
+        return customer.account_number[-4:]
+    a, b = asked_positions(contact)
+    word = customer.memorable_word.upper()
+    return word[a - 1] + word[b - 1] if len(word) >= b else ""
+
+
+def read_caller_answer(contact: Contact, customer: Customer, factor: str, given: str) -> Reading:
+    """What the learner typed, read as an answer to ``factor``; refused (``ServiceError``, no attempt
+    used) when it cannot be read as one: empty, too long, no date in a date box, letters in a digits
+    box, another question's answer..."""
+    reading = read_answer(factor, given, asked_positions(contact))
+    if not reading.ok:
+        raise ServiceError(f"{reading.problem} No attempt was used.")
+    return reading
 
 
 def checked_answer(factor: str, given: str) -> str:
@@ -72,9 +97,11 @@ def checked_answer(factor: str, given: str) -> str:
     if factor not in IDV_FACTORS:
         raise ServiceError("That is not one of this policy's verification questions.")
     if not given:
-        raise ServiceError("Type the caller's answer before checking it.")
+        raise ServiceError("Type the caller's answer before checking it. No attempt was used.")
     if len(given) > MAX_ANSWER_LENGTH:
-        raise ServiceError(f"An answer is at most {MAX_ANSWER_LENGTH} characters.")
+        raise ServiceError(
+            f"An answer is at most {MAX_ANSWER_LENGTH} characters: type only what the caller said. No attempt was used."
+        )
     return given
 
 
@@ -88,39 +115,52 @@ def check_open_question(state: IdvState, factor: str) -> None:
         raise Conflict("That question has already been answered correctly: ask a different one.")
 
 
+@dataclass(frozen=True)
+class AnswerChecked:
+    """What checking one answer did: ``status`` (match, no_match, verified, locked) and what the
+    answer was read as ("07/10/1968")."""
+
+    status: str
+    read: str
+
+
 def submit_answer(
     contact: Contact, user: User, customer_id: int, factor: str, given: str, form_token: str | None = None
-) -> str:
-    """Record the caller's answer to one ID&V question; return the new status.
+) -> AnswerChecked:
+    """Record the caller's answer to one ID&V question, checked against the record open on the contact.
 
-    When enough factors have passed, ``idv.result {passed: true}`` is recorded and the record
-    unlocks (a new ``customer.viewed`` logs the fields now shown). When the failed answers reach the
-    policy's limit, ``idv.result {passed: false}`` locks verification for this contact.
+    The answer is first read as an answer to ``factor`` (``compliance.idv_answers``): text that
+    cannot be read as one is refused with the reason and uses no attempt (no event). A readable
+    answer is recorded (``idv.answer``, with what it was read as) and compared with the record.
+    Verification runs against whichever record is open, as in a real CRM: on a record that is not the
+    caller's, the caller's true answers do not match (and the rules flag the record access for the
+    assessor); the desk looks the same either way. When enough factors have passed on the caller's
+    record, ``idv.result {passed: true}`` is recorded and the record unlocks (a new
+    ``customer.viewed`` logs the fields now shown). When the failed answers reach the policy's limit,
+    ``idv.result {passed: false}`` locks verification for this contact.
     """
     given = checked_answer(factor, given)
-    if customer_id != contact.customer_id:
-        raise ServiceError(
-            "Verification runs against the account the caller named on this contact: "
-            "open that customer's record to verify."
-        )
     customer = db.session.get(Customer, customer_id)
-    if customer is None:  # the contact's own account: only gone if the cohort was reset meanwhile
+    if customer is None or customer.cohort_id != contact.cohort_id:
         raise NotFound("There is no such customer in this cohort's records.")
+    reading = read_caller_answer(contact, customer, factor, given)
     with contact_operation(contact, form_token, repeated="That answer was already checked.") as op:
         if factor not in op.contact.policy["idv_factors"]:  # the policy is checked (contact_operation)
             raise ServiceError("That is not one of this policy's verification questions.")
         events = contact_events(op.contact.id)
+        if not any(e.type == CUSTOMER_VIEWED and e.data.get("customer_id") == customer.id for e in events):
+            raise ServiceError("Open that customer's record on this contact before verifying.")
         state = verification_state(op.contact.policy, events)
         check_open_question(state, factor)
-        match = answer_matches(op.contact, customer, factor, given)
+        match = reading.value == stored_value(op.contact, customer, factor)
         answer = op.append(
             IDV_ANSWER,
-            {"factor": factor, "given": given, "match": match, "customer_id": customer.id},
+            {"factor": factor, "given": given, "read": reading.shown, "match": match, "customer_id": customer.id},
             actor="learner",
             user=user,
         )
         state = verification_state(op.contact.policy, [*events, answer])
-        if len(state.passed) >= state.required:
+        if len(state.passed) >= state.required and customer.id == op.contact.customer_id:
             op.append(IDV_RESULT, {"passed": True}, actor="system")
             op.append(CUSTOMER_VIEWED, reveal(customer, True), actor="system")
             status = "verified"
@@ -130,4 +170,4 @@ def submit_answer(
         else:
             status = "match" if match else "no_match"
         op.refresh_findings()
-    return status
+    return AnswerChecked(status, reading.shown)

@@ -11,14 +11,14 @@ from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.operations.contact_operation import check_policy, contact_operation
 from crm_sandbox.operations.desk.notes import outcome_codes
 from crm_sandbox.queries.customers import customer_dict
-from crm_sandbox.scenarios import caller
+from crm_sandbox.scenarios import caller, neutral
 
 
 def caller_opening(contact: Contact) -> dict[str, Any]:
     """The caller's first message, recorded when the contact is opened."""
     data = {"text": caller.opening_message(contact.scenario, customer_dict(contact.customer))}
     if contact.channel == "email":
-        data["subject"] = contact.scenario["caller"].get("subject") or contact.title
+        data["subject"] = neutral.email_subject(contact.scenario)  # never the scenario title
     return data
 
 

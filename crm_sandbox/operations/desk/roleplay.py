@@ -7,6 +7,7 @@ from crm_sandbox.events.registry import MESSAGE_RECEIVED
 from crm_sandbox.models import Contact, User
 from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk.conversation import MAX_MESSAGE_LENGTH, check_text
+from crm_sandbox.scenarios import neutral
 
 
 def take_caller(contact: Contact, assessor: User) -> None:
@@ -34,6 +35,6 @@ def send_as_caller(contact: Contact, assessor: User, text: str, form_token: str 
             raise Conflict("That message was already sent.")
         data: dict[str, Any] = {"text": text, "played_by": assessor.username}
         if op.contact.channel == "email":
-            data["subject"] = f"Re: {op.contact.scenario.get('caller', {}).get('subject') or op.contact.title}"
+            data["subject"] = f"Re: {neutral.email_subject(op.contact.scenario)}"
         op.append(MESSAGE_RECEIVED, data, actor="caller", user=assessor)
         op.refresh_findings()

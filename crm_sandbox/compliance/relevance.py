@@ -7,7 +7,8 @@ events. A kind links the events that bear on it, never every message of a contac
 - ``greeting``: the learner's first message.
 - ``verification``: the ID&V answers checked and the result, and the learner's messages that ask a
   verification question before the caller is verified (the same detection of a request for data that
-  the collection rules use, ``language.asked_categories``, plus requests for characters of a secret).
+  the collection rules use, ``language.asked_categories`` and its category terms, plus questions that
+  ask who is calling).
 - ``logging``: notes added and amended, and the close (with its outcome).
 - ``escalation``: complaints raised, escalations, refunds, and the learner's messages that tell the
   customer what happens next.
@@ -17,7 +18,8 @@ events. A kind links the events that bear on it, never every message of a contac
   any that check the customer's understanding or whether anything else is needed) and the close.
 - ``need``: the learner's questions about the need (questions that ask for no personal data) and the
   actions taken on the account (updates, refunds, complaints, escalations).
-- ``knowledge``: searches, records opened and knowledge-base articles read.
+- ``knowledge``: the learner's searches, records opened and knowledge-base articles read (not the
+  system's unmasking of the record after verification).
 - ``guidance``: the learner's messages that explain what they are doing or guide the customer through
   steps.
 - ``recording``: what was written to the record: notes, amendments, field updates, refunds processed.
@@ -33,7 +35,7 @@ from typing import Any
 
 from .context import VERIFIED, Context, Step
 from .document import SessionDocument
-from .language import ASK_LEAD, CATEGORY_RE, PARTIAL, asked_categories, sentences
+from .language import ASK_LEAD, CATEGORY_RE, NEGATED_ASK, PARTIAL, asked_categories, sentences
 
 EVIDENCE_KINDS = (
     "greeting",
@@ -102,14 +104,28 @@ def _seqs(steps: list[Step]) -> tuple[int, ...]:
     return tuple(sorted({s.event.seq for s in steps}))
 
 
+# Identifying the caller: "Who am I speaking to?", "Are you the account holder?"
+IDENTIFIES = re.compile(
+    rf"\bwho (?:am i|are you|(?:do|have) i) (?:speaking|talking|got)(?: to| with)?\b|\bare you the (?:account ?holder|customer)\b"
+    rf"|\bwho(?:{_A}s| is) (?:calling|this)\b",
+    re.I,
+)
+
+
 def asks_verification(sentence: str) -> bool:
-    """The sentence asks the caller for an identification or verification answer."""
+    """The sentence asks the caller to identify themselves or for a verification answer: a request for
+    data the collection rules recognise (``asked_categories``), or a question or request that names a
+    verification item ("Could you also confirm your postcode?", "the 2nd and 5th characters of your
+    memorable word"), or asks who is calling."""
+    if IDENTIFIES.search(sentence):
+        return True
     if any(cat in VERIFICATION_CATEGORIES for cat, _, _ in asked_categories(sentence)):
         return True
-    # "What are the 2nd and 5th characters of your memorable word?" (a part of a secret, which the
-    # collection rules rightly do not count as asking for the secret)
-    secret = CATEGORY_RE["memorable_word"].search(sentence) or CATEGORY_RE["password"].search(sentence)
-    return bool(secret and PARTIAL.search(sentence) and (ASK_LEAD.search(sentence) or "?" in sentence))
+    if NEGATED_ASK.search(sentence) or not ("?" in sentence or ASK_LEAD.search(sentence)):
+        return False
+    return any(CATEGORY_RE[cat].search(sentence) for cat in VERIFICATION_CATEGORIES) or bool(
+        PARTIAL.search(sentence) and CATEGORY_RE["memorable_word"].search(sentence)
+    )
 
 
 def _verification_questions(ctx: Context) -> list[Step]:
@@ -175,7 +191,9 @@ def evidence(session: SessionDocument, spelling: Mapping[int, Any] | None = None
         "templates": lambda: [s for s in sent if s.event.data.get("template_id")],
         "resolution": lambda: _closing(ctx) + ctx.of_type("contact.closed"),
         "need": lambda: _need_questions(ctx) + ctx.of_type(*ACTIONS),
-        "knowledge": lambda: ctx.of_type("customer.searched", "customer.viewed", "kb.viewed"),
+        "knowledge": lambda: [
+            s for s in ctx.of_type("customer.searched", "customer.viewed", "kb.viewed") if s.event.actor != "system"
+        ],
         "guidance": lambda: _matching(ctx, GUIDANCE),
         "recording": lambda: ctx.of_type(*NOTES, "record.updated", "refund.issued"),
         "complaint": lambda: _complaint(ctx),

@@ -8,6 +8,7 @@ criterion. Nothing here is derived from criteria.yaml.
 """
 
 import pytest
+
 from crm_sandbox.content.criteria import load_qualifications
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
@@ -186,7 +187,10 @@ def test_the_review_shows_the_learners_qualification_grouped_by_unit_and_keeps_o
         review = contact_review(contact)  # the cohort's qualification: the default Level 2 NVQ
         assert review.qualification.title == "iCQ Level 2 NVQ Certificate in Contact Centre Operations (RQF)"
         assert [(u.unit, [r.criterion.code for r in u.rows]) for u in review.units] == [
-            ("Support customers using on-line customer services", ["DP1", "LOG1", "COM1", "ESC1", "COM2", "NEED1", "KNW1"])
+            (
+                "Support customers using on-line customer services",
+                ["DP1", "LOG1", "COM1", "ESC1", "COM2", "NEED1", "KNW1"],
+            )
         ]
         db.session.add(
             CriterionJudgement(

@@ -95,7 +95,9 @@ def test_the_qualifications_are_the_ones_the_seed_files_name():
     every = {title for p in UNITS.glob("*.txt") for title in named_qualifications(p.read_text(encoding="utf-8"))}
     assert set(named) == every  # every qualification a seed names can be registered on, and no other
     assert QUALIFICATIONS.default == "icq-l2-nvq-cco"
-    assert QUALIFICATIONS.get("icq-l2-nvq-cco").title == "iCQ Level 2 NVQ Certificate in Contact Centre Operations (RQF)"
+    assert (
+        QUALIFICATIONS.get("icq-l2-nvq-cco").title == "iCQ Level 2 NVQ Certificate in Contact Centre Operations (RQF)"
+    )
 
 
 def test_each_criterion_belongs_to_the_qualifications_its_source_names():

@@ -52,7 +52,15 @@ EVIDENCE_KINDS = (
     "complaint",
 )
 # Data a learner asks for to identify and verify the caller.
-VERIFICATION_CATEGORIES = {"name", "date_of_birth", "postcode", "address", "account_number", "memorable_word", "password"}
+VERIFICATION_CATEGORIES = {
+    "name",
+    "date_of_birth",
+    "postcode",
+    "address",
+    "account_number",
+    "memorable_word",
+    "password",
+}
 ACTIONS = ("record.updated", "refund.issued", "complaint.raised", "escalated")
 NOTES = ("note.added", "note.amended")
 
@@ -80,9 +88,9 @@ GUIDANCE = re.compile(
     re.I,
 )
 CHECKS_UNDERSTANDING = re.compile(
-    rf"\b(?:anything else|something else|any other (?:questions?|queries|way)|(?:does|did|has|have) (?:that|this) "
-    rf"(?:help|helped|answer|answered|make sense|sort|sorted|resolve|resolved)|is (?:that|this|everything) "
-    rf"(?:ok|okay|alright|all right|clear)|are you happy|(?:does|do) (?:that|you) (?:all )?make sense)",
+    r"\b(?:anything else|something else|any other (?:questions?|queries|way)|(?:does|did|has|have) (?:that|this) "
+    r"(?:help|helped|answer|answered|make sense|sort|sorted|resolve|resolved)|is (?:that|this|everything) "
+    r"(?:ok|okay|alright|all right|clear)|are you happy|(?:does|do) (?:that|you) (?:all )?make sense)",
     re.I,
 )
 _QUESTION_START = re.compile(
@@ -186,7 +194,9 @@ def evidence(session: SessionDocument, spelling: Mapping[int, Any] | None = None
         "greeting": lambda: sent[:1],
         "verification": lambda: ctx.of_type("idv.answer", "idv.result") + _verification_questions(ctx),
         "logging": lambda: ctx.of_type(*NOTES, "contact.closed"),
-        "escalation": lambda: ctx.of_type("complaint.raised", "escalated", "refund.issued") + _matching(ctx, NEXT_STEPS),
+        "escalation": lambda: (
+            ctx.of_type("complaint.raised", "escalated", "refund.issued") + _matching(ctx, NEXT_STEPS)
+        ),
         "spelling": lambda: [s for s in sent if s.event.seq in flagged],
         "templates": lambda: [s for s in sent if s.event.data.get("template_id")],
         "resolution": lambda: _closing(ctx) + ctx.of_type("contact.closed"),

@@ -178,5 +178,7 @@ def load_qualifications(seed_dir: str) -> Qualifications:
 def criteria_for(seed_dir: str, qualification: Qualification) -> list[Criterion]:
     """The qualification's criteria, by unit (in the qualification's order), then as listed."""
     order = {u.seed: i for i, u in enumerate(qualification.units)}
-    mine = [c for c in load_criteria(seed_dir) if c.source.file in order and qualification.title in c.source.qualifications]
+    mine = [
+        c for c in load_criteria(seed_dir) if c.source.file in order and qualification.title in c.source.qualifications
+    ]
     return sorted(mine, key=lambda c: order[c.source.file])  # stable: file order within a unit

@@ -25,7 +25,9 @@ class Cohort(Base):
     generation: Mapped[int] = mapped_column(default=0)
     # The qualification its learners are registered on (an id in seed/qualifications.yaml); a learner
     # may be registered on another (User.qualification).
-    qualification: Mapped[str] = mapped_column(String(40), default=DEFAULT_QUALIFICATION, server_default=DEFAULT_QUALIFICATION)
+    qualification: Mapped[str] = mapped_column(
+        String(40), default=DEFAULT_QUALIFICATION, server_default=DEFAULT_QUALIFICATION
+    )
 
     def __repr__(self) -> str:
         return f"<Cohort {self.name!r}>"

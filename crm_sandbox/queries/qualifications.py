@@ -10,12 +10,13 @@ def qualification_of(learner: User | None) -> Qualification:
     """The learner's qualification (an id no longer in seed/qualifications.yaml falls back to the
     cohort's, then to the default)."""
     quals = load_qualifications(current_app.config["SEED_DIR"])
-    for wanted in (learner.qualification if learner else None, cohort_qualification_id(learner.cohort if learner else None)):
+    for wanted in (
+        learner.qualification if learner else None,
+        cohort_qualification_id(learner.cohort if learner else None),
+    ):
         if (found := quals.get(wanted)) is not None:
             return found
-    default = quals.get(quals.default)
-    assert default is not None  # checked when the file is read
-    return default
+    return quals.get(quals.default) or quals.all[0]  # the default is checked when the file is read
 
 
 def cohort_qualification_id(cohort: Cohort | None) -> str | None:

@@ -167,7 +167,9 @@ def criterion_rows(
     mine = criteria_for(seed_dir, qualification)
     own = {c.id for c in mine}
     every = {c.id: c for c in load_criteria(seed_dir)}
-    judged_elsewhere = [every[i] for i in dict.fromkeys(j.criterion_id for j in judgements) if i not in own and i in every]
+    judged_elsewhere = [
+        every[i] for i in dict.fromkeys(j.criterion_id for j in judgements) if i not in own and i in every
+    ]
     by_kind = relevance.evidence(parse_session(session_document(contact, events)), spelt)
     by_seq = {e.seq: e for e in events}
     covers = scenario_covers(contact)

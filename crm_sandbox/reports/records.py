@@ -5,6 +5,7 @@ printable HTML, the CSV and the JSON files of the evidence pack. Events are word
 from datetime import datetime
 from typing import Any
 
+from crm_sandbox.content.criteria import Qualification
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.formatting import contact_ref, iso, label
 from crm_sandbox.models import Assessment, CriterionJudgement, Event, Finding, FindingDecision, User
@@ -156,12 +157,25 @@ def review_document(review: ContactReview) -> dict[str, Any]:
     return {
         "format": "crm-sandbox/review@1",
         "contact": contact_ref(review.contact),
+        "qualification": qualification_dict(review.qualification),
         "criteria": [
             {
                 "id": r.criterion.id,
-                "code": r.criterion.code,
+                "code": r.criterion.code,  # the sandbox's own
                 "title": r.criterion.title,
                 "units": list(r.criterion.units),
+                "unit_ref": r.criterion.unit_ref,
+                "criterion_number": r.criterion.criterion_number,
+                "source": {
+                    "file": r.criterion.source.file,
+                    "qualifications": list(r.criterion.source.qualifications),
+                    "unit": r.criterion.source.unit,
+                    "kind": r.criterion.source.kind,
+                    "text": r.criterion.source.text,
+                },
+                "area": r.criterion.area,
+                "covered": r.covered,
+                "registered": r.registered,
                 "linked_events": [e.seq for e in r.events],
                 "findings_against": [f.key for f in r.against],
                 "judgement": judgement_dict(r.judgement) if r.judgement else None,
@@ -176,7 +190,22 @@ def review_document(review: ContactReview) -> dict[str, Any]:
 
 
 def units(review: ContactReview) -> list[str]:
-    seen: list[str] = []
-    for r in review.criteria:
-        seen += [u for u in r.criterion.units if u not in seen]
-    return seen
+    """The units of the criteria on the review, in order (each as its seed file names it)."""
+    return [group.unit for group in review.units]
+
+
+def qualification_dict(q: Qualification | None) -> dict[str, Any] | None:
+    if q is None:
+        return None
+    return {
+        "id": q.id,
+        "title": q.title,
+        "awarding_body": q.awarding_body,
+        "qualification_number": q.qualification_number,
+        "units": [{"title": u.title, "unit_ref": u.unit_ref, "seed": u.seed} for u in q.units],
+    }
+
+
+def qualification_label(review: ContactReview) -> str:
+    q = review.qualification
+    return f"{q.title} ({q.awarding_body})" if q else "not recorded"

@@ -23,7 +23,6 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, User
 from crm_sandbox.operations import signin as sessions
 from crm_sandbox.operations.cohorts import credentials
-from crm_sandbox.operations.cohorts.cohorts import known_qualification
 from crm_sandbox.operations.cohorts.accounts import (
     hash_password,
     one_time_hash,
@@ -31,6 +30,7 @@ from crm_sandbox.operations.cohorts.accounts import (
     otp_key,
     verify_password,
 )
+from crm_sandbox.operations.cohorts.cohorts import known_qualification
 
 REQUIRED_COLUMNS = ("username", "display_name", "role")
 OPTIONAL_COLUMNS = ("qualification",)  # a learner's own qualification (id or title); empty: the cohort's

@@ -70,6 +70,8 @@ ACCESS = {
     "trainer.confirm_reset": {"trainer"},
     "trainer.reset": {"trainer"},
     "trainer.set_active": {"trainer"},
+    "trainer.set_cohort_qualification": {"trainer"},
+    "trainer.set_learner_qualification": {"trainer"},
     "trainer.export_learner": {"trainer"},
     "trainer.erase_learner": {"trainer"},
     "trainer.scenarios": {"trainer"},

@@ -32,13 +32,23 @@ EVIDENTIAL: dict[str, Coverage] = {
     for c in (
         Coverage(
             "cohort",
-            ("id", "name", "status", "seed", "policy", "created_at", "generation"),
+            ("id", "name", "status", "seed", "policy", "created_at", "generation", "qualification"),
             lambda r: f"cohort:{r['id']}",
             lambda r: f"cohort:{r['id']}",
         ),
         Coverage(
             "user",
-            ("id", "username", "display_name", "role", "cohort_id", "active", "erased_at", "created_at"),
+            (
+                "id",
+                "username",
+                "display_name",
+                "role",
+                "cohort_id",
+                "active",
+                "erased_at",
+                "created_at",
+                "qualification",
+            ),
             lambda r: f"user:{r['id']}",
             lambda r: f"user:{r['id']}",
             {

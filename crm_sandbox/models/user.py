@@ -27,6 +27,8 @@ class User(UserMixin, Base):
     # When the account's personal data was erased (its evidence kept under a pseudonym).
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A learner registered on a qualification other than their cohort's (an id in seed/qualifications.yaml).
+    qualification: Mapped[str | None] = mapped_column(String(40))
 
     cohort: Mapped[Cohort | None] = relationship()
 

@@ -11,7 +11,9 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from crm_sandbox.content.criteria import Criterion, load_criteria
+from crm_sandbox.compliance import relevance
+from crm_sandbox.compliance.document import parse_session
+from crm_sandbox.content.criteria import Criterion, Qualification, criteria_for, load_criteria
 from crm_sandbox.errors import NotFound
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import ChainStatus, verify_contact
@@ -20,6 +22,9 @@ from crm_sandbox.formatting import label
 from crm_sandbox.models import Assessment, Cohort, Contact, CriterionJudgement, Event, Finding, User
 from crm_sandbox.models.review import CRITERION_STATUSES
 from crm_sandbox.queries import kpis, spelling
+from crm_sandbox.queries.qualifications import qualification_of
+from crm_sandbox.queries.session_export import session_document
+from crm_sandbox.scenarios import load_library
 
 UNDECIDED = "Not yet judged"
 
@@ -27,11 +32,12 @@ UNDECIDED = "Not yet judged"
 @dataclass
 class CriterionRow:
     criterion: Criterion
-    events: list[Event]  # the events that evidence it, linked automatically
+    events: list[Event]  # the events that evidence it, linked by relevance (compliance/relevance.py)
     against: list[Finding]  # findings (not dismissed) of the rules that count against it
     judgement: CriterionJudgement | None  # the newest
     history: list[CriterionJudgement] = field(default_factory=list)
-    covered: bool = True  # the contact's scenario covers this criterion
+    covered: bool = True  # False: the scenario does not cover the criterion's area ("not covered" at first)
+    registered: bool = True  # False: judged earlier under a qualification the learner is no longer on
 
     @property
     def default_status(self) -> str | None:
@@ -52,6 +58,16 @@ class CriterionRow:
     def defaulted(self) -> bool:
         """The status is the scenario's default, not an assessor's judgement."""
         return self.judgement is None and self.status is not None
+
+
+@dataclass
+class UnitCriteria:
+    """One unit's criteria on the review: the unit as its seed file names it, and its rows."""
+
+    unit: str
+    qualifications: tuple[str, ...]  # the qualification titles the unit's source names
+    unit_ref: str  # the awarding body's unit reference: empty until a centre fills it in
+    rows: list[CriterionRow]
 
 
 @dataclass
@@ -92,7 +108,7 @@ class ContactReview:
                     f"Finding \u201c{label(f.rule)}\u201d ({f.severity}, events {seqs}): confirm or dismiss it."
                 )
         for row in self.criteria:
-            if row.status is None:
+            if row.status is None and row.registered:
                 missing.append(
                     f"Criterion {row.criterion.code} ({row.criterion.title}): judge it met, not yet met "
                     "or not covered by this observation."
@@ -116,6 +132,23 @@ class ContactReview:
             "criteria": {row.criterion.id: row.status for row in self.criteria},
             "findings": {f.key: f.decision.decision if f.decision else None for f in self.findings},
         }
+
+    qualification: Qualification | None = None  # the learner's, whose criteria the review shows
+
+    @cached_property
+    def units(self) -> list[UnitCriteria]:
+        """The criteria grouped by unit, in the qualification's order (criteria judged earlier under
+        another qualification come last, under their own unit)."""
+        groups: dict[tuple[str, str], UnitCriteria] = {}
+        for row in self.criteria:
+            src = row.criterion.source
+            key = (src.file, src.unit)
+            if key not in groups:
+                unit = self.qualification.unit_of(src.file) if self.qualification else None
+                ref = unit.unit_ref if unit else row.criterion.unit_ref
+                groups[key] = UnitCriteria(src.unit, src.qualifications, ref, [])
+            groups[key].rows.append(row)
+        return list(groups.values())
 
     @cached_property
     def chain(self) -> ChainStatus:
@@ -207,12 +240,63 @@ def released_assessment(contact: Contact) -> Assessment:
     return assessment
 
 
+def scenario_covers(contact: Contact) -> set[str] | None:
+    """The observation areas the contact's scenario covers: as copied into the contact when it was
+    assigned, else (a contact assigned before scenarios declared them) as its library file says now;
+    None when neither says (every criterion is then treated as covered)."""
+    covers = contact.scenario.get("covers")
+    if covers is None:
+        library = {f.id: f for f in load_library(current_app.config["SEED_DIR"]) if f.scenario}
+        found = library.get(contact.scenario_id)
+        covers = found.scenario.get("covers") if found and found.scenario else None
+    return set(covers) if isinstance(covers, list) else None
+
+
+def criterion_rows(
+    contact: Contact,
+    qualification: Qualification,
+    events: list[Event],
+    findings: list[Finding],
+    judgements: list[CriterionJudgement],
+    spelt: dict[int, list[str]],
+) -> list[CriterionRow]:
+    """A row per criterion of the learner's qualification (then per criterion judged on this contact
+    under another): the events linked by relevance, the findings against it, whether the scenario
+    covers it, and its judgements."""
+    seed_dir = current_app.config["SEED_DIR"]
+    mine = criteria_for(seed_dir, qualification)
+    own = {c.id for c in mine}
+    every = {c.id: c for c in load_criteria(seed_dir)}
+    judged_elsewhere = [
+        every[i] for i in dict.fromkeys(j.criterion_id for j in judgements) if i not in own and i in every
+    ]
+    by_kind = relevance.evidence(parse_session(session_document(contact, events)), spelt)
+    by_seq = {e.seq: e for e in events}
+    covers = scenario_covers(contact)
+    rows = []
+    for c in mine + judged_elsewhere:
+        history = [j for j in judgements if j.criterion_id == c.id]
+        against = [f for f in findings if f.rule in c.rules and not (f.decision and f.decision.decision == "dismissed")]
+        rows.append(
+            CriterionRow(
+                c,
+                [by_seq[seq] for seq in relevance.linked(by_kind, c.evidence) if seq in by_seq],
+                against,
+                history[-1] if history else None,
+                history,
+                covered=covers is None or c.area in covers,
+                registered=c.id in own,
+            )
+        )
+    return rows
+
+
 def contact_review(contact: Contact) -> ContactReview:
     """Everything the review page, the reports and the evidence pack show for a contact."""
     seed_dir = current_app.config["SEED_DIR"]
     events = contact_events(contact.id)
     findings = review_findings(contact.id)
-    judgements = (
+    judgements = list(
         db.session.execute(
             select(CriterionJudgement)
             .where(CriterionJudgement.contact_id == contact.id)
@@ -221,20 +305,6 @@ def contact_review(contact: Contact) -> ContactReview:
         .scalars()
         .all()
     )
-    rows = []
-    for c in load_criteria(seed_dir):
-        history = [j for j in judgements if j.criterion_id == c.id]
-        against = [f for f in findings if f.rule in c.rules and not (f.decision and f.decision.decision == "dismissed")]
-        rows.append(
-            CriterionRow(
-                c,
-                [e for e in events if e.type in c.event_types],
-                against,
-                history[-1] if history else None,
-                history,
-                covered=True,  # every criterion, until the scenario says which it covers (branch i14-criteria)
-            )
-        )
     known = _known_words(contact)
     spelt = {
         e.seq: words
@@ -242,15 +312,17 @@ def contact_review(contact: Contact) -> ContactReview:
         if e.type == "message.sent" and (words := spelling.misspellings(seed_dir, e.data.get("text", ""), known))
     }
     versions = assessment_versions(contact.id)
+    qualification = qualification_of(contact.learner)
     return ContactReview(
         contact,
         events,
         findings,
-        rows,
+        criterion_rows(contact, qualification, events, findings, judgements, spelt),
         spelt,
         kpis.contact_kpis(events, len([f for f in findings if f.source == "rules"])),
         standing(versions),
         versions,
+        qualification,
     )
 
 

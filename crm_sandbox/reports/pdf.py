@@ -533,6 +533,7 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
             ("Channel", contact.channel.capitalize()),
             ("Opened", r.stamp(contact.opened_at) or "not opened"),
             ("Closed", r.stamp(contact.closed_at) or "not closed"),
+            ("Qualification", r.qualification_label(review)),
             ("Units", "; ".join(r.units(review))),
             ("Purpose", contact.scenario.get("purpose", "")),
         ]
@@ -545,37 +546,48 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
     kpis = r.kpi_rows(review.kpis)
     pdf.grid([label for label, _ in kpis], [[value for _, value in kpis]], (1, 1, 1, 1, 1), size=8.5)
 
+    q = review.qualification
     pdf.section(
         "Assessment criteria",
-        "Each criterion is met, not yet met, or not covered by this observation. Events are the timeline's numbers that evidence each criterion (linked automatically); "
-        "findings against are the flags, not dismissed, of the rules that bear on it.",
+        (f"The criteria of {q.title} ({q.awarding_body}), the learner's qualification, by unit. " if q else "")
+        + "Each criterion is met, not yet met, or not covered by this observation. Each quotes its source word for word; codes are the sandbox's own (the awarding body's references "
+        "appear once the centre has filled them in). Events are the timeline's numbers that evidence each "
+        "criterion (linked by relevance); findings against are the flags, not dismissed, of the rules that "
+        "bear on it.",
     )
-    rows, styles = [], {}
-    for i, row in enumerate(review.criteria):
-        label = r.judgement_label(row)
-        styles[(i, 2)] = FontFace(emphasis="BOLD", color=JUDGEMENT_COLOURS[label])
-        comment = row.judgement.comment if row.judgement else ""
-        if row.judgement and len(row.history) > 1:
-            comment += (
-                f"\n({len(row.history) - 1} earlier judgement{'s' if len(row.history) > 2 else ''} in review.json)"
+    for group in review.units:
+        heading = f"Unit: {group.unit}" + (f" ({group.unit_ref})" if group.unit_ref else "")
+        if not group.rows[0].registered:
+            heading += f" \u2013 judged under {' / '.join(group.qualifications)}"
+        pdf.para(heading, 9, "B")
+        rows, styles = [], {}
+        for i, row in enumerate(group.rows):
+            label = r.judgement_label(row)
+            styles[(i, 2)] = FontFace(emphasis="BOLD", color=JUDGEMENT_COLOURS[label])
+            comment = row.judgement.comment if row.judgement else ""
+            if row.judgement and len(row.history) > 1:
+                comment += (
+                    f"\n({len(row.history) - 1} earlier judgement{'s' if len(row.history) > 2 else ''} in review.json)"
+                )
+            src = row.criterion.source
+            number = f" ({row.criterion.criterion_number})" if row.criterion.criterion_number else ""
+            rows.append(
+                [
+                    row.criterion.code + number,
+                    f"{row.criterion.title}\n\u201c{src.text}\u201d ({src.kind})",
+                    label,
+                    comment,
+                    ", ".join(str(e.seq) for e in row.events) or "\u2013",
+                    "\n".join(r.finding_title(f) for f in row.against) or "\u2013",
+                ]
             )
-        rows.append(
-            [
-                row.criterion.code,
-                row.criterion.title,
-                label,
-                comment,
-                ", ".join(str(e.seq) for e in row.events) or "\u2013",
-                "\n".join(r.finding_title(f) for f in row.against) or "\u2013",
-            ]
+        pdf.grid(
+            ["Code", "Criterion (source quoted)", "Judgement", "Assessor's comment", "Events", "Findings against"],
+            rows,
+            (14, 55, 20, 37, 17, 37),
+            size=7.5,
+            styles=styles,
         )
-    pdf.grid(
-        ["Code", "Criterion", "Judgement", "Assessor's comment", "Events", "Findings against"],
-        rows,
-        (14, 43, 23, 43, 20, 37),
-        size=7.8,
-        styles=styles,
-    )
 
     if review.spelling:
         pdf.section("Spelling (en_GB dictionary)")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_sandbox.content.criteria import Qualification
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.formatting import contact_ref, iso, label, mode_label
 from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User
@@ -267,12 +268,25 @@ def review_document(review: ContactReview) -> dict[str, Any]:
         "mode": review.contact.mode,  # practice | assessment: only an assessment is evidence of competence
         "mode_label": mode_label(review.contact.mode),
         "method": ASSESSMENT_METHOD,
+        "qualification": qualification_dict(review.qualification),
         "criteria": [
             {
                 "id": r.criterion.id,
-                "code": r.criterion.code,
+                "code": r.criterion.code,  # the sandbox's own
                 "title": r.criterion.title,
                 "units": list(r.criterion.units),
+                "unit_ref": r.criterion.unit_ref,
+                "criterion_number": r.criterion.criterion_number,
+                "source": {
+                    "file": r.criterion.source.file,
+                    "qualifications": list(r.criterion.source.qualifications),
+                    "unit": r.criterion.source.unit,
+                    "kind": r.criterion.source.kind,
+                    "text": r.criterion.source.text,
+                },
+                "area": r.criterion.area,
+                "covered": r.covered,
+                "registered": r.registered,
                 "linked_events": [e.seq for e in r.events],
                 "findings_against": [f.key for f in r.against],
                 "status": r.status,
@@ -289,7 +303,22 @@ def review_document(review: ContactReview) -> dict[str, Any]:
 
 
 def units(review: ContactReview) -> list[str]:
-    seen: list[str] = []
-    for r in review.criteria:
-        seen += [u for u in r.criterion.units if u not in seen]
-    return seen
+    """The units of the criteria on the review, in order (each as its seed file names it)."""
+    return [group.unit for group in review.units]
+
+
+def qualification_dict(q: Qualification | None) -> dict[str, Any] | None:
+    if q is None:
+        return None
+    return {
+        "id": q.id,
+        "title": q.title,
+        "awarding_body": q.awarding_body,
+        "qualification_number": q.qualification_number,
+        "units": [{"title": u.title, "unit_ref": u.unit_ref, "seed": u.seed} for u in q.units],
+    }
+
+
+def qualification_label(review: ContactReview) -> str:
+    q = review.qualification
+    return f"{q.title} ({q.awarding_body})" if q else "not recorded"

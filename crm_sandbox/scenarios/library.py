@@ -11,11 +11,12 @@ from typing import Any
 import yaml
 
 from crm_sandbox.compliance.document import DATA_CATEGORIES, RELATIONSHIPS  # one vocabulary with the export
+from crm_sandbox.content.criteria import AREAS
 from crm_sandbox.policy import IDV_FACTORS
 
 CHANNELS = ("chat", "email", "phone")
 KNOWLEDGE = ("correct", "wrong", "unknown")
-REQUIRED = ("id", "title", "channel", "reason", "purpose", "caller")
+REQUIRED = ("id", "title", "channel", "reason", "purpose", "caller", "covers")
 
 Scenario = dict  # a validated scenario document, as loaded from YAML
 
@@ -44,6 +45,13 @@ def validate_scenario(data: Any, stem: str) -> list[str]:
     needed = data.get("needed_data", [])
     if not isinstance(needed, list) or any(n not in DATA_CATEGORIES for n in needed):
         errors.append(f"needed_data must list categories from: {', '.join(DATA_CATEGORIES)}")
+    covers = data.get("covers", [])
+    if not isinstance(covers, list) or any(not isinstance(a, str) or a not in AREAS for a in covers):
+        errors.append(f"covers must list observation areas from: {', '.join(AREAS)}")
+    elif "covers" in data and not covers:
+        errors.append("covers must name at least one observation area")
+    elif len(set(covers)) != len(covers):
+        errors.append("covers names an observation area twice")
     caller = data.get("caller")
     if "caller" in data and not isinstance(caller, dict):
         errors.append("caller must be a mapping")

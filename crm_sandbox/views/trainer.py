@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from crm_sandbox import policy
 from crm_sandbox.admin import archive, gdpr
 from crm_sandbox.admin.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
+from crm_sandbox.content.criteria import load_qualifications
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.formatting import slug
 from crm_sandbox.models import Cohort
@@ -98,7 +99,49 @@ def cohort_page(c: Cohort, policy_form: policy.PolicyForm | None = None, status:
         library=[f for f in load_library(current_app.config["SEED_DIR"]) if f.valid],
         policy_form=policy_form or policy.PolicyForm.stored(c.policy),
         stored_problems=policy.validate_policy(c.policy),
+        qualifications=load_qualifications(current_app.config["SEED_DIR"]),
     ), status
+
+
+@bp.post("/cohorts/<int:cohort_id>/qualification")
+@roles_required("trainer")
+def set_cohort_qualification(cohort_id: int) -> ResponseReturnValue:
+    def run() -> None:
+        c = cohorts.set_qualification(cohort_id, request.form.get("qualification", ""))
+        own = sum(1 for u in cohort_queries.learners_of(cohort_id) if u.qualification)
+        title = load_qualifications(current_app.config["SEED_DIR"]).get(c.qualification)
+        flash(
+            f"{c.name}'s learners are now registered on {title.title if title else c.qualification}"
+            + (f" (except {own} registered on their own qualification)" if own else "")
+            + ". Reviews show its criteria; judgements already made are kept.",
+            "success",
+        )
+
+    return attempt(run, None, cohort_id, "qualification")
+
+
+@bp.post("/users/<int:user_id>/qualification")
+@roles_required("trainer")
+def set_learner_qualification(user_id: int) -> ResponseReturnValue:
+    user = cohort_queries.find_user(user_id) or abort(404)
+    try:
+        enrolment.set_qualification(user_id, request.form.get("qualification", ""))
+    except ServiceError as err:
+        flash(str(err), "error")
+        return to_members(user.cohort_id, refused=True)
+    quals = load_qualifications(current_app.config["SEED_DIR"])
+    if user.qualification:
+        found = quals.get(user.qualification)
+        flash(f"{user.username} is now registered on {found.title if found else user.qualification}.", "success")
+    else:
+        found = quals.get(user.cohort.qualification if user.cohort else None)
+        flash(
+            f"{user.username} is now registered on the cohort's qualification"
+            + (f", {found.title}" if found else "")
+            + ".",
+            "success",
+        )
+    return to_members(user.cohort_id)
 
 
 @bp.post("/cohorts/<int:cohort_id>/status")

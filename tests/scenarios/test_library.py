@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crm_sandbox.compliance.relevance import EVIDENCE_KINDS
+from crm_sandbox.content.criteria import AREAS, criteria_for, load_criteria, load_qualifications
 from crm_sandbox.content.knowledge import articles
 from crm_sandbox.content.responses import CONTACT_FIELDS
 from crm_sandbox.policy import load_policy
 from crm_sandbox.queries.workspace import policy_figures
 from crm_sandbox.scenarios.caller import fill, opening_message, unfilled_placeholders
-from crm_sandbox.scenarios.library import DATA_CATEGORIES, load_library
+from crm_sandbox.scenarios.library import DATA_CATEGORIES, load_library, validate_scenario
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 IDS = [
@@ -47,24 +49,6 @@ RULE_IDS = {
     "beyond-authority",
     "missed-escalation",
     "unpersonalised-template",
-}
-EVENT_TYPES = {
-    "contact.opened",
-    "customer.searched",
-    "customer.viewed",
-    "idv.answer",
-    "idv.result",
-    "message.sent",
-    "message.received",
-    "note.added",
-    "note.amended",
-    "record.updated",
-    "refund.issued",
-    "complaint.raised",
-    "escalated",
-    "kb.viewed",
-    "observation.added",
-    "contact.closed",
 }
 CUSTOMER_FIELDS = {
     "ref",
@@ -270,28 +254,57 @@ def test_outcome_codes():
     assert all(o["label"] for o in outcomes)
 
 
-def test_criteria_reference_known_rules_and_events():
-    criteria = yaml.safe_load((SEED / "criteria.yaml").read_text(encoding="utf-8"))
-    assert 8 <= len(criteria) <= 14
-    codes = [c["code"] for c in criteria]
-    assert len(codes) == len(set(codes))
-    units = (
-        {
-            p.read_text(encoding="utf-8").splitlines()[0]
-            for p in (Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("*.txt")
-        }
-        if (Path(__file__).resolve().parents[3] / "shared" / "seeds").is_dir()
-        else set()
-    )
+def test_criteria_reference_known_rules_evidence_kinds_and_areas():
+    """(Their sources are checked against the seed units in tests/test_criteria_sources.py.)"""
+    criteria = load_criteria(str(SEED))
+    assert 15 <= len(criteria) <= 40
+    ids = [c.id for c in criteria]
+    assert len(ids) == len(set(ids)) and all(len(i) <= 40 for i in ids)  # criterion_judgement.criterion_id
     for c in criteria:
-        assert c["id"] and c["title"] and c["description"] and c["units"], c
-        assert set(c["evidence"]["events"]) <= EVENT_TYPES, c["id"]
-        assert set(c["evidence"].get("rules", [])) <= RULE_IDS, c["id"]
-        if units:
-            for unit in c["units"]:
-                assert any(line.startswith(unit) for line in units), (c["id"], unit)
-    used_rules = {r for c in criteria for r in c["evidence"].get("rules", [])}
+        assert c.title and c.area in AREAS and c.evidence, c.id
+        assert set(c.evidence) <= set(EVIDENCE_KINDS), c.id
+        assert set(c.rules) <= RULE_IDS, c.id
+    used_rules = {r for c in criteria for r in c.rules}
     assert used_rules == RULE_IDS  # every rule counts against some criterion
+    assert {k for c in criteria for k in c.evidence} == set(EVIDENCE_KINDS)  # every kind is used
+
+
+def test_codes_are_unique_within_each_qualification():
+    for q in load_qualifications(str(SEED)).all:
+        codes = [c.code for c in criteria_for(str(SEED), q)]
+        assert codes and len(codes) == len(set(codes)), q.id
+
+
+def test_every_scenario_covers_known_areas_and_some_criterion_of_the_default_qualification(scenarios):
+    quals = load_qualifications(str(SEED))
+    default_areas = {c.area for c in criteria_for(str(SEED), quals.get(quals.default))}
+    for s in scenarios.values():
+        assert s["covers"] and set(s["covers"]) <= set(AREAS), s["id"]
+        assert {"verification", "logging", "written", "need"} <= set(s["covers"]), s["id"]
+        assert len(set(s["covers"]) & default_areas) >= 4, s["id"]
+    by_id = {s["id"]: set(s["covers"]) for s in scenarios.values()}
+    # only the scenarios whose purpose is an escalation or a complaint cover those areas
+    assert {i for i, c in by_id.items() if "escalation" in c} == {"complaint-escalation", "refund-above-authority"}
+    assert {i for i, c in by_id.items() if "complaints" in c} == {"complaint-escalation"}
+
+
+@pytest.mark.parametrize(
+    "covers, problem",
+    [
+        (None, "missing 'covers'"),
+        ("verification", "covers must list observation areas"),
+        (["verification", "telepathy"], "covers must list observation areas"),
+        ([], "covers must name at least one observation area"),
+        (["logging", "logging"], "covers names an observation area twice"),
+    ],
+)
+def test_a_scenario_with_bad_covers_is_refused_with_a_message(covers, problem):
+    data = yaml.safe_load((SEED / "scenarios" / "balance-enquiry.yaml").read_text(encoding="utf-8"))
+    if covers is None:
+        del data["covers"]
+    else:
+        data["covers"] = covers
+    assert any(problem in e for e in validate_scenario(data, "balance-enquiry"))
 
 
 KB_ARTICLES = [

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from crm_sandbox.content.criteria import load_qualifications
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
@@ -106,3 +107,25 @@ def cohort_counts() -> dict[int | None, dict[str, int]]:
     ):
         counts.setdefault(cid, {})[status] = n
     return counts
+
+
+def known_qualification(wanted: str) -> str:
+    """The id of the qualification ``wanted`` names (its id or its exact title, any case); ServiceError
+    with the choices otherwise."""
+    quals = load_qualifications(current_app.config["SEED_DIR"])
+    text = " ".join((wanted or "").split()).lower()
+    for q in quals.all:
+        if text in (q.id.lower(), q.title.lower()):
+            return q.id
+    shown = repr(wanted[:60]) if wanted and wanted.strip() else "nothing"
+    raise ServiceError(f"Choose a qualification from the list (got {shown}).")
+
+
+def set_qualification(cohort_id: int, qualification: str) -> Cohort:
+    """Register the cohort's learners on ``qualification`` (except learners registered on their own):
+    reviews show its criteria from now on; judgements already made are kept."""
+    qid = known_qualification(qualification)
+    with write_transaction():
+        cohort = get_cohort(cohort_id)
+        cohort.qualification = qid
+    return cohort

@@ -31,8 +31,10 @@ from crm_sandbox.operations.cohorts.accounts import (
     otp_key,
     verify_password,
 )
+from crm_sandbox.operations.cohorts.cohorts import known_qualification
 
 REQUIRED_COLUMNS = ("username", "display_name", "role")
+OPTIONAL_COLUMNS = ("qualification",)  # a learner's own qualification (id or title); empty: the cohort's
 IMPORT_ROLES = ("learner", "assessor")
 # Accounts per file: a cohort is tens of learners; past this its pages (and the one-time password page) stop
 # being usable, so a bigger file is refused with a message instead of making an unmanageable cohort.
@@ -145,6 +147,7 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
             "username": (raw.get("username") or "").strip().lower(),
             "display_name": (raw.get("display_name") or "").strip(),
             "role": (raw.get("role") or "").strip().lower(),
+            "qualification": (raw.get("qualification") or "").strip(),
         }
         problems += _row_problems(line, row, first_line)
         rows.append({**row, "display_name": row["display_name"] or row["username"]})
@@ -170,6 +173,17 @@ def _row_problems(line: int, row: dict[str, str], first_line: dict[str, int]) ->
         problems.append(f"Line {line}: unknown role {row['role']!r} (use learner or assessor).")
     if len(row["display_name"]) > 120:
         problems.append(f"Line {line}: the display name is longer than 120 characters.")
+    if row["qualification"]:
+        try:
+            row["qualification"] = known_qualification(row["qualification"])
+        except ServiceError:
+            problems.append(
+                f"Line {line}: unknown qualification {row['qualification'][:60]!r} (use an id from the cohort "
+                f"page's qualification list, or leave it empty for the cohort's)."
+            )
+        else:
+            if row["role"] != "learner":
+                problems.append(f"Line {line}: only a learner is registered on a qualification.")
     return problems
 
 
@@ -227,6 +241,7 @@ def import_users(
                     "cohort_id": cohort.id,
                     "active": True,
                     "must_change_password": True,
+                    "qualification": r.get("qualification") or None,
                 }
                 for r, h in zip(rows, hashes)
             ],
@@ -308,3 +323,20 @@ def change_password(user_id: int, current: str, new: str, confirm: str) -> None:
         if verify_password(user.password_hash, new):
             raise ServiceError("Choose a new password, different from the current one.")
         user.password_hash, user.must_change_password = new_hash, False
+
+
+def set_qualification(user_id: int, qualification: str) -> User:
+    """Register a learner on their own qualification (an id or title), or, with "" or "cohort", on their
+    cohort's again. Reviews show its criteria from now on; judgements already made are kept."""
+    wanted = (qualification or "").strip()
+    qid = None if wanted in ("", "cohort") else known_qualification(wanted)
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no such account.")
+        if user.role != "learner":
+            raise ServiceError("Only a learner is registered on a qualification.")
+        if user.erased_at is not None:
+            raise Conflict(f"{user.username}'s personal data was erased: the account cannot be changed.")
+        user.qualification = qid
+    return user

@@ -230,7 +230,9 @@ def profiled_customer(key: str, profile: dict | None, today: date, like: dict | 
     rng = random.Random(seed)  # noqa: S311 (reproducible fake customers, not a secret)
     rand, choice, bits = rng.random, rng.choice, rng.getrandbits
     if like is None:
-        prefix, first_name = (fake.prefix_female, fake.first_name_female) if rand() < 0.5 else (fake.prefix_male, fake.first_name_male)
+        prefix, first_name = (
+            (fake.prefix_female, fake.first_name_female) if rand() < 0.5 else (fake.prefix_male, fake.first_name_male)
+        )
         title, first, last = prefix(), first_name(), fake.last_name()
         middle = (fake.first_name_female if title in ("Mrs", "Ms", "Miss") else fake.first_name_male)()
     else:
@@ -276,7 +278,9 @@ def profiled_customer(key: str, profile: dict | None, today: date, like: dict | 
         transactions.append((posted.isoformat(), str(t["description"]), round(float(t["amount"]) * 100)))
     interactions = [
         (
-            datetime.combine(today - timedelta(days=60 + int(rand() * 660)), time(9 + int(rand() * 9), int(rand() * 60))),
+            datetime.combine(
+                today - timedelta(days=60 + int(rand() * 660)), time(9 + int(rand() * 9), int(rand() * 60))
+            ),
             choice(("phone", "chat", "email")),
             choice(INTERACTION_SUMMARIES),
         )

@@ -97,7 +97,9 @@ def _customer_problems(profile: Any) -> list[str]:
         errors.append(f"customer.product must be one of {', '.join(PRODUCTS)}")
     balance = profile.get("balance")
     if balance is not None and (
-        not isinstance(balance, list) or len(balance) != 2 or not all(_number(b) for b in balance)
+        not isinstance(balance, list)
+        or len(balance) != 2
+        or not all(_number(b) for b in balance)
         or float(balance[0]) > float(balance[1])
     ):
         errors.append("customer.balance must be [lowest, highest] in pounds, lowest first")
@@ -111,7 +113,9 @@ def _customer_problems(profile: Any) -> list[str]:
         and 0 <= t["days_ago"] <= 365
         for t in transactions
     ):
-        errors.append("customer.transactions must list {description, amount (pounds, minus for money out), days_ago (0-365)}")
+        errors.append(
+            "customer.transactions must list {description, amount (pounds, minus for money out), days_ago (0-365)}"
+        )
     if not isinstance(profile.get("namesake", False), bool):
         errors.append("customer.namesake must be true or false")
     return errors

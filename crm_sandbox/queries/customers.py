@@ -89,9 +89,9 @@ def in_world(learner_id: int) -> ColumnElement[bool]:
 
 
 def is_in_world(customer: Customer, learner_id: int) -> bool:
-    """Whether ``customer`` is in ``learner_id``'s private world."""
-    if customer.learner_id is not None:
-        return customer.learner_id == learner_id
+    """Whether ``customer`` is in ``learner_id``'s private world (as ``in_world``)."""
+    if customer.learner_id == learner_id:
+        return True
     named = select(Contact.id).where(Contact.learner_id == learner_id, Contact.customer_id == customer.id).limit(1)
     return db.session.execute(named).first() is not None
 

@@ -4,8 +4,10 @@ The same seed gives identical customers, field for field. Nothing generated can 
 phone numbers come from Ofcom's drama ranges, email addresses from the reserved example domains.
 """
 
+import hashlib
 import random
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Customer, PriorInteraction, Transaction
 from crm_sandbox.models.customer import INDEXED_FIELDS, PERSONAL_FIELDS
 from crm_sandbox.models.personal import blind_index, cipher, encrypt_json, index_key
+from crm_sandbox.scenarios.library import PRODUCTS  # one list: the scenarios' profiles name them
 
 # Ofcom's numbers reserved for drama: each prefix is followed by 000–999.
 DRAMA_PHONE_PREFIXES = (
@@ -36,14 +39,6 @@ DRAMA_PHONE_PREFIXES = (
     "0191 498 0",
 )
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
-PRODUCTS = (
-    "Everyday Current Account",
-    "Premier Current Account",
-    "Basic Bank Account",
-    "Instant Access Saver",
-    "Reward Credit Card",
-    "Student Current Account",
-)
 MEMORABLE_WORDS = (
     "butterfly",
     "lighthouse",
@@ -171,7 +166,164 @@ def generate_customers(seed: int, count: int) -> Iterator[Generated]:
         yield customer, transactions, interactions
 
 
+# --- A learner's private world: customers generated per contact, to fit the scenario's customer profile ---
+DEFAULT_AGE = (18, 90)
+STUDENT_PRODUCT = "Student Current Account"
+STUDENT_MAX_AGE = 25  # older customers are never given a student account unless the profile says so
+_local = threading.local()  # one Faker per thread (built once: building one costs far more than a customer)
+
+
+def _faker() -> Faker:
+    fake = getattr(_local, "fake", None)
+    if fake is None:
+        fake = _local.fake = Faker("en_GB")
+    return fake
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_on(born: date, today: date) -> int:
+    """Age in whole years on ``today``."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def birth_date(rng: random.Random, band: tuple[int, int], today: date) -> date:
+    """A date of birth giving an age inside ``band`` (inclusive) on ``today``, and still inside it a year
+    later whenever the band is wider than one year (a contact may wait in a queue for a while)."""
+    lo, hi = band
+    age = rng.randint(lo, max(lo, hi - 1))
+    latest = years_before(today, age)  # the birthday is today
+    earliest = years_before(today, age + 1) + timedelta(days=1)  # the birthday is tomorrow
+    return earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
+
+
+def age_band(profile: dict | None) -> tuple[int, int]:
+    """The ``age: [min, max]`` of a scenario's customer profile (any adult age when there is none)."""
+    age = (profile or {}).get("age")
+    return (int(age[0]), int(age[1])) if age else DEFAULT_AGE
+
+
+def key_seed(key: str) -> int:
+    """A 64-bit seed from a text key: stable across runs and machines (``hash()`` is not)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+def profiled_customer(key: str, profile: dict | None, today: date, like: dict | None = None) -> Generated:
+    """One customer for a contact, deterministic for ``key`` and ``today``, fitting ``profile`` (a
+    scenario's ``customer`` mapping): a date of birth inside its age band, its product and balance
+    range, and its transactions (``{description, amount, days_ago}``) among the usual ones.
+
+    ``like``: a namesake of that customer instead: the same title, first and last name, everything
+    else its own (another person whose record a careless search could open). The returned customer has
+    no ``ref`` yet: it is made from the row's id when stored.
+    """
+    profile = profile or {}
+    seed = key_seed(key)
+    fake = _faker()
+    fake.seed_instance(seed)
+    rng = random.Random(seed)  # noqa: S311 (reproducible fake customers, not a secret)
+    rand, choice, bits = rng.random, rng.choice, rng.getrandbits
+    if like is None:
+        prefix, first_name = (
+            (fake.prefix_female, fake.first_name_female) if rand() < 0.5 else (fake.prefix_male, fake.first_name_male)
+        )
+        title, first, last = prefix(), first_name(), fake.last_name()
+        middle = (fake.first_name_female if title in ("Mrs", "Ms", "Miss") else fake.first_name_male)()
+    else:
+        title, first, last, middle = like["title"], like["first_name"], like["last_name"], ""
+    born = birth_date(rng, age_band(profile), today)
+    street = fake.street_address().split("\n")
+    line1, line2 = (street[-1], street[0]) if len(street) > 1 else (street[0], "")
+    if like is None and profile.get("product"):
+        product = profile["product"]
+    else:
+        young = age_on(born, today) <= STUDENT_MAX_AGE
+        product = choice([p for p in PRODUCTS if young or p != STUDENT_PRODUCT])
+    balance_range = profile.get("balance") if like is None else None
+    low, high = (float(balance_range[0]), float(balance_range[1])) if balance_range else (-500.0, 5000.0)
+    customer = {
+        "product": product,
+        "title": title,
+        "first_name": first,
+        "middle_name": middle if like is None and rand() < 0.6 else "",
+        "last_name": last,
+        "date_of_birth": born.isoformat(),
+        "address_line1": line1,
+        "address_line2": line2,
+        "town": fake.city(),
+        "postcode": fake.postcode(),
+        "email": EMAIL_CLEAN.sub("", f"{first}.{last}{int(rand() * 100)}".lower()) + "@" + choice(EMAIL_DOMAINS),
+        "phone": f"{choice(DRAMA_PHONE_PREFIXES)}{int(rand() * 1000):03d}",
+        "account_number": str(10_000_000 + int(rand() * 90_000_000)),
+        "sort_code": f"99-{int(rand() * 100):02d}-{int(rand() * 100):02d}",
+        "memorable_word": choice(MEMORABLE_WORDS),
+        "balance": f"{low + rand() * (high - low):.2f}",
+    }
+    # Few everyday transactions, so the scenario's own (a fee taken twice, an unknown payment) stay among
+    # the ten the desk lists.
+    transactions = []
+    for _ in range(3 + int(rand() * 5)):
+        r = bits(48)
+        merchant, sign = MERCHANTS[r % len(MERCHANTS)]
+        posted = today - timedelta(days=7 + (r >> 8) % 83)
+        transactions.append((posted.isoformat(), merchant, sign * (100 + (r >> 16) % 150_000)))
+    for t in profile.get("transactions", []) if like is None else []:
+        posted = today - timedelta(days=int(t["days_ago"]))
+        transactions.append((posted.isoformat(), str(t["description"]), round(float(t["amount"]) * 100)))
+    interactions = [
+        (
+            datetime.combine(
+                today - timedelta(days=60 + int(rand() * 660)), time(9 + int(rand() * 9), int(rand() * 60))
+            ),
+            choice(("phone", "chat", "email")),
+            choice(INTERACTION_SUMMARIES),
+        )
+        for _ in range(1 + int(rand() * 3))
+    ]
+    return customer, transactions, interactions
+
+
+def owned_ref(customer_id: int) -> str:
+    """A private customer's reference: from its row id, with a letter the background's never have
+    (``cust-00042``), so the two can never collide."""
+    return f"cust-p{customer_id:05d}"
+
+
+def store_owned_customers(cohort_id: int, learner_id: int, generated: list[Generated]) -> list[int]:
+    """Insert customers of ``learner_id``'s private world (bulk, in the caller's transaction); their ids."""
+    key, fernet = index_key(), cipher()
+    ids = list(customer_ids(len(generated)))
+    customers: list[tuple[Any, ...]] = []
+    transactions: list[tuple[Any, ...]] = []
+    interactions: list[tuple[Any, ...]] = []
+    for new_id, (customer, txns, notes) in zip(ids, generated):
+        customers.append(
+            (
+                new_id,
+                cohort_id,
+                learner_id,
+                owned_ref(new_id),
+                customer["product"],
+                encrypt_json({f: customer[f] for f in PERSONAL_FIELDS}, fernet),
+                *(blind_index(customer[field], key) for field in INDEXED_FIELDS),
+            )
+        )
+        transactions.extend((new_id, *t) for t in txns)
+        interactions.extend((new_id, *i) for i in notes)
+    insert_rows("customer", OWNED_COLUMNS, customers)
+    insert_rows("account_transaction", ("customer_id", "posted_on", "description", "amount_pence"), transactions)
+    insert_rows("prior_interaction", ("customer_id", "at", "channel", "summary"), interactions)
+    return ids
+
+
 CUSTOMER_COLUMNS = ("id", "cohort_id", "ref", "product", "personal", *(f"{f}_index" for f in INDEXED_FIELDS))
+OWNED_COLUMNS = ("id", "cohort_id", "learner_id", "ref", "product", "personal", *(f"{f}_index" for f in INDEXED_FIELDS))
 
 
 def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -214,15 +366,18 @@ def customer_ids(count: int) -> Iterator[int]:
 def seed_customers(
     cohort: Cohort, seed: int, count: int, progress: Callable[[int], None] | None = None, batch: int = 1000
 ) -> int:
-    """Replace ``cohort``'s customers with ``count`` generated from ``seed``; return how many.
+    """Replace ``cohort``'s shared background customers with ``count`` generated from ``seed``; return how many.
 
-    Runs inside the caller's transaction. ``progress(n)`` is called after every ``n`` customers.
+    The learners' private customers (made with their contacts) are left alone: the reset removes them
+    with the learners. Runs inside the caller's transaction. ``progress(n)`` is called after every
+    ``n`` customers.
     """
     key, fernet = index_key(), cipher()
-    ids = select(Customer.id).where(Customer.cohort_id == cohort.id)
+    background = (Customer.cohort_id == cohort.id, Customer.learner_id.is_(None))
+    ids = select(Customer.id).where(*background)
     db.session.execute(delete(Transaction).where(Transaction.customer_id.in_(ids)))
     db.session.execute(delete(PriorInteraction).where(PriorInteraction.customer_id.in_(ids)))
-    db.session.execute(delete(Customer).where(Customer.cohort_id == cohort.id))
+    db.session.execute(delete(Customer).where(*background))
     new_ids = customer_ids(count)
     customers: list[tuple[Any, ...]] = []
     transactions: list[tuple[Any, ...]] = []

@@ -8,7 +8,7 @@ from crm_sandbox.extensions import db
 from tests.conftest import dispose_engines, make_test_app
 from tests.reporting import reviewed  # noqa: F401  (fixture)
 
-BEFORE_LEDGER = "0004_qualification"
+BEFORE_LEDGER = "0005_customer_owner"
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_upgrade_marks_the_tampered_contact_and_attests_the_rest(app, reviewed, 
     assert invoke(app, "verify-log").exit_code == 1  # today's chain check already sees it
 
     upgraded = invoke(app, "init-db")
-    assert upgraded.exit_code == 0 and "0005_ledger" in upgraded.output, upgraded.output
+    assert upgraded.exit_code == 0 and "0006_ledger" in upgraded.output, upgraded.output
     result = invoke(app, "verify-log")
     assert result.exit_code == 0, result.output
     assert f"WARNING: contact {cid}: tampered before upgrade" in result.output
@@ -53,7 +53,7 @@ def test_upgrade_marks_the_tampered_contact_and_attests_the_rest(app, reviewed, 
         assert kinds == {f"contact:{cid}": "tampered-before-upgrade", f"contact:{other}": "attested-at-upgrade"}
         assessment = conn.execute(text("SELECT kind FROM ledger_leaf WHERE ref = :r"), {"r": f"assessment:{cid}:1"})
         assert assessment.scalar() == "attested-at-upgrade"  # never protected before: attested, not approved
-    assert (tmp_path / "instance" / "checkpoints.log").read_text().count("upgrade 0005_ledger") == 1
+    assert (tmp_path / "instance" / "checkpoints.log").read_text().count("upgrade 0006_ledger") == 1
     checked = invoke(app, "verify-pack", str(pack))
     assert checked.exit_code == 0 and checked.output.startswith("OK: "), checked.output
 

@@ -191,9 +191,11 @@ def test_an_amendment_after_closing_is_allowed(client, live, events_of):
 # --- history: the next learner on the same customer --------------------------------------------------
 
 
-def test_the_next_learner_sees_earlier_notes_only_after_verification(
+def test_history_shows_the_learners_own_earlier_notes_only_after_verification_never_anothers(
     app, client, live, make_user, contact_of, events_of
 ):
+    """Issue 14: History shows the learner's own closed contacts only. (It used to show any learner's
+    notes on the customer: learner2 now never sees learner1's, even on a customer both contacts name.)"""
     note(client, live, "Earlier contact: balance given, customer paying a builder.", "information-given")
     seq = events_of(live)[-1][3]
     amend(client, live, seq, "Earlier contact: balance given; builder payment Friday.", "clarified")
@@ -211,10 +213,21 @@ def test_the_next_learner_sees_earlier_notes_only_after_verification(
     assert "shown once the caller passes verification" in html
     verify(tab, app, other)
     html = page(tab, other)
+    assert "Earlier contact" not in html and f"sandbox contact #{live}" not in html  # another learner's
+    assert "note.added" not in [e[0] for e in events_of(other)]
+
+    with app.app_context():  # learner1's own next contact with the customer
+        learner1 = db.session.get(Contact, live).learner_id
+        again = contact_of(learner1, "change-of-address")
+        db.session.get(Contact, again).customer_id = db.session.get(Contact, live).customer_id
+        db.session.commit()
+    client.post(f"/learner/contacts/{again}/open")
+    take_and_find(client, again, customer_of(app, again))
+    assert "Earlier contact" not in page(client, again)
+    verify(client, app, again)
+    html = page(client, again)
     assert "Earlier contact: balance given; builder payment Friday." in html
     assert f"sandbox contact #{live}" in html
-    # learner2's own interaction log does not hold learner1's note: it is history, not their evidence.
-    assert "note.added" not in [e[0] for e in events_of(other)]
 
 
 def test_history_is_hidden_again_on_a_new_contact_until_verified(app, client, live, contact_of, events_of):

@@ -54,6 +54,8 @@ from crm_sandbox.models import (
     Event,
     Finding,
     FindingDecision,
+    PriorInteraction,
+    Transaction,
     User,
     utcnow,
 )
@@ -72,6 +74,9 @@ REMOVED_TABLES = (
     "chain_seal",
     "event",
     "contact",
+    "account_transaction",  # the learners' private customers (their world goes with them)
+    "prior_interaction",
+    "customer",
     "user",
 )
 
@@ -232,7 +237,8 @@ def _table(model: type[Base]) -> Table:
 
 def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     """Delete a cohort's contacts, their events (and chain seals), findings, decisions, judgements and
-    assessments, and its learner and assessor accounts. Returns the rows removed per table.
+    assessments, the learners' private customers, and its learner and assessor accounts. Returns the
+    rows removed per table (the shared background customers are reseeded by the caller).
 
     The one place allowed to delete events: only after they are sealed in an archived evidence pack,
     inside the reset's write transaction. Core ``DELETE`` statements (not the ORM session, whose
@@ -240,6 +246,7 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     """
     contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
     findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
+    private = select(Customer.id).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None))
     statements = {  # on each model's table: Core statements, not the ORM's
         "finding_decision": delete(_table(FindingDecision)).where(FindingDecision.finding_id.in_(findings)),
         "criterion_judgement": delete(_table(CriterionJudgement)).where(CriterionJudgement.contact_id.in_(contacts)),
@@ -248,6 +255,9 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
         "chain_seal": delete(_table(ChainSeal)).where(ChainSeal.contact_id.in_(contacts)),
         "event": delete(_table(Event)).where(Event.contact_id.in_(contacts)),
         "contact": delete(_table(Contact)).where(Contact.cohort_id == cohort_id),
+        "account_transaction": delete(_table(Transaction)).where(Transaction.customer_id.in_(private)),
+        "prior_interaction": delete(_table(PriorInteraction)).where(PriorInteraction.customer_id.in_(private)),
+        "customer": delete(_table(Customer)).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None)),
         "user": delete(_table(User)).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
@@ -300,7 +310,9 @@ def reset_cohort(
         learners = cohort_learners(cohort_id)
         count = (
             customers
-            or db.session.execute(select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id)).scalar()
+            or db.session.execute(
+                select(func.count(Customer.id)).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_(None))
+            ).scalar()
             or current_app.config["DEMO_CUSTOMERS"]
         )
         run_dir, records = write_archive(cohort, learners, progress, work)

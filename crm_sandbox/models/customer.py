@@ -27,6 +27,10 @@ class Customer(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
     ref: Mapped[str] = mapped_column(String(16))  # e.g. "cust-00042", stable for a seed
     product: Mapped[str] = mapped_column(String(60))
+    # The learner whose private world this customer belongs to (generated for one of their contacts,
+    # or as a namesake beside one); None for the cohort's shared background customers, which no
+    # learner's search finds.
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
 
     # Every personal-data field, encrypted at rest as one value; read and written as attributes.
     personal: Mapped[dict] = mapped_column(EncryptedDict)

@@ -1,16 +1,22 @@
-"""Finding customers and presenting their records, masked until the caller is verified."""
+"""Finding customers and presenting their records, masked until the caller is verified.
+
+A learner works in a private world: the customers generated for their contacts (and namesakes beside
+them), plus any customer a contact of theirs names (contacts made before worlds were private). Their
+searches and the records they open never reach another learner's customers or the cohort's shared
+background customers; staff, who do not search, still see every record of a contact's cohort.
+"""
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
-from crm_sandbox.models import Customer
+from crm_sandbox.models import Contact, Customer
 from crm_sandbox.models.customer import PERSONAL_FIELDS
 from crm_sandbox.models.personal import blind_index, normalise_for_index
 
@@ -76,8 +82,23 @@ def check_query(query: str) -> str:
     return query
 
 
-def search(cohort_id: int, query: str) -> list[SearchHit]:
-    """Customers of the cohort matching the query exactly on a searchable field.
+def in_world(learner_id: int) -> ColumnElement[bool]:
+    """The condition for a customer of ``learner_id``'s private world."""
+    named = select(Contact.customer_id).where(Contact.learner_id == learner_id)
+    return or_(Customer.learner_id == learner_id, Customer.id.in_(named))
+
+
+def is_in_world(customer: Customer, learner_id: int) -> bool:
+    """Whether ``customer`` is in ``learner_id``'s private world (as ``in_world``)."""
+    if customer.learner_id == learner_id:
+        return True
+    named = select(Contact.id).where(Contact.learner_id == learner_id, Contact.customer_id == customer.id).limit(1)
+    return db.session.execute(named).first() is not None
+
+
+def search(cohort_id: int, query: str, *, learner_id: int | None) -> list[SearchHit]:
+    """Customers of the cohort matching the query exactly on a searchable field: only those of
+    ``learner_id``'s private world (the learner whose contact it is), or all when None (staff).
 
     "Jane Smith" matches surname Smith with first name Jane; a postcode, account number, email or
     phone number matches that field whatever its spacing or case.
@@ -94,6 +115,7 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
         select(Customer)
         .where(
             Customer.cohort_id == cohort_id,
+            in_world(learner_id) if learner_id is not None else true(),
             or_(
                 Customer.last_name_index.in_(candidates),
                 Customer.postcode_index.in_(candidates),
@@ -115,16 +137,15 @@ def search(cohort_id: int, query: str) -> list[SearchHit]:
     return hits[: current_app.config["SEARCH_MAX_RESULTS"]]
 
 
-def hits_for(cohort_id: int, ids: list[int]) -> list[SearchHit]:
-    """The search results a ``customer.searched`` event recorded (by id), in their order, as shown now."""
-    found = {
-        row.id: row
-        for row in db.session.execute(  # columns, not whole records: a list of up to 20
-            select(Customer.id, Customer.ref, Customer.personal).where(
-                Customer.cohort_id == cohort_id, Customer.id.in_(ids)
-            )
-        )
-    }
+def hits_for(cohort_id: int, ids: list[int], *, learner_id: int | None) -> list[SearchHit]:
+    """The search results a ``customer.searched`` event recorded (by id), in their order, as shown now
+    (only those of ``learner_id``'s world, as ``search``)."""
+    stmt = select(Customer.id, Customer.ref, Customer.personal).where(  # columns: a list of up to 20
+        Customer.cohort_id == cohort_id, Customer.id.in_(ids)
+    )
+    if learner_id is not None:
+        stmt = stmt.where(in_world(learner_id))
+    found = {row.id: row for row in db.session.execute(stmt)}
     return [SearchHit.of(*found[i]) for i in ids if i in found]
 
 

@@ -61,8 +61,12 @@ class Workspace:
         if not self.search:
             return []
         if "results" not in self.search:  # recorded before searches kept their results: search again
-            return customer_service.search(self.contact.cohort_id, self.search["query"])
-        return customer_service.hits_for(self.contact.cohort_id, [r["id"] for r in self.search["results"]])
+            return customer_service.search(
+                self.contact.cohort_id, self.search["query"], learner_id=self.contact.learner_id
+            )
+        return customer_service.hits_for(
+            self.contact.cohort_id, [r["id"] for r in self.search["results"]], learner_id=self.contact.learner_id
+        )
 
     @property
     def title(self) -> str:
@@ -125,8 +129,12 @@ class Workspace:
         return active_findings(self.contact.id) if self.practice else []
 
     def history(self) -> list[Note]:
-        """Other contacts' notes on the open record: only once verified, like the rest of the record."""
-        return customer_history(self.record.id, self.contact.id) if self.verified and self.record else []
+        """The notes of this learner's own closed contacts with the open record (never another learner's):
+        only once verified, like the rest of the record. (The record's seeded earlier interactions are
+        listed beside them.)"""
+        if not (self.verified and self.record):
+            return []
+        return customer_history(self.record.id, self.contact.id, self.contact.learner_id)
 
 
 def workspace(contact: Contact) -> Workspace:

@@ -16,7 +16,17 @@ from crm_sandbox.policy import IDV_FACTORS
 
 CHANNELS = ("chat", "email", "phone")
 KNOWLEDGE = ("correct", "wrong", "unknown")
-REQUIRED = ("id", "title", "channel", "reason", "purpose", "caller", "covers")
+REQUIRED = ("id", "title", "channel", "reason", "purpose", "caller", "covers", "customer")
+# The ages a profile may give (an account holder is an adult).
+MIN_AGE, MAX_AGE = 18, 100
+PRODUCTS = (  # the products the seeding gives customers (crm_sandbox/seeding.py)
+    "Everyday Current Account",
+    "Premier Current Account",
+    "Basic Bank Account",
+    "Instant Access Saver",
+    "Reward Credit Card",
+    "Student Current Account",
+)
 
 Scenario = dict  # a validated scenario document, as loaded from YAML
 
@@ -57,6 +67,65 @@ def validate_scenario(data: Any, stem: str) -> list[str]:
         errors.append("caller must be a mapping")
     elif isinstance(caller, dict):
         errors += _caller_problems(caller)
+        if "age" in caller:
+            errors += _band_problems(caller["age"], "caller.age")
+    if "customer" in data:
+        errors += _customer_problems(data["customer"])
+    return errors
+
+
+def _band_problems(band: Any, where: str) -> list[str]:
+    """Problems with an age band ``[min, max]``."""
+    if (
+        not isinstance(band, list)
+        or len(band) != 2
+        or not all(isinstance(a, int) and not isinstance(a, bool) for a in band)
+        or not MIN_AGE <= band[0] <= band[1] <= MAX_AGE
+    ):
+        return [f"{where} must be [youngest, oldest], whole years from {MIN_AGE} to {MAX_AGE}, youngest first"]
+    return []
+
+
+def _number(value: Any) -> bool:
+    try:
+        float(str(value).replace(",", ""))
+    except ValueError:
+        return False
+    return not isinstance(value, bool)
+
+
+def _customer_problems(profile: Any) -> list[str]:
+    """Problems with a scenario's ``customer`` profile: the customer its contacts are played against."""
+    if not isinstance(profile, dict):
+        return ["customer must be a mapping (age, and optionally occupation, product, balance, transactions, namesake)"]
+    errors = _band_problems(profile.get("age"), "customer.age")
+    if not isinstance(profile.get("occupation", ""), str):
+        errors.append("customer.occupation must be text")
+    if profile.get("product", PRODUCTS[0]) not in PRODUCTS:
+        errors.append(f"customer.product must be one of {', '.join(PRODUCTS)}")
+    balance = profile.get("balance")
+    if balance is not None and (
+        not isinstance(balance, list)
+        or len(balance) != 2
+        or not all(_number(b) for b in balance)
+        or float(balance[0]) > float(balance[1])
+    ):
+        errors.append("customer.balance must be [lowest, highest] in pounds, lowest first")
+    transactions = profile.get("transactions", [])
+    if not isinstance(transactions, list) or not all(
+        isinstance(t, dict)
+        and isinstance(t.get("description"), str)
+        and t["description"].strip()
+        and _number(t.get("amount"))
+        and isinstance(t.get("days_ago"), int)
+        and 0 <= t["days_ago"] <= 365
+        for t in transactions
+    ):
+        errors.append(
+            "customer.transactions must list {description, amount (pounds, minus for money out), days_ago (0-365)}"
+        )
+    if not isinstance(profile.get("namesake", False), bool):
+        errors.append("customer.namesake must be true or false")
     return errors
 
 

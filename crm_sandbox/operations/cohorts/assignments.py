@@ -1,8 +1,10 @@
 """Assignments: the trainer gives scenarios to one learner or a whole cohort, in order.
 
 Each scenario becomes a queued contact at the end of the learner's queue, for practice or for an
-observed assessment (with the assessor who observes it). The mode is fixed when the contact is made:
-no operation changes it afterwards; a trainer who wants the other mode assigns the scenario again.
+observed assessment (with the assessor who observes it), with a customer generated for it in the
+learner's private world (``queues.add_contact``): learners added later get theirs the same way. The mode
+is fixed when the contact is made: no operation changes it afterwards; a trainer who wants the other mode
+assigns the scenario again.
 """
 
 from flask import current_app
@@ -13,7 +15,7 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, User
-from crm_sandbox.operations.cohorts.queues import add_contact, customer_count
+from crm_sandbox.operations.cohorts.queues import add_contact
 from crm_sandbox.scenarios import Scenario, load_library
 
 MODES = formatting.MODES  # practice | assessment, with the label every page uses
@@ -42,11 +44,11 @@ def assign(
         if cohort.status != "open":
             raise ServiceError(f"{cohort.name} is closed: open it before assigning work.")
         assessor = assessment_assessor(cohort, assessor_id) if mode == "assessment" else None
-        contacts, customers = [], customer_count(cohort.id)
+        contacts = []
         for learner in assigned_learners(cohort, learner_id):
             for scenario in scenarios:
-                contact = add_contact(
-                    learner, scenario, customers, mode=mode, assessor_id=assessor.id if assessor else None
+                contact = add_contact(  # with a new customer of the learner's own
+                    learner, scenario, mode=mode, assessor_id=assessor.id if assessor else None
                 )
                 db.session.flush()  # the next add_contact reads this position
                 contacts.append(contact)

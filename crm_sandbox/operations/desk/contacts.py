@@ -21,7 +21,7 @@ def search_customers(contact: Contact, user: User, query: str, form_token: str |
     the desk looks them up by id, and exports carry the references.
     """
     query = customer_service.check_query(query)
-    hits = customer_service.search(contact.cohort_id, query)
+    hits = customer_service.search(contact.cohort_id, query, learner_id=contact.learner_id)
     results = [{"id": h.id, "ref": h.ref} for h in hits]
     with contact_operation(contact, form_token, repeated="That search was already sent.") as op:
         op.append(CUSTOMER_SEARCHED, {"query": query, "results": results}, actor="learner", user=user)
@@ -31,7 +31,12 @@ def search_customers(contact: Contact, user: User, query: str, form_token: str |
 def view_customer(contact: Contact, user: User, customer_id: int, form_token: str | None = None) -> None:
     """Open a customer record on the contact, logging which fields were shown (the reveal log)."""
     customer = db.session.get(Customer, customer_id)
-    if customer is None or customer.cohort_id != contact.cohort_id:
+    # Another learner's customer is as unknown as a missing one: their worlds are private.
+    if (
+        customer is None
+        or customer.cohort_id != contact.cohort_id
+        or not customer_service.is_in_world(customer, contact.learner_id)
+    ):
         raise NotFound("There is no such customer in this cohort's records.")
     with contact_operation(contact, form_token, repeated=None) as op:
         if op.repeat:

@@ -61,8 +61,9 @@ def notes_from(events: Iterable[Event]) -> list[Note]:
     return list(notes.values())
 
 
-def customer_history(customer_id: int, exclude_contact_id: int) -> list[Note]:
-    """Notes other contacts wrote about this customer, newest first (shown only once verified)."""
+def customer_history(customer_id: int, exclude_contact_id: int, learner_id: int) -> list[Note]:
+    """Notes ``learner_id``'s other, closed contacts wrote about this customer, newest first (shown only
+    once verified). Another learner's notes never: their work is private."""
     events = (
         db.session.execute(
             select(Event)
@@ -70,6 +71,8 @@ def customer_history(customer_id: int, exclude_contact_id: int) -> list[Note]:
             .where(
                 Contact.customer_id == customer_id,
                 Contact.id != exclude_contact_id,
+                Contact.learner_id == learner_id,
+                Contact.status == "closed",
                 Event.type.in_((NOTE_ADDED, NOTE_AMENDED)),
             )
             .order_by(Event.contact_id, Event.seq)

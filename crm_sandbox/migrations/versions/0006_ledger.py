@@ -6,15 +6,15 @@ each contact's HMAC chain is checked first; the rows of a contact whose chain fa
 release before never protected, ownership, decisions, sign-offs, is attested, not silently approved);
 then a first signed checkpoint. Runs inside the app (env.py): it needs the instance's keys.
 
-Revision ID: 0005_ledger
-Revises: 0004_qualification
+Revision ID: 0006_ledger
+Revises: 0005_customer_owner
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ledger"
-down_revision = "0004_qualification"
+revision = "0006_ledger"
+down_revision = "0005_customer_owner"
 branch_labels = None
 depends_on = None
 
@@ -73,7 +73,7 @@ def attest() -> None:
 
     session = Session(bind=op.get_bind())
     tampered = [s.contact_id for s in verify_log(session) if not s.ok]
-    ledger.attest_existing(session, tampered, reason="upgrade 0005_ledger: existing records attested")
+    ledger.attest_existing(session, tampered, reason="upgrade 0006_ledger: existing records attested")
     session.flush()
 
 

@@ -23,7 +23,7 @@ from crm_sandbox.schema import (
     schema_differences,
     upgrade_database,
 )
-from tests.conftest import ON_POSTGRES, dispose_engines, make_test_app
+from tests.conftest import ON_POSTGRES, dispose_engines, make_test_app, stored_rows
 from tests.reporting import reviewed  # noqa: F401  (fixture)
 
 EVIDENCE = ("event", "chain_seal", "finding", "finding_decision", "criterion_judgement", "assessment")

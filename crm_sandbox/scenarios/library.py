@@ -55,13 +55,7 @@ def validate_scenario(data: Any, stem: str) -> list[str]:
     needed = data.get("needed_data", [])
     if not isinstance(needed, list) or any(n not in DATA_CATEGORIES for n in needed):
         errors.append(f"needed_data must list categories from: {', '.join(DATA_CATEGORIES)}")
-    covers = data.get("covers", [])
-    if not isinstance(covers, list) or any(not isinstance(a, str) or a not in AREAS for a in covers):
-        errors.append(f"covers must list observation areas from: {', '.join(AREAS)}")
-    elif "covers" in data and not covers:
-        errors.append("covers must name at least one observation area")
-    elif len(set(covers)) != len(covers):
-        errors.append("covers names an observation area twice")
+    errors += _covers_problems(data)
     caller = data.get("caller")
     if "caller" in data and not isinstance(caller, dict):
         errors.append("caller must be a mapping")
@@ -72,6 +66,18 @@ def validate_scenario(data: Any, stem: str) -> list[str]:
     if "customer" in data:
         errors += _customer_problems(data["customer"])
     return errors
+
+
+def _covers_problems(data: dict) -> list[str]:
+    """Problems with ``covers``: the observation areas the scenario gives evidence for."""
+    covers = data.get("covers", [])
+    if not isinstance(covers, list) or any(not isinstance(a, str) or a not in AREAS for a in covers):
+        return [f"covers must list observation areas from: {', '.join(AREAS)}"]
+    if "covers" in data and not covers:
+        return ["covers must name at least one observation area"]
+    if len(set(covers)) != len(covers):
+        return ["covers names an observation area twice"]
+    return []
 
 
 def _band_problems(band: Any, where: str) -> list[str]:

@@ -317,6 +317,7 @@ class PackReport:
     signer_trusted: bool = False  # checked against a key the caller gave (not only the pack's own copy)
     heads: int = 0  # chain heads whose signature and events verified
     ledger_records: int = 0  # records proven in the ledger checkpoint
+    ledger_size: int | None = None  # the tree size of the pack's ledger checkpoint
     notes: list[str] = field(default_factory=list)  # what was not checked, and why (not problems)
     intact: set[str] = field(default_factory=set)  # files whose bytes match the manifest
 
@@ -653,6 +654,10 @@ def _check_ledger(
         return  # the signature failed: proofs against an unknown key prove nothing
     refs = {m.group(1) for name in contents if (m := CONTACT_DIR.match(name))}
     problems, proven, bound = _ledger_check(section, key, refs, later, parse_note)
+    try:
+        report.ledger_size = int(json.loads(section[LEDGER_PROOFS])["tree_size"])
+    except (ValueError, KeyError, TypeError):
+        pass
     report.problems.extend(problems)
     report.ledger_records = proven
     if bound is not None and not problems:
@@ -964,7 +969,8 @@ def _consistency(
     if not merkle.verify_consistency(checkpoint.size, newer.size, checkpoint.root, newer.root, list(proof)):
         return [
             f"the pack's checkpoint (size {checkpoint.size}) is not a prefix of the later one (size {newer.size}): "
-            "the log was rewritten after the pack was made"
+            "the log was rewritten after the pack was made (or the proof is not from this pack's size: "
+            f"get it with `flask latest-checkpoint --from-size {checkpoint.size}`)"
         ]
     return []
 

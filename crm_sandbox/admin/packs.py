@@ -9,8 +9,9 @@ Layout::
     contacts/c-12/review.json     criteria judgements with history, the assessment and sign-offs, KPIs
     contacts/c-12/report.pdf      the observation record
     learner-report.pdf            the learner's record
-    ledger/checkpoint.txt         (once the ledger exists) the signed checkpoint the proofs lead to
-    ledger/proofs.json            (once the ledger exists) per record: leaf index, leaf bytes, audit path
+    ledger/checkpoint.txt         the signed ledger checkpoint the proofs lead to (made at export)
+    ledger/proofs.json            per record: leaf index, bytes, audit path, salt, covered content
+    problems.json                 (archived packs only) what failed verification when it was archived
     public_key.pem                the app's Ed25519 public key (for convenience: trust the fingerprint)
     manifest.json                 format, learner, cohort, created_at, each contact's chain head, the
                                   ledger files if any, and the SHA-256 and size of every file
@@ -25,11 +26,13 @@ directory, before anything is inflated): nothing is ever extracted to disk.
 Packs of ``crm-sandbox/evidence-pack@1`` (the release before chain heads were carried) still verify, with
 a note that they carry the signature and file hashes only.
 
-Wiring the ledger in (crm_sandbox/ledger, after merge) takes three small changes here:
-:func:`ledger_section` returns the checkpoint note and ``proofs_document(...)`` built from
-``ledger.inclusion(refs, checkpoint)``; :func:`default_note_parser` returns ``ledger.parse_note``;
-``LEDGER_IN_RELEASE = True``. ``verify-pack --checkpoint LATER --consistency PROOF`` then checks a pack
-against a later checkpoint (on the centre's machine the proof can come from ``ledger.consistency``).
+The ledger section (``admin/pack_ledger.py``): ``ledger/checkpoint.txt`` is a checkpoint made at export,
+``ledger/proofs.json`` (proofs@2) proves every record the pack carries; :func:`check_pack` recomputes each leaf
+from the salt and content the proofs carry, checks its inclusion, then that the pack's own session.json,
+findings.json and review.json say what the proven records say (:func:`_bind`). ``verify-pack --checkpoint
+LATER`` (``flask latest-checkpoint --from-size N``) checks the pack's checkpoint is a prefix of a later one.
+An archived pack of evidence that failed verification carries a signed ``problems.json`` (reported as
+problems by :func:`check_pack`).
 """
 
 import base64

@@ -7,7 +7,7 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text, update
 
 from crm_sandbox import ledger
 from crm_sandbox.admin import archive
@@ -16,7 +16,7 @@ from crm_sandbox.admin.reset import reset_cohort
 from crm_sandbox.crypto import signing
 from crm_sandbox.extensions import db
 from crm_sandbox.ledger import format as lf
-from crm_sandbox.models import User
+from crm_sandbox.models import Event, User
 from tests.conftest import dispose_engines, make_test_app
 from tests.reporting import reviewed  # noqa: F401  (fixture)
 from tests.test_pack import entries, rezip
@@ -147,41 +147,33 @@ def test_a_pack_is_consistent_with_a_later_checkpoint(app, runner, offline, expo
 
 
 def rewrite_history(app, cid: int) -> None:
-    """An insider holding the server's keys edits an event and rewrites the log to match: the event's leaf
-    recomputed and re-MACed, every checkpoint dropped and the tree re-signed from scratch. verify-log on the
-    database alone is satisfied; a pack (or a checkpoint) kept elsewhere is not."""
-    with app.app_context():
-        sql(app, "UPDATE event SET data = :d WHERE contact_id = :c AND seq = 2", d='{"text": "Rewritten."}', c=cid)
-        ref = f"event:{cid}:2"
-        row = (
-            db.session.execute(text("SELECT * FROM event WHERE contact_id = :c AND seq = 2"), {"c": cid})
-            .mappings()
-            .one()
+    """An insider holding the server's keys edits an event and rewrites the ledger to match: the event's leaf
+    recomputed from the new content and re-MACed, every checkpoint dropped (the checkpoint file too) and the
+    tree re-sequenced and re-signed from scratch. The ledger on the server is consistent with itself again;
+    a pack (or a checkpoint) kept elsewhere is not."""
+    events, leaves = Event.__table__, ledger.LEAVES
+    with app.app_context(), db.engine.begin() as conn:
+        where = (events.c.contact_id == cid) & (events.c.seq == 2)
+        conn.execute(update(events).where(where).values(data={"text": "Rewritten."}))
+        columns = ledger.EVIDENTIAL["event"].columns
+        content = dict(zip(columns, conn.execute(select(*(events.c[c] for c in columns)).where(where)).one()))
+        salt = bytes.fromhex(
+            conn.execute(select(ledger.SALTS.c.salt).where(ledger.SALTS.c.ref == f"contact:{cid}")).scalar()
         )
-        salt = ledger.salts(db.session(), [f"contact:{cid}"], create=False)[f"contact:{cid}"]
-        content = {c: row[c] for c in ledger.EVIDENTIAL["event"].columns}
-        content["data"] = json.loads(content["data"]) if isinstance(content["data"], str) else content["data"]
-        content["at"] = ledger.format.timestamp(content["at"]) if not isinstance(content["at"], str) else content["at"]
         hashes = lf.field_hashes(salt, content)
-        leaf = db.session.execute(
-            select(ledger.LEAVES).where(ledger.LEAVES.c.ref == ref).order_by(ledger.LEAVES.c.version.desc())
-        ).first()
         digest = lf.commitment_of_hashes(hashes)
-        mac = lf.leaf_mac(ledger.ledger_key(), lf.leaf_bytes(ref, leaf.version, leaf.kind, digest, leaf.at))
-        db.session.rollback()
-    sql(
-        app,
-        "UPDATE ledger_leaf SET commitment = :d, mac = :m, fields = :f WHERE id = :i",
-        d=digest,
-        m=mac,
-        f=json.dumps(hashes),
-        i=leaf.id,
-    )
-    sql(app, 'UPDATE ledger_leaf SET "index" = NULL')
-    sql(app, "DELETE FROM ledger_checkpoint")
+        leaf = conn.execute(
+            select(leaves).where(leaves.c.ref == f"event:{cid}:2").order_by(leaves.c.version.desc())
+        ).first()
+        mac = lf.leaf_mac(ledger.ledger_key(), lf.leaf_bytes(leaf.ref, leaf.version, leaf.kind, digest, leaf.at))
+        conn.execute(update(leaves).where(leaves.c.id == leaf.id).values(commitment=digest, mac=mac, fields=hashes))
+        conn.execute(update(leaves).values(index=None))
+        conn.execute(delete(ledger.CHECKPOINTS))
     with app.app_context():
-        ledger.checkpoint_file().unlink(missing_ok=True)  # the file on the server is rewritten too
+        ledger.checkpoint_file().unlink(missing_ok=True)
         ledger.checkpoint_now("rewritten")
+        report = ledger.verify()
+    assert not [p for p in report.problems if "event" in p or "rewritten" in p], report.problems
 
 
 def test_a_pack_built_before_a_later_rewrite_fails_against_the_later_checkpoint(

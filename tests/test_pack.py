@@ -213,7 +213,11 @@ def test_cli_exports_and_verifies_a_pack(app, runner, reviewed, tmp_path):
     result = runner.invoke(args=["verify-pack", str(out)])
     files = len(json.loads(entries(out.read_bytes())["manifest.json"])["files"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"OK: {files} files and 1 chain head verified, signed by {fp}"
+    proofs = json.loads(entries(out.read_bytes())["ledger/proofs.json"])
+    assert result.output.strip() == (
+        f"OK: {files} files and 1 chain head verified, {len(proofs['records'])} ledger records proven in the "
+        f"checkpoint of {proofs['tree_size']} leaves, signed by {fp}"
+    )
 
 
 def test_cli_verify_fails_naming_the_file(app, runner, built, tmp_path):

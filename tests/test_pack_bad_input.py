@@ -271,10 +271,11 @@ def test_an_old_checkpoint_presented_as_new_is_refused():
 def test_a_log_rewritten_after_the_pack_fails_consistency():
     rewritten = HASHES[:4] + [merkle.leaf_hash(b"rewritten")] + HASHES[5:]
     later = (note(13, merkle.root(rewritten)), merkle.consistency_proof(10, rewritten))
-    assert check(section(), later=later) == [
+    problems = check(section(), later=later)
+    assert len(problems) == 1 and problems[0].startswith(
         "the pack's checkpoint (size 10) is not a prefix of the later one (size 13): "
         "the log was rewritten after the pack was made"
-    ]
+    )
 
 
 def test_a_checkpoint_signed_by_another_key_and_no_parser_are_named():

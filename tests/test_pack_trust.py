@@ -17,6 +17,7 @@ from crm_sandbox.admin import packs as pack
 from crm_sandbox.crypto import signing
 from crm_sandbox.events.chain import head_message
 from crm_sandbox.extensions import db
+from crm_sandbox.ledger.format import parse_note
 from crm_sandbox.models import Contact, Event, User
 from crm_sandbox.queries.session_export import disclosed_customer_fields
 from tests.conftest import dispose_engines, make_test_app
@@ -52,6 +53,10 @@ def forge(data: bytes, key: Ed25519PrivateKey) -> bytes:
         cid = int(doc["contact"]["id"].removeprefix("c-"))
         doc["chain"]["signature"] = key.sign(head_message(cid, doc["chain"]["seq"], doc["chain"]["mac"])).hex()
         files[name] = json.dumps(doc, indent=2).encode()
+    if "ledger/checkpoint.txt" in files:  # the ledger checkpoint too
+        head = parse_note(files["ledger/checkpoint.txt"].decode(), None)
+        head.fingerprint, head.signature = signing.fingerprint(public_pem(key)), key.sign(head.body()).hex()
+        files["ledger/checkpoint.txt"] = head.note().encode()
     files["public_key.pem"] = public_pem(key)
     files["manifest.json"] = json.dumps(manifest, indent=2).encode()
     return resign(files, key.sign)
@@ -71,6 +76,8 @@ def keyless(tmp_path, database_uri, monkeypatch):
     """A CLI runner on another machine: its own empty instance folder, no signing key anywhere."""
     monkeypatch.delenv(signing.ENV_VAR, raising=False)
     other = make_test_app(database_uri("other.sqlite"), tmp_path / "other-instance")
+    # start-up makes the instance's key (issue 15): a verifier's machine never bootstrapped has none
+    (tmp_path / "other-instance" / signing.KEY_FILE).unlink(missing_ok=True)
     yield other.test_cli_runner(), tmp_path / "other-instance"
     dispose_engines(other)
 

@@ -232,14 +232,14 @@ def test_evidence_recorded_while_archiving_is_archived_too(app, world, monkeypat
 
     real, calls = pack_module.build_learner_pack, []
 
-    def build_then_late_note(learner):
+    def build_then_late_note(learner, **kw):
         calls.append(learner.username)
         if len(calls) == 1:  # a late note arrives while the first pack is being built
             contact = db.session.execute(
                 select(Contact).where(Contact.learner_id == world["learners"][0], Contact.status == "closed")
             ).scalar_one()
             add_note(contact, db.session.get(User, world["learners"][0]), "Late note while archiving.", None)
-        return real(learner)
+        return real(learner, **kw)
 
     monkeypatch.setattr(pack_module, "build_learner_pack", build_then_late_note)
     with app.app_context():

@@ -81,7 +81,7 @@ def read_checked(pack: ArchivedPack) -> tuple[bytes | None, list[str], dict | No
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != pack.sha256:
         return data, ["the file has changed since it was archived (SHA-256 differs)"], None
-    report = check_pack_bytes(data)
+    report = check_pack_bytes(data, signing.public_key_pem())  # signed by this centre's key, not the pack's own
     return data, list(report.problems), report.manifest
 
 

@@ -9,8 +9,9 @@ Layout::
     contacts/c-12/review.json     criteria judgements with history, the assessment and sign-offs, KPIs
     contacts/c-12/report.pdf      the observation record
     learner-report.pdf            the learner's record
-    ledger/checkpoint.txt         (once the ledger exists) the signed checkpoint the proofs lead to
-    ledger/proofs.json            (once the ledger exists) per record: leaf index, leaf bytes, audit path
+    ledger/checkpoint.txt         the signed ledger checkpoint the proofs lead to (made at export)
+    ledger/proofs.json            per record: leaf index, bytes, audit path, salt, covered content
+    problems.json                 (archived packs only) what failed verification when it was archived
     public_key.pem                the app's Ed25519 public key (for convenience: trust the fingerprint)
     manifest.json                 format, learner, cohort, created_at, an index of the contacts (each with
                                   its chain head, its mode: practice or observed assessment, and its
@@ -27,11 +28,13 @@ directory, before anything is inflated): nothing is ever extracted to disk.
 Packs of ``crm-sandbox/evidence-pack@1`` (the release before chain heads were carried) still verify, with
 a note that they carry the signature and file hashes only.
 
-Wiring the ledger in (crm_sandbox/ledger, after merge) takes three small changes here:
-:func:`ledger_section` returns the checkpoint note and ``proofs_document(...)`` built from
-``ledger.inclusion(refs, checkpoint)``; :func:`default_note_parser` returns ``ledger.parse_note``;
-``LEDGER_IN_RELEASE = True``. ``verify-pack --checkpoint LATER --consistency PROOF`` then checks a pack
-against a later checkpoint (on the centre's machine the proof can come from ``ledger.consistency``).
+The ledger section (``admin/pack_ledger.py``): ``ledger/checkpoint.txt`` is a checkpoint made at export,
+``ledger/proofs.json`` (proofs@2) proves every record the pack carries; :func:`check_pack` recomputes each leaf
+from the salt and content the proofs carry, checks its inclusion, then that the pack's own session.json,
+findings.json and review.json say what the proven records say (:func:`_bind`). ``verify-pack --checkpoint
+LATER`` (``flask latest-checkpoint --from-size N``) checks the pack's checkpoint is a prefix of a later one.
+An archived pack of evidence that failed verification carries a signed ``problems.json`` (reported as
+problems by :func:`check_pack`).
 """
 
 import base64
@@ -44,13 +47,16 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from crm_sandbox.admin import pack_ledger
 from crm_sandbox.crypto import merkle, signing
 from crm_sandbox.events.chain import head_message
+from crm_sandbox.events.registry import session_data
 from crm_sandbox.formatting import mode_label
+from crm_sandbox.ledger import format as lf
 from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import pack_session_document
@@ -62,9 +68,12 @@ FORMAT_V1 = "crm-sandbox/evidence-pack@1"  # the release before chain heads (mai
 FORMATS = (FORMAT_V1, FORMAT)
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "public_key.pem"
 LEDGER_CHECKPOINT, LEDGER_PROOFS = "ledger/checkpoint.txt", "ledger/proofs.json"
-PROOFS_FORMAT = "crm-sandbox/ledger-proofs@1"
+PROOFS_FORMAT = "crm-sandbox/ledger-proofs@2"  # leaves recomputed from the pack's content (packs carry this)
+PROOFS_FORMAT_V1 = "crm-sandbox/ledger-proofs@1"  # leaves and audit paths only (the seam's hand-built proofs)
+PROBLEMS = "problems.json"  # in an archived pack whose evidence failed verification at the reset
+PROBLEMS_FORMAT = "crm-sandbox/pack-problems@1"
 # True once ledger_section fills packs in: then a pack without a ledger section is from an earlier release.
-LEDGER_IN_RELEASE = False
+LEDGER_IN_RELEASE = True
 
 # Limits on what verify_pack reads (a pack of 13 contacts is ~1 MB; anything far beyond is not a pack).
 MAX_PACK = 512 * 1024 * 1024  # the zip file itself
@@ -91,39 +100,66 @@ def _json(doc: Any) -> bytes:
 # --- building ---------------------------------------------------------------------------------------------
 def evidence_problems(learner: User) -> list[str]:
     """What is wrong with the evidence a pack of ``learner`` would carry: each opened contact's event chain
-    and signed heads, as ``verify-log`` checks them (empty: all verified)."""
-    return [
-        status.problem
-        for contact in opened_contacts(learner)
+    and signed heads, as ``verify-log`` checks them, and every record of those contacts against the ledger
+    (its newest leaf, records deleted or inserted outside the app, a database rolled back behind the
+    checkpoint file). Empty: all verified."""
+    return [problem for _, problem in contact_problems(learner)]
+
+
+def contact_problems(learner: User) -> list[tuple[str, str]]:
+    """(contact folder "c-12", or "" for the whole ledger, problem) for :func:`evidence_problems`."""
+    contacts = opened_contacts(learner)
+    problems = [
+        (f"c-{contact.id}", status.problem)
+        for contact in contacts
         if (status := contact_review(contact).chain).problem is not None
     ]
+    for folder, problem in pack_ledger.record_problems(contacts, learner):
+        named = folder and not problem.startswith((f"contact {folder[2:]}:", f"contact {folder[2:]} "))
+        problems.append((folder, f"contact {folder[2:]}: {problem}" if named else problem))
+    return problems
 
 
-def ledger_section(contacts: Sequence[Contact]) -> dict[str, bytes] | None:
+def ledger_section(
+    contacts: Sequence[Contact], learner: User | None = None, skip: Sequence[str] = ()
+) -> dict[str, bytes] | None:
     """The ledger files a pack of ``contacts`` carries: ``{LEDGER_CHECKPOINT: the signed checkpoint note,
-    LEDGER_PROOFS: proofs.json}``, or None while the sandbox has no ledger (this release).
-
-    Seam for crm_sandbox/ledger: ``checkpoint = ledger.checkpoint_now("export")`` (or the latest), then
-    ``LEDGER_CHECKPOINT: checkpoint.note().encode()`` and ``LEDGER_PROOFS: _json(proofs_document(...))``
-    from ``ledger.inclusion(refs, checkpoint)``, refs being every record of ``contacts`` (see
-    :func:`proofs_document` for the layout :func:`check_ledger_section` reads)."""
-    return None
-
-
-def proofs_document(tree_size: int, root_hash: bytes, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """ledger/proofs.json: ``records`` are dicts with ``ref`` (the ledger's record reference), ``contact``
-    ("c-12"), ``index`` (leaf index), ``leaf`` (the leaf's bytes), ``proof`` (audit path, hashes as bytes),
-    and optionally ``salt``/``content`` (the ledger's canonical content, for its recompute)."""
+    LEDGER_PROOFS: proofs.json}`` (a checkpoint is made first when leaves are pending, so the pack is covered),
+    or None when the database has no ledger. ``skip``: contact folders ("c-12") whose records are left out
+    (an archive of evidence that failed verification: named in problems.json instead). Raises
+    ``ledger.LedgerError`` when a record no longer matches its leaf (checked first by ``evidence_problems``)."""
+    made = pack_ledger.section_records(contacts, learner, skip)
+    if made is None:
+        return None
+    checkpoint, records = made
     return {
-        "format": PROOFS_FORMAT,
+        LEDGER_CHECKPOINT: checkpoint.note().encode("utf-8"),
+        LEDGER_PROOFS: _json(proofs_document(checkpoint.size, bytes.fromhex(checkpoint.root), records, bound=True)),
+    }
+
+
+def proofs_document(
+    tree_size: int, root_hash: bytes, records: Sequence[dict[str, Any]], bound: bool = False
+) -> dict[str, Any]:
+    """ledger/proofs.json: ``records`` are dicts with ``ref`` (the ledger's record reference), ``contact``
+    ("c-12"), ``index`` (leaf index), ``leaf`` (the leaf's bytes, or base64 text), ``proof`` (audit path:
+    hashes as bytes or hex). ``bound`` (@2, what packs carry): each record also has ``version``, ``kind``,
+    ``at``, ``salt`` (hex), ``content`` (the covered fields the pack carries in clear) and ``hashes`` (the
+    salted hash of each covered field it does not), from which a verifier recomputes the leaf."""
+    return {
+        "format": PROOFS_FORMAT if bound else PROOFS_FORMAT_V1,
         "tree_size": tree_size,
         "root": root_hash.hex(),
         "records": [
             {
                 **{k: v for k, v in rec.items() if k not in ("leaf", "proof", "salt")},
-                "leaf": base64.b64encode(rec["leaf"]).decode("ascii"),
-                **({"salt": rec["salt"].hex()} if isinstance(rec.get("salt"), bytes) else {}),
-                "proof": [h.hex() for h in rec["proof"]],
+                "leaf": rec["leaf"] if isinstance(rec["leaf"], str) else base64.b64encode(rec["leaf"]).decode("ascii"),
+                **(
+                    {"salt": rec["salt"].hex() if isinstance(rec["salt"], bytes) else rec["salt"]}
+                    if rec.get("salt")
+                    else {}
+                ),
+                "proof": [h if isinstance(h, str) else h.hex() for h in rec["proof"]],
             }
             for rec in records
         ],
@@ -189,10 +225,16 @@ def contact_entry(review: ContactReview) -> dict[str, Any]:
 
 
 def pack_files(
-    learner: User, created_at: datetime, reviews: list[ContactReview] | None = None, index: list[dict] | None = None
+    learner: User,
+    created_at: datetime,
+    reviews: list[ContactReview] | None = None,
+    index: list[dict] | None = None,
+    problems: Sequence[tuple[str, str]] = (),
 ) -> dict[str, bytes]:
     """Every file of the pack except the manifest and its signature, in the pack's order; each contact's
-    manifest entry (``contact_entry``) is appended to ``index`` when one is given."""
+    manifest entry (``contact_entry``) is appended to ``index`` when one is given. ``problems``: (contact
+    folder, problem) found when the evidence was checked: written to problems.json, and the records of those
+    contacts are left out of the ledger proofs (they no longer match their leaves)."""
     files: dict[str, bytes] = {}
     if reviews is None:
         reviews = [contact_review(contact) for contact in opened_contacts(learner)]
@@ -206,7 +248,17 @@ def pack_files(
         if index is not None:
             index.append(contact_entry(review))
     files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
-    files.update(ledger_section([review.contact for review in reviews]) or {})
+    contacts = [review.contact for review in reviews]
+    if problems:
+        files[PROBLEMS] = _json(problems_document(learner, problems))
+    failed = sorted({folder for folder, _ in problems if folder})
+    if any(not folder for folder, _ in problems):
+        failed = [f"c-{c.id}" for c in contacts]  # the whole ledger is in doubt: prove nothing from it
+    try:
+        files.update(ledger_section(contacts, learner, failed) or {})
+    except pack_ledger.LedgerError:
+        if not problems:
+            raise
     files[PUBLIC_KEY] = signing.public_key_pem().encode("ascii")
     return files
 
@@ -266,14 +318,29 @@ def _zip(entries: list[tuple[str, bytes]], created_at: datetime) -> bytes:
     return buf.getvalue()
 
 
-def build_learner_pack(learner: User, created_at: datetime | None = None) -> bytes:
+def problems_document(learner: User, problems: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """problems.json: what failed verification when the pack was made (an archive keeps evidence anyway)."""
+    return {
+        "format": PROBLEMS_FORMAT,
+        "learner": learner.username,
+        "why": "this evidence failed verification when it was archived; it is kept, not vouched for: "
+        "treat the contacts named here as unreliable",
+        "contacts": sorted({folder for folder, _ in problems if folder}),
+        "problems": [{"contact": folder or None, "problem": problem} for folder, problem in problems],
+    }
+
+
+def build_learner_pack(
+    learner: User, created_at: datetime | None = None, problems: Sequence[tuple[str, str]] = ()
+) -> bytes:
     """The learner's signed evidence pack as zip bytes (needs an app context: the key and the database).
 
-    Does not check the evidence first: :func:`build_verified_pack` does (``export-pack``)."""
+    Does not check the evidence first: :func:`build_verified_pack` does (``export-pack``), and the reset's
+    archive passes the ``problems`` it found (see :func:`pack_files`)."""
     created_at = (created_at or utcnow()).replace(microsecond=0)
     reviews = [contact_review(contact) for contact in opened_contacts(learner)]
     index: list[dict] = []
-    files = pack_files(learner, created_at, reviews, index)
+    files = pack_files(learner, created_at, reviews, index, problems)
     manifest = _json(manifest_document(learner, files, created_at, reviews, index))
     entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
     return _zip(entries, created_at)
@@ -289,7 +356,12 @@ def build_verified_pack(learner: User, created_at: datetime | None = None) -> by
             f"The evidence of {learner.username} does not verify, so no pack was written: {problems[0]}{more}. "
             "Run verify-log for every problem."
         )
-    return build_learner_pack(learner, created_at)
+    try:
+        return build_learner_pack(learner, created_at)
+    except pack_ledger.LedgerError as err:  # changed between the check and the proofs
+        raise PackRefused(
+            f"The evidence of {learner.username} does not verify, so no pack was written: {err}."
+        ) from err
 
 
 def pack_filename(learner: User, created_at: datetime | None = None) -> str:
@@ -314,10 +386,16 @@ LaterCheckpoint = tuple[str, Sequence[bytes]]
 KeyPem = str | bytes
 
 
+def parse_ledger_note(text: str, public_pem: str | bytes) -> CheckpointView:
+    """A ledger checkpoint note (``crm-sandbox/ledger@1``) checked against ``public_pem``, as packs read it
+    (``LedgerFormatError``, a ValueError, names what is wrong)."""
+    checkpoint = lf.parse_note(text, public_pem)
+    return CheckpointView(lf.NOTE_FORMAT, checkpoint.size, bytes.fromhex(checkpoint.root))
+
+
 def default_note_parser() -> NoteParser | None:
-    """The parser of signed checkpoint notes ``check_pack`` uses when none is given: None while the sandbox
-    has no ledger. Seam for crm_sandbox/ledger: return ``ledger.parse_note``."""
-    return None
+    """The parser of signed checkpoint notes ``check_pack`` uses when none is given: the ledger's."""
+    return parse_ledger_note
 
 
 @dataclass
@@ -329,6 +407,7 @@ class PackReport:
     signer_trusted: bool = False  # checked against a key the caller gave (not only the pack's own copy)
     heads: int = 0  # chain heads whose signature and events verified
     ledger_records: int = 0  # records proven in the ledger checkpoint
+    ledger_size: int | None = None  # the tree size of the pack's ledger checkpoint
     notes: list[str] = field(default_factory=list)  # what was not checked, and why (not problems)
     intact: set[str] = field(default_factory=set)  # files whose bytes match the manifest
 
@@ -652,6 +731,7 @@ def _check_ledger(
     parse_note: NoteParser | None,
     report: PackReport,
 ) -> None:
+    _check_problems_file(contents, report)
     ledger = manifest.get("ledger")
     if not ledger:
         if LEDGER_IN_RELEASE:
@@ -663,9 +743,30 @@ def _check_ledger(
     if key is None:
         return  # the signature failed: proofs against an unknown key prove nothing
     refs = {m.group(1) for name in contents if (m := CONTACT_DIR.match(name))}
-    problems, proven = _ledger_check(section, key, refs, later, parse_note)
+    problems, proven, bound = _ledger_check(section, key, refs, later, parse_note)
+    try:
+        report.ledger_size = int(json.loads(section[LEDGER_PROOFS])["tree_size"])
+    except (ValueError, KeyError, TypeError):
+        pass
     report.problems.extend(problems)
     report.ledger_records = proven
+    if bound is not None and not problems:
+        intact = {name: contents[name] for name in report.intact}  # a changed file is named already
+        report.problems.extend(_bind(intact, manifest, bound, refs))
+
+
+def _check_problems_file(contents: dict[str, bytes | None], report: PackReport) -> None:
+    """problems.json: the centre archived evidence that failed verification; the pack says so, signed."""
+    if PROBLEMS not in contents or PROBLEMS not in report.intact:
+        return
+    try:
+        doc = json.loads(contents[PROBLEMS] or b"")
+        listed = [str(p["problem"]) for p in doc["problems"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        report.problems.append(f"{PROBLEMS}: unreadable (the pack was archived with evidence that failed verification)")
+        return
+    for problem in listed:
+        report.problems.append(f"{PROBLEMS}: failed verification when archived: {problem}")
 
 
 def check_ledger_section(
@@ -679,7 +780,8 @@ def check_ledger_section(
     """The problems with a pack's ledger section (empty: every record is proven in the signed checkpoint,
     and the checkpoint is consistent with ``later`` when given). ``contacts``: the pack's contact refs
     ("c-12"); a proof for a record of another contact is named. ``parse_note``: the ledger's note parser
-    (``ledger.parse_note``), required: without it nothing can be proven."""
+    (``ledger.parse_note``), required: without it nothing can be proven. For proofs@2, each leaf is also
+    recomputed from the record's salt, content and withheld fields' hashes."""
     return _ledger_check(section, public_pem, contacts, later, parse_note)[0]
 
 
@@ -689,39 +791,46 @@ def _ledger_check(
     contacts: set[str] | None,
     later: LaterCheckpoint | None,
     parse_note: NoteParser | None,
-) -> tuple[list[str], int]:
+) -> tuple[list[str], int, list[dict[str, Any]] | None]:
+    """(problems, records proven, the records when their leaves were recomputed from content (proofs@2))."""
     if parse_note is None:
-        return [f"{LEDGER_CHECKPOINT}: this release cannot check ledger proofs (no ledger note parser)"], 0
+        return [f"{LEDGER_CHECKPOINT}: this release cannot check ledger proofs (no ledger note parser)"], 0, None
     try:
         checkpoint = parse_note(section.get(LEDGER_CHECKPOINT, b"").decode("utf-8"), public_pem)
     except (ValueError, UnicodeDecodeError) as err:
-        return [f"{LEDGER_CHECKPOINT}: {err}"], 0
+        return [f"{LEDGER_CHECKPOINT}: {err}"], 0, None
     try:
         doc = json.loads(section.get(LEDGER_PROOFS, b""))
         size, root_hex, records = doc["tree_size"], doc["root"], doc["records"]
-        if doc.get("format") != PROOFS_FORMAT or not isinstance(records, list):
+        if doc.get("format") not in (PROOFS_FORMAT, PROOFS_FORMAT_V1) or not isinstance(records, list):
             raise ValueError
     except (ValueError, KeyError, TypeError) as err:
-        return [f"{LEDGER_PROOFS}: not a readable {PROOFS_FORMAT} document ({err or 'wrong format'})"], 0
+        return [f"{LEDGER_PROOFS}: not a readable {PROOFS_FORMAT} document ({err or 'wrong format'})"], 0, None
     if size != checkpoint.size or root_hex != checkpoint.root.hex():
-        return [
-            f"{LEDGER_PROOFS}: made for another checkpoint (size {size}, not the {checkpoint.size} of "
-            f"{LEDGER_CHECKPOINT}): proofs from another pack?"
-        ], 0
+        return (
+            [
+                f"{LEDGER_PROOFS}: made for another checkpoint (size {size}, not the {checkpoint.size} of "
+                f"{LEDGER_CHECKPOINT}): proofs from another pack?"
+            ],
+            0,
+            None,
+        )
+    bound = doc["format"] == PROOFS_FORMAT
     problems, seen = [], set[int]()
     for i, rec in enumerate(records):
-        if problem := _record_problem(i, rec, checkpoint, contacts, seen):
+        if problem := _record_problem(i, rec, checkpoint, contacts, seen, bound):
             problems.append(f"{LEDGER_PROOFS}: {problem}")
     proven = len(records) - len(problems)
     if later is not None:
         problems += _consistency(checkpoint, later, public_pem, parse_note)
-    return problems, proven
+    return problems, proven, records if bound else None
 
 
 def _record_problem(
-    i: int, rec: Any, checkpoint: CheckpointView, contacts: set[str] | None, seen: set[int]
+    i: int, rec: Any, checkpoint: CheckpointView, contacts: set[str] | None, seen: set[int], bound: bool = False
 ) -> str | None:
-    """What is wrong with one record's inclusion proof, or None when it is proven."""
+    """What is wrong with one record's inclusion proof (and, ``bound``, its leaf recomputed from its
+    content), or None when it is proven."""
     try:
         name, index = str(rec.get("ref", f"record {i}")), rec["index"]
         leaf = base64.b64decode(rec["leaf"], validate=True)
@@ -735,9 +844,202 @@ def _record_problem(
     if index in seen:
         return f"{name}: leaf {index} is listed more than once"
     seen.add(index)
+    if bound and (why := _recompute_problem(rec, leaf)):
+        return f"{name}: {why}"
     if not merkle.verify_inclusion(index, checkpoint.size, merkle.leaf_hash(leaf), path, checkpoint.root):
         return f"{name}: not in the signed checkpoint (its leaf or inclusion proof is wrong)"
     return None
+
+
+def _recompute_problem(rec: dict[str, Any], leaf: bytes) -> str | None:
+    """Why the record's leaf is not the one its salt, content and withheld hashes make (None: it is)."""
+    try:
+        content, hashes = rec["content"], rec.get("hashes") or {}
+        if not isinstance(content, dict) or not isinstance(hashes, dict) or set(content) & set(hashes):
+            raise TypeError("content")
+        every = {**lf.field_hashes(bytes.fromhex(rec["salt"]), content), **{str(k): str(v) for k, v in hashes.items()}}
+        made = lf.leaf_bytes(
+            str(rec["ref"]), int(rec["version"]), str(rec["kind"]), lf.commitment_of_hashes(every), str(rec["at"])
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, lf.LedgerFormatError):
+        return "carries no readable salt and content to recompute its leaf from"
+    if made != leaf:
+        return "its content is not what its leaf commits to (the record was changed)"
+    return None
+
+
+# --- binding the proven records to the pack's own files -------------------------------------------------------
+def _when(value: Any) -> datetime | None:
+    """A time as either side writes it (the ledger's naive UTC, the export's ISO with Z), comparable."""
+    if value in (None, ""):
+        return None
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+
+
+def _differs(label: str, pack_value: Any, ledger_value: Any, times: bool = False) -> str | None:
+    same = _when(pack_value) == _when(ledger_value) if times else pack_value == ledger_value
+    if same:
+        return None
+    return f"{label} is {pack_value!r} in the pack but {ledger_value!r} in the ledger"
+
+
+def _bind(
+    contents: dict[str, bytes | None], manifest: dict[str, Any], records: list[dict[str, Any]], folders: set[str]
+) -> list[str]:
+    """The pack's session.json, findings.json and review.json say what the proven records say: the same
+    contact, owner, status and channel; the same events (none added, none left out); the same findings,
+    decisions, judgements and sign-off. Each difference is named."""
+    by_ref = {str(rec.get("ref")): rec.get("content") or {} for rec in records}
+    problems: list[str] = []
+    learner = (manifest.get("learner") or {}).get("username")
+    for folder in sorted(folders):
+        base = f"contacts/{folder}/"
+        docs = {}
+        for name in ("session.json", "findings.json", "review.json"):
+            if base + name not in contents:
+                continue
+            try:
+                docs[name] = json.loads(contents[base + name] or b"")
+            except ValueError:
+                problems.append(f"{base}{name}: unreadable")
+        problems += [f"{base}{p}" for p in _bind_contact(folder, docs, by_ref, learner)]
+    return problems
+
+
+def _bind_contact(folder: str, docs: dict[str, Any], by_ref: dict[str, Any], learner: str | None) -> list[str]:
+    cid = folder[2:]
+    contact = by_ref.get(f"contact:{cid}")
+    if contact is None:
+        return [f"session.json: contact {cid} is not proven in the ledger"]
+    problems: list[str] = []
+    try:
+        session = docs.get("session.json")
+        if session is not None:
+            problems += _bind_session(cid, contact, session, by_ref, learner)
+        problems += _bind_findings(cid, docs.get("findings.json"), by_ref)
+        problems += _bind_review(cid, docs.get("review.json"), by_ref)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        problems.append(f"session.json, findings.json or review.json: cannot be compared with the ledger ({err!r})")
+    return problems
+
+
+def _bind_session(
+    cid: str, contact: dict[str, Any], session: Any, by_ref: dict[str, Any], learner: str | None
+) -> list[str]:
+    problems: list[str] = []
+    owner = by_ref.get(f"user:{contact.get('learner_id')}")
+    if owner is None:
+        problems.append(f"session.json: the contact's learner (account {contact.get('learner_id')}) is not proven")
+    else:
+        for why in (
+            _differs("the learner", session["contact"]["learner"], owner.get("username")),
+            _differs("the pack's learner", learner, owner.get("username")) if learner is not None else None,
+        ):
+            if why:
+                problems.append(f"session.json: {why}")
+    for label, key in (("the status", "status"), ("the channel", "channel")):
+        if why := _differs(label, session["contact"][key], contact.get(key)):
+            problems.append(f"session.json: {why}")
+    problems += _bind_events(cid, session, by_ref)
+    return problems
+
+
+def _bind_events(cid: str, session: dict[str, Any], by_ref: dict[str, Any]) -> list[str]:
+    problems = []
+    proven = {int(ref.split(":")[2]): c for ref, c in by_ref.items() if ref.startswith(f"event:{cid}:")}
+    carried = {int(e["seq"]): e for e in session["events"]}
+    for seq in sorted(set(proven) - set(carried)):
+        problems.append(f"session.json: event #{seq} is in the ledger but not in the pack (left out)")
+    for seq in sorted(set(carried) - set(proven)):
+        problems.append(f"session.json: event #{seq} is not proven in the ledger (added)")
+    refs = {by_ref[f"contact:{cid}"].get("customer_id"): session.get("customer", {}).get("id")}
+    for seq in sorted(set(carried) & set(proven)):
+        e, c = carried[seq], proven[seq]
+        whys = [
+            _differs("its type", e["type"], c.get("type")),
+            _differs("its actor", e["actor"], c.get("actor")),
+            _differs("its time", e["at"], c.get("at"), times=True),
+        ]
+        if "data" in c:
+            try:
+                shown = session_data(str(c.get("type")), c["data"], refs)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                shown = c["data"]
+            whys.append(_differs("its data", e["data"], shown))
+        problems += [f"session.json: event #{seq}: {why}" for why in whys if why]
+    return problems
+
+
+def _bind_findings(cid: str, doc: Any, by_ref: dict[str, Any]) -> list[str]:
+    if doc is None:
+        return []
+    problems = []
+    proven = {int(ref.split(":")[1]): c for ref, c in by_ref.items() if ref.startswith("finding:")}
+    proven = {k: c for k, c in proven.items() if str(c.get("contact_id")) == cid}
+    carried = {int(f["id"]): f for f in [*doc["findings"], *doc.get("inactive", [])]}
+    for fid in sorted(set(proven) - set(carried)):
+        problems.append(f"findings.json: finding {fid} is in the ledger but not in the pack (left out)")
+    decisions: dict[int, list[tuple[Any, ...]]] = {}
+    for ref, c in by_ref.items():
+        if ref.startswith("finding_decision:"):
+            decisions.setdefault(int(c.get("finding_id", -1)), []).append(
+                (c.get("decision"), c.get("comment"), _when(c.get("at")))
+            )
+    for fid, f in sorted(carried.items()):
+        c = proven.get(fid)
+        if c is None:
+            problems.append(f"findings.json: finding {fid} is not proven in the ledger (added)")
+            continue
+        for key in ("key", "rule", "severity", "source", "active", "evidence", "explanation"):
+            if why := _differs(key, f.get(key), c.get(key)):
+                problems.append(f"findings.json: finding {fid}: {why}")
+        history = sorted(((d["decision"], d["comment"], _when(d["at"])) for d in f.get("history", [])), key=repr)
+        if history != sorted(decisions.get(fid, []), key=repr):
+            problems.append(f"findings.json: finding {fid}: its decisions are not the ones the ledger proves")
+    return problems
+
+
+def _bind_review(cid: str, doc: Any, by_ref: dict[str, Any]) -> list[str]:
+    if doc is None:
+        return []
+    problems = []
+    standing = [c for ref, c in by_ref.items() if ref.startswith(f"assessment:{cid}:") and c.get("voided_at") is None]
+    assessment, proven = doc.get("assessment"), standing[0] if standing else None
+    if (assessment is None) != (proven is None):
+        problems.append(
+            "review.json: the sign-off is "
+            + ("missing from the pack" if assessment is None else "not proven in the ledger")
+        )
+    elif assessment is not None and proven is not None:
+        for key, times in (
+            ("outcome", False),
+            ("feedback", False),
+            ("learner_comment", False),
+            ("signed_at", True),
+            ("released_at", True),
+            ("acknowledged_at", True),
+        ):
+            if why := _differs(f"the sign-off's {key.replace('_', ' ')}", assessment.get(key), proven.get(key), times):
+                problems.append(f"review.json: {why}")
+    carried = sorted(
+        ((c["id"], j["met"], j["comment"], _when(j["at"])) for c in doc["criteria"] for j in c.get("history", [])),
+        key=repr,
+    )
+    judged = sorted(
+        (
+            (c.get("criterion_id"), c.get("met"), c.get("comment"), _when(c.get("at")))
+            for ref, c in by_ref.items()
+            if ref.startswith("criterion_judgement:") and str(c.get("contact_id")) == cid
+        ),
+        key=repr,
+    )
+    if carried != judged:
+        problems.append("review.json: the criterion judgements are not the ones the ledger proves")
+    return problems
 
 
 def _consistency(
@@ -758,7 +1060,8 @@ def _consistency(
     if not merkle.verify_consistency(checkpoint.size, newer.size, checkpoint.root, newer.root, list(proof)):
         return [
             f"the pack's checkpoint (size {checkpoint.size}) is not a prefix of the later one (size {newer.size}): "
-            "the log was rewritten after the pack was made"
+            "the log was rewritten after the pack was made (or the proof is not from this pack's size: "
+            f"get it with `flask latest-checkpoint --from-size {checkpoint.size}`)"
         ]
     return []
 

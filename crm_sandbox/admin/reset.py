@@ -102,6 +102,8 @@ class ResetResult:
     customers: int
     archive_dir: Path
     packs: list[ArchivedPack] = field(default_factory=list)
+    # username -> what failed verification in that learner's archived pack (named in its problems.json)
+    problems: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     unfinished: UnfinishedWork = field(default_factory=UnfinishedWork)  # archived as it stood
 
@@ -180,8 +182,9 @@ def write_archive(
     cohort: Cohort, learners: list[User], progress: Progress | None, unfinished: UnfinishedWork | None = None
 ) -> tuple[Path, list[dict[str, Any]]]:
     """Write one signed pack per learner, durably, into a new folder, then its signed index; return the
-    folder and the pack records."""
-    from crm_sandbox.admin.packs import build_learner_pack
+    folder and the pack records. Evidence that fails verification is archived anyway (never lost), its pack
+    carrying a signed problems.json naming it (the record's ``problems``)."""
+    from crm_sandbox.admin import packs
 
     created = utcnow()
     run = f"{created:%Y%m%dT%H%M%SZ}-g{cohort.generation}-{secrets.token_hex(3)}"
@@ -190,7 +193,8 @@ def write_archive(
     records: list[dict[str, Any]] = []  # ArchivedPack's columns
     try:
         for n, learner in enumerate(learners, start=1):
-            data = build_learner_pack(learner)
+            problems = packs.contact_problems(learner)
+            data = packs.build_learner_pack(learner, problems=problems)
             path = run_dir / f"{slug(learner.username)}.zip"
             write_durably(path, data)
             records.append(
@@ -203,6 +207,7 @@ def write_archive(
                     "size": len(data),
                     "created_at": created,
                     "retention_until": archive.retention_until(created),
+                    "problems": [problem for _, problem in problems],
                 }
             )
             if progress:
@@ -219,6 +224,7 @@ def write_archive(
                     "pack": Path(record["path"]).name,
                     "sha256": record["sha256"],
                     "size": record["size"],
+                    **({"problems": record["problems"]} if record["problems"] else {}),
                 }
                 for learner, record in zip(learners, records)
             ],
@@ -331,7 +337,8 @@ def reset_cohort(
                     raise EvidenceChanged()
                 seed = new_seed(cohort.seed) if seed is None else seed
                 result = ResetResult(name, current + 1, seed, count, run_dir, unfinished=work)
-                result.packs = [ArchivedPack(**r) for r in records]
+                result.packs = [ArchivedPack(**{k: v for k, v in r.items() if k != "problems"}) for r in records]
+                result.problems = {r["learner_username"]: r["problems"] for r in records if r["problems"]}
                 db.session.add_all(result.packs)
                 result.removed = remove_cohort_from_live_system(cohort_id)
                 cohort = db.session.get_one(Cohort, cohort_id)

@@ -284,14 +284,34 @@ def checkpoint_command(reason: str) -> None:
     click.echo(ledger.checkpoint_now(reason).note(), nl=False)
 
 
+CONSISTENCY_LINE = "consistency-from"
+
+
 @click.command("latest-checkpoint")
 @with_appcontext
-def latest_checkpoint_command() -> None:
-    """Print the latest signed checkpoint (keep a copy away from this server: it proves the log later)."""
+@click.option(
+    "--from-size",
+    "from_size",
+    type=click.IntRange(0),
+    default=None,
+    help="Also print the consistency proof from the checkpoint of this many leaves (a pack's tree size).",
+)
+def latest_checkpoint_command(from_size: int | None) -> None:
+    """Print the latest signed checkpoint (keep a copy away from this server: it proves the log later).
+
+    With --from-size N, a last line ``consistency-from N [hex, ...]``: the proof that this checkpoint's tree
+    extends the one of N leaves. Save the output to a file and give it to verify-pack --checkpoint."""
     head = ledger.latest_checkpoint()
     if head is None:
         raise click.ClickException("There is no checkpoint yet: run `flask checkpoint`.")
+    if from_size is not None and from_size > head.size:
+        raise click.ClickException(
+            f"The latest checkpoint has {head.size} leaves, fewer than {from_size}: no consistency proof from "
+            "a larger tree (was the database rolled back? run verify-log)."
+        )
     click.echo(head.note(), nl=False)
+    if from_size is not None:
+        click.echo(f"{CONSISTENCY_LINE} {from_size} {json.dumps(ledger.consistency(from_size, head))}")
 
 
 @click.command("rotate-keys")
@@ -386,8 +406,9 @@ def _key_file(path: str, option: str) -> bytes:
 
 
 def _later_checkpoint(checkpoint: str | None, consistency: str | None) -> tuple[str, list[bytes]] | None:
-    """--checkpoint (a later signed checkpoint note) and --consistency (a JSON list of hex hashes: the
-    consistency proof from the pack's checkpoint to it)."""
+    """--checkpoint (a later signed checkpoint note, as ``latest-checkpoint`` prints it, with its
+    ``consistency-from`` line when printed with --from-size) and --consistency (a JSON list of hex hashes: the
+    consistency proof from the pack's checkpoint to it; overrides the line)."""
     from pathlib import Path
 
     if checkpoint is None:
@@ -395,9 +416,16 @@ def _later_checkpoint(checkpoint: str | None, consistency: str | None) -> tuple[
             raise click.ClickException("--consistency needs --checkpoint (the later checkpoint it leads to).")
         return None
     try:
-        proof = [bytes.fromhex(h) for h in json.loads(Path(consistency).read_text())] if consistency else []
-        return Path(checkpoint).read_text(encoding="utf-8"), proof
-    except (ValueError, TypeError, UnicodeDecodeError) as err:
+        note, proof = [], []
+        for line in Path(checkpoint).read_text(encoding="utf-8").splitlines():
+            if line.startswith(CONSISTENCY_LINE + " "):
+                proof = json.loads(line.split(" ", 2)[2])
+            else:
+                note.append(line)
+        if consistency:
+            proof = json.loads(Path(consistency).read_text())
+        return "\n".join(note).strip() + "\n", [bytes.fromhex(h) for h in proof]
+    except (ValueError, TypeError, IndexError, UnicodeDecodeError) as err:
         raise click.ClickException(f"--checkpoint/--consistency: not readable ({err})") from err
 
 
@@ -419,7 +447,8 @@ def _later_checkpoint(checkpoint: str | None, consistency: str | None) -> tuple[
 @click.option(
     "--checkpoint",
     type=click.Path(exists=True, dir_okay=False),
-    help="A later signed ledger checkpoint the pack's must be consistent with.",
+    help="A later signed ledger checkpoint the pack's must be consistent with (the output of "
+    "`flask latest-checkpoint --from-size N`, N the pack's tree size).",
 )
 @click.option(
     "--consistency",
@@ -459,7 +488,11 @@ def verify_pack_command(
         click.echo(f"FAILED: {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} in {file}")
         sys.exit(1)
     heads = f" and {report.heads} chain head{'s' if report.heads != 1 else ''}" if report.heads else ""
-    proofs = f", {report.ledger_records} ledger records proven" if report.ledger_records else ""
+    proofs = (
+        f", {report.ledger_records} ledger records proven in the checkpoint of {report.ledger_size} leaves"
+        if report.ledger_records
+        else ""
+    )
     if not report.signer_trusted:
         click.echo(
             f"UNVERIFIED SIGNER: {report.files} files{heads} are intact, but the pack is signed by a key this "

@@ -122,6 +122,13 @@ def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | No
     finally:
         bars.close()
     click.echo(f"Archived {len(result.packs)} evidence pack(s) to {result.archive_dir}")
+    for username, problems in sorted(result.problems.items()):
+        click.echo(
+            f"WARNING: the evidence of {username} failed verification; archived anyway, its pack carries a signed "
+            "problems.json naming it:"
+        )
+        for problem in problems:
+            click.echo(f"  {problem}")
     removed = ", ".join(f"{n} {table}" for table, n in result.removed.items())
     click.echo(f"Removed {removed}.")
     click.echo(

@@ -576,8 +576,8 @@ def _current(session: Session, ref: str, models: Mapping[str, type[Base]]) -> tu
     where: Any
     if table == "event":
         where = (t.c.contact_id == int(parts[0])) & (t.c.seq == int(parts[1]))
-    elif table == "assessment":
-        where = t.c.contact_id == int(parts[0])
+    elif table == "assessment":  # one row per signed version of the contact's judgement
+        where = (t.c.contact_id == int(parts[0])) & (t.c.version == int(parts[1]))
     else:
         where = t.c.id == int(parts[0])
     row = next(_rows(session, coverage, model, where), None)

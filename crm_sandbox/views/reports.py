@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from crm_sandbox.admin import packs as pack
 from crm_sandbox.crypto import signing
+from crm_sandbox.errors import Conflict
 from crm_sandbox.models import utcnow
 from crm_sandbox.queries import access
 from crm_sandbox.queries import kpis as kpi_service
@@ -74,10 +75,17 @@ def learner_pdf(learner_id: int) -> Response:
 def learner_pack(learner_id: int) -> Response:
     learner = access.report_learner(current_user, learner_id)
     created_at = utcnow()
+    try:
+        data = pack.build_verified_pack(learner, created_at)
+    except pack.PackRefused as err:  # a clear refusal page naming the problem: a pack never signs bad evidence
+        current_app.logger.warning("evidence pack for %s refused: %s", learner.username, err)
+        raise EvidenceDoesNotVerify(str(err)) from err
     current_app.logger.info("evidence pack for %s exported by %s", learner.username, current_user.username)
-    return download(
-        pack.build_learner_pack(learner, created_at), "application/zip", pack.pack_filename(learner, created_at)
-    )
+    return download(data, "application/zip", pack.pack_filename(learner, created_at))
+
+
+class EvidenceDoesNotVerify(Conflict):
+    title = "Evidence does not verify"
 
 
 @bp.get("/cohorts/<int:cohort_id>/findings.csv")

@@ -324,6 +324,14 @@ def reset(cohort_id: int) -> ResponseReturnValue:
         "Import the next group and assign their work.",
         "success",
     )
+    for username, problems in sorted(result.problems.items()):
+        flash(
+            f"The evidence of {username} failed verification: it was archived anyway, and its pack carries a "
+            f"signed problems.json naming it ({problems[0]}"
+            + (f"; and {len(problems) - 1} more" if len(problems) > 1 else "")
+            + "). Treat it as unreliable and investigate (flask verify-log).",
+            "error",
+        )
     return back_to(cohort_id)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from crm_sandbox.compliance import relevance
-from crm_sandbox.compliance.document import parse_session
+from crm_sandbox.compliance.document import SessionFormatError, parse_session
 from crm_sandbox.content.criteria import Criterion, Qualification, criteria_for, load_criteria
 from crm_sandbox.errors import NotFound
 from crm_sandbox.events.append import contact_events
@@ -270,7 +270,10 @@ def criterion_rows(
     judged_elsewhere = [
         every[i] for i in dict.fromkeys(j.criterion_id for j in judgements) if i not in own and i in every
     ]
-    by_kind = relevance.evidence(parse_session(session_document(contact, events)), spelt)
+    try:
+        by_kind = relevance.evidence(parse_session(session_document(contact, events)), spelt)
+    except SessionFormatError:  # the contact's policy needs fixing (the page says so): nothing linked yet
+        by_kind = {}
     by_seq = {e.seq: e for e in events}
     covers = scenario_covers(contact)
     rows = []

@@ -13,8 +13,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import and_, delete, func, select, text
 
+from crm_sandbox import ledger
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Customer, PriorInteraction, Transaction
 from crm_sandbox.models.customer import INDEXED_FIELDS, PERSONAL_FIELDS
@@ -317,6 +318,7 @@ def store_owned_customers(cohort_id: int, learner_id: int, generated: list[Gener
         transactions.extend((new_id, *t) for t in txns)
         interactions.extend((new_id, *i) for i in notes)
     insert_rows("customer", OWNED_COLUMNS, customers)
+    ledger.record_rows(Customer, Customer.id.in_(ids))  # a Core insert: no flush hook
     insert_rows("account_transaction", ("customer_id", "posted_on", "description", "amount_pence"), transactions)
     insert_rows("prior_interaction", ("customer_id", "at", "channel", "summary"), interactions)
     return ids
@@ -375,6 +377,7 @@ def seed_customers(
     key, fernet = index_key(), cipher()
     background = (Customer.cohort_id == cohort.id, Customer.learner_id.is_(None))
     ids = select(Customer.id).where(*background)
+    ledger.record_gone(Customer, and_(*background), ledger.ARCHIVED)  # the log says replaced, not tampered
     db.session.execute(delete(Transaction).where(Transaction.customer_id.in_(ids)))
     db.session.execute(delete(PriorInteraction).where(PriorInteraction.customer_id.in_(ids)))
     db.session.execute(delete(Customer).where(*background))
@@ -387,6 +390,7 @@ def seed_customers(
         if customers:
             # Core inserts (executemany): several times faster than ORM bulk inserts here.
             insert_rows("customer", CUSTOMER_COLUMNS, customers)
+            ledger.record_rows(Customer, Customer.id.in_([row[0] for row in customers]))  # no flush hook
             insert_rows(
                 "account_transaction", ("customer_id", "posted_on", "description", "amount_pence"), transactions
             )

@@ -140,6 +140,25 @@ def rollback_database_alone(app, w) -> None:
     sql(app, "DELETE FROM ledger_checkpoint WHERE id > :i", i=high_checkpoint)
 
 
+def rollback_then_write_on(app, w) -> None:
+    """A restored backup left running: the database rolled back alone, then the app writes and checkpoints
+    past the file's newest size. The file's stale checkpoint is not in the database's log."""
+    rollback_database_alone(app, w)
+    with app.app_context():
+        assessor = db.session.execute(select(User).where(User.username == "assessor1")).scalar_one()
+        for text_ in ("One.", "Two.", "Three.", "Four."):
+            review_service.observe(db.session.get(Contact, w["open"]), assessor, text_)
+        ledger.checkpoint_now("after the restore")
+
+
+def damage_frontier(app, w) -> None:
+    sql(
+        app,
+        "UPDATE ledger_checkpoint SET frontier = (SELECT frontier FROM ledger_checkpoint WHERE id = "
+        "(SELECT min(id) FROM ledger_checkpoint)) WHERE id = (SELECT max(id) FROM ledger_checkpoint)",
+    )
+
+
 def forge_leaf(app, w) -> None:
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(
@@ -274,6 +293,20 @@ MATRIX = {
         "checkpoint file is ahead of the database: the database was rolled back or truncated",
     ),
     "leaf forged": (forge_leaf, "forged (bad MAC)"),
+    "database rolled back alone, then written on past the file": (
+        rollback_then_write_on,
+        "is not in the database's log: the database was rolled back and written on since",
+    ),
+    "checkpoint frontier edited": (damage_frontier, "its stored frontier was changed outside the app"),
+    "customer record swapped for another's": (
+        lambda app, w: sql(
+            app,
+            "UPDATE customer SET personal = (SELECT personal FROM customer WHERE id <> :c ORDER BY id LIMIT 1) "
+            "WHERE id = :c",
+            c=one(app, "SELECT customer_id FROM contact WHERE id = :i", i=w["cid"]),
+        ),
+        "customer record",
+    ),
 }
 
 

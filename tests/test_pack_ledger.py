@@ -335,3 +335,23 @@ def test_the_archive_checks_packs_against_the_centres_key(app, reviewed, monkeyp
         monkeypatch.setattr(pack, "check_pack", spy)
         archive.check_pack(archived)
         assert seen == [signing.public_key_pem()]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE contact SET learner_id = (SELECT id FROM \"user\" WHERE username = 'assessor1') WHERE id = :c",
+        "DELETE FROM finding_decision; DELETE FROM finding; DELETE FROM criterion_judgement; "
+        "DELETE FROM assessment; DELETE FROM chain_seal; DELETE FROM event WHERE contact_id = :c; "
+        "DELETE FROM contact WHERE id = :c",
+    ],
+    ids=["moved to another account", "deleted whole"],
+)
+def test_export_refuses_when_a_contact_of_the_learner_is_gone(app, runner, reviewed, tmp_path, statement):  # noqa: F811
+    """The contact is no longer among the learner's: the pack would look complete without it."""
+    cid = reviewed["contact_id"]
+    for part in statement.split("; "):
+        sql(app, part, c=cid)
+    result, out = export(runner, tmp_path)
+    assert result.exit_code == 1 and not out.exists(), result.output
+    assert f"contact {cid}" in result.output, result.output

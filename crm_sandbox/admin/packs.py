@@ -51,6 +51,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from crm_sandbox import ledger
 from crm_sandbox.admin import pack_ledger
 from crm_sandbox.crypto import merkle, signing
 from crm_sandbox.events.chain import head_message
@@ -117,7 +118,16 @@ def contact_problems(learner: User) -> list[tuple[str, str]]:
     for folder, problem in pack_ledger.record_problems(contacts, learner):
         named = folder and not problem.startswith((f"contact {folder[2:]}:", f"contact {folder[2:]} "))
         problems.append((folder, f"contact {folder[2:]}: {problem}" if named else problem))
+    # The rest of the log too: a contact of this learner deleted, or moved to another learner, is not among
+    # the contacts above, and a pack must never be signed as complete while the log says otherwise.
+    seen = {problem for _, problem in problems}
+    problems += [("", p) for p in ledger.verify().problems if p not in seen and not _about_these(p, problems)]
     return problems
+
+
+def _about_these(problem: str, found: Sequence[tuple[str, str]]) -> bool:
+    """Whether the whole-log check's ``problem`` is one the per-contact check already named."""
+    return any(problem in named or named.endswith(problem) for _, named in found)
 
 
 def ledger_section(

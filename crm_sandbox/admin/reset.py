@@ -88,6 +88,7 @@ MODELS: dict[str, type[Base]] = {
     "chain_seal": ChainSeal,
     "event": Event,
     "contact": Contact,
+    "customer": Customer,
     "user": User,
 }
 

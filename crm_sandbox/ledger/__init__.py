@@ -398,7 +398,14 @@ def checkpoint(session: Session, reason: str, instance_path: str | None = None) 
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK})
     last = latest_checkpoint(session)
-    frontier = merkle.Frontier.from_hex(last.size, last.frontier) if last else merkle.Frontier()
+    try:
+        frontier = merkle.Frontier.from_hex(last.size, last.frontier) if last else merkle.Frontier()
+        if last is not None and frontier.root().hex() != last.root:
+            raise ValueError("its nodes do not make the signed root")
+    except (ValueError, TypeError) as err:
+        raise LedgerError(
+            f"the newest checkpoint's stored frontier is damaged ({err}): nothing was signed; run verify-log"
+        ) from err
     start = frontier.size
     pending = conn.execute(select(LEAVES).where(LEAVES.c.index.is_(None)).order_by(LEAVES.c.id)).all()
     key, assigned, forged = ledger_key(), [], []
@@ -723,9 +730,11 @@ def _verify_tree(leaves: Sequence[Any], session: Session, report: LedgerReport, 
     checkpoints = list(session.connection().execute(select(CHECKPOINTS).order_by(CHECKPOINTS.c.size)))
     report.checkpoints = len(checkpoints)
     public = public_pem or signing.public_key_pem()
+    file_lines = _file_checkpoints(report)
     roots: dict[int, str] = {0: merkle.EMPTY_ROOT.hex()}
+    frontiers: dict[int, list[str]] = {0: []}
     frontier = merkle.Frontier()
-    wanted = {c.size for c in checkpoints}
+    wanted = {c.size for c in checkpoints} | {c.size for c in file_lines}
     for position, leaf in enumerate(sequenced):
         if leaf.index != position:
             report.problems.append(
@@ -735,6 +744,7 @@ def _verify_tree(leaves: Sequence[Any], session: Session, report: LedgerReport, 
         frontier.append(merkle.leaf_hash(_leaf_data(leaf)))
         if frontier.size in wanted:
             roots[frontier.size] = frontier.root().hex()
+            frontiers[frontier.size] = frontier.to_hex()
     for c in checkpoints:
         if not _stored(c).verify(public):
             report.problems.append(f"checkpoint {c.size} has an invalid signature: forged or signed by another key")
@@ -742,28 +752,57 @@ def _verify_tree(leaves: Sequence[Any], session: Session, report: LedgerReport, 
             report.problems.append(
                 f"log rewritten (checkpoint {c.size} inconsistent): its leaves were changed or removed"
             )
-    _verify_file(sequenced, checkpoints[-1].size if checkpoints else 0, report, public)
+        elif list(c.frontier or []) != frontiers.get(c.size):
+            report.problems.append(
+                f"checkpoint {c.size}: its stored frontier was changed outside the app (the next checkpoint "
+                "would be built on it)"
+            )
+    _verify_file(file_lines, roots, checkpoints[-1].size if checkpoints else 0, report, public)
 
 
-def _verify_file(sequenced: Sequence[Any], latest: int, report: LedgerReport, public: str) -> None:
+def _file_checkpoints(report: LedgerReport) -> list[Checkpoint]:
+    """Every checkpoint line of the checkpoint file (unchecked), oldest first; a warning if unreadable."""
     try:
-        on_file = last_file_checkpoint()
+        path = checkpoint_file()
+        if not path.exists():
+            return []
+        lines = path.read_bytes().splitlines()
     except OSError as err:
         report.warnings.append(f"the checkpoint file cannot be read: {err}")
-        return
-    if on_file is None:
-        return
-    if not on_file.verify(public):
-        report.problems.append(
-            f"the checkpoint file's last checkpoint (size {on_file.size}) is not signed by this sandbox's key"
-        )
-    elif on_file.size > len(sequenced) or on_file.size > latest:
-        report.problems.append(
-            "checkpoint file is ahead of the database: the database was rolled back or truncated "
-            f"(the file holds a checkpoint of {on_file.size} leaves, the database {latest})"
-        )
-    elif _root_at(sequenced, on_file.size) != on_file.root:
-        report.problems.append(f"log rewritten (checkpoint {on_file.size} inconsistent with the checkpoint file)")
+        return []
+    found = []
+    for raw in lines:
+        try:
+            found.append(parse_note(raw.decode(), None))
+        except (LedgerFormatError, UnicodeDecodeError):
+            continue
+    return found
+
+
+def _verify_file(
+    on_file: Sequence[Checkpoint], roots: Mapping[int, str], latest: int, report: LedgerReport, public: str
+) -> None:
+    """Every checkpoint the file holds must be one the database's tree passed through: a line ahead of the
+    database, or one whose root the tree does not have at that size (a database rolled back, then written
+    on), is named."""
+    for line in on_file:
+        if not line.verify(public):
+            report.problems.append(
+                f"the checkpoint file's checkpoint of size {line.size} is not signed by this sandbox's key"
+            )
+        elif line.size > latest:
+            report.problems.append(
+                "checkpoint file is ahead of the database: the database was rolled back or truncated "
+                f"(the file holds a checkpoint of {line.size} leaves, the database's newest is {latest})"
+            )
+        elif roots.get(line.size) != line.root:
+            report.problems.append(
+                f"the checkpoint file's checkpoint of size {line.size} is not in the database's log: the database "
+                "was rolled back and written on since, or the log was rewritten"
+            )
+        else:
+            continue
+        return  # the first disagreement says it; later lines follow from it
 
 
 def _root_at(sequenced: Sequence[Any], size: int) -> str:

@@ -150,6 +150,16 @@ EVIDENTIAL: dict[str, Coverage] = {
             _contact_subject,
         ),
         Coverage(
+            "customer",  # what a pack's session.json shows of the account, so a swapped record is caught
+            ("id", "cohort_id", "learner_id", "ref", "product", "personal"),
+            lambda r: f"customer:{r['id']}",
+            lambda r: f"customer:{r['id']}",
+            {
+                f"{name}_index": "a blind index computed from the personal data, which is covered"
+                for name in ("last_name", "postcode", "account_number", "email", "phone")
+            },
+        ),
+        Coverage(
             "archived_pack",
             (
                 "id",
@@ -169,8 +179,6 @@ EVIDENTIAL: dict[str, Coverage] = {
 }
 
 EXEMPT: dict[str, str] = {
-    "customer": "the cohort's fictional world, reseeded at every reset; what a learner saw of it and changed "
-    "in it is recorded by events (customer.viewed, record.updated), which are covered",
     "account_transaction": "seed data of the fictional customers (a refund a learner issues is an event)",
     "prior_interaction": "seed data of the fictional customers",
     "user_session": "sign-in sessions: security housekeeping, not evidence of competence",
@@ -195,6 +203,7 @@ LABELS = {
     "user": "account",
     "cohort": "cohort",
     "archived_pack": "archived pack",
+    "customer": "customer record",
 }
 FIELD_LABELS = {
     "learner_id": "learner",

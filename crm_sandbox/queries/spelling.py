@@ -22,7 +22,8 @@ def misspellings(seed_dir: str, text: str, known: set[str] | frozenset[str] = fr
     Capitalised words inside a sentence are taken as names and skipped, as are ``known`` words
     (the customer's and the company's names) and placeholders such as ``[Agent name]``.
     """
-    text = re.sub(r"\[[^\]]*\]|\{[^}]*\}|\S+@\S+|https?://\S+", " ", text)
+    # placeholders, addresses, links, and words with digits in them: ordinals ("5th"), postcodes, references
+    text = re.sub(r"\[[^\]]*\]|\{[^}]*\}|\S+@\S+|https?://\S+|\b\w*\d\w*\b", " ", text)
     found: list[str] = []
     d = dictionary(seed_dir)
     for m in WORD.finditer(text):

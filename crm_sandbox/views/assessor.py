@@ -220,12 +220,12 @@ def judge(contact_id: int, criterion_id: str) -> ResponseReturnValue:
 @roles_required(*STAFF)
 def sign_off(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return act(
-        lambda: reviews.sign_off(contact, current_user, form("outcome"), form("feedback"), form("override_reason")),
-        "assessor.review",
-        contact,
+    typed = {key: form(key) for key in ("outcome", "feedback", "override_reason")}
+    return helpers.act(
+        lambda: reviews.sign_off(contact, current_user, typed["outcome"], typed["feedback"], typed["override_reason"]),
+        url_for("assessor.review", contact_id=contact.id) + "#sign-off",
         lambda a: f"Signed off: version {a.version}. The review is now locked.",
-        "#sign-off",
+        refused=lambda err: (review_page("assessor/review.html", contact, contact_review(contact), typed), err.status),
     )
 
 

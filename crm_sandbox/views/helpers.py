@@ -160,8 +160,15 @@ def download(data: bytes | Path, mimetype: str, name: str) -> Response:
     return resp
 
 
-def review_page(template: str, contact: Contact, review: ContactReview) -> str:
-    """A contact's review as ``template`` shows it (the assessor's working page or the learner's report)."""
+def review_page(template: str, contact: Contact, review: ContactReview, typed: dict | None = None) -> str:
+    """A contact's review as ``template`` shows it (the assessor's working page or the learner's report);
+    ``typed``: what a refused sign-off form held, shown again so nothing typed is lost."""
     return render_template(
-        template, contact=contact, review=review, outcomes=OUTCOMES, method=ASSESSMENT_METHOD, duration=kpis.duration
+        template,
+        contact=contact,
+        review=review,
+        outcomes=OUTCOMES,
+        method=ASSESSMENT_METHOD,
+        duration=kpis.duration,
+        typed=typed,
     )

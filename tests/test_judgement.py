@@ -45,7 +45,10 @@ def review_now(app, cid):
 
 
 def flashed(client, resp) -> str:
-    return " ".join(flashes(client.get(resp.location).get_data(as_text=True)))
+    """The messages a form's answer shows: on the page it redirects to, or on the page itself (a refused
+    sign-off answers with the review again, keeping what was typed)."""
+    page = client.get(resp.location) if resp.status_code in (302, 303) else resp
+    return " ".join(flashes(page.get_data(as_text=True)))
 
 
 def decide_all(client, app, cid, criterion_status="met"):
@@ -57,7 +60,10 @@ def decide_all(client, app, cid, criterion_status="met"):
             client.post(f"{base}/findings/{f.id}/decision", data={"decision": "confirmed", "seen": 0})
     for row in rv.criteria:
         if row.status is None:
-            comment = "" if criterion_status == "met" else "Not shown on this contact."
+            if criterion_status != "met":
+                comment = "Not shown on this contact."
+            else:  # met with linked evidence needs no comment; met with none must say what evidences it
+                comment = "" if row.events else "Seen on the call: the assessor's note."
             client.post(f"{base}/criteria/{row.criterion.id}", data={"status": criterion_status, "comment": comment})
 
 
@@ -104,7 +110,7 @@ def test_sign_off_refused_until_every_finding_and_every_criterion_is_decided(app
     # Every criterion but one judged: refused, naming that one.
     last = rv.criteria[-1].criterion
     for row in rv.criteria[:-1]:
-        client.post(f"{played['base']}/criteria/{row.criterion.id}", data={"status": "met"})
+        client.post(f"{played['base']}/criteria/{row.criterion.id}", data={"status": "met", "comment": "Seen."})
     message = flashed(client, sign(client, played))
     assert f"Criterion {last.code}" in message and "1 thing is still to decide" in message
     assert assessments(app, cid) == []
@@ -356,3 +362,29 @@ def test_an_assessment_contact_cannot_be_signed_off_as_formative(app, client, pl
     decide_all(client, app, played["contact_id"])
     assert "observed assessment" in flashed(client, sign(client, played, "formative"))
     assert assessments(app, played["contact_id"]) == []
+
+
+def test_a_refused_sign_off_keeps_what_the_assessor_typed(app, client, played):
+    resp = client.post(
+        f"{played['base']}/sign-off",
+        data={"outcome": "not_yet_competent", "feedback": "Open questions next time, please & thank you."},
+    )
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "Not signed off" in html
+    assert "Open questions next time, please &amp; thank you.</textarea>" in html
+    assert 'value="not_yet_competent" required checked' in html
+
+
+def test_met_with_no_linked_evidence_needs_a_comment(app, client, played):
+    rv = review_now(app, played["contact_id"])
+    bare = next(row for row in rv.criteria if row.status is None and not row.events)
+    url = f"{played['base']}/criteria/{bare.criterion.id}"
+    resp = client.post(url, data={"status": "met", "comment": ""})
+    assert "no event is linked" in flashed(client, resp)
+    assert review_now(app, played["contact_id"]).criteria[rv.criteria.index(bare)].judgement is None
+    client.post(url, data={"status": "met", "comment": "Shown in the professional discussion after."})
+    assert (
+        next(r for r in review_now(app, played["contact_id"]).criteria if r.criterion.id == bare.criterion.id).status
+        == "met"
+    )

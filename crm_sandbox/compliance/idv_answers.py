@@ -290,7 +290,7 @@ def read_postcode(text: str) -> Reading:
     if len(found) > 1:
         return _refuse(factor, "That answer has more than one postcode in it: type the one the caller gave.")
     if not found:
-        return _refuse(factor, "No postcode could be read from that: a UK postcode looks like BK7 3QN.")
+        return _refuse(factor, "No postcode could be read from that: a UK postcode looks like AB12 3CD.")
     (compact,) = found
     return Reading(factor, compact, display_postcode(compact))
 

@@ -175,9 +175,13 @@ def judge_criterion(contact: Contact, assessor: User, criterion_id: str, status:
     with write_transaction():
         lock_contact(contact.id)
         check_unlocked(contact.id)
-        row = next(r for r in contact_review(contact).criteria if r.criterion.id == criterion_id)
+        row = next((r for r in contact_review(contact).criteria if r.criterion.id == criterion_id), None)
+        if row is None:
+            raise NotFound("That criterion is not on this learner's record (their qualification does not have it).")
         code = row.criterion.code
-        if status == "not_met":
+        if status == "met" and not row.events:
+            comment = _comment(comment, True, f"judgement: no event is linked to {code}, so say what evidences it")
+        elif status == "not_met":
             comment = _comment(comment, True, f"judgement: what is missing for {code}")
         elif row.default_status == "not_covered" and status != "not_covered":
             comment = _comment(comment, True, f"judgement: this observation's scenario does not cover {code}")

@@ -118,12 +118,15 @@ class ContactReview:
     @property
     def competent_despite(self) -> list[str]:
         """Why an overall "competent" would need an explicit reason: unmet criteria, confirmed high findings."""
-        reasons = [f"{row.criterion.code} is judged not yet met" for row in self.criteria if row.status == "not_met"]
-        reasons += [
-            f"the high-severity finding \u201c{label(f.rule)}\u201d is confirmed"
-            for f in self.findings
-            if f.severity == "high" and f.decision is not None and f.decision.decision == "confirmed"
-        ]
+        unmet = [row.criterion.code for row in self.criteria if row.status == "not_met"]
+        reasons = [f"{', '.join(unmet)} {'is' if len(unmet) == 1 else 'are'} judged not yet met"] if unmet else []
+        confirmed: dict[str, int] = {}
+        for f in self.findings:
+            if f.severity == "high" and f.decision is not None and f.decision.decision == "confirmed":
+                confirmed[label(f.rule)] = confirmed.get(label(f.rule), 0) + 1
+        for rule, n in confirmed.items():
+            times = f" ({n} times)" if n > 1 else ""
+            reasons.append(f"the high-severity finding \u201c{rule}\u201d{times} is confirmed")
         return reasons
 
     def snapshot(self) -> dict:
@@ -234,8 +237,15 @@ def assessment_of(contact: Contact) -> Assessment | None:
 
 def released_assessment(contact: Contact) -> Assessment:
     """The contact's assessment if its report has been released to the learner; NotFound otherwise."""
-    assessment = assessment_of(contact)
+    versions = assessment_versions(contact.id)
+    assessment = standing(versions)
     if assessment is None or assessment.released_at is None:
+        withdrawn = [v for v in versions if v.voided_at is not None]
+        if withdrawn:
+            raise NotFound(
+                f"This report (version {withdrawn[-1].version}) was withdrawn: your assessor reopened the review "
+                "to change it. The new version will appear here once it is signed and released."
+            )
         raise NotFound("This report has not been released to you yet.")
     return assessment
 

@@ -584,7 +584,7 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
         pdf.grid(
             ["Code", "Criterion (source quoted)", "Judgement", "Assessor's comment", "Events", "Findings against"],
             rows,
-            (14, 55, 20, 37, 17, 37),
+            (14, 52, 25, 35, 17, 35),  # Judgement wide enough for "Not covered by this observation"
             size=7.5,
             styles=styles,
         )

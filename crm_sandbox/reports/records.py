@@ -154,7 +154,7 @@ def superseded_line(a: Assessment) -> str:
     who = a.voider.display_name if a.voider else "an assessor"
     line = (
         f"Version {a.version} (superseded): {outcome_label(a)}, signed by {a.assessor.display_name}, "
-        f"{stamp(a.signed_at)}; reopened by {who}, {stamp(a.voided_at)}: {a.void_reason}"
+        f"{stamp(a.signed_at)}; reopened by {who}, {stamp(a.voided_at)}: {(a.void_reason or '').rstrip('.;')}"
     )
     if a.acknowledged_at:
         line += f"; the learner's signature of {stamp(a.acknowledged_at)} is void"

@@ -88,6 +88,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOGIN_THROTTLE_MINUTES": 15,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+        # How many reverse proxies in front of the app append to X-Forwarded-For (nginx: 1). 0, the default:
+        # the header is ignored and the client address is the connection's, since any client can send the
+        # header. Set it to the number of proxies you run, never more (see docs/security.md).
+        "TRUSTED_PROXIES": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "DEMO_PASSWORD": "sandbox-demo",
         "DEMO_SEED": 2026,

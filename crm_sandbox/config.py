@@ -93,6 +93,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # header. Set it to the number of proxies you run, never more (see docs/security.md).
         "TRUSTED_PROXIES": 0,
         "WTF_CSRF_TIME_LIMIT": None,
+        # The largest request body accepted (the biggest is a users CSV, itself limited to 4 MB): a bigger
+        # one is refused with a 413 page before it is read, so a file of gigabytes is never spooled to disk.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "DEMO_PASSWORD": "sandbox-demo",
         "DEMO_SEED": 2026,
         "DEMO_CUSTOMERS": 500,

@@ -40,6 +40,7 @@ IMPORT_ROLES = ("learner", "assessor")
 # Accounts per file: a cohort is tens of learners; past this its pages (and the one-time password page) stop
 # being usable, so a bigger file is refused with a message instead of making an unmanageable cohort.
 MAX_ROWS = 1_000
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a 10,000-row CSV is ~400 KB: the console and the CLI read no more than this
 MAX_PROBLEMS_SHOWN = 20
 MIN_PASSWORD = 10
 MAX_TAKEN_SHOWN = 20
@@ -159,19 +160,24 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
     return rows
 
 
+def _shown(value: str, limit: int = 60) -> str:
+    """A value from the file as a problem quotes it: cut short, so a 100 KB field makes a short message."""
+    return repr(value[:limit]) + ("…" if len(value) > limit else "")
+
+
 def _row_problems(line: int, row: dict[str, str], first_line: dict[str, int]) -> list[str]:
     """What is wrong with one row, in words; records the row's username in ``first_line``."""
     username, problems = row["username"], []
     if not valid_username(username):
         problems.append(
-            f"Line {line}: the username {username!r} is not 1–80 letters, digits, dots, dashes or underscores."
+            f"Line {line}: the username {_shown(username)} is not 1–80 letters, digits, dots, dashes or underscores."
         )
     elif username in first_line:
         problems.append(f"Line {line}: the username {username!r} is already on line {first_line[username]}.")
     else:
         first_line[username] = line
     if row["role"] not in IMPORT_ROLES:
-        problems.append(f"Line {line}: unknown role {row['role']!r} (use learner or assessor).")
+        problems.append(f"Line {line}: unknown role {_shown(row['role'])} (use learner or assessor).")
     if len(row["display_name"]) > 120:
         problems.append(f"Line {line}: the display name is longer than 120 characters.")
     if row["qualification"]:

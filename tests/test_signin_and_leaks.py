@@ -108,7 +108,9 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_checked_and_no_500(app, 
             resp = client.post(
                 "/auth/login",
                 data={"username": "learner1", "password": f"wrong-guess-{i}"},
-                environ_base={"REMOTE_ADDR": f"198.51.{i // 250}.{i % 250}"},  # many addresses: the account limit applies
+                environ_base={
+                    "REMOTE_ADDR": f"198.51.{i // 250}.{i % 250}"
+                },  # many addresses: the account limit applies
             )
             return resp.status_code
 

@@ -89,13 +89,17 @@ def _account_key(username: str) -> str:
     return f"user:{username.strip().lower()[:80]}"
 
 
+def _address_key(address: str) -> str:
+    return f"ip:{address[:150]}"
+
+
 def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:
     """The counters an attempt for ``username`` from ``address`` counts against, in one fixed order (sorted
     by key), so two transactions taking the same rows' locks take them in the same order and never deadlock."""
     config = current_app.config
     keys = [(_account_key(username), config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])]
     if address:
-        keys.append((f"ip:{address[:150]}", config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
+        keys.append((_address_key(address), config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
     return sorted(keys)
 
 
@@ -145,6 +149,6 @@ def attempt_succeeded(username: str, address: str | None) -> None:
         if address:
             db.session.execute(
                 update(LoginThrottle)
-                .where(LoginThrottle.key == f"ip:{address[:150]}", LoginThrottle.failures > 0)
+                .where(LoginThrottle.key == _address_key(address), LoginThrottle.failures > 0)
                 .values(failures=LoginThrottle.failures - 1)
             )

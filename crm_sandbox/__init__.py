@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     else:
         app.config.from_mapping(test_config)
 
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
@@ -35,6 +36,25 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies (nginx: 1), the client's address and scheme are the
+    ones the nearest proxies forwarded (Werkzeug's ProxyFix, trusting that many hops and no more). With
+    0, the default, forwarded headers are ignored: any client can send them."""
+    hops = app.config.get("TRUSTED_PROXIES") or 0
+    try:
+        hops = int(hops)
+    except (TypeError, ValueError):
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number of proxies (got {hops!r}).") from None
+    if hops < 0:
+        raise ValueError(f"TRUSTED_PROXIES must be 0 or more (got {hops}).")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The address and the scheme only: nginx sets Host itself, and a client-sent X-Forwarded-Host that
+        # the proxy passed through unchanged must not become the host the app believes it serves.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -88,7 +88,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOGIN_THROTTLE_MINUTES": 15,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+        # How many reverse proxies in front of the app append to X-Forwarded-For (nginx: 1). 0, the default:
+        # the header is ignored and the client address is the connection's, since any client can send the
+        # header. Set it to the number of proxies you run, never more (see docs/security.md).
+        "TRUSTED_PROXIES": 0,
         "WTF_CSRF_TIME_LIMIT": None,
+        # The largest request body accepted (the biggest is a users CSV, itself limited to 4 MB): a bigger
+        # one is refused with a 413 page before it is read, so a file of gigabytes is never spooled to disk.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "DEMO_PASSWORD": "sandbox-demo",
         "DEMO_SEED": 2026,
         "DEMO_CUSTOMERS": 500,

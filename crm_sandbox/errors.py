@@ -16,6 +16,13 @@ class NotFound(ServiceError):
     status = 404
 
 
+class TooManyAttempts(ServiceError):
+    """Password checks for this account or address are paused for the throttle's window."""
+
+    status = 429
+    title = "Too many attempts"
+
+
 class Conflict(ServiceError):
     """The action no longer fits the contact's state (closed, locked, already verified…)."""
 

@@ -53,6 +53,13 @@ def page(client, contact_id: int, **query) -> str:
     return resp.get_data(as_text=True)
 
 
+def kb_search(client, contact_id: int, query: str) -> str:
+    """The workspace after a knowledge-base search (a POST: the query is never in the URL)."""
+    resp = client.post(f"/learner/contacts/{contact_id}/kb-search", data={"kb_q": query})
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
 def customer_of(app, contact_id: int) -> dict:
     """The caller's customer record as a plain dict (id included), read straight from the database."""
     with app.app_context():

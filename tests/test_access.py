@@ -25,6 +25,7 @@ ACCESS = {
     "learner.verify": OWNER,
     "learner.updates": OWNER,
     "learner.send_message": OWNER,
+    "learner.search_articles": OWNER,
     "learner.read_article": OWNER,
     "learner.add_note": OWNER,
     "learner.amend_note": OWNER,

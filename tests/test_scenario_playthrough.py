@@ -23,6 +23,7 @@ from tests.helpers import (
     caller_texts,
     check_answer,
     customer_of,
+    kb_search,
     messages_after,
     page,
     post,
@@ -145,7 +146,7 @@ class ReadKb:
     slug: str
 
     def run(self, play):
-        html = page(play.client, play.contact_id, kb_q=self.search)
+        html = kb_search(play.client, play.contact_id, self.search)
         assert f"/kb/{self.slug}" in html, f"{self.slug} not found by {self.search!r}"
         post(play.client, play.contact_id, f"kb/{self.slug}")
 

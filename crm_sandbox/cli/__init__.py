@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from crm_sandbox import ledger
 from crm_sandbox.admin.demo import run_demo
 from crm_sandbox.compliance import SessionFormatError, evaluate, load_session
+from crm_sandbox.compliance.document import MAX_SESSION_BYTES, TOO_LARGE
 from crm_sandbox.crypto import signing
 from crm_sandbox.crypto.rotation import rotate_field_keys
 from crm_sandbox.database import write_transaction
@@ -227,7 +228,9 @@ def findings_command(file: str, as_json: bool) -> None:
     """Run the rules on a session export FILE (no database needed); '-' reads stdin."""
     try:
         if file == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read(MAX_SESSION_BYTES + 1)  # bounded: a pipe from /dev/zero is not read for ever
+            if len(text) > MAX_SESSION_BYTES:
+                raise SessionFormatError(f"stdin: {TOO_LARGE}")
             if not text.lstrip().startswith("{"):
                 raise SessionFormatError("stdin: not a JSON object (a session export starts with '{')")
             findings = evaluate(load_session(text))

@@ -56,7 +56,12 @@ def import_users_command(cohort_name: str, file: BinaryIO) -> None:
     Prints each new account's one-time password (shown once: users change it at first sign-in).
     """
     ensure_schema()
-    data = file.read()
+    data = file.read(enrolment.MAX_FILE_BYTES + 1)  # bounded: a huge file or /dev/zero is not read whole
+    if len(data) > enrolment.MAX_FILE_BYTES:
+        raise click.ClickException(
+            f"Nothing was imported: the file is larger than {enrolment.MAX_FILE_BYTES // (1024 * 1024)} MB "
+            f"(at most {enrolment.MAX_ROWS:,} accounts of a few short fields each): is this the right file?"
+        )
     try:
         cohort = cohorts.cohort_by_name(cohort_name)
         rows = enrolment.parse_users_csv(data)

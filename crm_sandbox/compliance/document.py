@@ -19,6 +19,11 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 FORMAT = "crm-sandbox/session@1"
+# Input bounds: a real export is tens of kilobytes and nests about five deep.
+MAX_SESSION_BYTES = 16 * 1024 * 1024
+MAX_NESTING = 64
+TOO_LARGE = f"too large: a session export is at most {MAX_SESSION_BYTES // (1024 * 1024)} MB (is this the right file?)"
+TOO_DEEP = f"lists and objects nest more than {MAX_NESTING} deep: this is not a session export"
 RELATIONSHIPS = ("account_holder", "third_party", "impostor")
 # fmt: off
 DATA_CATEGORIES = ("name", "date_of_birth", "address", "postcode", "email", "phone", "account_number", "sort_code",
@@ -280,19 +285,60 @@ def parse_session(doc: Any) -> SessionDocument:
     )
 
 
-def load_session(source: str | Path) -> SessionDocument:
-    """A :class:`SessionDocument` from a file path, or from JSON text (anything starting with ``{``)."""
-    if isinstance(source, str) and source.lstrip().startswith("{"):
-        text, name = source, "session"
-    else:
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SessionFormatError(f"{path}: cannot read file ({exc})") from None
-        name = str(path)
+def nesting_depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (a scalar is 0), counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            return depth
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _read_bounded(path: Path) -> str:
+    """The file's text, reading at most MAX_SESSION_BYTES (+1 to tell that it is longer): a file of
+    several gigabytes, /dev/zero or a pipe that never ends is refused without being read whole."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_SESSION_BYTES + 1)
+    except OSError as exc:
+        raise SessionFormatError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_SESSION_BYTES:
+        raise SessionFormatError(f"{path}: {TOO_LARGE}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SessionFormatError(f"{path}: cannot read file (not UTF-8 text at byte {exc.start})") from None
+
+
+def parse_json_text(text: str, name: str = "session") -> Any:
+    """JSON text within the size and nesting limits, parsed; SessionFormatError saying why otherwise."""
+    if len(text) > MAX_SESSION_BYTES:
+        raise SessionFormatError(f"{name}: {TOO_LARGE}")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SessionFormatError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    return parse_session(doc)
+    except RecursionError:  # nested far deeper than the limit: the parser ran out of stack
+        raise SessionFormatError(f"{name}: {TOO_DEEP}") from None
+    if nesting_depth(doc) > MAX_NESTING:
+        raise SessionFormatError(f"{name}: {TOO_DEEP}")
+    return doc
+
+
+def load_session(source: str | Path) -> SessionDocument:
+    """A :class:`SessionDocument` from a file path, or from JSON text (anything starting with ``{``).
+
+    Bounded: at most MAX_SESSION_BYTES are read, and lists and objects may nest MAX_NESTING deep.
+    """
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        text, name = source, "session"
+    else:
+        path = Path(source)
+        text, name = _read_bounded(path), str(path)
+    return parse_session(parse_json_text(text, name))

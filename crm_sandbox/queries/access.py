@@ -5,6 +5,9 @@ the reason).
 - A learner sees only their own contacts, and a contact's report only once it has been released.
 - An assessor sees their own cohort: its contacts, its learners' reports, its findings export.
 - A trainer (no cohort of their own) sees every cohort.
+
+A refusal never names the person or the customer it refuses (nor anything else read from the row):
+whoever loops over ids learns only that an id is not theirs.
 """
 
 from sqlalchemy import select
@@ -42,9 +45,8 @@ def report_learner(user: User, learner_id: int) -> User:
     if learner is None or learner.role != "learner":
         raise NotFound("There is no such learner.")
     if user.cohort_id is not None and learner.cohort_id != user.cohort_id:
-        raise NotAllowed(
-            f"{learner.display_name} is in another cohort: you can only report on learners in your own cohort."
-        )
+        # Never the learner's name: looping over ids would list every cohort's learners.
+        raise NotAllowed("This learner is in another cohort: you can only report on learners in your own cohort.")
     return learner
 
 

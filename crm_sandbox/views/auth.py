@@ -67,8 +67,9 @@ def index() -> ResponseReturnValue:
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        address = request.remote_addr
-        if sessions.throttled(form.username.data, address):
+        address = request.remote_addr  # the client's own, or the trusted proxy's forwarded one (ProxyFix)
+        # Counted before the password is checked (atomically), so parallel guesses cannot outrun the limit.
+        if not sessions.count_attempt(form.username.data, address):
             flash(
                 f"Too many failed sign-ins. Wait {current_app.config['LOGIN_THROTTLE_MINUTES']} minutes, "
                 "then try again.",
@@ -77,10 +78,9 @@ def login() -> ResponseReturnValue:
             return render_template("auth/login.html", form=form), 429
         user = authenticate(form.username.data, form.password.data)
         if user is None:
-            sessions.record_failure(form.username.data, address)
             flash("That username and password do not match an active account.", "error")
         else:
-            sessions.clear_failures(form.username.data)
+            sessions.attempt_succeeded(form.username.data, address)
             session.clear()  # a new session at sign-in: nothing carried over from before
             user.session_token = sessions.start_session(user)
             login_user(user)
@@ -107,9 +107,23 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_password_service(current_user.id, form.current.data, form.new.data, form.confirm.data)
+            change_password_service(
+                current_user.id,
+                form.current.data,
+                form.new.data,
+                form.confirm.data,
+                address=request.remote_addr,
+                keep_token=current_user.session_token,
+            )
         except ServiceError as err:
             flash(str(err), "error")
+            status = err.status if err.status == 429 else 200
+            return render_template(
+                "auth/change_password.html",
+                form=form,
+                first=current_user.must_change_password,
+                min_length=MIN_PASSWORD,
+            ), status
         else:
             flash("Your password has been changed.", "success")
             return redirect(url_for(HOME[current_user.role]), 303)

@@ -17,7 +17,7 @@ MESSAGES = {
     404: ("Not found", "There is nothing at this address. It may have been removed, or the link is wrong."),
     405: ("Not allowed", "That action cannot be done from here."),
     409: ("Already done", "That action no longer applies. Reload the page to see the current state."),
-    413: ("Too large", "What you sent is too large."),
+    413: ("Too large", "What you sent is too large: nothing was saved. (A users CSV is at most 4 MB.)"),
     500: ("Something went wrong", "The sandbox hit an unexpected error. Nothing was recorded. Try again."),
     503: ("Try again", "The database is busy: nothing was saved. Try again in a moment."),
 }

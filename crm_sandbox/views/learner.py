@@ -76,8 +76,9 @@ def contact(contact_id: int) -> ResponseReturnValue:
     return show_contact(own_contact(contact_id))
 
 
-def show_contact(contact: Contact, refused: Refused | None = None) -> str:
-    """The workspace page; after a refused form, with that form's typed values and its error."""
+def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str = "") -> str:
+    """The workspace page; after a refused form, with that form's typed values and its error; after a
+    knowledge-base search, with its results (``kb_query``, which comes from a POST, never from the URL)."""
     ws = workspace(contact)
     seed_dir = current_app.config["SEED_DIR"]
     factors = [
@@ -92,7 +93,6 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
         }
         for f in ws.policy.get("idv_factors", [])
     ]
-    kb_query = request.args.get("kb_q", "")[:100]
     callers_data = customer_service.customer_dict(contact.customer)
     # What the desk gave on this contact (responses.CONTACT_FIELDS), for the canned responses: the latest.
     escalated, paid = ws.of_type("escalated"), ws.of_type("refund.issued")
@@ -111,8 +111,8 @@ def show_contact(contact: Contact, refused: Refused | None = None) -> str:
         responses=responses_for(seed_dir, contact.channel),
         placeholder_labels={t: p.label for t, p in load_responses(seed_dir)[0].items()},
         placeholder_values=placeholder_values(seed_dir, callers_data, ws.verified, given),
-        kb_query=kb_query,
-        kb_results=knowledge.search(seed_dir, kb_query),
+        kb_query=kb_query[:100],
+        kb_results=knowledge.search(seed_dir, kb_query[:100]),
         outcomes=notes.outcome_codes(),
         updatable=actions.UPDATABLE_FIELDS,
         refused=refused or Refused(),
@@ -227,6 +227,14 @@ def send_message(contact_id: int) -> ResponseReturnValue:
         anchor="#composer",
         form_name="message",
     )
+
+
+@bp.post("/contacts/<int:contact_id>/kb-search")
+@roles_required("learner")
+def search_articles(contact_id: int) -> ResponseReturnValue:
+    """Search the knowledge base: a POST answered with the page itself (no redirect), so what was searched
+    for (a caller's email or postcode, perhaps) is never in a URL, the browser's history or the access log."""
+    return show_contact(own_contact(contact_id), kb_query=form("kb_q"))
 
 
 @bp.post("/contacts/<int:contact_id>/kb/<slug>")

@@ -25,7 +25,7 @@ from crm_sandbox.views.helpers import download
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 
-MAX_UPLOAD = 4 * 1024 * 1024  # a 10,000-row CSV is ~400 KB
+MAX_UPLOAD = enrolment.MAX_FILE_BYTES
 
 
 def back_to(cohort_id: int, anchor: str = "") -> BaseResponse:

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from flask import current_app
 from sqlalchemy import Table, select
 
 from crm_sandbox import ledger
 from crm_sandbox.database import write_transaction
-from crm_sandbox.errors import Conflict, NotFound, ServiceError
+from crm_sandbox.errors import Conflict, NotFound, ServiceError, TooManyAttempts
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, User
 from crm_sandbox.operations import signin as sessions
@@ -39,6 +40,7 @@ IMPORT_ROLES = ("learner", "assessor")
 # Accounts per file: a cohort is tens of learners; past this its pages (and the one-time password page) stop
 # being usable, so a bigger file is refused with a message instead of making an unmanageable cohort.
 MAX_ROWS = 1_000
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a 10,000-row CSV is ~400 KB: the console and the CLI read no more than this
 MAX_PROBLEMS_SHOWN = 20
 MIN_PASSWORD = 10
 MAX_TAKEN_SHOWN = 20
@@ -158,19 +160,24 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
     return rows
 
 
+def _shown(value: str, limit: int = 60) -> str:
+    """A value from the file as a problem quotes it: cut short, so a 100 KB field makes a short message."""
+    return repr(value[:limit]) + ("…" if len(value) > limit else "")
+
+
 def _row_problems(line: int, row: dict[str, str], first_line: dict[str, int]) -> list[str]:
     """What is wrong with one row, in words; records the row's username in ``first_line``."""
     username, problems = row["username"], []
     if not valid_username(username):
         problems.append(
-            f"Line {line}: the username {username!r} is not 1–80 letters, digits, dots, dashes or underscores."
+            f"Line {line}: the username {_shown(username)} is not 1–80 letters, digits, dots, dashes or underscores."
         )
     elif username in first_line:
         problems.append(f"Line {line}: the username {username!r} is already on line {first_line[username]}.")
     else:
         first_line[username] = line
     if row["role"] not in IMPORT_ROLES:
-        problems.append(f"Line {line}: unknown role {row['role']!r} (use learner or assessor).")
+        problems.append(f"Line {line}: unknown role {_shown(row['role'])} (use learner or assessor).")
     if len(row["display_name"]) > 120:
         problems.append(f"Line {line}: the display name is longer than 120 characters.")
     if row["qualification"]:
@@ -307,22 +314,51 @@ def set_active(user_id: int, active: bool) -> User:
     return user
 
 
-def change_password(user_id: int, current: str, new: str, confirm: str) -> None:
-    """Replace the password (the one-time one at first sign-in); raises ServiceError with the reason."""
+def change_password(
+    user_id: int,
+    current: str,
+    new: str,
+    confirm: str,
+    *,
+    address: str | None = None,
+    keep_token: str | None = None,
+) -> None:
+    """Replace the password (the one-time one at first sign-in); raises ServiceError with the reason.
+
+    The current-password check is a password guess like a sign-in: it is counted against the account's
+    (and ``address``'s) sign-in limit before it is made, atomically, and refused with TooManyAttempts past
+    it. The slow hashing runs outside the write lock; the change then commits only if the stored hash is
+    still the one checked, and ends every other session of the account (all but ``keep_token``'s:
+    OWASP ASVS 5.0 7.4.3).
+    """
     if new != confirm:
         raise ServiceError("The new passwords do not match.")
     if len(new) < MIN_PASSWORD:
         raise ServiceError(f"Choose a password of at least {MIN_PASSWORD} characters.")
     if len(new) > 200:
         raise ServiceError("That password is too long (200 characters at most).")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such account.")
+    username, checked_hash = user.username, user.password_hash
+    if not sessions.count_attempt(username, address):
+        raise TooManyAttempts(
+            "Too many wrong current passwords. Wait "
+            f"{current_app.config['LOGIN_THROTTLE_MINUTES']} minutes, then try again."
+        )
+    if not verify_password(checked_hash, current):
+        raise ServiceError("Your current password is not right.")
+    if verify_password(checked_hash, new):
+        sessions.attempt_succeeded(username, address)
+        raise ServiceError("Choose a new password, different from the current one.")
     new_hash = hash_password(new)  # outside the write lock: hashing is slow on purpose
     with write_transaction():
         user = db.session.get(User, user_id)
-        if user is None or not verify_password(user.password_hash, current):
-            raise ServiceError("Your current password is not right.")
-        if verify_password(user.password_hash, new):
-            raise ServiceError("Choose a new password, different from the current one.")
+        if user is None or user.password_hash != checked_hash:
+            raise Conflict("The password was changed meanwhile (in another browser?): sign in again.")
         user.password_hash, user.must_change_password = new_hash, False
+        sessions.end_user_sessions(user_id, keep_token=keep_token)
+    sessions.attempt_succeeded(username, address)
 
 
 def set_qualification(user_id: int, qualification: str) -> User:

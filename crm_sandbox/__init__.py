@@ -34,7 +34,15 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_security(app)
     register_template_helpers(app)
     register_commands(app)
+    register_retention(app)
     return app
+
+
+def register_retention(app: Flask) -> None:
+    """Retention runs by itself: at each worker's first request, then every RETENTION_PURGE_HOURS."""
+    from crm_sandbox.admin import retention
+
+    retention.install(app)
 
 
 def register_extensions(app: Flask) -> None:

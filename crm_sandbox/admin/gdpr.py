@@ -330,7 +330,7 @@ def scrub_database_file() -> bool:
     ``flask purge`` checkpoints again). PostgreSQL: nothing to do here (its VACUUM reclaims dead rows)."""
     if db.engine.dialect.name != "sqlite":
         return True
-    db.session.remove()  # this worker's connection goes back to the pool, its read snapshot ended
+    db.session.commit()  # this session's connection goes back to the pool, no read snapshot left open
     with db.engine.connect() as conn:
         busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
     if busy:

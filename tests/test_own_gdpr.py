@@ -354,3 +354,22 @@ def test_a_purge_while_a_reset_runs_waits_for_the_lock_and_spares_the_unrecorded
         assert outcome["report"].packs == []  # nothing recorded yet: nothing of this reset purged
         assert archive.INDEX in outcome["files"] and len(result.packs) == 1
         assert all(archive.check_pack(p) == [] for p in result.packs)
+
+
+def test_rotate_keys_re_encrypts_the_archive_so_the_old_key_can_go(app, people, runner, make_user):
+    make_user("learner2", queue=QUEUE)
+    with app.app_context():
+        reset_cohort("Test cohort", seed=99)
+    result = runner.invoke(args=["rotate-keys"])
+    assert result.exit_code == 0 and "2 evidence pack(s) re-encrypted" in result.output, result.output
+    newest = app.config["FIELD_KEYS"][0]
+    app.config["FIELD_KEYS"] = newest  # the old key removed
+    with app.app_context():
+        runs = archive.archived_runs()
+        assert [learner.status.problems for run in runs for learner in run.learners] == [[], []]
+        assert sorted(learner.name for run in runs for learner in run.learners) == sorted(["learner2", NAME])
+        [pack_file] = list(Path(app.config["ARCHIVE_DIR"]).rglob("*.zip.enc"))[:1]
+        index, problems = archive.read_index(pack_file.parent)
+        assert problems == [] and {archive.entry_name(e) for e in index["learners"]} == {"learner2", NAME}
+    assert len(list(Path(app.config["ARCHIVE_DIR"]).rglob("*.zip.enc"))) == 2  # the old files are gone
+    assert runner.invoke(args=["verify-log"]).exit_code == 0

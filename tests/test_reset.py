@@ -159,7 +159,9 @@ def test_reset_archives_verifiable_packs_and_leaves_a_fresh_world(app, world, ru
             assert pack.cohort_name == "Test cohort" and pack.retention_until > pack.created_at
             cli = runner.invoke(args=["verify-pack", str(path)])
             assert cli.exit_code == 0, cli.output
-        with zipfile.ZipFile(io.BytesIO(archive.stored_pack(next(p for p in packs if p.learner_username == "learner1")))) as zf:
+        with zipfile.ZipFile(
+            io.BytesIO(archive.stored_pack(next(p for p in packs if p.learner_username == "learner1")))
+        ) as zf:
             sessions = [n for n in zf.namelist() if n.endswith("session.json")]
             assert any(b"Balance given after ID&V." in zf.read(n) for n in sessions)
 

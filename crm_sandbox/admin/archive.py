@@ -23,9 +23,11 @@ import io
 import json
 import logging
 import re
+import secrets
 import shutil
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -240,9 +242,7 @@ def drop_from_index(run_dir: Path, username: str) -> None:
         log.warning("archive index %s not rewritten after an erasure: %s", run_dir, "; ".join(problems))
         return
     mine = {username, subject_key(username)}
-    index["learners"] = [
-        e for e in index["learners"] if not (e.get("subject") in mine or e.get("username") in mine)
-    ]
+    index["learners"] = [e for e in index["learners"] if not (e.get("subject") in mine or e.get("username") in mine)]
     index["unfinished"] = [u for u in index.get("unfinished", []) if u.get("learner") not in mine]
     data = (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_private(run_dir / INDEX, data)
@@ -315,16 +315,10 @@ def _archived_learner(status: PackStatus, index: dict | None, verify: bool) -> A
         _, status.problems, manifest = read_checked(pack)
     if entry and entry.get("sha256") != pack.sha256:
         status.problems.append(f"the archive's {INDEX} records another SHA-256 for this pack")
-    name = (
-        entry_name(entry)
-        or ((manifest or {}).get("learner") or {}).get("name")
-        or pack.learner_username
-    )
+    name = entry_name(entry) or ((manifest or {}).get("learner") or {}).get("name") or pack.learner_username
     mine = {pack.learner_username, subject_key(pack.learner_username)}
     unfinished = [
-        {**u, "learner": pack.learner_username}
-        for u in (index or {}).get("unfinished", [])
-        if u.get("learner") in mine
+        {**u, "learner": pack.learner_username} for u in (index or {}).get("unfinished", []) if u.get("learner") in mine
     ]
     return ArchivedLearner(status, name, unfinished)
 
@@ -449,3 +443,59 @@ def purge_expired() -> list[str]:
         paths = delete_packs(expired, ledger.PURGED, f"{len(expired)} archived pack(s) purged: retention ended")
     remove_files(paths)
     return names
+
+
+def reseal_all(progress: Callable[[int, int], None] | None = None) -> int:
+    """Re-encrypt every archived pack (and its index entry's sealed name) with the newest field key, after
+    ``rotate-keys``; a pack archived in clear (before packs were encrypted) is sealed. Each pack goes to a new
+    file, its row updated (a ledger entry) before the old file is removed: interrupted, every pack is readable
+    with the keys still in the file. Returns how many packs were re-encrypted; a pack the keys cannot open is
+    left as it is (the archive page names it)."""
+    packs = list(db.session.execute(select(ArchivedPack).order_by(ArchivedPack.id)).scalars())
+    moved: dict[Path, dict[str, tuple[str, str, int]]] = {}  # run -> old file name -> (new name, sha256, size)
+    done = 0
+    for n, pack in enumerate(packs, start=1):
+        path = pack_path(pack)
+        try:
+            stored = path.read_bytes()
+            sealed = cipher().rotate(stored) if is_sealed(stored) else seal(stored)
+        except (OSError, InvalidToken):
+            continue
+        new = path.with_name(f"{path.name.split('-')[0]}-{secrets.token_hex(4)}{PACK_SUFFIX}")
+        write_private(new, sealed)
+        digest = hashlib.sha256(sealed).hexdigest()
+        with write_transaction():
+            row = db.session.get_one(ArchivedPack, pack.id)
+            row.path, row.sha256, row.size = str(new.relative_to(archive_root())), digest, len(sealed)
+        path.unlink(missing_ok=True)
+        moved.setdefault(path.parent, {})[path.name] = (new.name, digest, len(sealed))
+        done += 1
+        if progress:
+            progress(n, len(packs))
+    for run_dir, files in moved.items():
+        _reseal_index(run_dir, files)
+    return done
+
+
+def _reseal_index(run_dir: Path, files: dict[str, tuple[str, str, int]]) -> None:
+    index, problems = read_index(run_dir)
+    if index is None:
+        log.warning("archive index %s not rewritten after re-encryption: %s", run_dir, "; ".join(problems))
+        return
+    for entry in index["learners"]:
+        if entry.get("pack") in files:
+            entry["pack"], entry["sha256"], entry["size"] = files[entry["pack"]]
+        if entry.get("name_sealed"):
+            entry["name_sealed"] = cipher().rotate(str(entry["name_sealed"]).encode()).decode()
+        elif entry.get("username"):  # an index of format @1: pseudonymised now
+            name = entry.pop("name", None) or entry["username"]
+            entry["subject"] = subject_key(entry.pop("username"))
+            entry["name_sealed"] = seal(str(name).encode()).decode()
+    index["format"] = INDEX_FORMAT
+    index["unfinished"] = [
+        {**u, "learner": subject_key(u["learner"])} if len(str(u.get("learner", ""))) != 64 else u
+        for u in index.get("unfinished", [])
+    ]
+    data = (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    write_private(run_dir / INDEX, data)
+    write_private(run_dir / INDEX_SIGNATURE, signing.sign(data))

@@ -103,7 +103,14 @@ def _staff_work(user: User) -> dict[str, list[dict]]:
     return {
         "contacts_assigned": [{"contact_id": cid} for cid in assigned],
         "events": [
-            {"contact_id": e.contact_id, "seq": e.seq, "at": iso(e.at), "actor": e.actor, "type": e.type, "data": e.data}
+            {
+                "contact_id": e.contact_id,
+                "seq": e.seq,
+                "at": iso(e.at),
+                "actor": e.actor,
+                "type": e.type,
+                "data": e.data,
+            }
             for e in events
         ],
         "finding_decisions": [

@@ -135,11 +135,12 @@ def _closed_cohorts(now: datetime, report: PurgeReport) -> None:
     for cohort in db.session.execute(select(Cohort).where(Cohort.status == "closed").order_by(Cohort.id)).scalars():
         if last_activity(cohort) > cutoff or live_contacts(cohort.id):
             continue
-        has_evidence = db.session.execute(
-            select(Contact.id).where(Contact.cohort_id == cohort.id).limit(1)
-        ).first() or db.session.execute(
-            select(User.id).where(User.cohort_id == cohort.id, User.role.in_(("learner", "assessor"))).limit(1)
-        ).first()
+        has_evidence = (
+            db.session.execute(select(Contact.id).where(Contact.cohort_id == cohort.id).limit(1)).first()
+            or db.session.execute(
+                select(User.id).where(User.cohort_id == cohort.id, User.role.in_(("learner", "assessor"))).limit(1)
+            ).first()
+        )
         if not has_evidence:
             continue
         removed = remove_cohort_from_live_system(cohort.id, kind=ledger.PURGED)

@@ -336,7 +336,11 @@ def rotate_keys_command() -> None:
     Stop the app server first: running workers keep the keys they started with, so until they are
     restarted they cannot read the re-encrypted rows.
     """
+    from crm_sandbox.admin import archive
+
     path = rotate_field_keys(progress=lambda label, n: click.echo(f"  {label}: {n} rows re-encrypted"))
+    packs = archive.reseal_all()
+    click.echo(f"  archive: {packs} evidence pack(s) re-encrypted")
     click.echo(
         f"New key added at the top of {path}; every row now uses it. Restart the app server now "
         "if it is running (its workers still hold the old keys). Remove the old key line(s) from "

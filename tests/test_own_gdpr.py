@@ -373,3 +373,17 @@ def test_rotate_keys_re_encrypts_the_archive_so_the_old_key_can_go(app, people, 
         assert problems == [] and {archive.entry_name(e) for e in index["learners"]} == {"learner2", NAME}
     assert len(list(Path(app.config["ARCHIVE_DIR"]).rglob("*.zip.enc"))) == 2  # the old files are gone
     assert runner.invoke(args=["verify-log"]).exit_code == 0
+
+
+def test_archive_requests_with_bad_usernames_get_clear_answers(app, client, people, login):
+    login("trainer1")
+    for username in ("", "   ", "x" * 500, "nobody-here", "<script>alert(1)</script>"):
+        for url in ("/trainer/archive/subject/export", "/trainer/archive/subject/erase"):
+            resp = client.post(url, data={"username": username, "confirm": username}, follow_redirects=True)
+            assert resp.status_code == 200, (url, username)
+            message = said(resp)
+            assert "at most 80 characters" in message or "holds nothing" in message, message
+    resp = client.post("/trainer/users/999999/export")
+    assert resp.status_code == 405  # GET only
+    assert client.get("/trainer/users/999999/export").status_code == 404
+    assert client.post("/trainer/users/999999/erase", data={"confirm": "x"}).status_code == 404

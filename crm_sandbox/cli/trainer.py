@@ -139,6 +139,7 @@ def run_purge() -> None:
     """Apply retention now and say what went (shared by ``purge`` and ``purge-archive``)."""
     from crm_sandbox.admin import retention
 
+    ensure_schema()
     try:
         report = retention.purge()
     except ServiceError as err:

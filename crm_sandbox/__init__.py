@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_security(app)
     register_template_helpers(app)
     register_commands(app)
+    register_retention(app)
     return app
 
 
@@ -55,6 +56,13 @@ def register_proxies(app: Flask) -> None:
         # The address and the scheme only: nginx sets Host itself, and a client-sent X-Forwarded-Host that
         # the proxy passed through unchanged must not become the host the app believes it serves.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
+
+
+def register_retention(app: Flask) -> None:
+    """Retention runs by itself: at each worker's first request, then every RETENTION_PURGE_HOURS."""
+    from crm_sandbox.admin import retention
+
+    retention.install(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -109,4 +109,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # CHECKPOINT_INTERVAL seconds are checkpointed by the next write (``flask checkpoint`` for cron).
         "CHECKPOINT_FILE": str(Path(instance_path) / "checkpoints.log"),
         "CHECKPOINT_INTERVAL": 300,
+        # Retention (crm_sandbox/admin/retention.py), applied as configured when the purge runs: archived packs
+        # and closed cohorts' live evidence after ARCHIVE_RETENTION_DAYS (at least 1), ended sign-in sessions
+        # after SESSION_RECORD_DAYS, failed-sign-in records THROTTLE_RECORD_DAYS after their window. The purge
+        # runs at each worker's first request and then every RETENTION_PURGE_HOURS (0: only `flask purge`).
+        "ARCHIVE_RETENTION_DAYS": 1095,
+        "SESSION_RECORD_DAYS": 30,
+        "THROTTLE_RECORD_DAYS": 1,
+        "RETENTION_PURGE_HOURS": 24,
     }

@@ -1,5 +1,6 @@
 """Engine set-up, the append-only guard on events, and the write transaction every state change runs in."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Mapping
@@ -21,7 +22,8 @@ class EventImmutableError(RuntimeError):
 
 
 def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys, and transactions we begin ourselves (so writes can BEGIN IMMEDIATE).
+    """SQLite: WAL, foreign keys, secure_delete, files of mode 0600, and transactions we begin ourselves (so
+    writes can BEGIN IMMEDIATE).
 
     Two settings of the app are read each time a connection is made (for the fault tests, and for
     operators): ``SQLITE_BUSY_TIMEOUT_MS`` (default 10 000: how long a write waits for the lock
@@ -43,14 +45,34 @@ def configure_engine(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={busy_ms:d}")  # an int: PRAGMAs take no bound parameters
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Freed content is overwritten with zeros: an erased name or password hash is not left in free pages.
+        cur.execute("PRAGMA secure_delete=ON")
         if max_pages:
             cur.execute(f"PRAGMA max_page_count={int(max_pages):d}")
+        restrict_files(cur)
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(WRITE_LOCK)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+DATABASE_FILE_MODE = 0o600
+
+
+def restrict_files(cur: Any) -> None:
+    """Make the SQLite database file (and its -wal and -shm, which SQLite creates with the database's mode)
+    readable and writable by the service account alone. Files of another owner are left as they are."""
+    for _, name, path in cur.execute("PRAGMA database_list").fetchall():
+        if name != "main" or not path:
+            continue  # an in-memory database
+        for file in (path, f"{path}-wal", f"{path}-shm"):
+            try:
+                if os.stat(file).st_mode & 0o777 != DATABASE_FILE_MODE and os.stat(file).st_uid == os.geteuid():
+                    os.chmod(file, DATABASE_FILE_MODE)
+            except OSError:
+                pass  # not there (yet), or not ours
 
 
 def _events_are_append_only(session: Session, _flush_context: object, _instances: object) -> None:

@@ -131,6 +131,7 @@ def make_test_app(uri: str, instance_path) -> Flask:
             "SQLALCHEMY_DATABASE_URI": uri,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt N=2**17
             "WTF_CSRF_ENABLED": False,
+            "RETENTION_PURGE_HOURS": 0,  # the scheduled purge is tested on its own (tests/test_own_gdpr.py)
         },
         instance_path=str(instance_path),
     )

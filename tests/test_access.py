@@ -80,6 +80,8 @@ ACCESS = {
     "trainer.download_pack": {"trainer"},
     "trainer.archived_report": {"trainer"},
     "trainer.purge_archive": {"trainer"},
+    "trainer.archive_subject_export": {"trainer"},
+    "trainer.archive_subject_erase": {"trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
 

@@ -2,6 +2,7 @@
 checkpoints (file, note, proofs) and keys made at start-up. Runs on SQLite and on PostgreSQL."""
 
 import shutil
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -360,7 +361,7 @@ def test_purge_is_an_entry_not_a_deletion(app, client, world):
 
         with write_transaction():
             for pack in db.session.execute(select(ArchivedPack)).scalars():
-                pack.retention_until = ledger.utcnow()
+                pack.created_at = ledger.utcnow() - timedelta(days=4000)  # retention counts from archiving
         assert archive.purge_expired()
         assert db.session.execute(select(ledger.LEAVES.c.ref).where(ledger.LEAVES.c.kind == "purged")).first(), (
             "purge recorded"

@@ -8,6 +8,7 @@ import io
 import re
 import threading
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -152,12 +153,15 @@ def test_reset_archives_verifiable_packs_and_leaves_a_fresh_world(app, world, ru
             path = archive.pack_path(pack)
             data = path.read_bytes()
             assert hashlib.sha256(data).hexdigest() == pack.sha256 and len(data) == pack.size
-            assert verify_pack(str(path)) == [], pack.learner_username
+            assert archive.is_sealed(data)  # encrypted at rest with the centre's key
+            assert verify_pack(archive.unseal(data)) == [], pack.learner_username
             assert archive.check_pack(pack) == []
             assert pack.cohort_name == "Test cohort" and pack.retention_until > pack.created_at
             cli = runner.invoke(args=["verify-pack", str(path)])
             assert cli.exit_code == 0, cli.output
-        with zipfile.ZipFile(archive.pack_path(next(p for p in packs if p.learner_username == "learner1"))) as zf:
+        with zipfile.ZipFile(
+            io.BytesIO(archive.stored_pack(next(p for p in packs if p.learner_username == "learner1")))
+        ) as zf:
             sessions = [n for n in zf.namelist() if n.endswith("session.json")]
             assert any(b"Balance given after ID&V." in zf.read(n) for n in sessions)
 
@@ -246,7 +250,7 @@ def test_evidence_recorded_while_archiving_is_archived_too(app, world, monkeypat
         result = reset_cohort("Test cohort")
         assert calls == ["learner1", "learner2", "learner1", "learner2"]  # archived again
         pack = next(p for p in result.packs if p.learner_username == "learner1")
-        with zipfile.ZipFile(archive.pack_path(pack)) as zf:
+        with zipfile.ZipFile(io.BytesIO(archive.stored_pack(pack))) as zf:
             assert any(b"Late note while archiving." in zf.read(n) for n in zf.namelist() if n.endswith(".json"))
         assert archive.unrecorded_runs() == []  # the stale first archive was removed
 
@@ -338,7 +342,8 @@ def test_purge_removes_only_expired_packs(app, client, world, login):
         packs = db.session.execute(select(ArchivedPack).order_by(ArchivedPack.id)).scalars().all()
         expired, kept = packs
         with write_transaction():
-            db.session.get(ArchivedPack, expired.id).retention_until = expired.created_at
+            # retention is applied at purge time, from the archiving date (not a date frozen at archiving)
+            db.session.get(ArchivedPack, expired.id).created_at = expired.created_at - timedelta(days=4000)
         expired_path, kept_path = archive.pack_path(expired), archive.pack_path(kept)
     login("trainer1")
     resp = client.post("/trainer/archive/purge", follow_redirects=True)
@@ -476,9 +481,12 @@ def test_reset_anyway_archives_and_each_learners_archive_stays_downloadable(app,
         assert count(User, User.cohort_id == cid) == 0  # the accounts are gone
         packs = {p.learner_username: p for p in db.session.execute(select(ArchivedPack)).scalars()}
         run = Path(packs["learner3"].path).parent.name
-        files = {name: archive.pack_path(p).read_bytes() for name, p in packs.items()}
+        files = {name: archive.stored_pack(p) for name, p in packs.items()}  # decrypted
         index, problems = archive.read_index(archive.pack_path(packs["learner3"]).parent)
-    assert problems == [] and {e["name"] for e in index["learners"]} == {"learner1", "learner2", "Riya Patel"}
+        names = {archive.entry_name(e) for e in index["learners"]}  # sealed with the centre's key
+        raw_index = (archive.pack_path(packs["learner3"]).parent / archive.INDEX).read_bytes()
+    assert problems == [] and names == {"learner1", "learner2", "Riya Patel"}
+    assert b"Riya" not in raw_index and b"learner3" not in raw_index  # the index file names nobody
 
     page = client.get("/trainer/archive").get_data(as_text=True)
     assert "Test cohort · reset" in page and 'Riya Patel <span class="muted">(learner3)</span>' in page
@@ -568,7 +576,7 @@ def test_an_edited_index_is_named_and_the_names_come_from_the_packs(app, client,
             db.session.get(User, world["learners"][0]).display_name = "Tom Evans"
         result = reset_cohort("Test cohort")
     index = result.archive_dir / archive.INDEX
-    index.write_bytes(index.read_bytes().replace(b"Tom Evans", b"Someone Else"))
+    index.write_bytes(index.read_bytes().replace(b'"cohort": "Test cohort"', b'"cohort": "Someone Else"'))
     login("trainer1")
     page = client.get("/trainer/archive").get_data(as_text=True)
     assert "index.json does not match its signature" in page
@@ -581,7 +589,7 @@ def test_purging_an_archives_last_pack_removes_its_folder_and_index(app, world):
         assert (result.archive_dir / archive.INDEX).is_file()
         with write_transaction():
             for pack in db.session.execute(select(ArchivedPack)).scalars():
-                pack.retention_until = pack.created_at
+                pack.created_at -= timedelta(days=4000)
         assert len(archive.purge_expired()) == 2
         assert not result.archive_dir.exists()
         assert archive.unrecorded_runs() == [] and archive.archived_runs() == []

@@ -1,39 +1,59 @@
 """The evidence archive: sealed evidence packs written by cohort resets, kept until their retention ends.
 
 Files live under ``ARCHIVE_DIR`` (default ``instance/archive``) as
-``<cohort>/<UTC time>-g<generation>-<run>/<username>.zip``; each is recorded by an ``ArchivedPack`` row
-(path relative to the archive folder, SHA-256, size, retention date). Each run folder also holds
-``index.json``, signed by ``index.sig`` (Ed25519, the packs' key): the learners as the archive recorded
-them (name, username, pack file and SHA-256) and the work left unfinished at the reset, so the archive
-stays browsable per learner after their accounts are gone.
+``<cohort>/<UTC time>-g<generation>-<run>/<random>.zip.enc``; each is recorded by an ``ArchivedPack`` row
+(path relative to the archive folder, SHA-256 of the stored file, size, retention date). Every pack is
+stored encrypted with the centre's field key (Fernet, ``FIELD_KEYS``): its bytes on disk hold no name, no
+customer and no evidence in clear; it is decrypted in memory to be checked, shown or downloaded, and it
+still verifies as the signed zip it was. Files and folders are the service account's alone (0600/0700).
+
+Each run folder also holds ``index.json``, signed by ``index.sig`` (Ed25519, the packs' key): for each
+learner a *subject key* (a keyed hash of the username: :func:`subject_key`, so the person can still be
+found for a subject access request or an erasure after their account is gone, while the file names
+nobody), their name sealed with the field key, the pack file and its SHA-256; and the work left
+unfinished at the reset, its learners named by subject key too.
+
+Retention is applied when the purge runs, from each pack's archiving date and the ``ARCHIVE_RETENTION_DAYS``
+configured *then* (changing the setting changes what is due); see ``crm_sandbox/admin/retention.py``.
 """
 
 import hashlib
+import hmac
 import io
 import json
+import logging
 import re
+import secrets
 import shutil
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from flask import current_app
 from sqlalchemy import select
 
 from crm_sandbox import ledger
 from crm_sandbox.crypto import signing
 from crm_sandbox.database import write_transaction
-from crm_sandbox.errors import Conflict, NotFound
+from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.files import write_durably
 from crm_sandbox.formatting import iso
 from crm_sandbox.models import ArchivedPack, utcnow
+from crm_sandbox.models.personal import cipher
 from crm_sandbox.queries.unfinished import KINDS
 
+log = logging.getLogger(__name__)
+
 INDEX, INDEX_SIGNATURE = "index.json", "index.sig"
-INDEX_FORMAT = "crm-sandbox/archive-index@1"
+INDEX_FORMAT = "crm-sandbox/archive-index@2"  # @2: learners by subject key, names sealed
+READABLE_INDEX_FORMATS = ("crm-sandbox/archive-index@1", INDEX_FORMAT)
+PACK_SUFFIX = ".zip.enc"  # a Fernet token of the signed zip
+FILE_MODE, DIR_MODE = 0o600, 0o700  # the service account's alone
 LEARNER_REPORT = "learner-report.pdf"  # the printable report inside every pack
 RUN_NAME = re.compile(r"\d{8}T\d{6}Z-g\d+-[0-9a-f]{6}")  # <UTC time>-g<generation>-<run>: the archive's id
 
@@ -44,12 +64,73 @@ def archive_root() -> Path:
     return Path(current_app.config.get("ARCHIVE_DIR") or Path(current_app.instance_path) / "archive")
 
 
+class RetentionError(ServiceError):
+    """The configured retention is not a usable number of days."""
+
+
 def retention_days() -> int:
-    return int(current_app.config.get("ARCHIVE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    """``ARCHIVE_RETENTION_DAYS`` as configured now: a whole number of days, at least 1 (a retention of 0
+    would purge evidence the moment it is archived, so it is refused with a clear message, purging nothing)."""
+    value = current_app.config.get("ARCHIVE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise RetentionError(f"ARCHIVE_RETENTION_DAYS must be a whole number of days, not {value!r}.") from None
+    if isinstance(value, bool) or days < 1 or (isinstance(value, float) and value != days):
+        raise RetentionError(
+            f"ARCHIVE_RETENTION_DAYS is {value!r}: it must be at least 1 day (0 would purge evidence as soon as "
+            "it is archived). Nothing was purged."
+        )
+    return days
 
 
 def retention_until(created_at: datetime | None = None) -> datetime:
+    """When a pack archived at ``created_at`` is due for purging under the retention configured now."""
     return (created_at or utcnow()) + timedelta(days=retention_days())
+
+
+def is_due(pack: ArchivedPack, now: datetime | None = None) -> bool:
+    return retention_until(pack.created_at) <= (now or utcnow())
+
+
+# --- keeping the archive's personal data to the service account and the centre's key ------------------------
+def subject_key(username: str) -> str:
+    """The archive's pseudonymous key for a person: HMAC-SHA256 of the username under ``BLIND_INDEX_KEY``
+    (who holds the key can find a username's packs; the index file alone names nobody)."""
+    key = str(current_app.config["BLIND_INDEX_KEY"]).encode()
+    return hmac.new(key, b"archive-subject:" + username.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def seal(data: bytes) -> bytes:
+    """``data`` encrypted with the centre's newest field key (a Fernet token)."""
+    return cipher().encrypt(data)
+
+
+def is_sealed(data: bytes) -> bool:
+    return data[:6] == b"gAAAAA"  # a Fernet token (version byte 0x80, base64url)
+
+
+def unseal(data: bytes) -> bytes:
+    """A stored pack's zip: decrypted when sealed (packs archived before encryption are plain zips)."""
+    if not is_sealed(data):
+        return data
+    try:
+        return cipher().decrypt(data)
+    except InvalidToken:
+        raise UnreadablePack(
+            "the pack cannot be decrypted with this centre's field keys (FIELD_KEYS): was the key that "
+            "sealed it removed?"
+        ) from None
+
+
+class UnreadablePack(ServiceError):
+    """An archived pack the configured keys cannot decrypt."""
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write an archive file durably, readable by the service account alone."""
+    write_durably(path, data, FILE_MODE)
+    path.chmod(FILE_MODE)  # whatever the umask, and if it existed before
 
 
 def pack_path(pack: ArchivedPack) -> Path:
@@ -71,16 +152,21 @@ class PackStatus:
 
 
 def read_checked(pack: ArchivedPack) -> tuple[bytes | None, list[str], dict | None]:
-    """The pack's bytes, its problems (missing, changed since archiving, failing the pack check) and its
-    manifest (None when unreadable)."""
+    """The pack's zip (decrypted; None unless its stored bytes are intact and open with the centre's key), its
+    problems (missing, changed since archiving, undecryptable, failing the pack check) and its manifest
+    (None when unreadable)."""
     from crm_sandbox.admin.packs import check_pack as check_pack_bytes
 
     path = pack_path(pack)
     if not path.is_file():
         return None, ["the file is missing"], None
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != pack.sha256:
-        return data, ["the file has changed since it was archived (SHA-256 differs)"], None
+    stored = path.read_bytes()
+    if hashlib.sha256(stored).hexdigest() != pack.sha256:
+        return None, ["the file has changed since it was archived (SHA-256 differs)"], None
+    try:
+        data = unseal(stored)
+    except UnreadablePack as err:
+        return None, [str(err)], None
     report = check_pack_bytes(data, signing.public_key_pem())  # signed by this centre's key, not the pack's own
     return data, list(report.problems), report.manifest
 
@@ -97,13 +183,21 @@ def archive_listing(verify: bool = True) -> list[PackStatus]:
             ArchivedPack.created_at.desc(), ArchivedPack.cohort_name, ArchivedPack.learner_username
         )
     ).scalars()
-    return [PackStatus(p, p.retention_until <= now, check_pack(p) if verify else []) for p in packs]
+    return [PackStatus(p, _due_or_unknown(p, now), check_pack(p) if verify else []) for p in packs]
+
+
+def _due_or_unknown(pack: ArchivedPack, now: datetime) -> bool:
+    try:
+        return is_due(pack, now)
+    except RetentionError:
+        return False  # a bad setting purges nothing (the archive page and the purge say why)
 
 
 def write_index(
     run_dir: Path, cohort_name: str, generation: int, created_at: datetime, learners: list[dict], unfinished: list[dict]
 ) -> None:
-    """Write the run's signed index durably (``learners``: username, name, pack, sha256, size)."""
+    """Write the run's signed index durably, the service account's alone (``learners``: subject, sealed name,
+    pack, sha256, size; no username or name in clear)."""
     doc = {
         "format": INDEX_FORMAT,
         "cohort": cohort_name,
@@ -114,8 +208,8 @@ def write_index(
         "unfinished": unfinished,
     }
     data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    write_durably(run_dir / INDEX, data)
-    write_durably(run_dir / INDEX_SIGNATURE, signing.sign(data))
+    write_private(run_dir / INDEX, data)
+    write_private(run_dir / INDEX_SIGNATURE, signing.sign(data))
 
 
 def read_index(run_dir: Path) -> tuple[dict | None, list[str]]:
@@ -132,11 +226,27 @@ def read_index(run_dir: Path) -> tuple[dict | None, list[str]]:
         return None, [f"{INDEX} does not match its signature: it was edited, or signed by another key"]
     try:
         doc = json.loads(data)
-        if doc.get("format") != INDEX_FORMAT or not isinstance(doc.get("learners"), list):
+        if doc.get("format") not in READABLE_INDEX_FORMATS or not isinstance(doc.get("learners"), list):
             raise ValueError
     except (ValueError, AttributeError):
         return None, [f"{INDEX} is not a readable {INDEX_FORMAT} document"]
     return doc, []
+
+
+def drop_from_index(run_dir: Path, username: str) -> None:
+    """Remove ``username``'s entries (learner and unfinished work) from a run's index, re-signed (an erasure)."""
+    if not (run_dir / INDEX).is_file():
+        return
+    index, problems = read_index(run_dir)
+    if index is None:  # unreadable or unsigned: rewrite nothing we cannot trust, but leave no name behind
+        log.warning("archive index %s not rewritten after an erasure: %s", run_dir, "; ".join(problems))
+        return
+    mine = {username, subject_key(username)}
+    index["learners"] = [e for e in index["learners"] if not (e.get("subject") in mine or e.get("username") in mine)]
+    index["unfinished"] = [u for u in index.get("unfinished", []) if u.get("learner") not in mine]
+    data = (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    write_private(run_dir / INDEX, data)
+    write_private(run_dir / INDEX_SIGNATURE, signing.sign(data))
 
 
 @dataclass
@@ -159,8 +269,12 @@ class ArchivedRun:
     problems: list[str] = field(default_factory=list)  # the index's
 
     @property
-    def retention_until(self) -> datetime:
-        return min(learner.status.pack.retention_until for learner in self.learners)
+    def retention_until(self) -> datetime | None:
+        """When the purge will take this archive, under the retention configured now (None: no valid setting)."""
+        try:
+            return min(retention_until(learner.status.pack.created_at) for learner in self.learners)
+        except RetentionError:
+            return None
 
     @property
     def unfinished_counts(self) -> list[tuple[str, int]]:
@@ -195,15 +309,40 @@ def archived_runs(verify: bool = True) -> list[ArchivedRun]:
 
 def _archived_learner(status: PackStatus, index: dict | None, verify: bool) -> ArchivedLearner:
     pack = status.pack
-    entry = next((e for e in (index or {}).get("learners", []) if e.get("username") == pack.learner_username), None)
+    entry = index_entry(index, pack.learner_username)
     manifest = None
     if verify:
         _, status.problems, manifest = read_checked(pack)
     if entry and entry.get("sha256") != pack.sha256:
         status.problems.append(f"the archive's {INDEX} records another SHA-256 for this pack")
-    name = (entry or {}).get("name") or ((manifest or {}).get("learner") or {}).get("name") or pack.learner_username
-    unfinished = [u for u in (index or {}).get("unfinished", []) if u.get("learner") == pack.learner_username]
+    name = entry_name(entry) or ((manifest or {}).get("learner") or {}).get("name") or pack.learner_username
+    mine = {pack.learner_username, subject_key(pack.learner_username)}
+    unfinished = [
+        {**u, "learner": pack.learner_username} for u in (index or {}).get("unfinished", []) if u.get("learner") in mine
+    ]
     return ArchivedLearner(status, name, unfinished)
+
+
+def index_entry(index: dict | None, username: str) -> dict | None:
+    """The index's entry for ``username``: by subject key (or by username, in an index of format @1)."""
+    subject = subject_key(username)
+    for e in (index or {}).get("learners", []):
+        if isinstance(e, dict) and (e.get("subject") == subject or e.get("username") == username):
+            return e
+    return None
+
+
+def entry_name(entry: dict | None) -> str | None:
+    """The learner's name an index entry holds (sealed with the field key, or plain in format @1)."""
+    if not entry:
+        return None
+    if entry.get("name_sealed"):
+        try:
+            return cipher().decrypt(str(entry["name_sealed"]).encode()).decode()
+        except (InvalidToken, UnicodeDecodeError):
+            return None
+    name = entry.get("name")
+    return str(name) if name else None
 
 
 def get_run_pack(run_key: str, pack_id: int) -> ArchivedPack:
@@ -252,27 +391,111 @@ def get_pack(pack_id: int) -> ArchivedPack:
     return pack
 
 
-def purge_expired() -> list[str]:
-    """Delete the packs whose retention has ended (rows, then files); return their paths.
+def stored_pack(pack: ArchivedPack) -> bytes:
+    """The archived pack as a zip (decrypted), checked or not: a damaged pack is evidence too."""
+    path = pack_path(pack)
+    if not path.is_file():
+        raise NotFound("That archived pack's file is missing.")
+    return unseal(path.read_bytes())  # UnreadablePack when the centre's keys cannot open it
 
-    The rows go first, in one transaction; the files are removed after the commit, so a crash in
-    between leaves an unrecorded expired file, never a row pointing at nothing.
-    """
-    with write_transaction():
-        expired = list(
-            db.session.execute(select(ArchivedPack).where(ArchivedPack.retention_until <= utcnow())).scalars()
-        )
-        paths = [pack_path(p) for p in expired]
-        names = [p.path for p in expired]
-        with ledger.deleting_as(ledger.PURGED):
-            for p in expired:
-                db.session.delete(p)
-            db.session.flush()
-        if expired:
-            ledger.checkpoint_at_commit(f"{len(expired)} archived pack(s) purged")
+
+def due_packs(now: datetime | None = None) -> list[ArchivedPack]:
+    """The packs whose retention has ended under ``ARCHIVE_RETENTION_DAYS`` as configured now."""
+    cutoff = (now or utcnow()) - timedelta(days=retention_days())
+    return list(db.session.execute(select(ArchivedPack).where(ArchivedPack.created_at <= cutoff)).scalars())
+
+
+def delete_packs(packs: list[ArchivedPack], kind: str, reason: str) -> list[Path]:
+    """Delete ``packs``' rows in the current write transaction, each recorded in the ledger as ``kind``,
+    with a checkpoint; return their files, for :func:`remove_files` once the transaction has committed."""
+    paths = [pack_path(p) for p in packs]
+    with ledger.deleting_as(kind):
+        for p in packs:
+            db.session.delete(p)
+        db.session.flush()
+    if packs:
+        ledger.checkpoint_at_commit(reason)
+    return paths
+
+
+def remove_files(paths: list[Path]) -> None:
+    """Remove committed-away packs' files; an archive folder whose last pack went loses its index too."""
     for path in paths:
         path.unlink(missing_ok=True)
         run = path.parent
-        if run.is_dir() and not any(run.glob("*.zip")):  # the last pack: the index goes with it
+        if run.is_dir() and not any(run.glob("*.zip*")):  # the last pack: the index goes with it
             shutil.rmtree(run, ignore_errors=True)
+
+
+def purge_expired() -> list[str]:
+    """Delete the packs whose retention has ended (rows, then files); return their paths.
+
+    Retention is the one configured now (``ARCHIVE_RETENTION_DAYS``, counted from each pack's archiving):
+    a setting changed since the packs were archived applies to them. Refuses (RetentionError, nothing
+    purged) a retention under one day. The rows go first, in one transaction, each recorded in the ledger
+    as ``purged`` with a checkpoint; the files are removed after the commit, so a crash in between leaves
+    an unrecorded expired file, never a row pointing at nothing.
+    """
+    retention_days()  # a bad setting stops here, before the lock
+    with write_transaction():
+        expired = due_packs()
+        names = [p.path for p in expired]
+        paths = delete_packs(expired, ledger.PURGED, f"{len(expired)} archived pack(s) purged: retention ended")
+    remove_files(paths)
     return names
+
+
+def reseal_all(progress: Callable[[int, int], None] | None = None) -> int:
+    """Re-encrypt every archived pack (and its index entry's sealed name) with the newest field key, after
+    ``rotate-keys``; a pack archived in clear (before packs were encrypted) is sealed. Each pack goes to a new
+    file, its row updated (a ledger entry) before the old file is removed: interrupted, every pack is readable
+    with the keys still in the file. Returns how many packs were re-encrypted; a pack the keys cannot open is
+    left as it is (the archive page names it)."""
+    packs = list(db.session.execute(select(ArchivedPack).order_by(ArchivedPack.id)).scalars())
+    moved: dict[Path, dict[str, tuple[str, str, int]]] = {}  # run -> old file name -> (new name, sha256, size)
+    done = 0
+    for n, pack in enumerate(packs, start=1):
+        path = pack_path(pack)
+        try:
+            stored = path.read_bytes()
+            sealed = cipher().rotate(stored) if is_sealed(stored) else seal(stored)
+        except (OSError, InvalidToken):
+            continue
+        new = path.with_name(f"{path.name.split('-')[0]}-{secrets.token_hex(4)}{PACK_SUFFIX}")
+        write_private(new, sealed)
+        digest = hashlib.sha256(sealed).hexdigest()
+        with write_transaction():
+            row = db.session.get_one(ArchivedPack, pack.id)
+            row.path, row.sha256, row.size = str(new.relative_to(archive_root())), digest, len(sealed)
+        path.unlink(missing_ok=True)
+        moved.setdefault(path.parent, {})[path.name] = (new.name, digest, len(sealed))
+        done += 1
+        if progress:
+            progress(n, len(packs))
+    for run_dir, files in moved.items():
+        _reseal_index(run_dir, files)
+    return done
+
+
+def _reseal_index(run_dir: Path, files: dict[str, tuple[str, str, int]]) -> None:
+    index, problems = read_index(run_dir)
+    if index is None:
+        log.warning("archive index %s not rewritten after re-encryption: %s", run_dir, "; ".join(problems))
+        return
+    for entry in index["learners"]:
+        if entry.get("pack") in files:
+            entry["pack"], entry["sha256"], entry["size"] = files[entry["pack"]]
+        if entry.get("name_sealed"):
+            entry["name_sealed"] = cipher().rotate(str(entry["name_sealed"]).encode()).decode()
+        elif entry.get("username"):  # an index of format @1: pseudonymised now
+            name = entry.pop("name", None) or entry["username"]
+            entry["subject"] = subject_key(entry.pop("username"))
+            entry["name_sealed"] = seal(str(name).encode()).decode()
+    index["format"] = INDEX_FORMAT
+    index["unfinished"] = [
+        {**u, "learner": subject_key(u["learner"])} if len(str(u.get("learner", ""))) != 64 else u
+        for u in index.get("unfinished", [])
+    ]
+    data = (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    write_private(run_dir / INDEX, data)
+    write_private(run_dir / INDEX_SIGNATURE, signing.sign(data))

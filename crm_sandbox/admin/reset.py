@@ -3,9 +3,10 @@
 Crash safety (killed at any point: the old state or the new one, and no archived evidence lost):
 
 1. **Archive, outside the write lock.** A signed evidence pack per learner (``build_learner_pack``)
-   is written to ``<archive>/<cohort>/<time>-g<generation>-<run>/<username>.zip``: temp file, fsync,
-   rename, fsync of the folder; then the run's signed ``index.json`` (the learners' names and packs,
-   and the work left unfinished). Building packs (PDFs included) is slow, so other cohorts keep working.
+   is sealed with the centre's field key and written to ``<archive>/<cohort>/<time>-g<generation>-<run>/
+   <n>-<random>.zip.enc`` (mode 0600): temp file, fsync, rename, fsync of the folder; then the run's
+   signed ``index.json`` (the learners by subject key, their names sealed, their packs, and the work
+   left unfinished). Building packs (PDFs included) is slow, so other cohorts keep working.
    A digest of every evidence row of the cohort is taken before and checked again under the lock,
    so nothing recorded meanwhile (a late note, a decision) can slip past the archive unarchived.
 2. **One write transaction** (``BEGIN IMMEDIATE``): check the generation (a second reset started at
@@ -41,7 +42,7 @@ from crm_sandbox.admin import archive
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound
 from crm_sandbox.extensions import db
-from crm_sandbox.files import make_dirs_durably, write_durably
+from crm_sandbox.files import make_dirs_durably
 from crm_sandbox.formatting import slug
 from crm_sandbox.models import (
     ArchivedPack,
@@ -190,14 +191,18 @@ def write_archive(
     created = utcnow()
     run = f"{created:%Y%m%dT%H%M%SZ}-g{cohort.generation}-{secrets.token_hex(3)}"
     run_dir = archive.archive_root() / slug(cohort.name) / run
+    archive.archive_root().mkdir(mode=archive.DIR_MODE, parents=True, exist_ok=True)
     make_dirs_durably(run_dir)
+    for folder in (run_dir, run_dir.parent):  # the service account's alone, whatever the umask
+        folder.chmod(archive.DIR_MODE)
     records: list[dict[str, Any]] = []  # ArchivedPack's columns
     try:
         for n, learner in enumerate(learners, start=1):
             problems = packs.contact_problems(learner)
-            data = packs.build_learner_pack(learner, problems=problems)
-            path = run_dir / f"{slug(learner.username)}.zip"
-            write_durably(path, data)
+            # Sealed with the centre's field key: the file on disk names nobody and shows no customer.
+            data = archive.seal(packs.build_learner_pack(learner, problems=problems))
+            path = run_dir / f"{n:03d}-{secrets.token_hex(4)}{archive.PACK_SUFFIX}"  # no name in the file name
+            archive.write_private(path, data)
             records.append(
                 {
                     "cohort_name": cohort.name,
@@ -220,8 +225,8 @@ def write_archive(
             created,
             [
                 {
-                    "username": learner.username,
-                    "name": learner.display_name,
+                    "subject": archive.subject_key(learner.username),
+                    "name_sealed": archive.seal(learner.display_name.encode()).decode(),
                     "pack": Path(record["path"]).name,
                     "sha256": record["sha256"],
                     "size": record["size"],
@@ -229,7 +234,10 @@ def write_archive(
                 }
                 for learner, record in zip(learners, records)
             ],
-            [c.as_record() for c in (unfinished or UnfinishedWork()).contacts],
+            [
+                {**c.as_record(), "learner": archive.subject_key(c.learner_username)}
+                for c in (unfinished or UnfinishedWork()).contacts
+            ],
         )
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -242,7 +250,7 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
+def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) -> dict[str, int]:
     """Delete a cohort's contacts, their events (and chain seals), findings, decisions, judgements and
     assessments, the learners' private customers, and its learner and assessor accounts. Returns the
     rows removed per table (the shared background customers are reseeded by the caller).
@@ -269,10 +277,14 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
         raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
-    for table, statement in statements.items():  # the log says each row was archived, not tampered with
+    for table, statement in statements.items():  # the log says each row was archived (or purged), not tampered with
         if table in MODELS:  # the evidential tables (the learners' fictional customers are not evidence)
-            ledger.record_gone(MODELS[table], statement.whereclause, ledger.ARCHIVED)
-    ledger.checkpoint_at_commit(f"cohort {cohort_id} reset: its evidence archived")
+            ledger.record_gone(MODELS[table], statement.whereclause, kind)
+    ledger.checkpoint_at_commit(
+        f"cohort {cohort_id} reset: its evidence archived"
+        if kind == ledger.ARCHIVED
+        else f"closed cohort {cohort_id}: its live evidence {kind} (retention ended)"
+    )
     removed = {}
     for table, statement in statements.items():
         removed[table] = cast(CursorResult[Any], db.session.execute(statement)).rowcount

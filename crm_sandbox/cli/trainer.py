@@ -1,4 +1,4 @@
-"""The trainer's commands: ``flask --app crm_sandbox import-users|reissue-password|reset-cohort|purge-archive``.
+"""The trainer's commands: ``flask --app crm_sandbox import-users|reissue-password|reset-cohort|purge|purge-archive``.
 
 Each docstring is the command's ``--help``.
 """
@@ -10,7 +10,6 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from crm_sandbox.admin import archive
 from crm_sandbox.admin.reset import reset_cohort
 from crm_sandbox.cli import ensure_schema
 from crm_sandbox.errors import ServiceError
@@ -141,16 +140,50 @@ def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | No
     )
 
 
+def run_purge() -> None:
+    """Apply retention now and say what went (shared by ``purge`` and ``purge-archive``)."""
+    from crm_sandbox.admin import retention
+
+    ensure_schema()
+    try:
+        report = retention.purge()
+    except ServiceError as err:
+        raise click.ClickException(str(err)) from err
+    for path in report.packs:
+        click.echo(f"purged {path}")
+    for name in report.cohorts:
+        click.echo(f"purged the live evidence of closed cohort {name}")
+    click.echo(f"Purged {len(report.packs)} expired pack(s).")
+    click.echo(
+        f"Purged {len(report.cohorts)} closed cohort(s), {report.sessions} ended sign-in session(s) and "
+        f"{report.throttle} old failed-sign-in record(s)."
+        + (" Recorded in the ledger (a signed checkpoint)." if report.anything else " Nothing else was due.")
+    )
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Apply retention now (for cron; the app also runs it at start-up and every RETENTION_PURGE_HOURS):
+    archived packs and closed cohorts' live evidence past ARCHIVE_RETENTION_DAYS, sign-in sessions over for
+    SESSION_RECORD_DAYS, failed-sign-in records THROTTLE_RECORD_DAYS old. Each purge is a ledger entry."""
+    run_purge()
+
+
 @click.command("purge-archive")
 @with_appcontext
 def purge_archive_command() -> None:
-    """Delete archived evidence packs whose retention period has ended (ARCHIVE_RETENTION_DAYS)."""
-    purged = archive.purge_expired()
-    for path in purged:
-        click.echo(f"purged {path}")
-    click.echo(f"Purged {len(purged)} expired pack(s).")
+    """Delete archived evidence packs whose retention period has ended (ARCHIVE_RETENTION_DAYS, as configured
+    now); the same as ``purge``, which also applies the live database's retention."""
+    run_purge()
 
 
 def register(app: Flask) -> None:
-    for command in (import_users_command, reissue_password_command, reset_cohort_command, purge_archive_command):
+    for command in (
+        import_users_command,
+        reissue_password_command,
+        reset_cohort_command,
+        purge_command,
+        purge_archive_command,
+    ):
         app.cli.add_command(command)

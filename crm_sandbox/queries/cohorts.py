@@ -28,6 +28,13 @@ def learners_of(cohort_id: int) -> list[User]:
     )
 
 
+def accounts_in_no_cohort() -> list[User]:
+    """Trainers and any other account outside every cohort, by role, then username."""
+    return list(
+        db.session.execute(select(User).where(User.cohort_id.is_(None)).order_by(User.role, User.username)).scalars()
+    )
+
+
 def members_of(cohort_id: int) -> list[User]:
     """Every account of the cohort, by role, then username."""
     return list(

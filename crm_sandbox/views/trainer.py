@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm_sandbox import policy
-from crm_sandbox.admin import archive, gdpr
+from crm_sandbox.admin import archive, gdpr, retention
 from crm_sandbox.admin.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
 from crm_sandbox.content.criteria import load_qualifications
 from crm_sandbox.errors import NotFound, ServiceError
@@ -63,6 +63,7 @@ def console() -> ResponseReturnValue:
         cohorts=all_cohorts,
         counts=cohorts.cohort_counts(),
         broken=cohorts.policy_health(all_cohorts),
+        staff=cohort_queries.accounts_in_no_cohort(),
     )
 
 
@@ -354,30 +355,34 @@ def set_active(user_id: int) -> ResponseReturnValue:
 @bp.get("/users/<int:user_id>/export")
 @roles_required("trainer")
 def export_learner(user_id: int) -> ResponseReturnValue:
+    """Subject access: everything held about an account of any role, as JSON."""
     doc = gdpr.subject_access_export(user_id)
-    body = json.dumps(doc, indent=2, ensure_ascii=False)
+    return json_download(doc, f"subject-access-{doc['account']['username']}.json")
+
+
+def json_download(doc: dict, filename: str) -> Response:
     return Response(
-        body,
+        json.dumps(doc, indent=2, ensure_ascii=False),
         mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="subject-access-{doc["account"]["username"]}.json"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
 
 
 @bp.post("/users/<int:user_id>/erase")
 @roles_required("trainer")
 def erase_learner(user_id: int) -> ResponseReturnValue:
-    user = gdpr.get_learner(user_id)
+    """Erasure of an account of any role (the endpoint keeps its first name)."""
+    user = gdpr.get_subject(user_id)
     cohort_id, old = user.cohort_id, user.username
     try:
-        erased = gdpr.erase_learner(user_id, request.form.get("confirm", ""))
+        erased = gdpr.erase_account(user_id, request.form.get("confirm", ""), by_user_id=current_user.id)
         flash(
-            f"{old}'s personal data was erased: the account is now {erased.username}, disabled; "
-            "their evidence is kept under that pseudonym.",
+            f"{old}'s personal data was erased: the account is now {erased.username}, disabled, signed out "
+            "everywhere, its failed-sign-in records deleted; their recorded work is kept under that pseudonym.",
             "success",
         )
+    except NotFound:
+        raise
     except ServiceError as err:
         flash(str(err), "error")
     return to_members(cohort_id)
@@ -392,12 +397,47 @@ def scenarios() -> ResponseReturnValue:
 @bp.get("/archive")
 @roles_required("trainer")
 def archive_list() -> ResponseReturnValue:
+    try:
+        days, retention_problem = archive.retention_days(), None
+    except archive.RetentionError as err:
+        days, retention_problem = None, str(err)
     return render_template(
         "trainer/archive.html",
         runs=archive.archived_runs(),
         unrecorded=archive.unrecorded_runs(),
-        retention_days=archive.retention_days(),
+        retention_days=days,
+        retention_problem=retention_problem,
     )
+
+
+@bp.post("/archive/subject/export")
+@roles_required("trainer")
+def archive_subject_export() -> ResponseReturnValue:
+    """Subject access for a person whose cohort was reset (the username is posted, never in the address)."""
+    username = request.form.get("username", "")
+    try:
+        doc = gdpr.archive_subject_export(username)
+    except ServiceError as err:  # NotFound included: the answer for someone erased, purged or never archived
+        flash(str(err), "error")
+        return redirect(url_for("trainer.archive_list") + "#subject", 303)
+    return json_download(doc, "subject-access-archive.json")
+
+
+@bp.post("/archive/subject/erase")
+@roles_required("trainer")
+def archive_subject_erase() -> ResponseReturnValue:
+    username = request.form.get("username", "")
+    try:
+        purged = gdpr.erase_archived(username, request.form.get("confirm", ""))
+    except ServiceError as err:
+        flash(str(err), "error")
+    else:
+        flash(
+            f"Erased from the archive: {len(purged)} pack(s) deleted, their index entries removed; "
+            "recorded in the ledger.",
+            "success",
+        )
+    return redirect(url_for("trainer.archive_list") + "#subject", 303)
 
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/pack")
@@ -405,10 +445,12 @@ def archive_list() -> ResponseReturnValue:
 def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
     """The learner's signed evidence pack, as archived (checked or not: a damaged one is evidence too)."""
     pack = archive.get_run_pack(run, pack_id)
-    path = archive.pack_path(pack)
-    if not path.is_file():
-        raise NotFound("That archived pack's file is missing.")
-    return download(path, "application/zip", f"{slug(pack.cohort_name)}-{pack.learner_username}.zip")
+    name = f"{slug(pack.cohort_name)}-{pack.learner_username}"
+    try:
+        data = archive.stored_pack(pack)  # decrypted with the centre's key
+    except archive.UnreadablePack:  # damaged: the file as archived (still encrypted) is evidence too
+        return download(archive.pack_path(pack), "application/octet-stream", f"{name}.zip.enc")
+    return download(data, "application/zip", f"{name}.zip")
 
 
 @bp.get("/archive/<run>/learners/<int:pack_id>/report")
@@ -424,11 +466,23 @@ def archived_report(run: str, pack_id: int) -> ResponseReturnValue:
 @bp.post("/archive/purge")
 @roles_required("trainer")
 def purge_archive() -> ResponseReturnValue:
-    purged = archive.purge_expired()
+    """Apply retention now (it also runs by itself: at start-up and every RETENTION_PURGE_HOURS)."""
+    try:
+        report = retention.purge()
+    except ServiceError as err:
+        flash(str(err), "error")
+        return redirect(url_for("trainer.archive_list"), 303)
+    purged = report.packs
     flash(
         f"Purged {len(purged)} pack(s) past their retention date."
         if purged
         else "No pack is past its retention date: nothing was purged.",
         "success" if purged else "info",
     )
+    if report.cohorts or report.sessions or report.throttle:
+        flash(
+            f"Also purged from the live database: {len(report.cohorts)} closed cohort(s), {report.sessions} ended "
+            f"sign-in session(s), {report.throttle} old failed-sign-in record(s). Recorded in the ledger.",
+            "info",
+        )
     return redirect(url_for("trainer.archive_list"), 303)

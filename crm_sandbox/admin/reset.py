@@ -51,6 +51,7 @@ from crm_sandbox.models import (
     Contact,
     CriterionJudgement,
     Customer,
+    DataView,
     Event,
     Finding,
     FindingDecision,
@@ -67,6 +68,7 @@ COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers
 # Every table holding a cohort's evidence, in the order the reset removes it (children first).
 # tests/test_reset.py fails if a table referencing contacts, findings or users is missing here.
 REMOVED_TABLES = (
+    "data_view",  # who saw the cohort's customer data: archived in each learner's pack (disclosures.json)
     "finding_decision",
     "criterion_judgement",
     "assessment",
@@ -81,6 +83,7 @@ REMOVED_TABLES = (
 )
 
 MODELS: dict[str, type[Base]] = {
+    "data_view": DataView,
     "finding_decision": FindingDecision,
     "criterion_judgement": CriterionJudgement,
     "assessment": Assessment,
@@ -132,6 +135,7 @@ def evidence_digest(cohort_id: int) -> str:
         select(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
         select(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
         select(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
+        select(DataView.__table__).where((DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts)),
         select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
             User.cohort_id == cohort_id
         ),
@@ -253,7 +257,10 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
     findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
     private = select(Customer.id).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None))
+    users = select(User.id).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES))
+    views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts) | DataView.user_id.in_(users)
     statements = {  # on each model's table: Core statements, not the ORM's
+        "data_view": delete(_table(DataView)).where(views),
         "finding_decision": delete(_table(FindingDecision)).where(FindingDecision.finding_id.in_(findings)),
         "criterion_judgement": delete(_table(CriterionJudgement)).where(CriterionJudgement.contact_id.in_(contacts)),
         "assessment": delete(_table(Assessment)).where(Assessment.contact_id.in_(contacts)),

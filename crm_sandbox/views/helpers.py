@@ -20,6 +20,7 @@ from crm_sandbox.models import Contact
 from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
 from crm_sandbox.queries import kpis
 from crm_sandbox.queries.review import ContactReview
+from crm_sandbox.reports.records import compare_mode_note
 
 
 def form_token() -> str:
@@ -163,5 +164,11 @@ def download(data: bytes | Path, mimetype: str, name: str) -> Response:
 def review_page(template: str, contact: Contact, review: ContactReview) -> str:
     """A contact's review as ``template`` shows it (the assessor's working page or the learner's report)."""
     return render_template(
-        template, contact=contact, review=review, outcomes=OUTCOMES, method=ASSESSMENT_METHOD, duration=kpis.duration
+        template,
+        contact=contact,
+        review=review,
+        outcomes=OUTCOMES,
+        method=ASSESSMENT_METHOD,
+        duration=kpis.duration,
+        compare_note=compare_mode_note(contact),
     )

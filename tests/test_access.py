@@ -79,6 +79,9 @@ ACCESS = {
     "trainer.download_pack": {"trainer"},
     "trainer.archived_report": {"trainer"},
     "trainer.purge_archive": {"trainer"},
+    "trainer.contact_disclosures": {"assessor", "trainer"},
+    "trainer.customer_disclosures": {"assessor", "trainer"},
+    "trainer.cohort_disclosures": {"assessor", "trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
 
@@ -108,6 +111,7 @@ def world(app, make_user, contact_of):
         "batch_id": 1,
         "run": "20260101T000000Z-g0-abcdef",
         "learner_id": ids["learner"],
+        "ref": "cust-00001",
     }
 
 

@@ -86,9 +86,7 @@ def test_learner_first_and_repeat_views_masked_then_verified(app, client, world)
     assert verified.entitled is True and "ID&V verified" in verified.detail
 
     # the case: reloading a closed contact shows the unmasked record again; now recorded
-    client.post(
-        f"/learner/contacts/{world['contact_id']}/close", data={"outcome": "resolved", "resolved": "yes"}
-    )
+    client.post(f"/learner/contacts/{world['contact_id']}/close", data={"outcome": "resolved", "resolved": "yes"})
     page(client, world)
     closed = last(app, "learner-repeat")
     assert closed.id > verified.id and "balance" in closed.fields and "contact closed" in closed.detail
@@ -177,7 +175,13 @@ def test_staff_views_observe_review_reports_and_exports_are_recorded(app, client
     assert last(app, "review").role == "trainer"
 
     html = disclosures_page(app, f"/trainer/contacts/{cid}/disclosures")
-    for label in ("Live observation", "Assessor&#39;s review", "Report (PDF)", "Learner&#39;s record (PDF)", "Evidence pack"):
+    for label in (
+        "Live observation",
+        "Assessor&#39;s review",
+        "Report (PDF)",
+        "Learner&#39;s record (PDF)",
+        "Evidence pack",
+    ):
         assert label in html, label
     assert "assessor1" in html and "trainer1" in html
     queued_page = disclosures_page(app, f"/trainer/contacts/{world['queued_id']}/disclosures")

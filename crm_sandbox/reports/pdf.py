@@ -522,7 +522,7 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
     pdf.para(f"Mode: {r.mode_line(contact)}", 10, "B", MODE_COLOURS.get(contact.mode, MUTED), 5.5)
     compare = r.compare_mode_note(contact)
     if compare:
-        pdf.para(compare, 9, "B", OUTCOME_COLOURS["not_yet_competent"], 4.6)
+        pdf.para(compare, 9, "B", OUTCOME_COLOURS["not_yet_competent"][1], 4.6)
     pdf.ln(1.5)
 
     pdf.details(

@@ -62,6 +62,7 @@ from crm_sandbox.models import (
 )
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.queries.disclosure import recording_enabled
 from crm_sandbox.queries.unfinished import UnfinishedWork, unfinished_work
 
 COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers stay)
@@ -127,7 +128,7 @@ def evidence_digest(cohort_id: int) -> str:
     """A SHA-256 over every live evidence row of the cohort: any insert, change or delete alters it."""
     contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
     findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
-    queries = (
+    queries = [
         select(Contact.__table__).where(Contact.cohort_id == cohort_id),
         select(Event.__table__).where(Event.contact_id.in_(contacts)),
         select(Finding.__table__).where(Finding.contact_id.in_(contacts)),
@@ -135,11 +136,13 @@ def evidence_digest(cohort_id: int) -> str:
         select(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
         select(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
         select(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
-        select(DataView.__table__).where((DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts)),
         select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
             User.cohort_id == cohort_id
         ),
-    )
+    ]
+    if recording_enabled():  # who saw the cohort's customer data: archived with the rest
+        views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts)
+        queries.append(select(DataView.__table__).where(views))
     digest = hashlib.sha256()
     for query in queries:
         table = query.get_final_froms()[0]
@@ -276,11 +279,14 @@ def remove_cohort_from_live_system(cohort_id: int) -> dict[str, int]:
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
         raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
     for table, statement in statements.items():  # the log says each row was archived, not tampered with
-        if table in MODELS:  # the evidential tables (the learners' fictional customers are not evidence)
+        if table in MODELS and (table != "data_view" or recording_enabled()):  # evidential tables only
             ledger.record_gone(MODELS[table], statement.whereclause, ledger.ARCHIVED)
     ledger.checkpoint_at_commit(f"cohort {cohort_id} reset: its evidence archived")
     removed = {}
     for table, statement in statements.items():
+        if table == "data_view" and not recording_enabled():  # a database not yet upgraded has none
+            removed[table] = 0
+            continue
         removed[table] = cast(CursorResult[Any], db.session.execute(statement)).rowcount
     db.session.expire_all()  # the identity map may hold rows that no longer exist
     return removed

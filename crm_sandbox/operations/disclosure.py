@@ -58,7 +58,10 @@ def _row(
 
 
 def record(*rows: DataView) -> list[DataView]:
-    """Write the rows in one write transaction (their ledger leaves with them)."""
+    """Write the rows in one write transaction (their ledger leaves with them); nothing on a database not
+    yet upgraded to have the table (``queries.disclosure.recording_enabled``)."""
+    if not q.recording_enabled():
+        return list(rows)
     with write_transaction():
         db.session.add_all(rows)
     return list(rows)

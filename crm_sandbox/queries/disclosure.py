@@ -7,7 +7,8 @@ The recording itself is ``operations/disclosure.py``; the rows are ``models/disc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, inspect, or_, select
 
 from crm_sandbox.errors import NotAllowed, NotFound
 from crm_sandbox.events.registry import (
@@ -35,6 +36,17 @@ COMPARE_FIELDS = {
     "memorable_word_characters": "memorable_word_characters",
 }
 PAGE_LIMIT = 500  # rows on one disclosure page (newest first)
+
+
+def recording_enabled() -> bool:
+    """Whether the database has the ``data_view`` table (an app on a database not yet upgraded records no
+    views, as the ledger records no leaves, until ``flask init-db`` upgrades it)."""
+    if current_app.extensions.get("data_view_enabled"):
+        return True
+    found = inspect(db.session.connection()).has_table("data_view")
+    if found:  # only a yes is kept: a database upgraded meanwhile is noticed
+        current_app.extensions["data_view_enabled"] = True
+    return bool(found)
 
 
 def packed(refs: Iterable[str]) -> str:
@@ -72,6 +84,8 @@ def event_fields(events: Iterable[Event]) -> list[str]:
 def last_desk_fields(contact_id: int, user_id: int, customer_id: int) -> list | None:
     """The fields of the last record-panel view of ``customer_id`` by ``user_id`` on the contact (None:
     never shown): a view showing the same fields again is a repeat."""
+    if not recording_enabled():
+        return None
     return db.session.execute(
         select(DataView.fields)
         .where(
@@ -147,7 +161,7 @@ def staff_cohort(user: User, cohort_id: int) -> Cohort:
 
 def views_of_contacts(contact_ids: Sequence[int]) -> list[DataView]:
     """The views recorded on these contacts, oldest first (what an evidence pack archives)."""
-    if not contact_ids:
+    if not contact_ids or not recording_enabled():
         return []
     return list(
         db.session.execute(

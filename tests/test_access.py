@@ -82,6 +82,9 @@ ACCESS = {
     "trainer.purge_archive": {"trainer"},
     "trainer.archive_subject_export": {"trainer"},
     "trainer.archive_subject_erase": {"trainer"},
+    "trainer.contact_disclosures": {"assessor", "trainer"},
+    "trainer.customer_disclosures": {"assessor", "trainer"},
+    "trainer.cohort_disclosures": {"assessor", "trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
 
@@ -111,6 +114,7 @@ def world(app, make_user, contact_of):
         "batch_id": 1,
         "run": "20260101T000000Z-g0-abcdef",
         "learner_id": ids["learner"],
+        "ref": "cust-00001",
     }
 
 

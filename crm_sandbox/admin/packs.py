@@ -9,6 +9,8 @@ Layout::
     contacts/c-12/review.json     criteria judgements with history, the assessment and sign-offs, KPIs
     contacts/c-12/report.pdf      the observation record
     learner-report.pdf            the learner's record
+    disclosures.json              who saw the contacts' customer data, when, which fields, and whether
+                                  entitled (the ``data_view`` rows of these contacts; a reset archives them)
     ledger/checkpoint.txt         the signed ledger checkpoint the proofs lead to (made at export)
     ledger/proofs.json            per record: leaf index, bytes, audit path, salt, covered content
     problems.json                 (archived packs only) what failed verification when it was archived
@@ -59,6 +61,7 @@ from crm_sandbox.events.registry import session_data
 from crm_sandbox.formatting import mode_label
 from crm_sandbox.ledger import format as lf
 from crm_sandbox.models import Contact, User, utcnow
+from crm_sandbox.queries.disclosure import views_of_contacts
 from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import pack_session_document
 from crm_sandbox.reports import pdf
@@ -73,6 +76,7 @@ PROOFS_FORMAT = "crm-sandbox/ledger-proofs@2"  # leaves recomputed from the pack
 PROOFS_FORMAT_V1 = "crm-sandbox/ledger-proofs@1"  # leaves and audit paths only (the seam's hand-built proofs)
 PROBLEMS = "problems.json"  # in an archived pack whose evidence failed verification at the reset
 PROBLEMS_FORMAT = "crm-sandbox/pack-problems@1"
+DISCLOSURES, DISCLOSURES_FORMAT = "disclosures.json", "crm-sandbox/disclosures@1"
 # True once ledger_section fills packs in: then a pack without a ledger section is from an earlier release.
 LEDGER_IN_RELEASE = True
 
@@ -259,6 +263,7 @@ def pack_files(
             index.append(contact_entry(review))
     files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
     contacts = [review.contact for review in reviews]
+    files[DISCLOSURES] = _json(disclosures_document(contacts))
     if problems:
         files[PROBLEMS] = _json(problems_document(learner, problems))
     failed = sorted({folder for folder, _ in problems if folder})
@@ -271,6 +276,28 @@ def pack_files(
             raise
     files[PUBLIC_KEY] = signing.public_key_pem().encode("ascii")
     return files
+
+
+def disclosures_document(contacts: Sequence[Contact]) -> dict[str, Any]:
+    """Who was shown these contacts' customer data (``queries/disclosure.py``), oldest first."""
+    refs = {c.id: r.contact_ref(c) for c in contacts}
+    return {
+        "format": DISCLOSURES_FORMAT,
+        "views": [
+            {
+                "at": r.iso(v.at),
+                "viewer": v.user.username if v.user else None,
+                "role": v.role,
+                "kind": v.kind,
+                "contact": refs.get(v.contact_id) if v.contact_id else None,
+                "customers": v.customer_refs,
+                "fields": v.fields,
+                "entitled": v.entitled,
+                "detail": v.detail,
+            }
+            for v in views_of_contacts([c.id for c in contacts])
+        ],
+    }
 
 
 def _heads(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:

@@ -52,6 +52,7 @@ from crm_sandbox.models import (
     Contact,
     CriterionJudgement,
     Customer,
+    DataView,
     Event,
     Finding,
     FindingDecision,
@@ -62,12 +63,14 @@ from crm_sandbox.models import (
 )
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.operations.cohorts.queues import build_queue
+from crm_sandbox.queries.disclosure import recording_enabled
 from crm_sandbox.queries.unfinished import UnfinishedWork, unfinished_work
 
 COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers stay)
 # Every table holding a cohort's evidence, in the order the reset removes it (children first).
 # tests/test_reset.py fails if a table referencing contacts, findings or users is missing here.
 REMOVED_TABLES = (
+    "data_view",  # who saw the cohort's customer data: archived in each learner's pack (disclosures.json)
     "finding_decision",
     "criterion_judgement",
     "assessment",
@@ -82,6 +85,7 @@ REMOVED_TABLES = (
 )
 
 MODELS: dict[str, type[Base]] = {
+    "data_view": DataView,
     "finding_decision": FindingDecision,
     "criterion_judgement": CriterionJudgement,
     "assessment": Assessment,
@@ -126,7 +130,7 @@ def evidence_digest(cohort_id: int) -> str:
     """A SHA-256 over every live evidence row of the cohort: any insert, change or delete alters it."""
     contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
     findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
-    queries = (
+    queries = [
         select(Contact.__table__).where(Contact.cohort_id == cohort_id),
         select(Event.__table__).where(Event.contact_id.in_(contacts)),
         select(Finding.__table__).where(Finding.contact_id.in_(contacts)),
@@ -137,7 +141,10 @@ def evidence_digest(cohort_id: int) -> str:
         select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
             User.cohort_id == cohort_id
         ),
-    )
+    ]
+    if recording_enabled():  # who saw the cohort's customer data: archived with the rest
+        views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts)
+        queries.append(select(DataView.__table__).where(views))
     digest = hashlib.sha256()
     for query in queries:
         table = query.get_final_froms()[0]
@@ -262,7 +269,10 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     contacts = select(Contact.id).where(Contact.cohort_id == cohort_id)
     findings = select(Finding.id).where(Finding.contact_id.in_(contacts))
     private = select(Customer.id).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None))
+    users = select(User.id).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES))
+    views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts) | DataView.user_id.in_(users)
     statements = {  # on each model's table: Core statements, not the ORM's
+        "data_view": delete(_table(DataView)).where(views),
         "finding_decision": delete(_table(FindingDecision)).where(FindingDecision.finding_id.in_(findings)),
         "criterion_judgement": delete(_table(CriterionJudgement)).where(CriterionJudgement.contact_id.in_(contacts)),
         "assessment": delete(_table(Assessment)).where(Assessment.contact_id.in_(contacts)),
@@ -278,7 +288,7 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
         raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
     for table, statement in statements.items():  # the log says each row was archived (or purged), not tampered with
-        if table in MODELS:  # the evidential tables (the learners' fictional customers are not evidence)
+        if table in MODELS and (table != "data_view" or recording_enabled()):  # evidential tables only
             ledger.record_gone(MODELS[table], statement.whereclause, kind)
     ledger.checkpoint_at_commit(
         f"cohort {cohort_id} reset: its evidence archived"
@@ -287,6 +297,9 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     )
     removed = {}
     for table, statement in statements.items():
+        if table == "data_view" and not recording_enabled():  # a database not yet upgraded has none
+            removed[table] = 0
+            continue
         removed[table] = cast(CursorResult[Any], db.session.execute(statement)).rowcount
     db.session.expire_all()  # the identity map may hold rows that no longer exist
     return removed

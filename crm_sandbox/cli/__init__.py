@@ -16,9 +16,11 @@ from crm_sandbox.crypto import signing
 from crm_sandbox.crypto.rotation import rotate_field_keys
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import ServiceError
+from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import verify_log
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
+from crm_sandbox.operations import disclosure
 from crm_sandbox.operations.cohorts.accounts import create_user, verify_password
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
 from crm_sandbox.operations.cohorts.queues import build_queue
@@ -232,7 +234,10 @@ def export_session_command(contact_id: int) -> None:
     contact = db.session.get(Contact, contact_id)
     if contact is None:
         raise click.ClickException(f"There is no contact {contact_id}.")
-    click.echo(json.dumps(signed_session_document(contact), indent=2, ensure_ascii=False))
+    doc = signed_session_document(contact)
+    # Recorded before it is written out: the operator saw the full customer record (who saw what).
+    disclosure.export_view(None, contact, contact_events(contact.id), [k for k in doc["customer"] if k != "id"])
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 @click.command("findings")
@@ -407,6 +412,7 @@ def export_pack_command(username: str, output: str) -> None:
         data = build_verified_pack(learner)
     except PackRefused as err:
         raise click.ClickException(str(err)) from err
+    disclosure.pack_view(None, learner, f"signed evidence pack written to {output} (flask export-pack)")
     with open(output, "wb") as fh:
         fh.write(data)
     report = check_pack(data, signing.public_key_pem())

@@ -149,6 +149,28 @@ EVIDENTIAL: dict[str, Coverage] = {
             lambda r: f"assessment:{r['contact_id']}:{r['version']}",
             _contact_subject,
         ),
+        # Who saw which customer's personal data, when, and whether entitled: exactly what an auditor (or a
+        # data-protection officer answering "who has seen this record?") relies on, so an edited or deleted
+        # row must be detected like any other evidence.
+        Coverage(
+            "data_view",
+            (
+                "id",
+                "at",
+                "user_id",
+                "role",
+                "cohort_id",
+                "contact_id",
+                "customer_id",
+                "customers",
+                "kind",
+                "fields",
+                "entitled",
+                "detail",
+            ),
+            lambda r: f"data_view:{r['id']}",
+            lambda r: f"contact:{r['contact_id']}" if r["contact_id"] is not None else f"cohort:{r['cohort_id']}",
+        ),
         Coverage(
             "customer",  # what a pack's session.json shows of the account, so a swapped record is caught
             ("id", "cohort_id", "learner_id", "ref", "product", "personal"),
@@ -204,6 +226,7 @@ LABELS = {
     "cohort": "cohort",
     "archived_pack": "archived pack",
     "customer": "customer record",
+    "data_view": "data view",
 }
 FIELD_LABELS = {
     "learner_id": "learner",

@@ -6,6 +6,7 @@ from crm_sandbox.models.cohort import Cohort
 from crm_sandbox.models.contact import Contact, Event
 from crm_sandbox.models.credential import CredentialBatch
 from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
+from crm_sandbox.models.disclosure import DataView
 from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
@@ -23,6 +24,7 @@ __all__ = [
     "CredentialBatch",
     "CriterionJudgement",
     "Customer",
+    "DataView",
     "Event",
     "Finding",
     "FindingDecision",

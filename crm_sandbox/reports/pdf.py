@@ -520,6 +520,9 @@ def _render_contact(pdf: ReportPDF, review: ContactReview) -> None:
     pdf.add_page()
     pdf.title_block("Observation record", f"{contact.title} \u00b7 {contact.channel} contact {r.contact_ref(contact)}")
     pdf.para(f"Mode: {r.mode_line(contact)}", 10, "B", MODE_COLOURS.get(contact.mode, MUTED), 5.5)
+    compare = r.compare_mode_note(contact)
+    if compare:
+        pdf.para(compare, 9, "B", OUTCOME_COLOURS["not_yet_competent"][1], 4.6)
     pdf.ln(1.5)
 
     pdf.details(

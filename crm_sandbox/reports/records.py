@@ -196,6 +196,20 @@ def mode_line(contact: Contact) -> str:
     return f"{mode_label(contact.mode)}: feedback only, not evidence of competence"
 
 
+COMPARE_MODE_NOTE = (
+    "ID&V panel in compare mode: the learner was shown the answers on file (date of birth, full postcode, "
+    "account number's last four, the memorable word's characters asked for) before the caller passed ID&V. "
+    "The verification on this contact does not show the learner could verify a caller unaided."
+)
+
+
+def compare_mode_note(contact: Contact) -> str | None:
+    """What a review or report says when the contact ran with the policy's ``panel_mode: compare`` (the
+    policy copied when it was opened), else None. See docs/security.md."""
+    policy = contact.policy or {}
+    return COMPARE_MODE_NOTE if policy.get("panel_mode") == "compare" else None
+
+
 def listed_outcome(review: ContactReview) -> str:
     """The outcome as a listing of contacts shows it: a practice contact's is marked formative (it is
     feedback, never evidence of competence), e.g. "Not yet competent (formative)"."""

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.models import Cohort, Contact
+from crm_sandbox.operations import disclosure
 from crm_sandbox.operations import review as reviews
 from crm_sandbox.operations.desk import roleplay
 from crm_sandbox.queries import access, kpis
@@ -77,7 +78,10 @@ def dashboard() -> ResponseReturnValue:
 @roles_required(*STAFF)
 def observe(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return render_template("assessor/observe.html", contact=contact, review=contact_review(contact))
+    review = contact_review(contact)
+    page = render_template("assessor/observe.html", contact=contact, review=review)
+    disclosure.observe_view(current_user, contact, review.events)  # recorded before it is sent
+    return page
 
 
 @bp.get("/contacts/<int:contact_id>/timeline")
@@ -159,7 +163,10 @@ def add_observation(contact_id: int) -> ResponseReturnValue:
 @roles_required(*STAFF)
 def review(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    return review_page("assessor/review.html", contact, contact_review(contact))
+    review = contact_review(contact)
+    page = review_page("assessor/review.html", contact, review)
+    disclosure.contact_view(current_user, "review", contact, review.events)
+    return page
 
 
 @bp.post("/contacts/<int:contact_id>/findings/<int:finding_id>/decision")

@@ -20,6 +20,7 @@ from crm_sandbox.models import Contact
 from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
 from crm_sandbox.queries import kpis
 from crm_sandbox.queries.review import ContactReview
+from crm_sandbox.reports.records import compare_mode_note
 
 
 def form_token() -> str:
@@ -171,4 +172,5 @@ def review_page(template: str, contact: Contact, review: ContactReview, typed: d
         method=ASSESSMENT_METHOD,
         duration=kpis.duration,
         typed=typed,
+        compare_note=compare_mode_note(contact),
     )

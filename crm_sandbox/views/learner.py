@@ -12,6 +12,7 @@ from crm_sandbox.content.responses import load_responses, placeholder_values, re
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact
+from crm_sandbox.operations import disclosure
 from crm_sandbox.operations import review as reviews
 from crm_sandbox.operations.desk import actions, conversation, identity, lifecycle, notes
 from crm_sandbox.operations.desk import contacts as contact_service
@@ -81,14 +82,21 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
     knowledge-base search, with its results (``kb_query``, which comes from a POST, never from the URL)."""
     ws = workspace(contact)
     seed_dir = current_app.config["SEED_DIR"]
+    # compare mode shows what is on file for the record that is open (whichever it is), on the questions
+    # the panel still asks: each "On file" answer shown is recorded as seen before ID&V
+    comparing = (
+        ws.policy.get("panel_mode") == "compare"
+        and ws.record is not None
+        and contact.status == "live"
+        and not (ws.idv.verified or ws.idv.locked)
+    )
     factors = [
         {
             "id": f,
             "label": IDV_FACTORS[f],
             "prompt": identity.factor_prompt(contact, contact.customer, f),
-            # compare mode shows what is on file for the record that is open (whichever it is)
             "stored": identity.stored_answer(contact, ws.record, f)
-            if ws.policy.get("panel_mode") == "compare" and ws.record is not None
+            if comparing and ws.record is not None and f not in ws.idv.passed
             else None,
         }
         for f in ws.policy.get("idv_factors", [])
@@ -100,7 +108,7 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
         "escalation_reference": escalation_reference(contact.id, escalated[-1].seq) if escalated else "",
         "refund_amount": money(paid[-1].data.get("amount")) if paid else "",
     }
-    return render_template(
+    page = render_template(
         "learner/contact.html",
         ws=ws,
         contact=contact,
@@ -117,6 +125,9 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
         updatable=actions.UPDATABLE_FIELDS,
         refused=refused or Refused(),
     )
+    # Rendered, then recorded, then sent: what the learner is shown is on record (who saw what).
+    disclosure.desk_view(current_user, ws, [f["id"] for f in factors if f["stored"]])
+    return page
 
 
 @bp.get("/contacts/<int:contact_id>/updates")
@@ -356,7 +367,10 @@ def close(contact_id: int) -> ResponseReturnValue:
 @roles_required("learner")
 def report(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    return review_page("learner/report.html", contact, released_review(contact))
+    review = released_review(contact)
+    page = review_page("learner/report.html", contact, review)
+    disclosure.contact_view(current_user, "report", contact, review.events)
+    return page
 
 
 @bp.post("/contacts/<int:contact_id>/report/acknowledge")

@@ -14,6 +14,7 @@ from crm_sandbox.admin import packs as pack
 from crm_sandbox.crypto import signing
 from crm_sandbox.errors import Conflict
 from crm_sandbox.models import utcnow
+from crm_sandbox.operations import disclosure
 from crm_sandbox.queries import access
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.review import contact_review, learner_reviews
@@ -34,14 +35,18 @@ def template_context() -> dict[str, Any]:
 @roles_required("assessor", "trainer", "learner")
 def contact(contact_id: int) -> str:
     review = contact_review(access.report_contact(current_user, contact_id))
-    return render_template("reports/contact.html", review=review, generated_at=utcnow(), **template_context())
+    page = render_template("reports/contact.html", review=review, generated_at=utcnow(), **template_context())
+    disclosure.contact_view(current_user, "report", review.contact, review.events)
+    return page
 
 
 @bp.get("/contacts/<int:contact_id>.pdf")
 @roles_required("assessor", "trainer", "learner")
 def contact_pdf(contact_id: int) -> Response:
     contact = access.report_contact(current_user, contact_id)
-    data = pdf.contact_pdf(contact_review(contact))
+    review = contact_review(contact)
+    data = pdf.contact_pdf(review)
+    disclosure.contact_view(current_user, "report-pdf", contact, review.events)
     return download(
         data, "application/pdf", f"observation-{records.contact_ref(contact)}-{contact.learner.username}.pdf"
     )
@@ -52,7 +57,7 @@ def contact_pdf(contact_id: int) -> Response:
 def learner(learner_id: int) -> str:
     learner = access.report_learner(current_user, learner_id)
     reviews = learner_reviews(learner)
-    return render_template(
+    page = render_template(
         "reports/learner.html",
         learner=learner,
         reviews=reviews,
@@ -60,13 +65,17 @@ def learner(learner_id: int) -> str:
         learner_kpis=kpi_service.learner_kpis([rv.kpis for rv in reviews]),
         **template_context(),
     )
+    disclosure.learner_view(current_user, "learner-report", learner, [(rv.contact, rv.events) for rv in reviews])
+    return page
 
 
 @bp.get("/learners/<int:learner_id>.pdf")
 @roles_required(*STAFF)
 def learner_pdf(learner_id: int) -> Response:
     learner = access.report_learner(current_user, learner_id)
-    data = pdf.learner_pdf(learner, learner_reviews(learner))
+    reviews = learner_reviews(learner)
+    data = pdf.learner_pdf(learner, reviews)
+    disclosure.learner_view(current_user, "learner-report-pdf", learner, [(rv.contact, rv.events) for rv in reviews])
     return download(data, "application/pdf", f"learner-record-{learner.username}.pdf")
 
 
@@ -81,6 +90,7 @@ def learner_pack(learner_id: int) -> Response:
         current_app.logger.warning("evidence pack for %s refused: %s", learner.username, err)
         raise EvidenceDoesNotVerify(str(err)) from err
     current_app.logger.info("evidence pack for %s exported by %s", learner.username, current_user.username)
+    disclosure.pack_view(current_user, learner)
     return download(data, "application/zip", pack.pack_filename(learner, created_at))
 
 

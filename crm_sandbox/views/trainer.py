@@ -16,7 +16,9 @@ from crm_sandbox.content.criteria import load_qualifications
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.formatting import slug
 from crm_sandbox.models import Cohort
+from crm_sandbox.models.disclosure import VIEW_KINDS
 from crm_sandbox.operations.cohorts import assignments, cohorts, credentials, enrolment
+from crm_sandbox.queries import access, disclosure
 from crm_sandbox.queries import cohorts as cohort_queries
 from crm_sandbox.queries.unfinished import unfinished_work
 from crm_sandbox.scenarios import load_library
@@ -486,3 +488,29 @@ def purge_archive() -> ResponseReturnValue:
             "info",
         )
     return redirect(url_for("trainer.archive_list"), 303)
+
+
+# --- who saw what (issue 16): the disclosure record, for trainers and assessors acting as IQA ---------------
+@bp.get("/contacts/<int:contact_id>/disclosures")
+@roles_required("trainer", "assessor")
+def contact_disclosures(contact_id: int) -> ResponseReturnValue:
+    contact = access.get_contact_for(current_user, contact_id)
+    return render_template("trainer/disclosures.html", page=disclosure.contact_disclosures(contact), kinds=VIEW_KINDS)
+
+
+@bp.get("/cohorts/<int:cohort_id>/customers/<ref>/disclosures")
+@roles_required("trainer", "assessor")
+def customer_disclosures(cohort_id: int, ref: str) -> ResponseReturnValue:
+    cohort = disclosure.staff_cohort(current_user, cohort_id)
+    if not ref or len(ref) > 16 or not all(ch.isalnum() or ch in "-_" for ch in ref):
+        abort(404)
+    return render_template(
+        "trainer/disclosures.html", page=disclosure.customer_disclosures(cohort, ref), kinds=VIEW_KINDS
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/disclosures")
+@roles_required("trainer", "assessor")
+def cohort_disclosures(cohort_id: int) -> ResponseReturnValue:
+    cohort = disclosure.staff_cohort(current_user, cohort_id)
+    return render_template("trainer/disclosures.html", page=disclosure.cohort_disclosures(cohort), kinds=VIEW_KINDS)

@@ -253,3 +253,23 @@ def test_views_are_evidence_in_the_ledger_and_archived_by_a_reset(app, client, w
     with app.app_context():
         assert db.session.execute(select(func.count(DataView.id))).scalar() == 0
         assert db.session.execute(select(User).where(User.username == "trainer1")).scalar_one()
+
+
+def test_live_timeline_polls_that_bring_customer_data_and_subject_access_exports_are_recorded(app, client, world):
+    cid = world["contact_id"]
+    client.post(f"/learner/contacts/{cid}/open")
+    assessor = signed_in(app, "assessor1")
+    assert assessor.get(f"/assessor/contacts/{cid}/observe").status_code == 200
+    seen = assessor.get(f"/assessor/contacts/{cid}/timeline?after=0").get_json()["last_seq"]
+    before = len(views(app, kind="observe"))
+    assessor.get(f"/assessor/contacts/{cid}/timeline?after={seen}")  # nothing new: nothing recorded
+    assert len(views(app, kind="observe")) == before
+    client.post(f"/learner/contacts/{cid}/search", data={"query": world["last_name"]})
+    assessor.get(f"/assessor/contacts/{cid}/timeline?after={seen}")  # the search reaches the assessor
+    polled = last(app, "observe")
+    assert "search_query" in polled.fields and polled.detail.startswith("live timeline update")
+    trainer = signed_in(app, "trainer1")
+    assert trainer.get(f"/trainer/users/{world['learner_id']}/export").status_code == 200
+    export = last(app, "subject-access")
+    assert "search_query" in export.fields and export.user_id is not None and "learner1" not in export.detail
+    assert all("learner1" not in v.detail for v in views(app))  # no username kept: erasure-proof

@@ -35,7 +35,7 @@ from crm_sandbox.models import (
 )
 from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact
 from crm_sandbox.operations.desk.notes import add_note
-from tests.conftest import flashes
+from tests.conftest import ON_POSTGRES, flashes
 from tests.helpers import signed_in
 
 QUEUE = ["balance-enquiry"]
@@ -110,6 +110,11 @@ def test_subject_access_is_complete_for_each_role(app, client, people, login):
     assert [j["criterion_id"] for j in assessor_doc["staff_work"]["criterion_judgements"]] == ["verify-identity"]
     assert trainer_doc["staff_work"]["events"] == [] and trainer_doc["failed_sign_ins"] == []
     assert all(s["signed_in_at"] for s in trainer_doc["sign_in_sessions"])
+    # what customer data the person was shown is theirs too (the disclosure record, as the viewer)
+    viewer = signed_in(app, "assessor1")
+    assert viewer.get(f"/assessor/contacts/{contact['id']}/review").status_code == 200
+    shown = json.loads(client.get(f"/trainer/users/{people['assessor']}/export").data)["customer_data_shown"]
+    assert shown[-1]["kind"] == "review" and shown[-1]["contact"] == contact["id"] and shown[-1]["fields"]
     # every role has its export and erasure on a page: assessors and learners on the cohort, trainers on the console
     console = client.get("/trainer/").get_data(as_text=True)
     assert f"/trainer/users/{people['trainer']}/export" in console
@@ -276,7 +281,11 @@ def test_retention_runs_at_start_up_as_configured_then_and_is_a_ledger_entry(app
     # the setting changed since archiving: applied at the next purge (retention is not frozen at archiving)
     app.config["ARCHIVE_RETENTION_DAYS"] = 30
     app.extensions["crm_retention"]["next"] = 0  # the next interval has come
+    with app.app_context():
+        stored_path = db.session.execute(select(ArchivedPack.path)).scalars().first()
     client.get("/auth/login")
+    if not ON_POSTGRES:  # the purged row lives on in neither the database file nor its log
+        assert stored_path.encode() not in database_files(app)
     with app.app_context():
         assert not db.session.execute(select(ArchivedPack)).first()
         leaves = db.session.execute(

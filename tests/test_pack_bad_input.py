@@ -311,3 +311,11 @@ def test_check_pack_checks_a_packs_ledger_section():
     assert pack.check_pack(data, PEM, parse_note=parse_note, later=old).problems == [
         "the later checkpoint (size 7) is older than the pack's (size 10): an old checkpoint presented as new"
     ]
+
+
+def test_an_endless_file_is_read_only_up_to_the_limit(runner, monkeypatch):
+    """/dev/zero has no size to check first: the read itself is bounded, and the refusal is clear."""
+    monkeypatch.setattr(pack, "MAX_PACK", 1024 * 1024)
+    result = runner.invoke(args=["verify-pack", "/dev/zero", "--public-key", str(OLD_KEY)])
+    assert result.exit_code != 0 and "larger than 1 MB" in result.output, result.output
+    assert "Traceback" not in result.output

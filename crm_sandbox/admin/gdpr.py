@@ -82,6 +82,27 @@ def _throttle(user: User) -> list[dict]:
     return [{"failed_sign_ins": row.failures, "window_started_at": iso(row.window_start)}]
 
 
+def _views_made(user: User) -> list[dict]:
+    """What customer personal data the person was shown (the disclosure record, as the viewer)."""
+    from crm_sandbox.models.disclosure import DataView
+    from crm_sandbox.queries.disclosure import recording_enabled
+
+    if not recording_enabled():
+        return []
+    rows = db.session.execute(select(DataView).where(DataView.user_id == user.id).order_by(DataView.id)).scalars()
+    return [
+        {
+            "at": iso(v.at),
+            "kind": v.kind,
+            "contact": v.contact_id,
+            "customers": [ref for ref in v.customers.split(",") if ref],
+            "fields": list(v.fields or []),
+            "entitled": v.entitled,
+        }
+        for v in rows
+    ]
+
+
 def _staff_work(user: User) -> dict[str, list[dict]]:
     """What an assessor or trainer recorded: the events they acted in, their decisions, judgements and
     signed assessments (contacts named by id: the learners' evidence is not theirs)."""
@@ -270,6 +291,7 @@ def subject_access_export(user_id: int) -> dict:
         },
         "sign_in_sessions": _sessions(user),
         "failed_sign_ins": _throttle(user),
+        "customer_data_shown": _views_made(user),
         "contacts": list(by_contact.values()),
     }
     return _role_sections(user, doc)

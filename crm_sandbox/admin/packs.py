@@ -457,9 +457,11 @@ def _read(data_or_path: PackSource) -> bytes:
     if isinstance(data_or_path, (bytes, bytearray, memoryview)):
         return bytes(data_or_path)
     path = Path(data_or_path)
-    if path.stat().st_size > MAX_PACK:
+    with path.open("rb") as fh:  # bounded: a device or a pipe (/dev/zero) has no size to check first
+        data = fh.read(MAX_PACK + 1)
+    if len(data) > MAX_PACK:
         raise OSError(f"the file is larger than {MAX_PACK // (1024 * 1024)} MB: not an evidence pack")
-    return path.read_bytes()
+    return data
 
 
 def unsafe_path(name: str) -> str | None:

@@ -171,6 +171,9 @@ def purge(now: datetime | None = None) -> PurgeReport:
             ledger.checkpoint_at_commit(report.summary())
     archive.remove_files(paths)
     if report.anything:
+        from crm_sandbox.admin.gdpr import scrub_database_file  # gdpr reads this module's throttle keys
+
+        scrub_database_file()  # what was purged lives on in neither the database file nor its log
         log.info("%s", report.summary())
     return report
 

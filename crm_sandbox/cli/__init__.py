@@ -424,7 +424,10 @@ def _key_file(path: str, option: str) -> bytes:
 
     from crm_sandbox.crypto import signing
 
-    data = Path(path).read_bytes()
+    with Path(path).open("rb") as fh:
+        data = fh.read(64 * 1024 + 1)  # a PEM public key is well under 1 KB
+    if len(data) > 64 * 1024:
+        raise click.ClickException(f"{option} {path}: not a public key file (larger than 64 KB)")
     try:
         signing.load_public_key(data)
     except signing.SigningKeyError as err:

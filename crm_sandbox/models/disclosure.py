@@ -31,6 +31,7 @@ VIEW_KINDS = {
     "learner-report-pdf": "Learner's record (PDF)",
     "export": "Session export",
     "pack": "Evidence pack",
+    "subject-access": "Subject-access export",
 }
 
 

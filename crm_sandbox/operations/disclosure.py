@@ -174,7 +174,7 @@ def learner_view(
             if learner.cohort_id is not None
             else (contacts[0][0].cohort_id if contacts else None),
             refs=[c.customer.ref for c, _ in contacts],
-            detail=detail or f"{len(contacts)} contact(s) of {learner.username}",
+            detail=detail or f"{len(contacts)} contact(s) of learner #{learner.id}",  # no name: erasure-proof
         )
     )[0]
 
@@ -201,3 +201,44 @@ def pack_view(viewer: User | None, learner: User, detail: str = "signed evidence
     opened contact's customer, cut to what the learner was shown, and the events."""
     contacts = [(c, contact_events(c.id)) for c in opened_contacts(learner)]
     return learner_view(viewer, "pack", learner, contacts, detail)
+
+
+def timeline_update(viewer: User, contact: Contact, new_events: Sequence[Event]) -> DataView | None:
+    """A live-observation poll that brought new events carrying customer data (ID&V answers, searches,
+    the conversation): recorded like the page itself; nothing when the new events show none."""
+    fields = q.event_fields(new_events)
+    if not fields:
+        return None
+    entitled, why = staff_entitled(contact)
+    return record(
+        _row(
+            viewer,
+            "observe",
+            fields,
+            entitled,
+            cohort_id=contact.cohort_id,
+            contact=contact,
+            customer_id=contact.customer_id,
+            refs=[contact.customer.ref],
+            detail=f"live timeline update ({why})",
+        )
+    )[0]
+
+
+def subject_access_view(viewer: User, subject: User, doc: dict) -> DataView | None:
+    """A subject-access export of ``subject``'s account, which carries the customer data of their
+    contacts' timelines (what they typed and were told): recorded like any other export."""
+    types = {e.get("type") for c in doc.get("contacts", []) for e in c.get("events", [])}
+    fields = q.event_fields(Event(type=t, data={}) for t in types if t)
+    if not fields:
+        return None
+    return record(
+        _row(
+            viewer,
+            "subject-access",
+            fields,
+            True,
+            cohort_id=subject.cohort_id,
+            detail=f"subject-access export of account #{subject.id} ({len(doc.get('contacts', []))} contact(s))",
+        )
+    )[0]

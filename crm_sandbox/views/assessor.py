@@ -92,6 +92,7 @@ def timeline(contact_id: int) -> ResponseReturnValue:
     raw_after = request.args.get("after", "0")
     after = int(raw_after) if raw_after.isdecimal() else 0
     events, flags = observed_events(contact.id)
+    disclosure.timeline_update(current_user, contact, [e for e in events if e.seq > after])  # before it is sent
     rows = [
         {
             "seq": e.seq,

@@ -17,6 +17,7 @@ from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.formatting import slug
 from crm_sandbox.models import Cohort
 from crm_sandbox.models.disclosure import VIEW_KINDS
+from crm_sandbox.operations import disclosure as disclosure_ops
 from crm_sandbox.operations.cohorts import assignments, cohorts, credentials, enrolment
 from crm_sandbox.queries import access, disclosure
 from crm_sandbox.queries import cohorts as cohort_queries
@@ -359,6 +360,8 @@ def set_active(user_id: int) -> ResponseReturnValue:
 def export_learner(user_id: int) -> ResponseReturnValue:
     """Subject access: everything held about an account of any role, as JSON."""
     doc = gdpr.subject_access_export(user_id)
+    subject = gdpr.get_subject(user_id)
+    disclosure_ops.subject_access_view(current_user, subject, doc)  # it carries customer data: recorded first
     return json_download(doc, f"subject-access-{doc['account']['username']}.json")
 
 

@@ -128,7 +128,7 @@ def _checked_rows(reader: csv.DictReader) -> list[dict]:
         raise ImportProblems(
             [
                 f"The header row has no {', '.join(missing)} column "
-                f"(it needs {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(header) or 'nothing'})."
+                f"(it needs {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(header)[:200] or 'nothing'})."
             ]
         )
     reader.fieldnames = header

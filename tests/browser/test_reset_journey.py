@@ -45,7 +45,7 @@ def unfinished_work(app) -> dict:
         for contact in (unreviewed, unsigned, unacknowledged):
             lifecycle.open_contact(contact, learner)
             lifecycle.close_contact(contact, learner, "resolved", "yes")
-        review.judge_criterion(unsigned, assessor, "verify-identity", "met", "")
+        review.judge_criterion(unsigned, assessor, "verify-identity", "met", "Open questions for ID&V.")
         decide_and_sign(unacknowledged, assessor, "Open ID&V questions throughout.")  # practice: formative
         review.release(unacknowledged, assessor)
         return {

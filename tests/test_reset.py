@@ -290,6 +290,30 @@ def test_a_reset_started_twice_at_once_runs_once(app, world, monkeypatch):
         assert archive.unrecorded_runs() == []
 
 
+def test_a_reset_that_commits_while_another_is_still_archiving_stops_the_other_cleanly(app, world, monkeypatch):
+    """The second run's learners vanish under it mid-archive: it says the cohort was reset, never crashes."""
+    from crm_sandbox.admin import packs as pack_module
+
+    real, calls = pack_module.build_learner_pack, []
+
+    def another_reset_commits_first(learner, **kw):
+        calls.append(learner.username)
+        if len(calls) == 1:
+            with app.app_context():  # another request, its own session
+                reset_cohort("Test cohort")
+                db.session.remove()
+            db.session.expire_all()  # this run's learners are now rows another reset deleted
+        return real(learner, **kw)
+
+    monkeypatch.setattr(pack_module, "build_learner_pack", another_reset_commits_first)
+    with app.app_context():
+        with pytest.raises(Conflict, match="already been reset"):
+            reset_cohort("Test cohort", generation=0)
+        assert db.session.get(Cohort, world["cohort"]).generation == 1
+        assert count(ArchivedPack) == 2
+        assert archive.unrecorded_runs() == []
+
+
 def test_every_table_referencing_contacts_findings_or_users_is_removed_by_the_reset():
     """A new evidence table must be added to the reset (REMOVED_TABLES), or this fails.
     (A reference declared ON DELETE CASCADE, like sign-in sessions, goes with its row.)"""

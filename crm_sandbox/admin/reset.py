@@ -348,7 +348,10 @@ def reset_cohort(
             ).scalar()
             or current_app.config["DEMO_CUSTOMERS"]
         )
-        run_dir, records = write_archive(cohort, learners, progress, work)
+        archived = archive_unless_reset(cohort, learners, progress, work)
+        if archived is None:
+            continue  # another reset removed what was being archived: the fresh read says so
+        run_dir, records = archived
         committing = False
         try:
             with write_transaction():
@@ -390,6 +393,22 @@ def reset_cohort(
         f"{name} kept changing while its evidence was archived: try the reset again "
         "when its learners and assessors have stopped working."
     )
+
+
+def archive_unless_reset(
+    cohort: Cohort, learners: list[User], progress: Progress | None, work: UnfinishedWork | None
+) -> tuple[Path, list[dict[str, Any]]] | None:
+    """:func:`write_archive`, or None when it failed because another reset committed meanwhile
+    (deleting the learners being archived)."""
+    cohort_id, generation = cohort.id, cohort.generation
+    try:
+        return write_archive(cohort, learners, progress, work)
+    except Exception:
+        db.session.rollback()
+        now = db.session.execute(select(Cohort.generation).where(Cohort.id == cohort_id)).scalar_one_or_none()
+        if now == generation:
+            raise
+        return None
 
 
 def seed_progress(progress: Progress | None, total: int) -> Callable[[int], None] | None:

@@ -383,6 +383,7 @@ def seed_customers(
     db.session.execute(delete(Customer).where(*background))
     new_ids = customer_ids(count)
     customers: list[tuple[Any, ...]] = []
+    contents: list[dict[str, Any]] = []  # what the ledger covers of each customer inserted
     transactions: list[tuple[Any, ...]] = []
     interactions: list[tuple[Any, ...]] = []
 
@@ -390,7 +391,7 @@ def seed_customers(
         if customers:
             # Core inserts (executemany): several times faster than ORM bulk inserts here.
             insert_rows("customer", CUSTOMER_COLUMNS, customers)
-            ledger.record_rows(Customer, Customer.id.in_([row[0] for row in customers]))  # no flush hook
+            ledger.record_written(Customer, contents)  # a Core insert: no flush hook; leaves from what was inserted
             insert_rows(
                 "account_transaction", ("customer_id", "posted_on", "description", "amount_pence"), transactions
             )
@@ -398,20 +399,32 @@ def seed_customers(
             if progress:
                 progress(len(customers))
         customers.clear()
+        contents.clear()
         transactions.clear()
         interactions.clear()
 
     for customer, txns, notes in generate_customers(seed, count):
         next_id = next(new_ids)
+        personal = {f: customer[f] for f in PERSONAL_FIELDS}
         customers.append(
             (
                 next_id,
                 cohort.id,
                 customer["ref"],
                 customer["product"],
-                encrypt_json({f: customer[f] for f in PERSONAL_FIELDS}, fernet),
+                encrypt_json(personal, fernet),
                 *(blind_index(customer[field], key) for field in INDEXED_FIELDS),
             )
+        )
+        contents.append(
+            {
+                "id": next_id,
+                "cohort_id": cohort.id,
+                "learner_id": None,
+                "ref": customer["ref"],
+                "product": customer["product"],
+                "personal": personal,
+            }
         )
         transactions.extend((next_id, *t) for t in txns)
         interactions.extend((next_id, *i) for i in notes)

@@ -20,7 +20,7 @@ from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import verify_log
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, Cohort, Contact, User
-from crm_sandbox.operations import disclosure
+from crm_sandbox.operations import disclosure, summaries
 from crm_sandbox.operations.cohorts.accounts import create_user, verify_password
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
 from crm_sandbox.operations.cohorts.queues import build_queue
@@ -297,6 +297,40 @@ def verify_log_command() -> None:
     )
 
 
+@click.command("rebuild-summaries")
+@click.option("--cohort", "cohort_name", default=None, help="Only this cohort's contacts (default: every contact).")
+@click.option("--check", is_flag=True, help="Change nothing: list the contacts whose summary differs; exit 1 if any.")
+@with_appcontext
+def rebuild_summaries_command(cohort_name: str | None, check: bool) -> None:
+    """Derive every contact's summary (the dashboard's status, KPI times and findings by severity) afresh
+    from its events, findings and sign-offs, and store it in place of the maintained one."""
+    cohort_id = None
+    if cohort_name is not None:
+        try:
+            cohort_id = cohort_by_name(cohort_name).id
+        except ServiceError as err:
+            raise click.ClickException(str(err)) from None
+    query = select(Contact.id).order_by(Contact.id)
+    if cohort_id is not None:
+        query = query.where(Contact.cohort_id == cohort_id)
+    ids = list(db.session.execute(query).scalars())
+    total = len(ids)
+    if check:
+        derived, kept = summaries.derive(db.session(), ids), summaries.stored(db.session(), ids)
+        differ = [cid for cid in ids if derived.get(cid) != kept.get(cid)]
+        for cid in differ:
+            changed = sorted(k for k in summaries.COLUMNS if derived[cid][k] != kept[cid][k])
+            click.echo(f"contact {cid}: {', '.join(changed)} differ")
+        click.echo(f"{len(differ)} of {total} summaries differ from their events.")
+        if differ:
+            raise SystemExit(1)
+        return
+    with write_transaction():
+        with click.progressbar(length=total, label=f"Rebuilding {total} contact summaries", show_pos=True) as bar:
+            done = summaries.rebuild(db.session(), cohort_id, progress=bar.update)
+    click.echo(f"Rebuilt {done} contact summaries from their events.")
+
+
 @click.command("checkpoint")
 @with_appcontext
 @click.option("--reason", default="cron", show_default=True, help="Recorded in the checkpoint.")
@@ -377,6 +411,7 @@ def register(app: Flask) -> None:
         export_session_command,
         findings_command,
         verify_log_command,
+        rebuild_summaries_command,
         checkpoint_command,
         latest_checkpoint_command,
         rotate_keys_command,

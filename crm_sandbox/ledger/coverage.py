@@ -209,6 +209,8 @@ EXEMPT: dict[str, str] = {
     "ledger_leaf": "the ledger itself: protected by its MACs, the Merkle tree and the signed checkpoints",
     "ledger_checkpoint": "the ledger's signed heads: protected by their signatures and the checkpoint file",
     "ledger_salt": "the salts: destroyed on erasure by design, so they cannot be evidence themselves",
+    "contact_summary": "a derived read model for the dashboard, rebuilt from the covered events, findings and "
+    "sign-offs by `flask rebuild-summaries`: a tampered summary is corrected, never relied on as evidence",
 }
 
 # Event types are covered as rows of the ``event`` table, whatever their type: none is exempt.

@@ -65,7 +65,12 @@ def timestamp(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # the common case first: JSON takes these as they are
+        return value
     if isinstance(value, datetime):
         return timestamp(value)
     if isinstance(value, date):

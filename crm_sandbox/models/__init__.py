@@ -12,6 +12,7 @@ from crm_sandbox.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.models.session import LoginThrottle, UserSession
+from crm_sandbox.models.summary import ContactSummary
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ChainSeal",
     "Cohort",
     "Contact",
+    "ContactSummary",
     "CredentialBatch",
     "CriterionJudgement",
     "Customer",

@@ -10,6 +10,9 @@ An operation reads as its steps::
             op.append(NOTE_ADDED, {"text": text}, actor="learner", user=user)   # the evidence
             op.refresh_findings()                                    # the rules re-run on it
 
+Each appended event is also folded into the contact's summary (the dashboard's read model), which the
+findings refresh settles, in the same transaction.
+
 ``op.contact`` is the contact re-read under its lock: change that one. The form's one-time token is
 recorded on the operation's first event (the one the form asked for; the caller's reply or the
 verification result that follow are its consequences). An operation that appends events and does
@@ -24,7 +27,8 @@ from typing import Any, Mapping
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, PolicyNeedsFixing
 from crm_sandbox.events.append import append_event, lock_contact, token_used
-from crm_sandbox.models import Contact, Event, User
+from crm_sandbox.models import Contact, ContactSummary, Event, User
+from crm_sandbox.operations import summaries
 from crm_sandbox.operations.findings import refresh_findings
 from crm_sandbox.policy import validate_policy
 
@@ -82,6 +86,7 @@ class ContactOperation:
         self.repeat = token_used(contact, form_token)  # this form was already sent on this contact
         self.events: list[Event] = []
         self._unrefreshed = False
+        self._summary: ContactSummary | None = None
 
     def append(
         self, type: str, data: Mapping[str, Any] | None = None, *, actor: str, user: User | None = None
@@ -91,11 +96,17 @@ class ContactOperation:
         event = append_event(self.contact, type, data, actor=actor, user_id=user.id if user else None, form_token=token)
         self.events.append(event)
         self._unrefreshed = True
+        if self._summary is None and summaries.enabled():
+            self._summary = summaries.summary_of(self.contact.id)
+        if self._summary is not None:
+            summaries.fold(self._summary, event.seq, event.type, event.at, event.data)  # the event's cost only
         return event
 
     def refresh_findings(self) -> None:
-        """Re-run the rules on the contact's session and store what they find (``operations/findings.py``)."""
+        """Re-run the rules on the contact's session and store what they find (``operations/findings.py``),
+        then settle the contact's summary (``operations/summaries.py``): its status and findings."""
         refresh_findings(self.contact)
+        summaries.settle(self.contact.id)
         self._unrefreshed = False
 
     def check_refreshed(self) -> None:

@@ -29,6 +29,7 @@ from crm_sandbox.models.review import (
     OUTCOMES,
     PRACTICE_OUTCOMES,
 )
+from crm_sandbox.operations import summaries
 from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk.conversation import check_text
 from crm_sandbox.queries.review import assessment_of, assessment_versions, contact_review, standing
@@ -96,6 +97,7 @@ def decide_finding(finding: Finding, assessor: User, decision: str, comment: str
             )
         row = FindingDecision(finding_id=finding.id, assessor_id=assessor.id, decision=decision, comment=comment)
         db.session.add(row)
+        summaries.settle(finding.contact_id)  # a dismissal takes the finding off the dashboard's count
     return row
 
 
@@ -135,6 +137,7 @@ def add_finding(
             created_by=assessor.id,
         )
         db.session.add(finding)
+        summaries.settle(contact.id)
     return finding
 
 

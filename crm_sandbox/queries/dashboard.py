@@ -1,13 +1,15 @@
 """The assessor's dashboard: a cohort's learners, contacts, findings and KPIs."""
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Assessment, Contact, Event, Finding, User
+from crm_sandbox.models import Assessment, Contact, ContactSummary, User
+from crm_sandbox.operations import summaries
 from crm_sandbox.queries import kpis
 
 STATUSES = ("queued", "live", "closed", "reviewed")
@@ -40,8 +42,27 @@ class LearnerRow:
         return kpis.learner_kpis([r.kpis for r in self.contacts])
 
 
+def summary_kpis(s: ContactSummary | None) -> kpis.ContactKpis:
+    """A contact's KPIs from its summary, as ``kpis.contact_kpis`` computes them from its events."""
+    if s is None:
+        return kpis.ContactKpis(None, None, None, None, 0)
+    closed = s.closed_at is not None
+    return kpis.ContactKpis(
+        handling_seconds=_seconds(s.opened_at, s.closed_at),
+        verify_seconds=_seconds(s.opened_at, s.verified_at),
+        first_response_seconds=_seconds(s.opened_at, s.first_response_at),
+        resolved_first_time=bool(s.resolved) if closed else None,
+        findings=s.findings_high + s.findings_medium + s.findings_low,
+    )
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() if start and end else None
+
+
 def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str | None = None) -> list[LearnerRow]:
-    """Every learner of the cohort with their contacts (filtered), findings and KPIs, in two queries a kind."""
+    """Every learner of the cohort with their contacts (filtered), findings and KPIs: three queries, each
+    contact's figures read from its maintained summary (``operations/summaries.py``), no event loaded."""
     learners = (
         db.session.execute(
             select(User).where(User.cohort_id == cohort_id, User.role == "learner").order_by(User.username)
@@ -49,47 +70,38 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
         .scalars()
         .all()
     )
-    contacts = (
-        db.session.execute(
-            select(Contact).where(Contact.cohort_id == cohort_id).order_by(Contact.learner_id, Contact.position)
-        )
-        .scalars()
-        .all()
-    )
-    ids = [c.id for c in contacts]
-    events: defaultdict[int, list[Event]] = defaultdict(list)
-    for e in db.session.execute(
-        select(Event).where(Event.contact_id.in_(ids)).order_by(Event.contact_id, Event.seq)
-    ).scalars():
-        events[e.contact_id].append(e)
-    findings: defaultdict[int, Counter[str]] = defaultdict(Counter)
-    for f in db.session.execute(
-        select(Finding).where(Finding.contact_id.in_(ids), Finding.active).options(selectinload(Finding.decisions))
-    ).scalars():
-        if not (f.decision and f.decision.decision == "dismissed"):
-            findings[f.contact_id][f.severity] += 1
+    where = [Contact.cohort_id == cohort_id] + ([Contact.learner_id == learner_id] if learner_id is not None else [])
+    order = (Contact.learner_id, Contact.position)
+    contacts: list[tuple[Contact, ContactSummary | None]]
+    if summaries.enabled():
+        query = select(Contact, ContactSummary).outerjoin(ContactSummary, ContactSummary.contact_id == Contact.id)
+        contacts = [
+            (c, s) for c, s in db.session.execute(query.where(*where).options(defer(Contact.policy)).order_by(*order))
+        ]
+    else:  # a database not yet upgraded: derived as the page is read
+        loaded = db.session.execute(select(Contact).where(*where).order_by(*order)).scalars().all()
+        derived = summaries.derived_rows(db.session(), [c.id for c in loaded])
+        contacts = [(c, derived.get(c.id)) for c in loaded]
     assessments = {
         a.contact_id: a
         for a in db.session.execute(
-            select(Assessment).where(Assessment.contact_id.in_(ids), Assessment.voided_at.is_(None))
+            select(Assessment)
+            .join(Contact, Contact.id == Assessment.contact_id)
+            .where(Contact.cohort_id == cohort_id, Assessment.voided_at.is_(None))
         ).scalars()
     }
     rows = {u.id: LearnerRow(u) for u in learners if learner_id in (None, u.id)}
-    for c in contacts:
+    for c, summary in contacts:
         if c.learner_id not in rows:
             continue
-        state = "reviewed" if c.id in assessments else c.status
+        if summary is not None:
+            state = summary.status
+            found = Counter({sev: n for sev, n in summary.findings_by_severity().items() if n})
+        else:  # no summary yet: a queued contact (or one from before summaries: `flask rebuild-summaries`)
+            state, found = ("reviewed" if c.id in assessments else c.status), Counter()
         if status and state != status:
             continue
-        rows[c.learner_id].contacts.append(
-            ContactRow(
-                c,
-                state,
-                findings[c.id],
-                kpis.contact_kpis(events[c.id], sum(findings[c.id].values())),
-                assessments.get(c.id),
-            )
-        )
+        rows[c.learner_id].contacts.append(ContactRow(c, state, found, summary_kpis(summary), assessments.get(c.id)))
     return list(rows.values())
 
 

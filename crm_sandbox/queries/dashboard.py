@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
 from crm_sandbox.extensions import db
@@ -22,6 +22,7 @@ class ContactRow:
     findings: Counter
     kpis: kpis.ContactKpis
     assessment: Assessment | None
+    title: str = ""  # the scenario's title (read without loading the contact's scenario snapshot)
 
 
 @dataclass
@@ -72,16 +73,18 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
     )
     where = [Contact.cohort_id == cohort_id] + ([Contact.learner_id == learner_id] if learner_id is not None else [])
     order = (Contact.learner_id, Contact.position)
-    contacts: list[tuple[Contact, ContactSummary | None]]
-    if summaries.enabled():
-        query = select(Contact, ContactSummary).outerjoin(ContactSummary, ContactSummary.contact_id == Contact.id)
-        contacts = [
-            (c, s) for c, s in db.session.execute(query.where(*where).options(defer(Contact.policy)).order_by(*order))
-        ]
+    contacts: list[tuple[Contact, ContactSummary | None, str]]
+    if summaries.enabled():  # the snapshots (scenario, policy) stay unread: decoding them cost more than the rest
+        scenario_title = func.coalesce(Contact.scenario["title"].as_string(), Contact.scenario_id)
+        query = select(Contact, ContactSummary, scenario_title).outerjoin(
+            ContactSummary, ContactSummary.contact_id == Contact.id
+        )
+        options = (defer(Contact.policy), defer(Contact.scenario))
+        contacts = [(c, s, t) for c, s, t in db.session.execute(query.where(*where).options(*options).order_by(*order))]
     else:  # a database not yet upgraded: derived as the page is read
         loaded = db.session.execute(select(Contact).where(*where).order_by(*order)).scalars().all()
         derived = summaries.derived_rows(db.session(), [c.id for c in loaded])
-        contacts = [(c, derived.get(c.id)) for c in loaded]
+        contacts = [(c, derived.get(c.id), c.title) for c in loaded]
     assessments = {
         a.contact_id: a
         for a in db.session.execute(
@@ -91,7 +94,7 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
         ).scalars()
     }
     rows = {u.id: LearnerRow(u) for u in learners if learner_id in (None, u.id)}
-    for c, summary in contacts:
+    for c, summary, title in contacts:
         if c.learner_id not in rows:
             continue
         if summary is not None:
@@ -101,7 +104,9 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
             state, found = ("reviewed" if c.id in assessments else c.status), Counter()
         if status and state != status:
             continue
-        rows[c.learner_id].contacts.append(ContactRow(c, state, found, summary_kpis(summary), assessments.get(c.id)))
+        rows[c.learner_id].contacts.append(
+            ContactRow(c, state, found, summary_kpis(summary), assessments.get(c.id), title)
+        )
     return list(rows.values())
 
 

@@ -619,10 +619,11 @@ def report(
     cpu: str = "",
 ) -> bool:
     ok = True
+    url = os.environ.get("BENCH_DATABASE_URL", "") if args.database_url == "env" else args.database_url or ""
     print(
         f"\nLoad: {args.learners} learners + {args.assessors} assessors, {args.workers} sync workers, "
         f"{args.customers:,} customers, think {args.think:g} s, {elapsed:.1f} s of work, "
-        f"{'PostgreSQL' if (args.database_url or '').startswith('postgresql') else 'SQLite'}"
+        f"{'SQLite' if args.database_url is None else 'PostgreSQL' if 'postgresql' in url else 'the database given'}"
         + (f", desk polls every {args.desk_poll:g} s" if args.desk_poll else "")
         + f", assessors poll every ~{args.assessor_poll:g} s"
     )
@@ -641,7 +642,7 @@ def report(
             ok &= met
             mark = f"p95 < {args.target_ms:.0f} ms: {'ok' if met else 'MISSED'}"
         else:
-            mark = "(scrypt; not a target)" if action == "sign-in" else ""
+            mark = f"({args.password_hash or 'scrypt'}; not a target)" if action == "sign-in" else ""
         print(f"{action:<12}{len(values):>9}{stats.errors.get(action, 0):>8}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}   {mark}")
     requests = sum(len(v) for v in stats.ms.values())
     errors = sum(stats.errors.values())

@@ -497,8 +497,9 @@ def build_world(tmp: Path, args) -> dict:
                 )
                 world["assessors"].append(f"bench-assessor{i}")
             db.session.flush()
+            queue = queue_of(app, args.queue)  # read the scenario library once, not per learner
             for user in learners:
-                build_queue(user, queue_of(app, args.queue))
+                build_queue(user, queue)
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         for user in learners:

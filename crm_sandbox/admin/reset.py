@@ -50,13 +50,18 @@ from crm_sandbox.models import (
     Base,
     Cohort,
     Contact,
+    Countersignature,
     CriterionJudgement,
     Customer,
     DataView,
     Event,
     Finding,
     FindingDecision,
+    IqaVerdict,
     PriorInteraction,
+    StandardisationExercise,
+    StandardisationMark,
+    StandardisationOutcome,
     Transaction,
     User,
     utcnow,
@@ -71,6 +76,11 @@ COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers
 # tests/test_reset.py fails if a table referencing contacts, findings or users is missing here.
 REMOVED_TABLES = (
     "data_view",  # who saw the cohort's customer data: archived in each learner's pack (disclosures.json)
+    "standardisation_outcome",  # quality assurance: archived in the IQA report (iqa-report.csv/.pdf)
+    "standardisation_mark",
+    "standardisation_exercise",
+    "iqa_verdict",
+    "countersignature",
     "finding_decision",
     "criterion_judgement",
     "assessment",
@@ -86,6 +96,11 @@ REMOVED_TABLES = (
 
 MODELS: dict[str, type[Base]] = {
     "data_view": DataView,
+    "standardisation_outcome": StandardisationOutcome,
+    "standardisation_mark": StandardisationMark,
+    "standardisation_exercise": StandardisationExercise,
+    "iqa_verdict": IqaVerdict,
+    "countersignature": Countersignature,
     "finding_decision": FindingDecision,
     "criterion_judgement": CriterionJudgement,
     "assessment": Assessment,
@@ -138,6 +153,8 @@ def evidence_digest(cohort_id: int) -> str:
         select(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
         select(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
         select(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
+        select(Countersignature.__table__).where(Countersignature.contact_id.in_(contacts)),
+        select(IqaVerdict.__table__).where(IqaVerdict.contact_id.in_(contacts)),
         select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
             User.cohort_id == cohort_id
         ),
@@ -271,8 +288,20 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     private = select(Customer.id).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None))
     users = select(User.id).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES))
     views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts) | DataView.user_id.in_(users)
+    exercises = select(StandardisationExercise.id).where(StandardisationExercise.cohort_id == cohort_id)
     statements = {  # on each model's table: Core statements, not the ORM's
         "data_view": delete(_table(DataView)).where(views),
+        "standardisation_outcome": delete(_table(StandardisationOutcome)).where(
+            StandardisationOutcome.exercise_id.in_(exercises)
+        ),
+        "standardisation_mark": delete(_table(StandardisationMark)).where(
+            StandardisationMark.exercise_id.in_(exercises)
+        ),
+        "standardisation_exercise": delete(_table(StandardisationExercise)).where(
+            StandardisationExercise.cohort_id == cohort_id
+        ),
+        "iqa_verdict": delete(_table(IqaVerdict)).where(IqaVerdict.contact_id.in_(contacts)),
+        "countersignature": delete(_table(Countersignature)).where(Countersignature.contact_id.in_(contacts)),
         "finding_decision": delete(_table(FindingDecision)).where(FindingDecision.finding_id.in_(findings)),
         "criterion_judgement": delete(_table(CriterionJudgement)).where(CriterionJudgement.contact_id.in_(contacts)),
         "assessment": delete(_table(Assessment)).where(Assessment.contact_id.in_(contacts)),

@@ -9,6 +9,13 @@ from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.disclosure import DataView
 from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
+from crm_sandbox.models.quality import (
+    Countersignature,
+    IqaVerdict,
+    StandardisationExercise,
+    StandardisationMark,
+    StandardisationOutcome,
+)
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.models.session import LoginThrottle, UserSession
@@ -22,11 +29,13 @@ __all__ = [
     "Cohort",
     "Contact",
     "CredentialBatch",
+    "Countersignature",
     "CriterionJudgement",
     "Customer",
     "DataView",
     "Event",
     "Finding",
+    "IqaVerdict",
     "FindingDecision",
     "LedgerCheckpoint",
     "LedgerLeaf",
@@ -34,6 +43,9 @@ __all__ = [
     "LoginThrottle",
     "PriorInteraction",
     "ROLES",
+    "StandardisationExercise",
+    "StandardisationMark",
+    "StandardisationOutcome",
     "Transaction",
     "User",
     "UserSession",

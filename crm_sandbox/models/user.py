@@ -1,6 +1,6 @@
-"""Sandbox users: learners, assessors and trainers."""
+"""Sandbox users: learners, assessors, trainers, and the quality assurers (IQA, EQA)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm_sandbox.models.base import Base, utcnow
 from crm_sandbox.models.cohort import Cohort
 
-ROLES = ("learner", "assessor", "trainer")
+ROLES = ("learner", "assessor", "trainer", "iqa", "eqa")
+# An assessor holds the assessor qualification, or is a trainee whose decisions need countersigning.
+ASSESSOR_STATUSES = {"qualified": "Qualified assessor", "trainee": "Trainee assessor"}
 
 
 class User(UserMixin, Base):
@@ -29,12 +31,28 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A learner registered on a qualification other than their cohort's (an id in seed/qualifications.yaml).
     qualification: Mapped[str | None] = mapped_column(String(40))
+    # An EQA account's end: it cannot sign in after this moment.
+    expires_at: Mapped[datetime | None]
+    # An assessor's standing (a key of ASSESSOR_STATUSES; None: not recorded, treated as qualified) and
+    # the date of their assessor qualification.
+    assessor_status: Mapped[str | None] = mapped_column(String(12))
+    qualified_on: Mapped[date | None]
 
     cohort: Mapped[Cohort | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
-        return self.active
+        return self.active and not self.expired
+
+    @property
+    def expired(self) -> bool:
+        """An account past its expiry date (EQA accounts have one)."""
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
+    @property
+    def trainee(self) -> bool:
+        """A trainee assessor: their sign-offs are provisional until a qualified assessor countersigns."""
+        return self.role == "assessor" and self.assessor_status == "trainee"
 
     @property
     def session_token(self) -> str | None:

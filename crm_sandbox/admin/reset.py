@@ -204,6 +204,22 @@ def check_confirmation(cohort: Cohort, generation: int | None, unfinished: str |
     return work
 
 
+IQA_REPORT = "iqa-report"  # the cohort's IQA report in each archive run: .csv.enc and .pdf.enc
+
+
+def write_iqa_report(cohort: Cohort, run_dir: Path) -> None:
+    """The cohort's IQA report (plan, sample, verdicts, countersignatures, standardisation) as CSV and PDF,
+    sealed with the field key like the packs (it names learners and assessors); removed with the run's
+    last pack when retention ends."""
+    from crm_sandbox.reports import quality_report
+
+    report = quality_report.build(cohort, None)
+    archive.write_private(
+        run_dir / f"{IQA_REPORT}.csv.enc", archive.seal(quality_report.report_csv(report).encode("utf-8"))
+    )
+    archive.write_private(run_dir / f"{IQA_REPORT}.pdf.enc", archive.seal(quality_report.report_pdf(report)))
+
+
 def write_archive(
     cohort: Cohort, learners: list[User], progress: Progress | None, unfinished: UnfinishedWork | None = None
 ) -> tuple[Path, list[dict[str, Any]]]:
@@ -242,6 +258,7 @@ def write_archive(
             )
             if progress:
                 progress("archive", n, len(learners))
+        write_iqa_report(cohort, run_dir)
         archive.write_index(
             run_dir,
             cohort.name,

@@ -5,12 +5,10 @@ and assessors' standing. Thin: every check is in ``queries/quality`` or ``operat
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm_sandbox.errors import NotAllowed, NotFound, ServiceError
 from crm_sandbox.events.registry import body, describe
-from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, StandardisationExercise, User, utcnow
+from crm_sandbox.models import Contact, StandardisationExercise, utcnow
 from crm_sandbox.models.quality import VERDICTS
 from crm_sandbox.models.review import OUTCOMES
 from crm_sandbox.models.user import ASSESSOR_STATUSES
@@ -158,15 +156,7 @@ def countersign(contact_id: int) -> ResponseReturnValue:
 
 
 def _exercise(exercise_id: int) -> StandardisationExercise:
-    exercise = db.session.get(StandardisationExercise, exercise_id)
-    if exercise is None:
-        raise NotFound("There is no such standardisation exercise.")
-    if current_user.role == "assessor":
-        if current_user.id not in exercise.rater_ids:
-            raise NotAllowed("You are not invited to this standardisation exercise.")
-    else:
-        scope.qa_cohort(current_user, exercise.cohort_id)
-    return exercise
+    return scope.qa_exercise(current_user, exercise_id)
 
 
 @bp.post("/cohorts/<int:cohort_id>/standardisation")
@@ -186,14 +176,13 @@ def create_exercise(cohort_id: int) -> ResponseReturnValue:
 @roles_required("iqa", "eqa", "trainer", "assessor")
 def exercise(exercise_id: int) -> ResponseReturnValue:
     found = _exercise(exercise_id)
-    contacts = {c.id: c for c in db.session.execute(select(Contact).where(Contact.id.in_(found.contact_ids))).scalars()}
     marked = {(m.contact_id, m.rater_id) for m in std.marks_of(found.id)}
     return render_template(
         "quality/exercise.html",
         exercise=found,
-        contacts=[contacts[c] for c in found.contact_ids if c in contacts],
+        contacts=scope.exercise_contacts(found),
         marked=marked,
-        raters={u.id: u for u in db.session.execute(select(User).where(User.id.in_(found.rater_ids))).scalars()},
+        raters=scope.users_by_id(found.rater_ids),
         results=std.results(found) if current_user.role != "assessor" else None,
         outcomes_recorded=std.outcomes_of(found.id),
         outcomes={k: OUTCOMES[k] for k in ("competent", "not_yet_competent")},
@@ -202,10 +191,7 @@ def exercise(exercise_id: int) -> ResponseReturnValue:
 
 
 def _exercise_contact(found: StandardisationExercise, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.id not in found.contact_ids:
-        raise NotFound("That contact is not in this exercise.")
-    return contact
+    return scope.exercise_contact(found, contact_id)
 
 
 @bp.get("/standardisation/<int:exercise_id>/contacts/<int:contact_id>")
@@ -283,12 +269,9 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 @bp.get("/accounts")
 @roles_required("trainer")
 def accounts() -> ResponseReturnValue:
-    people = db.session.execute(
-        select(User).where(User.role.in_(("assessor", "iqa", "eqa"))).order_by(User.username)
-    ).scalars()
     return render_template(
         "quality/accounts.html",
-        people=list(people),
+        people=scope.qa_people(),
         cohorts=cohort_queries.all_cohorts(),
         statuses=ASSESSOR_STATUSES,
         roles=qa_accounts.QA_ACCOUNT_ROLES,

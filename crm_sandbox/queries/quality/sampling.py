@@ -43,7 +43,7 @@ def signed_reviews(cohort: Cohort) -> list[tuple[Contact, Assessment]]:
         .where(Contact.cohort_id == cohort.id, Assessment.voided_at.is_(None))
         .order_by(Contact.id)
     )
-    return [(c, a) for c, a in db.session.execute(query).tuples()]
+    return [(c, a) for c, a in db.session.execute(query).all()]
 
 
 def _dismissed_high(assessment: Assessment) -> bool:

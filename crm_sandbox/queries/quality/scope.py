@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm_sandbox.errors import NotAllowed, NotFound
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Cohort, Contact, User
+from crm_sandbox.models import Cohort, Contact, StandardisationExercise, User
 
 QA_ROLES = ("iqa", "eqa", "trainer")
 
@@ -39,3 +39,39 @@ def qa_contact(user: User, contact_id: int) -> Contact:
         raise NotFound("There is no such contact.")
     qa_cohort(user, contact.cohort_id)
     return contact
+
+
+def qa_exercise(user: User, exercise_id: int) -> StandardisationExercise:
+    """A standardisation exercise ``user`` may open: an invited assessor, or QA staff of its cohort."""
+    exercise = db.session.get(StandardisationExercise, exercise_id)
+    if exercise is None:
+        raise NotFound("There is no such standardisation exercise.")
+    if user.role == "assessor":
+        if user.id not in exercise.rater_ids:
+            raise NotAllowed("You are not invited to this standardisation exercise.")
+    else:
+        qa_cohort(user, exercise.cohort_id)
+    return exercise
+
+
+def exercise_contact(exercise: StandardisationExercise, contact_id: int) -> Contact:
+    """One of the exercise's contacts (any other is NotFound)."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.id not in exercise.contact_ids:
+        raise NotFound("That contact is not in this exercise.")
+    return contact
+
+
+def exercise_contacts(exercise: StandardisationExercise) -> list[Contact]:
+    found = {c.id: c for c in db.session.execute(select(Contact).where(Contact.id.in_(exercise.contact_ids))).scalars()}
+    return [found[c] for c in exercise.contact_ids if c in found]
+
+
+def users_by_id(ids: list[int]) -> dict[int, User]:
+    return {u.id: u for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars()}
+
+
+def qa_people() -> list[User]:
+    """Assessors and quality assurers, as the trainer's QA accounts page lists them."""
+    query = select(User).where(User.role.in_(("assessor", "iqa", "eqa"))).order_by(User.username)
+    return list(db.session.execute(query).scalars())

@@ -9,7 +9,7 @@ import pytest
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, User, utcnow
+from crm_sandbox.models import AccountStanding, Contact, utcnow
 from tests.conftest import PASSWORD
 
 PUBLIC, ANY_USER, OWNER = "public", "any signed-in user", "the contact's learner"
@@ -121,8 +121,7 @@ def world(app, make_user, contact_of):
         "iqa": make_user("iqa1", "iqa"),
         "eqa": make_user("eqa1", "eqa", in_cohort=False),
     }
-    with app.app_context(), write_transaction():  # an EQA account always has an expiry date
-        db.session.get(User, ids["eqa"]).expires_at = utcnow() + timedelta(days=30)
+    expire(app, ids["eqa"], utcnow() + timedelta(days=30))  # an EQA account always has an expiry date
     contact_id = contact_of(ids["learner"], "balance-enquiry")
     with app.app_context():
         customer_id = db.session.get(Contact, contact_id).customer_id
@@ -206,18 +205,23 @@ def test_every_route_enforces_its_access_rule(app, world):
 
 def test_an_expired_eqa_account_cannot_sign_in_and_its_session_ends(app, make_user):
     eqa = make_user("eqa2", "eqa", in_cohort=False)
-    with app.app_context(), write_transaction():
-        db.session.get(User, eqa).expires_at = utcnow() + timedelta(days=1)
+    expire(app, eqa, utcnow() + timedelta(days=1))
     client = client_for_user(app, "eqa2")
     assert client.get("/quality/").status_code == 200  # signed in while the account runs
-    with app.app_context(), write_transaction():
-        db.session.get(User, eqa).expires_at = utcnow() - timedelta(seconds=1)
+    expire(app, eqa, utcnow() - timedelta(seconds=1))
     resp = client.get("/quality/")  # the live session ends with the account
     assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
     again = app.test_client()
     page = again.post("/auth/login", data={"username": "eqa2", "password": PASSWORD}, follow_redirects=True)
     assert "do not match an active account" in page.get_data(as_text=True)
     assert again.get("/quality/").status_code == 302
+
+
+def expire(app, user_id, when):
+    with app.app_context(), write_transaction():
+        standing = db.session.get(AccountStanding, user_id) or AccountStanding(user_id=user_id)
+        standing.expires_at = when
+        db.session.add(standing)
 
 
 def client_for_user(app, username):

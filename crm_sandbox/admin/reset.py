@@ -45,6 +45,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.files import make_dirs_durably
 from crm_sandbox.formatting import slug
 from crm_sandbox.models import (
+    AccountStanding,
     ArchivedPack,
     Assessment,
     Base,
@@ -91,6 +92,7 @@ REMOVED_TABLES = (
     "account_transaction",  # the learners' private customers (their world goes with them)
     "prior_interaction",
     "customer",
+    "account_standing",  # the removed assessors' standing
     "user",
 )
 
@@ -109,6 +111,7 @@ MODELS: dict[str, type[Base]] = {
     "event": Event,
     "contact": Contact,
     "customer": Customer,
+    "account_standing": AccountStanding,
     "user": User,
 }
 
@@ -329,6 +332,7 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
         "account_transaction": delete(_table(Transaction)).where(Transaction.customer_id.in_(private)),
         "prior_interaction": delete(_table(PriorInteraction)).where(PriorInteraction.customer_id.in_(private)),
         "customer": delete(_table(Customer)).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None)),
+        "account_standing": delete(_table(AccountStanding)).where(AccountStanding.user_id.in_(users)),
         "user": delete(_table(User)).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together

@@ -48,9 +48,6 @@ EVIDENTIAL: dict[str, Coverage] = {
                 "erased_at",
                 "created_at",
                 "qualification",
-                "expires_at",
-                "assessor_status",
-                "qualified_on",
             ),
             lambda r: f"user:{r['id']}",
             lambda r: f"user:{r['id']}",
@@ -203,6 +200,12 @@ EVIDENTIAL: dict[str, Coverage] = {
         # Quality assurance (issue 20): countersignatures, the IQA's verdicts and the assessor's answers,
         # standardisation exercises, blind marks and agreed outcomes are all evidence of the centre's QA.
         Coverage(
+            "account_standing",
+            ("user_id", "assessor_status", "qualified_on", "expires_at"),
+            lambda r: f"account_standing:{r['user_id']}",
+            lambda r: f"user:{r['user_id']}",
+        ),
+        Coverage(
             "countersignature",
             ("id", "contact_id", "assessment_id", "version", "countersigned_by", "comment", "at"),
             lambda r: f"countersignature:{r['id']}",
@@ -276,6 +279,7 @@ LABELS = {
     "archived_pack": "archived pack",
     "customer": "customer record",
     "data_view": "data view",
+    "account_standing": "standing of account",
     "countersignature": "countersignature",
     "iqa_verdict": "IQA verdict",
     "standardisation_exercise": "standardisation exercise",

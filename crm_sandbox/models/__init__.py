@@ -10,6 +10,7 @@ from crm_sandbox.models.disclosure import DataView
 from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
 from crm_sandbox.models.quality import (
+    AccountStanding,
     Countersignature,
     IqaVerdict,
     StandardisationExercise,
@@ -22,6 +23,7 @@ from crm_sandbox.models.session import LoginThrottle, UserSession
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
+    "AccountStanding",
     "ArchivedPack",
     "Assessment",
     "Base",

@@ -21,6 +21,18 @@ VERDICTS = {"agree": "Agree", "disagree": "Disagree: action required"}
 BREACH, NO_BREACH, OVERALL = "breach", "no_breach", "overall"
 
 
+class AccountStanding(Base):
+    """What the trainer records about an account for quality assurance: an assessor's standing (qualified,
+    with the date of their assessor qualification, or trainee), or an EQA account's expiry."""
+
+    __tablename__ = "account_standing"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    assessor_status: Mapped[str | None] = mapped_column(String(12))  # a key of user.ASSESSOR_STATUSES
+    qualified_on: Mapped[date | None]
+    expires_at: Mapped[datetime | None]
+
+
 class Countersignature(Base):
     """A qualified assessor countersigning a trainee assessor's signed version of a review."""
 

@@ -31,7 +31,7 @@ from crm_sandbox.models.review import (
 )
 from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk.conversation import check_text
-from crm_sandbox.queries.quality.countersign import provisional
+from crm_sandbox.queries.quality.countersign import countersign_flag, provisional
 from crm_sandbox.queries.review import assessment_of, assessment_versions, contact_review, standing
 
 MAX_COMMENT = 2000
@@ -264,7 +264,7 @@ def sign_off(contact: Contact, assessor: User, outcome: str, feedback: str, over
             outcome=outcome,
             feedback=feedback,
             override_reason=reason,
-            snapshot=review.snapshot(),
+            snapshot={**review.snapshot(), **countersign_flag(assessor)},
         )
         db.session.add(assessment)
         op.append(

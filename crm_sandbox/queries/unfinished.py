@@ -22,6 +22,7 @@ from crm_sandbox.models import (
     IqaVerdict,
     User,
 )
+from crm_sandbox.queries.quality.countersign import needs_countersignature, quality_enabled
 
 # The kinds, in the order a contact moves through them; the labels are the headings trainers see.
 KINDS = {
@@ -123,20 +124,22 @@ def unfinished_work(cohort_id: int) -> UnfinishedWork:
             .where(Finding.contact_id.in_(ids), (FindingDecision.id.is_not(None)) | (Finding.source == "assessor"))
         ).scalars()
     )
-    signed = [a.id for a in assessments.values()]
-    countersigned = set(
-        db.session.execute(
-            select(Countersignature.assessment_id).where(Countersignature.assessment_id.in_(signed))
-        ).scalars()
-    )
-    sampled = set(
-        db.session.execute(select(IqaVerdict.assessment_id).where(IqaVerdict.assessment_id.in_(signed))).scalars()
-    )
+    signed = [a.id for a in assessments.values()] if quality_enabled() else []  # none before the upgrade
+    countersigned, sampled = set(), set()
+    if signed:
+        countersigned = set(
+            db.session.execute(
+                select(Countersignature.assessment_id).where(Countersignature.assessment_id.in_(signed))
+            ).scalars()
+        )
+        sampled = set(
+            db.session.execute(select(IqaVerdict.assessment_id).where(IqaVerdict.assessment_id.in_(signed))).scalars()
+        )
     work = UnfinishedWork()
     for contact, learner in rows:
         assessment = assessments.get(contact.id)
         kind = _kind(contact, assessment, contact.id in reviewed)
-        if assessment is not None:
+        if assessment is not None and signed:
             kind = _quality(kind, contact, assessment, countersigned, sampled)
         if kind:
             work.contacts.append(
@@ -158,7 +161,7 @@ def _quality(
 ) -> str | None:
     """A trainee's unreleased decision waits for its countersignature first (it cannot be released
     before); an observed assessment finished in every other way, but never sampled by an IQA, is listed last."""
-    if kind == "report_unreleased" and assessment.assessor.trainee and assessment.id not in countersigned:
+    if kind == "report_unreleased" and needs_countersignature(assessment) and assessment.id not in countersigned:
         return "not_countersigned"
     if kind is None and contact.mode == "assessment" and assessment.id not in sampled:
         return "not_sampled"

@@ -1,9 +1,10 @@
 """quality_assurance: IQA and EQA roles, assessor standing, countersignatures, IQA verdicts and
 standardisation (issue 20).
 
-Adds the account's expiry (EQA), the assessor's standing (qualified or trainee) and qualification date,
-and five evidential tables. The ledger covers the new user columns, so every existing row is attested
-again under its new content (``ledger.attest_existing``, as 0006 does); the new tables start empty.
+Six evidential tables (the ledger covers them): an account's standing (an assessor's qualification or
+trainee status, an EQA account's expiry), countersignatures, IQA verdicts, standardisation exercises,
+marks and agreed outcomes. No existing table changes (a trainee's sign-off says so in its snapshot), so
+nothing is attested again: the new tables start empty.
 
 Revision ID: 0009_quality_assurance
 Revises: 0007_data_view
@@ -23,10 +24,15 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("assessor_status", sa.String(length=12), nullable=True))
-        batch_op.add_column(sa.Column("qualified_on", sa.Date(), nullable=True))
+    op.create_table(
+        "account_standing",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("assessor_status", sa.String(length=12), nullable=True),
+        sa.Column("qualified_on", sa.Date(), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        _fk("account_standing", "user_id", "user"),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_account_standing")),
+    )
     op.create_table(
         "standardisation_exercise",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -120,23 +126,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("assessment_id", "iqa_id", name=op.f("uq_iqa_verdict_assessment_idiqa_id")),
     )
     op.create_index(op.f("ix_iqa_verdict_contact_id"), "iqa_verdict", ["contact_id"], unique=False)
-    attest()
-
-
-def attest() -> None:
-    """The user rows' covered content gained three columns: attest what the database holds again."""
-    from flask import has_app_context
-    from sqlalchemy.orm import Session
-
-    if not has_app_context():  # offline (--sql) or outside the app: nothing to read or sign with
-        return
-    from crm_sandbox import ledger
-    from crm_sandbox.events.chain import verify_log
-
-    session = Session(bind=op.get_bind())
-    tampered = [s.contact_id for s in verify_log(session) if not s.ok]
-    ledger.attest_existing(session, tampered, reason="upgrade 0009_quality_assurance: accounts attested again")
-    session.flush()
 
 
 def downgrade() -> None:
@@ -150,7 +139,4 @@ def downgrade() -> None:
     op.drop_table("standardisation_mark")
     op.drop_index(op.f("ix_standardisation_exercise_cohort_id"), table_name="standardisation_exercise")
     op.drop_table("standardisation_exercise")
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("qualified_on")
-        batch_op.drop_column("assessor_status")
-        batch_op.drop_column("expires_at")
+    op.drop_table("account_standing")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Cohort, User, utcnow
+from crm_sandbox.models import AccountStanding, Cohort, User, utcnow
 from crm_sandbox.models.user import ASSESSOR_STATUSES
 from crm_sandbox.operations.cohorts import credentials
 from crm_sandbox.operations.cohorts.accounts import one_time_hash, one_time_password
@@ -62,9 +62,11 @@ def create_qa_account(
             password_hash=one_time_hash(password),
             must_change_password=True,
             cohort=cohort,
-            expires_at=expires_at,
         )
         db.session.add(user)
+        db.session.flush()
+        if expires_at is not None:
+            db.session.add(AccountStanding(user_id=user.id, expires_at=expires_at))
         account = NewAccount(username, display_name, role, password)
         batch_id = credentials.keep([account], kept_for, cohort_id)
     return Issued([account], batch_id)
@@ -82,6 +84,10 @@ def set_assessor_standing(user_id: int, status: str, qualified_on: date | None) 
         user = db.session.get(User, user_id)
         if user is None or user.role != "assessor":
             raise NotFound("There is no such assessor.")
-        user.assessor_status = status
-        user.qualified_on = qualified_on if status == "qualified" else None
+        standing = db.session.get(AccountStanding, user.id) or AccountStanding(user_id=user.id)
+        standing.assessor_status = status
+        standing.qualified_on = qualified_on if status == "qualified" else None
+        db.session.add(standing)
+        db.session.flush()
+        db.session.refresh(user)
     return user

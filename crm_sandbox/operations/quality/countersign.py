@@ -6,7 +6,7 @@ from crm_sandbox.events.registry import ASSESSMENT_COUNTERSIGNED
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Countersignature, User
 from crm_sandbox.operations.contact_operation import contact_operation
-from crm_sandbox.queries.quality.countersign import countersignature_of
+from crm_sandbox.queries.quality.countersign import countersignature_of, needs_countersignature
 from crm_sandbox.queries.review import assessment_versions, standing
 
 MAX_COMMENT = 2000
@@ -28,7 +28,7 @@ def countersign(contact: Contact, signer: User, comment: str = "", version: int 
             raise Conflict(f"Version {version} is no longer the signed version: reload the page and read it again.")
         if signed.assessor_id == signer.id:
             raise NotAllowed("You cannot countersign your own decision.")
-        if not signed.assessor.trainee:
+        if not needs_countersignature(signed):
             raise Conflict("This decision was signed by a qualified assessor: it needs no countersignature.")
         if countersignature_of(signed) is not None:
             raise Conflict(f"Version {signed.version} is already countersigned.")

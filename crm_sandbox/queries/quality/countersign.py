@@ -1,10 +1,28 @@
 """Countersignatures: a trainee assessor's signed version is provisional until a qualified assessor
 countersigns it; the countersignature belongs to that version (reopening voids both)."""
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import inspect, select
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Assessment, Contact, Countersignature
+from crm_sandbox.models import Assessment, Contact, Countersignature, User
+
+REQUIRED = "countersign_required"  # the snapshot key of a version signed by a trainee assessor
+
+
+def quality_enabled() -> bool:
+    """Whether the database has the quality-assurance tables (one not yet upgraded has no trainees)."""
+    if current_app.extensions.get("quality_enabled"):
+        return True
+    found = inspect(db.session.connection()).has_table("account_standing")
+    if found:  # only a yes is kept: a database upgraded meanwhile is noticed
+        current_app.extensions["quality_enabled"] = True
+    return bool(found)
+
+
+def countersign_flag(assessor: User) -> dict[str, bool]:
+    """What a sign-off's snapshot records about its assessor: a trainee's version needs countersigning."""
+    return {REQUIRED: True} if quality_enabled() and assessor.trainee else {}
 
 
 def countersignature_of(assessment: Assessment | None) -> Countersignature | None:
@@ -18,7 +36,7 @@ def countersignature_of(assessment: Assessment | None) -> Countersignature | Non
 
 def needs_countersignature(assessment: Assessment | None) -> bool:
     """Whether this version was signed by a trainee assessor (so it needs countersigning to be final)."""
-    return assessment is not None and assessment.assessor.trainee
+    return assessment is not None and bool((assessment.snapshot or {}).get(REQUIRED))
 
 
 def provisional(assessment: Assessment | None) -> bool:
@@ -32,7 +50,7 @@ def signatures(assessment: Assessment | None) -> list[tuple[str, str, object]]:
         return []
     rows: list[tuple[str, str, object]] = [
         (
-            "Signed off by" + (" (trainee assessor)" if assessment.assessor.trainee else ""),
+            "Signed off by" + (" (trainee assessor)" if needs_countersignature(assessment) else ""),
             assessment.assessor.display_name,
             assessment.signed_at,
         )

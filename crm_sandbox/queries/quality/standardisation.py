@@ -18,6 +18,7 @@ from crm_sandbox.models.quality import BREACH, NO_BREACH, OVERALL, Standardisati
 from crm_sandbox.models.review import ASSESSMENT_OUTCOMES, CRITERION_STATUSES, OUTCOMES
 from crm_sandbox.quality.agreement import Agreement, agreement
 from crm_sandbox.queries.qualifications import qualification_of
+from crm_sandbox.queries.quality.countersign import quality_enabled
 from crm_sandbox.queries.review import assessment_of
 
 ENGINE = "rules engine"
@@ -51,7 +52,7 @@ def outcomes_of(exercise_id: int) -> list[StandardisationOutcome]:
 def blind_pending(user: User, contact_id: int) -> bool:
     """Whether ``user`` is to mark ``contact_id`` blind and has not yet: everything else about the contact's
     judgement stays hidden from them until they submit."""
-    if user.role != "assessor":
+    if user.role != "assessor" or not quality_enabled():
         return False
     for exercise in invited_to(user):
         if contact_id in exercise.contact_ids:

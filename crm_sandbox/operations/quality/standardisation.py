@@ -42,6 +42,13 @@ def create_exercise(
         people = list(db.session.execute(select(User).where(User.id.in_(raters))).scalars())
         if len(people) != len(raters) or any(u.role != "assessor" or u.cohort_id != cohort.id for u in people):
             raise NotFound("One of those people is not an assessor of this cohort.")
+        for c in found:
+            seen = {v.assessor_id for v in assessment_versions(c.id)} | {c.assessor_id}
+            if seen & set(raters):
+                raise NotAllowed(
+                    "An invited assessor assessed one of these contacts: they have seen its decision, so they "
+                    "cannot mark it blind. Leave them out, or leave the contact out."
+                )
         exercise = StandardisationExercise(
             cohort_id=cohort.id, title=title, contact_ids=contacts, rater_ids=raters, created_by=creator.id
         )

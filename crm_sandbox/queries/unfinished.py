@@ -29,7 +29,7 @@ KINDS = {
     "live": "Live contacts (a learner is working on them now)",
     "not_reviewed": "Closed contacts not yet reviewed",
     "review_unsigned": "Reviews started but not signed off",
-    "not_countersigned": "Trainee assessors' decisions not yet countersigned (provisional)",
+    "not_countersigned": "Decisions by trainee assessors not yet countersigned (provisional)",
     "report_unreleased": "Signed-off reports not released to the learner",
     "report_unacknowledged": "Released reports not yet acknowledged by the learner",
     "not_sampled": "Signed-off assessments the IQA has not sampled",

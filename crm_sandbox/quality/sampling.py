@@ -35,10 +35,10 @@ def read_policy(raw: Mapping[str, Any]) -> Policy:
     rates = raw.get("rates") or {}
     if set(rates) != set(RISKS) or not all(isinstance(r, (int, float)) and 0 <= r <= 1 for r in rates.values()):
         raise PolicyError(f"rates: give a share from 0 to 1 for each of {', '.join(RISKS)}")
-    always = tuple(raw.get("always") or ())
+    always = tuple(raw.get("always", Policy.always) or ())  # absent: the usual practice; [] : none
     if not set(always) <= set(PRIORITY):
         raise PolicyError(f"always: choose from {', '.join(PRIORITY)}")
-    cover = tuple(raw.get("cover") or ())
+    cover = tuple(raw.get("cover", Policy.cover) or ())
     if not set(cover) <= {"scenario", "unit", "outcome"}:
         raise PolicyError("cover: choose from scenario, unit, outcome")
     return Policy(

@@ -104,6 +104,8 @@ ACCESS = {
     "quality.record_outcome": {"iqa", "trainer"},
     "quality.report_csv": {"iqa", "eqa", "trainer"},
     "quality.report_pdf": {"iqa", "eqa", "trainer"},
+    "quality.archive": {"iqa", "eqa", "trainer"},
+    "quality.archived_report": {"iqa", "eqa", "trainer"},
     "quality.accounts": {"trainer"},
     "quality.create_account": {"trainer"},
     "quality.set_standing": {"trainer"},
@@ -142,6 +144,7 @@ def world(app, make_user, contact_of):
         "ref": "cust-00001",
         "verdict_id": 1,
         "exercise_id": 1,
+        "fmt": "pdf",
     }
 
 

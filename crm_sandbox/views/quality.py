@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from crm_sandbox.admin import archive as archive_store
 from crm_sandbox.errors import NotAllowed, NotFound, ServiceError
 from crm_sandbox.events.registry import body, describe
 from crm_sandbox.models import Contact, StandardisationExercise, utcnow
@@ -264,6 +265,31 @@ def report_pdf(cohort_id: int) -> Response:
 
 def _download(data: bytes, mimetype: str, name: str) -> Response:
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/archive")
+@roles_required(*QA)
+def archive() -> ResponseReturnValue:
+    """The IQA reports archived by cohort resets, while their archive is kept (ARCHIVE_RETENTION_DAYS)."""
+    try:
+        days = archive_store.retention_days()
+    except archive_store.RetentionError:
+        days = None
+    return render_template(
+        "quality/archive.html", runs=archive_store.iqa_report_runs(_cohort_names()), retention_days=days
+    )
+
+
+@bp.get("/archive/<run>/iqa-report.<fmt>")
+@roles_required(*QA)
+def archived_report(run: str, fmt: str) -> Response:
+    found, data = archive_store.iqa_report(run, fmt, _cohort_names())
+    return _download(data, archive_store.IQA_REPORT_FORMATS[fmt], f"iqa-report-{found.key}.{fmt}")
+
+
+def _cohort_names() -> set[str] | None:
+    """The cohorts the user quality-assures, by name (as archives name them); None: every cohort."""
+    return None if current_user.cohort_id is None else {c.name for c in scope.qa_cohorts(current_user)}
 
 
 @bp.get("/accounts")

@@ -204,3 +204,26 @@ def test_the_reset_warning_lists_unsampled_and_uncountersigned_work_and_the_repo
         assert "Coverage" in csv_text and "Sample and verdicts" in csv_text and "Countersignatures" in csv_text
         assert "provisional: awaiting countersignature" in csv_text and "verdict on version 1: Agree" in csv_text
         assert pdf_text(quality_report.report_pdf(report)).count("IQA report") >= 1
+
+
+def test_the_iqa_report_is_archived_at_reset_and_the_iqa_can_read_it_after(app, qa):
+    from crm_sandbox.admin.reset import reset_cohort
+
+    with app.app_context():
+        sampled = contact(qa, "newbie:balance-enquiry")
+        record_verdict(sampled, user("iqa1"), "agree", "")
+        name = db.session.get(Cohort, sampled.cohort_id).name
+        result = reset_cohort(name)
+        stored = sorted(p.name for p in result.archive_dir.iterdir() if p.name.startswith("iqa-report"))
+        assert stored == ["iqa-report.csv.enc", "iqa-report.pdf.enc"]
+        assert not (result.archive_dir / "iqa-report.csv.enc").read_bytes().startswith(b"section")  # sealed
+        assert (result.archive_dir / "iqa-report.csv.enc").stat().st_mode & 0o077 == 0
+    iqa = app.test_client()
+    iqa.post("/auth/login", data={"username": "iqa1", "password": PASSWORD})
+    page = iqa.get("/quality/archive").get_data(as_text=True)
+    assert name in page
+    run = result.archive_dir.name
+    csv_text = iqa.get(f"/quality/archive/{run}/iqa-report.csv").get_data(as_text=True)
+    assert "verdict on version 1: Agree" in csv_text and "newbie" in csv_text
+    assert "IQA report" in pdf_text(iqa.get(f"/quality/archive/{run}/iqa-report.pdf").data)
+    assert iqa.get(f"/quality/archive/{run}/iqa-report.exe").status_code == 404

@@ -227,3 +227,16 @@ def test_the_iqa_report_is_archived_at_reset_and_the_iqa_can_read_it_after(app, 
     assert "verdict on version 1: Agree" in csv_text and "newbie" in csv_text
     assert "IQA report" in pdf_text(iqa.get(f"/quality/archive/{run}/iqa-report.pdf").data)
     assert iqa.get(f"/quality/archive/{run}/iqa-report.exe").status_code == 404
+
+
+def test_the_learner_never_sees_the_iqa_verdict_on_their_report(app, qa):
+    with app.app_context():
+        work = contact(qa, "newbie:balance-enquiry")
+        record_verdict(work, user("iqa1"), "disagree", "Too generous.", "Reopen it.", date.today() + timedelta(days=3))
+        review_service.release(work, user("newbie"))
+        learner = work.learner.username
+    client = app.test_client()
+    client.post("/auth/login", data={"username": learner, "password": PASSWORD})
+    page = client.get(f"/learner/contacts/{qa['contacts']['newbie:balance-enquiry']}/report")
+    assert page.status_code == 200
+    assert "IQA" not in page.get_data(as_text=True) and "Too generous" not in page.get_data(as_text=True)

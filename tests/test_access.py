@@ -3,10 +3,13 @@
 A new route without an entry here fails the test, so access rules are decided, not forgotten.
 """
 
+from datetime import timedelta
+
 import pytest
 
+from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact
+from crm_sandbox.models import AccountStanding, Contact, utcnow
 from tests.conftest import PASSWORD
 
 PUBLIC, ANY_USER, OWNER = "public", "any signed-in user", "the contact's learner"
@@ -85,8 +88,29 @@ ACCESS = {
     "trainer.contact_disclosures": {"assessor", "trainer"},
     "trainer.customer_disclosures": {"assessor", "trainer"},
     "trainer.cohort_disclosures": {"assessor", "trainer"},
+    # Quality assurance (issue 20): the IQA samples and runs standardisation, the EQA reads (never writes),
+    # assessors answer verdicts, mark blind and countersign, trainers manage QA accounts and standing.
+    "quality.home": {"iqa", "eqa", "trainer"},
+    "quality.cohort": {"iqa", "eqa", "trainer"},
+    "quality.sample": {"iqa", "eqa", "trainer"},
+    "quality.record_verdict": {"iqa"},
+    "quality.mine": {"assessor"},
+    "quality.answer_verdict": {"assessor"},
+    "quality.countersign": {"assessor", "iqa"},
+    "quality.create_exercise": {"iqa", "trainer"},
+    "quality.exercise": {"iqa", "eqa", "trainer", "assessor"},
+    "quality.mark": {"assessor"},
+    "quality.submit_marks": {"assessor"},
+    "quality.record_outcome": {"iqa", "trainer"},
+    "quality.report_csv": {"iqa", "eqa", "trainer"},
+    "quality.report_pdf": {"iqa", "eqa", "trainer"},
+    "quality.archive": {"iqa", "eqa", "trainer"},
+    "quality.archived_report": {"iqa", "eqa", "trainer"},
+    "quality.accounts": {"trainer"},
+    "quality.create_account": {"trainer"},
+    "quality.set_standing": {"trainer"},
 }
-ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
+ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer", "iqa", "eqa")
 
 
 @pytest.fixture
@@ -96,7 +120,10 @@ def world(app, make_user, contact_of):
         "other_learner": make_user("other1", queue=["balance-enquiry"]),
         "assessor": make_user("assessor1", "assessor"),
         "trainer": make_user("trainer1", "trainer", in_cohort=False),
+        "iqa": make_user("iqa1", "iqa"),
+        "eqa": make_user("eqa1", "eqa", in_cohort=False),
     }
+    expire(app, ids["eqa"], utcnow() + timedelta(days=30))  # an EQA account always has an expiry date
     contact_id = contact_of(ids["learner"], "balance-enquiry")
     with app.app_context():
         customer_id = db.session.get(Contact, contact_id).customer_id
@@ -115,6 +142,9 @@ def world(app, make_user, contact_of):
         "run": "20260101T000000Z-g0-abcdef",
         "learner_id": ids["learner"],
         "ref": "cust-00001",
+        "verdict_id": 1,
+        "exercise_id": 1,
+        "fmt": "pdf",
     }
 
 
@@ -126,9 +156,14 @@ def cohort_of(app, contact_id: int) -> int:
 def client_for(app, role):
     client = app.test_client()
     if role != "anonymous":
-        username = {"learner": "owner1", "other_learner": "other1", "assessor": "assessor1", "trainer": "trainer1"}[
-            role
-        ]
+        username = {
+            "learner": "owner1",
+            "other_learner": "other1",
+            "assessor": "assessor1",
+            "trainer": "trainer1",
+            "iqa": "iqa1",
+            "eqa": "eqa1",
+        }[role]
         client.post("/auth/login", data={"username": username, "password": PASSWORD})
     return client
 
@@ -169,3 +204,30 @@ def test_every_route_enforces_its_access_rule(app, world):
                     assert "Not allowed" in resp.get_data(as_text=True), where
                 if rule.endpoint == "auth.logout" and role != "anonymous":
                     clients[role] = client_for(app, role)  # sign back in after testing sign-out
+
+
+def test_an_expired_eqa_account_cannot_sign_in_and_its_session_ends(app, make_user):
+    eqa = make_user("eqa2", "eqa", in_cohort=False)
+    expire(app, eqa, utcnow() + timedelta(days=1))
+    client = client_for_user(app, "eqa2")
+    assert client.get("/quality/").status_code == 200  # signed in while the account runs
+    expire(app, eqa, utcnow() - timedelta(seconds=1))
+    resp = client.get("/quality/")  # the live session ends with the account
+    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
+    again = app.test_client()
+    page = again.post("/auth/login", data={"username": "eqa2", "password": PASSWORD}, follow_redirects=True)
+    assert "do not match an active account" in page.get_data(as_text=True)
+    assert again.get("/quality/").status_code == 302
+
+
+def expire(app, user_id, when):
+    with app.app_context(), write_transaction():
+        standing = db.session.get(AccountStanding, user_id) or AccountStanding(user_id=user_id)
+        standing.expires_at = when
+        db.session.add(standing)
+
+
+def client_for_user(app, username):
+    client = app.test_client()
+    client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    return client

@@ -58,7 +58,8 @@ def test_bootstrap_prints_only_the_demo_logins_that_can_sign_in(app):
     after_reset = runner.invoke(args=["bootstrap"])
     assert after_reset.exit_code == 0
     listed = [line.split() for line in after_reset.output.splitlines() if line.startswith("  ")]
-    assert listed == [["trainer", "trainer1"]]  # the cohort's learners and assessor went with the reset
+    # the cohort's learners and assessor went with the reset; the trainer and the quality assurers stay
+    assert listed == [["trainer", "trainer1"], ["iqa", "iqa1"], ["eqa", "eqa1"]]
 
     # A new account that takes a demo name after the reset has its own password: not listed as a demo login.
     imported = runner.invoke(
@@ -67,10 +68,10 @@ def test_bootstrap_prints_only_the_demo_logins_that_can_sign_in(app):
     )
     assert imported.exit_code == 0, imported.output
     listed = [line.split() for line in runner.invoke(args=["bootstrap"]).output.splitlines() if line.startswith("  ")]
-    assert listed == [["trainer", "trainer1"]]
+    assert listed == [["trainer", "trainer1"], ["iqa", "iqa1"], ["eqa", "eqa1"]]
 
     with app.app_context():
-        db.session.execute(update(User).where(User.username == "trainer1").values(active=False))
+        db.session.execute(update(User).where(User.username.in_(("trainer1", "iqa1", "eqa1"))).values(active=False))
         db.session.commit()
     none_left = runner.invoke(args=["bootstrap"])
     assert none_left.exit_code == 0

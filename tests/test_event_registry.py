@@ -166,6 +166,9 @@ SAMPLES = {
     "observation.added": [{"text": "Good rapport.", "by": "assessor1"}],  # review.observe
     "assessment.signed": [{"version": 1, "outcome": "competent", "by": "assessor1"}],  # review.sign_off
     "assessment.reopened": [{"version": 1, "reason": "Misread DP1.", "by": "assessor1"}],  # review.reopen
+    "assessment.countersigned": [{"version": 1, "by": "assessor2"}],  # quality.countersign
+    "iqa.verdict": [{"version": 1, "verdict": "disagree", "by": "iqa1"}],  # quality.record_verdict
+    "iqa.answered": [{"version": 1, "by": "assessor1"}],  # quality.answer_verdict
     "contact.closed": [
         {"outcome": "address_changed", "resolved": True},  # actions.close_contact
         {"outcome": "no_action", "resolved": False},

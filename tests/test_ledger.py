@@ -16,8 +16,10 @@ from crm_sandbox.events import registry
 from crm_sandbox.extensions import db
 from crm_sandbox.ledger import format
 from crm_sandbox.ledger.coverage import EVIDENTIAL, EXEMPT, EXEMPT_EVENT_TYPES
-from crm_sandbox.models import Base, Cohort, Contact, Event, Finding, FindingDecision, User
+from crm_sandbox.models import AccountStanding, Base, Cohort, Contact, Event, Finding, FindingDecision, User
 from crm_sandbox.operations import review as review_service
+from crm_sandbox.operations.quality.countersign import countersign
+from crm_sandbox.operations.quality.verdicts import record_verdict
 from tests.conftest import dispose_engines, make_test_app
 from tests.reporting import decide_and_sign, reviewed  # noqa: F401  (fixture)
 
@@ -73,7 +75,14 @@ def world(app, client, reviewed, make_user, contact_of, login):  # noqa: F811
         review_service.observe(contact, assessor, "Checked the knowledge base after the call.")
         seqs = [e.seq for e in contact.events]
         review_service.add_finding(contact, assessor, "own-check", "Did not summarise the change.", seqs[:1])
+        db.session.add(AccountStanding(user_id=assessor.id, assessor_status="trainee"))  # needs countersigning
+        db.session.commit()
         decide_and_sign(contact, assessor)
+    senior, iqa = make_user("senior1", "assessor"), make_user("iqa1", "iqa")
+    with app.app_context():
+        contact = db.session.get(Contact, cid)
+        countersign(contact, db.session.get(User, senior), "Agreed.")
+        record_verdict(contact, db.session.get(User, iqa), "agree", "")
     login("learner1")
     other = contact_of(reviewed["learner_id"], "balance-enquiry")
     client.post(f"/learner/contacts/{other}/open")
@@ -98,11 +107,15 @@ def world(app, client, reviewed, make_user, contact_of, login):  # noqa: F811
             "own_finding": one(app, "SELECT id FROM finding WHERE source = 'assessor' AND key LIKE 'assessor:%'"),
             "seal": one(app, "SELECT id FROM chain_seal WHERE contact_id = :c", c=cid),
             "learner1": reviewed["learner_id"],
+            "countersignature": one(app, "SELECT id FROM countersignature WHERE contact_id = :c", c=cid),
+            "verdict": one(app, "SELECT id FROM iqa_verdict WHERE contact_id = :c", c=cid),
         }
 
 
 def delete_contact(app, cid: int) -> None:
     for statement in (
+        "DELETE FROM countersignature WHERE contact_id = :c",
+        "DELETE FROM iqa_verdict WHERE contact_id = :c",
         "DELETE FROM finding_decision WHERE finding_id IN (SELECT id FROM finding WHERE contact_id = :c)",
         "DELETE FROM finding WHERE contact_id = :c",
         "DELETE FROM criterion_judgement WHERE contact_id = :c",
@@ -246,6 +259,27 @@ MATRIX = {
             t=True,
         ),
         "record inserted outside the app: criterion judgement",
+    ),
+    "IQA verdict changed": (
+        lambda app, w: sql(app, "UPDATE iqa_verdict SET verdict = 'disagree' WHERE id = :i", i=w["verdict"]),
+        "IQA verdict {verdict}: verdict changed outside the app",
+    ),
+    "IQA verdict deleted": (
+        lambda app, w: sql(app, "DELETE FROM iqa_verdict WHERE id = :i", i=w["verdict"]),
+        "IQA verdict {verdict} deleted outside the app",
+    ),
+    "countersignature deleted": (
+        lambda app, w: sql(app, "DELETE FROM countersignature WHERE id = :i", i=w["countersignature"]),
+        "countersignature {countersignature} deleted outside the app",
+    ),
+    "countersignature given to another signer": (
+        lambda app, w: sql(
+            app,
+            "UPDATE countersignature SET countersigned_by = :u WHERE id = :i",
+            u=w["learner1"],
+            i=w["countersignature"],
+        ),
+        "countersignature {countersignature}: countersigner changed outside the app",
     ),
     "account's role changed": (
         lambda app, w: sql(app, "UPDATE \"user\" SET role = 'assessor' WHERE id = :u", u=w["learner1"]),

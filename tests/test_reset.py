@@ -22,6 +22,7 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict
 from crm_sandbox.extensions import db
 from crm_sandbox.models import (
+    AccountStanding,
     ArchivedPack,
     Base,
     Cohort,
@@ -380,6 +381,7 @@ def test_purge_removes_only_expired_packs(app, client, world, login):
 # --- What the reset would leave unfinished, the confirmation, and the archive afterwards -------------------
 
 STAGES = ["balance-enquiry", "change-of-address", "missing-refund", "locked-out-online-banking"]
+QA_STAGES = ["refund-above-authority", "third-party-spouse"]  # a trainee's decision; an assessment never sampled
 
 
 def closed_contact(learner_id: int, scenario_id: str) -> Contact:
@@ -397,17 +399,24 @@ def unfinished(app, world, make_user):
     """On top of ``world`` (learner1's first contact has a review started, not signed off): learner3,
     "Riya Patel", with one closed contact at each later stage, and one wholly finished. Returns the
     contacts' ids by the kind they should be listed under."""
-    l3 = make_user("learner3", queue=STAGES)
+    l3 = make_user("learner3", queue=STAGES + QA_STAGES)
+    trainee = make_user("trainee1", "assessor")
     with app.app_context():
         with write_transaction():
             db.session.get(User, l3).display_name = "Riya Patel"
+            db.session.add(AccountStanding(user_id=trainee, assessor_status="trainee"))
         assessor, learner = db.session.get(User, world["assessor"]), db.session.get(User, l3)
         fresh, unreleased, unacknowledged, finished = (closed_contact(l3, s) for s in STAGES)
-        for contact in (unreleased, unacknowledged, finished):
+        provisional, unsampled = (closed_contact(l3, s) for s in QA_STAGES)
+        with write_transaction():
+            db.session.get(Contact, unsampled.id).mode = "assessment"  # an observed assessment: the IQA samples it
+        for contact in (unreleased, unacknowledged, finished, unsampled):
             decide_and_sign(contact, assessor, "Clear ID&V and a full answer.")
-        for contact in (unacknowledged, finished):
+        decide_and_sign(provisional, db.session.get(User, trainee), "Clear ID&V and a full answer.")
+        for contact in (unacknowledged, finished, unsampled):
             release(contact, assessor)
-        acknowledge(finished, learner, "Agreed.")
+        for contact in (finished, unsampled):
+            acknowledge(contact, learner, "Agreed.")
         reviewed = db.session.execute(
             select(Contact.id).where(Contact.learner_id == world["learners"][0], Contact.status == "closed")
         ).scalar_one()
@@ -416,6 +425,8 @@ def unfinished(app, world, make_user):
             "not_reviewed": fresh.id,
             "report_unreleased": unreleased.id,
             "report_unacknowledged": unacknowledged.id,
+            "not_countersigned": provisional.id,
+            "not_sampled": unsampled.id,
             "finished": finished.id,
             "learner3": l3,
         }
@@ -441,7 +452,7 @@ def test_the_unfinished_summary_lists_each_kind_of_unfinished_work(app, world, u
         work = unfinished_work(world["cohort"])
         kinds = {c.contact_id: c.kind for c in work.contacts}
         assert kinds == {live: "live", **{v: k for k, v in unfinished.items() if k not in ("finished", "learner3")}}
-        assert work.total == 5 and work.live == 1
+        assert work.total == 7 and work.live == 1
         assert [kind for kind, _, _ in work.groups()] == list(KINDS)  # every kind, in the order work moves
         riya = next(c for c in work.contacts if c.contact_id == unfinished["not_reviewed"])
         assert (riya.learner_name, riya.learner_username, riya.contact_ref, riya.title) == (
@@ -460,7 +471,7 @@ def test_the_confirmation_page_shows_what_the_reset_does_and_the_unfinished_work
     page, fields = confirmation(client, world["cohort"])
     for label in KINDS.values():
         assert f"{label} (1)" in page, label
-    assert "Unfinished work (5 contacts)" in page and "Riya Patel" in page
+    assert "Unfinished work (7 contacts)" in page and "Riya Patel" in page
     for contact_id in (live, unfinished["not_reviewed"], unfinished["report_unacknowledged"]):
         assert f"<code>c-{contact_id}</code>" in page
     assert f"c-{unfinished['finished']}<" not in page
@@ -500,7 +511,7 @@ def test_reset_anyway_archives_and_each_learners_archive_stays_downloadable(app,
         f"/trainer/cohorts/{cid}/reset", data={**fields, "confirm": "Test cohort"}, follow_redirects=True
     )
     said = " ".join(flashes(resp.get_data(as_text=True)))
-    assert "3 evidence pack(s) archived (4 unfinished contact(s) as they stood)" in said
+    assert "3 evidence pack(s) archived (6 unfinished contact(s) as they stood)" in said  # 4, and 2 awaiting QA
     with app.app_context():
         assert count(User, User.cohort_id == cid) == 0  # the accounts are gone
         packs = {p.learner_username: p for p in db.session.execute(select(ArchivedPack)).scalars()}

@@ -42,7 +42,7 @@ from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.extensions import db
 from crm_sandbox.files import write_durably
-from crm_sandbox.formatting import iso
+from crm_sandbox.formatting import iso, slug
 from crm_sandbox.models import ArchivedPack, utcnow
 from crm_sandbox.models.personal import cipher
 from crm_sandbox.queries.unfinished import KINDS
@@ -499,3 +499,28 @@ def _reseal_index(run_dir: Path, files: dict[str, tuple[str, str, int]]) -> None
     data = (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_private(run_dir / INDEX, data)
     write_private(run_dir / INDEX_SIGNATURE, signing.sign(data))
+
+
+# --- the IQA report each reset archives beside the packs (admin/reset.py ``write_iqa_report``) -----------------
+IQA_REPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _iqa_report_path(run: ArchivedRun, fmt: str) -> Path:
+    return archive_root() / slug(run.cohort_name) / run.key / f"iqa-report.{fmt}.enc"  # as the reset wrote it
+
+
+def iqa_report_runs(cohort_names: set[str] | None) -> list[ArchivedRun]:
+    """The archives (newest first) that hold an IQA report, of the cohorts named (None: every cohort)."""
+    return [
+        run
+        for run in archived_runs(verify=False)
+        if (cohort_names is None or run.cohort_name in cohort_names) and _iqa_report_path(run, "pdf").is_file()
+    ]
+
+
+def iqa_report(run_key: str, fmt: str, cohort_names: set[str] | None) -> tuple[ArchivedRun, bytes]:
+    """An archived IQA report, decrypted; NotFound for an unknown archive or format, or a cohort not in scope."""
+    run = next((r for r in iqa_report_runs(cohort_names) if r.key == run_key), None)
+    if run is None or fmt not in IQA_REPORT_FORMATS or not RUN_NAME.fullmatch(run_key):
+        raise NotFound("There is no such archived IQA report.")
+    return run, unseal(_iqa_report_path(run, fmt).read_bytes())

@@ -62,6 +62,7 @@ from crm_sandbox.formatting import mode_label
 from crm_sandbox.ledger import format as lf
 from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.queries.disclosure import views_of_contacts
+from crm_sandbox.queries.quality.countersign import countersignature_of, needs_countersignature, provisional
 from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import pack_session_document
 from crm_sandbox.reports import pdf
@@ -180,6 +181,19 @@ def proofs_document(
     }
 
 
+def countersigned(a: Any) -> dict[str, Any]:
+    """A trainee's version: its countersignature (who, when), or that it is provisional (not final)."""
+    if not needs_countersignature(a):
+        return {}
+    counter = countersignature_of(a)
+    if counter is None:
+        return {"provisional": True, "countersigned": None}
+    return {
+        "provisional": False,
+        "countersigned": {"by": counter.signer.username, "at": r.iso(counter.at), "version": counter.version},
+    }
+
+
 def sign_offs(reviews: list[ContactReview]) -> list[dict[str, Any]]:
     """What the manifest says about each contact's sign-off: its mode, the version that stands (who signed,
     when, the outcome) and the superseded versions, and the method of assessment."""
@@ -198,6 +212,7 @@ def sign_offs(reviews: list[ContactReview]) -> list[dict[str, Any]]:
                         "assessor": a.assessor.username,
                         "signed_at": r.iso(a.signed_at),
                         "acknowledged_at": r.iso(a.acknowledged_at),
+                        **countersigned(a),
                     }
                     if a
                     else None
@@ -234,7 +249,8 @@ def contact_entry(review: ContactReview) -> dict[str, Any]:
         "status": contact.status,
         "outcome": a.outcome if a else None,
         "outcome_label": r.listed_outcome(review),
-        "competence_evidence": bool(a) and contact.mode == "assessment",
+        # a trainee's provisional decision is not final until countersigned, so not yet evidence
+        "competence_evidence": bool(a) and contact.mode == "assessment" and not provisional(a),
     }
 
 

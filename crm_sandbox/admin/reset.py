@@ -45,18 +45,24 @@ from crm_sandbox.extensions import db
 from crm_sandbox.files import make_dirs_durably
 from crm_sandbox.formatting import slug
 from crm_sandbox.models import (
+    AccountStanding,
     ArchivedPack,
     Assessment,
     Base,
     Cohort,
     Contact,
+    Countersignature,
     CriterionJudgement,
     Customer,
     DataView,
     Event,
     Finding,
     FindingDecision,
+    IqaVerdict,
     PriorInteraction,
+    StandardisationExercise,
+    StandardisationMark,
+    StandardisationOutcome,
     Transaction,
     User,
     utcnow,
@@ -71,6 +77,11 @@ COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers
 # tests/test_reset.py fails if a table referencing contacts, findings or users is missing here.
 REMOVED_TABLES = (
     "data_view",  # who saw the cohort's customer data: archived in each learner's pack (disclosures.json)
+    "standardisation_outcome",  # quality assurance: archived in the IQA report (iqa-report.csv/.pdf)
+    "standardisation_mark",
+    "standardisation_exercise",
+    "iqa_verdict",
+    "countersignature",
     "finding_decision",
     "criterion_judgement",
     "assessment",
@@ -81,11 +92,17 @@ REMOVED_TABLES = (
     "account_transaction",  # the learners' private customers (their world goes with them)
     "prior_interaction",
     "customer",
+    "account_standing",  # the removed assessors' standing
     "user",
 )
 
 MODELS: dict[str, type[Base]] = {
     "data_view": DataView,
+    "standardisation_outcome": StandardisationOutcome,
+    "standardisation_mark": StandardisationMark,
+    "standardisation_exercise": StandardisationExercise,
+    "iqa_verdict": IqaVerdict,
+    "countersignature": Countersignature,
     "finding_decision": FindingDecision,
     "criterion_judgement": CriterionJudgement,
     "assessment": Assessment,
@@ -94,6 +111,7 @@ MODELS: dict[str, type[Base]] = {
     "event": Event,
     "contact": Contact,
     "customer": Customer,
+    "account_standing": AccountStanding,
     "user": User,
 }
 
@@ -138,6 +156,8 @@ def evidence_digest(cohort_id: int) -> str:
         select(CriterionJudgement.__table__).where(CriterionJudgement.contact_id.in_(contacts)),
         select(Assessment.__table__).where(Assessment.contact_id.in_(contacts)),
         select(ChainSeal.__table__).where(ChainSeal.contact_id.in_(contacts)),
+        select(Countersignature.__table__).where(Countersignature.contact_id.in_(contacts)),
+        select(IqaVerdict.__table__).where(IqaVerdict.contact_id.in_(contacts)),
         select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
             User.cohort_id == cohort_id
         ),
@@ -187,6 +207,22 @@ def check_confirmation(cohort: Cohort, generation: int | None, unfinished: str |
     return work
 
 
+IQA_REPORT = "iqa-report"  # the cohort's IQA report in each archive run: .csv.enc and .pdf.enc
+
+
+def write_iqa_report(cohort: Cohort, run_dir: Path) -> None:
+    """The cohort's IQA report (plan, sample, verdicts, countersignatures, standardisation) as CSV and PDF,
+    sealed with the field key like the packs (it names learners and assessors); removed with the run's
+    last pack when retention ends."""
+    from crm_sandbox.reports import quality_report
+
+    report = quality_report.build(cohort, None)
+    archive.write_private(
+        run_dir / f"{IQA_REPORT}.csv.enc", archive.seal(quality_report.report_csv(report).encode("utf-8"))
+    )
+    archive.write_private(run_dir / f"{IQA_REPORT}.pdf.enc", archive.seal(quality_report.report_pdf(report)))
+
+
 def write_archive(
     cohort: Cohort, learners: list[User], progress: Progress | None, unfinished: UnfinishedWork | None = None
 ) -> tuple[Path, list[dict[str, Any]]]:
@@ -225,6 +261,7 @@ def write_archive(
             )
             if progress:
                 progress("archive", n, len(learners))
+        write_iqa_report(cohort, run_dir)
         archive.write_index(
             run_dir,
             cohort.name,
@@ -271,8 +308,20 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     private = select(Customer.id).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None))
     users = select(User.id).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES))
     views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts) | DataView.user_id.in_(users)
+    exercises = select(StandardisationExercise.id).where(StandardisationExercise.cohort_id == cohort_id)
     statements = {  # on each model's table: Core statements, not the ORM's
         "data_view": delete(_table(DataView)).where(views),
+        "standardisation_outcome": delete(_table(StandardisationOutcome)).where(
+            StandardisationOutcome.exercise_id.in_(exercises)
+        ),
+        "standardisation_mark": delete(_table(StandardisationMark)).where(
+            StandardisationMark.exercise_id.in_(exercises)
+        ),
+        "standardisation_exercise": delete(_table(StandardisationExercise)).where(
+            StandardisationExercise.cohort_id == cohort_id
+        ),
+        "iqa_verdict": delete(_table(IqaVerdict)).where(IqaVerdict.contact_id.in_(contacts)),
+        "countersignature": delete(_table(Countersignature)).where(Countersignature.contact_id.in_(contacts)),
         "finding_decision": delete(_table(FindingDecision)).where(FindingDecision.finding_id.in_(findings)),
         "criterion_judgement": delete(_table(CriterionJudgement)).where(CriterionJudgement.contact_id.in_(contacts)),
         "assessment": delete(_table(Assessment)).where(Assessment.contact_id.in_(contacts)),
@@ -283,6 +332,7 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
         "account_transaction": delete(_table(Transaction)).where(Transaction.customer_id.in_(private)),
         "prior_interaction": delete(_table(PriorInteraction)).where(PriorInteraction.customer_id.in_(private)),
         "customer": delete(_table(Customer)).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None)),
+        "account_standing": delete(_table(AccountStanding)).where(AccountStanding.user_id.in_(users)),
         "user": delete(_table(User)).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together

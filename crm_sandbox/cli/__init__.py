@@ -2,6 +2,7 @@
 
 import json
 import sys
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -19,7 +20,7 @@ from crm_sandbox.errors import ServiceError
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import verify_log
 from crm_sandbox.extensions import db
-from crm_sandbox.models import ROLES, Cohort, Contact, User
+from crm_sandbox.models import ROLES, AccountStanding, Cohort, Contact, User, utcnow
 from crm_sandbox.operations import disclosure, summaries
 from crm_sandbox.operations.cohorts.accounts import create_user, verify_password
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
@@ -35,7 +36,10 @@ DEMO_USERS = (
     ("learner2", "learner", "Sam Learner"),
     ("assessor1", "assessor", "Jo Assessor"),
     ("trainer1", "trainer", "Pat Trainer"),
+    ("iqa1", "iqa", "Chris Quality"),  # the demo cohort's internal quality assurer
+    ("eqa1", "eqa", "Morgan External"),  # read-only, every cohort, for DEMO_EQA_DAYS
 )
+DEMO_EQA_DAYS = 365
 
 
 def default_policy() -> dict:
@@ -151,6 +155,9 @@ def create_user_command(
 def create_account(username: str, password: str, role: str, display_name: str | None, cohort: Cohort | None) -> None:
     """A new account in the current transaction; a learner gets a queue of every scenario."""
     user = create_user(username, password, role, display_name=display_name, cohort=cohort)
+    if role == "eqa":  # an EQA account always ends
+        db.session.flush()
+        db.session.add(AccountStanding(user_id=user.id, expires_at=utcnow() + timedelta(days=DEMO_EQA_DAYS)))
     if role == "learner":
         db.session.flush()  # the queue's contacts need the learner's id
         build_queue(user)
@@ -174,7 +181,9 @@ def bootstrap_command(play_demo: bool) -> None:
         if first_run:
             seed_with_progress(cohort, config["DEMO_SEED"], config["DEMO_CUSTOMERS"])
             for username, role, name in DEMO_USERS:
-                create_account(username, config["DEMO_PASSWORD"], role, name, None if role == "trainer" else cohort)
+                create_account(
+                    username, config["DEMO_PASSWORD"], role, name, None if role in ("trainer", "eqa") else cohort
+                )
     if first_run:
         click.echo(f"Created the demo cohort with {config['DEMO_CUSTOMERS']} customers.")
         if play_demo:
@@ -222,7 +231,7 @@ def demo_logins() -> list[tuple[str, str]]:
         )
     ).scalars()
     password = current_app.config["DEMO_PASSWORD"]
-    found = {u.username: u.role for u in users if verify_password(u.password_hash, password)}
+    found = {u.username: u.role for u in users if u.is_active and verify_password(u.password_hash, password)}
     return [(name, found[name]) for name in names if name in found]
 
 

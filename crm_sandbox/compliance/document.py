@@ -49,6 +49,9 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "observation.added": ("text",),
     "assessment.signed": ("version", "outcome"),
     "assessment.reopened": ("version", "reason"),
+    "assessment.countersigned": ("version",),
+    "iqa.verdict": ("version", "verdict"),
+    "iqa.answered": ("version",),
     "contact.closed": ("outcome", "resolved"),
 }
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}

@@ -38,6 +38,9 @@ KB_VIEWED = "kb.viewed"
 OBSERVATION_ADDED = "observation.added"
 ASSESSMENT_SIGNED = "assessment.signed"
 ASSESSMENT_REOPENED = "assessment.reopened"
+ASSESSMENT_COUNTERSIGNED = "assessment.countersigned"
+IQA_VERDICT = "iqa.verdict"
+IQA_ANSWERED = "iqa.answered"
 
 # The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
@@ -387,6 +390,35 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                 ("reason",),
             ),
             EventType(
+                ASSESSMENT_COUNTERSIGNED,
+                "Assessment countersigned",
+                {"version": req(int), "by": req(str)},
+                lambda d: f"Version {d.get('version')} countersigned by {d.get('by') or 'a qualified assessor'}",
+                SessionMapping(("version",)),
+                {"assessor"},
+            ),
+            EventType(
+                IQA_VERDICT,
+                "IQA verdict",
+                {"version": req(int), "verdict": req(str, choices=("agree", "disagree")), "by": req(str)},
+                lambda d: (
+                    f"Version {d.get('version')} sampled by {d.get('by') or 'the IQA'}: "
+                    + ("agrees" if d.get("verdict") == "agree" else "disagrees, action required")
+                ),
+                SessionMapping(("version", "verdict")),
+                {"iqa"},
+            ),
+            EventType(
+                IQA_ANSWERED,
+                "IQA verdict answered",
+                {"version": req(int), "by": req(str)},
+                lambda d: (
+                    f"The IQA's verdict on version {d.get('version')} answered by {d.get('by') or 'the assessor'}"
+                ),
+                SessionMapping(("version",)),
+                {"assessor"},
+            ),
+            EventType(
                 CONTACT_CLOSED,
                 "Contact closed",
                 {"outcome": req(str), "resolved": req(bool)},
@@ -571,4 +603,7 @@ __all__ = [
     "OBSERVATION_ADDED",
     "ASSESSMENT_SIGNED",
     "ASSESSMENT_REOPENED",
+    "ASSESSMENT_COUNTERSIGNED",
+    "IQA_VERDICT",
+    "IQA_ANSWERED",
 ]

@@ -197,6 +197,58 @@ EVIDENTIAL: dict[str, Coverage] = {
             lambda r: f"archived_pack:{r['id']}",
             lambda r: f"archived_pack:{r['id']}",
         ),
+        # Quality assurance (issue 20): countersignatures, the IQA's verdicts and the assessor's answers,
+        # standardisation exercises, blind marks and agreed outcomes are all evidence of the centre's QA.
+        Coverage(
+            "account_standing",
+            ("user_id", "assessor_status", "qualified_on", "expires_at"),
+            lambda r: f"account_standing:{r['user_id']}",
+            lambda r: f"user:{r['user_id']}",
+        ),
+        Coverage(
+            "countersignature",
+            ("id", "contact_id", "assessment_id", "version", "countersigned_by", "comment", "at"),
+            lambda r: f"countersignature:{r['id']}",
+            _contact_subject,
+        ),
+        Coverage(
+            "iqa_verdict",
+            (
+                "id",
+                "contact_id",
+                "assessment_id",
+                "version",
+                "iqa_id",
+                "verdict",
+                "comment",
+                "action",
+                "deadline",
+                "at",
+                "answer",
+                "answered_by",
+                "answered_at",
+            ),
+            lambda r: f"iqa_verdict:{r['id']}",
+            _contact_subject,
+        ),
+        Coverage(
+            "standardisation_exercise",
+            ("id", "cohort_id", "title", "contact_ids", "rater_ids", "created_by", "created_at"),
+            lambda r: f"standardisation_exercise:{r['id']}",
+            lambda r: f"cohort:{r['cohort_id']}",
+        ),
+        Coverage(
+            "standardisation_mark",
+            ("id", "exercise_id", "contact_id", "rater_id", "marks", "at"),
+            lambda r: f"standardisation_mark:{r['id']}",
+            _contact_subject,
+        ),
+        Coverage(
+            "standardisation_outcome",
+            ("id", "exercise_id", "contact_id", "outcome", "actions", "reopen", "recorded_by", "at"),
+            lambda r: f"standardisation_outcome:{r['id']}",
+            _contact_subject,
+        ),
     )
 }
 
@@ -229,6 +281,12 @@ LABELS = {
     "archived_pack": "archived pack",
     "customer": "customer record",
     "data_view": "data view",
+    "account_standing": "standing of account",
+    "countersignature": "countersignature",
+    "iqa_verdict": "IQA verdict",
+    "standardisation_exercise": "standardisation exercise",
+    "standardisation_mark": "standardisation mark",
+    "standardisation_outcome": "standardisation outcome",
 }
 FIELD_LABELS = {
     "learner_id": "learner",
@@ -240,6 +298,9 @@ FIELD_LABELS = {
     "actor_user_id": "actor",
     "finding_id": "finding",
     "contact_id": "contact",
+    "countersigned_by": "countersigner",
+    "iqa_id": "IQA",
+    "answered_by": "answered by",
 }
 
 

@@ -9,6 +9,14 @@ from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.disclosure import DataView
 from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
+from crm_sandbox.models.quality import (
+    AccountStanding,
+    Countersignature,
+    IqaVerdict,
+    StandardisationExercise,
+    StandardisationMark,
+    StandardisationOutcome,
+)
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.models.session import LoginThrottle, UserSession
@@ -16,6 +24,7 @@ from crm_sandbox.models.summary import ContactSummary
 from crm_sandbox.models.user import ROLES, User
 
 __all__ = [
+    "AccountStanding",
     "ArchivedPack",
     "Assessment",
     "Base",
@@ -24,11 +33,13 @@ __all__ = [
     "Contact",
     "ContactSummary",
     "CredentialBatch",
+    "Countersignature",
     "CriterionJudgement",
     "Customer",
     "DataView",
     "Event",
     "Finding",
+    "IqaVerdict",
     "FindingDecision",
     "LedgerCheckpoint",
     "LedgerLeaf",
@@ -36,6 +47,9 @@ __all__ = [
     "LoginThrottle",
     "PriorInteraction",
     "ROLES",
+    "StandardisationExercise",
+    "StandardisationMark",
+    "StandardisationOutcome",
     "Transaction",
     "User",
     "UserSession",

@@ -32,6 +32,7 @@ from crm_sandbox.models.review import (
 from crm_sandbox.operations import summaries
 from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk.conversation import check_text
+from crm_sandbox.queries.quality.countersign import countersign_flag, provisional
 from crm_sandbox.queries.review import assessment_of, assessment_versions, contact_review, standing
 
 MAX_COMMENT = 2000
@@ -266,7 +267,7 @@ def sign_off(contact: Contact, assessor: User, outcome: str, feedback: str, over
             outcome=outcome,
             feedback=feedback,
             override_reason=reason,
-            snapshot=review.snapshot(),
+            snapshot={**review.snapshot(), **countersign_flag(assessor)},
         )
         db.session.add(assessment)
         op.append(
@@ -320,6 +321,11 @@ def release(contact: Contact, assessor: User) -> None:
         assessment = assessment_of(contact)
         if assessment is None:
             raise Conflict("Sign the contact off before releasing the report.")
+        if provisional(assessment):
+            raise Conflict(
+                f"Version {assessment.version} was signed by a trainee assessor and is provisional: a qualified "
+                "assessor must countersign it before the report is released."
+            )
         if assessment.released_at is None:
             assessment.released_at = utcnow()
 

@@ -72,7 +72,7 @@ def user_for_token(token: str) -> User | None:
     if row is None:
         return None
     user, session_id, created_at, last_seen, ended_at = row
-    if ended_at is not None or not user.active:
+    if ended_at is not None or not user.is_active:  # disabled, or past its expiry (EQA)
         return None
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])

@@ -5,6 +5,7 @@ the reason).
 - A learner sees only their own contacts, and a contact's report only once it has been released.
 - An assessor sees their own cohort: its contacts, its learners' reports, its findings export.
 - A trainer (no cohort of their own) sees every cohort.
+- An assessor marking a contact blind in a standardisation exercise sees nothing of it until they submit.
 
 A refusal never names the person or the customer it refuses (nor anything else read from the row):
 whoever loops over ids learns only that an id is not theirs.
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from crm_sandbox.errors import NotAllowed, NotFound
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Finding, User
+from crm_sandbox.queries.quality.standardisation import blind_pending
 from crm_sandbox.queries.review import released_assessment
 
 
@@ -27,6 +29,11 @@ def get_contact_for(user: User, contact_id: int) -> Contact:
         raise NotAllowed("This contact belongs to another learner.")
     if user.role != "learner" and user.cohort_id not in (None, contact.cohort_id):
         raise NotAllowed("This contact belongs to another cohort.")
+    if blind_pending(user, contact.id):
+        raise NotAllowed(
+            "You are marking this contact blind in a standardisation exercise: its review, flags and decisions "
+            "stay hidden from you until you submit your marks (on your Quality page)."
+        )
     return contact
 
 

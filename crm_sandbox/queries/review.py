@@ -340,9 +340,15 @@ def contact_review(contact: Contact) -> ContactReview:
 
 
 def released_review(contact: Contact) -> ContactReview:
-    """The contact's review, if its report has been released to the learner; NotFound otherwise."""
+    """The contact's review, if its report has been released to the learner; NotFound otherwise. The IQA's
+    verdicts on the assessor's decision and their answers are between the IQA and the assessor: not shown."""
     released_assessment(contact)
-    return contact_review(contact)
+    review = contact_review(contact)
+    review.events = [e for e in review.events if not e.type.startswith(IQA_EVENTS)]
+    return review
+
+
+IQA_EVENTS = ("iqa.",)  # the quality assurance between IQA and assessor (events/registry.py IQA_*)
 
 
 # ---- report data that spans contacts

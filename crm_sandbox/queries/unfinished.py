@@ -12,22 +12,36 @@ from sqlalchemy import select
 
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import contact_ref
-from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Finding, FindingDecision, User
+from crm_sandbox.models import (
+    Assessment,
+    Contact,
+    Countersignature,
+    CriterionJudgement,
+    Finding,
+    FindingDecision,
+    IqaVerdict,
+    User,
+)
+from crm_sandbox.queries.quality.countersign import needs_countersignature, quality_enabled
 
 # The kinds, in the order a contact moves through them; the labels are the headings trainers see.
 KINDS = {
     "live": "Live contacts (a learner is working on them now)",
     "not_reviewed": "Closed contacts not yet reviewed",
     "review_unsigned": "Reviews started but not signed off",
+    "not_countersigned": "Decisions by trainee assessors not yet countersigned (provisional)",
     "report_unreleased": "Signed-off reports not released to the learner",
     "report_unacknowledged": "Released reports not yet acknowledged by the learner",
+    "not_sampled": "Signed-off assessments the IQA has not sampled",
 }
 STATES = {  # one contact's state, as a line of the archive says it
     "live": "live",
     "not_reviewed": "not reviewed",
     "review_unsigned": "review not signed off",
+    "not_countersigned": "decision not countersigned",
     "report_unreleased": "report not released",
     "report_unacknowledged": "report not acknowledged",
+    "not_sampled": "not sampled by the IQA",
 }
 
 
@@ -110,9 +124,23 @@ def unfinished_work(cohort_id: int) -> UnfinishedWork:
             .where(Finding.contact_id.in_(ids), (FindingDecision.id.is_not(None)) | (Finding.source == "assessor"))
         ).scalars()
     )
+    signed = [a.id for a in assessments.values()] if quality_enabled() else []  # none before the upgrade
+    countersigned, sampled = set(), set()
+    if signed:
+        countersigned = set(
+            db.session.execute(
+                select(Countersignature.assessment_id).where(Countersignature.assessment_id.in_(signed))
+            ).scalars()
+        )
+        sampled = set(
+            db.session.execute(select(IqaVerdict.assessment_id).where(IqaVerdict.assessment_id.in_(signed))).scalars()
+        )
     work = UnfinishedWork()
     for contact, learner in rows:
-        kind = _kind(contact, assessments.get(contact.id), contact.id in reviewed)
+        assessment = assessments.get(contact.id)
+        kind = _kind(contact, assessment, contact.id in reviewed)
+        if assessment is not None and signed:
+            kind = _quality(kind, contact, assessment, countersigned, sampled)
         if kind:
             work.contacts.append(
                 UnfinishedContact(
@@ -126,6 +154,18 @@ def unfinished_work(cohort_id: int) -> UnfinishedWork:
                 )
             )
     return work
+
+
+def _quality(
+    kind: str | None, contact: Contact, assessment: Assessment, countersigned: set[int], sampled: set[int]
+) -> str | None:
+    """A trainee's unreleased decision waits for its countersignature first (it cannot be released
+    before); an observed assessment finished in every other way, but never sampled by an IQA, is listed last."""
+    if kind == "report_unreleased" and needs_countersignature(assessment) and assessment.id not in countersigned:
+        return "not_countersigned"
+    if kind is None and contact.mode == "assessment" and assessment.id not in sampled:
+        return "not_sampled"
+    return kind
 
 
 def _kind(contact: Contact, assessment: Assessment | None, review_started: bool) -> str | None:

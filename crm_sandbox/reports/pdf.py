@@ -498,8 +498,11 @@ def _assessment_lines(review: ContactReview) -> list[tuple[str, str]]:
     if a.override_reason:
         despite = "; ".join(review.competent_despite) or "unmet criteria or confirmed high-severity findings"
         lines.append(("Competent despite", f"{despite}. Reason: {a.override_reason}"))
+    lines.append(("Assessor sign-off", r.signed_line(a)))
+    counter = r.countersign_line(a)
+    if counter:
+        lines.append(("Countersignature", counter))
     lines += [
-        ("Assessor sign-off", r.signed_line(a)),
         ("Released to learner", r.stamp(a.released_at) if a.released_at else "not yet released"),
     ]
     if a.acknowledged_at:

@@ -12,6 +12,7 @@ from crm_sandbox.formatting import contact_ref, iso, label, mode_label
 from crm_sandbox.models import Assessment, Contact, CriterionJudgement, Event, Finding, FindingDecision, User
 from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
 from crm_sandbox.queries import kpis as kpi_service
+from crm_sandbox.queries.quality.countersign import countersignature_of, needs_countersignature, provisional
 from crm_sandbox.queries.review import ContactReview, CriterionRow, all_findings, username
 
 METHOD = ASSESSMENT_METHOD  # the templates read it as r.METHOD
@@ -141,7 +142,23 @@ def judgement_dict(j: CriterionJudgement) -> dict[str, Any]:
 
 
 def outcome_label(assessment: Assessment | None) -> str:
-    return OUTCOMES.get(assessment.outcome, assessment.outcome) if assessment else "Not yet assessed"
+    if assessment is None:
+        return "Not yet assessed"
+    label = OUTCOMES.get(assessment.outcome, assessment.outcome)
+    return f"{label} (provisional: awaiting countersignature)" if provisional(assessment) else label
+
+
+def countersign_line(a: Assessment) -> str | None:
+    """The countersignature of a trainee's version, or that it is awaited; None for a qualified assessor's."""
+    if not needs_countersignature(a):
+        return None
+    counter = countersignature_of(a)
+    if counter is None:
+        return "awaiting: signed by a trainee assessor, provisional until a qualified assessor countersigns"
+    return (
+        f"Version {counter.version}, countersigned by {counter.signer.display_name} ({counter.signer.username}), "
+        f"{stamp(counter.at)}"
+    )
 
 
 def signed_line(a: Assessment) -> str:

@@ -17,7 +17,13 @@ from crm_sandbox.operations.cohorts.enrolment import change_password as change_p
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-HOME = {"learner": "learner.queue", "assessor": "assessor.dashboard", "trainer": "trainer.console"}
+HOME = {
+    "learner": "learner.queue",
+    "assessor": "assessor.dashboard",
+    "trainer": "trainer.console",
+    "iqa": "quality.home",
+    "eqa": "quality.home",
+}
 
 
 @login_manager.user_loader

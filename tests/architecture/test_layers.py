@@ -39,9 +39,13 @@ RANKS = {
     "security": 2,
     "files": 2,
     "compliance": 1,
+    "quality": 1,
 }
 # The rules engine must run on an archived export with no app: no web framework or database library.
-PURE = {"compliance": ("flask", "flask_sqlalchemy", "flask_login", "sqlalchemy", "werkzeug", "crm_sandbox")}
+PURE = {
+    part: ("flask", "flask_sqlalchemy", "flask_login", "sqlalchemy", "werkzeug", "crm_sandbox")
+    for part in ("compliance", "quality")
+}
 
 
 def part_of(module: str) -> str:

@@ -12,9 +12,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from crm_sandbox.database import write_transaction
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, User
 from crm_sandbox.operations import review
+from crm_sandbox.operations.cohorts.accounts import create_user
 from crm_sandbox.operations.desk import contacts, conversation, identity, lifecycle, notes
 from tests.browser.conftest import PASSWORD
 from tests.reporting import decide_and_sign
@@ -56,6 +58,8 @@ def world(live_app):
         lifecycle.close_contact(closed, learner, "resolved", "yes")
         decide_and_sign(closed, assessor, "Ask open questions for every ID&V factor.")  # practice: formative
         review.release(closed, assessor)
+        with write_transaction():
+            create_user("iqa1", PASSWORD, "iqa", cohort=learner.cohort)
         return {
             "live": live.id,
             "closed": closed.id,
@@ -75,6 +79,7 @@ def pages(live_app, w) -> dict[str, list[tuple[str, str]]]:
             ("trainer-cohort", url_for("trainer.cohort", cohort_id=w["cohort"])),
             ("trainer-scenarios", url_for("trainer.scenarios")),
             ("trainer-archive", url_for("trainer.archive_list")),
+            ("quality-accounts", url_for("quality.accounts")),
         ]
         return {
             None: [("sign-in", url_for("auth.login")), ("public-key", url_for("reports.public_key"))],
@@ -91,8 +96,15 @@ def pages(live_app, w) -> dict[str, list[tuple[str, str]]]:
                 ("assessor-review", url_for("assessor.review", contact_id=w["closed"])),
                 ("assessor-report", url_for("reports.contact", contact_id=w["closed"])),
                 ("assessor-learner-report", url_for("reports.learner", learner_id=w["learner"])),
+                ("assessor-quality", url_for("quality.mine")),
             ],
             "trainer1": trainer,
+            "iqa1": [
+                ("quality-home", url_for("quality.home")),
+                ("quality-plan", url_for("quality.cohort", cohort_id=w["cohort"])),
+                ("quality-sample", url_for("quality.sample", contact_id=w["closed"])),
+                ("quality-archive", url_for("quality.archive")),
+            ],
         }
 
 

@@ -126,6 +126,6 @@ def authenticate(username: str, password: str) -> User | None:
     slow_kind = not one_time and stored.count("$") == 2  # not an erased account's "!erased"
     slow_ok = check_password_hash(stored if slow_kind else _DUMMY_HASH, password)
     otp_ok = _check_one_time(stored if one_time else _DUMMY_OTP_HASH, password)
-    if user is None or not user.active or not (otp_ok if one_time else slow_ok and slow_kind):
+    if user is None or not user.is_active or not (otp_ok if one_time else slow_ok and slow_kind):
         return None
     return user

@@ -7,7 +7,7 @@ marks and agreed outcomes. No existing table changes (a trainee's sign-off says 
 nothing is attested again: the new tables start empty.
 
 Revision ID: 0009_quality_assurance
-Revises: 0007_data_view
+Revises: 0008_contact_summary
 """
 
 import sqlalchemy as sa

@@ -85,6 +85,23 @@ ACCESS = {
     "trainer.contact_disclosures": {"assessor", "trainer"},
     "trainer.customer_disclosures": {"assessor", "trainer"},
     "trainer.cohort_disclosures": {"assessor", "trainer"},
+    # Level 3 work: learners their own tasks (another's is a 404), staff their cohort's.
+    "level3.mine": {"learner"},
+    "level3.set_consent": {"learner"},
+    "level3.task": {"learner", "assessor", "trainer"},
+    "level3.score": {"learner"},
+    "level3.analyse": {"learner"},
+    "level3.group": {"learner"},
+    "level3.submit": {"learner"},
+    "level3.dashboard": {"learner", "assessor", "trainer"},
+    "level3.staff_home": {"assessor", "trainer"},
+    "level3.cohort": {"assessor", "trainer"},
+    "level3.assign": {"trainer"},
+    "level3.targets": {"trainer"},
+    "level3.reference": {"trainer"},
+    "level3.start_discussion": {"assessor", "trainer"},
+    "level3.question": {"assessor", "trainer"},
+    "level3.sign": {"assessor", "trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
 
@@ -115,6 +132,7 @@ def world(app, make_user, contact_of):
         "run": "20260101T000000Z-g0-abcdef",
         "learner_id": ids["learner"],
         "ref": "cust-00001",
+        "task_id": 1,
     }
 
 

@@ -56,6 +56,8 @@ from crm_sandbox.models import (
     Event,
     Finding,
     FindingDecision,
+    Level3Event,
+    Level3Task,
     PriorInteraction,
     Transaction,
     User,
@@ -81,6 +83,8 @@ REMOVED_TABLES = (
     "account_transaction",  # the learners' private customers (their world goes with them)
     "prior_interaction",
     "customer",
+    "level3_event",  # Level 3 work: opt-ins, tasks' scores, analyses, discussions, sign-offs, targets
+    "level3_task",
     "user",
 )
 
@@ -94,6 +98,8 @@ MODELS: dict[str, type[Base]] = {
     "event": Event,
     "contact": Contact,
     "customer": Customer,
+    "level3_event": Level3Event,
+    "level3_task": Level3Task,
     "user": User,
 }
 
@@ -283,6 +289,8 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
         "account_transaction": delete(_table(Transaction)).where(Transaction.customer_id.in_(private)),
         "prior_interaction": delete(_table(PriorInteraction)).where(PriorInteraction.customer_id.in_(private)),
         "customer": delete(_table(Customer)).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None)),
+        "level3_event": delete(_table(Level3Event)).where(Level3Event.cohort_id == cohort_id),
+        "level3_task": delete(_table(Level3Task)).where(Level3Task.cohort_id == cohort_id),
         "user": delete(_table(User)).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together

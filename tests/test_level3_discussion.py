@@ -1,0 +1,161 @@
+"""Questioning and professional discussion: the assessor records the questions asked, the learner's
+answers in summary and the judgement, linked to knowledge criteria no observation can evidence; the record
+is signed with its review (and nothing on it changes after), and it is evidence on the learner's record."""
+
+import html
+import re
+
+import pytest
+
+from crm_sandbox.database import write_transaction
+from crm_sandbox.events.streams import stream_events, verify_stream
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Level3Task, User
+from crm_sandbox.queries.level3.tasks import task_stream, task_view
+from crm_sandbox.queries.review import contact_review
+from tests.conftest import flashes
+from tests.helpers import signed_in
+
+KNOWLEDGE = ["icqc-key-elements", "icqc-key-principles", "icqc-describe-problem-solving"]
+
+
+def said(client, resp) -> str:
+    assert resp.status_code == 303, resp.status_code
+    return html.unescape(" ".join(flashes(client.get(resp.location).get_data(as_text=True))))
+
+
+@pytest.fixture
+def discussion(app, make_user):
+    learner = make_user("lead1", queue=["balance-enquiry"])
+    make_user("assessor1", "assessor")
+    with app.app_context(), write_transaction():
+        user = db.session.get(User, learner)
+        user.qualification = "icq-l3-cert-cco"
+        cohort = user.cohort_id
+    assessor = signed_in(app, "assessor1")
+    msg = said(
+        assessor,
+        assessor.post(
+            f"/level3/cohorts/{cohort}/discussions",
+            data={"learner": learner, "title": "Principles of customer service"},
+        ),
+    )
+    assert msg == "Discussion opened: Principles of customer service."
+    with app.app_context():
+        task_id = db.session.query(Level3Task).one().id
+    return {"learner": learner, "assessor": assessor, "task_id": task_id, "cohort": cohort}
+
+
+def test_a_recorded_discussion_linked_to_knowledge_criteria_is_signed_with_its_review(app, discussion):
+    assessor, task_id = discussion["assessor"], discussion["task_id"]
+    # refused: no criterion, or one of another qualification; nothing recorded
+    for criteria, why in (([], "at least one criterion"), (["icq3-management-principles"], "learner's qualification")):
+        assert why in said(
+            assessor,
+            assessor.post(
+                f"/level3/tasks/{task_id}/questions",
+                data={"question": "Q", "answer": "A", "judgement": "met", "criteria": criteria},
+            ),
+        )
+    assert "Record at least one question" in said(
+        assessor, assessor.post(f"/level3/tasks/{task_id}/sign", data={"outcome": "competent", "feedback": "x"})
+    )
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/questions",
+            data={
+                "question": "What makes a contact centre's service accessible and responsive?",
+                "answer": "Several channels, plain language, answering within the service level; empathy when it goes wrong.",
+                "judgement": "met",
+                "criteria": ["icqc-key-elements", "icqc-key-principles"],
+            },
+        ),
+    )
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/questions",
+            data={
+                "question": "Talk me through how you resolve an issue.",
+                "answer": "Listen, acknowledge, resolve, then follow up to check it stayed fixed.",
+                "judgement": "met",
+                "criteria": ["icqc-describe-problem-solving"],
+            },
+        ),
+    )
+    with app.app_context():
+        view = task_view(db.session.get(Level3Task, task_id))
+        assert {c.id for c in view.criteria} == set(KNOWLEDGE)  # the criteria its questions link
+        assert all(c.method == "questioning" for c in view.criteria)
+
+    statuses = {f"criterion-{c}": "met" for c in KNOWLEDGE}
+    assert (
+        "not yet met"
+        in said(
+            assessor,
+            assessor.post(
+                f"/level3/tasks/{task_id}/sign",
+                data={**statuses, "criterion-icqc-key-principles": "not_met", "outcome": "competent", "feedback": "x"},
+            ),
+        ).lower()
+    )
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/sign",
+            data={**statuses, "outcome": "competent", "feedback": "Clear on the principles, with examples."},
+        ),
+    )
+    # signed: locked, and the stream's chain holds
+    assert "signed off" in said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/questions",
+            data={"question": "Q", "answer": "A", "judgement": "met", "criteria": ["icqc-key-elements"]},
+        ),
+    )
+    with app.app_context():
+        task = db.session.get(Level3Task, task_id)
+        assert task.status == "signed" and task.outcome == "competent"
+        events = stream_events(task_stream(task_id))
+        assert [e.type for e in events] == [
+            "task.assigned",
+            "discussion.recorded",
+            "discussion.recorded",
+            "task.signed",
+        ]
+        assert events[-1].data["criteria"] == dict.fromkeys(KNOWLEDGE, "met") and verify_stream(task_stream(task_id))
+
+    record = re.sub(
+        r"\s+", " ", html.unescape(assessor.get(f"/reports/learners/{discussion['learner']}").get_data(as_text=True))
+    )
+    assert "Listen, acknowledge, resolve, then follow up" in record and "KNW2 Met" in record
+
+
+def test_knowledge_criteria_start_not_covered_on_an_observed_contact(app, discussion, contact_of):
+    """Observing a contact never evidences a questioning criterion: it starts as not covered there."""
+    with app.app_context():
+        from crm_sandbox.models import Contact
+
+        contact = db.session.get(Contact, contact_of(discussion["learner"], "balance-enquiry"))
+        rows = {r.criterion.id: r for r in contact_review(contact).criteria}
+        assert all(rows[c].default_status == "not_covered" for c in KNOWLEDGE)
+
+
+def test_an_edited_discussion_breaks_its_chain(app, discussion):
+    said(
+        discussion["assessor"],
+        discussion["assessor"].post(
+            f"/level3/tasks/{discussion['task_id']}/questions",
+            data={"question": "Q?", "answer": "A.", "judgement": "met", "criteria": ["icqc-key-elements"]},
+        ),
+    )
+    with app.app_context():
+        from sqlalchemy import update
+
+        from crm_sandbox.models import Level3Event
+
+        db.session.execute(update(Level3Event).where(Level3Event.seq == 2).values(actor="learner"))
+        db.session.commit()
+        assert not verify_stream(task_stream(discussion["task_id"]))

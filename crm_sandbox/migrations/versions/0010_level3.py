@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["actor_user_id"], ["user.id"], name=op.f("fk_level3_event_actor_user_id_user")),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], name=op.f("fk_level3_event_cohort_id_cohort")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_level3_event")),
-        sa.UniqueConstraint("stream", "seq", name=op.f("uq_level3_event_stream_seq")),
+        sa.UniqueConstraint("stream", "seq", name=op.f("uq_level3_event_streamseq")),
     )
     op.create_index(op.f("ix_level3_event_cohort_id"), "level3_event", ["cohort_id"], unique=False)
     op.create_index(op.f("ix_level3_event_stream"), "level3_event", ["stream"], unique=False)

@@ -159,3 +159,33 @@ def test_an_edited_discussion_breaks_its_chain(app, discussion):
         db.session.execute(update(Level3Event).where(Level3Event.seq == 2).values(actor="learner"))
         db.session.commit()
         assert not verify_stream(task_stream(discussion["task_id"]))
+
+
+def test_the_discussion_is_in_the_learners_signed_evidence_pack(app, discussion):
+    import io
+    import json
+    import zipfile
+
+    from crm_sandbox.admin.packs import verify_pack
+
+    assessor, task_id = discussion["assessor"], discussion["task_id"]
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/questions",
+            data={
+                "question": "Why does empathy matter?",
+                "answer": "It keeps trust when things go wrong.",
+                "judgement": "met",
+                "criteria": ["icqc-key-principles"],
+            },
+        ),
+    )
+    resp = assessor.get(f"/reports/learners/{discussion['learner']}/evidence-pack.zip")
+    assert resp.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(resp.data)) as zf:
+        doc = json.loads(zf.read("level3.json"))
+    assert doc["format"] == "crm-sandbox/level3@1" and doc["tasks"][0]["chain_ok"] is True
+    assert [e["type"] for e in doc["tasks"][0]["events"]] == ["task.assigned", "discussion.recorded"]
+    with app.app_context():
+        assert verify_pack(resp.data) == []

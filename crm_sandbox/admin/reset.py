@@ -147,6 +147,8 @@ def evidence_digest(cohort_id: int) -> str:
         select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
             User.cohort_id == cohort_id
         ),
+        select(Level3Task.__table__).where(Level3Task.cohort_id == cohort_id),
+        select(Level3Event.__table__).where(Level3Event.cohort_id == cohort_id),
     ]
     if recording_enabled():  # who saw the cohort's customer data: archived with the rest
         views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts)

@@ -1,0 +1,50 @@
+"""A learner's Level 3 work as an evidence pack carries it (``level3.json``, format
+``crm-sandbox/level3@1``): each task as assigned, every event of its stream (with the chain's MACs, so the
+centre can re-check it with the chain key) and where it stands; and the learner's opt-in history."""
+
+from typing import Any
+
+from crm_sandbox.events.registry import describe_level3
+from crm_sandbox.events.streams import stream_events, verify_stream
+from crm_sandbox.models import Level3Event, User
+from crm_sandbox.queries.level3.consent import consent_history
+from crm_sandbox.queries.level3.tasks import task_stream, tasks_of
+
+FORMAT = "crm-sandbox/level3@1"
+
+
+def _event(e: Level3Event) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "type": e.type,
+        "what": describe_level3(e),
+        "data": e.data,
+        "mac": e.mac,
+    }
+
+
+def level3_document(learner: User) -> dict[str, Any] | None:
+    """None when the learner has no Level 3 work and never opted in (the pack then has no level3.json)."""
+    tasks, consents = tasks_of(learner.id), consent_history(learner.id)
+    if not tasks and not consents:
+        return None
+    return {
+        "format": FORMAT,
+        "learner": learner.username,
+        "tasks": [
+            {
+                "id": t.id,
+                "kind": t.kind,
+                "title": t.title,
+                "spec": t.spec,
+                "status": t.status,
+                "outcome": t.outcome,
+                "chain_ok": verify_stream(task_stream(t.id)),
+                "events": [_event(e) for e in stream_events(task_stream(t.id))],
+            }
+            for t in tasks
+        ],
+        "review_consent": [_event(e) for e in consents],
+    }

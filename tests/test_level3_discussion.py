@@ -189,3 +189,29 @@ def test_the_discussion_is_in_the_learners_signed_evidence_pack(app, discussion)
     assert [e["type"] for e in doc["tasks"][0]["events"]] == ["task.assigned", "discussion.recorded"]
     with app.app_context():
         assert verify_pack(resp.data) == []
+
+
+def test_a_reset_archives_the_level3_work_then_removes_it_and_the_ledger_still_verifies(app, discussion):
+    from crm_sandbox import ledger
+    from crm_sandbox.admin import archive
+    from crm_sandbox.admin.reset import reset_cohort
+    from crm_sandbox.models import Level3Event
+
+    said(
+        discussion["assessor"],
+        discussion["assessor"].post(
+            f"/level3/tasks/{discussion['task_id']}/questions",
+            data={"question": "Q?", "answer": "A.", "judgement": "met", "criteria": ["icqc-key-elements"]},
+        ),
+    )
+    with app.app_context():
+        result = reset_cohort("Test cohort", seed=3)
+        assert result.removed["level3_task"] == 1 and result.removed["level3_event"] == 2
+        assert db.session.query(Level3Event).count() == 0
+        assert ledger.verify().ok
+        pack = next(p for p in result.packs if p.learner_username == "lead1")
+        data, problems, _ = archive.read_checked(pack)
+    import io
+    import zipfile
+
+    assert problems == [] and "level3.json" in zipfile.ZipFile(io.BytesIO(data)).namelist()

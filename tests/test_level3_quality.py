@@ -214,7 +214,10 @@ def test_a_quality_review_task_end_to_end(app, team):
     # the learner's scores, feedback and the comparison are evidence on their record
     record = text_of(assessor.get(f"/reports/learners/{team['lead']}"))
     assert "Level 3 work" in record and "scored 0%" in record
-    assert "never read the date of birth out" in record and "missed notes" in record
+    assert (
+        "never read the date of birth out" in record
+        and "Missed Records accurate, contemporaneous notes and the right outcome code." in record
+    )
     assert "Signed off by assessor1" in record and "REV1 Met" in record
 
     # withdrawing the opt-in hides the contact from the task at once, and from any new offer

@@ -46,6 +46,11 @@ class Scorecard:
     def items(self) -> tuple[Item, ...]:
         return tuple(i for _, items in self.sections for i in items)
 
+    def name(self, ident: str) -> str:
+        """An item's or auto-fail's wording, for people (its id when unknown)."""
+        entries: tuple[Item | AutoFail, ...] = (*self.items, *self.auto_fails)
+        return next((x.text for x in entries if x.id == ident), ident)
+
     def score(self, met: set[str], auto_fails: set[str]) -> int:
         """The percentage: the weights of the met items, or 0 when any auto-fail is ticked."""
         return 0 if auto_fails else sum(i.weight for i in self.items if i.id in met)

@@ -44,7 +44,7 @@ def test_a_quality_review_in_the_browser(page, live_app, sign_in):
     page.get_by_role("button", name="Submit for assessment").click()
     compare = page.locator(".l3-compare")
     expect(compare).to_contain_text("The trainer's reference scoring")
-    expect(compare.locator(".l3-missed").last).to_contain_text("notes")
+    expect(compare.locator(".l3-missed").last).to_contain_text("Records accurate, contemporaneous notes")
     shot(page, "learner-level3-review")
 
     page.goto(f"/level3/dashboard?cohort={cohort_id}")

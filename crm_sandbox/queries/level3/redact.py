@@ -26,8 +26,10 @@ LABELS = {
     "sort_code": "[sort code]",
     "memorable_word": "[memorable word]",
 }
+STREET = r"Road|Rd|Street|St|Lane|Close|Grove|Avenue|Drive|Way|Row|Court|Place|Crescent|Gardens|Terrace|Hill|Walk|Square|Mews"
 PATTERNS = (
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (re.compile(rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][\w'-]*\s+){{1,3}}(?:{STREET})\b"), "[address]"),
     (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I), "[postcode]"),
     (re.compile(r"\b(?:\d[ -]?){13,19}\b"), "[card number]"),
     (re.compile(r"(?:\+44\s?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b"), "[phone]"),
@@ -53,9 +55,16 @@ def _dob_forms(iso: str) -> list[str]:
     return [d.strftime(f) for f in ("%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%-d %B %Y", "%d-%m-%Y")]
 
 
-def secrets_of(customer: dict, agent_names: list[str]) -> list[tuple[str, str]]:
-    """(value, label) pairs to remove, longest first so a full name goes before its parts."""
+def secrets_of(customer: dict, agent_names: list[str], events: list | None = None) -> list[tuple[str, str]]:
+    """(value, label) pairs to remove, longest first so a full name goes before its parts: the customer
+    record's values, the agent's names, and the details given on the contact (a new address, an ID&V answer)."""
     pairs = [(str(v), LABELS[k]) for k, v in customer.items() if k in LABELS and v and len(str(v)) > 1]
+    for e in events or []:
+        data = e.get("data") or {}
+        if e.get("type") == "record.updated" and len(str(data.get("value") or "")) > 1:
+            pairs.append((str(data["value"]), LABELS.get(str(data.get("field")), "[detail]")))
+        elif e.get("type") == "idv.answer" and len(str(data.get("given") or "")) > 1:
+            pairs.append((str(data["given"]), "[answer]"))
     pairs += [(form, "[date of birth]") for form in _dob_forms(str(customer.get("date_of_birth") or ""))]
     pairs += [(n, "[agent]") for n in agent_names if n and len(n) > 1]
     return sorted(pairs, key=lambda p: -len(p[0]))
@@ -74,8 +83,8 @@ WHO = {"learner": "Agent", "caller": "Customer", "system": "System", "assessor":
 
 def transcript(doc: dict, agent_names: list[str]) -> list[Line]:
     """The document's events as lines a reviewer may read: no names, no personal details."""
-    secrets = secrets_of(dict(doc.get("customer") or {}), agent_names)
     events = doc.get("events") or []
+    secrets = secrets_of(dict(doc.get("customer") or {}), agent_names, events)
     start = _time(events[0]["at"]) if events else None
     lines = []
     for e in events:

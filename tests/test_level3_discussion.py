@@ -215,3 +215,24 @@ def test_a_reset_archives_the_level3_work_then_removes_it_and_the_ledger_still_v
     import zipfile
 
     assert problems == [] and "level3.json" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def test_the_discussion_is_on_the_learners_pdf_record(app, discussion):
+    from tests.reporting import pdf_text
+
+    assessor, task_id = discussion["assessor"], discussion["task_id"]
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/questions",
+            data={
+                "question": "Why does empathy matter?",
+                "answer": "It keeps trust when things go wrong.",
+                "judgement": "met",
+                "criteria": ["icqc-key-principles"],
+            },
+        ),
+    )
+    resp = assessor.get(f"/reports/learners/{discussion['learner']}.pdf")
+    text = " ".join(pdf_text(resp.data).split())
+    assert "Level 3 work" in text and "It keeps trust when things go wrong." in text

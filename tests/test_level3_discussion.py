@@ -236,3 +236,21 @@ def test_the_discussion_is_on_the_learners_pdf_record(app, discussion):
     resp = assessor.get(f"/reports/learners/{discussion['learner']}.pdf")
     text = " ".join(pdf_text(resp.data).split())
     assert "Level 3 work" in text and "It keeps trust when things go wrong." in text
+
+
+def test_erasing_the_learner_leaves_their_level3_evidence_verifiable(app, discussion):
+    from crm_sandbox import ledger
+    from crm_sandbox.admin import gdpr
+
+    said(
+        discussion["assessor"],
+        discussion["assessor"].post(
+            f"/level3/tasks/{discussion['task_id']}/questions",
+            data={"question": "Q?", "answer": "A.", "judgement": "met", "criteria": ["icqc-key-elements"]},
+        ),
+    )
+    with app.app_context():
+        assert ledger.verify().ok
+        gdpr.erase_learner(discussion["learner"], "lead1")
+        report = ledger.verify()
+        assert report.ok, report.problems

@@ -190,13 +190,13 @@ EVIDENTIAL: dict[str, Coverage] = {
                 "outcome",
             ),
             lambda r: f"level3_task:{r['id']}",
-            lambda r: f"user:{r['learner_id']}",
+            lambda r: f"level3_task:{r['id']}",  # not the learner's: erasing their account must not orphan it
         ),
         Coverage(
             "level3_event",
             ("cohort_id", "stream", "seq", "at", "actor", "actor_user_id", "type", "data", "mac"),
             lambda r: f"level3_event:{r['stream']}:{r['seq']}",
-            lambda r: f"cohort:{r['cohort_id']}",
+            lambda r: f"level3:{r['stream']}",
             {"id": "a row number: a Level 3 event is named by its stream and seq"},
         ),
         Coverage(

@@ -66,6 +66,7 @@ from crm_sandbox.models import (
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.operations.cohorts.queues import build_queue
 from crm_sandbox.queries.disclosure import recording_enabled
+from crm_sandbox.queries.level3.schema import level3_enabled
 from crm_sandbox.queries.unfinished import UnfinishedWork, unfinished_work
 
 COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers stay)
@@ -147,9 +148,10 @@ def evidence_digest(cohort_id: int) -> str:
         select(User.__table__.c.id, User.username, User.display_name, User.role, User.cohort_id).where(
             User.cohort_id == cohort_id
         ),
-        select(Level3Task.__table__).where(Level3Task.cohort_id == cohort_id),
-        select(Level3Event.__table__).where(Level3Event.cohort_id == cohort_id),
     ]
+    if level3_enabled():  # the cohort's Level 3 work: archived in each learner's pack (level3.json)
+        queries.append(select(Level3Task.__table__).where(Level3Task.cohort_id == cohort_id))
+        queries.append(select(Level3Event.__table__).where(Level3Event.cohort_id == cohort_id))
     if recording_enabled():  # who saw the cohort's customer data: archived with the rest
         views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts)
         queries.append(select(DataView.__table__).where(views))
@@ -265,6 +267,12 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+def _not_upgraded_yet() -> set[str]:
+    """The evidence tables a database not yet upgraded lacks (later revisions add them)."""
+    absent = set() if recording_enabled() else {"data_view"}
+    return absent if level3_enabled() else absent | {"level3_event", "level3_task"}
+
+
 def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) -> dict[str, int]:
     """Delete a cohort's contacts, their events (and chain seals), findings, decisions, judgements and
     assessments, the learners' private customers, and its learner and assessor accounts. Returns the
@@ -297,8 +305,9 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
         raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
+    absent = _not_upgraded_yet()
     for table, statement in statements.items():  # the log says each row was archived (or purged), not tampered with
-        if table in MODELS and (table != "data_view" or recording_enabled()):  # evidential tables only
+        if table in MODELS and table not in absent:  # evidential tables only
             ledger.record_gone(MODELS[table], statement.whereclause, kind)
     ledger.checkpoint_at_commit(
         f"cohort {cohort_id} reset: its evidence archived"
@@ -307,7 +316,7 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     )
     removed = {}
     for table, statement in statements.items():
-        if table == "data_view" and not recording_enabled():  # a database not yet upgraded has none
+        if table in absent:  # a database not yet upgraded has none
             removed[table] = 0
             continue
         removed[table] = cast(CursorResult[Any], db.session.execute(statement)).rowcount

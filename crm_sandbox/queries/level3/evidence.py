@@ -8,6 +8,7 @@ from crm_sandbox.events.registry import describe_level3
 from crm_sandbox.events.streams import stream_events, verify_stream
 from crm_sandbox.models import Level3Event, User
 from crm_sandbox.queries.level3.consent import consent_history
+from crm_sandbox.queries.level3.schema import level3_enabled
 from crm_sandbox.queries.level3.tasks import task_stream, tasks_of
 
 FORMAT = "crm-sandbox/level3@1"
@@ -26,7 +27,10 @@ def _event(e: Level3Event) -> dict[str, Any]:
 
 
 def level3_document(learner: User) -> dict[str, Any] | None:
-    """None when the learner has no Level 3 work and never opted in (the pack then has no level3.json)."""
+    """None when the learner has no Level 3 work and never opted in (the pack then has no level3.json), or
+    the database is not upgraded yet."""
+    if not level3_enabled():
+        return None
     tasks, consents = tasks_of(learner.id), consent_history(learner.id)
     if not tasks and not consents:
         return None

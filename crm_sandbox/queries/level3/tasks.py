@@ -29,6 +29,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Level3Event, Level3Task, User
 from crm_sandbox.queries.level3.consent import opted_in
 from crm_sandbox.queries.level3.redact import Line, transcript
+from crm_sandbox.queries.level3.schema import level3_enabled
 from crm_sandbox.queries.qualifications import qualification_of
 from crm_sandbox.queries.session_export import session_document
 
@@ -213,6 +214,8 @@ def task_view(task: Level3Task) -> TaskView:
 
 
 def tasks_of(learner_id: int) -> list[Level3Task]:
+    if not level3_enabled():  # a database not yet upgraded: no Level 3 work
+        return []
     return list(
         db.session.execute(
             select(Level3Task).where(Level3Task.learner_id == learner_id).order_by(Level3Task.id)

@@ -116,15 +116,14 @@ def test_a_quality_review_task_end_to_end(app, team):
     assert "Task assigned to lead1" in msg
     # the trainer's reference scoring of the agent's contact: all met but the closing confirmation
     everything = ["greeting", "open-idv", "need", "accurate", "authority", "tone", "notes"]
-    said(
-        trainer,
-        trainer.post(
-            f"/level3/contacts/{team['agent_contact']}/reference",
-            data={"scorecard": "contact-quality", "met": everything},
-        ),
-    )
     with app.app_context():
         task_id = db.session.query(Level3Task).one().id
+    assert "Make a reference scoring of this contact" in text_of(trainer.get(f"/level3/tasks/{task_id}"))
+    resp = trainer.post(
+        f"/level3/contacts/{team['agent_contact']}/reference",
+        data={"scorecard": "contact-quality", "met": everything, "task": task_id},
+    )
+    assert resp.location.endswith(f"/level3/tasks/{task_id}") and "Reference scoring saved" in said(trainer, resp)
 
     # the reviewer sees transcripts without names or personal details, and nothing of the comparison yet
     page = text_of(lead.get(f"/level3/tasks/{task_id}"))

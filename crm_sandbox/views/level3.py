@@ -206,9 +206,14 @@ def reference(contact_id: int) -> ResponseReturnValue:
         lambda: quality.reference_score(
             contact, current_user, form("scorecard"), request.form.getlist("met"), request.form.getlist("auto_fail")
         ),
-        url_for("level3.cohort", cohort_id=contact.cohort_id),
+        _back_to_task(form("task")) or url_for("level3.cohort", cohort_id=contact.cohort_id),
         f"Reference scoring saved for contact {contact.id}.",
     )
+
+
+def _back_to_task(value: str) -> str | None:
+    """The task page a form came from (its id posted as ``task``), else None."""
+    return url_for("level3.task", task_id=int(value)) if value.isdecimal() and len(value) < 19 else None
 
 
 @bp.post("/cohorts/<int:cohort_id>/discussions")

@@ -159,6 +159,8 @@ def test_an_edited_discussion_breaks_its_chain(app, discussion):
         db.session.execute(update(Level3Event).where(Level3Event.seq == 2).values(actor="learner"))
         db.session.commit()
         assert not verify_stream(task_stream(discussion["task_id"]))
+    result = app.test_cli_runner().invoke(args=["verify-log"])
+    assert result.exit_code == 1 and f"BROKEN: Level 3 stream task:{discussion['task_id']}" in result.output
 
 
 def test_the_discussion_is_in_the_learners_signed_evidence_pack(app, discussion):

@@ -4,8 +4,11 @@ centre can re-check it with the chain key) and where it stands; and the learner'
 
 from typing import Any
 
+from sqlalchemy import select
+
 from crm_sandbox.events.registry import describe_level3
 from crm_sandbox.events.streams import stream_events, verify_stream
+from crm_sandbox.extensions import db
 from crm_sandbox.models import Level3Event, User
 from crm_sandbox.queries.level3.consent import consent_history
 from crm_sandbox.queries.level3.schema import level3_enabled
@@ -52,3 +55,11 @@ def level3_document(learner: User) -> dict[str, Any] | None:
         ],
         "review_consent": [_event(e) for e in consents],
     }
+
+
+def broken_streams() -> tuple[int, list[str]]:
+    """How many Level 3 streams there are, and those whose HMAC chain no longer verifies (``verify-log``)."""
+    if not level3_enabled():
+        return 0, []
+    streams = db.session.execute(select(Level3Event.stream).distinct().order_by(Level3Event.stream)).scalars().all()
+    return len(streams), [s for s in streams if not verify_stream(s)]

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from crm_sandbox.compliance.engine import evaluate
-from crm_sandbox.content.criteria import Criterion
+from crm_sandbox.content.criteria import Criterion, criteria_for
 from crm_sandbox.content.level3 import load_samples
 from crm_sandbox.content.scorecards import Scorecard, load_scorecards
 from crm_sandbox.errors import NotFound
@@ -99,11 +99,8 @@ def reference_for(contact_id: int, card: Scorecard) -> Scoring | None:
     e = _newest(stream_events(reference_stream(contact_id)), REFERENCE_SCORED, scorecard=card.id)
     if e is None:
         return None
-    return Scoring(
-        set(e.data["scores"].get("met", [])),
-        set(e.data["auto_fails"]),
-        card.score(set(e.data["scores"].get("met", [])), set(e.data["auto_fails"])),
-    )
+    met, fails = set(e.data["scores"].get("met", [])), set(e.data["auto_fails"])
+    return Scoring(met, fails, card.score(met, fails))
 
 
 def _sample_item(ref: str, sample: dict, card: Scorecard) -> ReviewItem:
@@ -186,8 +183,6 @@ class TaskView:
 
 def task_criteria(task: Level3Task, learner: User, entries: list[Level3Event]) -> list[Criterion]:
     """The learner's criteria this task evidences: by its kind, and for a discussion those it links."""
-    from crm_sandbox.content.criteria import criteria_for
-
     mine = criteria_for(current_app.config["SEED_DIR"], qualification_of(learner))
     linked = {c for e in entries for c in e.data.get("criteria", [])}
     return [c for c in mine if task.kind in c.tasks or c.id in linked]

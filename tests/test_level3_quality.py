@@ -267,3 +267,40 @@ def test_a_level_2_learner_gets_no_review_task_and_a_live_contact_is_never_offer
     assert "still live" in msg
     assert trainer.post(f"/level3/cohorts/{cohort_id}/assign", data={"kind": "nonsense"}).status_code == 303
     assert "Choose a task" in said(trainer, trainer.post(f"/level3/cohorts/{cohort_id}/assign", data={"kind": "x"}))
+
+
+def test_names_the_record_does_not_hold_are_removed_too():
+    """A third party's name from the scenario, details given on the contact, and anything shaped like
+    personal data: all replaced by labels in what a reviewer reads."""
+    from crm_sandbox.queries.level3.redact import transcript
+    from crm_sandbox.queries.level3.tasks import scenario_names
+
+    doc = {
+        "customer": {"full_name": "Ann Smith", "first_name": "Ann", "last_name": "Smith", "postcode": "LS1 4AP"},
+        "events": [
+            {
+                "at": "2026-01-01T10:00:00Z",
+                "actor": "caller",
+                "type": "message.received",
+                "data": {"text": "I'm Robin Smith, calling for Ann. Ring me on 07700 900123 or robin@example.com."},
+            },
+            {
+                "at": "2026-01-01T10:01:00Z",
+                "actor": "learner",
+                "type": "record.updated",
+                "data": {"field": "address_line1", "value": "12 Elm Walk"},
+            },
+            {
+                "at": "2026-01-01T10:02:00Z",
+                "actor": "learner",
+                "type": "message.sent",
+                "data": {"text": "Thanks Robin, jdoe here. Your card 4111 1111 1111 1111 and sort code 99-12-34?"},
+            },
+        ],
+    }
+    names = scenario_names({"facts": {"caller_first_name": "Robin", "away_until": "Friday"}})
+    assert names == ["Robin"]
+    text = " ".join(f"{line.what} {line.text}" for line in transcript(doc, ["jdoe"], names))
+    for secret in ("Robin", "Smith", "Ann", "07700", "robin@", "Elm Walk", "4111", "99-12-34"):
+        assert secret not in text, secret
+    assert "I'm [name] [name], calling for [name]." in text and "[agent] here" in text and "[address]" in text

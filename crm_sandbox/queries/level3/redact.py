@@ -81,10 +81,12 @@ def scrub(text: str, secrets: list[tuple[str, str]]) -> str:
 WHO = {"learner": "Agent", "caller": "Customer", "system": "System", "assessor": "Assessor"}
 
 
-def transcript(doc: dict, agent_names: list[str]) -> list[Line]:
-    """The document's events as lines a reviewer may read: no names, no personal details."""
+def transcript(doc: dict, agent_names: list[str], other_names: list[str] | None = None) -> list[Line]:
+    """The document's events as lines a reviewer may read: no names, no personal details. ``other_names``:
+    names the record does not hold (a third party's, from the scenario)."""
     events = doc.get("events") or []
     secrets = secrets_of(dict(doc.get("customer") or {}), agent_names, events)
+    secrets = sorted(secrets + [(n, "[name]") for n in other_names or [] if len(n) > 1], key=lambda p: -len(p[0]))
     start = _time(events[0]["at"]) if events else None
     lines = []
     for e in events:

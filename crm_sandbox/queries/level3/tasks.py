@@ -139,11 +139,17 @@ def _contact_item(ref: str, contact: Contact | None, task: Level3Task, card: Sco
         label,
         agent,
         True,
-        lines=transcript(doc, names),
+        lines=transcript(doc, names, scenario_names(contact.scenario)),
         rules=rules,
         rules_scoring=scoring(card, card.unmet_by(rules), card.failed_by(rules)),
         reference=reference_for(contact.id, card),
     )
+
+
+def scenario_names(scenario: dict) -> list[str]:
+    """Names a scenario gives people other than the customer (a spouse, an attorney): its ``*_name`` facts."""
+    facts = {**(scenario.get("facts") or {}), **((scenario.get("caller") or {}).get("facts") or {})}
+    return [str(v) for k, v in facts.items() if str(k).endswith("name") and isinstance(v, str)]
 
 
 def review_items(task: Level3Task, card: Scorecard) -> list[ReviewItem]:

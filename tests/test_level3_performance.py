@@ -158,3 +158,31 @@ def test_complaints_are_grouped_by_root_cause(app, people):
         view = task_view(db.session.get(Level3Task, task_id))
         assert [g["complaints"] for g in view.groups] == [["cp-01", "cp-02", "cp-03"], ["cp-04", "cp-05", "cp-06"]]
         assert {c.id for c in view.criteria} == {"icq3-complaints"}
+
+
+def test_the_cohorts_own_complaints_join_the_seeded_ones_with_names_removed(app, people, make_user, contact_of):
+    from crm_sandbox.models import Contact
+    from crm_sandbox.operations.desk.actions import raise_complaint
+    from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact
+    from crm_sandbox.queries.level3.complaints import complaints_for
+
+    agent = make_user("agent1", queue=["complaint-escalation"])
+    cid = contact_of(agent, "complaint-escalation")
+    with app.app_context():
+        open_contact(db.session.get(Contact, cid), db.session.get(User, agent))
+        surname = db.session.get(Contact, cid).customer.last_name
+        raise_complaint(
+            db.session.get(Contact, cid),
+            db.session.get(User, agent),
+            f"Mr {surname} waited three weeks for his refund",
+            "",
+            "",
+            False,
+        )
+        live = [c.ref for c in complaints_for(people["cohort"])]
+        assert not any(r.startswith("own-") for r in live)  # a live contact's complaint is not offered yet
+        close_contact(db.session.get(Contact, cid), db.session.get(User, agent), "complaint-raised", "no")
+        found = complaints_for(people["cohort"])
+    assert [c.ref for c in found][:9] == [f"cp-0{n}" for n in range(1, 10)]
+    own = [c for c in found if c.ref.startswith("own-")]
+    assert len(own) == 1 and own[0].summary == "Mr [name] waited three weeks for his refund" and own[0].cause == ""

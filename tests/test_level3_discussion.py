@@ -256,3 +256,18 @@ def test_erasing_the_learner_leaves_their_level3_evidence_verifiable(app, discus
         gdpr.erase_learner(discussion["learner"], "lead1")
         report = ledger.verify()
         assert report.ok, report.problems
+
+
+def test_a_level3_event_cannot_be_changed_or_deleted_through_the_app(app, discussion):
+    from crm_sandbox.database import EventImmutableError
+    from crm_sandbox.models import Level3Event
+
+    with app.app_context():
+        event = db.session.query(Level3Event).first()
+        event.actor = "learner"
+        with pytest.raises(EventImmutableError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.delete(db.session.query(Level3Event).first())
+        with pytest.raises(EventImmutableError):
+            db.session.commit()

@@ -102,6 +102,7 @@ ACCESS = {
     "level3.start_discussion": {"assessor", "trainer"},
     "level3.question": {"assessor", "trainer"},
     "level3.sign": {"assessor", "trainer"},
+    "level3.reopen": {"assessor", "trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer")
 

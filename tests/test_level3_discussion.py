@@ -271,3 +271,54 @@ def test_a_level3_event_cannot_be_changed_or_deleted_through_the_app(app, discus
         db.session.delete(db.session.query(Level3Event).first())
         with pytest.raises(EventImmutableError):
             db.session.commit()
+
+
+def test_a_signed_discussion_is_reopened_with_a_reason_and_judged_again(app, discussion):
+    assessor, task_id = discussion["assessor"], discussion["task_id"]
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/questions",
+            data={"question": "Q?", "answer": "A.", "judgement": "met", "criteria": ["icqc-key-elements"]},
+        ),
+    )
+    assert "nothing to reopen" in said(assessor, assessor.post(f"/level3/tasks/{task_id}/reopen", data={"reason": "x"}))
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/sign",
+            data={"criterion-icqc-key-elements": "met", "outcome": "competent", "feedback": "Good."},
+        ),
+    )
+    refused = said(assessor, assessor.post(f"/level3/tasks/{task_id}/reopen", data={"reason": " "}))
+    assert refused == "The reason for reopening is empty: type something first."
+    msg = said(
+        assessor, assessor.post(f"/level3/tasks/{task_id}/reopen", data={"reason": "Linked the wrong criterion."})
+    )
+    assert msg.startswith("Reopened")
+    with app.app_context():
+        task = db.session.get(Level3Task, task_id)
+        view = task_view(task)
+        assert task.status == "assigned" and task.outcome is None and view.signed is None
+        assert [e.type for e in view.events][-2:] == ["task.signed", "task.reopened"]  # the voided one is kept
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/questions",
+            data={"question": "Q2?", "answer": "A2.", "judgement": "met", "criteria": ["icqc-key-principles"]},
+        ),
+    )
+    said(
+        assessor,
+        assessor.post(
+            f"/level3/tasks/{task_id}/sign",
+            data={
+                "criterion-icqc-key-elements": "met",
+                "criterion-icqc-key-principles": "met",
+                "outcome": "competent",
+                "feedback": "Good, now on both.",
+            },
+        ),
+    )
+    with app.app_context():
+        assert task_view(db.session.get(Level3Task, task_id)).signed.data["feedback"] == "Good, now on both."

@@ -50,6 +50,7 @@ ROOT_CAUSES_GROUPED = "root_causes.grouped"
 TASK_SUBMITTED = "task.submitted"
 DISCUSSION_RECORDED = "discussion.recorded"
 TASK_SIGNED = "task.signed"
+TASK_REOPENED = "task.reopened"
 REFERENCE_SCORED = "reference.scored"
 KPI_TARGETS_SET = "kpi_targets.set"
 
@@ -509,6 +510,13 @@ LEVEL3_REGISTRY: Mapping[str, EventType] = MappingProxyType(
                 {"assessor", "trainer"},
             ),
             _level3(
+                TASK_REOPENED,
+                "Task reopened",
+                {"reason": req(str), "by": req(str)},
+                lambda d: f"Sign-off voided by {d.get('by', '')}: the task is open to assessment again",
+                {"assessor", "trainer"},
+            ),
+            _level3(
                 REFERENCE_SCORED,
                 "Reference scoring",
                 {"scorecard": req(str), "scores": req(dict), "auto_fails": req(list, items=req(str)), "by": req(str)},
@@ -727,6 +735,7 @@ __all__ = [
     "TASK_SUBMITTED",
     "DISCUSSION_RECORDED",
     "TASK_SIGNED",
+    "TASK_REOPENED",
     "REFERENCE_SCORED",
     "KPI_TARGETS_SET",
 ]

@@ -267,3 +267,14 @@ def l3_describe(event: object) -> str:
 @bp.app_template_global("all_criteria")
 def all_criteria(learner: User) -> list:
     return criteria_for(current_app.config["SEED_DIR"], qualification_of(learner))
+
+
+@bp.post("/tasks/<int:task_id>/reopen")
+@roles_required(*STAFF)
+def reopen(task_id: int) -> ResponseReturnValue:
+    found = task_for(current_user, task_id)
+    return act(
+        lambda: tasks.reopen_task(found, current_user, form("reason")),
+        _task_page(task_id),
+        "Reopened: the sign-off is voided (kept, with your reason) and the task can be judged again.",
+    )

@@ -47,6 +47,19 @@ def lock_task(task_id: int) -> Level3Task:
     return task
 
 
+REFUSALS = {
+    "submitted": "This task has been submitted for assessment: nothing on it can change now.",
+    "signed": "This task is signed off: nothing on it can change. Reopen it, with a reason, to judge it again.",
+    "assigned": "This task has not been submitted yet.",
+}
+
+
+def refusal(status: str, states: tuple[str, ...]) -> str:
+    if states == ("signed",):
+        return "This task is not signed off: there is nothing to reopen."
+    return REFUSALS.get(status, "This task cannot change now.")
+
+
 @contextmanager
 def level3_operation(
     cohort_id: int, stream: str, *, task: Level3Task | None = None, states: tuple[str, ...] = ("assigned",)
@@ -56,11 +69,5 @@ def level3_operation(
     with write_transaction():
         locked = lock_task(task.id) if task is not None else None
         if locked is not None and locked.status not in states:
-            raise Conflict(
-                {
-                    "submitted": "This task has been submitted for assessment: nothing on it can change now.",
-                    "signed": "This task is signed off: nothing on it can change.",
-                    "assigned": "This task has not been submitted yet.",
-                }.get(locked.status, "This task cannot change now.")
-            )
+            raise Conflict(refusal(locked.status, states))
         yield Level3Operation(cohort_id, stream, locked)

@@ -14,7 +14,7 @@ from crm_sandbox.content.criteria import TASK_KINDS, criteria_for
 from crm_sandbox.content.level3 import load_samples
 from crm_sandbox.content.scorecards import load_scorecards
 from crm_sandbox.errors import Conflict, NotAllowed, NotFound, ServiceError
-from crm_sandbox.events.registry import TASK_ASSIGNED, TASK_SIGNED, TASK_SUBMITTED
+from crm_sandbox.events.registry import TASK_ASSIGNED, TASK_REOPENED, TASK_SIGNED, TASK_SUBMITTED
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Level3Task, User, utcnow
 from crm_sandbox.models.review import ASSESSMENT_OUTCOMES, CRITERION_STATUSES, OUTCOMES
@@ -166,3 +166,14 @@ def sign_task(task: Level3Task, assessor: User, outcome: str, feedback: str, sta
 def check_not_signed(task: Level3Task) -> None:
     if task.status == "signed":
         raise Conflict("This task is signed off: nothing on it can change.")
+
+
+def reopen_task(task: Level3Task, assessor: User, reason: str) -> None:
+    """Void a sign-off, with a reason (kept on the stream, as evidence): the task can be judged again. The
+    signed version stays on the stream, shown as voided; a discussion can take more questions again."""
+    reason = check_text(reason, "reason for reopening", MAX_TEXT)
+    with level3_operation(task.cohort_id, task_stream(task.id), task=task, states=("signed",)) as op:
+        op.append(TASK_REOPENED, {"reason": reason, "by": assessor.username}, actor="assessor", user=assessor)
+        op.locked.status = "assigned" if task.kind == "discussion" else "submitted"
+        op.locked.signed_at, op.locked.outcome = None, None
+        ledger.checkpoint_at_commit(f"level 3 task {task.id} reopened")

@@ -22,6 +22,7 @@ from crm_sandbox.events.registry import (
     QUALITY_SCORED,
     REFERENCE_SCORED,
     ROOT_CAUSES_GROUPED,
+    TASK_REOPENED,
     TASK_SIGNED,
 )
 from crm_sandbox.events.streams import stream_events
@@ -93,6 +94,14 @@ def scoring(card: Scorecard, unmet: set[str], auto_fails: set[str], feedback: st
 def _newest(events: list[Level3Event], type: str, **match: str) -> Level3Event | None:
     found = [e for e in events if e.type == type and all(e.data.get(k) == v for k, v in match.items())]
     return found[-1] if found else None
+
+
+def standing_signoff(events: list[Level3Event]) -> Level3Event | None:
+    """The sign-off that stands: the newest, unless a reopening came after it (then none)."""
+    signed, reopened = _newest(events, TASK_SIGNED), _newest(events, TASK_REOPENED)
+    if signed is None or (reopened is not None and reopened.seq > signed.seq):
+        return None
+    return signed
 
 
 def reference_for(contact_id: int, card: Scorecard) -> Scoring | None:
@@ -188,10 +197,12 @@ class TaskView:
 
 
 def task_criteria(task: Level3Task, learner: User, entries: list[Level3Event]) -> list[Criterion]:
-    """The learner's criteria this task evidences: by its kind, and for a discussion those it links."""
+    """The learner's criteria this task evidences: by its kind; for a discussion, those its questions link."""
     mine = criteria_for(current_app.config["SEED_DIR"], qualification_of(learner))
     linked = {c for e in entries for c in e.data.get("criteria", [])}
-    return [c for c in mine if task.kind in c.tasks or c.id in linked]
+    if task.kind == "discussion":  # the criteria its questions were asked against
+        return [c for c in mine if c.id in linked]
+    return [c for c in mine if task.kind in c.tasks]
 
 
 def task_view(task: Level3Task) -> TaskView:
@@ -208,7 +219,7 @@ def task_view(task: Level3Task) -> TaskView:
         analysed.data if analysed else None,
         list(grouped.data["groups"]) if grouped else [],
         entries,
-        _newest(events, TASK_SIGNED),
+        standing_signoff(events),
         events,
         task_criteria(task, task.learner, entries),
     )

@@ -82,7 +82,7 @@ def assign_task(
         if scorecard not in cards:
             why = f" ({'; '.join(bad.get(scorecard + '.yaml', []))})" if scorecard + ".yaml" in bad else ""
             raise ServiceError(f"Choose a scorecard that is sound{why}.")
-        spec = {"scorecard": scorecard, "items": _check_items(learner, items or [])}
+        spec = {"scorecard": scorecard, "items": items or []}
     return _create(assigner, learner, kind, TASK_KINDS[kind], spec)
 
 
@@ -90,6 +90,8 @@ def _create(assigner: User, learner: User, kind: str, title: str, spec: dict) ->
     if learner.cohort_id is None:  # checked by check_learner already
         raise NotFound("There is no such learner.")
     with level3_operation(learner.cohort_id, "") as op:
+        if "items" in spec:  # checked under the write lock: an opt-in withdrawn meanwhile is seen
+            spec = {**spec, "items": _check_items(learner, spec["items"])}
         task = Level3Task(
             cohort_id=learner.cohort_id,
             learner_id=learner.id,

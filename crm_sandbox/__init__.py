@@ -94,7 +94,7 @@ def register_ledger(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from werkzeug.routing import IntegerConverter, Map
 
-    from crm_sandbox.views import assessor, auth, health, learner, quality, reports, trainer
+    from crm_sandbox.views import assessor, auth, health, learner, level3, quality, reports, trainer
 
     class RowIdConverter(IntegerConverter):
         """``<int:…>`` in a URL: at most a 64-bit row id, so a longer number is a 404, not a driver error."""
@@ -104,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
             super().__init__(map, *args, **kwargs)
 
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
-    for module in (auth, learner, assessor, trainer, quality, reports, health):
+    for module in (auth, learner, assessor, trainer, quality, level3, reports, health):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.index)
     # Browsers ask for /favicon.ico whatever the page links: served as the static file it is (cached).

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Event
+from crm_sandbox.models import Event, Level3Event
 
 WRITE_LOCK = "crm_write_lock"
 DEFAULT_BUSY_TIMEOUT_MS = 10000
@@ -77,7 +77,7 @@ def restrict_files(cur: Any) -> None:
 
 def _events_are_append_only(session: Session, _flush_context: object, _instances: object) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Event) and (obj in session.deleted or session.is_modified(obj)):
+        if isinstance(obj, (Event, Level3Event)) and (obj in session.deleted or session.is_modified(obj)):
             raise EventImmutableError("Events are append-only: they cannot be changed or deleted.")
 
 

@@ -109,6 +109,24 @@ ACCESS = {
     "quality.accounts": {"trainer"},
     "quality.create_account": {"trainer"},
     "quality.set_standing": {"trainer"},
+    # Level 3 work: learners their own tasks (another's is a 404), staff their cohort's.
+    "level3.mine": {"learner"},
+    "level3.set_consent": {"learner"},
+    "level3.task": {"learner", "assessor", "trainer"},
+    "level3.score": {"learner"},
+    "level3.analyse": {"learner"},
+    "level3.group": {"learner"},
+    "level3.submit": {"learner"},
+    "level3.dashboard": {"learner", "assessor", "trainer"},
+    "level3.staff_home": {"assessor", "trainer"},
+    "level3.cohort": {"assessor", "trainer"},
+    "level3.assign": {"trainer"},
+    "level3.targets": {"trainer"},
+    "level3.reference": {"trainer"},
+    "level3.start_discussion": {"assessor", "trainer"},
+    "level3.question": {"assessor", "trainer"},
+    "level3.sign": {"assessor", "trainer"},
+    "level3.reopen": {"assessor", "trainer"},
 }
 ROLES = ("anonymous", "learner", "other_learner", "assessor", "trainer", "iqa", "eqa")
 
@@ -145,6 +163,7 @@ def world(app, make_user, contact_of):
         "verdict_id": 1,
         "exercise_id": 1,
         "fmt": "pdf",
+        "task_id": 1,
     }
 
 

@@ -158,6 +158,23 @@ THIRD_PARTY = {
     "icqc-referred-adapt": ([], False),
 }
 
+# The Level 3 and knowledge criteria (a Level 3 task or recorded questioning evidences them): an observed
+# contact links no event to them and leaves them not covered.
+NOT_OBSERVED = {
+    c: ([], False)
+    for c in (
+        "icq3-review-contacts",
+        "icq3-management-principles",
+        "icqc-key-elements",
+        "icqc-describe-problem-solving",
+        "icqc-monitor-scorecards",
+        "icqc-key-principles",
+        "icqc-kpis-compliance-gaps",
+    )
+}
+for _expected in (BALANCE, COMPLAINT, THIRD_PARTY):
+    _expected.update(NOT_OBSERVED)
+
 CASES = [
     ("balance-enquiry", None, BALANCE),
     ("complaint-escalation", COMPLAINT_SCRIPT, COMPLAINT),
@@ -203,6 +220,8 @@ def test_the_review_shows_the_learners_qualification_grouped_by_unit_and_keeps_o
         assert [(r.criterion.id, r.registered) for r in review.criteria] == [
             ("icq3-complaints", True),
             ("icq3-compliance", True),
+            ("icq3-review-contacts", True),  # a Level 3 task's criterion: not covered by this observation
+            ("icq3-management-principles", True),  # recorded questioning's: not covered either
             ("verify-identity", False),  # judged under the earlier qualification: kept on the record
         ]
         assert [u.unit for u in review.units] == [

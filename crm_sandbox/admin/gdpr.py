@@ -37,6 +37,7 @@ from crm_sandbox.models import (
     UserSession,
     utcnow,
 )
+from crm_sandbox.queries.level3.evidence import level3_document
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +302,8 @@ def _role_sections(user: User, doc: dict[str, Any]) -> dict[str, Any]:
     """A staff account's recorded work; an erased account's statement of what is left."""
     if user.role != "learner":
         doc["staff_work"] = _staff_work(user)
+    else:
+        doc["level3"] = level3_document(user)  # Level 3 tasks, discussions and opt-ins (None: there are none)
     if user.erased_at is not None:
         doc["erasure"] = (
             f"This account's personal data was erased on {iso(user.erased_at)}: no name, username, password "

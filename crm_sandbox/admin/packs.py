@@ -62,6 +62,7 @@ from crm_sandbox.formatting import mode_label
 from crm_sandbox.ledger import format as lf
 from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.queries.disclosure import views_of_contacts
+from crm_sandbox.queries.level3.evidence import level3_document
 from crm_sandbox.queries.quality.countersign import countersignature_of, needs_countersignature, provisional
 from crm_sandbox.queries.review import ContactReview, contact_review, opened_contacts
 from crm_sandbox.queries.session_export import pack_session_document
@@ -78,6 +79,7 @@ PROOFS_FORMAT_V1 = "crm-sandbox/ledger-proofs@1"  # leaves and audit paths only 
 PROBLEMS = "problems.json"  # in an archived pack whose evidence failed verification at the reset
 PROBLEMS_FORMAT = "crm-sandbox/pack-problems@1"
 DISCLOSURES, DISCLOSURES_FORMAT = "disclosures.json", "crm-sandbox/disclosures@1"
+LEVEL3 = "level3.json"  # the learner's Level 3 work, when there is any (queries/level3/evidence.py)
 # True once ledger_section fills packs in: then a pack without a ledger section is from an earlier release.
 LEDGER_IN_RELEASE = True
 
@@ -280,6 +282,9 @@ def pack_files(
     files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
     contacts = [review.contact for review in reviews]
     files[DISCLOSURES] = _json(disclosures_document(contacts))
+    level3 = level3_document(learner)
+    if level3 is not None:  # Level 3 tasks, discussions and opt-ins (issue 21)
+        files[LEVEL3] = _json(level3)
     if problems:
         files[PROBLEMS] = _json(problems_document(learner, problems))
     failed = sorted({folder for folder, _ in problems if folder})

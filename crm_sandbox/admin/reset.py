@@ -59,6 +59,8 @@ from crm_sandbox.models import (
     Finding,
     FindingDecision,
     IqaVerdict,
+    Level3Event,
+    Level3Task,
     PriorInteraction,
     StandardisationExercise,
     StandardisationMark,
@@ -70,6 +72,7 @@ from crm_sandbox.models import (
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.operations.cohorts.queues import build_queue
 from crm_sandbox.queries.disclosure import recording_enabled
+from crm_sandbox.queries.level3.schema import level3_enabled
 from crm_sandbox.queries.unfinished import UnfinishedWork, unfinished_work
 
 COHORT_ROLES = ("learner", "assessor")  # the accounts a reset removes (trainers stay)
@@ -93,6 +96,8 @@ REMOVED_TABLES = (
     "prior_interaction",
     "customer",
     "account_standing",  # the removed assessors' standing
+    "level3_event",  # Level 3 work: opt-ins, tasks' scores, analyses, discussions, sign-offs, targets
+    "level3_task",
     "user",
 )
 
@@ -112,6 +117,8 @@ MODELS: dict[str, type[Base]] = {
     "contact": Contact,
     "customer": Customer,
     "account_standing": AccountStanding,
+    "level3_event": Level3Event,
+    "level3_task": Level3Task,
     "user": User,
 }
 
@@ -162,6 +169,9 @@ def evidence_digest(cohort_id: int) -> str:
             User.cohort_id == cohort_id
         ),
     ]
+    if level3_enabled():  # the cohort's Level 3 work: archived in each learner's pack (level3.json)
+        queries.append(select(Level3Task.__table__).where(Level3Task.cohort_id == cohort_id))
+        queries.append(select(Level3Event.__table__).where(Level3Event.cohort_id == cohort_id))
     if recording_enabled():  # who saw the cohort's customer data: archived with the rest
         views = (DataView.cohort_id == cohort_id) | DataView.contact_id.in_(contacts)
         queries.append(select(DataView.__table__).where(views))
@@ -294,6 +304,12 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+def _not_upgraded_yet() -> set[str]:
+    """The evidence tables a database not yet upgraded lacks (later revisions add them)."""
+    absent = set() if recording_enabled() else {"data_view"}
+    return absent if level3_enabled() else absent | {"level3_event", "level3_task"}
+
+
 def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) -> dict[str, int]:
     """Delete a cohort's contacts, their events (and chain seals), findings, decisions, judgements and
     assessments, the learners' private customers, and its learner and assessor accounts. Returns the
@@ -333,12 +349,15 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
         "prior_interaction": delete(_table(PriorInteraction)).where(PriorInteraction.customer_id.in_(private)),
         "customer": delete(_table(Customer)).where(Customer.cohort_id == cohort_id, Customer.learner_id.is_not(None)),
         "account_standing": delete(_table(AccountStanding)).where(AccountStanding.user_id.in_(users)),
+        "level3_event": delete(_table(Level3Event)).where(Level3Event.cohort_id == cohort_id),
+        "level3_task": delete(_table(Level3Task)).where(Level3Task.cohort_id == cohort_id),
         "user": delete(_table(User)).where(User.cohort_id == cohort_id, User.role.in_(COHORT_ROLES)),
     }
     if tuple(statements) != REMOVED_TABLES:  # the guard test and this list must move together
         raise RuntimeError("remove_cohort_from_live_system is out of step with REMOVED_TABLES")
+    absent = _not_upgraded_yet()
     for table, statement in statements.items():  # the log says each row was archived (or purged), not tampered with
-        if table in MODELS and (table != "data_view" or recording_enabled()):  # evidential tables only
+        if table in MODELS and table not in absent:  # evidential tables only
             ledger.record_gone(MODELS[table], statement.whereclause, kind)
     ledger.checkpoint_at_commit(
         f"cohort {cohort_id} reset: its evidence archived"
@@ -347,7 +366,7 @@ def remove_cohort_from_live_system(cohort_id: int, kind: str = ledger.ARCHIVED) 
     )
     removed = {}
     for table, statement in statements.items():
-        if table == "data_view" and not recording_enabled():  # a database not yet upgraded has none
+        if table in absent:  # a database not yet upgraded has none
             removed[table] = 0
             continue
         removed[table] = cast(CursorResult[Any], db.session.execute(statement)).rowcount

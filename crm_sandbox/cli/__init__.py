@@ -26,6 +26,7 @@ from crm_sandbox.operations.cohorts.accounts import create_user, verify_password
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
 from crm_sandbox.operations.cohorts.queues import build_queue
 from crm_sandbox.policy import load_policy
+from crm_sandbox.queries.level3.evidence import broken_streams
 from crm_sandbox.queries.session_export import signed_session_document
 from crm_sandbox.schema import BASELINE, SchemaError, Upgrade, current_revision, upgrade_database
 from crm_sandbox.seeding import seed_customers
@@ -285,6 +286,9 @@ def verify_log_command() -> None:
     checkpoint file against the database. Name each problem; exit 1 if there is one."""
     statuses = verify_log()
     report = ledger.verify()
+    streams, broken_level3 = broken_streams()
+    for stream in broken_level3:
+        click.echo(f"BROKEN: Level 3 stream {stream}: its event chain does not verify (an event changed or removed)")
     for s in statuses:  # a contact found tampered when the ledger came in: a warning, not approval
         if not s.ok and s.contact_id in report.tampered_before_upgrade:
             click.echo(f"WARNING: tampered before upgrade: {s.problem}")
@@ -295,14 +299,14 @@ def verify_log_command() -> None:
         click.echo(f"BROKEN: {problem}")
     for warning in report.warnings:
         click.echo(f"WARNING: {warning}")
-    if broken or report.problems:
+    if broken or report.problems or broken_level3:
         raise SystemExit(1)
     click.echo(
         f"OK: {len(statuses)} contacts, {sum(s.events for s in statuses)} events, "
         f"{sum(s.sealed for s in statuses)} with signed heads; every link verified. Ledger: {report.records} "
         f"records match their leaves ({report.attested} attested at upgrade, {report.gone} archived, purged "
         f"or deleted through the app), {report.leaves} leaves ({report.pending} pending), "
-        f"{report.checkpoints} signed checkpoints consistent."
+        f"{report.checkpoints} signed checkpoints consistent. Level 3: {streams} event streams verified."
     )
 
 

@@ -29,6 +29,9 @@ AREAS = (
     "knowledge",
     "style",
     "referral",
+    "quality-review",
+    "performance",
+    "understanding",
 )
 AREA_LABELS = {
     "verification": "identification and verification",
@@ -43,6 +46,19 @@ AREA_LABELS = {
     "knowledge": "system and knowledge use",
     "style": "communication style",
     "referral": "referred customers",
+    "quality-review": "reviewing others' contacts (Level 3 task)",
+    "performance": "monitoring team performance (Level 3 task)",
+    "understanding": "knowledge (questioning or professional discussion)",
+}
+# How a criterion is made assessable: observing the learner's own contact, a Level 3 task, or questioning
+# and professional discussion the assessor records.
+METHODS = ("observation", "task", "questioning")
+# The Level 3 work that produces evidence (crm_sandbox/operations/level3/), by the name criteria use.
+TASK_KINDS = {
+    "quality_review": "Quality review of contacts",
+    "performance": "Performance monitoring",
+    "root_cause": "Complaint root-cause analysis",
+    "discussion": "Questioning and professional discussion",
 }
 
 
@@ -89,6 +105,8 @@ class Criterion:
     source: Source
     unit_ref: str  # the awarding body's unit reference: empty until a centre fills it in
     criterion_number: str  # the awarding body's criterion number: empty until a centre fills it in
+    method: str = "observation"  # a key of METHODS
+    tasks: tuple[str, ...] = ()  # the Level 3 work (TASK_KINDS) whose evidence counts towards it
 
     @property
     def unit(self) -> str:
@@ -129,7 +147,13 @@ def _criterion(c: dict[str, Any]) -> Criterion:
         source=Source(src["file"], tuple(src["qualifications"]), src["unit"], src["kind"], src["text"]),
         unit_ref=_text(c.get("unit_ref")),
         criterion_number=_text(c.get("criterion_number")),
+        method=c.get("method", "observation"),
+        tasks=tuple(c.get("tasks", [])),
     )
+    if criterion.method not in METHODS:
+        raise ValueError(f"criterion {criterion.id}: unknown method {criterion.method!r}")
+    if any(t not in TASK_KINDS for t in criterion.tasks):
+        raise ValueError(f"criterion {criterion.id}: unknown task(s) in {', '.join(criterion.tasks)}")
     if criterion.area not in AREAS:
         raise ValueError(f"criterion {criterion.id}: unknown area {criterion.area!r}")
     unknown = [k for k in criterion.evidence if k not in EVIDENCE_KINDS]

@@ -42,6 +42,21 @@ ASSESSMENT_COUNTERSIGNED = "assessment.countersigned"
 IQA_VERDICT = "iqa.verdict"
 IQA_ANSWERED = "iqa.answered"
 
+# Level 3 work (issue 21): types recorded on Level 3 streams (models/level3.py), never on a contact, so
+# never in a session document. Declared in LEVEL3_REGISTRY below, validated by ``validate_level3``.
+REVIEW_CONSENT_GIVEN = "review_consent.given"
+REVIEW_CONSENT_WITHDRAWN = "review_consent.withdrawn"
+TASK_ASSIGNED = "task.assigned"
+QUALITY_SCORED = "quality.scored"
+PERFORMANCE_ANALYSED = "performance.analysed"
+ROOT_CAUSES_GROUPED = "root_causes.grouped"
+TASK_SUBMITTED = "task.submitted"
+DISCUSSION_RECORDED = "discussion.recorded"
+TASK_SIGNED = "task.signed"
+TASK_REOPENED = "task.reopened"
+REFERENCE_SCORED = "reference.scored"
+KPI_TARGETS_SET = "kpi_targets.set"
+
 # The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
 MASKED_KEYS = ("text", "value", "given")
@@ -433,6 +448,143 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
 _BODY_LABELS = {"subject": "Subject", "investigation": "Investigation", "remedy": "Remedy"}
 
 
+def _level3(name: str, label: str, fields: Mapping[str, FieldSpec], describe: Callable, actors: set) -> EventType:
+    return EventType(name, label, fields, describe, SessionMapping(), actors)
+
+
+def _scored(d: Mapping[str, Any]) -> str:
+    failed = d.get("auto_fails") or []
+    return f"Scored {d.get('item', '')} on the {d.get('scorecard', '')} scorecard: " + (
+        f"auto-fail ({', '.join(map(str, failed))})" if failed else f"{d.get('score', 0)}%"
+    )
+
+
+_GROUP = req(dict, fields={"cause": req(str), "complaints": req(list, items=req(str)), "action": req(str)})
+_ENTRY = {
+    "question": req(str),
+    "answer": req(str),
+    "judgement": req(str, choices=("met", "not_met")),
+    "criteria": req(list, items=req(str)),
+    "by": req(str),
+}
+LEVEL3_REGISTRY: Mapping[str, EventType] = MappingProxyType(
+    {
+        t.name: t
+        for t in (
+            _level3(
+                REVIEW_CONSENT_GIVEN,
+                "Opted in to reviews",
+                {},
+                lambda d: "Opted in: closed contacts may be reviewed",
+                {"learner"},
+            ),
+            _level3(
+                REVIEW_CONSENT_WITHDRAWN,
+                "Opt-in withdrawn",
+                {},
+                lambda d: "Withdrew the opt-in to reviews",
+                {"learner"},
+            ),
+            _level3(
+                TASK_ASSIGNED,
+                "Task assigned",
+                {"kind": req(str), "title": req(str), "by": req(str)},
+                lambda d: f"{d.get('title', '')} assigned by {d.get('by', '')}",
+                {"trainer", "assessor"},
+            ),
+            _level3(
+                QUALITY_SCORED,
+                "Contact scored",
+                {
+                    "item": req(str),
+                    "scorecard": req(str),
+                    "scores": req(dict),
+                    "auto_fails": req(list, items=req(str)),
+                    "score": req(int),
+                    "feedback": req(str),
+                },
+                _scored,
+                {"learner"},
+            ),
+            _level3(
+                PERFORMANCE_ANALYSED,
+                "Performance analysed",
+                {
+                    "measure": req(str),
+                    "agent": req(str),
+                    "cause": req(str),
+                    "contacts": req(list, items=req(str)),
+                    "action": req(str),
+                },
+                lambda d: f"Named {d.get('measure', '')} as underperforming, with its cause and an action",
+                {"learner"},
+            ),
+            _level3(
+                ROOT_CAUSES_GROUPED,
+                "Complaints grouped by root cause",
+                {"groups": req(list, items=_GROUP)},
+                lambda d: f"Grouped the complaints under {len(d.get('groups') or [])} root cause(s)",
+                {"learner"},
+            ),
+            _level3(TASK_SUBMITTED, "Task submitted", {}, lambda d: "Submitted for assessment", {"learner"}),
+            _level3(
+                DISCUSSION_RECORDED,
+                "Question recorded",
+                _ENTRY,
+                lambda d: f"Question asked by {d.get('by', '')}, judged {_words(d.get('judgement', ''))}",
+                {"assessor"},
+            ),
+            _level3(
+                TASK_SIGNED,
+                "Task signed off",
+                {"outcome": req(str), "feedback": req(str), "criteria": req(dict), "by": req(str)},
+                lambda d: f"Signed off by {d.get('by', '')}: {_words(d.get('outcome', '')).capitalize()}",
+                {"assessor", "trainer"},
+            ),
+            _level3(
+                TASK_REOPENED,
+                "Task reopened",
+                {"reason": req(str), "by": req(str)},
+                lambda d: f"Sign-off voided by {d.get('by', '')}: the task is open to assessment again",
+                {"assessor", "trainer"},
+            ),
+            _level3(
+                REFERENCE_SCORED,
+                "Reference scoring",
+                {"scorecard": req(str), "scores": req(dict), "auto_fails": req(list, items=req(str)), "by": req(str)},
+                lambda d: f"Reference scoring by {d.get('by', '')}",
+                {"trainer"},
+            ),
+            _level3(
+                KPI_TARGETS_SET,
+                "KPI targets set",
+                {"targets": req(dict), "by": req(str)},
+                lambda d: f"KPI targets set by {d.get('by', '')}",
+                {"trainer"},
+            ),
+        )
+    }
+)
+
+
+def validate_level3(type: str, data: Mapping[str, Any] | None) -> None:
+    """``validate`` for the types of Level 3 streams (LEVEL3_REGISTRY)."""
+    declared = LEVEL3_REGISTRY.get(type)
+    if declared is None:
+        raise UnknownEventType(f"unknown Level 3 event type {type!r}")
+    data = {} if data is None else data
+    if not isinstance(data, Mapping):
+        raise MalformedEvent(f"{type}: data must be an object, got {data.__class__.__name__}")
+    _check_fields(declared.fields, data, type)
+
+
+def describe_level3(event: Any) -> str:
+    """One plain-English line about a Level 3 event."""
+    type, data = _parts(event)
+    declared = LEVEL3_REGISTRY.get(type)
+    return declared.describe(data) if declared else str(type)
+
+
 def event_type(type: str) -> EventType:
     """The declaration of ``type``, or UnknownEventType."""
     try:
@@ -573,6 +725,7 @@ __all__ = [
     "CARD_DATA_SPEC",
     "MASKED_KEYS",
     "REGISTRY",
+    "LEVEL3_REGISTRY",
     "EventType",
     "FieldSpec",
     "MalformedEvent",
@@ -585,6 +738,8 @@ __all__ = [
     "session_data",
     "session_required_keys",
     "validate",
+    "validate_level3",
+    "describe_level3",
     "CONTACT_OPENED",
     "CONTACT_CLOSED",
     "CUSTOMER_SEARCHED",
@@ -606,4 +761,16 @@ __all__ = [
     "ASSESSMENT_COUNTERSIGNED",
     "IQA_VERDICT",
     "IQA_ANSWERED",
+    "REVIEW_CONSENT_GIVEN",
+    "REVIEW_CONSENT_WITHDRAWN",
+    "TASK_ASSIGNED",
+    "QUALITY_SCORED",
+    "PERFORMANCE_ANALYSED",
+    "ROOT_CAUSES_GROUPED",
+    "TASK_SUBMITTED",
+    "DISCUSSION_RECORDED",
+    "TASK_SIGNED",
+    "TASK_REOPENED",
+    "REFERENCE_SCORED",
+    "KPI_TARGETS_SET",
 ]

@@ -171,6 +171,34 @@ EVIDENTIAL: dict[str, Coverage] = {
             lambda r: f"data_view:{r['id']}",
             lambda r: f"contact:{r['contact_id']}" if r["contact_id"] is not None else f"cohort:{r['cohort_id']}",
         ),
+        # Level 3 work (issue 21): the task as assigned and where it stands, and every score, analysis,
+        # discussion and sign-off on it, the opt-ins to review and the trainer's reference scorings.
+        Coverage(
+            "level3_task",
+            (
+                "id",
+                "cohort_id",
+                "learner_id",
+                "kind",
+                "title",
+                "spec",
+                "status",
+                "assigned_by",
+                "created_at",
+                "submitted_at",
+                "signed_at",
+                "outcome",
+            ),
+            lambda r: f"level3_task:{r['id']}",
+            lambda r: f"level3_task:{r['id']}",  # not the learner's: erasing their account must not orphan it
+        ),
+        Coverage(
+            "level3_event",
+            ("cohort_id", "stream", "seq", "at", "actor", "actor_user_id", "type", "data", "mac"),
+            lambda r: f"level3_event:{r['stream']}:{r['seq']}",
+            lambda r: f"level3:{r['stream']}",
+            {"id": "a row number: a Level 3 event is named by its stream and seq"},
+        ),
         Coverage(
             "customer",  # what a pack's session.json shows of the account, so a swapped record is caught
             ("id", "cohort_id", "learner_id", "ref", "product", "personal"),
@@ -287,6 +315,8 @@ LABELS = {
     "standardisation_exercise": "standardisation exercise",
     "standardisation_mark": "standardisation mark",
     "standardisation_outcome": "standardisation outcome",
+    "level3_task": "Level 3 task",
+    "level3_event": "Level 3 event",
 }
 FIELD_LABELS = {
     "learner_id": "learner",

@@ -9,6 +9,7 @@ from crm_sandbox.models.customer import Customer, PriorInteraction, Transaction
 from crm_sandbox.models.disclosure import DataView
 from crm_sandbox.models.finding import Finding
 from crm_sandbox.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
+from crm_sandbox.models.level3 import Level3Event, Level3Task
 from crm_sandbox.models.quality import (
     AccountStanding,
     Countersignature,
@@ -42,6 +43,8 @@ __all__ = [
     "IqaVerdict",
     "FindingDecision",
     "LedgerCheckpoint",
+    "Level3Event",
+    "Level3Task",
     "LedgerLeaf",
     "LedgerSalt",
     "LoginThrottle",

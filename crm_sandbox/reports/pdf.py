@@ -30,9 +30,11 @@ from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from crm_sandbox.events.registry import label as event_label
+from crm_sandbox.formatting import label as words_of
 from crm_sandbox.formatting import mode_label
 from crm_sandbox.models import Finding, User, utcnow
 from crm_sandbox.queries import kpis as kpi_service
+from crm_sandbox.queries.level3.tasks import task_view, tasks_of
 from crm_sandbox.queries.review import ContactReview
 from crm_sandbox.reports import fonts
 from crm_sandbox.reports import records as r
@@ -737,6 +739,20 @@ def learner_pdf(
     else:
         pdf.para("The learner has not opened any contacts yet.", 9, "I", MUTED)
 
+    _render_level3(pdf, learner)
     for rv in reviews:
         _render_contact(pdf, rv)
     return _finish(pdf, compress)
+
+
+def _render_level3(pdf: ReportPDF, learner: User) -> None:
+    """The learner's Level 3 work (issue 21): each task, what they did, and its sign-off."""
+    views = [task_view(t) for t in tasks_of(learner.id)]
+    if not views:
+        return
+    pdf.section("Level 3 work", "Quality reviews, performance monitoring, root causes and professional discussions.")
+    for v in views:
+        outcome = f": {words_of(v.task.outcome)}" if v.task.outcome else ""
+        pdf.para(f"{v.task.title} ({v.task.status_label}{outcome})", 9, "B")
+        for line in r.level3_lines(v):
+            pdf.para(line, 8.5)

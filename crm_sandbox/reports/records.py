@@ -353,3 +353,44 @@ def qualification_dict(q: Qualification | None) -> dict[str, Any] | None:
 def qualification_label(review: ContactReview) -> str:
     q = review.qualification
     return f"{q.title} ({q.awarding_body})" if q else "not recorded"
+
+
+def level3_lines(view: Any) -> list[str]:
+    """A Level 3 task's evidence in plain lines (the PDF's wording; the HTML record's is reports/_level3.html)."""
+    lines = []
+    card = view.card
+    for item in view.items:
+        if item.mine is None:
+            continue
+        fails = (
+            f" (auto-fail: {'; '.join(card.name(a) for a in sorted(item.mine.auto_fails))})"
+            if item.mine.auto_fails
+            else ""
+        )
+        lines.append(
+            f"{item.label} \u00b7 {item.agent}: scored {item.mine.score}%{fails}. Coaching feedback: {item.mine.feedback}"
+        )
+        for name, other in (("rules' findings", item.rules_scoring), ("trainer's reference scoring", item.reference)):
+            cmp = item.versus(other, card)
+            if cmp is not None:
+                missed = "; ".join(card.name(m) for m in cmp.missed) or "none"
+                lines.append(f"Against the {name}: found {len(cmp.found)}, missed: {missed}.")
+    if view.analysis:
+        a = view.analysis
+        lines.append(
+            f"Analysis: {label(a['measure'])}{' (' + a['agent'] + ')' if a['agent'] else ''}. Cause: {a['cause']} Action: {a['action']}"
+        )
+    for g in view.groups:
+        lines.append(f"Root cause: {g['cause']} ({', '.join(g['complaints'])}). Preventive action: {g['action']}")
+    for e in view.entries:
+        d = e.data
+        lines.append(
+            f"Question: {d['question']} Answer (summary): {d['answer']} Judgement: {label(d['judgement'])} ({', '.join(d['criteria'])})."
+        )
+    if view.signed is not None:
+        d = view.signed.data
+        criteria = "; ".join(f"{c.code} {label(d['criteria'].get(c.id, ''))}" for c in view.criteria)
+        lines.append(
+            f"Signed off by {d['by']} {stamp(view.signed.at)}: {label(d['outcome'])}. {d['feedback']} Criteria: {criteria}."
+        )
+    return lines

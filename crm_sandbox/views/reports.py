@@ -17,6 +17,7 @@ from crm_sandbox.models import utcnow
 from crm_sandbox.operations import disclosure
 from crm_sandbox.queries import access
 from crm_sandbox.queries import kpis as kpi_service
+from crm_sandbox.queries.level3.tasks import task_view, tasks_of
 from crm_sandbox.queries.review import contact_review, learner_reviews
 from crm_sandbox.reports import csv_export, pdf, records
 from crm_sandbox.views.access import roles_required
@@ -63,6 +64,7 @@ def learner(learner_id: int) -> str:
         reviews=reviews,
         generated_at=utcnow(),
         learner_kpis=kpi_service.learner_kpis([rv.kpis for rv in reviews]),
+        level3=[task_view(t) for t in tasks_of(learner.id)],
         **template_context(),
     )
     disclosure.learner_view(current_user, "learner-report", learner, [(rv.contact, rv.events) for rv in reviews])

@@ -131,10 +131,10 @@ def test_main_pages_have_no_serious_accessibility_violations_and_load_nothing_ex
 
 
 def tab_to(page: Page, locator, limit: int = 120) -> None:
-    """Press Tab until ``locator`` has the keyboard focus (fails if it is not reachable)."""
-    target = locator.element_handle()
+    """Press Tab until ``locator`` has the keyboard focus (fails if it is not reachable). The locator is
+    looked up again each time: the desk swaps in the panels a form changed, so the element may be new."""
     for _ in range(limit):
-        if page.evaluate("el => document.activeElement === el", target):
+        if locator.evaluate("el => document.activeElement === el"):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"not reachable by keyboard: {locator}")

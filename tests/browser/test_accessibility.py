@@ -84,11 +84,13 @@ def pages(live_app, w) -> dict[str, list[tuple[str, str]]]:
                 ("learner-contact-live", url_for("learner.contact", contact_id=w["live"])),
                 ("learner-contact-closed", url_for("learner.contact", contact_id=w["closed"])),
                 ("learner-report", url_for("learner.report", contact_id=w["closed"])),
+                ("learner-replay", url_for("learner.replay", contact_id=w["closed"], at=6)),
             ],
             "assessor1": [
                 ("assessor-dashboard", url_for("assessor.dashboard")),
                 ("assessor-observe", url_for("assessor.observe", contact_id=w["live"])),
                 ("assessor-review", url_for("assessor.review", contact_id=w["closed"])),
+                ("assessor-replay", url_for("assessor.replay", contact_id=w["closed"])),
                 ("assessor-report", url_for("reports.contact", contact_id=w["closed"])),
                 ("assessor-learner-report", url_for("reports.learner", learner_id=w["learner"])),
             ],

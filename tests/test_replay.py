@@ -6,6 +6,7 @@ import pytest
 
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact
+from crm_sandbox.queries.replay import desk_at
 from tests.conftest import PASSWORD
 from tests.helpers import check_answer, customer_of, post, say
 from tests.html_panels import Node, find_all, parse, render, squash
@@ -112,3 +113,23 @@ def test_a_bad_event_number_shows_the_whole_contact(app, client, make_user, logi
     for at in ("x", "-3", "9" * 30, "999"):
         resp = assessor_client.get(f"/assessor/contacts/{cid}/replay?at={at}")
         assert resp.status_code == 200
+
+
+def test_findings_are_those_raised_by_the_events_so_far(app, client, make_user, login, contact_of):
+    learner_id = make_user("learner1", queue=["balance-enquiry"])
+    login("learner1")
+    cid = contact_of(learner_id, "balance-enquiry")
+    customer = customer_of(app, cid)
+    post(client, cid, "open")
+    post(client, cid, "search", query=customer["last_name"])
+    post(client, cid, f"customers/{customer['id']}/view")
+    say(client, cid, f"Your balance is {customer['balance']} and your postcode is {customer['postcode']}.")
+    with app.app_context():
+        contact = db.session.get(Contact, cid)
+        told = next(e.seq for e in contact.events if e.type == "message.sent")
+        before, after = desk_at(contact, told - 1), desk_at(contact, told)
+        assert before.contact.status == "live" and before.record is not None and not before.verified
+        assert "disclosure-before-verification" not in {f.rule for f in before.findings}
+        assert "disclosure-before-verification" in {f.rule for f in after.findings}
+        assert all(s <= told for f in after.findings for s in f.events)
+        assert desk_at(contact, 0).contact.status == "queued" and desk_at(contact, 0).messages == []

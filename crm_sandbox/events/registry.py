@@ -316,7 +316,7 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                 # events recorded before it was kept
                 {"field": req(str), "value": req(str), "previous": opt(str)},
                 _updated,
-                SessionMapping(("field", "value")),
+                SessionMapping(("field", "value"), ("previous",)),
                 {"learner"},
             ),
             EventType(

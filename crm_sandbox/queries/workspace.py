@@ -214,7 +214,10 @@ def after_cursor(contact_id: int, after: int) -> Select[Event]:
 
 
 def updates(contact: Contact, after: int) -> Updates:
-    """The contact's events since the cursor ``after`` (the desk's poll), never its whole history."""
+    """The contact's events since the cursor ``after`` (the desk's poll), never its whole history. An
+    opened contact whose policy is not valid is refused, as by ``workspace``."""
+    if contact.status != "queued":
+        check_policy(contact)
     events = events_after(contact.id, after)
     typing = contact.status == "live" and caller_state.caller_typing(contact)
     return Updates(contact, events, events[-1].seq if events else after, typing)

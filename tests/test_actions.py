@@ -366,3 +366,13 @@ def test_two_tabs_acting_at_once_lose_nothing(app, client, live, events_of):
     assert len([e for e in new if e[0] == "message.sent"]) == 10
     assert len([e for e in new if e[0] == "message.received"]) == 10
     assert balance(app, live) == before + Decimal("10.00")  # no lost update on the balance
+
+
+def test_the_value_a_change_replaced_is_masked_like_the_value(app, client, live, events_of):
+    """A card number typed into a detail is masked in the event; changing that detail again keeps the
+    value it replaced masked too (``previous``, PCI DSS 3.4.1)."""
+    post(client, live, "details", field="address_line1", value="4111 1111 1111 1111")
+    post(client, live, "details", field="address_line1", value="5 Mill Row")
+    first, second = [e[1] for e in events_of(live) if e[0] == "record.updated"][-2:]
+    assert "4111 1111 1111 1111" not in str(first) and "4111 1111 1111 1111" not in str(second)
+    assert second["previous"] == first["value"] and second["card_data"]

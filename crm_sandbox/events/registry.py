@@ -41,7 +41,7 @@ ASSESSMENT_REOPENED = "assessment.reopened"
 
 # The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
-MASKED_KEYS = ("text", "value", "given", "previous")
+MASKED_KEYS = ("text", "value", "given")
 CARD_DATA = "card_data"
 
 

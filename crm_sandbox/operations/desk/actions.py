@@ -11,6 +11,7 @@ import phonenumbers
 from sqlalchemy import insert
 
 from crm_sandbox.compliance.normalise import normalise_postcode
+from crm_sandbox.compliance.pci import mask_card_data
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.events.registry import COMPLAINT_RAISED, ESCALATED, RECORD_UPDATED, REFUND_ISSUED
 from crm_sandbox.extensions import db
@@ -125,8 +126,9 @@ def update_address(contact: Contact, user: User, values: dict[str, str], form_to
 
 
 def set_field(customer: Customer, field: str, value: str, op: ContactOperation, user: User) -> None:
-    """Set one detail of the record and append its ``record.updated`` (with the value it replaced)."""
-    previous = getattr(customer, field) or ""
+    """Set one detail of the record and append its ``record.updated`` (with the value it replaced, card
+    data in it masked: it was flagged when it was typed, so it is not reported again here)."""
+    previous, _ = mask_card_data(getattr(customer, field) or "")
     setattr(customer, field, value)
     if field in INDEXED_FIELDS:
         setattr(customer, f"{field}_index", blind_index(value))

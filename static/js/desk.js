@@ -263,29 +263,33 @@
       [heading && heading.textContent, para && para.textContent].filter(Boolean).join(": ")));
   }
 
-  var sending = false;
+  // Forms are sent one after another, in the order they were submitted (a press on a list the previous
+  // answer is about to replace still counts); the same form pressed again while it is being sent is not.
+  var queue = Promise.resolve();
   function send(form, submitter) {
-    if (sending) return;
-    sending = true;
+    if (form.getAttribute("aria-busy") === "true") return;
     var data = new FormData(form);
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     var action = submitter && submitter.hasAttribute("formaction") ? submitter.getAttribute("formaction") : form.getAttribute("action");
+    var formAction = form.getAttribute("action");
     var panel = form.closest(".ws-side > [id]");
     form.setAttribute("aria-busy", "true");
-    fetch(action, { method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "desk" } })
-      .then(function (r) {
-        return r.text().then(function (html) {
-          apply(new DOMParser().parseFromString(html, "text/html"), r.url, form.getAttribute("action"), panel && panel.id);
-        });
-      })
-      .catch(function () {
-        var flashes = byId("flashes");
-        if (flashes) {
-          flashes.textContent = "";
-          flashes.appendChild(el("p", "flash flash-error", "That could not be sent: check your connection and try again."));
-        }
-      })
-      .finally(function () { sending = false; form.removeAttribute("aria-busy"); });
+    queue = queue.then(function () {
+      return fetch(action, { method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "desk" } })
+        .then(function (r) {
+          return r.text().then(function (html) {
+            apply(new DOMParser().parseFromString(html, "text/html"), r.url, formAction, panel && panel.id);
+          });
+        })
+        .catch(function () {
+          var flashes = byId("flashes");
+          if (flashes) {
+            flashes.textContent = "";
+            flashes.appendChild(el("p", "flash flash-error", "That could not be sent: check your connection and try again."));
+          }
+        })
+        .then(function () { form.removeAttribute("aria-busy"); });
+    });
   }
 
   function refresh() {

@@ -53,6 +53,8 @@ ACCESS = {
     "assessor.release": {"assessor", "trainer"},
     "learner.report": OWNER,
     "learner.acknowledge": OWNER,
+    "learner.replay": OWNER,
+    "assessor.replay": {"assessor", "trainer"},
     "trainer.console": {"trainer"},
     "reports.contact": STAFF_OR_OWNER,
     "reports.contact_pdf": STAFF_OR_OWNER,

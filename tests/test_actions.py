@@ -50,11 +50,37 @@ def refund(client, cid, amount, kind="refund", reason="Fee refund", **extra):
     ],
 )
 def test_details_are_updated_and_recorded(app, client, live, events_of, field, value, stored):
+    before = customer_of(app, live)[field] or ""
     resp = post(client, live, "details", field=field, value=value)
     assert "Record updated" in messages_after(client, resp)
     ev = events_of(live)[-1]
-    assert (ev[0], ev[4], ev[1]) == ("record.updated", "learner", {"field": field, "value": stored})
+    # The value it replaced is kept with it, so a replay shows the record as it was before.
+    expected = {"field": field, "value": stored, "previous": before}
+    assert (ev[0], ev[4], ev[1]) == ("record.updated", "learner", expected)
     assert customer_of(app, live)[field] == stored
+
+
+def test_the_address_is_changed_in_one_form(app, client, live, events_of):
+    before = customer_of(app, live)
+    resp = post(
+        client, live, "details", address_line1="2 Mill Row", address_line2="", town="Brackenford", postcode="bk73qn"
+    )
+    assert "Address updated" in messages_after(client, resp)
+    changed = [e[1] for e in events_of(live) if e[0] == "record.updated"]
+    assert {c["field"] for c in changed} == {"address_line1", "town", "postcode"} | (
+        {"address_line2"} if before["address_line2"] else set()
+    )
+    after = customer_of(app, live)
+    assert (after["address_line1"], after["town"], after["postcode"]) == ("2 Mill Row", "Brackenford", "BK7 3QN")
+    # A bad line refuses the whole form: nothing is half changed.
+    resp = post(client, live, "details", address_line1="3 Mill Row", address_line2="", town="X", postcode="nope")
+    assert resp.status_code == 422 and "not a UK postcode" in messages_after(client, resp)
+    assert customer_of(app, live)["address_line1"] == "2 Mill Row"
+    # The same address again changes nothing and says so.
+    resp = post(
+        client, live, "details", address_line1="2 Mill Row", address_line2="", town="Brackenford", postcode="BK7 3QN"
+    )
+    assert "nothing was changed" in messages_after(client, resp)
 
 
 @pytest.mark.parametrize(
@@ -340,3 +366,14 @@ def test_two_tabs_acting_at_once_lose_nothing(app, client, live, events_of):
     assert len([e for e in new if e[0] == "message.sent"]) == 10
     assert len([e for e in new if e[0] == "message.received"]) == 10
     assert balance(app, live) == before + Decimal("10.00")  # no lost update on the balance
+
+
+def test_the_value_a_change_replaced_is_masked_like_the_value(app, client, live, events_of):
+    """A card number typed into a detail is masked in the event; changing that detail again keeps the
+    value it replaced masked too (``previous``, PCI DSS 3.4.1)."""
+    post(client, live, "details", field="address_line1", value="4111 1111 1111 1111")
+    post(client, live, "details", field="address_line1", value="5 Mill Row")
+    first, second = [e[1] for e in events_of(live) if e[0] == "record.updated"][-2:]
+    assert "4111 1111 1111 1111" not in str(first) and "4111 1111 1111 1111" not in str(second)
+    assert second["previous"] == first["value"] and "card_data" in first
+    assert "card_data" not in second  # flagged once, on the change that typed it

@@ -97,7 +97,8 @@ def test_queue_lists_the_learners_contacts(client, desk):
     assert html.count("Inbound chat") == 2 and html.count("under a minute") == 2
     for gives_away in ("Balance enquiry", "Change of address", "balance-enquiry", "moved house", "current balance"):
         assert gives_away not in html
-    assert f'href="/learner/contacts/{desk["contact_id"]}"' in html
+    # One click takes a queued contact: its row's Take button posts to open it (and the desk follows).
+    assert f'action="/learner/contacts/{desk["contact_id"]}/open"' in html
 
 
 def test_badges_read_in_sentence_case(app, client, desk, make_user, cohort):

@@ -190,7 +190,9 @@ class Update:
         return [("record.updated", "learner")]
 
     def check(self, play, new):
-        assert new[0][1] == {"field": self.field, "value": self.stored}
+        data = dict(new[0][1])
+        assert data.pop("previous") != self.stored  # the value it replaced, kept for the replay
+        assert data == {"field": self.field, "value": self.stored}
         assert customer_of(play.app, play.contact_id)[self.field] == self.stored
 
 

@@ -330,9 +330,11 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
             EventType(
                 RECORD_UPDATED,
                 "Record updated",
-                {"field": req(str), "value": req(str)},
+                # previous: the value it replaced (so a replay shows the record as it was); absent on
+                # events recorded before it was kept
+                {"field": req(str), "value": req(str), "previous": opt(str)},
                 _updated,
-                SessionMapping(("field", "value")),
+                SessionMapping(("field", "value"), ("previous",)),
                 {"learner"},
             ),
             EventType(

@@ -26,6 +26,7 @@ VIEW_KINDS = {
     "observe": "Live observation",
     "review": "Assessor's review",
     "report": "Report (printable page)",
+    "replay": "Replay of a contact",
     "report-pdf": "Report (PDF)",
     "learner-report": "Learner's record (page)",
     "learner-report-pdf": "Learner's record (PDF)",

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy.orm import joinedload, raiseload
 
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.extensions import db
@@ -147,6 +148,31 @@ def hits_for(cohort_id: int, ids: list[int], *, learner_id: int | None) -> list[
         stmt = stmt.where(in_world(learner_id))
     found = {row.id: row for row in db.session.execute(stmt)}
     return [SearchHit.of(*found[i]) for i in ids if i in found]
+
+
+def desk_customers(
+    cohort_id: int, learner_id: int, hit_ids: list[int], record_ids: list[int], with_account: bool
+) -> dict[int, Customer]:
+    """In one query, the customers the desk shows: the records (``record_ids``: the open one, the caller's)
+    and the last search's hits (only those of the learner's world, as ``hits_for``), by id. With
+    ``with_account`` the records' transactions and earlier interactions come in the same query; without,
+    touching them raises rather than loading them one by one."""
+    account = (
+        (joinedload(Customer.transactions), joinedload(Customer.interactions))
+        if with_account
+        else (raiseload(Customer.transactions), raiseload(Customer.interactions))
+    )
+    stmt = (
+        select(Customer)
+        .where(
+            or_(
+                Customer.id.in_(record_ids),
+                and_(Customer.cohort_id == cohort_id, Customer.id.in_(hit_ids), in_world(learner_id)),
+            )
+        )
+        .options(*account)
+    )
+    return {c.id: c for c in db.session.execute(stmt).unique().scalars()}
 
 
 def display_value(name: str, value: str) -> str:

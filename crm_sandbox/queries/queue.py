@@ -24,6 +24,7 @@ class QueueItem:
     status: str
     mode: str  # practice | assessment, fixed when assigned
     waiting: str = ""  # how long a queued contact has waited: "12 min", "3 h", "2 days"
+    customer_id: int = 0  # the caller's record (for the desk: whether the record has history to read)
 
 
 def waited(since: datetime | None, now: datetime) -> str:
@@ -50,6 +51,11 @@ def learner_title(status: str, channel: str, scenario: dict, title: str | None =
 
 def queue_for(learner: User) -> list[QueueItem]:
     """The learner's contacts in queue order (only the columns the queue shows: it is on every desk page)."""
+    return queue_of(learner.id)
+
+
+def queue_of(learner_id: int) -> list[QueueItem]:
+    """``queue_for`` the learner with id ``learner_id`` (one query)."""
     rows = db.session.execute(
         select(
             Contact.id,
@@ -62,13 +68,14 @@ def queue_for(learner: User) -> list[QueueItem]:
             Contact.status,
             Contact.mode,
             Contact.created_at,
+            Contact.customer_id,
         )
-        .where(Contact.learner_id == learner.id)
+        .where(Contact.learner_id == learner_id)
         .order_by(Contact.position)
     )
     now = utcnow()
     items = []
-    for cid, position, scenario_id, title, subject, purpose, channel, status, mode, created in rows:
+    for cid, position, scenario_id, title, subject, purpose, channel, status, mode, created, customer_id in rows:
         scenario = {"id": scenario_id, "title": title, "purpose": purpose, "caller": {"subject": subject}}
         items.append(
             QueueItem(
@@ -79,6 +86,7 @@ def queue_for(learner: User) -> list[QueueItem]:
                 status,
                 mode,
                 waited(created, now) if status == "queued" else "",
+                customer_id,
             )
         )
     return items

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from flask import current_app
+from sqlalchemy import Select, select
 
 from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.content.knowledge import Article, get_article
@@ -14,9 +15,10 @@ from crm_sandbox.models import Contact, Customer, Event, Finding
 from crm_sandbox.operations.contact_operation import check_policy
 from crm_sandbox.operations.desk.notes import Note, customer_history, notes_from
 from crm_sandbox.operations.findings import active_findings
+from crm_sandbox.queries import caller_state
 from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.queries.customers import SearchHit
-from crm_sandbox.queries.queue import learner_title
+from crm_sandbox.queries.queue import QueueItem, learner_title, queue_of
 from crm_sandbox.scenarios.neutral import email_subject, shown_subject
 
 # The conversation as the learner sees it. The assessor's observations (``observation.added``) stay out:
@@ -35,10 +37,34 @@ class Workspace:
     article_slug: str | None = None  # the knowledge-base article last opened
     notes: list[Note] = field(default_factory=list)
 
-    # The record and the article are read only when a page shows them (not by the conversation poll).
+    # The record, the search's hits and the queue are read only when a page shows them (not by the poll):
+    # the customers in one query (``desk_customers``), the queue in another.
+    @cached_property
+    def customers(self) -> dict[int, Customer]:
+        """The customers the desk shows, by id: the open record, the caller's, the last search's hits."""
+        records = [i for i in (self.record_id, self.contact.customer_id) if i]
+        hits = [r["id"] for r in self.search["results"]] if self.search and "results" in self.search else []
+        with_account = self.record_id == self.contact.customer_id and self.idv.verified
+        return customer_service.desk_customers(
+            self.contact.cohort_id, self.contact.learner_id, hits, records, with_account
+        )
+
     @cached_property
     def record(self) -> Customer | None:
-        return db.session.get(Customer, self.record_id) if self.record_id else None
+        return self.customers.get(self.record_id) if self.record_id else None
+
+    @cached_property
+    def queue(self) -> list[QueueItem]:
+        """The learner's queue (on the desk beside the contact)."""
+        return queue_of(self.contact.learner_id)
+
+    @property
+    def next_contact(self) -> QueueItem | None:
+        """What to work on after this contact: the learner's live contact, else the first queued one."""
+        others = [q for q in self.queue if q.id != self.contact.id]
+        return next((q for q in others if q.status == "live"), None) or next(
+            (q for q in others if q.status == "queued"), None
+        )
 
     @cached_property
     def article(self) -> Article | None:
@@ -57,16 +83,24 @@ class Workspace:
 
     @cached_property
     def search_hits(self) -> list[SearchHit]:
-        """The records the last search listed, looked up by id (read only when the desk shows them)."""
+        """The records the last search listed, as shown now (read with ``customers``)."""
         if not self.search:
             return []
         if "results" not in self.search:  # recorded before searches kept their results: search again
             return customer_service.search(
                 self.contact.cohort_id, self.search["query"], learner_id=self.contact.learner_id
             )
-        return customer_service.hits_for(
-            self.contact.cohort_id, [r["id"] for r in self.search["results"]], learner_id=self.contact.learner_id
-        )
+        found = self.customers
+        return [
+            SearchHit.of(i, found[i].ref, found[i].personal)
+            for i in (r["id"] for r in self.search["results"])
+            if i in found
+        ]
+
+    @property
+    def caller(self) -> Customer:
+        """The caller's own record (read with ``customers``)."""
+        return self.customers.get(self.contact.customer_id) or self.contact.customer
 
     @property
     def title(self) -> str:
@@ -119,14 +153,17 @@ class Workspace:
 
     @property
     def practice(self) -> bool:
-        """Whether the learner sees the rules' findings as coaching tips while they work: only on a
-        practice contact, and only when its policy's practice mode is on. An observed assessment never
-        shows tips, whatever the cohort's practice mode (they would coach the learner through the test)."""
-        return self.contact.mode == "practice" and self.policy.get("practice_mode") is True
+        """Whether the learner sees coaching tips (``practice_on``)."""
+        return practice_on(self.contact)
 
     def tips(self) -> list[Finding]:
         """The coaching tips to show: none unless ``practice``."""
         return active_findings(self.contact.id) if self.practice else []
+
+    @property
+    def typing(self) -> bool:
+        """Whether the caller is typing a reply (shown by the desk's typing indicator)."""
+        return self.contact.status == "live" and caller_state.caller_typing(self.contact)
 
     def history(self) -> list[Note]:
         """The notes of this learner's own closed contacts with the open record (never another learner's):
@@ -134,7 +171,63 @@ class Workspace:
         listed beside them.)"""
         if not (self.verified and self.record):
             return []
-        return customer_history(self.record.id, self.contact.id, self.contact.learner_id)
+        record_id = self.record.id
+        if not any(q.customer_id == record_id and q.status == "closed" and q.id != self.contact.id for q in self.queue):
+            return []  # no other closed contact of this learner with this record: nothing to read
+        return customer_history(record_id, self.contact.id, self.contact.learner_id)
+
+
+@dataclass
+class Updates:
+    """What changed on a contact since the client's cursor (``after``): read by the desk's poll."""
+
+    contact: Contact
+    events: list[Event]  # the events after the cursor, in order (all types: the cursor moves past each)
+    last_seq: int  # the new cursor
+    typing: bool = False  # whether the caller is typing a reply
+
+    @property
+    def messages(self) -> list[Event]:
+        return [e for e in self.events if e.type in MESSAGE_TYPES]
+
+    @property
+    def practice(self) -> bool:
+        return practice_on(self.contact)
+
+    def tips(self) -> list[Finding]:
+        """The coaching tips to show: none unless ``practice``."""
+        return active_findings(self.contact.id) if self.practice else []
+
+    def subject(self, recorded: str | None) -> str:
+        return shown_subject(self.contact.scenario, recorded)
+
+
+def events_after(contact_id: int, after: int) -> list[Event]:
+    """The contact's events after seq ``after``, in order: one range read on the ``(contact_id, seq)``
+    index, so a poll with nothing new costs the same on a long contact as on a short one."""
+    return list(db.session.execute(after_cursor(contact_id, after)).scalars())
+
+
+def after_cursor(contact_id: int, after: int) -> Select[Event]:
+    """The query of ``events_after``."""
+    return select(Event).where(Event.contact_id == contact_id, Event.seq > after).order_by(Event.seq)
+
+
+def updates(contact: Contact, after: int) -> Updates:
+    """The contact's events since the cursor ``after`` (the desk's poll), never its whole history. An
+    opened contact whose policy is not valid is refused, as by ``workspace``."""
+    if contact.status != "queued":
+        check_policy(contact)
+    events = events_after(contact.id, after)
+    typing = contact.status == "live" and caller_state.caller_typing(contact)
+    return Updates(contact, events, events[-1].seq if events else after, typing)
+
+
+def practice_on(contact: Contact) -> bool:
+    """Whether the learner sees the rules' findings as coaching tips while they work: only on a practice
+    contact, and only when its policy's practice mode is on. An observed assessment never shows tips,
+    whatever the cohort's practice mode (they would coach the learner through the test)."""
+    return contact.mode == "practice" and contact.status != "queued" and contact.policy.get("practice_mode") is True
 
 
 def workspace(contact: Contact) -> Workspace:

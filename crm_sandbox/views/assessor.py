@@ -170,6 +170,14 @@ def review(contact_id: int) -> ResponseReturnValue:
     return page
 
 
+@bp.get("/contacts/<int:contact_id>/replay")
+@roles_required(*STAFF)
+def replay(contact_id: int) -> ResponseReturnValue:
+    """The contact replayed: the desk as it was at any event (``?at=``), from the events alone."""
+    contact = staff_contact(contact_id)
+    return helpers.replay_page(contact, current_user, url_for("assessor.review", contact_id=contact.id))
+
+
 @bp.post("/contacts/<int:contact_id>/findings/<int:finding_id>/decision")
 @roles_required(*STAFF)
 def decide(contact_id: int, finding_id: int) -> ResponseReturnValue:

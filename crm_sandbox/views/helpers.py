@@ -18,7 +18,11 @@ from crm_sandbox.events.registry import label as event_label
 from crm_sandbox.formatting import clock, escalation_reference, label, mode_label, money, when
 from crm_sandbox.models import Contact
 from crm_sandbox.models.review import ASSESSMENT_METHOD, OUTCOMES
-from crm_sandbox.queries import kpis
+from crm_sandbox.operations import disclosure
+from crm_sandbox.operations.desk.notes import outcome_codes
+from crm_sandbox.policy import IDV_FACTORS
+from crm_sandbox.queries import customers, kpis
+from crm_sandbox.queries.replay import desk_at
 from crm_sandbox.queries.review import ContactReview
 from crm_sandbox.reports.records import compare_mode_note
 
@@ -159,6 +163,27 @@ def download(data: bytes | Path, mimetype: str, name: str) -> Response:
     )
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def replay_page(contact: Contact, viewer: Any, back: str) -> str:
+    """The replay of ``contact`` at the event ``?at=`` (the last by default): the desk as it was then,
+    recorded in who-saw-what before it is sent. ``back``: where the page's "Back" link goes."""
+    raw = request.args.get("at", "")
+    desk = desk_at(contact, int(raw) if raw.isdecimal() and len(raw) < 10 else None)
+    factors = [{"id": f, "label": IDV_FACTORS[f]} for f in contact.policy.get("idv_factors", [])]
+    page = render_template(
+        "replay.html",
+        contact=desk.contact,
+        ws=desk,
+        factors=factors,
+        factor_labels=IDV_FACTORS,
+        record_fields=customers.record_fields(desk.record, desk.verified) if desk.record else [],
+        outcomes=outcome_codes(),
+        readonly=True,
+        back=back,
+    )
+    disclosure.contact_view(viewer, "replay", contact, desk.events)
+    return page
 
 
 def review_page(template: str, contact: Contact, review: ContactReview, typed: dict | None = None) -> str:

@@ -14,13 +14,14 @@ from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact
 from crm_sandbox.operations import disclosure
 from crm_sandbox.operations import review as reviews
-from crm_sandbox.operations.desk import actions, conversation, identity, lifecycle, notes
+from crm_sandbox.operations.desk import actions, caller_replies, conversation, identity, lifecycle, notes
 from crm_sandbox.operations.desk import contacts as contact_service
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.queries import access
 from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.queries.queue import queue_for, released_contact_ids
 from crm_sandbox.queries.review import assessment_of, released_review
+from crm_sandbox.queries.workspace import updates as workspace_updates
 from crm_sandbox.queries.workspace import workspace
 from crm_sandbox.views import helpers
 from crm_sandbox.views.access import roles_required
@@ -74,7 +75,9 @@ def queue() -> ResponseReturnValue:
 @bp.get("/contacts/<int:contact_id>")
 @roles_required("learner")
 def contact(contact_id: int) -> ResponseReturnValue:
-    return show_contact(own_contact(contact_id))
+    contact = own_contact(contact_id)
+    caller_replies.deliver_due_replies(contact)
+    return show_contact(contact)
 
 
 def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str = "") -> str:
@@ -94,14 +97,14 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
         {
             "id": f,
             "label": IDV_FACTORS[f],
-            "prompt": identity.factor_prompt(contact, contact.customer, f),
+            "prompt": identity.factor_prompt(contact, ws.caller, f),
             "stored": identity.stored_answer(contact, ws.record, f)
             if comparing and ws.record is not None and f not in ws.idv.passed
             else None,
         }
         for f in ws.policy.get("idv_factors", [])
     ]
-    callers_data = customer_service.customer_dict(contact.customer)
+    callers_data = customer_service.customer_dict(ws.caller)
     # What the desk gave on this contact (responses.CONTACT_FIELDS), for the canned responses: the latest.
     escalated, paid = ws.of_type("escalated"), ws.of_type("refund.issued")
     given = {
@@ -115,7 +118,7 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
         factors=factors,
         factor_labels=IDV_FACTORS,
         record_fields=customer_service.record_fields(ws.record, ws.verified) if ws.record else [],
-        queue=queue_for(current_user),
+        queue=ws.queue,
         responses=responses_for(seed_dir, contact.channel),
         placeholder_labels={t: p.label for t, p in load_responses(seed_dir)[0].items()},
         placeholder_values=placeholder_values(seed_dir, callers_data, ws.verified, given),
@@ -133,33 +136,35 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
 @bp.get("/contacts/<int:contact_id>/updates")
 @roles_required("learner")
 def updates(contact_id: int) -> ResponseReturnValue:
-    """New messages since ``after`` (for the page's live conversation; reads only)."""
+    """What happened since the cursor ``after`` (the page's live conversation): the caller's replies that
+    have fallen due are delivered first, then only the events after the cursor are read."""
     contact = own_contact(contact_id)
     raw_after = request.args.get("after", "0")
-    after = int(raw_after) if raw_after.isdecimal() else 0
-    ws = workspace(contact)
+    after = int(raw_after) if raw_after.isdecimal() and len(raw_after) < 10 else 0
+    caller_replies.deliver_due_replies(contact)
+    news = workspace_updates(contact, after)
     messages = [
         {
             "seq": e.seq,
             "actor": e.actor,
             "type": e.type,
             "text": e.data.get("text", ""),
-            "subject": ws.subject(e.data.get("subject")),
+            "subject": news.subject(e.data.get("subject")),
             "ends": bool(e.data.get("ends")),
             "at": e.at.strftime("%H:%M:%S"),
         }
-        for e in ws.messages
-        if e.seq > after
+        for e in news.messages
     ]
     # Coaching tips only on a practice contact with the policy's practice mode on (never on an assessment).
-    tips = [{"rule": f.rule, "explanation": f.explanation, "evidence": f.evidence} for f in ws.tips()]
+    tips = [{"rule": f.rule, "explanation": f.explanation, "evidence": f.evidence} for f in news.tips()]
     return jsonify(
         status=contact.status,
-        last_seq=ws.last_seq,
+        last_seq=news.last_seq,
         messages=messages,
         tips=tips,
-        practice=ws.practice,
+        practice=news.practice,
         mode=contact.mode,
+        typing=news.typing,
     )
 
 
@@ -286,7 +291,18 @@ def amend_note(contact_id: int, note_seq: int) -> ResponseReturnValue:
 @bp.post("/contacts/<int:contact_id>/details")
 @roles_required("learner")
 def update_details(contact_id: int) -> ResponseReturnValue:
+    """One detail (``field``, ``value``), or the whole address in one form (its lines by name)."""
     contact = own_contact(contact_id)
+    if "address_line1" in request.form:
+        return act(
+            contact,
+            lambda: actions.update_address(
+                contact, current_user, {f: form(f) for f in actions.ADDRESS_FIELDS}, form("form_token")
+            ),
+            "Address updated.",
+            "#actions",
+            "address",
+        )
     return act(
         contact,
         lambda: actions.update_details(contact, current_user, form("field"), form("value"), form("form_token")),
@@ -371,6 +387,14 @@ def report(contact_id: int) -> ResponseReturnValue:
     page = review_page("learner/report.html", contact, review)
     disclosure.contact_view(current_user, "report", contact, review.events)
     return page
+
+
+@bp.get("/contacts/<int:contact_id>/replay")
+@roles_required("learner")
+def replay(contact_id: int) -> ResponseReturnValue:
+    """The learner's own contact replayed, once its report is released to them (404 before)."""
+    contact = access.report_contact(current_user, contact_id)
+    return helpers.replay_page(contact, current_user, url_for("learner.report", contact_id=contact.id))
 
 
 @bp.post("/contacts/<int:contact_id>/report/acknowledge")

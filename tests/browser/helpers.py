@@ -28,3 +28,11 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder, f"{name}.png")))
         if os.environ.get("CRM_SCREENSHOTS_FULL"):  # the whole page too, for checking the layout
             page.screenshot(path=str(Path(folder, f"{name}-full.png")), full_page=True)
+
+
+def take_from_queue(page: Page, contact_id: int) -> None:
+    """Take a contact from the queue page: one click (its row's Take button), and the live desk opens."""
+    page.locator(f'tbody tr:has(form[action="/learner/contacts/{contact_id}/open"])').get_by_role(
+        "button", name="Take"
+    ).click()
+    page.wait_for_url(f"**/learner/contacts/{contact_id}")

@@ -89,11 +89,13 @@ def pages(live_app, w) -> dict[str, list[tuple[str, str]]]:
                 ("learner-contact-live", url_for("learner.contact", contact_id=w["live"])),
                 ("learner-contact-closed", url_for("learner.contact", contact_id=w["closed"])),
                 ("learner-report", url_for("learner.report", contact_id=w["closed"])),
+                ("learner-replay", url_for("learner.replay", contact_id=w["closed"], at=6)),
             ],
             "assessor1": [
                 ("assessor-dashboard", url_for("assessor.dashboard")),
                 ("assessor-observe", url_for("assessor.observe", contact_id=w["live"])),
                 ("assessor-review", url_for("assessor.review", contact_id=w["closed"])),
+                ("assessor-replay", url_for("assessor.replay", contact_id=w["closed"])),
                 ("assessor-report", url_for("reports.contact", contact_id=w["closed"])),
                 ("assessor-learner-report", url_for("reports.learner", learner_id=w["learner"])),
                 ("assessor-quality", url_for("quality.mine")),
@@ -143,10 +145,10 @@ def test_main_pages_have_no_serious_accessibility_violations_and_load_nothing_ex
 
 
 def tab_to(page: Page, locator, limit: int = 120) -> None:
-    """Press Tab until ``locator`` has the keyboard focus (fails if it is not reachable)."""
-    target = locator.element_handle()
+    """Press Tab until ``locator`` has the keyboard focus (fails if it is not reachable). The locator is
+    looked up again each time: the desk swaps in the panels a form changed, so the element may be new."""
     for _ in range(limit):
-        if page.evaluate("el => document.activeElement === el", target):
+        if locator.evaluate("el => document.activeElement === el"):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"not reachable by keyboard: {locator}")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Finding, FindingDecision, User
 from tests.browser.conftest import PASSWORD
-from tests.browser.helpers import events_of, shot
+from tests.browser.helpers import events_of, shot, take_from_queue
 from tests.reporting import observed_assessment
 
 SCENARIO = "balance-enquiry"
@@ -76,8 +76,7 @@ def test_assessor_observes_plays_the_caller_then_reviews_and_signs_off(live_app,
     # The learner takes a chat contact; the scripted caller opens.
     expect(learner.get_by_role("heading", name="My queue")).to_be_visible()
     # The queue names no scenario before close (a fair test): the row is the contact's.
-    learner.locator(f'tbody tr:has(a[href="/learner/contacts/{facts["id"]}"])').get_by_role("link", name="Take").click()
-    learner.get_by_role("button", name="Take this contact").click()
+    take_from_queue(learner, facts["id"])  # one click: the contact is taken and its desk opens
     convo = learner.locator("#conversation")
     expect(convo.locator(".msg-caller")).to_have_count(1)
     learner.evaluate(f"{MARKER} = 'still here'")

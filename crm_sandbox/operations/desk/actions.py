@@ -11,14 +11,15 @@ import phonenumbers
 from sqlalchemy import insert
 
 from crm_sandbox.compliance.normalise import normalise_postcode
+from crm_sandbox.compliance.pci import mask_card_data
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.events.registry import COMPLAINT_RAISED, ESCALATED, RECORD_UPDATED, REFUND_ISSUED
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import escalation_reference, money
-from crm_sandbox.models import Contact, Transaction, User, utcnow
+from crm_sandbox.models import Contact, Customer, Transaction, User, utcnow
 from crm_sandbox.models.customer import INDEXED_FIELDS
 from crm_sandbox.models.personal import blind_index
-from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.contact_operation import ContactOperation, contact_operation
 from crm_sandbox.operations.desk.conversation import check_text
 
 UPDATABLE_FIELDS = {
@@ -29,6 +30,7 @@ UPDATABLE_FIELDS = {
     "email": "Email",
     "phone": "Phone",
 }
+ADDRESS_FIELDS = ("address_line1", "address_line2", "town", "postcode")
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 MAX_REFUND = Decimal("10000")
@@ -104,12 +106,33 @@ def update_details(contact: Contact, user: User, field: str, value: str, form_to
     """Change one contact detail of the caller's account (``record.updated``)."""
     value = clean_field_value(field, value)
     with contact_operation(contact, form_token) as op:
-        customer = op.contact.customer
-        setattr(customer, field, value)
-        if field in INDEXED_FIELDS:
-            setattr(customer, f"{field}_index", blind_index(value))
-        op.append(RECORD_UPDATED, {"field": field, "value": value}, actor="learner", user=user)
+        set_field(op.contact.customer, field, value, op, user)
         op.refresh_findings()
+
+
+def update_address(contact: Contact, user: User, values: dict[str, str], form_token: str | None = None) -> list[str]:
+    """Change the caller's address in one form: a ``record.updated`` for each line that changed, together
+    or not at all. Returns the fields changed (none: refused, nothing was different)."""
+    cleaned = {f: clean_field_value(f, values.get(f, "")) for f in ADDRESS_FIELDS}
+    with contact_operation(contact, form_token) as op:
+        customer = op.contact.customer
+        changed = [f for f in ADDRESS_FIELDS if cleaned[f] != (getattr(customer, f) or "")]
+        if not changed:
+            raise ServiceError("That is the address already on the record: nothing was changed.")
+        for f in changed:
+            set_field(customer, f, cleaned[f], op, user)
+        op.refresh_findings()
+    return changed
+
+
+def set_field(customer: Customer, field: str, value: str, op: ContactOperation, user: User) -> None:
+    """Set one detail of the record and append its ``record.updated`` (with the value it replaced, card
+    data in it masked: it was flagged when it was typed, so it is not reported again here)."""
+    previous, _ = mask_card_data(getattr(customer, field) or "")
+    setattr(customer, field, value)
+    if field in INDEXED_FIELDS:
+        setattr(customer, f"{field}_index", blind_index(value))
+    op.append(RECORD_UPDATED, {"field": field, "value": value, "previous": previous}, actor="learner", user=user)
 
 
 def issue_refund(

@@ -1,0 +1,111 @@
+"""A contact replayed: the desk as it was at any event, rebuilt from the events alone.
+
+The conversation so far, the record opened then (masked or revealed as the ID&V state then allowed, with
+the details as they stood then: each ``record.updated`` keeps the value it replaced), the ID&V panel, the
+notes and the findings the rules raise on the events so far. Nothing is read from the desk's current
+state but the customer's record as generated (the subject of the session export), so the replay is the
+proof that the events are the whole evidence.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from crm_sandbox.compliance import RuleFinding, evaluate
+from crm_sandbox.compliance.verification import IdvState, verification_state
+from crm_sandbox.events.append import contact_events
+from crm_sandbox.events.registry import CONTACT_CLOSED, CONTACT_OPENED, CUSTOMER_VIEWED, RECORD_UPDATED
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Contact, Customer, Event
+from crm_sandbox.operations.desk.notes import Note, notes_from
+from crm_sandbox.queries.session_export import session_document
+from crm_sandbox.queries.workspace import MESSAGE_TYPES
+from crm_sandbox.scenarios.neutral import shown_subject
+
+
+class AsThen:
+    """``thing`` with some attributes as they were at an earlier event (``overrides``)."""
+
+    def __init__(self, thing: Any, **overrides: Any) -> None:
+        self._thing, self._overrides = thing, overrides
+
+    def __getattr__(self, name: str) -> Any:
+        return self._overrides[name] if name in self._overrides else getattr(self._thing, name)
+
+
+@dataclass
+class DeskAt:
+    """The desk of ``contact`` as it was just after event ``seq`` (what ``learner/_record.html`` and
+    ``learner/_note_list.html`` read, as ``queries.workspace.Workspace`` offers it live)."""
+
+    contact: Any  # the contact, with its status as it was then
+    seq: int
+    events: list[Event]  # every event up to and including ``seq``
+    idv: IdvState
+    record: Any | None  # the record open then, its details as they stood then
+    record_id: int | None
+    all_events: list[Event]
+
+    @property
+    def event(self) -> Event | None:
+        return self.events[-1] if self.events else None
+
+    @property
+    def messages(self) -> list[Event]:
+        return [e for e in self.events if e.type in MESSAGE_TYPES]
+
+    @property
+    def notes(self) -> list[Note]:
+        return notes_from(self.events)
+
+    @property
+    def idv_answers(self) -> list[Event]:
+        return [e for e in self.events if e.type == "idv.answer"]
+
+    @property
+    def verified(self) -> bool:
+        return self.record_id is not None and self.record_id == self.contact.customer_id and self.idv.verified
+
+    def subject(self, recorded: str | None) -> str:
+        return shown_subject(self.contact.scenario, recorded)
+
+    @cached_property
+    def findings(self) -> list[RuleFinding]:
+        """What the rules raise on the events so far (the contact as it stood then: live, or closed)."""
+        doc = session_document(self.contact._thing, self.events)
+        doc["contact"]["status"] = self.contact.status
+        return evaluate(doc)
+
+
+def status_at(events: list[Event]) -> str:
+    """The contact's status after ``events``: queued until taken, live, then closed."""
+    types = {e.type for e in events}
+    return "closed" if CONTACT_CLOSED in types else "live" if CONTACT_OPENED in types else "queued"
+
+
+def record_at(customer: Customer, events: list[Event], later: list[Event]) -> AsThen:
+    """The caller's record as it stood after ``events``: each detail changed ``later`` taken back to the
+    value its first later change replaced (a change recorded before ``previous`` was kept stays as now)."""
+    then: dict[str, str] = {}
+    for e in later:
+        if e.type == RECORD_UPDATED and e.data["field"] not in then and "previous" in e.data:
+            then[e.data["field"]] = e.data["previous"]
+    return AsThen(customer, **then)
+
+
+def desk_at(contact: Contact, seq: int | None = None, events: list[Event] | None = None) -> DeskAt:
+    """The desk of ``contact`` just after its event ``seq`` (the last event when None or past it)."""
+    events = contact_events(contact.id) if events is None else events
+    if seq is None:
+        seq = events[-1].seq if events else 0
+    upto = [e for e in events if e.seq <= seq]
+    later = [e for e in events if e.seq > seq]
+    status = status_at(upto)
+    idv = IdvState() if status == "queued" else verification_state(contact.policy, upto)
+    record_id = next((e.data["customer_id"] for e in reversed(upto) if e.type == CUSTOMER_VIEWED), None)
+    record = None
+    if record_id is not None:
+        customer = db.session.get(Customer, record_id)
+        if customer is not None:
+            record = record_at(customer, upto, later) if record_id == contact.customer_id else AsThen(customer)
+    return DeskAt(AsThen(contact, status=status), upto[-1].seq if upto else 0, upto, idv, record, record_id, events)

@@ -1,0 +1,135 @@
+"""The replay: the desk rebuilt from the events alone equals the desk as the learner saw it, at every step."""
+
+from datetime import date
+
+import pytest
+
+from crm_sandbox.extensions import db
+from crm_sandbox.models import Contact
+from crm_sandbox.queries.replay import desk_at
+from tests.conftest import PASSWORD
+from tests.helpers import check_answer, customer_of, post, say
+from tests.html_panels import Node, find_all, parse, render, squash
+
+
+def drop(node: Node) -> bool:
+    """What only the live desk has: its forms, and the account extras the replay does not rebuild
+    (transactions and earlier contacts' history: today's, not the contact's)."""
+    return node.tag == "form" or bool(node.classes & {"record-account", "locked-note", "amend"})
+
+
+def panels(html: str) -> dict[str, str]:
+    """The desk's panels, normalised: the messages, the record (ID&V panel and fields) and the notes."""
+    root = parse(html)
+    convo = find_all(root, lambda n: n.attrs.get("id") == "conversation")
+    messages = find_all(convo[0], lambda n: "data-seq" in n.attrs) if convo else []
+    record = find_all(root, lambda n: n.tag == "section" and "record" in n.classes)
+    notes = find_all(root, lambda n: n.tag == "ol" and "notes" in n.classes)
+    return {
+        "messages": squash("".join(render(m, drop) for m in messages)),
+        "record": squash(render(record[0], drop)) if record else "",
+        "notes": squash(render(notes[0], drop)) if notes else "",
+    }
+
+
+def head_seq(html: str) -> int:
+    convo = find_all(parse(html), lambda n: n.attrs.get("id") == "conversation")
+    return int(convo[0].attrs["data-last-seq"]) if convo else 0
+
+
+@pytest.fixture
+def assessor_client(app, make_user):
+    make_user("assessor1", "assessor")
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "assessor1", "password": PASSWORD})
+    return client
+
+
+def test_the_replayed_desk_equals_the_live_desk_at_every_step(
+    app, client, make_user, login, contact_of, assessor_client
+):
+    learner_id = make_user("learner1", queue=["change-of-address"])
+    login("learner1")
+    cid = contact_of(learner_id, "change-of-address")
+    customer = customer_of(app, cid)
+    dob = date.fromisoformat(customer["date_of_birth"])
+
+    def note_seq() -> int:
+        with app.app_context():
+            return next(e.seq for e in db.session.get(Contact, cid).events if e.type == "note.added")
+
+    actions = [
+        lambda: post(client, cid, "open"),
+        lambda: say(client, cid, "Hello, you're through to the bank. How can I help?"),
+        lambda: post(client, cid, "search", query=customer["last_name"]),
+        lambda: post(client, cid, f"customers/{customer['id']}/view"),
+        lambda: check_answer(client, cid, customer["id"], "date_of_birth", "01/01/1901"),  # a wrong answer
+        lambda: say(client, cid, "Can you confirm your date of birth again please?"),
+        lambda: check_answer(client, cid, customer["id"], "date_of_birth", dob.strftime("%d/%m/%Y")),
+        lambda: check_answer(client, cid, customer["id"], "postcode", customer["postcode"]),
+        lambda: post(client, cid, "notes", text="Caller verified; moving house."),
+        lambda: post(client, cid, "details", field="email", value="new.address@example.com"),
+        lambda: post(
+            client, cid, "details", address_line1="1 New Street", address_line2="", town="Leeds", postcode="LS1 4AP"
+        ),
+        lambda: post(client, cid, f"notes/{note_seq()}/amend", text="Caller verified; moved to Leeds.", reason="Typo"),
+        lambda: say(client, cid, "That's all updated for you. Anything else?"),
+        lambda: post(client, cid, "close", outcome="resolved", resolved="yes"),
+    ]
+    captured: dict[int, dict[str, str]] = {}
+    for act in actions:
+        act()
+        html = client.get(f"/learner/contacts/{cid}").get_data(as_text=True)
+        captured[head_seq(html)] = panels(html)
+    with app.app_context():
+        contact = db.session.get(Contact, cid)
+        assert contact.status == "closed", "the contact was played to the end"
+        assert contact.customer.town == "Leeds"
+    assert len(captured) >= 10
+    revealed = masked = 0
+    for seq, live in captured.items():
+        resp = assessor_client.get(f"/assessor/contacts/{cid}/replay?at={seq}")
+        assert resp.status_code == 200
+        replayed = panels(resp.get_data(as_text=True))
+        assert replayed == live, f"event {seq}"
+        revealed += "masked" not in live["record"] and bool(live["record"])
+        masked += 'class="field masked"' in live["record"]
+    assert revealed and masked  # the record was seen both masked and revealed, and replayed as each
+
+
+def test_a_learner_replays_only_a_released_contact(app, client, make_user, login, contact_of):
+    learner_id = make_user("learner1", queue=["balance-enquiry"])
+    login("learner1")
+    cid = contact_of(learner_id, "balance-enquiry")
+    post(client, cid, "open")
+    assert client.get(f"/learner/contacts/{cid}/replay").status_code == 404
+
+
+def test_a_bad_event_number_shows_the_whole_contact(app, client, make_user, login, contact_of, assessor_client):
+    learner_id = make_user("learner1", queue=["balance-enquiry"])
+    login("learner1")
+    cid = contact_of(learner_id, "balance-enquiry")
+    post(client, cid, "open")
+    for at in ("x", "-3", "9" * 30, "999"):
+        resp = assessor_client.get(f"/assessor/contacts/{cid}/replay?at={at}")
+        assert resp.status_code == 200
+
+
+def test_findings_are_those_raised_by_the_events_so_far(app, client, make_user, login, contact_of):
+    learner_id = make_user("learner1", queue=["balance-enquiry"])
+    login("learner1")
+    cid = contact_of(learner_id, "balance-enquiry")
+    customer = customer_of(app, cid)
+    post(client, cid, "open")
+    post(client, cid, "search", query=customer["last_name"])
+    post(client, cid, f"customers/{customer['id']}/view")
+    say(client, cid, f"Your balance is {customer['balance']} and your postcode is {customer['postcode']}.")
+    with app.app_context():
+        contact = db.session.get(Contact, cid)
+        told = next(e.seq for e in contact.events if e.type == "message.sent")
+        before, after = desk_at(contact, told - 1), desk_at(contact, told)
+        assert before.contact.status == "live" and before.record is not None and not before.verified
+        assert "disclosure-before-verification" not in {f.rule for f in before.findings}
+        assert "disclosure-before-verification" in {f.rule for f in after.findings}
+        assert all(s <= told for f in after.findings for s in f.events)
+        assert desk_at(contact, 0).contact.status == "queued" and desk_at(contact, 0).messages == []

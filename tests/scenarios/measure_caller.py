@@ -61,7 +61,9 @@ BACKCHANNEL = {
     "okay, i'm still here.",
     "no problem, take your time.",
 }
-DIDNT_FOLLOW = re.compile(r"^(?:sorry|i'm sorry|pardon)[,.]? (?:i didn't (?:follow|understand|catch)|what do you mean)", re.I)
+DIDNT_FOLLOW = re.compile(
+    r"^(?:sorry|i'm sorry|pardon)[,.]? (?:i didn't (?:follow|understand|catch)|what do you mean)", re.I
+)
 SIMILAR = 0.75
 
 
@@ -153,8 +155,10 @@ def _count(figures: Figures, sid: str, text: str, labels: list[str], kinds: dict
     now = sentences(reply_text)
     if any(s in said for s in now if s not in BACKCHANNEL):
         figures.verbatim += 1
+        figures.misses.append((sid, text, "word-for-word repeat", reply_text))
     elif any(SequenceMatcher(None, s, old).ratio() >= SIMILAR for s in now for old in said if s != old):
         figures.same_info += 1
+        figures.misses.append((sid, text, "same information", reply_text))
 
 
 def measure() -> Figures:

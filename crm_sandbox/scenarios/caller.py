@@ -483,6 +483,10 @@ class _Context:
     def closing_line(self, asked: bool) -> str:
         return self.closing(asked)
 
+    def closing_lines(self, asked: bool) -> tuple[str, ...]:
+        """Other ways to close, for a contact that goes on after the caller said goodbye."""
+        return CLOSINGS if asked else ("Thanks, bye!", "Bye now.", "Okay, goodbye.")
+
     def answer_facts_for(self, intent: str) -> str | None:
         """A scenario fact that answers ``intent`` (the new address, the new email, the amount), if any."""
         facts = _facts(self.scenario)
@@ -752,6 +756,11 @@ class _Context:
         return ""
 
 
+CLOSINGS = (
+    "No, that's everything, thank you for your help. Bye!",
+    "No, that's all, thanks. Bye now.",
+    "That's it, thanks very much. Goodbye.",
+)
 FILLERS = ("Okay, thanks.", "Sure, I'll wait.", "Right, okay.", "Okay.", "Mm-hm, go on.", "Alright, thank you.")
 REFUSAL_REACTIONS = (
     "Oh. Right. So what can I do instead?",

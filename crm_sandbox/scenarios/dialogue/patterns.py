@@ -71,8 +71,8 @@ RX = {
         r"credited (?:your|the|to)|(?:raised|issued|processed) (?:a|the|your) (?:refund|credit)"
     ),
     "confirm_escalation": _rx(
-        r"(?:passed|escalated|referred|transferred|handed|sent)\s+(?:this|it|you|your|"
-        r"the)\b|supervisor|\bmanager\b|team leader|(?:complaints|specialist|data "
+        r"(?:passed|escalated|referred|transferred|handed)\s+(?:this|it|you|your|the)\b"
+        r"|sent (?:this|it|your \w+) (?:on |over )?to (?:my|our|the|a)\b|supervisor|\bmanager\b|team leader|(?:complaints|specialist|data "
         r"protection|bereavement|support|privacy) team|\bdpo\b"
     ),
     "confirm_complaint": _rx(

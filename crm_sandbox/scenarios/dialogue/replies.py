@@ -192,6 +192,7 @@ _COUNTED = {  # {n}: how many times the caller has had to say it
     "distrust": "I've said {n} times I'm not sure about this.",
     "other_language": "Sorry, English only, I've said it {n} times.",
     "too_long": "That's {n} very long messages. What do you need from me?",
+    "closing_again": "Goodbye, for the {n}th time.",
 }
 
 
@@ -214,9 +215,9 @@ def compose(ctx: Any) -> tuple[list[Part], bool]:
     names = {i.name for _, found in detected for i in found}
     if names & set(CLOSING) and not (names & {"refusal"}):
         composer.parts += [Part(n, t) for n, t in ctx.confirmations()[:1]]
-        composer.add(
-            "anything_else" if "anything_else" in names else "goodbye", ctx.closing_line("anything_else" in names)
-        )
+        asked = "anything_else" in names
+        closing = composer.pick([ctx.closing_line(asked), *ctx.closing_lines(asked)]) or composer.line("closing_again")
+        composer.add("anything_else" if asked else "goodbye", closing)
         return composer.parts, True
     matched = {i.name for _, found in detected for i in found}
     # one scripted reaction to what the adviser says: the scenario's first rule that applies (its order)

@@ -50,6 +50,8 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "assessment.signed": ("version", "outcome"),
     "assessment.reopened": ("version", "reason"),
     "contact.closed": ("outcome", "resolved"),
+    "caller.typing": (),
+    "caller.mood": ("cause", "message_seq"),
 }
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}
 _BOOL_KEYS = {"match", "passed", "resolved"}

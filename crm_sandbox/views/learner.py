@@ -14,11 +14,12 @@ from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact
 from crm_sandbox.operations import disclosure
 from crm_sandbox.operations import review as reviews
-from crm_sandbox.operations.desk import actions, conversation, identity, lifecycle, notes
+from crm_sandbox.operations.desk import actions, caller_replies, conversation, identity, lifecycle, notes
 from crm_sandbox.operations.desk import contacts as contact_service
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.queries import access
 from crm_sandbox.queries import customers as customer_service
+from crm_sandbox.queries.caller_state import caller_typing
 from crm_sandbox.queries.queue import queue_for, released_contact_ids
 from crm_sandbox.queries.review import assessment_of, released_review
 from crm_sandbox.queries.workspace import workspace
@@ -74,7 +75,9 @@ def queue() -> ResponseReturnValue:
 @bp.get("/contacts/<int:contact_id>")
 @roles_required("learner")
 def contact(contact_id: int) -> ResponseReturnValue:
-    return show_contact(own_contact(contact_id))
+    contact = own_contact(contact_id)
+    caller_replies.deliver_due_replies(contact)  # a caller's reply whose time has come
+    return show_contact(contact)
 
 
 def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str = "") -> str:
@@ -133,8 +136,10 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
 @bp.get("/contacts/<int:contact_id>/updates")
 @roles_required("learner")
 def updates(contact_id: int) -> ResponseReturnValue:
-    """New messages since ``after`` (for the page's live conversation; reads only)."""
+    """New messages since ``after`` (for the page's live conversation), after appending the caller's reply
+    if its time has come; ``typing``: the caller is typing a reply."""
     contact = own_contact(contact_id)
+    caller_replies.deliver_due_replies(contact)
     raw_after = request.args.get("after", "0")
     after = int(raw_after) if raw_after.isdecimal() else 0
     ws = workspace(contact)
@@ -160,6 +165,7 @@ def updates(contact_id: int) -> ResponseReturnValue:
         tips=tips,
         practice=ws.practice,
         mode=contact.mode,
+        typing=caller_typing(contact),
     )
 
 

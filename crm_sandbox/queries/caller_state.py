@@ -42,6 +42,15 @@ class MoodLine:
     rose: bool
 
 
+def _moved(moved: list[tuple[str, int]]) -> str:
+    """ "Patience and trust rose", "Patience rose and trust fell", "Trust fell"."""
+    directions = {"rose" if n > 0 else "fell" for _, n in moved}
+    if len(moved) == 2 and len(directions) == 1:
+        return f"Patience and trust {directions.pop()}"
+    words = " and ".join(f"{what} {'rose' if n > 0 else 'fell'}" for what, n in moved) or "mood held"
+    return words[:1].upper() + words[1:]
+
+
 def mood_lines(events: Iterable[Any]) -> list[MoodLine]:
     """Each change of the caller's mood, in order, worded for the assessor."""
     lines = []
@@ -49,7 +58,6 @@ def mood_lines(events: Iterable[Any]) -> list[MoodLine]:
         if e.type != CALLER_MOOD:
             continue
         moved = [(what, e.data.get(what, 0)) for what in ("patience", "trust") if e.data.get(what)]
-        words = " and ".join(f"{what} {'rose' if n > 0 else 'fell'}" for what, n in moved)
-        text = f"{words[:1].upper()}{words[1:]} after {e.data.get('reason', '')} at {e.at:%H:%M}"
+        text = f"{_moved(moved)} after {e.data.get('reason', '')} at {e.at:%H:%M}"
         lines.append(MoodLine(e.at, int(e.data.get("message_seq", 0)), text, sum(n for _, n in moved) > 0))
     return lines

@@ -135,3 +135,10 @@ def test_the_measure_meets_the_targets():
     assert figures.rate(figures.fillers, figures.questions) <= 10
     assert figures.verbatim == 0
     assert figures.rate(figures.same_info, figures.replies) <= 5
+
+
+def test_the_caller_reacts_when_their_patience_runs_out():
+    [angry] = say("complaint-escalation", ["calm down please"])  # patience starts at 25
+    assert "mood" in angry.answered and "patience" in angry.text.lower()
+    [calm] = say("balance-enquiry", ["calm down please"])  # a patient caller (85) does not say so
+    assert "mood" not in calm.answered

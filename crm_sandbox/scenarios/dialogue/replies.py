@@ -231,6 +231,7 @@ def compose(ctx: Any) -> tuple[list[Part], bool]:
     for clause, found in detected:
         _answer_clause(composer, clause, found, answered)
     _react_when_silent(composer, detected, answered)
+    _react_to_mood(composer)
     drop_repeats(composer)
     return [p for p in composer.parts if p.text or p.intent], any(p.ends for p in composer.parts)
 
@@ -280,6 +281,18 @@ def drop_repeats(composer: Composer) -> None:
 
 def _split(text: str) -> list[str]:
     return [p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p]
+
+
+LOW = 25  # below this, the caller says how they feel
+
+
+def _react_to_mood(composer: Composer) -> None:
+    """The caller's patience or trust has just fallen below ``LOW``: they say so."""
+    before, now = composer.state.mood_before, composer.state.mood_now
+    if now.patience < LOW <= before.patience:
+        composer.add("mood", composer.line("impatient"))
+    elif now.trust < LOW <= before.trust:
+        composer.add("mood", composer.line("distrust"))
 
 
 def _react_when_silent(composer: Composer, detected: list[tuple[str, list[Intent]]], answered: set[str]) -> None:

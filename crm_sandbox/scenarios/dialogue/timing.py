@@ -13,7 +13,7 @@ CHARS_PER_SECOND = {"slow": 2.5, "average": 5.0, "fast": 9.0}
 SPOKEN_CHARS_PER_SECOND = 14.0
 THINK_SECONDS = {"slow": 3.0, "average": 2.0, "fast": 1.0}
 MIN_SECONDS = {"chat": 1.5, "phone": 1.0, "email": 20.0}
-MAX_SECONDS = {"chat": 25.0, "phone": 8.0, "email": 60.0}
+MAX_SECONDS = {"chat": 15.0, "phone": 8.0, "email": 60.0}
 
 
 def typing_speed(scenario: dict) -> str:

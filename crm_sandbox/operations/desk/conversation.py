@@ -1,4 +1,4 @@
-"""Messages between the learner and the caller, and the scripted caller's replies."""
+"""Messages between the learner and the caller; the scripted caller's replies are decided in caller_replies.py."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from crm_sandbox.content.knowledge import get_article
 from crm_sandbox.content.responses import get_response
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.events.registry import KB_VIEWED, MESSAGE_SENT
-from crm_sandbox.models import Contact, Event, User
+from crm_sandbox.models import Contact, User
 from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk import caller_replies
 from crm_sandbox.scenarios import neutral
@@ -25,11 +25,6 @@ def check_text(text: str, what: str, limit: int) -> str:
     if len(text) > limit:
         raise ServiceError(f"The {what} is too long ({len(text):,} characters): keep it to {limit:,} at most.")
     return text
-
-
-def history(events: list[Event]) -> list[dict[str, Any]]:
-    """Events as the plain dicts the scripted caller reads."""
-    return [{"seq": e.seq, "type": e.type, "actor": e.actor, "data": e.data} for e in events]
 
 
 def send_message(

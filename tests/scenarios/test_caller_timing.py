@@ -197,3 +197,26 @@ def test_mood_changes_are_events_shown_on_the_observation_and_the_review(
         assert "Patience and trust rose after the apology at" in html, url
         assert "Patience and trust fell after being told to calm down at" in html
         assert f'href="#event-{sent[0]}"' in html  # the evidence is the learner's message
+
+
+def test_two_tabs_sending_while_the_caller_types_lose_and_duplicate_nothing(app, live, events_of, clock):
+    cid = live[CHAT]
+    tabs = [app.test_client(), app.test_client()]
+    for tab in tabs:
+        tab.post("/auth/login", data={"username": "learner1", "password": PASSWORD})
+
+    def chat(tab, name):
+        for i in range(3):
+            assert say(tab, cid, f"{name} message {i}, are you on your phone?").status_code == 303
+
+    run_together(chat, list(zip(tabs, "AB")))
+    clock.wait(60)
+    run_together(lambda tab: poll(tab, cid), [(t,) for t in tabs])
+    events = events_of(cid)
+    assert [e[3] for e in events] == list(range(1, len(events) + 1))
+    sent = {e[3] for e in events if e[0] == "message.sent"}
+    typing = {e[3]: e[1] for e in events if e[0] == "caller.typing"}
+    delivered = [e[1]["typing_seq"] for e in events if e[0] == "message.received" and "typing_seq" in e[1]]
+    assert len(sent) == 6 and len(delivered) == len(set(delivered)) >= 1  # each reply delivered once
+    answered = {seq for t in delivered for seq in typing[t]["reply_to"]}
+    assert answered == sent  # every message answered by a delivered reply, none lost

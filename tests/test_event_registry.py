@@ -161,6 +161,7 @@ SAMPLES = {
         {"text": "Thanks.", "ends": True, "subject": "Re: Change of address"},
         {"text": "It's me, honest.", "played_by": "assessor1"},  # roleplay.send_as_caller
         {"text": "It's me.", "played_by": "assessor1", "subject": "Re: Change of address"},
+        {"text": "It's LS1 4AP.", "typing_seq": 5},  # caller_replies.deliver_due_replies
     ],
     "note.added": [{"text": "Changed address."}, {"text": "Changed address.", "outcome": "address_changed"}],
     "note.amended": [{"note_seq": 5, "text": "Changed the address.", "reason": "typo"}],  # notes.amend_note
@@ -187,6 +188,22 @@ SAMPLES = {
     "contact.closed": [
         {"outcome": "address_changed", "resolved": True},  # actions.close_contact
         {"outcome": "no_action", "resolved": False},
+    ],
+    "caller.typing": [  # caller_replies.decide_reply
+        {"text": "It's LS1 4AP.", "due_at": "2026-12-03T10:32:05+00:00", "reply_to": [4]},
+        {"text": "Bye!", "due_at": "2026-12-03T10:32:09+00:00", "reply_to": [4, 6], "replaces": 5, "ends": True},
+        {"text": "Thanks.", "due_at": "2026-12-03T10:33:00+00:00", "reply_to": [4], "subject": "Re: New address"},
+    ],
+    "caller.mood": [  # caller_replies.record_mood
+        {
+            "cause": "apology",
+            "reason": "the apology",
+            "patience": 10,
+            "trust": 5,
+            "patience_now": 55,
+            "trust_now": 45,
+            "message_seq": 12,
+        }
     ],
 }
 

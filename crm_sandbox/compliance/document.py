@@ -53,6 +53,8 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "iqa.verdict": ("version", "verdict"),
     "iqa.answered": ("version",),
     "contact.closed": ("outcome", "resolved"),
+    "caller.typing": (),
+    "caller.mood": ("cause", "message_seq"),
 }
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}
 _BOOL_KEYS = {"match", "passed", "resolved"}

@@ -56,6 +56,8 @@ TASK_SIGNED = "task.signed"
 TASK_REOPENED = "task.reopened"
 REFERENCE_SCORED = "reference.scored"
 KPI_TARGETS_SET = "kpi_targets.set"
+CALLER_TYPING = "caller.typing"
+CALLER_MOOD = "caller.mood"
 
 # The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
@@ -216,6 +218,22 @@ def _received(d: Mapping[str, Any]) -> str:
     return text + (", who ended the contact" if d.get("ends") else "")
 
 
+def _typing(d: Mapping[str, Any]) -> str:
+    answers = ", ".join(f"#{n}" for n in d.get("reply_to") or [])
+    return f"The caller started typing a reply to message {answers}" + (
+        f" (due {str(d.get('due_at', ''))[11:19]} UTC)" if d.get("due_at") else ""
+    )
+
+
+def _mood(d: Mapping[str, Any]) -> str:
+    moves = [
+        f"{what} {'rose' if d.get(what, 0) > 0 else 'fell'} by {abs(d.get(what, 0))} to {d.get(what + '_now', '')}"
+        for what in ("patience", "trust")
+        if d.get(what)
+    ]
+    return f"The caller's {' and '.join(moves) or 'mood held'} after {d.get('reason', '')} (message #{d.get('message_seq', '')})"
+
+
 def _updated(d: Mapping[str, Any]) -> str:
     what = _words(d.get("field", ""))
     return f"Changed {what} to {_quote(d['value'])}" if d.get("value") else f"Cleared {what}"
@@ -303,7 +321,13 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
             EventType(
                 MESSAGE_RECEIVED,
                 "Message received",
-                {"text": req(str), "subject": opt(str), "ends": opt(bool), "played_by": opt(str)},
+                {
+                    "text": req(str),
+                    "subject": opt(str),
+                    "ends": opt(bool),
+                    "played_by": opt(str),
+                    "typing_seq": opt(int),  # the ``caller.typing`` event this reply delivers
+                },
                 _received,
                 SessionMapping(("text",)),
                 {"caller"},
@@ -434,6 +458,37 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                 ),
                 SessionMapping(("version",)),
                 {"assessor"},
+            ),
+            EventType(
+                CALLER_TYPING,
+                "Caller typing",
+                {
+                    "text": req(str),  # the reply decided when the adviser's message was saved (shown once due)
+                    "due_at": req(str),  # ISO 8601, UTC
+                    "reply_to": req(list, items=req(int)),  # the adviser's messages it answers (by seq)
+                    "replaces": opt(int),  # an earlier typing event this one supersedes (a message sent meanwhile)
+                    "ends": opt(bool),
+                    "subject": opt(str),
+                },
+                _typing,
+                SessionMapping((), ("due_at", "reply_to")),
+                {"caller"},
+            ),
+            EventType(
+                CALLER_MOOD,
+                "Caller's mood",
+                {
+                    "cause": req(str),  # an intent of seed/dialogue/general.yaml, or "repeated_question"
+                    "reason": req(str),  # how the review names it: "the apology"
+                    "patience": req(int),  # the change (+ rose, - fell)
+                    "trust": req(int),
+                    "patience_now": req(int),
+                    "trust_now": req(int),
+                    "message_seq": req(int),  # the adviser's message that caused it: that is the evidence
+                },
+                _mood,
+                SessionMapping(("cause", "message_seq")),
+                {"caller"},
             ),
             EventType(
                 CONTACT_CLOSED,
@@ -775,4 +830,6 @@ __all__ = [
     "TASK_REOPENED",
     "REFERENCE_SCORED",
     "KPI_TARGETS_SET",
+    "CALLER_TYPING",
+    "CALLER_MOOD",
 ]

@@ -1,11 +1,63 @@
-"""What the desk may show of the simulated caller's state (read only).
+"""What the scripted caller is doing and how the caller's mood moved, read from a contact's events.
 
-A stub until the conversational caller lands (branch i19-caller provides the real one).
+``caller_typing``: a reply has been decided (``caller.typing``) and not yet delivered, so the desk shows
+"the caller is typing". ``mood_lines``: the ``caller.mood`` events as the assessor reads them, context for
+the learner's message that caused each change (the evidence is that message, never the mood).
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from crm_sandbox.events.append import contact_events
+from crm_sandbox.events.registry import CALLER_MOOD, CALLER_TYPING, MESSAGE_RECEIVED
 from crm_sandbox.models import Contact
 
 
+def pending_reply(events: Iterable[Any]) -> Any | None:
+    """The newest ``caller.typing`` event not yet delivered nor superseded, or None."""
+    events = list(events)
+    delivered = {e.data.get("typing_seq") for e in events if e.type == MESSAGE_RECEIVED}
+    replaced = {e.data.get("replaces") for e in events if e.type == CALLER_TYPING}
+    waiting = [e for e in events if e.type == CALLER_TYPING and e.seq not in delivered | replaced]
+    return waiting[-1] if waiting else None
+
+
+def due_at(typing_event: Any) -> datetime:
+    return datetime.fromisoformat(str(typing_event.data["due_at"]))
+
+
 def caller_typing(contact: Contact) -> bool:
-    """Whether the caller is typing a reply on ``contact`` (a reply decided but not yet due)."""
-    return False
+    """Whether the caller is typing a reply on ``contact`` (decided, not yet delivered)."""
+    return contact.status != "closed" and pending_reply(contact_events(contact.id)) is not None
+
+
+@dataclass(frozen=True)
+class MoodLine:
+    at: datetime
+    message_seq: int
+    text: str  # "Patience rose after the apology at 10:32"
+    rose: bool
+
+
+def _moved(moved: list[tuple[str, int]]) -> str:
+    """ "Patience and trust rose", "Patience rose and trust fell", "Trust fell"."""
+    directions = {"rose" if n > 0 else "fell" for _, n in moved}
+    if len(moved) == 2 and len(directions) == 1:
+        return f"Patience and trust {directions.pop()}"
+    words = " and ".join(f"{what} {'rose' if n > 0 else 'fell'}" for what, n in moved) or "mood held"
+    return words[:1].upper() + words[1:]
+
+
+def mood_lines(events: Iterable[Any]) -> list[MoodLine]:
+    """Each change of the caller's mood, in order, worded for the assessor."""
+    lines = []
+    for e in events:
+        if e.type != CALLER_MOOD:
+            continue
+        moved = [(what, e.data.get(what, 0)) for what in ("patience", "trust") if e.data.get(what)]
+        text = f"{_moved(moved)} after {e.data.get('reason', '')} at {e.at:%H:%M}"
+        lines.append(MoodLine(e.at, int(e.data.get("message_seq", 0)), text, sum(n for _, n in moved) > 0))
+    return lines

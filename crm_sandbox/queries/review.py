@@ -22,6 +22,7 @@ from crm_sandbox.formatting import label
 from crm_sandbox.models import Assessment, Cohort, Contact, CriterionJudgement, Event, Finding, User
 from crm_sandbox.models.review import CRITERION_STATUSES
 from crm_sandbox.queries import kpis, spelling
+from crm_sandbox.queries.caller_state import MoodLine, mood_lines
 from crm_sandbox.queries.qualifications import qualification_of
 from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.scenarios import load_library
@@ -85,6 +86,11 @@ class ContactReview:
     def locked(self) -> bool:
         """Signed off: nothing on the review changes until it is reopened."""
         return self.assessment is not None
+
+    @property
+    def mood(self) -> list[MoodLine]:
+        """The simulated caller's mood changes, as context (``templates/assessor/_mood.html``)."""
+        return mood_lines(self.events)
 
     @property
     def superseded(self) -> list[Assessment]:

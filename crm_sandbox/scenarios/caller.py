@@ -63,12 +63,16 @@ from typing import Sequence, TypeVar
 from crm_sandbox.compliance.matching import POSTCODE
 from crm_sandbox.compliance.normalise import normalise_postcode, parse_date
 from crm_sandbox.formatting import money
+from crm_sandbox.scenarios.dialogue import replies
+from crm_sandbox.scenarios.dialogue import text as text_rules
+from crm_sandbox.scenarios.dialogue.patterns import RX
 
 
 @dataclass(frozen=True)
 class CallerReply:
     text: str
     ends: bool = False  # True when the caller says goodbye / hangs up
+    answered: tuple[str, ...] = ()  # the intents the reply answers or reacts to, in order
 
 
 # --------------------------------------------------------------------------------------------------
@@ -221,11 +225,11 @@ def opening_message(scenario: dict, customer: dict) -> str:
 def reply(scenario: dict, customer: dict, history: list[dict], message: str) -> CallerReply:
     """The caller's reply to the learner's newest ``message``, given the contact's ``history``."""
     ctx = _Context(scenario, customer, history or [], message or "")
-    text, ends = ctx.respond()
+    text, ends, answered = ctx.respond()
     text = ctx.add_volunteered(text, ends)
     if ctx.channel == "email" and text:
         text = f"Hello,\n\n{text}\n\nKind regards,\n{caller_name(scenario, customer)}"
-    return CallerReply(text=text, ends=ends)
+    return CallerReply(text=text, ends=ends, answered=answered)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -294,108 +298,13 @@ def wrong_digits(digits: str, key: str) -> str:
 # Intents
 
 
-def _rx(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.I)
-
-
-RX = {
-    "dob": _rx(r"date of birth|\bd\.?o\.?b\b|birth ?date|birthday|when were you born|\bborn\b"),
-    "postcode": _rx(r"post ?code"),
-    "address_line": _rx(
-        r"first line|house (?:number|name)|where do you live|which street|"
-        r"(?:what(?:'s| is)|confirm|tell me|give me|provide|take|have|need|get) (?:me )?"
-        r"(?:your|the) (?:full |home |current |registered |postal )?address|"
-        r"your (?:full |home |current |postal )?address(?: please|\?)"
-    ),
-    "new_detail": _rx(
-        r"\bnew\b|moved|moving|change (?:it|them) to|update (?:it|them) to|"
-        r"(?:change|update) (?:your|the) (?:address|email)\s+to"
-    ),
-    "account": _rx(r"account number|last (?:four|4)\b|\b(?:four|4) digits|sort code"),
-    "sort_code": _rx(r"sort code"),
-    "name": _rx(
-        r"full name|your name|\bname please|who (?:am i|i am|i'm) (?:speaking|talking|chatting)|"
-        r"who(?:'s| is) (?:calling|this|speaking)|(?:take|have|get|confirm|tell me) your (?:full )?name|"
-        r"(?:take|have|get) (?:a|your) name|whom? am i"
-    ),
-    "chars": _rx(r"charact|letter"),
-    "secret": _rx(
-        r"memorable (?:word|phrase|answer|information)|password|passcode|\bpin\b|secret word|"
-        r"security (?:word|answer)"
-    ),
-    "full_secret": _rx(
-        r"\b(?:full|whole|entire|complete|all of (?:your|the))\b"
-        r"|(?:what(?:'s| is)|tell me|give me|confirm|type|spell(?: out)?|send me|provide|"
-        r"need|have) (?:me )?(?:your|the) (?:online (?:banking )?)?"
-        r"(?:memorable|password|passcode|pin|secret|security)"
-    ),
-    "greeting": _rx(
-        r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|welcome)\b|"
-        r"thanks? (?:you )?for (?:contacting|calling|getting in touch|your (?:email|message))"
-    ),
-    "need": _rx(
-        r"how (?:can|may|could) (?:i|we) (?:help|assist)|what can (?:i|we) (?:do|help)|"
-        r"what (?:is|was|'s) the (?:reason|issue|problem|query)|what(?:'s| is) (?:happened|wrong)|"
-        r"(?:calling|contacting|getting in touch|writing) (?:about|regarding|today)|"
-        r"what do you need|what would you like|how can i be of|tell me (?:more|what)|"
-        r"what (?:seems to be|is) the (?:matter|problem)|what(?:'s| is) (?:up|going on)|"
-        r"help (?:you )?with today|anything i can help"
-    ),
-    "anything_else": _rx(
-        r"anything else|something else|any(?:thing)? (?:other|further) (?:questions|queries|help)|"
-        r"any other (?:questions|queries|way)|help (?:you )?with anything"
-    ),
-    "goodbye": _rx(
-        r"\b(?:good)?bye\b|have a (?:good|nice|lovely|great|wonderful) (?:day|evening|afternoon|"
-        r"weekend|morning|night)|\btake care\b|all the best|speak (?:to you )?soon"
-    ),
-    "confirm_update": _rx(
-        r"(?:i'?ve|i have|has been|have been|that'?s|that is|all|now)\s+(?:now\s+|just\s+)?"
-        r"(?:updated|changed|amended)|(?:updated|changed|amended) (?:your|the|that)|"
-        r"(?:is|are) now (?:updated|changed|showing)|reset link|unlocked|unblocked"
-    ),
-    "confirm_refund": _rx(
-        r"refund(?:ed)? (?:has|have) been|(?:i'?ve|i have|has been)\s+(?:now\s+|just\s+)?"
-        r"(?:raised|issued|processed|credited|refunded|applied|added|paid)|"
-        r"credited (?:your|the|to)|(?:raised|issued|processed) (?:a|the|your) (?:refund|credit)"
-    ),
-    "confirm_escalation": _rx(
-        r"(?:passed|escalated|referred|transferred|handed|sent)\s+(?:this|it|you|your|"
-        r"the)\b|supervisor|\bmanager\b|team leader|(?:complaints|specialist|data "
-        r"protection|bereavement|support|privacy) team|\bdpo\b"
-    ),
-    "confirm_complaint": _rx(
-        r"(?:logged|raised|recorded|registered|opened)\s+(?:a|your|the|this as a)\s+"
-        r"(?:formal\s+)?complaint|complaint (?:reference|has been|number)"
-    ),
-    "hold": _rx(
-        r"bear with|one (?:moment|minute|second|sec)|hold on|on hold|hold please|"
-        r"give me a (?:moment|second|minute|sec)|just (?:checking|looking)|let me (?:check|look|have a look|"
-        r"see|just)|while i (?:check|look)"
-    ),
-    "card_warning": _rx(
-        r"(?:don'?t|do not|never|shouldn'?t|should not|please avoid|avoid)\s+(?:\w+\s+){0,3}?"
-        r"(?:share|send|give|type|post|provide|put|write|include)\b|"
-        r"(?:removed|deleted|redacted|masked) (?:your|the) card|for your (?:own )?security"
-    ),
-    "refusal": _rx(
-        r"(?:i'?m|i am|we'?re|we are)\s+(?:\w+\s+)?(?:unable|not able)|"
-        r"(?:i|we)\s+(?:can'?t|cannot|can not|won'?t be able to|am not allowed to)\s+"
-        r"(?:\w+\s+)?(?:discuss|disclose|give|share|tell|go|make|change|process|access|help|do|"
-        r"confirm|release|accept|speak|action|update|delete|erase)|"
-        r"(?:not|un)able to (?:pass|complete|verify)|(?:failed|didn'?t pass|not passed) "
-        r"(?:security|verification)|(?:security|verification) (?:has )?(?:failed|is locked|locked)|"
-        r"locked|only (?:speak|discuss|deal) (?:to|with) the account holder"
-    ),
-    "verified": _rx(
-        r"(?:thank you|thanks) for (?:verifying|confirming|those|that|passing)|"
-        r"(?:passed|completed|cleared) (?:security|verification|the security)|you(?:'re| are) verified"
-    ),
-    "amount": _rx(r"how much|\bamount\b|\bvalue\b|what (?:was|is) the (?:fee|charge|cost)"),
-    "email": _rx(r"e-?mail"),
-    "thanks": _rx(r"^\s*(?:thank you|thanks|ok(?:ay)?|great|perfect|lovely|brilliant)\W*$"),
-}
-
+# Characters asked for without naming the memorable word ("the 2nd and 5th letters", "character 3"):
+# "a letter confirming it within 5 working days" is not such a question.
+CHARS_ASKED = re.compile(
+    r"charact|(?:\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)"
+    r"(?:\s*(?:,|and|&)\s*\w+)*\s+letters?\b|letters?\s+(?:\d|one|two|three|four|five|six|seven|eight|nine)",
+    re.I,
+)
 _CARDINAL_WORDS = {
     "one": 1,
     "two": 2,
@@ -513,7 +422,9 @@ class _Context:
         return fill(text, self.scenario, self.customer).strip()
 
     def _already_said(self, text: str) -> bool:
-        return any(text and text in s for s in self.said)
+        """Said before, read letter by letter (card data in the caller's words is masked once recorded)."""
+        core = re.sub(r"[^a-z]", "", text.lower())
+        return bool(core) and any(core in re.sub(r"[^a-z]", "", s.lower()) for s in self.said)
 
     # -- scenario rules ----------------------------------------------------------------------------
     def _matches(self, rule: dict) -> bool:
@@ -545,78 +456,81 @@ class _Context:
             return trigger.lower() in self.message.lower()
 
     # -- main --------------------------------------------------------------------------------------
-    def respond(self) -> tuple[str, bool]:
-        """The caller's reply to the learner's message, and whether it ends the contact."""
+    def respond(self) -> tuple[str, bool, tuple[str, ...]]:
+        """The caller's reply to the learner's message, whether it ends the contact, and what it answered."""
         msg = self.message
-        if not msg.strip():
-            return self.filler(), False
-        rules = _rules(self.scenario, "replies")
-        for rule in rules:  # rules marked priority win over everything, even verification answers
-            if rule.get("priority") and self._matches(rule):
-                return self.fill(rule.get("say", "")), bool(rule.get("ends"))
+        if not text_rules.has_words(msg) or text_rules.looks_foreign(msg):
+            line = "other_language" if text_rules.has_words(msg) else "didnt_follow"
+            return replies.Composer(self).line(line), False, ("question",)
+        parts, ends = replies.compose(self)
+        return " ".join(p.text for p in parts if p.text), ends, tuple(p.intent for p in parts)
 
-        parts = self.verification_answers()
-        confirmations = [
-            self.ack(name)
-            for name in ("confirm_complaint", "confirm_refund", "confirm_update", "confirm_escalation")
-            if RX[name].search(msg)
-        ]
-        if RX["anything_else"].search(msg) or RX["goodbye"].search(msg):
-            parts += confirmations[:1]
-            parts.append(self.closing(asked=bool(RX["anything_else"].search(msg))))
-            return " ".join(p for p in parts if p), True
-        if parts:
-            return " ".join(parts), False
+    # -- what the composer asks of the scenario --------------------------------------------------------
+    def confirmations(self) -> list[tuple[str, str]]:
+        """The acknowledgements of an action the learner says they took ("I've updated your address")."""
+        names = ("confirm_complaint", "confirm_refund", "confirm_update", "confirm_escalation")
+        return [(name, self.ack(name)) for name in names if RX[name].search(self.message)]
 
-        for rule in rules:
-            if not rule.get("priority") and self._matches(rule):
-                return self.fill(rule.get("say", "")), bool(rule.get("ends"))
-        if confirmations:
-            return confirmations[0], False
-        return self._reaction(msg), False
+    def need_text(self) -> str:
+        return self.need()
 
-    def _reaction(self, msg: str) -> str:
-        """No scenario rule, verification question or confirmation applies: react to the message."""
-        if RX["card_warning"].search(msg) and re.search(r"card|cvv|security code|number", msg, re.I):
-            return "Oh, sorry! I didn't realise. I won't do that again."
-        if RX["refusal"].search(msg):
-            return self.fill(self.caller.get("on_refusal") or _pick(REFUSAL_REACTIONS, *self.key))
-        facts_answer = self.answer_facts()
-        if facts_answer:
-            return facts_answer
-        if RX["need"].search(msg) or (RX["greeting"].search(msg) and self.turn <= 2):
-            return self.need()
-        if RX["hold"].search(msg):
-            return _pick(
-                ("Sure, I'll wait.", "No problem, take your time.", "Okay, I'm still here."), len(self.history)
-            )
-        if RX["verified"].search(msg):
-            return "Great, thank you."
-        return self.filler()
+    def on_refusal(self) -> str:
+        return self.fill(self.caller.get("on_refusal") or "")
 
-    def verification_answers(self) -> list[str]:
-        """Answers to every verification question in the message, in a natural order."""
+    def refusal_reactions(self) -> tuple[str, ...]:
+        return REFUSAL_REACTIONS
+
+    def closing_line(self, asked: bool) -> str:
+        return self.closing(asked)
+
+    def closing_lines(self, asked: bool) -> tuple[str, ...]:
+        """Other ways to close, for a contact that goes on after the caller said goodbye."""
+        return CLOSINGS if asked else ("Thanks, bye!", "Bye now.", "Okay, goodbye.")
+
+    def answer_facts_for(self, intent: str) -> str | None:
+        """A scenario fact that answers ``intent`` (the new address, the new email, the amount), if any."""
+        facts = _facts(self.scenario)
+        if intent == "amount" and "amount" in facts:
+            return self.fill(f"It's {money(facts['amount'])}.")
+        if intent in ("email", "new_email") and "new_email" in facts and RX["new_detail"].search(self.message):
+            return self.fill(f"It's {facts['new_email']}.")
+        return None
+
+    def tagged_verification_answers(self, normalised: str) -> list[tuple[str, str]]:
+        """Every verification answer, named by intent; the learner's typos are read as meant
+        ("memorable wrod") when the message as typed asks for nothing."""
+        found = self.verification_answers()
+        raw, self.message = self.message, normalised
+        try:
+            mended = self.verification_answers()
+        finally:
+            self.message = raw
+        names = {name for name, _ in found}
+        return found + [(name, text) for name, text in mended if name not in names]
+
+    def verification_answers(self) -> list[tuple[str, str]]:
+        """Answers to every verification question in the message, in a natural order, named by intent."""
         msg = self.message
-        parts: list[str] = []
+        parts: list[tuple[str, str]] = []
         answered_secret = False
         if RX["name"].search(msg):
-            parts.append(self.answer_name())
-        if RX["chars"].search(msg) and (RX["secret"].search(msg) or parse_positions(msg)):
-            parts.append(self.answer_characters())
+            parts.append(("name", self.answer_name()))
+        if RX["chars"].search(msg) and (RX["secret"].search(msg) or CHARS_ASKED.search(msg)):
+            parts.append(("chars", self.answer_characters()))
             answered_secret = True
         elif RX["secret"].search(msg) and RX["full_secret"].search(msg) and not RX["card_warning"].search(msg):
-            parts.append(self.answer_full_secret())
+            parts.append(("full_secret", self.answer_full_secret()))
             answered_secret = True
         if RX["dob"].search(msg):
-            parts.append(self.answer_dob())
+            parts.append(("dob", self.answer_dob()))
         new_detail = bool(RX["new_detail"].search(msg) or RX["confirm_update"].search(msg))
         if RX["postcode"].search(msg) and not new_detail:
-            parts.append(self.answer_postcode())
+            parts.append(("postcode", self.answer_postcode()))
         if RX["address_line"].search(msg) and not new_detail:
-            parts.append(self.answer_address())
+            parts.append(("address", self.answer_address()))
         if RX["account"].search(msg) and not answered_secret:
-            parts.append(self.answer_account())
-        return [p for p in parts if p]
+            parts.append(("account", self.answer_account()))
+        return [p for p in parts if p[1]]
 
     # -- volunteered lines -------------------------------------------------------------------------
     def add_volunteered(self, text: str, ends: bool) -> str:
@@ -834,9 +748,19 @@ class _Context:
         return "Thanks, bye!"
 
     def filler(self) -> str:
-        return FILLERS[len(self.history) % len(FILLERS)]
+        """A back-channel line for a statement that needs no answer (a fresh one each time)."""
+        start = len(self.history) % len(FILLERS)
+        for option in FILLERS[start:] + FILLERS[:start]:
+            if not self._already_said(option):
+                return option
+        return ""
 
 
+CLOSINGS = (
+    "No, that's everything, thank you for your help. Bye!",
+    "No, that's all, thanks. Bye now.",
+    "That's it, thanks very much. Goodbye.",
+)
 FILLERS = ("Okay, thanks.", "Sure, I'll wait.", "Right, okay.", "Okay.", "Mm-hm, go on.", "Alright, thank you.")
 REFUSAL_REACTIONS = (
     "Oh. Right. So what can I do instead?",

@@ -64,6 +64,7 @@ def live_app(tmp_path, database_uri):
             "BLIND_INDEX_KEY": "browser-index-key",
             "SQLALCHEMY_DATABASE_URI": database_uri("browser.sqlite"),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "CALLER_REPLY_DELAYS": False,  # the caller answers at once (a test that wants the delay sets it)
         },
         instance_path=str(tmp_path / "instance"),
     )

@@ -1,4 +1,4 @@
-"""Messages between the learner and the caller, and the scripted caller's replies."""
+"""Messages between the learner and the caller; the scripted caller's replies are decided in caller_replies.py."""
 
 from typing import Any
 
@@ -7,12 +7,11 @@ from flask import current_app
 from crm_sandbox.content.knowledge import get_article
 from crm_sandbox.content.responses import get_response
 from crm_sandbox.errors import NotFound, ServiceError
-from crm_sandbox.events.append import contact_events
-from crm_sandbox.events.registry import KB_VIEWED, MESSAGE_RECEIVED, MESSAGE_SENT
-from crm_sandbox.models import Contact, Event, User
-from crm_sandbox.operations.contact_operation import ContactOperation, contact_operation
-from crm_sandbox.queries.customers import customer_dict
-from crm_sandbox.scenarios import caller, neutral
+from crm_sandbox.events.registry import KB_VIEWED, MESSAGE_SENT
+from crm_sandbox.models import Contact, User
+from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.desk import caller_replies
+from crm_sandbox.scenarios import neutral
 
 MAX_MESSAGE_LENGTH = 4000
 MAX_SUBJECT_LENGTH = 200
@@ -26,11 +25,6 @@ def check_text(text: str, what: str, limit: int) -> str:
     if len(text) > limit:
         raise ServiceError(f"The {what} is too long ({len(text):,} characters): keep it to {limit:,} at most.")
     return text
-
-
-def history(events: list[Event]) -> list[dict[str, Any]]:
-    """Events as the plain dicts the scripted caller reads."""
-    return [{"seq": e.seq, "type": e.type, "actor": e.actor, "data": e.data} for e in events]
 
 
 def send_message(
@@ -54,24 +48,11 @@ def send_message(
             :MAX_SUBJECT_LENGTH
         ] or f"Re: {neutral.email_subject(contact.scenario)}"
     with contact_operation(contact, form_token, repeated="That message was already sent.") as op:
-        op.append(MESSAGE_SENT, data, actor="learner", user=user)
+        sent = op.append(MESSAGE_SENT, data, actor="learner", user=user)
         if op.contact.role_player_id is None:  # else the assessor playing the caller answers
-            scripted_reply(op, text, data.get("subject"))
+            caller_replies.record_mood(op, sent)
+            caller_replies.decide_reply(op, sent, data.get("subject"))
         op.refresh_findings()
-
-
-def scripted_reply(op: ContactOperation, text: str, subject: str | None) -> None:
-    """The scripted caller's answer to the learner's message ``text`` (nothing, if it has nothing to say)."""
-    events = contact_events(op.contact.id)
-    reply = caller.reply(op.contact.scenario, customer_dict(op.contact.customer), history(events[:-1]), text)
-    if not reply.text:
-        return
-    answer: dict[str, Any] = {"text": reply.text}
-    if reply.ends:
-        answer["ends"] = True
-    if subject is not None:  # the email channel: the reply keeps the thread's subject
-        answer["subject"] = f"Re: {subject.removeprefix('Re: ')}"
-    op.append(MESSAGE_RECEIVED, answer, actor="caller")
 
 
 def view_article(contact: Contact, user: User, slug: str, form_token: str | None = None) -> None:

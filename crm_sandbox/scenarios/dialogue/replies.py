@@ -1,0 +1,308 @@
+"""Wording the caller's reply: one answer per question or request, in persona, never a sentence twice.
+
+``Composer`` works over the scripted caller's context (``scenarios/caller.py``, ``_Context``: the scenario,
+the customer, the history, the verification answers and the scenario's placeholders). Each clause of the
+adviser's message is matched against the scenario's intents, then the shared library's; each intent gets
+an answer: a fact the caller has, an honest "I don't know", a question back, or a reaction to the mood.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm_sandbox.scenarios.dialogue.intents import Intent, all_intents, detect, dialogue, library
+from crm_sandbox.scenarios.dialogue.state import DialogueState, sentences, squeeze
+from crm_sandbox.scenarios.dialogue.text import clauses, is_question, normalise
+
+VERIFICATION = ("name", "chars", "full_secret", "dob", "postcode", "address", "account")
+CLOSING = ("anything_else", "goodbye")
+
+
+@dataclass
+class Part:
+    intent: str
+    text: str
+    ends: bool = False  # the caller ends the contact with it (a scenario rule's ``ends``)
+
+
+@dataclass
+class Composer:
+    ctx: Any  # scenarios.caller._Context
+    parts: list[Part] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.scenario = self.ctx.scenario
+        self.state = DialogueState(self.scenario, self.ctx.history, self.ctx.message)
+        self.intents = [i for i in all_intents(self.scenario) if self._conditions_hold(i)]
+        self.text = normalise(self.ctx.message)
+        self.lines = library().get("lines") or {}
+        self.fallbacks: set[str] = set()  # "I told you already" lines given in this reply
+        self.repeat_asked = False  # "what was that email again?": the answer may be said again
+        self.reaction: str | None = None  # the scenario's one scripted reaction to a statement, if any
+
+    # -- choosing words ----------------------------------------------------------------------------
+    def fresh(self, text: str) -> bool:
+        """Not said before in the contact (unless the adviser asked for a repeat), nor already in this reply."""
+        used = {s for p in self.parts for s in sentences(p.text)}
+        if not text or set(sentences(text)) & used:
+            return False
+        return self.repeat_asked or not self.state.already_said(text)
+
+    def pick(self, options: list[str] | tuple[str, ...]) -> str | None:
+        for option in options:
+            text = self.sentence(self.ctx.fill(self.slots(option)))
+            if text and "{" not in text and self.fresh(text):
+                return text
+        return None
+
+    def sentence(self, text: str) -> str:
+        """Capitalised (unless the persona types in lower case) and ending in punctuation, once."""
+        text = re.sub(r"(?<![.])\.\.(?![.])", ".", re.sub(r"([!?])\.(?!\.)", r"\1", text.strip()))
+        if not text:
+            return text
+        if dialogue(self.scenario).get("style") == "lower":
+            return re.sub(r"(^|[.!?] )([A-Z])(?=[a-z ,'])", lambda m: m.group(1) + m.group(2).lower(), text)
+        if "@" not in text.split(" ")[0]:
+            text = text[0].upper() + text[1:]
+        return text if text[-1] in ".!?" else text + "."
+
+    def line(self, name: str) -> str:
+        """A line of the library (``lines:``); once all are used, a counted variant (still never repeated)."""
+        options = self.lines.get(name) or []
+        found = self.pick(options)
+        if found:
+            return found
+        template = _COUNTED.get(name, "Sorry, I didn't follow, {n} times now.")
+        n = len(options) + 1
+        while not self.fresh(template.format(n=n)) and n < 10_000:
+            n += 1
+        return template.format(n=n)
+
+    def again(self, text: str) -> str:
+        """A verification answer asked for again: given again, in one new sentence."""
+        lead = self.line("already_said").rstrip(".?! ")
+        first = text.split(" ")[0]
+        keep = text[:2] in ("I ", "I'") or not text[:1].isalpha() or first.isupper() or any(c.isdigit() for c in first)
+        return f"{lead}: {text if keep else text[:1].lower() + text[1:]}"
+
+    def slots(self, text: str) -> str:
+        """``{slots.NAME}``: the scenario's ``dialogue.slots``, else the library's for the channel."""
+        if "{slots." not in text:
+            return text
+        mine = dialogue(self.scenario).get("slots") or {}
+        shared = library().get("slots") or {}
+        for name in set(mine) | set(shared):
+            value = mine.get(name)
+            if value is None:
+                value = (shared.get(name) or {}).get(self.ctx.channel, "")
+            text = text.replace("{slots." + name + "}", str(value))
+        return text
+
+    def slot(self, name: str) -> str:
+        return self.slots("{slots." + name + "}").strip()
+
+    # -- conditions --------------------------------------------------------------------------------
+    def _conditions_hold(self, intent: Intent) -> bool:
+        if not self.ctx._state_ok(intent.state):
+            return False
+        rule = intent.rule
+        after = rule.get("after")
+        if after and not set([after] if isinstance(after, str) else after) & self.ctx.event_types:
+            return False
+        return not (rule.get("min_turn") and self.ctx.turn < int(rule["min_turn"]))
+
+    # -- the reply ---------------------------------------------------------------------------------
+    def detected(self) -> list[tuple[str, list[Intent]]]:
+        return [(c, detect(c, self.intents)) for c in clauses(self.text)]
+
+    def add(self, intent: str, text: str | None) -> None:
+        if text:
+            self.parts.append(Part(intent, text))
+
+    def answer(self, intent: Intent, clause: str) -> str | None:
+        """The answer to one intent, in persona; None for a statement that needs no reaction."""
+        own = (dialogue(self.scenario).get("say") or {}).get(intent.name)
+        options = ([own] if isinstance(own, str) else list(own)) if own else list(intent.say)
+        handler = getattr(self, "_" + intent.name, None)
+        if handler is not None:
+            return handler(clause, options)
+        found = self.pick(options)
+        if found:
+            return found
+        if intent.kind != "question":
+            return None
+        return self.fallback(intent.name, bool(options))
+
+    def fallback(self, name: str, answered_before: bool) -> str:
+        """A question the caller has no (new) answer to: a fact from the slots, or honesty."""
+        slot = self.slot(name) if name in (library().get("slots") or {}) or name in _slots(self.scenario) else ""
+        slot = self.sentence(self.ctx.fill(slot))
+        if slot and self.fresh(slot):
+            return slot
+        facts = self.ctx.answer_facts_for(name)
+        if facts and self.fresh(facts):
+            return facts
+        text = self.line("already_said" if answered_before or slot or facts else "dont_know")
+        if answered_before or slot or facts:
+            self.fallbacks.add(text)
+        return text
+
+    # -- handlers for the intents that need the scenario or the history -----------------------------
+    def _need(self, clause: str, options: list[str]) -> str:
+        return self.pick([self.ctx.need_text(), self.slot("need_short"), self.slot("outcome")]) or self.fallback(
+            "need", True
+        )
+
+    def _outcome(self, clause: str, options: list[str]) -> str:
+        return self.pick(
+            [*options, self.slot("outcome"), self.ctx.need_text(), self.slot("need_short")]
+        ) or self.fallback("outcome", True)
+
+    def _repeat(self, clause: str, options: list[str]) -> str:
+        last = self.state.last_reply
+        if not last:
+            return self.line("dont_know")
+        self.repeat_asked = True  # a repeat asked for: the one time the caller says it again
+        prefixes = [p for p in self.lines.get("repeat_prefix") or [] if p.strip() not in self.state.said]
+        return (prefixes[0] if prefixes else "") + last
+
+    def _refusal(self, clause: str, options: list[str]) -> str | None:
+        return self.pick([*options, self.ctx.on_refusal(), *self.ctx.refusal_reactions()])
+
+    def _card_warning(self, clause: str, options: list[str]) -> str | None:
+        return self.pick([*options, "Oh, sorry! I didn't realise. I won't do that again."])
+
+    def _greeting(self, clause: str, options: list[str]) -> str | None:
+        return None  # a greeting alone is answered by the caller's need (see ``compose``)
+
+    def _goodbye(self, clause: str, options: list[str]) -> str | None:
+        return None
+
+    def _anything_else(self, clause: str, options: list[str]) -> str | None:
+        return None
+
+
+_COUNTED = {  # {n}: how many times the caller has had to say it
+    "didnt_follow": "Sorry, I haven't followed you {n} times now.",
+    "dont_know": "That's {n} things now I can't tell you, sorry.",
+    "already_said": "I've been asked that {n} times now",
+    "impatient": "I've said {n} times now that I'm losing patience.",
+    "distrust": "I've said {n} times I'm not sure about this.",
+    "other_language": "Sorry, English only, I've said it {n} times.",
+    "too_long": "That's {n} very long messages. What do you need from me?",
+    "closing_again": "Goodbye, for the {n}th time.",
+}
+
+
+def _slots(scenario: dict) -> dict:
+    return dialogue(scenario).get("slots") or {}
+
+
+def compose(ctx: Any) -> tuple[list[Part], bool]:
+    """The parts of the caller's reply (after the verification answers, which ``ctx`` gives) and whether
+    the caller ends the contact."""
+    composer = Composer(ctx)
+    detected = composer.detected()
+    # a scenario rule marked priority stands in for the verification answer it names ("is that the long
+    # number on my card?" instead of an account number; ``replaces: [postcode]`` for another name)
+    replaced = {n for _, found in detected for i in found if i.priority for n in [i.name, *i.rule.get("replaces", [])]}
+    verification = [(n, t) for n, t in ctx.tagged_verification_answers(composer.text) if n not in replaced]
+    for name, text in verification:
+        composer.add(name, text if composer.fresh(text) else composer.again(text))
+    answered = {name for name, _ in verification}
+    names = {i.name for _, found in detected for i in found}
+    if names & set(CLOSING) and not (names & {"refusal"}):
+        composer.parts += [Part(n, t) for n, t in ctx.confirmations()[:1]]
+        asked = "anything_else" in names
+        closing = composer.pick([ctx.closing_line(asked), *ctx.closing_lines(asked)]) or composer.line("closing_again")
+        composer.add("anything_else" if asked else "goodbye", closing)
+        return composer.parts, True
+    matched = {i.name for _, found in detected for i in found}
+    # one scripted reaction to what the adviser says: the scenario's first rule that applies (its order)
+    composer.reaction = next(
+        (i.name for i in composer.intents if i.scenario and i.kind == "statement" and i.name in matched), None
+    )
+    for name, text in ctx.confirmations()[:1]:  # "I've logged your complaint": the caller's reaction first
+        if composer.reaction is None and composer.fresh(text):
+            composer.add(name, text)
+            answered |= {i.name for _, found in detected for i in found if i.kind == "statement" and not i.scenario}
+    for clause, found in detected:
+        _answer_clause(composer, clause, found, answered)
+    _react_when_silent(composer, detected, answered)
+    _react_to_mood(composer)
+    drop_repeats(composer)
+    return [p for p in composer.parts if p.text or p.intent], any(p.ends for p in composer.parts)
+
+
+def _answer_clause(composer: Composer, clause: str, found: list[Intent], answered: set[str]) -> None:
+    """Each intent of the clause answered once; "I told you that already" only when nothing new is said."""
+    scenario_hit, before = False, len(composer.parts)
+    fallbacks: list[Part] = []
+    names = {i.name for i in found}
+    if "confirm_understanding" in names:  # "so you want X, is that right?": a yes, not X again
+        found = [i for i in found if i.name == "confirm_understanding" or i.kind != "question"]
+    if "repeat" in names and any(i.kind == "question" and i.name != "repeat" for i in found):
+        composer.repeat_asked = True  # "what was that email again?": the email, again
+        found = [i for i in found if i.name != "repeat"]
+    for intent in found:
+        if intent.name in answered or (intent.name in VERIFICATION and not intent.scenario):
+            continue
+        if intent.scenario and intent.kind == "statement" and intent.name != composer.reaction:
+            continue  # one scripted reaction to what the adviser says; every question still answered
+        if scenario_hit and not intent.scenario and intent.kind == "question":
+            continue  # the scenario's own answer to this clause stands for the library's
+        text = composer.answer(intent, clause)
+        if not text:
+            continue
+        answered.add(intent.name)
+        if text in composer.fallbacks:
+            fallbacks.append(Part(intent.name, text))
+            scenario_hit = scenario_hit or intent.scenario
+            continue
+        composer.parts.append(Part(intent.name, text, intent.ends))
+        scenario_hit = scenario_hit or intent.scenario
+    if fallbacks and len(composer.parts) == before:
+        composer.parts.append(fallbacks[0])
+        composer.parts += [Part(p.intent, "") for p in fallbacks[1:]]  # answered together
+
+
+def drop_repeats(composer: Composer) -> None:
+    """The last safety net: no sentence the caller already said, unless a repeat was asked for."""
+    if composer.repeat_asked or any(p.intent == "repeat" for p in composer.parts):
+        return
+    for part in composer.parts:
+        kept = [s for s in _split(part.text) if squeeze(s) not in composer.state.said]
+        part.text = " ".join(kept)
+    if composer.parts and not any(p.text for p in composer.parts):
+        composer.parts[0].text = composer.line("already_said")
+
+
+def _split(text: str) -> list[str]:
+    return [p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p]
+
+
+LOW = 25  # below this, the caller says how they feel
+
+
+def _react_to_mood(composer: Composer) -> None:
+    """The caller's patience or trust has just fallen below ``LOW``: they say so."""
+    before, now = composer.state.mood_before, composer.state.mood_now
+    if now.patience < LOW <= before.patience:
+        composer.add("mood", composer.line("impatient"))
+    elif now.trust < LOW <= before.trust:
+        composer.add("mood", composer.line("distrust"))
+
+
+def _react_when_silent(composer: Composer, detected: list[tuple[str, list[Intent]]], answered: set[str]) -> None:
+    """Nothing answered yet: the confirmations of an action, the caller's need after a greeting, or honesty."""
+    if composer.parts:
+        return
+    names = {i.name for _, found in detected for i in found}
+    if "greeting" in names and composer.ctx.turn <= 2:
+        composer.add("need", composer._need("", []))
+    elif any(is_question(c) for c, found in detected if not found):
+        composer.add("question", composer.line("didnt_follow" if len(composer.text) < 8 else "dont_know"))
+    elif not names:  # a statement the caller has nothing to say to: a back-channel line, fresh each time
+        composer.add("filler", composer.ctx.filler() or composer.line("didnt_follow"))

@@ -1,0 +1,172 @@
+"""The adviser's message made readable: chat shorthand expanded, common typos mended, split into clauses."""
+
+from __future__ import annotations
+
+import re
+from difflib import get_close_matches
+
+MAX_READ = 2000  # a longer message is read from its start (the caller skims)
+
+SHORTHAND = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "ty": "thank you",
+    "sry": "sorry",
+    "wat": "what",
+    "wot": "what",
+    "whats": "what's",
+    "whos": "who's",
+    "wheres": "where's",
+    "hows": "how's",
+    "im": "i'm",
+    "ive": "i've",
+    "itd": "it'd",
+    "didnt": "didn't",
+    "dont": "don't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "theres": "there's",
+    "thats": "that's",
+    "youre": "you're",
+    "cn": "can",
+    "n": "and",
+    "hav": "have",
+    "abt": "about",
+    "b4": "before",
+    "2day": "today",
+    "chars": "characters",
+    "acc": "account",
+    "acct": "account",
+    "lately": "recently",
+    "dob": "date of birth",
+    "d.o.b": "date of birth",
+}
+# Words the intents listen for; a word one typo away from one of them is read as it ("adress", "wrod").
+VOCABULARY = (
+    "address",
+    "memorable",
+    "word",
+    "character",
+    "characters",
+    "postcode",
+    "account",
+    "number",
+    "birth",
+    "refund",
+    "happened",
+    "payment",
+    "statement",
+    "password",
+    "computer",
+    "laptop",
+    "browser",
+    "email",
+    "phone",
+    "balance",
+    "apologise",
+    "understand",
+    "confirm",
+    "anything",
+    "something",
+    "complaint",
+    "manager",
+    "supervisor",
+    "country",
+    "outcome",
+    "repeat",
+    "please",
+    "recently",
+    "direct",
+    "debit",
+    "attorney",
+    "registered",
+    "marketing",
+)
+_WORD = re.compile(r"[a-z][a-z.']*[a-z]|[a-z0-9]+", re.I)
+
+
+def mend_word(word: str) -> str:
+    low = word.lower()
+    if low in SHORTHAND:
+        return SHORTHAND[low]
+    if len(low) < 5 or not low.isalpha() or any(low.startswith(v) or v.startswith(low) for v in VOCABULARY):
+        return word  # a keyword itself, or one with an ending ("refunded", "payments")
+    close = get_close_matches(low, VOCABULARY, n=1, cutoff=0.85)
+    return close[0] if close and close[0][0] == low[0] else word
+
+
+def normalise(message: str) -> str:
+    """Lower-case text with shorthand expanded and near-miss keywords mended."""
+    text = (message or "")[:MAX_READ].replace("\u2019", "'").replace("&", " and ")
+    text = _WORD.sub(lambda m: mend_word(m.group(0)), text)
+    return re.sub(r"[ \t]+", " ", text).strip().lower()
+
+
+def clauses(text: str) -> list[str]:
+    """The message split where a new question or sentence starts: "when was it and where to?" stays one
+    clause, "whats the new address and when did u move in" becomes two."""
+    parts = re.split(r"(?<=[?!])\s+|(?<=\.)\s+(?=[a-z])|\n+|;\s*", text)
+    out: list[str] = []
+    for part in parts:
+        out += [
+            p.strip(" ,")
+            for p in re.split(
+                r",? (?:and|&) (?=(?:when|what|where|who|which|why|how|have|has|do|did|are|is|can|could)\b)", part
+            )
+        ]
+    return [p for p in out if p]
+
+
+def has_words(message: str) -> bool:
+    """Whether the message holds any letters at all (not only emoji, digits or punctuation)."""
+    return bool(re.search(r"[A-Za-z]", message or ""))
+
+
+def looks_foreign(message: str) -> bool:
+    """Mostly letters outside English's alphabet, or common words of another language and no English ones."""
+    letters = [ch for ch in message if ch.isalpha()]
+    if letters and sum(1 for ch in letters if ch.isascii()) / len(letters) < 0.5:
+        return True
+    words = set(re.findall(r"[a-zà-ÿ]+", message.lower()))
+    foreign = {
+        "bonjour",
+        "hola",
+        "gracias",
+        "merci",
+        "por",
+        "favor",
+        "usted",
+        "est",
+        "vous",
+        "je",
+        "el",
+        "la",
+        "los",
+        "bitte",
+        "danke",
+        "ich",
+        "sie",
+        "und",
+        "ist",
+        "puede",
+        "ayudar",
+        "qué",
+        "cómo",
+        "comment",
+        "pouvez",
+    }
+    english = {"the", "you", "your", "can", "what", "is", "are", "i", "to", "and", "please", "help", "a", "how"}
+    return len(words & foreign) >= 2 and not words & english
+
+
+def is_question(clause: str) -> bool:
+    return clause.rstrip().endswith("?") or bool(
+        re.match(
+            r"(?:can|could|would|will|do|does|did|have|has|are|is|was|were|what|when|where|which|who|why|how)\b", clause
+        )
+    )

@@ -39,7 +39,7 @@ def test_the_typing_indicator_follows_the_caller(client, make_user, login, conta
     post(client, cid, "open")
     assert '<p class="typing" id="typing" aria-live="polite"></p>' in page(client, cid)
     assert client.get(f"/learner/contacts/{cid}/updates").get_json()["typing"] is False
-    monkeypatch.setattr(caller_state, "caller_typing", lambda contact: True)
+    monkeypatch.setattr(caller_state, "caller_typing", lambda contact, events=None: True)
     assert "The caller is typing…</p>" in page(client, cid)
     assert client.get(f"/learner/contacts/{cid}/updates").get_json()["typing"] is True
     post(client, cid, "close", outcome="resolved", resolved="yes")

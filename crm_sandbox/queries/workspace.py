@@ -163,7 +163,7 @@ class Workspace:
     @property
     def typing(self) -> bool:
         """Whether the caller is typing a reply (shown by the desk's typing indicator)."""
-        return self.contact.status == "live" and caller_state.caller_typing(self.contact)
+        return self.contact.status == "live" and caller_state.caller_typing(self.contact, self.events)
 
     def history(self) -> list[Note]:
         """The notes of this learner's own closed contacts with the open record (never another learner's):

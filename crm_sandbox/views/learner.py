@@ -75,15 +75,15 @@ def queue() -> ResponseReturnValue:
 @bp.get("/contacts/<int:contact_id>")
 @roles_required("learner")
 def contact(contact_id: int) -> ResponseReturnValue:
-    contact = own_contact(contact_id)
-    caller_replies.deliver_due_replies(contact)
-    return show_contact(contact)
+    return show_contact(own_contact(contact_id))
 
 
 def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str = "") -> str:
     """The workspace page; after a refused form, with that form's typed values and its error; after a
     knowledge-base search, with its results (``kb_query``, which comes from a POST, never from the URL)."""
     ws = workspace(contact)
+    if caller_replies.deliver_due_replies(contact, ws.events):  # a caller's reply whose time has come
+        ws = workspace(contact)
     seed_dir = current_app.config["SEED_DIR"]
     # compare mode shows what is on file for the record that is open (whichever it is), on the questions
     # the panel still asks: each "On file" answer shown is recorded as seen before ID&V

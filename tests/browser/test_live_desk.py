@@ -59,7 +59,7 @@ def top(page: Page, selector: str) -> float:
 
 def test_a_whole_chat_without_a_page_load(browser, live_app, monkeypatch):
     typing = {"on": False}
-    monkeypatch.setattr(caller_state, "caller_typing", lambda contact: typing["on"])  # the caller19 hook
+    monkeypatch.setattr(caller_state, "caller_typing", lambda contact, events=None: typing["on"])  # the caller19 hook
     facts = facts_of(live_app)
 
     assessor = signed_in(browser, live_app, "assessor1")

@@ -23,7 +23,7 @@ from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.registry import CALLER_MOOD, CALLER_TYPING, MESSAGE_RECEIVED, MESSAGE_SENT
 from crm_sandbox.models import Contact, Event, utcnow
 from crm_sandbox.operations.contact_operation import ContactOperation, contact_operation
-from crm_sandbox.queries.caller_state import due_at, pending_reply
+from crm_sandbox.queries.caller_state import due_at, pending_reply, reply_window
 from crm_sandbox.queries.customers import customer_dict
 from crm_sandbox.scenarios import caller
 from crm_sandbox.scenarios.dialogue import mood
@@ -95,18 +95,19 @@ def deliver(op: ContactOperation, typing: Event) -> None:
     op.append(MESSAGE_RECEIVED, {**data, "typing_seq": typing.seq}, actor="caller")
 
 
-def deliver_due_replies(contact: Contact) -> int:
+def deliver_due_replies(contact: Contact, events: list[Event] | None = None) -> int:
     """Append the caller's reply whose time has come, if any; how many were appended (0 or 1).
 
-    Read first without a lock (most polls find nothing due), then again under the contact's lock, so two
+    Read first without a lock (most polls find nothing due; ``events``: the contact's events when the caller
+    has them already, else only its reply window is read), then again under the contact's lock, so two
     requests at once append it once and neither loses it.
     """
-    pending = pending_reply(contact_events(contact.id))
+    pending = pending_reply(reply_window(contact.id) if events is None else events)
     if pending is None or not is_due(pending) or contact.status == "closed":
         return 0
     try:
         with contact_operation(contact, repeated=None) as op:
-            pending = pending_reply(contact_events(op.contact.id))
+            pending = pending_reply(reply_window(op.contact.id))
             if pending is None or not is_due(pending):
                 return 0  # the other request delivered it
             deliver(op, pending)

@@ -91,6 +91,37 @@ _LAST4_WORDS = re.compile(
 )
 
 
+# --- parts of an answer, presented as the customer's (shared with the rules' matching) -----------------
+# The outward code ("NR4"), optionally with the sector digit ("NR4 3"), not followed by the inward letters.
+OUTWARD = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?(?!\s?\d[A-Z]{2}\b)(?:\s?\d)?(?![A-Z\d])", re.I)
+YEAR = re.compile(r"(?<![\d/.\-])(?:18|19|20)\d\d(?![\d/.\-]\d|\d)")
+MONTH = re.compile(rf"\b{_MONTH}\b", re.I)
+DIGIT_GROUP = re.compile(r"(?<![\d£$.,])\d(?:[ \-]?\d)+(?![\d%]|[.,]\d)")
+# Words that present a value as the customer's ("your", "you live", "the account") and, per part, words
+# that say which value it is part of ("your postcode starts", "you were born in", "account ending").
+YOURS = re.compile(
+    r"\b(?:your|yours|you|you(?:'|’)(?:re|ve|d)|ur|u|the account|on (?:the|our) (?:file|record|system))\b", re.I
+)
+PART_OF = {
+    "postcode_part": re.compile(r"\b(?:post ?code|postal|live[sd]?|living|address|area)\b", re.I),
+    "birth_year": re.compile(r"\b(?:born|birth|d\.?o\.?b|birthday|year you)\b", re.I),
+    "birth_month": re.compile(r"\b(?:born|birth|d\.?o\.?b|birthday)\b", re.I),
+    "account_number_part": re.compile(r"\b(?:account|a/c|acc(?:t|ount)? no|ending|ends?|finish(?:es|ing)?)\b", re.I),
+    "sort_code_part": re.compile(r"\bsort ?code\b", re.I),
+}
+
+
+def outward_code(postcode: str) -> str:
+    """ "NR4 3AB" -> "NR4" (all but the three-character inward code; compact, upper case)."""
+    compact = normalise_postcode(postcode)
+    return compact[:-3] if len(compact) > 4 else ""
+
+
+def presented_as_yours(part: str, sentence: str) -> bool:
+    """Whether ``sentence`` presents a value as the customer's ``part`` ("your postcode starts NR4")."""
+    return bool(YOURS.search(sentence) and PART_OF[part].search(sentence))
+
+
 def display_postcode(compact: str) -> str:
     """ "BK73QN" -> "BK7 3QN" (the inward code is always the last three characters)."""
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact

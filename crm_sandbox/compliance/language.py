@@ -278,7 +278,7 @@ def special_categories(text: str) -> list[tuple[str, int, int]]:
 
 
 PLACEHOLDER = re.compile(
-    r"\[\s*(?:insert\s+)?[A-Za-z][A-Za-z _/\-]{1,40}\]|\{\{?\s*[A-Za-z_][A-Za-z0-9_ .]{0,40}\}\}?|<<\s*[A-Za-z][^<>\n]{0,40}>>"
+    r"(?<![!\]])\[\s*(?:insert\s+)?[A-Za-z][A-Za-z _/\-]{1,40}\](?![(\[])|\{\{?\s*[A-Za-z_][A-Za-z0-9_ .]{0,40}\}\}?|<<\s*[A-Za-z][^<>\n]{0,40}>>"
     r"|%[A-Za-z_]{2,30}%|\bX{2,}/X{2,}/X{2,4}\b|\b(?:INSERT|CUSTOMER|FIRST|LAST)_?NAME\b"
 )
 _NOT_PLACEHOLDER = re.compile(r"^\[(?:sic|sic\.|redacted|inaudible|pause|laughs|silence)\]$", re.I)

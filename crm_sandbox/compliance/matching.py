@@ -15,8 +15,22 @@ from typing import Iterable, Mapping
 import phonenumbers
 from stdnum import luhn
 
-from .idv_answers import LAST4, POSTCODE, date_mentions
-from .normalise import digits, normalise_postcode, parse_date
+from .idv_answers import (
+    DIGIT_GROUP,
+    LAST4,
+    MONTH,
+    OUTWARD,
+    PART_OF,
+    POSTCODE,
+    YEAR,
+    YOURS,
+    date_mentions,
+    outward_code,
+    presented_as_yours,
+)
+from .language import sentences
+from .normalise import MONTHS, digits, normalise_postcode, parse_date
+from .spoken import ascii_digits, rewrite
 
 
 @dataclass(frozen=True)
@@ -94,8 +108,25 @@ _MONEY = re.compile(
 )
 
 
+# "12 pounds and 50 pence", "£12 50p", "1284 pounds 50" (numbers said in words are digits by now).
+_POUNDS_PENCE = re.compile(
+    r"(?:£\s?)?(?P<a>\d{1,3}(?:,\d{3})+|\d+)\s*(?:pounds?|quid|£)?\s*(?:and\s+)?(?P<p>\d{1,2})\s*(?:pence|p)\b"
+    r"|(?P<a2>\d{1,3}(?:,\d{3})+|\d+)\s*(?:pounds?|quid)\s+(?:and\s+)?(?P<p2>\d{1,2})\b",
+    re.I,
+)
+
+
 def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
-    spans = []
+    low = text.lower()
+    spans = (
+        [
+            m.span()
+            for m in _POUNDS_PENCE.finditer(text)
+            if Decimal((m["a"] or m["a2"]).replace(",", "")) + Decimal(int(m["p"] or m["p2"])) / 100 == amount
+        ]
+        if "pound" in low or "pence" in low or "quid" in low or "p" in low and "£" in low
+        else []
+    )
     whole = int(amount)
     for m in _MONEY.finditer(text):
         pounds = m["a"] or m["a2"]
@@ -168,13 +199,35 @@ EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
 _LAST4 = LAST4  # "ending in 4321": the same reading as the desk's last-four answers
 
 
+# A value inside another address or organisation's details is not the customer's.
+_OTHER_ADDRESS = re.compile(r"\bp\.?\s?o\.?\s?box\b|\bfreepost\b", re.I)
+_ORGANISATION_AFTER = re.compile(
+    r"\s+(?:city council|council|branch|office|head office|hospital|university|college|station|airport|building society"
+    r"|ltd|limited|plc|depot|store|centre|center|contact centre|service centre|team)\b",
+    re.I,
+)
+_PLACE_FIELDS = {"town", "address_line1", "address_line2", "postcode_part"}
+_NAMES_PART = {
+    "account_number_part": re.compile(r"\baccount\b|\ba/c\b", re.I),
+    "sort_code_part": re.compile(r"\bsort ?code\b", re.I),
+}
+_PARTS = ("postcode_part", "birth_year", "birth_month", "account_number_part", "sort_code_part")
+
+
 class CustomerMatcher:
-    """Finds one customer's known values in text. Build once per session; ``find`` per message."""
+    """Finds one customer's known values in text. Build once per session; ``find`` per message.
+
+    Each text is read as written and, when something in it is said in words (``spoken.rewrite``), as
+    typed; both readings are searched once for every field. Parts of a value (the outward code, the year
+    of birth, leading or trailing digits) count only where the sentence presents them as the customer's,
+    except in what the caller says (``caller=True``), where names also match in any case.
+    """
 
     def __init__(self, customer: Mapping[str, str]) -> None:
         self.customer = customer
         self.dob = parse_date(customer.get("date_of_birth", "")) if customer.get("date_of_birth") else None
         self.postcode = normalise_postcode(customer.get("postcode", ""))
+        self.outward = outward_code(self.postcode)
         self.email = customer.get("email", "").lower()
         self.digit_targets: dict[str, set[str]] = {}
         for field in ("account_number", "sort_code"):
@@ -183,14 +236,21 @@ class CustomerMatcher:
         if customer.get("phone") and (variants := _phone_variants(customer["phone"])):
             self.digit_targets["phone"] = variants
         self.last4 = digits(customer.get("account_number", ""))[-4:]
+        self.parts = _digit_parts(customer)
         self.word = customer.get("memorable_word", "")
         self.word_re = re.compile(rf"\b{re.escape(self.word)}\b", re.I) if len(self.word) >= 3 else None
         self.balance = _balance(customer.get("balance", ""))
-        self.names: dict[str, re.Pattern[str]] = {}  # case-sensitive single words
-        for field in ("first_name", "last_name"):
-            name = customer.get(field, "").strip()
-            if len(name) >= 2:
-                self.names[field] = re.compile(rf"(?<![\w'-]){re.escape(name)}(?![\w-])")
+        self.balance_digits = digits(f"{self.balance:.2f}") if self.balance is not None and self.balance % 1 else ""
+        self.names: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}  # (as written, any case)
+        for field, name in _names(customer).items():
+            pattern = rf"(?<![\w'-]){re.escape(name)}(?![\w-])"
+            self.names[field] = (re.compile(pattern), re.compile(pattern, re.I))
+        local = self.email.partition("@")[0]
+        self.local_re = (
+            re.compile(rf"(?<![\w.+\-]){re.escape(local)}(?![\w+\-]|\.\w|@)", re.I)
+            if len(local) >= 4 and local not in {n.lower() for n in _names(customer).values()}
+            else None
+        )
         self.sequences = _word_sequences(customer)
         # A cheap pre-check: tokenise only texts containing a distinctive word of a name or address.
         self._keywords = _keywords(self.sequences)
@@ -198,9 +258,22 @@ class CustomerMatcher:
         self.town_re = (
             re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I) if town else None
         )
+        self.town_ci = re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", re.I) if town else None
 
-    def find(self, text: str) -> list[Match]:
-        """Every known value in ``text``; overlapping shorter matches inside longer ones are dropped."""
+    def find(self, text: str, caller: bool = False) -> list[Match]:
+        """Every known value in ``text``; overlapping shorter matches inside longer ones are dropped.
+
+        ``caller``: the text is what the caller said (names in any case; parts without a "your").
+        """
+        plain = ascii_digits(text)
+        found = self._scan(plain, caller)
+        spoken = rewrite(plain)
+        if spoken is not None:
+            found.extend((f, *spoken.span(s, e)) for f, s, e in self._scan(spoken.text, caller))
+        found = [f for f in found if f[0] not in _PLACE_FIELDS or not self._elsewhere(plain, f[1], f[2])]
+        return _drop_nested(found, text)
+
+    def _scan(self, text: str, caller: bool) -> list[tuple[str, int, int]]:
         found: list[tuple[str, int, int]] = []
         if _ANY_DIGIT.search(text) is not None:
             self._find_numbers(text, found)
@@ -220,8 +293,11 @@ class CustomerMatcher:
                 "email",
                 [(m.start(), m.end()) for m in EMAIL.finditer(text) if m.group().lower().rstrip(".") == self.email],
             )
-        self._find_words(text, found)
-        return _drop_nested(found, text)
+        if self.local_re:
+            _add(found, "email_local", [m.span() for m in self.local_re.finditer(text)])
+        self._find_words(text, found, caller)
+        self._find_parts(text, found, caller)
+        return found
 
     def _find_numbers(self, text: str, found: list[tuple[str, int, int]]) -> None:
         """The values written with digits: date of birth, account and sort code, phone, last four, balance."""
@@ -230,6 +306,8 @@ class CustomerMatcher:
         for groups in _digit_groups(text):
             for field, targets in self.digit_targets.items():
                 _add(found, field, [(s - (s > 0 and text[s - 1] == "+"), e) for s, e in _group_spans(groups, targets)])
+            if self.balance_digits:  # "nine-twelve forty" said for £912.40
+                _add(found, "balance", _group_spans(groups, {self.balance_digits}))
         if self.last4:
             _add(
                 found,
@@ -239,19 +317,92 @@ class CustomerMatcher:
         if self.balance is not None:
             _add(found, "balance", _money_matches(text, self.balance))
 
-    def _find_words(self, text: str, found: list[tuple[str, int, int]]) -> None:
+    def _find_words(self, text: str, found: list[tuple[str, int, int]], caller: bool) -> None:
         """The values written in words: memorable word, names, address lines, town."""
         if self.word_re:
             _add(found, "memorable_word", [m.span() for m in self.word_re.finditer(text)])
-        for field, pattern in self.names.items():
-            _add(found, field, [m.span() for m in pattern.finditer(text)])
+        for field, (as_written, any_case) in self.names.items():
+            _add(found, field, [m.span() for m in (any_case if caller else as_written).finditer(text)])
         if self.sequences and self._keywords.search(text):
             tokens = _tokens(text)
             for field, variants in self.sequences.items():
                 for wanted in variants:
                     _add(found, field, _sequence_spans(tokens, wanted))
-        if self.town_re:
-            _add(found, "town", [m.span() for m in self.town_re.finditer(text)])
+        town = self.town_ci if caller else self.town_re
+        if town:
+            _add(found, "town", [m.span() for m in town.finditer(text)])
+
+    def _find_parts(self, text: str, found: list[tuple[str, int, int]], caller: bool) -> None:
+        """Parts of a value: the outward code or sector, the year or month of birth, leading or trailing
+        digits of the account number or sort code; each where it is presented as the customer's."""
+        if not caller and YOURS.search(text) is None:
+            return
+        wanted = {part for part in _PARTS if caller or PART_OF[part].search(text)}
+        candidates = self._part_candidates(text, wanted)
+        if not candidates:
+            return
+        spans = sentences(text)
+        for field, start, end in candidates:
+            if caller or presented_as_yours(field, _sentence(text, start, spans)):
+                found.append((field, start, end))
+
+    def _part_candidates(self, text: str, wanted: set[str]) -> list[tuple[str, int, int]]:
+        """Every span of ``text`` that is a wanted part of the customer's values, wherever it stands."""
+        out: list[tuple[str, int, int]] = []
+        if self.outward and "postcode_part" in wanted:
+            sector = self.postcode[:-2]
+            codes = OUTWARD.finditer(text)
+            out.extend(
+                ("postcode_part", *m.span()) for m in codes if normalise_postcode(m.group()) in (self.outward, sector)
+            )
+        if self.dob and "birth_year" in wanted:
+            dob = self.dob
+            out.extend(("birth_year", *m.span()) for m in YEAR.finditer(text) if int(m.group()) == dob.year)
+            months = MONTH.finditer(text)
+            out.extend(("birth_month", *m.span()) for m in months if MONTHS.get(m.group().lower()) == dob.month)
+        digit_parts = [(f, v) for f, v in self.parts.items() if f in wanted]
+        named = [(f, v) for f, v in digit_parts if _NAMES_PART[f].search(text)]
+        digit_parts = named or digit_parts  # "your sort code ends 12-34": the sort code's, not the account's
+        if digit_parts and _ANY_DIGIT.search(text) is not None:
+            for m in DIGIT_GROUP.finditer(text):
+                out.extend((field, *m.span()) for field, values in digit_parts if digits(m.group()) in values)
+        return out
+
+    def _elsewhere(self, text: str, start: int, end: int) -> bool:
+        """Whether the place at ``start:end`` belongs to another address or organisation: a PO box or
+        another postcode near it, or an organisation's word after it ("Leeds branch")."""
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        window = text[max(line_start, start - 60) : min(line_end if line_end >= 0 else len(text), end + 30)]
+        if _OTHER_ADDRESS.search(window) or _ORGANISATION_AFTER.match(text, end):
+            return True
+        return any(normalise_postcode(m.group()) != self.postcode for m in POSTCODE.finditer(window))
+
+
+def _sentence(text: str, pos: int, spans: list[tuple[int, int]]) -> str:
+    return next((text[a:b] for a, b in spans if a <= pos < b), text)
+
+
+def _names(customer: Mapping[str, str]) -> dict[str, str]:
+    """First, middle and last name (single words of at least two letters)."""
+    names = {f: customer.get(f, "").strip() for f in ("first_name", "last_name")}
+    full = (customer.get("full_name") or "").split()
+    if len(full) >= 3 and full[0] == names["first_name"] and full[-1] == names["last_name"]:
+        names["middle_name"] = " ".join(full[1:-1])
+    return {f: n for f, n in names.items() if len(n) >= 2}
+
+
+def _digit_parts(customer: Mapping[str, str]) -> dict[str, set[str]]:
+    """Leading and trailing digits that identify the account number (3 or more) or sort code (4)."""
+    parts: dict[str, set[str]] = {}
+    account, sort = digits(customer.get("account_number", "")), digits(customer.get("sort_code", ""))
+    if len(account) >= 6:
+        parts["account_number_part"] = {account[:n] for n in range(3, len(account))} | {
+            account[-n:] for n in range(3, len(account))
+        }
+    if len(sort) == 6:
+        parts["sort_code_part"] = {sort[:4], sort[-4:]}
+    return parts
 
 
 def _add(found: list[tuple[str, int, int]], field: str, spans: Iterable[tuple[int, int]]) -> None:

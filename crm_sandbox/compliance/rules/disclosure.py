@@ -37,7 +37,7 @@ def disclosure_before_verification(ctx: Context) -> list[RuleFinding]:
             out.append(
                 finding(
                     "disclosure-before-verification",
-                    [d.step.event.seq],
+                    d.seqs,
                     d.match.text,
                     f"You revealed the customer's {FIELD_LABELS[d.match.field]} {when}. Until the caller "
                     "passes security, do not confirm or give out anything held on the account.",
@@ -51,7 +51,7 @@ def leading_verification_question(ctx: Context) -> list[RuleFinding]:
     out = [
         finding(
             "leading-verification-question",
-            [d.step.event.seq],
+            d.seqs,
             d.match.text,
             f"You stated the customer's {FIELD_LABELS[d.match.field]} while verifying them. Ask an open "
             'question ("What is your date of birth?") so the caller has to supply the answer.',
@@ -89,7 +89,7 @@ def disclosure_to_third_party(ctx: Context) -> list[RuleFinding]:
     return [
         finding(
             "disclosure-to-third-party",
-            [d.step.event.seq],
+            d.seqs,
             d.match.text,
             f"You gave the customer's {FIELD_LABELS[d.match.field]} to a third party who has no authority "
             "on the account. Passing security does not make a third party entitled to the data: check for a "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from . import vocabulary
+
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though)\b)", re.I)
 
 
@@ -71,21 +73,17 @@ CATEGORY_TERMS: dict[str, str] = {
 }
 CATEGORY_RE = {cat: re.compile(rf"\b{_WHO}?\s*(?:{term})\b", re.I) for cat, term in CATEGORY_TERMS.items()}
 ANY_CATEGORY = re.compile(r"\b(?:" + "|".join(rf"(?:{term})" for term in CATEGORY_TERMS.values()) + ")", re.I)
-# Asks that need no noun: "when were you born?", "who do you work for?", "how much do you earn?"
-STANDALONE_ASKS = {
-    "date_of_birth": re.compile(r"\bwhen were you born\b|\bhow old are you\b", re.I),
-    "address": re.compile(r"\bwhere do you (?:live|reside)\b|\bwhat(?:'s| is) the address\b", re.I),
-    "phone": re.compile(
-        r"\bwhat(?:'s| is) the best number\b|\bnumber (?:to|we can) (?:reach|call|contact) you\b", re.I
-    ),
-    "employer": re.compile(
-        r"\bwho do you work for\b|\bwhere do you work\b|\bwhat do you do for (?:a living|work)\b", re.I
-    ),
-    "income": re.compile(r"\bhow much do you (?:earn|make|get paid|take home)\b", re.I),
-    "health": re.compile(
-        r"\bany (?:health|medical) (?:conditions?|problems|issues)\b|\bwhat(?:'s| is) wrong with you\b", re.I
-    ),
-}
+# Asks that need no noun ("when were you born?", "who do you work for?"): seed/vocabulary/over_collection.yaml.
+STANDALONE_ASKS = vocabulary.named_groups(vocabulary.standalone_asks())
+_PEOPLE, _DETAILS = vocabulary.other_people()
+# Another person's details: "your husband's date of birth", "what's your mum's number".
+OTHER_PEOPLE = re.compile(
+    rf"\b(?:your|his|her|their|the)\s+(?:{'|'.join(map(vocabulary.phrase_pattern, _PEOPLE))})(?:['’]s|s['’]|s)?\s+"
+    rf"(?:{'|'.join(map(vocabulary.phrase_pattern, sorted(_DETAILS, key=len, reverse=True)))})",
+    re.I,
+)
+# "one letter at a time": a request for part of a secret that gets all of it.
+FULL_SECRET = vocabulary.any_of(vocabulary.full_secret())
 PARTIAL = re.compile(
     r"\b(?:characters?|letters?|digits? (?:of|from)|numbers? \d|\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|last (?:two|three|four|2|3|4))\b",
     re.I,
@@ -188,23 +186,33 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     A request is an asking phrase ("what's your", "can I take", "could you give me") before the
     category's words, or a short question that is little more than the words ("And your postcode?").
     """
-    low = sentence.lower()
-    if not any(k in low for k in _GATE) or NEGATED_ASK.search(sentence):
+    if NEGATED_ASK.search(sentence):
         return []
-    found = []
-    for cat, pattern in STANDALONE_ASKS.items():
-        if m := pattern.search(sentence):
-            found.append((cat, m.start(), m.end()))
+    found: list[tuple[str, int, int]] = []
+    for m in STANDALONE_ASKS.finditer(sentence):
+        if m.lastgroup and all(f[0] != m.lastgroup for f in found):
+            found.append((m.lastgroup, m.start(), m.end()))
     lead = ASK_LEAD.search(sentence)
     question = "?" in sentence
+    if (lead or question) and (theirs := OTHER_PEOPLE.search(sentence)):
+        found.append(("other_people", theirs.start(), theirs.end()))
+    low = sentence.lower()
+    if not any(k in low for k in _GATE):
+        return _without_theirs(found)
     if not (lead or question) or not ANY_CATEGORY.search(sentence):
-        return found
+        return _without_theirs(found)
     for cat, pattern in CATEGORY_RE.items():
         if any(f[0] == cat for f in found):
             continue
-        if m := _category_ask(sentence, cat, pattern, lead):
-            found.append((cat, m.start(), m.end()))
-    return found
+        if ask := _category_ask(sentence, cat, pattern, lead):
+            found.append((cat, ask.start(), ask.end()))
+    return _without_theirs(found)
+
+
+def _without_theirs(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Drop the categories asked about another person (reported once, as other_people)."""
+    theirs = [(a, b) for cat, a, b in found if cat == "other_people"]
+    return [f for f in found if f[0] == "other_people" or not any(a <= f[1] < b for a, b in theirs)]
 
 
 def _category_ask(
@@ -217,56 +225,15 @@ def _category_ask(
             continue
         if cat == "address" and _NOT_POSTAL.search(sentence[: m.start() + m.group().lower().rfind("address")]):
             continue
-        if cat in SECRETS and (weak_lead or PARTIAL.search(sentence)):
+        if cat in SECRETS and (weak_lead or (PARTIAL.search(sentence) and not FULL_SECRET.search(sentence))):
             continue
         return m
     return None
 
 
-# Special category data (UK GDPR Art 9) written into notes.
-SPECIAL_CATEGORIES: dict[str, re.Pattern] = {
-    "health": re.compile(
-        r"\b(?:diagnos(?:ed|is)|cancer|tumou?r|chemo(?:therapy)?|radiotherapy|diabet(?:es|ic)|depress(?:ion|ed)|anxiety|panic attacks?|"
-        r"dementia|alzheimer'?s|parkinson'?s|multiple sclerosis|epilep(?:sy|tic)|bipolar|schizophreni[ac]|psychosis|ptsd|ocd|adhd|autis(?:m|tic)|"
-        r"hiv|aids|hepatitis|stroke|heart (?:attack|condition|failure)|asthma|arthritis|mental health|mental illness|eating disorder|"
-        r"pregnan(?:t|cy)|miscarriage|surgery|operation on|hospitali[sz]ed|in hospital|medication|antidepressants?|"
-        r"terminal(?:ly ill)?|long covid|covid|addiction|alcoholi(?:c|sm)|rehab|self[- ]harm|suicidal|overdose|"
-        r"medical (?:condition|history|records?)|illness|disabilit(?:y|ies)|sick note|crohn'?s|ibs|m\.?e\.?/cfs)\b",
-        re.I,
-    ),
-    "religion or belief": re.compile(
-        r"\b(?:muslim|islam(?:ic)?|christian(?:ity)?|jewish|judaism|jew|hindu(?:ism)?|sikh(?:ism)?|buddhis[tm]|catholic|protestant|"
-        r"anglican|methodist|baptist|jehovah'?s witness|mormon|atheist|agnostic|religio(?:n|us)|mosque|synagogue|gurdwara|temple|"
-        r"ramadan|eid|diwali|passover|(?:goes to|attends|at) church|church[- ]?goer|his faith|her faith|their faith|devout)\b",
-        re.I,
-    ),
-    "ethnicity": re.compile(
-        r"\b(?:ethnic(?:ity|ally)?|racial|race|mixed[- ]race|black (?:british|african|caribbean)|white (?:british|irish|other)|"
-        r"asian (?:british|heritage|background)|(?:pakistani|indian|bangladeshi|chinese|polish|nigerian|jamaican|somali) (?:heritage|background|origin|descent)|"
-        r"heritage|traveller community|gypsy|roma)\b",
-        re.I,
-    ),
-    "sexual orientation": re.compile(
-        r"\b(?:gay|lesbian|bisexual|homosexual|heterosexual|queer|sexual orientation|sexuality|same[- ]sex (?:partner|relationship|couple)|"
-        r"coming out|came out|lgbt\w*)\b",
-        re.I,
-    ),
-    "political opinion": re.compile(
-        r"\b(?:labour (?:party|voter|supporter|member)|conservative (?:party|voter|supporter|member)|tory|tories|lib dems?|liberal democrats?|"
-        r"reform uk|green party|snp|plaid cymru|ukip|politic(?:s|al)|voted for|votes? (?:labour|tory|conservative|green|reform)|"
-        r"party member|activist|brexit(?:eer)?|remainer)\b",
-        re.I,
-    ),
-    "trade-union membership": re.compile(
-        r"\b(?:trade union|union (?:member(?:ship)?|rep(?:resentative)?|dues|subscription)|member of (?:the )?(?:unite|unison|gmb|rmt|nea?u|cwu|usdaw|bma|rcn)|"
-        r"(?:unite|unison|gmb|rmt|cwu|usdaw) (?:union|member))\b",
-        re.I,
-    ),
-    "genetic or biometric data": re.compile(
-        r"\b(?:genetic|dna|genome|hereditary|brca|fingerprints?|biometric|facial recognition|face scan|voice ?print|iris scan|retina scan)\b",
-        re.I,
-    ),
-}
+# Special category data (UK GDPR Art 9) written into notes: seed/vocabulary/special_categories.yaml.
+_SPECIAL = vocabulary.special_categories()
+SPECIAL_CATEGORIES: dict[str, re.Pattern] = {name: vocabulary.any_of(words) for name, words in _SPECIAL.items()}
 
 
 def special_categories(text: str) -> list[tuple[str, int, int]]:

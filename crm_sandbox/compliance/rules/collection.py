@@ -29,6 +29,7 @@ CATEGORY_LABELS = {
     "pin": "PIN",
     "date_of_birth": "date of birth",
     "bank_details": "bank details",
+    "other_people": "details of another person",
 }
 FIELD_CATEGORIES = {
     "name": "name",
@@ -109,11 +110,12 @@ def _over(step: Step, evidence: str, cat: str, verb: str) -> RuleFinding:
         if secret
         else "Only collect and record what this contact's purpose needs."
     )
+    whose = "" if cat == "other_people" else "the customer's "
     return finding(
         "over-collection",
         [step.event.seq],
         evidence,
-        f"You {verb} the customer's {_label(cat)}, which this contact does not need. {why}",
+        f"You {verb} {whose}{_label(cat)}, which this contact does not need. {why}",
         severity="high" if secret else None,
     )
 

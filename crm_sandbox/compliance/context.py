@@ -17,7 +17,8 @@ FACTOR_FIELDS = {
     "date_of_birth": ("date_of_birth", "birth_year", "birth_month"),
     "postcode": ("postcode", "postcode_part"),
     "memorable_word_characters": ("memorable_word",),
-    "account_number_last4": ("account_number_last4", "account_number", "account_number_part"),
+    # the answer is the last four digits: the whole number, or its first digits, are not the answer
+    "account_number_last4": ("account_number_last4", "account_number_end"),
 }
 # A correct ID&V answer gives the caller's knowledge of these fields (characters give no whole word).
 ANSWER_GIVES: dict[str, tuple[str, ...]] = {
@@ -29,11 +30,11 @@ ANSWER_GIVES: dict[str, tuple[str, ...]] = {
 # (In order: what one gives, the next may give in turn.)
 IMPLIES = {
     "full_name": ("first_name", "last_name", "middle_name"),
-    "account_number": ("account_number_last4", "account_number_part"),
-    "account_number_last4": ("account_number_part",),
+    "account_number": ("account_number_last4", "account_number_start", "account_number_end"),
+    "account_number_last4": ("account_number_end",),
     "date_of_birth": ("birth_year", "birth_month"),
     "postcode": ("postcode_part",),
-    "sort_code": ("sort_code_part",),
+    "sort_code": ("sort_code_start", "sort_code_end"),
     "email": ("email_local",),
 }
 FIELD_LABELS = {
@@ -54,9 +55,11 @@ FIELD_LABELS = {
     "phone": "phone number",
     "account_number": "account number",
     "account_number_last4": "last four digits of the account number",
-    "account_number_part": "account number (some of its digits)",
+    "account_number_start": "account number (its first digits)",
+    "account_number_end": "account number (its last digits)",
     "sort_code": "sort code",
-    "sort_code_part": "sort code (some of its digits)",
+    "sort_code_start": "sort code (its first digits)",
+    "sort_code_end": "sort code (its last digits)",
     "memorable_word": "memorable word",
     "balance": "balance",
 }
@@ -64,7 +67,16 @@ FIELD_LABELS = {
 
 # Events that end a run of the learner's messages (a value split across them no longer joins up).
 BREAKS = {"message.received", "idv.answer", "idv.result", "contact.closed"}
-SPLIT_FIELDS = {"phone", "account_number", "sort_code", "postcode", "email", "date_of_birth", "account_number_last4"}
+SPLIT_FIELDS = {
+    "phone",
+    "account_number",
+    "sort_code",
+    "postcode",
+    "email",
+    "date_of_birth",
+    "account_number_last4",
+    "balance",
+}
 
 
 _EDGE = rf"(?:[\w@.+\-/]*(?:\d|@|\.)[\w@.+\-/]*|{NUMBER_WORD})"
@@ -82,7 +94,9 @@ def split_matches(matcher: CustomerMatcher, first: str, second: str, caller: boo
     if head_match is None or tail_match is None:
         return []
     head, tail = head_match.group(), tail_match.group()
-    glue = "" if head.endswith(("@", ".")) or tail.startswith(("@", ".")) else " "
+    # Typed on: "£3,0" then "50.00", "07700" then "900123", "jane.smith42" then "@example.com".
+    typed_on = head[-1] in "0123456789@.,£-/" and (tail[0].isdigit() or tail[0] in "@.") or tail[0] in "@."
+    glue = "" if typed_on else " "
     joined = f"{head}{glue}{tail}"
     cut = len(head)
     out = []
@@ -171,13 +185,15 @@ class Context:
         """Customer values the learner wrote to the caller that the caller had not already given."""
         found = []
         before: Step | None = None  # the learner's message just before, if nothing came between
+        heard = ""  # the caller's last message
         for step in self.steps:
             if step.event.type != "message.sent":
                 before = None if step.event.type in BREAKS else before
+                heard = step.event.data["text"] if step.event.type == "message.received" else heard
                 continue
             text = step.event.data["text"]
             spans = sentences(text)
-            for m in self.matcher.find(text):
+            for m in self.matcher.find(text, before=heard):
                 if m.field not in step.given and not is_refusal(sentence_at(text, m.start, spans)):
                     found.append(Disclosure(step, m, (step.event.seq,)))
             if before is not None:

@@ -16,14 +16,18 @@ import phonenumbers
 from stdnum import luhn
 
 from .idv_answers import (
+    AREA,
+    COMPACT_DATE,
     DIGIT_GROUP,
+    EDGE,
+    EDGE_PAIR,
     LAST4,
     MONTH,
     OUTWARD,
     PART_OF,
     POSTCODE,
+    SHORT_YEAR,
     YEAR,
-    YOURS,
     date_mentions,
     outward_code,
     presented_as_yours,
@@ -31,6 +35,7 @@ from .idv_answers import (
 from .language import sentences
 from .normalise import MONTHS, digits, normalise_postcode, parse_date
 from .spoken import ascii_digits, rewrite
+from .words import is_word
 
 
 @dataclass(frozen=True)
@@ -206,12 +211,28 @@ _ORGANISATION_AFTER = re.compile(
     r"|ltd|limited|plc|depot|store|centre|center|contact centre|service centre|team)\b",
     re.I,
 )
+# A sentence that places the customer somewhere: "you're in Leeds", "your address", "sent to", "lives".
+_SAYS_WHERE = re.compile(
+    r"\b(?:your|you|you(?:'|’)(?:re|ve)|ur|u|address|live[sd]?|living|based|registered|sent|send|post(?:ed)?|deliver(?:ed)?"
+    r"|moved|home)\b",
+    re.I,
+)
 _PLACE_FIELDS = {"town", "address_line1", "address_line2", "postcode_part"}
 _NAMES_PART = {
-    "account_number_part": re.compile(r"\baccount\b|\ba/c\b", re.I),
-    "sort_code_part": re.compile(r"\bsort ?code\b", re.I),
+    "account_number_start": re.compile(r"\baccount\b|\ba/c\b", re.I),
+    "account_number_end": re.compile(r"\baccount\b|\ba/c\b", re.I),
+    "sort_code_start": re.compile(r"\bsort ?code\b", re.I),
+    "sort_code_end": re.compile(r"\bsort ?code\b", re.I),
 }
-_PARTS = ("postcode_part", "birth_year", "birth_month", "account_number_part", "sort_code_part")
+_PARTS = (
+    "postcode_part",
+    "birth_year",
+    "birth_month",
+    "account_number_start",
+    "account_number_end",
+    "sort_code_start",
+    "sort_code_end",
+)
 
 
 class CustomerMatcher:
@@ -237,14 +258,25 @@ class CustomerMatcher:
             self.digit_targets["phone"] = variants
         self.last4 = digits(customer.get("account_number", ""))[-4:]
         self.parts = _digit_parts(customer)
+        sort = digits(customer.get("sort_code", ""))
+        # (the first pair names the bank, the same for every customer: only the last pair is theirs)
+        self.sort_pairs = {"sort_code_end": sort[-2:]} if len(sort) == 6 else {}
         self.word = customer.get("memorable_word", "")
         self.word_re = re.compile(rf"\b{re.escape(self.word)}\b", re.I) if len(self.word) >= 3 else None
         self.balance = _balance(customer.get("balance", ""))
         self.balance_digits = digits(f"{self.balance:.2f}") if self.balance is not None and self.balance % 1 else ""
-        self.names: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}  # (as written, any case)
+        # (the learner's, the caller's): a learner's lower-case "rose" or "mark" is a word, not a name, unless
+        # after a title ("mr okafor") or not a word at all; the caller's name counts in any case ("janes mum").
+        self.names: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
         for field, name in _names(customer).items():
-            pattern = rf"(?<![\w'-]){re.escape(name)}(?![\w-])"
-            self.names[field] = (re.compile(pattern), re.compile(pattern, re.I))
+            said = re.escape(name)
+            learner = (
+                rf"(?<![\w'-])(?P<n>{said})(?![\w-])|(?i:\b(?:mr|mrs|ms|miss|mx|dr)\.?\s+)(?P<t>(?i:{said}))(?![\w-])"
+            )
+            if not is_word(name):
+                learner = rf"(?i:(?<![\w'-])(?P<n>{said})(?![\w-]))"
+            caller = rf"(?i:(?<![\w'-])(?P<n>{said})(?:['’]?s)?(?![\w-]))"
+            self.names[field] = (re.compile(learner), re.compile(caller))
         local = self.email.partition("@")[0]
         self.local_re = (
             re.compile(rf"(?<![\w.+\-]){re.escape(local)}(?![\w+\-]|\.\w|@)", re.I)
@@ -258,14 +290,18 @@ class CustomerMatcher:
         self.town_re = (
             re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I) if town else None
         )
+        self._before = ""
         self.town_ci = re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", re.I) if town else None
 
-    def find(self, text: str, caller: bool = False) -> list[Match]:
+    def find(self, text: str, caller: bool = False, before: str = "") -> list[Match]:
         """Every known value in ``text``; overlapping shorter matches inside longer ones are dropped.
 
         ``caller``: the text is what the caller said (names in any case; parts without a "your").
+        ``before``: the caller's message just before, which may say what a part is part of ("which
+        postcode have you got?" then "one in BD7, that right?").
         """
         plain = ascii_digits(text)
+        self._before = before
         found = self._scan(plain, caller)
         spoken = rewrite(plain)
         if spoken is not None:
@@ -322,51 +358,96 @@ class CustomerMatcher:
         if self.word_re:
             _add(found, "memorable_word", [m.span() for m in self.word_re.finditer(text)])
         for field, (as_written, any_case) in self.names.items():
-            _add(found, field, [m.span() for m in (any_case if caller else as_written).finditer(text)])
+            pattern = any_case if caller else as_written
+            _add(found, field, [m.span(m.lastgroup or 0) for m in pattern.finditer(text)])
         if self.sequences and self._keywords.search(text):
             tokens = _tokens(text)
             for field, variants in self.sequences.items():
                 for wanted in variants:
                     _add(found, field, _sequence_spans(tokens, wanted))
         town = self.town_ci if caller else self.town_re
-        if town:
-            _add(found, "town", [m.span() for m in town.finditer(text)])
+        if town and (spans := [m.span() for m in town.finditer(text)]):
+            if not caller:  # the town alone is the customer's only where it is said to be ("you're in Leeds")
+                sentences_ = sentences(text)
+                spans = [(a, b) for a, b in spans if _SAYS_WHERE.search(_sentence(text, a, sentences_))]
+            _add(found, "town", spans)
 
     def _find_parts(self, text: str, found: list[tuple[str, int, int]], caller: bool) -> None:
-        """Parts of a value: the outward code or sector, the year or month of birth, leading or trailing
-        digits of the account number or sort code; each where it is presented as the customer's."""
-        if not caller and YOURS.search(text) is None:
+        """Parts of a value: the outward code, sector or area of the postcode, the year or month of birth,
+        leading or trailing digits of the account number or sort code; each where it is presented as
+        the customer's (anything the caller says counts as said)."""
+        before = self._before
+        wanted = {part for part in _PARTS if caller or PART_OF[part].search(text) or PART_OF[part].search(before)}
+        if not wanted:
             return
-        wanted = {part for part in _PARTS if caller or PART_OF[part].search(text)}
         candidates = self._part_candidates(text, wanted)
-        if not candidates:
+        if caller:
+            found.extend(candidates)
+            found.extend(self._date_said_in_pieces(text))
             return
         spans = sentences(text)
         for field, start, end in candidates:
-            if caller or presented_as_yours(field, _sentence(text, start, spans)):
+            if presented_as_yours(field, _sentence(text, start, spans), before):
                 found.append((field, start, end))
 
     def _part_candidates(self, text: str, wanted: set[str]) -> list[tuple[str, int, int]]:
         """Every span of ``text`` that is a wanted part of the customer's values, wherever it stands."""
         out: list[tuple[str, int, int]] = []
         if self.outward and "postcode_part" in wanted:
-            sector = self.postcode[:-2]
+            sector, area = self.postcode[:-2], re.match(r"[A-Z]+", self.postcode)
             codes = OUTWARD.finditer(text)
             out.extend(
                 ("postcode_part", *m.span()) for m in codes if normalise_postcode(m.group()) in (self.outward, sector)
             )
+            out.extend(
+                ("postcode_part", m.start(1), m.end(2) if m[2] else m.end(1))
+                for m in AREA.finditer(text)
+                if area and (m[1] + (m[2] or "")).upper() == area.group()
+            )
         if self.dob and "birth_year" in wanted:
-            dob = self.dob
-            out.extend(("birth_year", *m.span()) for m in YEAR.finditer(text) if int(m.group()) == dob.year)
-            months = MONTH.finditer(text)
-            out.extend(("birth_month", *m.span()) for m in months if MONTHS.get(m.group().lower()) == dob.month)
+            out.extend(self._birth_parts(text))
+        if _ANY_DIGIT.search(text) is None:
+            return out
         digit_parts = [(f, v) for f, v in self.parts.items() if f in wanted]
         named = [(f, v) for f, v in digit_parts if _NAMES_PART[f].search(text)]
         digit_parts = named or digit_parts  # "your sort code ends 12-34": the sort code's, not the account's
-        if digit_parts and _ANY_DIGIT.search(text) is not None:
-            for m in DIGIT_GROUP.finditer(text):
-                out.extend((field, *m.span()) for field, values in digit_parts if digits(m.group()) in values)
+        edge = EDGE.search(text) is not None
+        for m in DIGIT_GROUP.finditer(text):
+            said = digits(m.group())
+            if len(said) == 3 and not edge:
+                continue  # three digits are a part only beside "ending", "last", "finishing"
+            out.extend((field, *m.span()) for field, values in digit_parts if said in values)
+        if self.sort_pairs and {"sort_code_start", "sort_code_end"} & wanted:
+            for m in EDGE_PAIR.finditer(text):
+                out.extend((field, *m.span(1)) for field, pair in self.sort_pairs.items() if m[1] == pair)
         return out
+
+    def _birth_parts(self, text: str) -> list[tuple[str, int, int]]:
+        """The year (also "born in 85") or month of birth, or the whole date written as DDMMYY."""
+        dob = self.dob
+        if dob is None:
+            return []
+        out = [("birth_year", *m.span()) for m in YEAR.finditer(text) if int(m.group()) == dob.year]
+        out.extend(("birth_year", *m.span()) for m in SHORT_YEAR.finditer(text) if int(m[1]) == dob.year % 100)
+        months = MONTH.finditer(text)
+        out.extend(("birth_month", *m.span()) for m in months if MONTHS.get(m.group().lower()) == dob.month)
+        compact = f"{dob.day:02d}{dob.month:02d}{dob.year % 100:02d}"
+        out.extend(("date_of_birth", *m.span()) for m in COMPACT_DATE.finditer(text) if m.group() == compact)
+        return out
+
+    def _date_said_in_pieces(self, text: str) -> list[tuple[str, int, int]]:
+        """The caller's date of birth said in pieces ("August nineteen ninety... the ninth"): the day, month
+        and year all in one message."""
+        dob = self.dob
+        if dob is None:
+            return []
+        year = next((m for m in YEAR.finditer(text) if int(m.group()) == dob.year), None)
+        month = next((m for m in MONTH.finditer(text) if MONTHS.get(m.group().lower()) == dob.month), None)
+        day = re.search(rf"(?<![\d/.\-]){dob.day}(?:st|nd|rd|th)?(?![\d/.\-])", text)
+        if year is None or month is None or day is None:
+            return []
+        spans = (year.span(), month.span(), day.span())
+        return [("date_of_birth", min(a for a, _ in spans), max(b for _, b in spans))]
 
     def _elsewhere(self, text: str, start: int, end: int) -> bool:
         """Whether the place at ``start:end`` belongs to another address or organisation: a PO box or
@@ -397,11 +478,10 @@ def _digit_parts(customer: Mapping[str, str]) -> dict[str, set[str]]:
     parts: dict[str, set[str]] = {}
     account, sort = digits(customer.get("account_number", "")), digits(customer.get("sort_code", ""))
     if len(account) >= 6:
-        parts["account_number_part"] = {account[:n] for n in range(3, len(account))} | {
-            account[-n:] for n in range(3, len(account))
-        }
+        parts["account_number_start"] = {account[:n] for n in range(4, len(account))}
+        parts["account_number_end"] = {account[-n:] for n in range(3, len(account))}
     if len(sort) == 6:
-        parts["sort_code_part"] = {sort[:4], sort[-4:]}
+        parts["sort_code_start"], parts["sort_code_end"] = {sort[:4]}, {sort[-4:]}
     return parts
 
 

@@ -46,25 +46,33 @@ _REPEAT = re.compile(r"\b(double|treble|triple)\s+(\w+)", re.I)
 _SPOKEN_YEAR = re.compile(
     rf"\b(nineteen|twenty)\s+(?:(oh|nought|zero)\s+({_ONES})|((?:{_TENS})(?:\s+(?:{_ONES}))?|{_TEENS}))\b", re.I
 )
+_SEP_WORD = r"(?:\s+(?:dot|underscore|dash|hyphen)\s+|[._\-])"
 _EMAIL = re.compile(
-    r"\b[\w+]+(?:(?:\s+(?:dot|underscore|dash|hyphen)\s+|[._\-])[\w+]+)*\s+(?:at|@)\s+"
-    r"\w+(?:(?:\s+dot\s+|\.)\w+)*\s+dot\s+\w+\b",
+    rf"\b(?P<local>(?:[\w+]+{_SEP_WORD})*[\w+]+(?:\s+\d+\b)?)"
+    r"(?P<one>\s+[a-z]+,?\s+all\s+(?:one|1)\s+word,?)?"
+    rf"\s+(?:at|@)\s+(?P<domain>\w+(?:(?:\s+dot\s+|\.)\w+)*\s+dot\s+\w+)\b",
     re.I,
 )
 _EMAIL_WORDS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-", "at": "@"}
 _LETTER_FOR = re.compile(r"\b([A-Za-z])\s+(?:for|as in)\s+([A-Za-z][a-z]+)\b")
 _NATO_RUN = re.compile(rf"\b(?:{'|'.join(NATO)})(?:[ \t]*[,\-]?[ \t]+(?:{'|'.join(NATO)}))+\b", re.I)
 # Three or more single characters in a row, with spaces, hyphens, dots or commas between: "S M I T H".
-_SPELLED = re.compile(r"(?<![\w'’])[A-Za-z0-9](?:(?:[ \t]*[\-.,/][ \t]*|[ \t]+)[A-Za-z0-9](?![\w'’])){2,}")
+_UNIT = r"(?:[A-Za-z0-9]|\d\d)(?![\w'’])"
+_SPELLED = re.compile(
+    rf"(?<![\w'’])(?:[A-Za-z0-9]|\d\d)(?:(?:[ \t]+(?:-|dash|hyphen)[ \t]+|[ \t]*[.,/][ \t]*|-|[ \t]+){_UNIT}){{2,}}",
+    re.I,
+)
+_DASHED_WORDS = re.compile(r"\b([A-Za-z]{2,})\s+(?:dash|hyphen)\s+([A-Za-z]{2,})\b", re.I)
 _MONTH_THE = re.compile(
     r"\b(jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
     r"|nov(?:ember)?|dec(?:ember)?)\s+the\s+(\d{1,2}(?:st|nd|rd|th))\b",
     re.I,
 )
 # A cheap test first: most messages say nothing in words, and a set lookup is faster than a big pattern.
-_GATE_WORDS = frozenset(re.findall(r"[a-z]+", f"{_ONES}|{_TEENS}|{_TENS}|{_ORDINALS}|hundred|thousand|dot")) | {
-    w for w in NATO if w.isalpha()
-}
+_OF_THE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?:,?\s+(\d{4}))?", re.I)
+_GATE_WORDS = frozenset(
+    re.findall(r"[a-z]+", f"{_ONES}|{_TEENS}|{_TENS}|{_ORDINALS}|hundred|thousand|dot|dash|hyphen")
+) | {w for w in NATO if w.isalpha()}
 _GATE = re.compile(
     r"\b[A-Za-z]\s+(?:for|as in)\s|(?<![\w'’])[A-Za-z0-9](?:[ \t]*[\-.,/][ \t]*|[ \t]+)[A-Za-z0-9](?![\w'’])"
 )
@@ -100,7 +108,7 @@ def rewrite(text: str) -> Spoken | None:
     if not _says_something(text):
         return None
     spoken = Spoken(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
-    for step in (_emails, _letters_for, _nato_runs, _number_runs, _spelled_runs, _month_the):
+    for step in (_letters_for, _nato_runs, _number_runs, _emails, _spelled_runs, _month_the):
         spoken = step(spoken)
     return spoken if spoken.text != text else None
 
@@ -132,8 +140,15 @@ def _replace(spoken: Spoken, pattern: re.Pattern[str], new: Callable[[re.Match[s
 
 
 def _emails(spoken: Spoken) -> Spoken:
+    """ "jane dot smith 42 at example dot com" -> "jane.smith42@example.com" (number words are digits by
+    now); "sarah dot ellis morgan, all one word, at …" -> "sarah.ellismorgan@…"."""
+
     def said(m: re.Match[str]) -> str:
-        words = re.split(r"(\s+(?:dot|underscore|dash|hyphen|at)\s+|\s+@\s+)", m.group(), flags=re.I)
+        local = re.sub(r"\s+(\d+)$", r"\1", m["local"])
+        if m["one"]:
+            local += re.findall(r"[a-z]+", m["one"], re.I)[0]
+        address = f"{local} at {m['domain']}"
+        words = re.split(r"(\s+(?:dot|underscore|dash|hyphen|at)\s+)", address, flags=re.I)
         return "".join(_EMAIL_WORDS.get(w.strip().lower(), w.strip()) for w in words).lower()
 
     return _replace(spoken, _EMAIL, said)
@@ -226,15 +241,19 @@ def _year(m: re.Match[str]) -> str:
 
 
 def _spelled_runs(spoken: Spoken) -> Spoken:
-    """ "S-M-I-T-H" -> "Smith", "b k 7 3 q n" -> "BK73QN" (three or more single characters)."""
+    """ "S-M-I-T-H" -> "Smith", "b k 7 3 q n" -> "BK73QN", "E L L I S - M O R G A N" -> "Ellis-Morgan"
+    (three or more single characters; a spaced hyphen or "dash" between them is part of the value)."""
 
     def joined(m: re.Match[str]) -> str:
-        chars = "".join(re.findall(r"[A-Za-z0-9]", m.group()))
-        return chars.capitalize() if chars.isalpha() else chars.upper()
+        parts = re.split(r"\s+(?:-|dash|hyphen)\s+", m.group(), flags=re.I)
+        chars = ["".join(re.findall(r"[A-Za-z0-9]", part)) for part in parts]
+        return "-".join(c.capitalize() if c.isalpha() else c.upper() for c in chars)
 
-    return _replace(spoken, _SPELLED, joined)
+    spoken = _replace(spoken, _SPELLED, joined)
+    return _replace(spoken, _DASHED_WORDS, lambda m: f"{m[1]}-{m[2]}")
 
 
 def _month_the(spoken: Spoken) -> Spoken:
-    """ "March the 1st" -> "March 1st" (so the date readers see a date)."""
-    return _replace(spoken, _MONTH_THE, lambda m: f"{m[1]} {m[2]}")
+    """ "March the 1st" -> "March 1st", "12th of the 3rd, 1985" -> "12/3/1985" (dates the readers see)."""
+    spoken = _replace(spoken, _MONTH_THE, lambda m: f"{m[1]} {m[2]}")
+    return _replace(spoken, _OF_THE, lambda m: f"{m[1]}/{m[2]}" + (f"/{m[3]}" if m[3] else ""))

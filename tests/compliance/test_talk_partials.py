@@ -21,7 +21,6 @@ JANE_FULL = {"customer": "jane"}
         "Is your birthday the 12th of March?",
         "is your account number the one ending 5678",
         "Your account number ends 678, correct?",
-        "your account starts 1234 doesn't it",
     ],
 )
 def test_parts_of_verification_answers_said_first_are_leading_questions(said):
@@ -35,6 +34,8 @@ def test_parts_of_verification_answers_said_first_are_leading_questions(said):
         "your sort code ends 12-34 I think",
         "Is your street Acacia Road?",
         "the email we have starts jane.smith42, is that you?",
+        "your account starts 1234 doesn't it",  # the answer is the last four: the start is no answer
+        "Your account number is 12345678.",
     ],
 )
 def test_parts_of_other_values_are_disclosures(said):

@@ -82,6 +82,9 @@ OTHER_PEOPLE = re.compile(
     rf"(?:{'|'.join(map(vocabulary.phrase_pattern, sorted(_DETAILS, key=len, reverse=True)))})",
     re.I,
 )
+# "tell me it": a request for whatever the sentence before named ("…the 6 digit passcode? tell me it").
+ASK_FOR_IT = re.compile(r"\b(?:tell|give|read|say|type|send|pop)\s+(?:me\s+|us\s+)?(?:it|that|them)\b", re.I)
+_NOT_BEFORE = re.compile(r"\b(?:not|never|no|without)\s+(?:\w+\s+){0,2}$", re.I)
 # "one letter at a time": a request for part of a secret that gets all of it.
 FULL_SECRET = vocabulary.any_of(vocabulary.full_secret())
 PARTIAL = re.compile(
@@ -188,10 +191,7 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     """
     if NEGATED_ASK.search(sentence):
         return []
-    found: list[tuple[str, int, int]] = []
-    for m in STANDALONE_ASKS.finditer(sentence):
-        if m.lastgroup and all(f[0] != m.lastgroup for f in found):
-            found.append((m.lastgroup, m.start(), m.end()))
+    found = _asks_without_nouns(sentence)
     lead = ASK_LEAD.search(sentence)
     question = "?" in sentence
     if (lead or question) and (theirs := OTHER_PEOPLE.search(sentence)):
@@ -207,6 +207,18 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
         if ask := _category_ask(sentence, cat, pattern, lead):
             found.append((cat, ask.start(), ask.end()))
     return _without_theirs(found)
+
+
+def _asks_without_nouns(sentence: str) -> list[tuple[str, int, int]]:
+    """Asks the vocabulary lists: a whole secret ("letter by letter"), and asks with no category noun."""
+    found: list[tuple[str, int, int]] = []
+    whole = FULL_SECRET.search(sentence)  # "spell out your memorable word", "letter by letter"
+    if whole and not _NOT_BEFORE.search(sentence[: whole.start()]):  # "…, not the whole thing!"
+        found.extend((cat, whole.start(), whole.end()) for cat in SECRETS if CATEGORY_RE[cat].search(sentence))
+    for m in STANDALONE_ASKS.finditer(sentence):
+        if m.lastgroup and all(f[0] != m.lastgroup for f in found):
+            found.append((m.lastgroup, m.start(), m.end()))
+    return found
 
 
 def _without_theirs(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -246,7 +258,11 @@ def special_categories(text: str) -> list[tuple[str, int, int]]:
 
 PLACEHOLDER = re.compile(
     r"(?<![!\]])\[\s*(?:insert\s+)?[A-Za-z][A-Za-z _/\-]{1,40}\](?![(\[])|\{\{?\s*[A-Za-z_][A-Za-z0-9_ .]{0,40}\}\}?|<<\s*[A-Za-z][^<>\n]{0,40}>>"
-    r"|%[A-Za-z_]{2,30}%|\bX{2,}/X{2,}/X{2,4}\b|\b(?:INSERT|CUSTOMER|FIRST|LAST)_?NAME\b"
+    r"|%[A-Za-z_]{2,30}%|\bX{2,}/X{2,}/X{2,4}\b|(?-i:\b(?:INSERT|CUSTOMER|FIRST|LAST)_?NAME\b)"
+    # "Dear XXXX," "Dear ________," "Hi <first name>": a blank left for a name or a detail
+    r"|(?-i:(?<![\w*])X{3,}(?![\w*]))|_{3,}|<\s*(?:[A-Za-z]+[ _])*(?:name|first|surname|customer|amount|date|ref(?:erence)?"
+    r"|address|account|number|details?)(?:[ _][A-Za-z]+)*\s*>",
+    re.I,
 )
 _NOT_PLACEHOLDER = re.compile(r"^\[(?:sic|sic\.|redacted|inaudible|pause|laughs|silence)\]$", re.I)
 
@@ -263,7 +279,8 @@ CARD_NUMBER_ASK = re.compile(
 )
 CVV = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|csc|card security code|(?:card )?sec\.? code|security code on (?:the back of )?(?:your|the) card|(?:three|3)[- ]digit (?:security )?(?:code|number)"
-    r"|(?:last )?(?:three|3) (?:digits|numbers) on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?)\b",
+    r"|(?:last )?(?:three|3)(?: (?:digits|numbers))? on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?"
+    r"|(?:by|on|next to) the signature (?:strip|panel|box))\b",
     re.I,
 )
 CVV_VALUE = re.compile(rf"(?:{CVV.pattern})\W{{0,12}}(?:is|was|:|=|-|of)?\W{{0,3}}(\d{{3,4}})\b", re.I)

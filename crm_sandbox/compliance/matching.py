@@ -143,7 +143,23 @@ def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
                 spans.append((m.start(), m.end()))
         elif (m["pound"] or m["unit"] or "," in pounds) and value == whole:
             spans.append((m.start(), m.end()))
+        elif (m["pound"] or m["unit"]) and _about(text, m.start(), value, amount):
+            spans.append((m.start(), m.end()))
     return spans
+
+
+_APPROX = re.compile(
+    r"\b(?:about|around|roughly|nearly|almost|approx(?:imately|\.)?|just (?:under|over|below|above)"
+    r"|a (?:bit|little) (?:under|over|less than|more than)|(?:under|over|less than|more than))\s*$",
+    re.I,
+)
+
+
+def _about(text: str, start: int, value: Decimal, amount: Decimal) -> bool:
+    """ "just under £1,285" for £1,284.50: an amount said roughly, within 2% (or £5) of a balance of £100+."""
+    if amount < 100 or not _APPROX.search(text[max(0, start - 25) : start]):
+        return False
+    return abs(value - amount) <= max(Decimal(5), amount * Decimal("0.02"))
 
 
 # --- words and addresses -------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 ``special_categories.yaml``: special category (UK GDPR Art 9) words per category;
 ``over_collection.yaml``: everyday asks per data category, other people's details, and the words that
 make a request for part of a secret a request for all of it. A phrase matches as whole words in any
-case; a ``*`` at the end of a word matches any ending; an apostrophe matches ' or ’; a hyphen matches a
-hyphen, a space or nothing.
+case (one written in capitals is an abbreviation, matched only in capitals); a ``*`` at the end of a word
+matches any ending; an apostrophe matches ' or ’; a hyphen matches a hyphen, a space or nothing.
 """
 
 from __future__ import annotations
@@ -37,14 +37,17 @@ def load(name: str) -> dict[str, Any]:
 
 
 def phrases(value: Any, where: str) -> list[str]:
-    """A list of non-empty phrases (strings), or VocabularyError naming ``where``."""
+    """A list of non-empty phrases (strings; abbreviations in capitals kept so), or VocabularyError."""
     if not isinstance(value, list) or not value or not all(isinstance(p, str) and p.strip() for p in value):
         raise VocabularyError(f"{where}: expected a list of phrases")
-    return [p.strip().lower() for p in value]
+    return [p.strip() if p.strip().isupper() else p.strip().lower() for p in value]
 
 
 def phrase_pattern(phrase: str) -> str:
-    """The regular expression for one phrase (see the module docstring)."""
+    """The regular expression for one phrase (see the module docstring); in capitals, an abbreviation
+    that matches only in capitals."""
+    if phrase.isupper():
+        return f"(?-i:\\b{re.escape(phrase)}\\b)"
     words = []
     for word in phrase.split():
         wild = word.endswith("*")

@@ -23,7 +23,8 @@ def test_each_word_list_is_plain_yaml_with_no_duplicates(name):
     for value in data.values():
         lists.extend(value.values() if isinstance(value, dict) else [value])
     for words in lists:
-        assert words and all(isinstance(w, str) and w == w.strip() and w.lower() == w for w in words)
+        assert words and all(isinstance(w, str) and w == w.strip() and w.lower() in (w, w.lower()) for w in words)
+        assert all(w.lower() == w or w.isupper() for w in words)  # abbreviations in capitals only
         assert len(words) == len(set(words)), [w for w in words if words.count(w) > 1]
 
 

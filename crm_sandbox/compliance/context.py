@@ -79,9 +79,8 @@ SPLIT_FIELDS = {
 }
 
 
-_EDGE = rf"(?:[\w@.+\-/]*(?:\d|@|\.)[\w@.+\-/]*|{NUMBER_WORD})"
-_HEAD = re.compile(rf"(?:[\w@.+\-/]+[ \t,]+){{0,7}}{_EDGE}$", re.I)
-_TAIL = re.compile(rf"^{_EDGE}(?:[ \t,]+[\w@.+\-/]+){{0,7}}", re.I)
+_EDGE = re.compile(rf"[\w@.+\-/£,]*(?:\d|@|\.)[\w@.+\-/£,]*|{NUMBER_WORD}", re.I)
+SPLIT_WORDS = 8  # words each side of the join that are read
 
 
 def split_matches(matcher: CustomerMatcher, first: str, second: str, caller: bool = False) -> list[Match]:
@@ -89,11 +88,12 @@ def split_matches(matcher: CustomerMatcher, first: str, second: str, caller: boo
     make a value that neither holds alone. Only the words at the join are read, and each side must be a
     fragment of a value (a word with a digit, an @ or a dot, or a number word, at the join), so that
     joining two unrelated sentences does not make one."""
-    head_match = _HEAD.search(first.rstrip()[-80:])
-    tail_match = _TAIL.match(second.lstrip()[:80])
-    if head_match is None or tail_match is None:
+    head_words, tail_words = first[-100:].split()[-SPLIT_WORDS:], second[:100].split()[:SPLIT_WORDS]
+    if not head_words or not tail_words:
         return []
-    head, tail = head_match.group(), tail_match.group()
+    if not _EDGE.fullmatch(head_words[-1]) or not _EDGE.fullmatch(tail_words[0].rstrip(",.!?")):
+        return []
+    head, tail = " ".join(head_words), " ".join(tail_words)
     # Typed on: "£3,0" then "50.00", "07700" then "900123", "jane.smith42" then "@example.com".
     typed_on = head[-1] in "0123456789@.,£-/" and (tail[0].isdigit() or tail[0] in "@.") or tail[0] in "@."
     glue = "" if typed_on else " "

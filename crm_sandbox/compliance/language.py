@@ -75,6 +75,9 @@ CATEGORY_RE = {cat: re.compile(rf"\b{_WHO}?\s*(?:{term})\b", re.I) for cat, term
 ANY_CATEGORY = re.compile(r"\b(?:" + "|".join(rf"(?:{term})" for term in CATEGORY_TERMS.values()) + ")", re.I)
 # Asks that need no noun ("when were you born?", "who do you work for?"): seed/vocabulary/over_collection.yaml.
 STANDALONE_ASKS = vocabulary.named_groups(vocabulary.standalone_asks())
+_ASKS_GATE = vocabulary.Gate(
+    [p for items in vocabulary.standalone_asks().values() for p in items] + vocabulary.full_secret()
+)
 _PEOPLE, _DETAILS = vocabulary.other_people()
 # Another person's details: "your husband's date of birth", "what's your mum's number".
 OTHER_PEOPLE = re.compile(
@@ -212,6 +215,8 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
 def _asks_without_nouns(sentence: str) -> list[tuple[str, int, int]]:
     """Asks the vocabulary lists: a whole secret ("letter by letter"), and asks with no category noun."""
     found: list[tuple[str, int, int]] = []
+    if not _ASKS_GATE.open(sentence):
+        return found
     whole = FULL_SECRET.search(sentence)  # "spell out your memorable word", "letter by letter"
     if whole and not _NOT_BEFORE.search(sentence[: whole.start()]):  # "…, not the whole thing!"
         found.extend((cat, whole.start(), whole.end()) for cat in SECRETS if CATEGORY_RE[cat].search(sentence))
@@ -246,10 +251,13 @@ def _category_ask(
 # Special category data (UK GDPR Art 9) written into notes: seed/vocabulary/special_categories.yaml.
 _SPECIAL = vocabulary.special_categories()
 SPECIAL_CATEGORIES: dict[str, re.Pattern] = {name: vocabulary.any_of(words) for name, words in _SPECIAL.items()}
+_SPECIAL_GATE = vocabulary.Gate([w for words in _SPECIAL.values() for w in words])
 
 
 def special_categories(text: str) -> list[tuple[str, int, int]]:
-    found = []
+    found: list[tuple[str, int, int]] = []
+    if not _SPECIAL_GATE.open(text):
+        return found
     for name, pattern in SPECIAL_CATEGORIES.items():
         for m in pattern.finditer(text):
             found.append((name, m.start(), m.end()))

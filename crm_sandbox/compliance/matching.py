@@ -240,6 +240,7 @@ _NAMES_PART = {
     "sort_code_start": re.compile(r"\bsort ?code\b", re.I),
     "sort_code_end": re.compile(r"\bsort ?code\b", re.I),
 }
+_ANY_PART_OF = re.compile("|".join(p.pattern for p in PART_OF.values()), re.I)
 _PARTS = (
     "postcode_part",
     "birth_year",
@@ -393,6 +394,10 @@ class CustomerMatcher:
         leading or trailing digits of the account number or sort code; each where it is presented as
         the customer's (anything the caller says counts as said)."""
         before = self._before
+        if caller and _ANY_DIGIT.search(text) is None and MONTH.search(text) is None:
+            return  # every part the caller can give has a digit or a month in it
+        if not caller and _ANY_PART_OF.search(text) is None and (not before or _ANY_PART_OF.search(before) is None):
+            return
         wanted = {part for part in _PARTS if caller or PART_OF[part].search(text) or PART_OF[part].search(before)}
         if not wanted:
             return

@@ -48,9 +48,9 @@ _SPOKEN_YEAR = re.compile(
 )
 _SEP_WORD = r"(?:\s+(?:dot|underscore|dash|hyphen)\s+|[._\-])"
 _EMAIL = re.compile(
-    rf"\b(?P<local>(?:[\w+]+{_SEP_WORD})*[\w+]+(?:\s+\d+\b)?)"
+    rf"\b(?P<local>(?:[\w+]+{_SEP_WORD}){{0,6}}[\w+]+(?:\s+\d+\b)?)"
     r"(?P<one>\s+[a-z]+,?\s+all\s+(?:one|1)\s+word,?)?"
-    rf"\s+(?:at|@)\s+(?P<domain>\w+(?:(?:\s+dot\s+|\.)\w+)*\s+dot\s+\w+)\b",
+    rf"\s+(?:at|@)\s+(?P<domain>\w+(?:(?:\s+dot\s+|\.)\w+){{0,4}}\s+dot\s+\w+)\b",
     re.I,
 )
 _EMAIL_WORDS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-", "at": "@"}

@@ -59,6 +59,33 @@ def phrase_pattern(phrase: str) -> str:
     return f"{start}{core}{end}"
 
 
+def keywords(items: list[str]) -> frozenset[str]:
+    """For a cheap test before the patterns: one word each phrase must contain (its longest whole word,
+    lower case); a text with none of them as a word matches no phrase. A phrase whose words all end in
+    "*" gives its longest stem, so the test for it is a substring test (``may_match``)."""
+    out = set()
+    for phrase in items:
+        words = re.findall(r"[a-z']+\*?", phrase.lower())
+        whole = [w for w in words if not w.endswith("*")]
+        out.add(max(whole or words, key=len))
+    return frozenset(out)
+
+
+class Gate:
+    """A cheap test that a text may contain one of a list's phrases (``keywords``)."""
+
+    def __init__(self, items: list[str]) -> None:
+        keys = keywords(items)
+        self.words = frozenset(k for k in keys if not k.endswith("*"))
+        self.stems = tuple(k.rstrip("*") for k in keys if k.endswith("*"))
+
+    def open(self, text: str) -> bool:
+        low = text.lower()
+        if not self.words.isdisjoint(re.findall(r"[a-z']+", low)):
+            return True
+        return any(stem in low for stem in self.stems)
+
+
 def any_of(items: list[str]) -> re.Pattern[str]:
     """One pattern matching any of the phrases (longest first, so "mixed race" wins over "race")."""
     return re.compile("|".join(phrase_pattern(p) for p in sorted(set(items), key=len, reverse=True)), re.I)

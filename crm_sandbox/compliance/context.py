@@ -193,8 +193,14 @@ class Context:
                 continue
             text = step.event.data["text"]
             spans = sentences(text)
+            refusals: dict[str, bool] = {}  # per sentence: a long message may hold many values
             for m in self.matcher.find(text, before=heard):
-                if m.field not in step.given and not is_refusal(sentence_at(text, m.start, spans)):
+                if m.field in step.given:
+                    continue
+                sentence = sentence_at(text, m.start, spans)
+                if sentence not in refusals:
+                    refusals[sentence] = is_refusal(sentence)
+                if not refusals[sentence]:
                     found.append(Disclosure(step, m, (step.event.seq,)))
             if before is not None:
                 for m in split_matches(self.matcher, before.event.data["text"], text):

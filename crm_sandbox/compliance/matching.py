@@ -34,7 +34,7 @@ from .idv_answers import (
 )
 from .language import sentences
 from .normalise import MONTHS, digits, normalise_postcode, parse_date
-from .spoken import ascii_digits, rewrite
+from .spoken import Spoken, ascii_digits, rewrite
 from .words import is_word
 
 
@@ -240,7 +240,18 @@ _NAMES_PART = {
     "sort_code_start": re.compile(r"\bsort ?code\b", re.I),
     "sort_code_end": re.compile(r"\bsort ?code\b", re.I),
 }
-_ANY_PART_OF = re.compile("|".join(p.pattern for p in PART_OF.values()), re.I)
+# A cheap test before PART_OF's patterns: one of these in the text (lower case) for any of them to match.
+_PART_WORDS = (
+    *("post", "live", "living", "address", "area", "born", "birth", "d.o.b", "dob", "baby", "year you"),
+    *("account", "a/c", "acc", "sort"),
+)
+
+
+def _may_be_part(text: str) -> bool:
+    low = text.lower()
+    return any(w in low for w in _PART_WORDS)
+
+
 _PARTS = (
     "postcode_part",
     "birth_year",
@@ -250,6 +261,9 @@ _PARTS = (
     "sort_code_start",
     "sort_code_end",
 )
+
+
+SPOKEN_MEMO = 4096  # rewritten texts kept per session (a session is a few hundred messages)
 
 
 class CustomerMatcher:
@@ -278,37 +292,37 @@ class CustomerMatcher:
         sort = digits(customer.get("sort_code", ""))
         # (the first pair names the bank, the same for every customer: only the last pair is theirs)
         self.sort_pairs = {"sort_code_end": sort[-2:]} if len(sort) == 6 else {}
-        self.word = customer.get("memorable_word", "")
-        self.word_re = re.compile(rf"\b{re.escape(self.word)}\b", re.I) if len(self.word) >= 3 else None
         self.balance = _balance(customer.get("balance", ""))
         self.balance_digits = digits(f"{self.balance:.2f}") if self.balance is not None and self.balance % 1 else ""
-        # (the learner's, the caller's): a learner's lower-case "rose" or "mark" is a word, not a name, unless
-        # after a title ("mr okafor") or not a word at all; the caller's name counts in any case ("janes mum").
-        self.names: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+        # One pattern per side for every value said in single words, so each text is scanned once: the
+        # memorable word, the names, the email's local part and the town. A learner's lower-case "rose" or
+        # "mark" is a word, not a name, unless after a title ("mr okafor") or not an English word at all;
+        # what the caller says counts in any case ("janes mum").
+        learner: dict[str, str] = {}  # (the longest first: an email's local part holds the first name)
+        local = customer.get("email", "").lower().partition("@")[0]
+        if len(local) >= 4 and local not in {n.lower() for n in _names(customer).values()}:
+            learner["email_local"] = rf"(?i:(?<![\w.+\-]){re.escape(local)}(?![\w+\-]|\.\w|@))"
+        caller = dict(learner)
+        word = customer.get("memorable_word", "")
+        if len(word) >= 3:
+            learner["memorable_word"] = caller["memorable_word"] = rf"(?i:\b{re.escape(word)}\b)"
         for field, name in _names(customer).items():
             said = re.escape(name)
-            learner = (
-                rf"(?<![\w'-])(?P<n>{said})(?![\w-])|(?i:\b(?:mr|mrs|ms|miss|mx|dr)\.?\s+)(?P<t>(?i:{said}))(?![\w-])"
-            )
+            titled = "|".join(f"(?<=\\b{re.escape(t)} )" for t in _TITLES)
+            learner[field] = rf"(?<![\w'-]){said}(?![\w-])|(?i:(?:{titled}){said})(?![\w-])"
             if not is_word(name):
-                learner = rf"(?i:(?<![\w'-])(?P<n>{said})(?![\w-]))"
-            caller = rf"(?i:(?<![\w'-])(?P<n>{said})(?:['’]?s)?(?![\w-]))"
-            self.names[field] = (re.compile(learner), re.compile(caller))
-        local = self.email.partition("@")[0]
-        self.local_re = (
-            re.compile(rf"(?<![\w.+\-]){re.escape(local)}(?![\w+\-]|\.\w|@)", re.I)
-            if len(local) >= 4 and local not in {n.lower() for n in _names(customer).values()}
-            else None
-        )
+                learner[field] = rf"(?i:(?<![\w'-]){said})(?![\w-])"
+            caller[field] = rf"(?i:(?<![\w'-]){said})(?=(?:['’]?s)?(?![\w-]))"
+        town = customer.get("town", "").strip()
+        if town:
+            said = rf"(?<![\w-]){re.escape(town)}(?![\w-])"
+            learner["town"], caller["town"] = (said if " " not in town else f"(?i:{said})"), f"(?i:{said})"
+        self.words = {side: _one_pattern(patterns) for side, patterns in (("learner", learner), ("caller", caller))}
         self.sequences = _word_sequences(customer)
         # A cheap pre-check: tokenise only texts containing a distinctive word of a name or address.
         self._keywords = _keywords(self.sequences)
-        town = customer.get("town", "").strip()
-        self.town_re = (
-            re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", 0 if " " not in town else re.I) if town else None
-        )
         self._before = ""
-        self.town_ci = re.compile(rf"(?<![\w-]){re.escape(town)}(?![\w-])", re.I) if town else None
+        self._spoken: dict[str, Spoken | None] = {}
 
     def find(self, text: str, caller: bool = False, before: str = "") -> list[Match]:
         """Every known value in ``text``; overlapping shorter matches inside longer ones are dropped.
@@ -320,11 +334,19 @@ class CustomerMatcher:
         plain = ascii_digits(text)
         self._before = before
         found = self._scan(plain, caller)
-        spoken = rewrite(plain)
+        spoken = self.spoken(plain)
         if spoken is not None:
             found.extend((f, *spoken.span(s, e)) for f, s, e in self._scan(spoken.text, caller))
         found = [f for f in found if f[0] not in _PLACE_FIELDS or not self._elsewhere(plain, f[1], f[2])]
         return _drop_nested(found, text)
+
+    def spoken(self, text: str) -> Spoken | None:
+        """``spoken.rewrite(text)``, once per text in this session (several rules read each message)."""
+        if text not in self._spoken:
+            if len(self._spoken) >= SPOKEN_MEMO:
+                self._spoken.clear()
+            self._spoken[text] = rewrite(ascii_digits(text))
+        return self._spoken[text]
 
     def _scan(self, text: str, caller: bool) -> list[tuple[str, int, int]]:
         found: list[tuple[str, int, int]] = []
@@ -346,8 +368,6 @@ class CustomerMatcher:
                 "email",
                 [(m.start(), m.end()) for m in EMAIL.finditer(text) if m.group().lower().rstrip(".") == self.email],
             )
-        if self.local_re:
-            _add(found, "email_local", [m.span() for m in self.local_re.finditer(text)])
         self._find_words(text, found, caller)
         self._find_parts(text, found, caller)
         return found
@@ -371,23 +391,24 @@ class CustomerMatcher:
             _add(found, "balance", _money_matches(text, self.balance))
 
     def _find_words(self, text: str, found: list[tuple[str, int, int]], caller: bool) -> None:
-        """The values written in words: memorable word, names, address lines, town."""
-        if self.word_re:
-            _add(found, "memorable_word", [m.span() for m in self.word_re.finditer(text)])
-        for field, (as_written, any_case) in self.names.items():
-            pattern = any_case if caller else as_written
-            _add(found, field, [m.span(m.lastgroup or 0) for m in pattern.finditer(text)])
+        """The values written in words: memorable word, names, email's local part, address lines, town."""
+        pattern = self.words["caller" if caller else "learner"]
+        towns: list[tuple[int, int]] = []
+        if pattern is not None:
+            for m in pattern.finditer(text):
+                if m.lastgroup == "town":
+                    towns.append(m.span())
+                elif m.lastgroup:
+                    found.append((m.lastgroup, *m.span()))
         if self.sequences and self._keywords.search(text):
             tokens = _tokens(text)
             for field, variants in self.sequences.items():
                 for wanted in variants:
                     _add(found, field, _sequence_spans(tokens, wanted))
-        town = self.town_ci if caller else self.town_re
-        if town and (spans := [m.span() for m in town.finditer(text)]):
-            if not caller:  # the town alone is the customer's only where it is said to be ("you're in Leeds")
-                sentences_ = sentences(text)
-                spans = [(a, b) for a, b in spans if _SAYS_WHERE.search(_sentence(text, a, sentences_))]
-            _add(found, "town", spans)
+        if towns and not caller:  # the town alone is the customer's only where it is said to be ("you're in Leeds")
+            sentences_ = sentences(text)
+            towns = [(a, b) for a, b in towns if _SAYS_WHERE.search(_sentence(text, a, sentences_))]
+        _add(found, "town", towns)
 
     def _find_parts(self, text: str, found: list[tuple[str, int, int]], caller: bool) -> None:
         """Parts of a value: the outward code, sector or area of the postcode, the year or month of birth,
@@ -396,7 +417,7 @@ class CustomerMatcher:
         before = self._before
         if caller and _ANY_DIGIT.search(text) is None and MONTH.search(text) is None:
             return  # every part the caller can give has a digit or a month in it
-        if not caller and _ANY_PART_OF.search(text) is None and (not before or _ANY_PART_OF.search(before) is None):
+        if not caller and not _may_be_part(text) and not (before and _may_be_part(before)):
             return
         wanted = {part for part in _PARTS if caller or PART_OF[part].search(text) or PART_OF[part].search(before)}
         if not wanted:
@@ -462,8 +483,10 @@ class CustomerMatcher:
         dob = self.dob
         if dob is None:
             return []
-        year = next((m for m in YEAR.finditer(text) if int(m.group()) == dob.year), None)
         month = next((m for m in MONTH.finditer(text) if MONTHS.get(m.group().lower()) == dob.month), None)
+        if month is None:
+            return []
+        year = next((m for m in YEAR.finditer(text) if int(m.group()) == dob.year), None)
         day = re.search(rf"(?<![\d/.\-]){dob.day}(?:st|nd|rd|th)?(?![\d/.\-])", text)
         if year is None or month is None or day is None:
             return []
@@ -479,6 +502,14 @@ class CustomerMatcher:
         if _OTHER_ADDRESS.search(window) or _ORGANISATION_AFTER.match(text, end):
             return True
         return any(normalise_postcode(m.group()) != self.postcode for m in POSTCODE.finditer(window))
+
+
+_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "mr.", "mrs.", "ms.", "dr.")
+
+
+def _one_pattern(patterns: dict[str, str]) -> re.Pattern[str] | None:
+    """One pattern whose named groups are the fields (``lastgroup`` says which matched)."""
+    return re.compile("|".join(f"(?P<{field}>{p})" for field, p in patterns.items())) if patterns else None
 
 
 def _sentence(text: str, pos: int, spans: list[tuple[int, int]]) -> str:

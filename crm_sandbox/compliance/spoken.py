@@ -73,14 +73,16 @@ _OF_THE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+the\s+(\d{1,2})(?:st|n
 _GATE_WORDS = frozenset(
     re.findall(r"[a-z]+", f"{_ONES}|{_TEENS}|{_TENS}|{_ORDINALS}|hundred|thousand|dot|dash|hyphen")
 ) | {w for w in NATO if w.isalpha()}
-_GATE = re.compile(
-    r"\b[A-Za-z]\s+(?:for|as in)\s|(?<![\w'’])[A-Za-z0-9](?:[ \t]*[\-.,/][ \t]*|[ \t]+)[A-Za-z0-9](?![\w'’])"
-)
-_WORD = re.compile(r"[a-z]+")
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def _says_something(text: str) -> bool:
-    return not _GATE_WORDS.isdisjoint(_WORD.findall(text.lower())) or _GATE.search(text) is not None
+    """Whether anything in ``text`` may be said in words: a number or code word, "dot", or single
+    characters in a row ("S M I T H", "S for …")."""
+    tokens = _TOKEN.findall(text.lower())
+    if not _GATE_WORDS.isdisjoint(tokens):
+        return True
+    return any(len(a) == 1 and (len(b) == 1 or b in ("for", "as")) for a, b in zip(tokens, tokens[1:]))
 
 
 @dataclass(frozen=True)

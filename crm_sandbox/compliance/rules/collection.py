@@ -22,7 +22,6 @@ from ..language import (
     special_categories,
 )
 from ..matching import EMAIL, find_card_numbers
-from ..spoken import ascii_digits, rewrite
 
 # Asking who the caller is and which account they mean is identification, always allowed.
 IDENTIFICATION = {"name", "account_number", "sort_code"}
@@ -188,10 +187,10 @@ def _card_asks(text: str) -> list[str]:
     return asks
 
 
-def _card_numbers(text: str) -> list[tuple[int, int]]:
+def _card_numbers(ctx: Context, text: str) -> list[tuple[int, int]]:
     """Card numbers written in digits or said in words ("four one one one, one one one one, …")."""
     spans = find_card_numbers(text)
-    spoken = rewrite(ascii_digits(text))
+    spoken = ctx.matcher.spoken(text)
     if spoken is not None:
         spans += [spoken.span(a, b) for a, b in find_card_numbers(spoken.text) if spoken.span(a, b) not in spans]
     return spans
@@ -215,7 +214,7 @@ def payment_card_data(ctx: Context) -> list[RuleFinding]:
                         "notes or this system.",
                     )
                 )
-        for start, end in _card_numbers(text):
+        for start, end in _card_numbers(ctx, text):
             out.append(
                 finding(
                     "payment-card-data",

@@ -8,7 +8,6 @@ from ..context import FIELD_LABELS, LOCKED, NOT_VERIFIED, Context, Disclosure, S
 from ..findings import RuleFinding, finding
 from ..language import is_refusal
 from ..normalise import digits
-from ..spoken import rewrite
 
 _ORDINALS = {
     w: i
@@ -108,7 +107,7 @@ def _characters_told(ctx: Context, word: str) -> list[tuple[Step, str]]:
             index = _index(m["pos"] or m["pos2"], word)
             if 0 < index <= len(word) and word[index - 1] == (m["ch"] or m["ch2"]).lower():
                 told.append((step, m.group()))
-        spoken = rewrite(text)
+        spoken = ctx.matcher.spoken(text)
         for m in _GUESS.finditer(spoken.text if spoken else text):
             if len(asked) == 1 and 0 < asked[0] <= len(word) and word[asked[0] - 1] == m["ch"].lower():
                 told.append((step, m.group()))

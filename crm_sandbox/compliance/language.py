@@ -137,6 +137,7 @@ _FILLER = {
 # Words at least one of which any request for data contains: a cheap test before the patterns.
 _GATE = (
     "name",
+    "detail",
     "birth",
     "d.o.b",
     "dob",
@@ -192,6 +193,10 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     A request is an asking phrase ("what's your", "can I take", "could you give me") before the
     category's words, or a short question that is little more than the words ("And your postcode?").
     """
+    low = sentence.lower()
+    gate = any(k in low for k in _GATE)
+    if not gate and not _ASKS_GATE.open(sentence):
+        return []
     if NEGATED_ASK.search(sentence):
         return []
     found = _asks_without_nouns(sentence)
@@ -199,8 +204,7 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     question = "?" in sentence
     if (lead or question) and (theirs := OTHER_PEOPLE.search(sentence)):
         found.append(("other_people", theirs.start(), theirs.end()))
-    low = sentence.lower()
-    if not any(k in low for k in _GATE):
+    if not gate:
         return _without_theirs(found)
     if not (lead or question) or not ANY_CATEGORY.search(sentence):
         return _without_theirs(found)

@@ -252,6 +252,15 @@ def _may_be_part(text: str) -> bool:
     return any(w in low for w in _PART_WORDS)
 
 
+_WHOLE_OF = {
+    "postcode_part": {"postcode"},
+    "birth_year": {"date_of_birth"},
+    "birth_month": {"date_of_birth"},
+    "account_number_start": {"account_number"},
+    "account_number_end": {"account_number", "account_number_last4"},
+    "sort_code_start": {"sort_code"},
+    "sort_code_end": {"sort_code"},
+}
 _PARTS = (
     "postcode_part",
     "birth_year",
@@ -336,7 +345,7 @@ class CustomerMatcher:
         found = self._scan(plain, caller)
         spoken = self.spoken(plain)
         if spoken is not None:
-            found.extend((f, *spoken.span(s, e)) for f, s, e in self._scan(spoken.text, caller))
+            found.extend((f, *spoken.span(s, e)) for f, s, e in self._scan(spoken.text, caller, said=True))
         found = [f for f in found if f[0] not in _PLACE_FIELDS or not self._elsewhere(plain, f[1], f[2])]
         return _drop_nested(found, text)
 
@@ -348,10 +357,11 @@ class CustomerMatcher:
             self._spoken[text] = rewrite(ascii_digits(text))
         return self._spoken[text]
 
-    def _scan(self, text: str, caller: bool) -> list[tuple[str, int, int]]:
+    def _scan(self, text: str, caller: bool, said: bool = False) -> list[tuple[str, int, int]]:
+        """Every value in ``text``; ``said``: the text is a spoken reading (amounts in digits only)."""
         found: list[tuple[str, int, int]] = []
         if _ANY_DIGIT.search(text) is not None:
-            self._find_numbers(text, found)
+            self._find_numbers(text, found, said)
         if self.postcode:
             _add(
                 found,
@@ -372,14 +382,14 @@ class CustomerMatcher:
         self._find_parts(text, found, caller)
         return found
 
-    def _find_numbers(self, text: str, found: list[tuple[str, int, int]]) -> None:
+    def _find_numbers(self, text: str, found: list[tuple[str, int, int]], said: bool = False) -> None:
         """The values written with digits: date of birth, account and sort code, phone, last four, balance."""
         if self.dob:
             _add(found, "date_of_birth", _date_matches(text, self.dob))
         for groups in _digit_groups(text):
             for field, targets in self.digit_targets.items():
                 _add(found, field, [(s - (s > 0 and text[s - 1] == "+"), e) for s, e in _group_spans(groups, targets)])
-            if self.balance_digits:  # "nine-twelve forty" said for £912.40
+            if said and self.balance_digits:  # "nine-twelve forty" said for £912.40
                 _add(found, "balance", _group_spans(groups, {self.balance_digits}))
         if self.last4:
             _add(
@@ -419,7 +429,11 @@ class CustomerMatcher:
             return  # every part the caller can give has a digit or a month in it
         if not caller and not _may_be_part(text) and not (before and _may_be_part(before)):
             return
-        wanted = {part for part in _PARTS if caller or PART_OF[part].search(text) or PART_OF[part].search(before)}
+        if caller:  # what the caller gave whole gives its parts already (context.IMPLIES)
+            whole = {f for f, _, _ in found}
+            wanted = {part for part in _PARTS if not whole & _WHOLE_OF[part]}
+        else:
+            wanted = {part for part in _PARTS if PART_OF[part].search(text) or PART_OF[part].search(before)}
         if not wanted:
             return
         candidates = self._part_candidates(text, wanted)

@@ -147,8 +147,16 @@ def _asked_for(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
             if named and ASK_FOR_IT.search(sentence) and not NEGATED_ASK.search(sentence):
                 asked.update(named)
             out.extend(_over(step, sentence.strip(), cat, "asked for") for cat in sorted(asked - allowed))
-            named = [cat for cat in SECRETS if CATEGORY_RE[cat].search(sentence) and not PARTIAL.search(sentence)]
+            named = _secrets_named(sentence)
     return out
+
+
+def _secrets_named(sentence: str) -> list[str]:
+    """The secrets a sentence names whole (not "the 2nd letter of …"), for a "tell me it" after it."""
+    low = sentence.lower()
+    if "memorable" not in low and "pass" not in low and "pin" not in low:
+        return []
+    return [cat for cat in SECRETS if CATEGORY_RE[cat].search(sentence) and not PARTIAL.search(sentence)]
 
 
 def _recorded_in_notes(ctx: Context, allowed: set[str]) -> list[RuleFinding]:

@@ -247,6 +247,14 @@ _PART_WORDS = (
 )
 
 
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _may_name_a_month(text: str) -> bool:
+    low = text.lower()
+    return any(m in low for m in _MONTH_STEMS)
+
+
 def _may_be_part(text: str) -> bool:
     low = text.lower()
     return any(w in low for w in _PART_WORDS)
@@ -327,6 +335,9 @@ class CustomerMatcher:
             said = rf"(?<![\w-]){re.escape(town)}(?![\w-])"
             learner["town"], caller["town"] = (said if " " not in town else f"(?i:{said})"), f"(?i:{said})"
         self.words = {side: _one_pattern(patterns) for side, patterns in (("learner", learner), ("caller", caller))}
+        # A cheap test first: the pattern can only match a text holding one of these (lower case).
+        values = [local, word, town, *_names(customer).values()]
+        self.word_values = tuple({v.lower() for v in values if v and len(v) >= 2})
         self.sequences = _word_sequences(customer)
         # A cheap pre-check: tokenise only texts containing a distinctive word of a name or address.
         self._keywords = _keywords(self.sequences)
@@ -404,7 +415,8 @@ class CustomerMatcher:
         """The values written in words: memorable word, names, email's local part, address lines, town."""
         pattern = self.words["caller" if caller else "learner"]
         towns: list[tuple[int, int]] = []
-        if pattern is not None:
+        low = text.lower()
+        if pattern is not None and any(v in low for v in self.word_values):
             for m in pattern.finditer(text):
                 if m.lastgroup == "town":
                     towns.append(m.span())
@@ -425,6 +437,8 @@ class CustomerMatcher:
         leading or trailing digits of the account number or sort code; each where it is presented as
         the customer's (anything the caller says counts as said)."""
         before = self._before
+        if caller and not (len(text) <= 24 or _may_be_part(text)):
+            return  # a caller gives a part as a short answer ("LS1") or names it ("my postcode starts…")
         if caller and _ANY_DIGIT.search(text) is None and MONTH.search(text) is None:
             return  # every part the caller can give has a digit or a month in it
         if not caller and not _may_be_part(text) and not (before and _may_be_part(before)):
@@ -460,7 +474,7 @@ class CustomerMatcher:
                 for m in AREA.finditer(text)
                 if area and (m[1] + (m[2] or "")).upper() == area.group()
             )
-        if self.dob and "birth_year" in wanted:
+        if self.dob and "birth_year" in wanted and (_ANY_DIGIT.search(text) or _may_name_a_month(text)):
             out.extend(self._birth_parts(text))
         if _ANY_DIGIT.search(text) is None:
             return out

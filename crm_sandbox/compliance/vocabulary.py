@@ -67,8 +67,16 @@ def keywords(items: list[str]) -> frozenset[str]:
     for phrase in items:
         words = re.findall(r"[a-z']+\*?", phrase.lower())
         whole = [w for w in words if not w.endswith("*")]
-        out.add(max(whole or words, key=len))
+        rare = [w for w in whole if w not in _COMMON]
+        out.add(max(rare or whole or words, key=len))
     return frozenset(out)
+
+
+# Words too common to tell anything (a phrase's test word is its longest other word).
+_COMMON = frozenset(
+    "what who where when how much many are is was were you your yours the a an on in at to do does did for of"
+    " any have has with can could would me my we our they their that this each every per it its there".split()
+)
 
 
 class Gate:

@@ -129,7 +129,7 @@ def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
             for m in _POUNDS_PENCE.finditer(text)
             if Decimal((m["a"] or m["a2"]).replace(",", "")) + Decimal(int(m["p"] or m["p2"])) / 100 == amount
         ]
-        if "pound" in low or "pence" in low or "quid" in low or "p" in low and "£" in low
+        if "pound" in low or "pence" in low or "quid" in low
         else []
     )
     whole = int(amount)

@@ -129,7 +129,12 @@ def test_a_date_of_birth_in_words_is_a_leading_question():
         ("my name's jane smith", "Thanks Jane Smith."),
         ("account one two three four five six seven eight", "Thanks, 12345678."),
         ("L S one four A P", "Thanks, LS1 4AP."),
+        ("Lima Sierra one, four Alpha Papa", "LS1 4AP, thank you."),
+        ("Twelfth of the third, nineteen eighty-five", "12/03/1985, thank you."),
+        ("12/03/1985", "The twelfth of March, nineteen eighty-five, thanks."),
+        ("is it still twelve eighty-four fifty?", "Yes, £1,284.50."),
+        ("It's Smith, S-M-I-T-H", "Thanks, S M I T H."),
     ],
 )
 def test_an_echo_of_what_the_caller_said_in_any_form_is_not_a_disclosure(caller, learner):
-    assert DBV not in rules({"in": caller}, {"out": learner})
+    assert rules({"in": caller}, {"out": learner}) & {DBV, LEADING} == set()

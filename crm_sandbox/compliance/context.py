@@ -192,11 +192,12 @@ class Context:
                 heard = step.event.data["text"] if step.event.type == "message.received" else heard
                 continue
             text = step.event.data["text"]
-            spans = sentences(text)
+            spans: list[tuple[int, int]] | None = None
             refusals: dict[str, bool] = {}  # per sentence: a long message may hold many values
             for m in self.matcher.find(text, before=heard):
                 if m.field in step.given:
                     continue
+                spans = sentences(text) if spans is None else spans
                 sentence = sentence_at(text, m.start, spans)
                 if sentence not in refusals:
                     refusals[sentence] = is_refusal(sentence)

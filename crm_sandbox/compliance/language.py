@@ -137,7 +137,6 @@ _FILLER = {
 # Words at least one of which any request for data contains: a cheap test before the patterns.
 _GATE = (
     "name",
-    "detail",
     "birth",
     "d.o.b",
     "dob",
@@ -195,14 +194,16 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     """
     low = sentence.lower()
     gate = any(k in low for k in _GATE)
-    if not gate and not _ASKS_GATE.open(sentence):
+    people = any(p in low for p in _PEOPLE)
+    vocabulary_gate = _ASKS_GATE.open(sentence)
+    if not (gate or people or vocabulary_gate):
         return []
     if NEGATED_ASK.search(sentence):
         return []
-    found = _asks_without_nouns(sentence)
+    found = _asks_without_nouns(sentence) if vocabulary_gate else []
     lead = ASK_LEAD.search(sentence)
     question = "?" in sentence
-    if (lead or question) and (theirs := OTHER_PEOPLE.search(sentence)):
+    if people and (lead or question) and (theirs := OTHER_PEOPLE.search(sentence)):
         found.append(("other_people", theirs.start(), theirs.end()))
     if not gate:
         return _without_theirs(found)
@@ -219,8 +220,6 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
 def _asks_without_nouns(sentence: str) -> list[tuple[str, int, int]]:
     """Asks the vocabulary lists: a whole secret ("letter by letter"), and asks with no category noun."""
     found: list[tuple[str, int, int]] = []
-    if not _ASKS_GATE.open(sentence):
-        return found
     whole = FULL_SECRET.search(sentence)  # "spell out your memorable word", "letter by letter"
     if whole and not _NOT_BEFORE.search(sentence[: whole.start()]):  # "…, not the whole thing!"
         found.extend((cat, whole.start(), whole.end()) for cat in SECRETS if CATEGORY_RE[cat].search(sentence))
@@ -232,6 +231,8 @@ def _asks_without_nouns(sentence: str) -> list[tuple[str, int, int]]:
 
 def _without_theirs(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """Drop the categories asked about another person (reported once, as other_people)."""
+    if not found or all(cat != "other_people" for cat, _, _ in found):
+        return found
     theirs = [(a, b) for cat, a, b in found if cat == "other_people"]
     return [f for f in found if f[0] == "other_people" or not any(a <= f[1] < b for a, b in theirs)]
 
@@ -270,17 +271,22 @@ def special_categories(text: str) -> list[tuple[str, int, int]]:
 
 PLACEHOLDER = re.compile(
     r"(?<![!\]])\[\s*(?:insert\s+)?[A-Za-z][A-Za-z _/\-]{1,40}\](?![(\[])|\{\{?\s*[A-Za-z_][A-Za-z0-9_ .]{0,40}\}\}?|<<\s*[A-Za-z][^<>\n]{0,40}>>"
-    r"|%[A-Za-z_]{2,30}%|\bX{2,}/X{2,}/X{2,4}\b|(?-i:\b(?:INSERT|CUSTOMER|FIRST|LAST)_?NAME\b)"
-    # "Dear XXXX," "Dear ________," "Hi <first name>": a blank left for a name or a detail
-    r"|(?-i:(?<![\w*])X{3,}(?![\w*]))|_{3,}|<\s*(?:[A-Za-z]+[ _])*(?:name|first|surname|customer|amount|date|ref(?:erence)?"
-    r"|address|account|number|details?)(?:[ _][A-Za-z]+)*\s*>",
-    re.I,
+    r"|%[A-Za-z_]{2,30}%|\bX{2,}/X{2,}/X{2,4}\b|\b(?:INSERT|CUSTOMER|FIRST|LAST)_?NAME\b"
+)
+# "Dear XXXX," "Dear ________," "Hi <first name>": a blank left for a name or a detail (looked for only
+# in a text with "XXX", "___" or "<" in it).
+BLANK = re.compile(
+    r"(?<![\w*])X{3,}(?![\w*])|_{3,}|<\s*(?:[A-Za-z]+[ _])*(?i:name|first|surname|customer|amount|date|ref(?:erence)?"
+    r"|address|account|number|details?)(?:[ _][A-Za-z]+)*\s*>"
 )
 _NOT_PLACEHOLDER = re.compile(r"^\[(?:sic|sic\.|redacted|inaudible|pause|laughs|silence)\]$", re.I)
 
 
 def placeholders(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in PLACEHOLDER.finditer(text) if not _NOT_PLACEHOLDER.match(m.group())]
+    found = [m.span() for m in PLACEHOLDER.finditer(text) if not _NOT_PLACEHOLDER.match(m.group())]
+    if "XXX" in text or "___" in text or "<" in text:
+        found.extend(m.span() for m in BLANK.finditer(text) if m.span() not in found)
+    return sorted(found)
 
 
 # Payment cards: asking for the full number or the security code, or writing the code down.

@@ -80,7 +80,8 @@ _COMMON = frozenset(
 
 
 class Gate:
-    """A cheap test that a text may contain one of a list's phrases (``keywords``)."""
+    """A cheap test that a text may hold one of a list's phrases: one of their ``keywords`` as a word (a
+    set lookup, much faster than a pattern of hundreds of phrases), or a wildcard word's stem in it."""
 
     def __init__(self, items: list[str]) -> None:
         keys = keywords(items)
@@ -89,9 +90,12 @@ class Gate:
 
     def open(self, text: str) -> bool:
         low = text.lower()
-        if not self.words.isdisjoint(re.findall(r"[a-z']+", low)):
+        if not self.words.isdisjoint(_WORD.findall(low)):
             return True
         return any(stem in low for stem in self.stems)
+
+
+_WORD = re.compile(r"[a-z']+")
 
 
 def any_of(items: list[str]) -> re.Pattern[str]:

@@ -97,6 +97,8 @@ _RECORDED = {
     "pin": re.compile(r"\bpin(?: number| code)?\s*(?:is|was|:|=)\s*\d{4,6}\b", re.I),
     "memorable_word": re.compile(r"\bmemorable (?:word|phrase)\s*(?:is|was|:|=)\s*\S+", re.I),
 }
+# Words one of which every ask for card data has (a cheap test before CVV and CARD_NUMBER_ASK).
+_CARD_WORDS = ("card", "cv", "csc", "sec", "back", "pan", "digit", "signature", "long number")
 _PLEASE = re.compile(r"\b(?:pls|plz|please|ta)\b", re.I)  # "just the cvc pls": a request all the same
 _SECURE_CHANNEL = re.compile(
     r"\b(?:secure (?:link|page|payment|line|portal|form)|keypad|ivr|automated (?:line|system|payment))\b", re.I
@@ -184,6 +186,9 @@ def _recorded_in_fields(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
 
 def _card_asks(text: str) -> list[str]:
     asks = []
+    low = text.lower()
+    if not any(w in low for w in _CARD_WORDS):
+        return asks
     for a, b in sentences(text):
         sentence = text[a:b]
         if NEGATED_ASK.search(sentence) or _SECURE_CHANNEL.search(sentence):

@@ -101,6 +101,9 @@ def _characters_told(ctx: Context, word: str) -> list[tuple[Step, str]]:
         if step.event.type != "message.sent" or step.status != NOT_VERIFIED:
             continue
         text = step.event.data["text"]
+        low = text.lower()
+        if not asked and "letter" not in low and "character" not in low:
+            continue  # nothing asked for, and no character named
         if is_refusal(text):
             continue
         for m in _CHARACTER.finditer(text):

@@ -185,7 +185,7 @@ def _recorded_in_fields(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
 
 
 def _card_asks(text: str) -> list[str]:
-    asks = []
+    asks: list[str] = []
     low = text.lower()
     if not any(w in low for w in _CARD_WORDS):
         return asks

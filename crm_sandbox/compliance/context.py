@@ -148,8 +148,12 @@ class Context:
         steps: list[Step] = []
         status, failures, given = NOT_VERIFIED, 0, set[str]()
         heard = ""  # the caller's message just before, for a value split over two
+        said = frozenset(given)  # what the caller has given, as each step keeps it (new only when it grows)
         for ev in self.session.events:
-            steps.append(Step(ev, status, failures, frozenset(given)))
+            if len(said) != len(given):
+                _imply(given)
+                said = frozenset(given)
+            steps.append(Step(ev, status, failures, said))
             if ev.type == "message.received":
                 given.update(self._said_by_caller(heard, ev.data["text"]))
                 heard = ev.data["text"]
@@ -165,7 +169,6 @@ class Context:
                         status = LOCKED
             elif ev.type == "idv.result":
                 status = VERIFIED if ev.data["passed"] else LOCKED
-            _imply(given)
         return steps
 
     def _said_by_caller(self, before: str, text: str) -> set[str]:

@@ -1,6 +1,9 @@
 """Time the compliance rules on a generated 500-event session (median of repeats; target < 50 ms).
 
-Run: .venv/bin/python bench/bench_rules.py [--events 500] [--repeats 30]
+Run: .venv/bin/python bench/bench_rules.py [--events 500] [--repeats 30] [--bad-input]
+
+``--bad-input`` also times issue 17's bad input (tests/compliance/bad_input.py): a session of 10,000
+events and sessions of huge, endless or unusual messages; each should take a few seconds at most.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "compliance"))
 
 from crm_sandbox.compliance import evaluate, parse_session  # noqa: E402
 
@@ -111,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--bad-input", action="store_true", help="also time the bad input of issue 17")
     args = parser.parse_args()
     doc = generate(args.events)
     evaluate(doc)  # warm up (regex compilation happens at import)
@@ -128,6 +133,20 @@ def main() -> None:
         f"{args.repeats} runs (of which parsing {statistics.median(parse_times) * 1000:.1f} ms); "
         f"target < 50 ms: {'OK' if median < 50 else 'TOO SLOW'}"
     )
+    if args.bad_input:
+        bad_input()
+
+
+def bad_input() -> None:
+    """How long each bad input of issue 17 takes (one run each; target: a few seconds at most)."""
+    from bad_input import huge_session, message_sessions
+
+    sessions = {"10,000 events": huge_session(10_000), **message_sessions()}
+    for name, session in sessions.items():
+        t0 = time.perf_counter()
+        findings = evaluate(session)
+        took = time.perf_counter() - t0
+        print(f"bad input: {name:36} {took:6.2f} s, {len(findings)} findings: {'OK' if took < 5 else 'TOO SLOW'}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ real contact centre would set:
 - ``authority_limit``: pounds from £0 to £100,000, with at most 2 decimal places;
 - ``late_log_minutes``: whole minutes from 0 to 1,440 (a day);
 - ``panel_mode``: blind or compare; ``practice_mode``: on or off (on: coaching tips on practice contacts
-  only, never on an observed assessment); ``on_failure``: text.
+  only, never on an observed assessment); ``on_failure``: text;
+- ``block_actions_before_verification``: on or off (off, the default: the desk lets the learner refund,
+  credit or change details before ID&V passes, and the rules flag it for the assessor; on: refused).
 """
 
 import math
@@ -48,6 +50,7 @@ ALLOWED = {
     "late_log_minutes": "a whole number of minutes from 0 to 1,440, a day",
     "panel_mode": "blind or compare",
     "practice_mode": "on or off",
+    "block_actions_before_verification": "on or off",
     "on_failure": f"text of at most {MAX_ON_FAILURE:,} characters",
 }
 LABELS = {
@@ -58,6 +61,7 @@ LABELS = {
     "late_log_minutes": "the late-log tolerance",
     "panel_mode": "the ID&V panel",
     "practice_mode": "practice mode",
+    "block_actions_before_verification": "blocking account actions before verification",
     "on_failure": "the next step after failed security",
 }
 FORM_FIELDS = (
@@ -68,6 +72,7 @@ FORM_FIELDS = (
     "late_log_minutes",
     "panel_mode",
     "practice_mode",
+    "block_actions_before_verification",
 )
 NUMBERS = ("idv_required", "lockout_attempts", "authority_limit", "late_log_minutes")
 
@@ -75,6 +80,7 @@ NUMBERS = ("idv_required", "lockout_attempts", "authority_limit", "late_log_minu
 WHOLE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)")
 AMOUNT = re.compile(r"£?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
 NOT_NUMBERS = {"nan", "inf", "infinity"}
+ON = ("on", "true", "1", "yes")  # a ticked checkbox
 
 
 def load_policy(seed_dir: str) -> dict[str, Any]:
@@ -109,6 +115,7 @@ def policy_problems(data: Any) -> dict[str, str]:
         "authority_limit": pounds(data.get("authority_limit")),
         "panel_mode": data.get("panel_mode") in PANEL_MODES,
         "practice_mode": isinstance(data.get("practice_mode", False), bool),
+        "block_actions_before_verification": isinstance(data.get("block_actions_before_verification", False), bool),
     }
     problems.update({key: f"it is {shorten(data.get(key))}" for key, ok in in_range.items() if not ok})
     on_failure = data.get("on_failure", "")
@@ -211,6 +218,7 @@ def read_form(form: "MultiDict[str, str]", current: Any) -> tuple[dict[str, Any]
             "idv_factors": chosen,  # in the form's order; unknown or repeated ones are left for the check
             "panel_mode": form.get("panel_mode"),
             "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),
+            "block_actions_before_verification": form.get("block_actions_before_verification") in ON,
         }
     )
     unread = {}
@@ -257,6 +265,7 @@ def form_values(policy: Any) -> dict[str, Any]:
         "idv_factors": factors if isinstance(factors, list) else [],
         "panel_mode": policy.get("panel_mode"),
         "practice_mode": policy.get("practice_mode") is True,
+        "block_actions_before_verification": policy.get("block_actions_before_verification") is True,
     }
     for key in NUMBERS:
         value = policy.get(key)
@@ -272,5 +281,6 @@ def typed_values(form: "MultiDict[str, str]") -> dict[str, Any]:
         "idv_factors": form.getlist("idv_factors"),
         "panel_mode": form.get("panel_mode"),
         "practice_mode": form.get("practice_mode") in ("on", "true", "1", "yes"),
+        "block_actions_before_verification": form.get("block_actions_before_verification") in ON,
         **{key: form.get(key) or "" for key in NUMBERS},
     }

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from .document import DocumentEvent, SessionDocument
 from .language import is_refusal, sentence_at, sentences
 from .matching import CustomerMatcher, Match
+from .spoken import NUMBER_WORD
 
 NOT_VERIFIED, VERIFIED, LOCKED = "not_verified", "verified", "locked"
 # ID&V factor -> the customer fields whose values are its answers.
 FACTOR_FIELDS = {
-    "date_of_birth": ("date_of_birth",),
-    "postcode": ("postcode",),
+    "date_of_birth": ("date_of_birth", "birth_year", "birth_month"),
+    "postcode": ("postcode", "postcode_part"),
     "memorable_word_characters": ("memorable_word",),
-    "account_number_last4": ("account_number_last4", "account_number"),
+    # the answer is the last four digits: the whole number, or its first digits, are not the answer
+    "account_number_last4": ("account_number_last4", "account_number_end"),
 }
 # A correct ID&V answer gives the caller's knowledge of these fields (characters give no whole word).
 ANSWER_GIVES: dict[str, tuple[str, ...]] = {
@@ -24,24 +27,85 @@ ANSWER_GIVES: dict[str, tuple[str, ...]] = {
     "account_number_last4": ("account_number_last4",),
 }
 # Giving one value also gives these (the caller who says their full name has said their first name).
-IMPLIES = {"full_name": ("first_name", "last_name"), "account_number": ("account_number_last4",)}
+# (In order: what one gives, the next may give in turn.)
+IMPLIES = {
+    "full_name": ("first_name", "last_name", "middle_name"),
+    "account_number": ("account_number_last4", "account_number_start", "account_number_end"),
+    "account_number_last4": ("account_number_end",),
+    "date_of_birth": ("birth_year", "birth_month"),
+    "postcode": ("postcode_part",),
+    "sort_code": ("sort_code_start", "sort_code_end"),
+    "email": ("email_local",),
+}
 FIELD_LABELS = {
     "full_name": "full name",
     "first_name": "first name",
+    "middle_name": "middle name",
     "last_name": "surname",
     "date_of_birth": "date of birth",
+    "birth_year": "year of birth",
+    "birth_month": "month of birth",
     "address_line1": "address",
     "address_line2": "address",
     "town": "town",
     "postcode": "postcode",
+    "postcode_part": "postcode (its first part)",
     "email": "email address",
+    "email_local": "email address (the part before the @)",
     "phone": "phone number",
     "account_number": "account number",
     "account_number_last4": "last four digits of the account number",
+    "account_number_start": "account number (its first digits)",
+    "account_number_end": "account number (its last digits)",
     "sort_code": "sort code",
+    "sort_code_start": "sort code (its first digits)",
+    "sort_code_end": "sort code (its last digits)",
     "memorable_word": "memorable word",
     "balance": "balance",
 }
+
+
+# Events that end a run of the learner's messages (a value split across them no longer joins up).
+BREAKS = {"message.received", "idv.answer", "idv.result", "contact.closed"}
+SPLIT_FIELDS = {
+    "phone",
+    "account_number",
+    "sort_code",
+    "postcode",
+    "email",
+    "date_of_birth",
+    "account_number_last4",
+    "balance",
+}
+
+
+_EDGE = re.compile(rf"[\w@.+\-/£,]*(?:\d|@|\.)[\w@.+\-/£,]*|{NUMBER_WORD}", re.I)
+SPLIT_WORDS = 8  # words each side of the join that are read
+
+
+def split_matches(matcher: CustomerMatcher, first: str, second: str, caller: bool = False) -> list[Match]:
+    """Values typed over two messages in a row: the end of ``first`` and the start of ``second`` together
+    make a value that neither holds alone. Only the words at the join are read, and each side must be a
+    fragment of a value (a word with a digit, an @ or a dot, or a number word, at the join), so that
+    joining two unrelated sentences does not make one."""
+    head_words, tail_words = first[-100:].split()[-SPLIT_WORDS:], second[:100].split()[:SPLIT_WORDS]
+    if not head_words or not tail_words:
+        return []
+    if not _EDGE.fullmatch(head_words[-1]) or not _EDGE.fullmatch(tail_words[0].rstrip(",.!?")):
+        return []
+    head, tail = " ".join(head_words), " ".join(tail_words)
+    # Typed on: "£3,0" then "50.00", "07700" then "900123", "jane.smith42" then "@example.com".
+    typed_on = head[-1] in "0123456789@.,£-/" and (tail[0].isdigit() or tail[0] in "@.") or tail[0] in "@."
+    glue = "" if typed_on else " "
+    joined = f"{head}{glue}{tail}"
+    cut = len(head)
+    out = []
+    for m in matcher.find(joined, caller):
+        if m.field in SPLIT_FIELDS and m.start < cut < m.end:
+            left, right = joined[m.start : cut], joined[cut + len(glue) : m.end]
+            if len(re.sub(r"\W", "", left)) >= 2 and len(re.sub(r"\W", "", right)) >= 2:
+                out.append(m)
+    return out
 
 
 @dataclass(frozen=True)
@@ -56,10 +120,19 @@ class Step:
 
 @dataclass(frozen=True)
 class Disclosure:
-    """A customer value in a learner's message that the caller had not given, outside a refusal."""
+    """A customer value in a learner's message (or split over two in a row: ``seqs``) that the caller
+    had not given, outside a refusal."""
 
     step: Step
     match: Match
+    seqs: tuple[int, ...]
+
+
+def _imply(given: set[str]) -> None:
+    """Add what the fields in ``given`` give in turn (a full name gives the first name)."""
+    for field, implied in IMPLIES.items():
+        if field in given:
+            given.update(implied)
 
 
 class Context:
@@ -74,24 +147,34 @@ class Context:
     def _fold(self) -> list[Step]:
         steps: list[Step] = []
         status, failures, given = NOT_VERIFIED, 0, set[str]()
+        heard = ""  # the caller's message just before, for a value split over two
+        said = frozenset(given)  # what the caller has given, as each step keeps it (new only when it grows)
         for ev in self.session.events:
-            steps.append(Step(ev, status, failures, frozenset(given)))
+            if len(said) != len(given):
+                _imply(given)
+                said = frozenset(given)
+            steps.append(Step(ev, status, failures, said))
             if ev.type == "message.received":
-                given.update(m.field for m in self.matcher.find(ev.data["text"]))
+                given.update(self._said_by_caller(heard, ev.data["text"]))
+                heard = ev.data["text"]
+            elif ev.type == "message.sent":
+                heard = ""
             elif ev.type == "idv.answer":
                 if ev.data.get("match") is True:
                     given.update(ANSWER_GIVES.get(ev.data["factor"], ()))  # a required key
-                given.update(m.field for m in self.matcher.find(str(ev.data.get("given") or "")))
+                given.update(m.field for m in self.matcher.find(str(ev.data.get("given") or ""), caller=True))
                 if status == NOT_VERIFIED and ev.data.get("match") is not True:
                     failures += 1
                     if failures >= self.policy.lockout_attempts:
                         status = LOCKED
             elif ev.type == "idv.result":
                 status = VERIFIED if ev.data["passed"] else LOCKED
-            for field, implied in IMPLIES.items():
-                if field in given:
-                    given.update(implied)
         return steps
+
+    def _said_by_caller(self, before: str, text: str) -> set[str]:
+        """The customer fields the caller's message gives (with the end of their message just before)."""
+        fields = {m.field for m in self.matcher.find(text, caller=True)}
+        return fields | {m.field for m in split_matches(self.matcher, before, text, caller=True)}
 
     def of_type(self, *types: str) -> list[Step]:
         return [s for s in self.steps if s.event.type in types]
@@ -104,16 +187,30 @@ class Context:
     def disclosures(self) -> list[Disclosure]:
         """Customer values the learner wrote to the caller that the caller had not already given."""
         found = []
-        for step in self.of_type("message.sent"):
-            text = step.event.data["text"]
-            matches = [m for m in self.matcher.find(text) if m.field not in step.given]
-            if not matches:
+        before: Step | None = None  # the learner's message just before, if nothing came between
+        heard = ""  # the caller's last message
+        for step in self.steps:
+            if step.event.type != "message.sent":
+                before = None if step.event.type in BREAKS else before
+                heard = step.event.data["text"] if step.event.type == "message.received" else heard
                 continue
-            spans = sentences(text)
-            for m in matches:
+            text = step.event.data["text"]
+            spans: list[tuple[int, int]] | None = None
+            refusals: dict[str, bool] = {}  # per sentence: a long message may hold many values
+            for m in self.matcher.find(text, before=heard):
+                if m.field in step.given:
+                    continue
+                spans = sentences(text) if spans is None else spans
                 sentence = sentence_at(text, m.start, spans)
-                if not is_refusal(sentence):
-                    found.append(Disclosure(step, m))
+                if sentence not in refusals:
+                    refusals[sentence] = is_refusal(sentence)
+                if not refusals[sentence]:
+                    found.append(Disclosure(step, m, (step.event.seq,)))
+            if before is not None:
+                for m in split_matches(self.matcher, before.event.data["text"], text):
+                    if m.field not in step.given:
+                        found.append(Disclosure(step, m, (before.event.seq, step.event.seq)))
+            before = step
         return found
 
     @cached_property

@@ -26,7 +26,7 @@ RULE_INFO: dict[str, tuple[str, str]] = {
     ),
     "change-before-verification": (
         "high",
-        "UK GDPR Art 5(1)(f) and Art 32; ID&V policy: no changes to an account before verification",
+        "UK GDPR Art 5(1)(f) and Art 32; ID&V policy: no changes, refunds or credits on an account before verification",
     ),
     "over-collection": (
         "medium",

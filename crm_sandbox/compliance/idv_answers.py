@@ -91,6 +91,56 @@ _LAST4_WORDS = re.compile(
 )
 
 
+# --- parts of an answer, presented as the customer's (shared with the rules' matching) -----------------
+# The outward code ("NR4"), optionally with the sector digit ("NR4 3"), not followed by the inward letters.
+OUTWARD = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?(?!\s?\d[A-Z]{2}\b)(?:\s?\d)?(?![A-Z\d])", re.I)
+YEAR = re.compile(r"(?<![\d/.\-])(?:18|19|20)\d\d(?![\d/.\-]\d|\d)")
+MONTH = re.compile(rf"\b{_MONTH}\b", re.I)
+DIGIT_GROUP = re.compile(r"(?<![\d£$.,])(?<![A-Za-z]-)\d(?:[ \-]?\d)+(?![\d%]|[.,]\d|-?[A-Za-z])")
+SHORT_YEAR = re.compile(r"\bborn\s+in\s+(?:the\s+year\s+)?['’]?(\d{2})\b", re.I)
+COMPACT_DATE = re.compile(r"(?<![\d/.\-])(\d{2})(\d{2})(\d{2})(?![\d/.\-])")
+# "starts with B D", "begins with an N": the postcode area's letters.
+AREA = re.compile(
+    r"\b(?:starts?|starting|begins?|beginning)\s+(?:with\s+)?(?:an?\s+)?([A-Z])(?:[\s\-]?([A-Z]))?\b", re.I
+)
+# "ends 34", "starting 99": a pair of a sort code's digits right after a word that says which end.
+EDGE_PAIR = re.compile(
+    r"\b(?:ends?|ending|starts?|starting|begins?|beginning|finish\w*)\s+(?:with\s+|in\s+)?(\d\d)\b", re.I
+)
+# Words that present a value as the customer's ("your", "you live", "the account", "ending", or asking
+# "…, that right?"), and per part the words that say which value it is part of, in the sentence or in
+# the caller's message just before ("which postcode have you got for me?").
+YOURS = re.compile(
+    r"\b(?:your|yours|you|you(?:'|’)(?:re|ve|d)|ur|u|the account|on (?:the|our) (?:file|record|system))\b"
+    r"|\b(?:starts?|starting|begins?|beginning|ending|ends?|end|finish(?:es|ing)?)\b|\?",
+    re.I,
+)
+EDGE = re.compile(r"\b(?:ending|ends?|end|finish(?:es|ing)?|last)\b", re.I)
+_ACCOUNT = r"\b(?:accounts?|a/c|acc(?:t|ount)? no)\b"
+PART_OF = {
+    "postcode_part": re.compile(r"\b(?:post ?codes?|postal|live[sd]?|living|address|area)\b", re.I),
+    "birth_year": re.compile(r"\b(?:born|birth|d\.?o\.?b|birthday|baby|year you)\b", re.I),
+    "birth_month": re.compile(r"\b(?:born|birth|d\.?o\.?b|birthday|baby)\b", re.I),
+    "date_of_birth": re.compile(r"\b(?:born|birth|d\.?o\.?b|birthday)\b", re.I),
+    "account_number_start": re.compile(_ACCOUNT, re.I),
+    "account_number_end": re.compile(_ACCOUNT, re.I),
+    "sort_code_start": re.compile(r"\bsort ?codes?\b", re.I),
+    "sort_code_end": re.compile(r"\bsort ?codes?\b", re.I),
+}
+
+
+def outward_code(postcode: str) -> str:
+    """ "NR4 3AB" -> "NR4" (all but the three-character inward code; compact, upper case)."""
+    compact = normalise_postcode(postcode)
+    return compact[:-3] if len(compact) > 4 else ""
+
+
+def presented_as_yours(part: str, sentence: str, before: str = "") -> bool:
+    """Whether ``sentence`` presents a value as the customer's ``part`` ("your postcode starts NR4"); what
+    it is part of may be said in ``before``, the caller's message just before."""
+    return bool(YOURS.search(sentence) and (PART_OF[part].search(sentence) or PART_OF[part].search(before)))
+
+
 def display_postcode(compact: str) -> str:
     """ "BK73QN" -> "BK7 3QN" (the inward code is always the last three characters)."""
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact

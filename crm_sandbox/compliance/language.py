@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from . import vocabulary
+
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though)\b)", re.I)
 
 
@@ -71,21 +73,23 @@ CATEGORY_TERMS: dict[str, str] = {
 }
 CATEGORY_RE = {cat: re.compile(rf"\b{_WHO}?\s*(?:{term})\b", re.I) for cat, term in CATEGORY_TERMS.items()}
 ANY_CATEGORY = re.compile(r"\b(?:" + "|".join(rf"(?:{term})" for term in CATEGORY_TERMS.values()) + ")", re.I)
-# Asks that need no noun: "when were you born?", "who do you work for?", "how much do you earn?"
-STANDALONE_ASKS = {
-    "date_of_birth": re.compile(r"\bwhen were you born\b|\bhow old are you\b", re.I),
-    "address": re.compile(r"\bwhere do you (?:live|reside)\b|\bwhat(?:'s| is) the address\b", re.I),
-    "phone": re.compile(
-        r"\bwhat(?:'s| is) the best number\b|\bnumber (?:to|we can) (?:reach|call|contact) you\b", re.I
-    ),
-    "employer": re.compile(
-        r"\bwho do you work for\b|\bwhere do you work\b|\bwhat do you do for (?:a living|work)\b", re.I
-    ),
-    "income": re.compile(r"\bhow much do you (?:earn|make|get paid|take home)\b", re.I),
-    "health": re.compile(
-        r"\bany (?:health|medical) (?:conditions?|problems|issues)\b|\bwhat(?:'s| is) wrong with you\b", re.I
-    ),
-}
+# Asks that need no noun ("when were you born?", "who do you work for?"): seed/vocabulary/over_collection.yaml.
+STANDALONE_ASKS = vocabulary.named_groups(vocabulary.standalone_asks())
+_ASKS_GATE = vocabulary.Gate(
+    [p for items in vocabulary.standalone_asks().values() for p in items] + vocabulary.full_secret()
+)
+_PEOPLE, _DETAILS = vocabulary.other_people()
+# Another person's details: "your husband's date of birth", "what's your mum's number".
+OTHER_PEOPLE = re.compile(
+    rf"\b(?:your|his|her|their|the)\s+(?:{'|'.join(map(vocabulary.phrase_pattern, _PEOPLE))})(?:['’]s|s['’]|s)?\s+"
+    rf"(?:{'|'.join(map(vocabulary.phrase_pattern, sorted(_DETAILS, key=len, reverse=True)))})",
+    re.I,
+)
+# "tell me it": a request for whatever the sentence before named ("…the 6 digit passcode? tell me it").
+ASK_FOR_IT = re.compile(r"\b(?:tell|give|read|say|type|send|pop)\s+(?:me\s+|us\s+)?(?:it|that|them)\b", re.I)
+_NOT_BEFORE = re.compile(r"\b(?:not|never|no|without)\s+(?:\w+\s+){0,2}$", re.I)
+# "one letter at a time": a request for part of a secret that gets all of it.
+FULL_SECRET = vocabulary.any_of(vocabulary.full_secret())
 PARTIAL = re.compile(
     r"\b(?:characters?|letters?|digits? (?:of|from)|numbers? \d|\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|last (?:two|three|four|2|3|4))\b",
     re.I,
@@ -189,22 +193,48 @@ def asked_categories(sentence: str) -> list[tuple[str, int, int]]:
     category's words, or a short question that is little more than the words ("And your postcode?").
     """
     low = sentence.lower()
-    if not any(k in low for k in _GATE) or NEGATED_ASK.search(sentence):
+    gate = any(k in low for k in _GATE)
+    people = any(p in low for p in _PEOPLE)
+    vocabulary_gate = _ASKS_GATE.open(sentence)
+    if not (gate or people or vocabulary_gate):
         return []
-    found = []
-    for cat, pattern in STANDALONE_ASKS.items():
-        if m := pattern.search(sentence):
-            found.append((cat, m.start(), m.end()))
+    if NEGATED_ASK.search(sentence):
+        return []
+    found = _asks_without_nouns(sentence) if vocabulary_gate else []
     lead = ASK_LEAD.search(sentence)
     question = "?" in sentence
+    if people and (lead or question) and (theirs := OTHER_PEOPLE.search(sentence)):
+        found.append(("other_people", theirs.start(), theirs.end()))
+    if not gate:
+        return _without_theirs(found)
     if not (lead or question) or not ANY_CATEGORY.search(sentence):
-        return found
+        return _without_theirs(found)
     for cat, pattern in CATEGORY_RE.items():
         if any(f[0] == cat for f in found):
             continue
-        if m := _category_ask(sentence, cat, pattern, lead):
-            found.append((cat, m.start(), m.end()))
+        if ask := _category_ask(sentence, cat, pattern, lead):
+            found.append((cat, ask.start(), ask.end()))
+    return _without_theirs(found)
+
+
+def _asks_without_nouns(sentence: str) -> list[tuple[str, int, int]]:
+    """Asks the vocabulary lists: a whole secret ("letter by letter"), and asks with no category noun."""
+    found: list[tuple[str, int, int]] = []
+    whole = FULL_SECRET.search(sentence)  # "spell out your memorable word", "letter by letter"
+    if whole and not _NOT_BEFORE.search(sentence[: whole.start()]):  # "…, not the whole thing!"
+        found.extend((cat, whole.start(), whole.end()) for cat in SECRETS if CATEGORY_RE[cat].search(sentence))
+    for m in STANDALONE_ASKS.finditer(sentence):
+        if m.lastgroup and all(f[0] != m.lastgroup for f in found):
+            found.append((m.lastgroup, m.start(), m.end()))
     return found
+
+
+def _without_theirs(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Drop the categories asked about another person (reported once, as other_people)."""
+    if not found or all(cat != "other_people" for cat, _, _ in found):
+        return found
+    theirs = [(a, b) for cat, a, b in found if cat == "other_people"]
+    return [f for f in found if f[0] == "other_people" or not any(a <= f[1] < b for a, b in theirs)]
 
 
 def _category_ask(
@@ -217,60 +247,22 @@ def _category_ask(
             continue
         if cat == "address" and _NOT_POSTAL.search(sentence[: m.start() + m.group().lower().rfind("address")]):
             continue
-        if cat in SECRETS and (weak_lead or PARTIAL.search(sentence)):
+        if cat in SECRETS and (weak_lead or (PARTIAL.search(sentence) and not FULL_SECRET.search(sentence))):
             continue
         return m
     return None
 
 
-# Special category data (UK GDPR Art 9) written into notes.
-SPECIAL_CATEGORIES: dict[str, re.Pattern] = {
-    "health": re.compile(
-        r"\b(?:diagnos(?:ed|is)|cancer|tumou?r|chemo(?:therapy)?|radiotherapy|diabet(?:es|ic)|depress(?:ion|ed)|anxiety|panic attacks?|"
-        r"dementia|alzheimer'?s|parkinson'?s|multiple sclerosis|epilep(?:sy|tic)|bipolar|schizophreni[ac]|psychosis|ptsd|ocd|adhd|autis(?:m|tic)|"
-        r"hiv|aids|hepatitis|stroke|heart (?:attack|condition|failure)|asthma|arthritis|mental health|mental illness|eating disorder|"
-        r"pregnan(?:t|cy)|miscarriage|surgery|operation on|hospitali[sz]ed|in hospital|medication|antidepressants?|"
-        r"terminal(?:ly ill)?|long covid|covid|addiction|alcoholi(?:c|sm)|rehab|self[- ]harm|suicidal|overdose|"
-        r"medical (?:condition|history|records?)|illness|disabilit(?:y|ies)|sick note|crohn'?s|ibs|m\.?e\.?/cfs)\b",
-        re.I,
-    ),
-    "religion or belief": re.compile(
-        r"\b(?:muslim|islam(?:ic)?|christian(?:ity)?|jewish|judaism|jew|hindu(?:ism)?|sikh(?:ism)?|buddhis[tm]|catholic|protestant|"
-        r"anglican|methodist|baptist|jehovah'?s witness|mormon|atheist|agnostic|religio(?:n|us)|mosque|synagogue|gurdwara|temple|"
-        r"ramadan|eid|diwali|passover|(?:goes to|attends|at) church|church[- ]?goer|his faith|her faith|their faith|devout)\b",
-        re.I,
-    ),
-    "ethnicity": re.compile(
-        r"\b(?:ethnic(?:ity|ally)?|racial|race|mixed[- ]race|black (?:british|african|caribbean)|white (?:british|irish|other)|"
-        r"asian (?:british|heritage|background)|(?:pakistani|indian|bangladeshi|chinese|polish|nigerian|jamaican|somali) (?:heritage|background|origin|descent)|"
-        r"heritage|traveller community|gypsy|roma)\b",
-        re.I,
-    ),
-    "sexual orientation": re.compile(
-        r"\b(?:gay|lesbian|bisexual|homosexual|heterosexual|queer|sexual orientation|sexuality|same[- ]sex (?:partner|relationship|couple)|"
-        r"coming out|came out|lgbt\w*)\b",
-        re.I,
-    ),
-    "political opinion": re.compile(
-        r"\b(?:labour (?:party|voter|supporter|member)|conservative (?:party|voter|supporter|member)|tory|tories|lib dems?|liberal democrats?|"
-        r"reform uk|green party|snp|plaid cymru|ukip|politic(?:s|al)|voted for|votes? (?:labour|tory|conservative|green|reform)|"
-        r"party member|activist|brexit(?:eer)?|remainer)\b",
-        re.I,
-    ),
-    "trade-union membership": re.compile(
-        r"\b(?:trade union|union (?:member(?:ship)?|rep(?:resentative)?|dues|subscription)|member of (?:the )?(?:unite|unison|gmb|rmt|nea?u|cwu|usdaw|bma|rcn)|"
-        r"(?:unite|unison|gmb|rmt|cwu|usdaw) (?:union|member))\b",
-        re.I,
-    ),
-    "genetic or biometric data": re.compile(
-        r"\b(?:genetic|dna|genome|hereditary|brca|fingerprints?|biometric|facial recognition|face scan|voice ?print|iris scan|retina scan)\b",
-        re.I,
-    ),
-}
+# Special category data (UK GDPR Art 9) written into notes: seed/vocabulary/special_categories.yaml.
+_SPECIAL = vocabulary.special_categories()
+SPECIAL_CATEGORIES: dict[str, re.Pattern] = {name: vocabulary.any_of(words) for name, words in _SPECIAL.items()}
+_SPECIAL_GATE = vocabulary.Gate([w for words in _SPECIAL.values() for w in words])
 
 
 def special_categories(text: str) -> list[tuple[str, int, int]]:
-    found = []
+    found: list[tuple[str, int, int]] = []
+    if not _SPECIAL_GATE.open(text):
+        return found
     for name, pattern in SPECIAL_CATEGORIES.items():
         for m in pattern.finditer(text):
             found.append((name, m.start(), m.end()))
@@ -278,14 +270,23 @@ def special_categories(text: str) -> list[tuple[str, int, int]]:
 
 
 PLACEHOLDER = re.compile(
-    r"\[\s*(?:insert\s+)?[A-Za-z][A-Za-z _/\-]{1,40}\]|\{\{?\s*[A-Za-z_][A-Za-z0-9_ .]{0,40}\}\}?|<<\s*[A-Za-z][^<>\n]{0,40}>>"
+    r"(?<![!\]])\[\s*(?:insert\s+)?[A-Za-z][A-Za-z _/\-]{1,40}\](?![(\[])|\{\{?\s*[A-Za-z_][A-Za-z0-9_ .]{0,40}\}\}?|<<\s*[A-Za-z][^<>\n]{0,40}>>"
     r"|%[A-Za-z_]{2,30}%|\bX{2,}/X{2,}/X{2,4}\b|\b(?:INSERT|CUSTOMER|FIRST|LAST)_?NAME\b"
+)
+# "Dear XXXX," "Dear ________," "Hi <first name>": a blank left for a name or a detail (looked for only
+# in a text with "XXX", "___" or "<" in it).
+BLANK = re.compile(
+    r"(?<![\w*])X{3,}(?![\w*])|_{3,}|<\s*(?:[A-Za-z]+[ _])*(?i:name|first|surname|customer|amount|date|ref(?:erence)?"
+    r"|address|account|number|details?)(?:[ _][A-Za-z]+)*\s*>"
 )
 _NOT_PLACEHOLDER = re.compile(r"^\[(?:sic|sic\.|redacted|inaudible|pause|laughs|silence)\]$", re.I)
 
 
 def placeholders(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in PLACEHOLDER.finditer(text) if not _NOT_PLACEHOLDER.match(m.group())]
+    found = [m.span() for m in PLACEHOLDER.finditer(text) if not _NOT_PLACEHOLDER.match(m.group())]
+    if "XXX" in text or "___" in text or "<" in text:
+        found.extend(m.span() for m in BLANK.finditer(text) if m.span() not in found)
+    return sorted(found)
 
 
 # Payment cards: asking for the full number or the security code, or writing the code down.
@@ -296,7 +297,8 @@ CARD_NUMBER_ASK = re.compile(
 )
 CVV = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|csc|card security code|(?:card )?sec\.? code|security code on (?:the back of )?(?:your|the) card|(?:three|3)[- ]digit (?:security )?(?:code|number)"
-    r"|(?:last )?(?:three|3) (?:digits|numbers) on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?)\b",
+    r"|(?:last )?(?:three|3)(?: (?:digits|numbers))? on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?"
+    r"|(?:by|on|next to) the signature (?:strip|panel|box))\b",
     re.I,
 )
 CVV_VALUE = re.compile(rf"(?:{CVV.pattern})\W{{0,12}}(?:is|was|:|=|-|of)?\W{{0,3}}(\d{{3,4}})\b", re.I)

@@ -4,6 +4,8 @@ An excerpt lists events as one-key dicts: ``{in: text}`` (caller), ``{out: text}
 ``{idv: [factor, given, match]}``, ``{result: true|false}``, ``{note: text}`` (``after_close: minutes``
 optional), ``{amend: text}``, ``{update: [field, value]}``, ``{refund: amount}``, ``{view: customer_id}``,
 ``{search: query}``, ``{escalate: reason}``, ``{complaint: summary}``, ``{kb: article}``, ``{close: true}``.
+``build_with_index`` also returns, for each excerpt event index, the session ``seq`` it became (for
+labels that say where: ``{rule: ID, at: [index, ...]}``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,40 @@ CUSTOMERS = {
         "memorable_word": "marmalade",
         "balance": "3050.00",
     },
+    "sarah": {
+        "id": "cust-0004",
+        "full_name": "Sarah Louise Ellis-Morgan",
+        "first_name": "Sarah",
+        "last_name": "Ellis-Morgan",
+        "date_of_birth": "1988-01-30",
+        "address_line1": "9 Bridge Street",
+        "address_line2": "",
+        "town": "Newport",
+        "postcode": "NP20 1FT",
+        "email": "sarah.ellismorgan@example.com",
+        "phone": "07700 900481",
+        "account_number": "61029374",
+        "sort_code": "99-30-18",
+        "memorable_word": "pineapple",
+        "balance": "842.17",
+    },
+    "daniel": {
+        "id": "cust-0005",
+        "full_name": "Daniel Okafor",
+        "first_name": "Daniel",
+        "last_name": "Okafor",
+        "date_of_birth": "1990-08-09",
+        "address_line1": "27 Oxford Road",
+        "address_line2": "",
+        "town": "Reading",
+        "postcode": "RG1 7LT",
+        "email": "d.okafor90@example.org",
+        "phone": "0118 496 0555",
+        "account_number": "50917733",
+        "sort_code": "99-41-26",
+        "memorable_word": "sunflower",
+        "balance": "2006.00",
+    },
 }
 POLICY = {
     "idv_factors": ["date_of_birth", "postcode", "memorable_word_characters", "account_number_last4"],
@@ -77,8 +113,13 @@ def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build(item: dict) -> dict:  # noqa: C901 (one branch per excerpt key: a flat table of cases)
+def build(item: dict) -> dict:
     """A session document from a corpus excerpt (see the module docstring)."""
+    return build_with_index(item)[0]
+
+
+def build_with_index(item: dict) -> tuple[dict, dict[int, int]]:  # noqa: C901 (one branch per excerpt key)
+    """A session document from a corpus excerpt, and ``{excerpt event index: session seq}``."""
     customer = dict(CUSTOMERS[item.get("customer", "jane")])
     policy = {**POLICY, **item.get("policy", {})}
     events, at, closed_at = [], START, None
@@ -91,7 +132,9 @@ def build(item: dict) -> dict:  # noqa: C901 (one branch per excerpt key: a flat
     add("contact.opened", {}, "system", START)
     if item.get("view_own", True):
         add("customer.viewed", {"customer_id": customer["id"]})
-    for ev in item["events"]:
+    index: dict[int, int] = {}
+    for i, ev in enumerate(item["events"]):
+        index[i] = len(events) + 1
         key = next(iter(ev))
         value = ev[key]
         if key == "in":
@@ -129,7 +172,7 @@ def build(item: dict) -> dict:  # noqa: C901 (one branch per excerpt key: a flat
             closed_at = at
         else:
             raise ValueError(f"unknown excerpt event {key!r}")
-    return {
+    document = {
         "format": "crm-sandbox/session@1",
         "contact": {"id": f"c-{item.get('id', 'x')}", "channel": item.get("channel", "chat"), "learner": "learner1"},
         "scenario": {
@@ -144,6 +187,7 @@ def build(item: dict) -> dict:  # noqa: C901 (one branch per excerpt key: a flat
         "customer": customer,
         "events": events,
     }
+    return document, index
 
 
 def verified(dob: str = "12/03/1985", postcode: str = "LS1 4AP") -> list[dict]:

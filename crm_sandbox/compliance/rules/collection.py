@@ -7,12 +7,15 @@ import re
 from ..context import Context, Step
 from ..findings import RuleFinding, finding
 from ..language import (
+    ASK_FOR_IT,
     ASK_LEAD,
     CARD_NUMBER_ASK,
+    CATEGORY_RE,
     CVV,
     CVV_VALUE,
     LAST_FOUR,
     NEGATED_ASK,
+    PARTIAL,
     SECRETS,
     asked_categories,
     sentences,
@@ -29,6 +32,7 @@ CATEGORY_LABELS = {
     "pin": "PIN",
     "date_of_birth": "date of birth",
     "bank_details": "bank details",
+    "other_people": "details of another person",
 }
 FIELD_CATEGORIES = {
     "name": "name",
@@ -76,17 +80,26 @@ _RECORDED = {
     "national_insurance_number": _NI,
     "income": re.compile(
         r"\b(?:salary|income|earns?|earnings|wages?|take[- ]home(?: pay)?)\b[^.\n]{0,20}?£\s?\d[\d,.]*k?"
-        r"|£\s?\d[\d,.]*k?\s*(?:a|per) (?:year|annum|month|week)\b",
+        r"|(?:£\s?\d[\d,.]*k?|\b\d[\d,.]*k)\s*(?:a|per|/|p)\s*(?:year|yr|annum|month|mth|week|wk)\b"
+        r"|\b(?:on|earns?|earning|makes?)\s+(?:about\s+|around\s+|roughly\s+|approx\.?\s+)?(?:£\s?\d[\d,.]*|\d[\d,.]*)k\b"
+        r"|\b(?:earns?|earning)\s+(?:about\s+|around\s+|roughly\s+|approx\.?\s+)?£\s?\d"
+        r"|\bon (?:benefits|universal credit|pip|esa|jsa)\b",
         re.I,
     ),
     "employer": re.compile(
-        r"\b(?:works (?:at|for)|employed (?:by|at|as)|employer(?: is|:)|occupation(?: is|:)|job(?: title)? is)\s+\S+",
+        r"\b(?:(?:works|working|worked)\s+"
+        r"(?:(?:nights|days|shifts|weekends|evenings|mornings|part[- ]time|full[- ]time|locally|now|currently)\s+){0,2}"
+        r"(?:at|for)(?!\s+(?:home|us|you|the moment)\b)"
+        r"|employed (?:by|at|as)|employer(?: is|:)|occupation(?: is|:)|job(?: title)? is)\s+\S+",
         re.I,
     ),
     "password": re.compile(r"\b(?:password|passcode)\s*(?:is|was|:|=)\s*\S+", re.I),
     "pin": re.compile(r"\bpin(?: number| code)?\s*(?:is|was|:|=)\s*\d{4,6}\b", re.I),
     "memorable_word": re.compile(r"\bmemorable (?:word|phrase)\s*(?:is|was|:|=)\s*\S+", re.I),
 }
+# Words one of which every ask for card data has (a cheap test before CVV and CARD_NUMBER_ASK).
+_CARD_WORDS = ("card", "cv", "csc", "sec", "back", "pan", "digit", "signature", "long number")
+_PLEASE = re.compile(r"\b(?:pls|plz|please|ta)\b", re.I)  # "just the cvc pls": a request all the same
 _SECURE_CHANNEL = re.compile(
     r"\b(?:secure (?:link|page|payment|line|portal|form)|keypad|ivr|automated (?:line|system|payment))\b", re.I
 )
@@ -109,11 +122,12 @@ def _over(step: Step, evidence: str, cat: str, verb: str) -> RuleFinding:
         if secret
         else "Only collect and record what this contact's purpose needs."
     )
+    whose = "" if cat == "other_people" else "the customer's "
     return finding(
         "over-collection",
         [step.event.seq],
         evidence,
-        f"You {verb} the customer's {_label(cat)}, which this contact does not need. {why}",
+        f"You {verb} {whose}{_label(cat)}, which this contact does not need. {why}",
         severity="high" if secret else None,
     )
 
@@ -125,14 +139,26 @@ def over_collection(ctx: Context) -> list[RuleFinding]:
 
 
 def _asked_for(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
-    out = []
+    out: list[RuleFinding] = []
     for step in ctx.of_type("message.sent"):
         text = step.event.data["text"]
+        named: list[str] = []  # secrets a sentence named, for a "tell me it" in the next
         for a, b in sentences(text):
-            for cat, start, end in asked_categories(text[a:b]):
-                if cat not in allowed:
-                    out.append(_over(step, text[a:b].strip(), cat, "asked for"))
+            sentence = text[a:b]
+            asked = {cat for cat, _, _ in asked_categories(sentence)}
+            if named and ASK_FOR_IT.search(sentence) and not NEGATED_ASK.search(sentence):
+                asked.update(named)
+            out.extend(_over(step, sentence.strip(), cat, "asked for") for cat in sorted(asked - allowed))
+            named = _secrets_named(sentence)
     return out
+
+
+def _secrets_named(sentence: str) -> list[str]:
+    """The secrets a sentence names whole (not "the 2nd letter of …"), for a "tell me it" after it."""
+    low = sentence.lower()
+    if "memorable" not in low and "pass" not in low and "pin" not in low:
+        return []
+    return [cat for cat in SECRETS if CATEGORY_RE[cat].search(sentence) and not PARTIAL.search(sentence)]
 
 
 def _recorded_in_notes(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
@@ -159,16 +185,28 @@ def _recorded_in_fields(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
 
 
 def _card_asks(text: str) -> list[str]:
-    asks = []
+    asks: list[str] = []
+    low = text.lower()
+    if not any(w in low for w in _CARD_WORDS):
+        return asks
     for a, b in sentences(text):
         sentence = text[a:b]
         if NEGATED_ASK.search(sentence) or _SECURE_CHANNEL.search(sentence):
             continue
-        if not (ASK_LEAD.search(sentence) or "?" in sentence):
+        if not (ASK_LEAD.search(sentence) or "?" in sentence or _PLEASE.search(sentence)):
             continue
         if CVV.search(sentence) or (CARD_NUMBER_ASK.search(sentence) and not LAST_FOUR.search(sentence)):
             asks.append(sentence.strip())
     return asks
+
+
+def _card_numbers(ctx: Context, text: str) -> list[tuple[int, int]]:
+    """Card numbers written in digits or said in words ("four one one one, one one one one, …")."""
+    spans = find_card_numbers(text)
+    spoken = ctx.matcher.spoken(text)
+    if spoken is not None:
+        spans += [spoken.span(a, b) for a, b in find_card_numbers(spoken.text) if spoken.span(a, b) not in spans]
+    return spans
 
 
 def payment_card_data(ctx: Context) -> list[RuleFinding]:
@@ -189,7 +227,7 @@ def payment_card_data(ctx: Context) -> list[RuleFinding]:
                         "notes or this system.",
                     )
                 )
-        for start, end in find_card_numbers(text):
+        for start, end in _card_numbers(ctx, text):
             out.append(
                 finding(
                     "payment-card-data",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..context import FIELD_LABELS, LOCKED, NOT_VERIFIED, Context, Disclosure
+from ..context import FIELD_LABELS, LOCKED, NOT_VERIFIED, Context, Disclosure, Step
 from ..findings import RuleFinding, finding
 from ..language import is_refusal
 from ..normalise import digits
@@ -37,7 +37,7 @@ def disclosure_before_verification(ctx: Context) -> list[RuleFinding]:
             out.append(
                 finding(
                     "disclosure-before-verification",
-                    [d.step.event.seq],
+                    d.seqs,
                     d.match.text,
                     f"You revealed the customer's {FIELD_LABELS[d.match.field]} {when}. Until the caller "
                     "passes security, do not confirm or give out anything held on the account.",
@@ -51,7 +51,7 @@ def leading_verification_question(ctx: Context) -> list[RuleFinding]:
     out = [
         finding(
             "leading-verification-question",
-            [d.step.event.seq],
+            d.seqs,
             d.match.text,
             f"You stated the customer's {FIELD_LABELS[d.match.field]} while verifying them. Ask an open "
             'question ("What is your date of birth?") so the caller has to supply the answer.',
@@ -61,24 +61,61 @@ def leading_verification_question(ctx: Context) -> list[RuleFinding]:
     ]
     word = ctx.session.customer.get("memorable_word", "").lower()
     if word and "memorable_word_characters" in ctx.policy.idv_factors:
-        for step in ctx.of_type("message.sent"):
-            if step.status != NOT_VERIFIED:
-                continue
-            text = step.event.data["text"]
-            for m in _CHARACTER.finditer(text):
-                pos, char = (m["pos"] or m["pos2"]).lower(), (m["ch"] or m["ch2"]).lower()
-                index = len(word) if pos == "last" else _ORDINALS.get(pos) or int(digits(pos))
-                if 0 < index <= len(word) and word[index - 1] == char and not is_refusal(text):
-                    out.append(
-                        finding(
-                            "leading-verification-question",
-                            [step.event.seq],
-                            m.group(),
-                            "You told the caller a character of the memorable word. Ask for the characters "
-                            "and let the caller supply them.",
-                        )
-                    )
+        out.extend(
+            finding(
+                "leading-verification-question",
+                [step.event.seq],
+                said,
+                "You told the caller a character of the memorable word. Ask for the characters "
+                "and let the caller supply them.",
+            )
+            for step, said in _characters_told(ctx, word)
+        )
     return out
+
+
+_POSITION = re.compile(
+    r"\b(?P<pos>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d{1,2}(?:st|nd|rd|th))"
+    r"\s+(?:letter|character)\b",
+    re.I,
+)
+# "Is it P?", "would it be a P", "Is it P for Papa?" (the phonetic word read as its letter first).
+_GUESS = re.compile(
+    r"\b(?:is it|is that|would it be|could it be|it(?:'|’)?s)\s+(?:an?\s+)?['\"‘“]?(?P<ch>[a-z])\b(?!')", re.I
+)
+
+
+def _index(pos: str, word: str) -> int:
+    pos = pos.lower()
+    return len(word) if pos == "last" else _ORDINALS.get(pos) or int(digits(pos))
+
+
+def _characters_told(ctx: Context, word: str) -> list[tuple[Step, str]]:
+    """Learner messages before verification that tell a character of the memorable word: "the first
+    letter is P", or asking for one character and then "Is it P?" before the caller answers."""
+    told: list[tuple[Step, str]] = []
+    asked: list[int] = []  # the positions the learner's last message asked for, until the caller speaks
+    for step in ctx.steps:
+        if step.event.type == "message.received":
+            asked = []
+        if step.event.type != "message.sent" or step.status != NOT_VERIFIED:
+            continue
+        text = step.event.data["text"]
+        low = text.lower()
+        if not asked and "letter" not in low and "character" not in low:
+            continue  # nothing asked for, and no character named
+        if is_refusal(text):
+            continue
+        for m in _CHARACTER.finditer(text):
+            index = _index(m["pos"] or m["pos2"], word)
+            if 0 < index <= len(word) and word[index - 1] == (m["ch"] or m["ch2"]).lower():
+                told.append((step, m.group()))
+        spoken = ctx.matcher.spoken(text)
+        for m in _GUESS.finditer(spoken.text if spoken else text):
+            if len(asked) == 1 and 0 < asked[0] <= len(word) and word[asked[0] - 1] == m["ch"].lower():
+                told.append((step, m.group()))
+        asked = [_index(m["pos"], word) for m in _POSITION.finditer(text)] or asked
+    return told
 
 
 def disclosure_to_third_party(ctx: Context) -> list[RuleFinding]:
@@ -89,7 +126,7 @@ def disclosure_to_third_party(ctx: Context) -> list[RuleFinding]:
     return [
         finding(
             "disclosure-to-third-party",
-            [d.step.event.seq],
+            d.seqs,
             d.match.text,
             f"You gave the customer's {FIELD_LABELS[d.match.field]} to a third party who has no authority "
             "on the account. Passing security does not make a third party entitled to the data: check for a "

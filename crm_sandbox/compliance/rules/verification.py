@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 from ..context import LOCKED, VERIFIED, Context
+from ..document import parse_amount
 from ..findings import RuleFinding, finding
 
 
 def change_before_verification(ctx: Context) -> list[RuleFinding]:
-    """Account details changed while the caller was not verified (or after verification failed)."""
+    """An account action (a change of details, a refund or a credit) while the caller was not verified,
+    or after verification had failed."""
     out = []
-    for step in ctx.of_type("record.updated"):
+    for step in ctx.of_type("record.updated", "refund.issued"):
         if step.status == VERIFIED:
             continue
-        field, value = step.event.data["field"], step.event.data["value"]
         when = "after verification had failed" if step.status == LOCKED else "before verification had passed"
+        data = step.event.data
+        if step.event.type == "record.updated":
+            field = str(data["field"])
+            evidence, what = f"{field} = {data['value']}", f"changed the customer's {field.replace('_', ' ')}"
+            why = "A change of contact details before verification is the classic account-takeover step"
+        else:
+            amount = parse_amount(data["amount"], "amount")
+            kind = "goodwill credit" if data.get("kind") == "goodwill" else "refund"
+            evidence, what = f"{kind} £{amount:,.2f}", f"issued a {kind} of £{amount:,.2f}"
+            why = "Money paid to an account for a caller nobody has verified may be paid to an impostor"
         out.append(
             finding(
                 "change-before-verification",
                 [step.event.seq],
-                f"{field} = {value}",
-                f"You changed the customer's {field.replace('_', ' ')} {when}. A change of contact details "
-                "before verification is the classic account-takeover step: verify first, then change.",
+                evidence,
+                f"You {what} {when}. {why}: verify first, then act.",
             )
         )
     return out

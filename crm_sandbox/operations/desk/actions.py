@@ -12,7 +12,9 @@ from sqlalchemy import insert
 
 from crm_sandbox.compliance.normalise import normalise_postcode
 from crm_sandbox.compliance.pci import mask_card_data
+from crm_sandbox.compliance.verification import verification_state
 from crm_sandbox.errors import ServiceError
+from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.registry import COMPLAINT_RAISED, ESCALATED, RECORD_UPDATED, REFUND_ISSUED
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import escalation_reference, money
@@ -36,6 +38,27 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 MAX_REFUND = Decimal("10000")
 MAX_FIELD_LENGTH = 120
 MAX_REASON_LENGTH = 1000
+NOT_YET_VERIFIED = (
+    "The caller has not passed security, and this cohort's policy blocks changes, refunds and credits until "
+    "they do. Verify the caller first."
+)
+LOCKED_OUT = (
+    "The caller failed security on this contact, and this cohort's policy blocks changes, refunds and "
+    "credits after that. Explain that you cannot go further and offer the alternatives."
+)
+
+
+def check_verified_for_action(contact: Contact) -> None:
+    """Refuse an account action before ID&V passes (or after it fails) when the policy blocks it.
+
+    Off by default: the desk then lets the learner act, and ``change-before-verification`` flags it,
+    because the assessor must see the breach.
+    """
+    if contact.policy.get("block_actions_before_verification") is not True:
+        return
+    state = verification_state(contact.policy, contact_events(contact.id))
+    if not state.verified:
+        raise ServiceError(LOCKED_OUT if state.locked else NOT_YET_VERIFIED)
 
 
 def clean_field_value(field: str, value: str) -> str:
@@ -106,6 +129,7 @@ def update_details(contact: Contact, user: User, field: str, value: str, form_to
     """Change one contact detail of the caller's account (``record.updated``)."""
     value = clean_field_value(field, value)
     with contact_operation(contact, form_token) as op:
+        check_verified_for_action(op.contact)
         set_field(op.contact.customer, field, value, op, user)
         op.refresh_findings()
 
@@ -115,6 +139,7 @@ def update_address(contact: Contact, user: User, values: dict[str, str], form_to
     or not at all. Returns the fields changed (none: refused, nothing was different)."""
     cleaned = {f: clean_field_value(f, values.get(f, "")) for f in ADDRESS_FIELDS}
     with contact_operation(contact, form_token) as op:
+        check_verified_for_action(op.contact)
         customer = op.contact.customer
         changed = [f for f in ADDRESS_FIELDS if cleaned[f] != (getattr(customer, f) or "")]
         if not changed:
@@ -154,6 +179,7 @@ def issue_refund(
         raise ServiceError("Choose a refund or a goodwill credit.")
     reason = check_text(reason, "reason", MAX_REASON_LENGTH)
     with contact_operation(contact, form_token) as op:  # checks the contact's policy: its limit is a sane number
+        check_verified_for_action(op.contact)
         limit = Decimal(str(op.contact.policy["authority_limit"]))
         if amount > limit and not over_limit_confirmed:
             raise ServiceError(

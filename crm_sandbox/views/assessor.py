@@ -55,7 +55,7 @@ def dashboard() -> ResponseReturnValue:
     learner = request.args.get("learner", "")
     status = request.args.get("status", "")
     rows = board.cohort_dashboard(
-        cohort.id, int(learner) if learner.isdecimal() else None, status if status in board.STATUSES else None
+        cohort.id, helpers.whole_number(learner), status if status in board.STATUSES else None
     )
     cohorts = cohort_queries.all_cohorts() if current_user.cohort_id is None else [cohort]
     learners = cohort_queries.learners_of(cohort.id)
@@ -90,7 +90,7 @@ def timeline(contact_id: int) -> ResponseReturnValue:
     """Events since ``after``, for live observation (reads only)."""
     contact = staff_contact(contact_id)
     raw_after = request.args.get("after", "0")
-    after = int(raw_after) if raw_after.isdecimal() else 0
+    after = helpers.whole_number(raw_after) or 0
     events, flags = observed_events(contact.id)
     disclosure.timeline_update(current_user, contact, [e for e in events if e.seq > after])  # before it is sent
     rows = [
@@ -186,7 +186,11 @@ def decide(contact_id: int, finding_id: int) -> ResponseReturnValue:
     seen = form("seen")
     return act(
         lambda: reviews.decide_finding(
-            finding, current_user, form("decision"), form("comment"), int(seen) if seen.isdecimal() else -1
+            finding,
+            current_user,
+            form("decision"),
+            form("comment"),
+            -1 if (n := helpers.whole_number(seen)) is None else n,
         ),
         "assessor.review",
         contact,
@@ -199,7 +203,7 @@ def decide(contact_id: int, finding_id: int) -> ResponseReturnValue:
 @roles_required(*STAFF)
 def add_finding(contact_id: int) -> ResponseReturnValue:
     contact = staff_contact(contact_id)
-    seqs = [int(s) for s in request.form.getlist("events") if s.isdecimal()]
+    seqs = [n for s in request.form.getlist("events") if (n := helpers.whole_number(s)) is not None]
     return act(
         lambda: reviews.add_finding(
             contact,

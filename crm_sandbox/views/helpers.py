@@ -56,6 +56,12 @@ class Refused:
         return self.values.get(name, default) if form == self.form else default
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as a row id or sequence number from a query string or form, or None if it is not one (not
+    all digits, or longer than a database integer holds)."""
+    return int(text) if text.isdecimal() and len(text) <= 18 else None
+
+
 def act(
     action: Callable[[], object],
     back: str,

@@ -23,6 +23,7 @@ from crm_sandbox.queries import access, disclosure
 from crm_sandbox.queries import cohorts as cohort_queries
 from crm_sandbox.queries.unfinished import unfinished_work
 from crm_sandbox.scenarios import load_library
+from crm_sandbox.views import helpers
 from crm_sandbox.views.access import roles_required
 from crm_sandbox.views.helpers import download
 
@@ -262,9 +263,9 @@ def assign(cohort_id: int) -> ResponseReturnValue:
         made = assignments.assign(
             cohort_id,
             chosen_scenarios(form),
-            learner_id=int(learner) if learner.isdecimal() else None,
+            learner_id=helpers.whole_number(learner),
             mode=form.get("mode", "practice"),
-            assessor_id=int(assessor) if assessor.isdecimal() else None,
+            assessor_id=helpers.whole_number(assessor),
         )
         flash(f"Assigned: {len(made)} contact(s) queued, in the order chosen.", "success")
 

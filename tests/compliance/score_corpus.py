@@ -1,6 +1,7 @@
 """Score the rules engine on the labelled corpus: the right rule on the right message(s).
 
 Run: .venv/bin/python tests/compliance/score_corpus.py   (exit status 1 below the thresholds)
+     .venv/bin/python tests/compliance/score_corpus.py --file corpus_holdout.yaml   (that file only)
 
 A label is a plain rule id (contact-level: any finding of that rule is a hit) or ``{rule: ID, at: [i, ...]}``
 (0-based indexes into the excerpt's ``events``): a true positive when a finding of that rule has an
@@ -10,6 +11,7 @@ labelled, or of a rule labelled only at other events, is a false positive (one p
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -53,10 +55,10 @@ PREFIX_RULE = {
 Label = tuple[str, frozenset[int] | None]
 
 
-def load_corpus() -> list[dict]:
-    """Every excerpt of both files, ids unique across them."""
+def load_corpus(paths: tuple[Path, ...] = CORPORA) -> list[dict]:
+    """Every excerpt of the files (both default files unless told), ids unique across them."""
     items: list[dict] = []
-    for path in CORPORA:
+    for path in paths:
         items.extend(yaml.safe_load(path.read_text(encoding="utf-8")))
     return items
 
@@ -157,8 +159,24 @@ def meets_thresholds(counts: dict[str, list[int]]) -> bool:
     return ratio(tp, tp + fp) >= MIN_PRECISION and ratio(tp, tp + fn) >= MIN_RECALL and rules_ok
 
 
-def main() -> int:
-    items = load_corpus()
+def corpus_path(name: str) -> Path:
+    """A corpus file named on the command line: as given, else beside this script."""
+    path = Path(name)
+    return path if path.is_file() else HERE / name
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score and print; ``argv`` are the command-line options (none: the default files)."""
+    parser = argparse.ArgumentParser(description="Score the rules engine on the labelled corpus.")
+    parser.add_argument("--file", metavar="NAME", help="score only this corpus file (default: the usual set)")
+    args = parser.parse_args(argv or [])
+    paths: tuple[Path, ...] = CORPORA
+    if args.file:
+        paths = (corpus_path(args.file),)
+        if not paths[0].is_file():
+            parser.error(f"no corpus file {args.file!r}")
+        print(f"file: {paths[0].name}")
+    items = load_corpus(paths)
     counts, errors = score(items)
     text, _, _ = table(counts)
     clean = sum(1 for i in items if not i["expect"])
@@ -174,4 +192,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -46,11 +46,12 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table, bindparam, event, func, insert, inspect, select, text, update
+from sqlalchemy import Column, Connection, Table, bindparam, event, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from crm_sandbox.crypto import merkle, signing
@@ -74,6 +75,7 @@ from crm_sandbox.ledger.format import (
     parse_note,
 )
 from crm_sandbox.models import Base, LedgerCheckpoint, LedgerLeaf, LedgerSalt, utcnow
+from crm_sandbox.models.personal import cipher, encrypt
 
 __all__ = [
     "ARCHIVED",
@@ -168,9 +170,36 @@ def salts(session: Session, subjects: Iterable[str], create: bool = True) -> dic
     missing = [s for s in wanted if s not in found]
     if missing and create:
         made = {s: secrets.token_hex(32) for s in missing}
-        conn.execute(insert(SALTS), [{"ref": s, "salt": v, "created_at": utcnow()} for s, v in made.items()])
+        fernet, now = cipher(), stored_time(conn, SALTS.c.created_at, utcnow())
+        insert_stored(conn, SALTS, [{"ref": s, "salt": encrypt(v, fernet), "created_at": now} for s, v in made.items()])
         found.update({s: bytes.fromhex(v) for s, v in made.items()})
     return found
+
+
+def stored_time(conn: Connection, column: Column[Any], at: datetime) -> Any:
+    """``at`` as ``column``'s type stores it on this database (for ``insert_stored``)."""
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process(at) if process is not None else at
+
+
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, Sequence[str] | None]] = {}
+
+
+def insert_stored(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """One executemany of ``rows`` already in their stored form (times from ``stored_time``, JSON as
+    text, encrypted columns encrypted), without SQLAlchemy's per-row type processing: the statement is
+    still compiled for the dialect (its quoting, placeholders and casts), once per set of columns."""
+    if not rows:
+        return
+    key = (conn.dialect.name, table.name, tuple(rows[0]))
+    if key not in _STATEMENTS:
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(key[2]), for_executemany=True)
+        _STATEMENTS[key] = (str(compiled), compiled.positiontup if compiled.positional else None)
+    sql, order = _STATEMENTS[key]
+    if order is None:
+        conn.exec_driver_sql(sql, list(rows))
+    else:
+        conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
 
 
 @dataclass
@@ -197,12 +226,16 @@ def write_leaves(session: Session, entries: Sequence[Entry]) -> int:
             ).all()
         )
     key, rows = ledger_key(), []
+    at = utcnow()  # one time for the leaves written together
+    when, stored_at = format.timestamp(at), stored_time(conn, LEAVES.c.at, at)
     for e in entries:
         version = versions[e.ref] = versions.get(e.ref, 0) + 1
-        hashes = format.field_hashes(salt[e.subject], e.content) if e.content is not None else {}
-        digest = format.commitment_of_hashes(hashes) if e.content is not None else NO_COMMITMENT
-        at = utcnow()
-        data = format.leaf_bytes(e.ref, version, e.kind, digest, at)
+        if e.content is not None:
+            fields = format.canonical(format.field_hashes(salt[e.subject], e.content))
+            digest = format.commitment_of_canonical(fields)
+        else:
+            fields, digest = b"{}", NO_COMMITMENT
+        data = format.leaf_bytes(e.ref, version, e.kind, digest, when)
         rows.append(
             {
                 "index": None,
@@ -210,12 +243,12 @@ def write_leaves(session: Session, entries: Sequence[Entry]) -> int:
                 "version": version,
                 "kind": e.kind,
                 "commitment": digest,
-                "at": at,
+                "at": stored_at,
                 "mac": format.leaf_mac(key, data),
-                "fields": hashes,
+                "fields": fields.decode(),  # the JSON column's stored form: the hashes' canonical text
             }
         )
-    conn.execute(insert(LEAVES), rows)
+    insert_stored(conn, LEAVES, rows)
     return len(rows)
 
 

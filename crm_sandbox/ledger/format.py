@@ -84,9 +84,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# One encoder, built once: ``json.dumps`` with these options builds a new one on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> bytes:
     """Fixed bytes for a value: JSON, keys sorted, no spaces, UTF-8; times as ``timestamp``."""
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(_plain(value)).encode()
 
 
 def field_hashes(salt: bytes, content: Mapping[str, Any]) -> dict[str, str]:
@@ -98,7 +102,12 @@ def field_hashes(salt: bytes, content: Mapping[str, Any]) -> dict[str, str]:
 
 
 def commitment_of_hashes(hashes: Mapping[str, str]) -> str:
-    return hashlib.sha256(COMMITMENT_FORMAT + canonical(dict(hashes))).hexdigest()
+    return commitment_of_canonical(canonical(dict(hashes)))
+
+
+def commitment_of_canonical(hashes: bytes) -> str:
+    """``commitment_of_hashes`` from the hashes' ``canonical`` bytes (already made to store them)."""
+    return hashlib.sha256(COMMITMENT_FORMAT + hashes).hexdigest()
 
 
 def commitment(salt: bytes, content: Mapping[str, Any]) -> str:

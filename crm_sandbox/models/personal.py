@@ -57,8 +57,9 @@ def cipher() -> MultiFernet:
     return _cached_cipher()[1]
 
 
-def encrypt(text: str) -> str:
-    return cipher().encrypt(text.encode()).decode()
+def encrypt(text: str, fernet: MultiFernet | None = None) -> str:
+    """The token an ``EncryptedText`` column stores for ``text`` (bulk inserts pass ``cipher()`` once)."""
+    return (fernet or cipher()).encrypt(text.encode()).decode()
 
 
 def decrypt(token: str) -> str:
@@ -96,11 +97,14 @@ class EncryptedJSON(TypeDecorator[Any]):
         return None if value is None else json.loads(decrypt(value))
 
 
+# Built once: ``json.dumps`` with options builds a new encoder on every call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encrypt_json(value: Any, fernet: MultiFernet | None = None) -> str:
     """The token an ``EncryptedJSON`` column stores for ``value``. Bulk inserts pass ``cipher()``
     once, instead of looking it up for every row."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return (fernet or cipher()).encrypt(text.encode()).decode()
+    return (fernet or cipher()).encrypt(_COMPACT_JSON.encode(value).encode()).decode()
 
 
 EncryptedDict = MutableDict.as_mutable(EncryptedJSON)

@@ -12,9 +12,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_sandbox.scenarios.dialogue.intents import Intent, all_intents, detect, dialogue, library
+from crm_sandbox.scenarios.dialogue.intents import (
+    Intent,
+    all_intents,
+    detect,
+    dialogue,
+    library,
+    nearest,
+    normalised,
+    vocabulary,
+)
 from crm_sandbox.scenarios.dialogue.state import DialogueState, sentences, squeeze
-from crm_sandbox.scenarios.dialogue.text import clauses, is_question, normalise
+from crm_sandbox.scenarios.dialogue.text import clauses, is_question
 
 VERIFICATION = ("name", "chars", "full_secret", "dob", "postcode", "address", "account")
 CLOSING = ("anything_else", "goodbye")
@@ -36,7 +45,7 @@ class Composer:
         self.scenario = self.ctx.scenario
         self.state = DialogueState(self.scenario, self.ctx.history, self.ctx.message)
         self.intents = [i for i in all_intents(self.scenario) if self._conditions_hold(i)]
-        self.text = normalise(self.ctx.message)
+        self.text = normalised(self.ctx.message, vocabulary(self.intents))
         self.lines = library().get("lines") or {}
         self.fallbacks: set[str] = set()  # "I told you already" lines given in this reply
         self.repeat_asked = False  # "what was that email again?": the answer may be said again
@@ -229,6 +238,8 @@ def compose(ctx: Any) -> tuple[list[Part], bool]:
             composer.add(name, text)
             answered |= {i.name for _, found in detected for i in found if i.kind == "statement" and not i.scenario}
     for clause, found in detected:
+        if not found and is_question(clause):
+            found = _nearest_reading(composer, clause, answered)
         _answer_clause(composer, clause, found, answered)
     _react_when_silent(composer, detected, answered)
     _react_to_mood(composer)
@@ -266,6 +277,28 @@ def _answer_clause(composer: Composer, clause: str, found: list[Intent], answere
     if fallbacks and len(composer.parts) == before:
         composer.parts.append(fallbacks[0])
         composer.parts += [Part(p.intent, "") for p in fallbacks[1:]]  # answered together
+
+
+SURE = 2  # keywords of one intent a question must share (near enough) to be read as that intent
+
+
+def _nearest_reading(composer: Composer, clause: str, answered: set[str]) -> list[Intent]:
+    """A question no pattern matched: read as the intent whose words it shares (at least ``SURE``), or,
+    sharing only one, the caller asks back ("Sorry, I didn't follow. Do you mean ...?")."""
+    intent, hits = nearest(clause, composer.intents)
+    if intent is None or intent.name in answered or (intent.name in VERIFICATION and not intent.scenario):
+        return []
+    if hits >= SURE:
+        return [intent]
+    options = [f"Sorry, I didn't follow. Do you mean {m}?" for m in _meanings(intent)]
+    composer.add("question", composer.pick(options))
+    return []
+
+
+def _meanings(intent: Intent) -> list[str]:
+    """How the caller puts an intent back to the adviser: its ``means`` (data); none, no question back."""
+    means = intent.rule.get("means") or ((library().get("intents") or {}).get(intent.name) or {}).get("means")
+    return [str(means)] if means else []
 
 
 def drop_repeats(composer: Composer) -> None:

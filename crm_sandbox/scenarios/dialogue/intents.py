@@ -185,7 +185,8 @@ def _outsupported(
 _STOP = set(
     "what when where which why how your you the and that this have with from there about would could should "
     "please just tell give does did will been being into they them their then than some much many also able "
-    "like want need know okay right sure thing things stuff".split()
+    "like want need know okay right sure thing things stuff the and you for are was were can did has had how "
+    "who why not any our but its get got all one out now see may she her him his too yes off let".split()
 )
 
 
@@ -197,7 +198,7 @@ def keywords(intent: Intent) -> frozenset[str]:
 @lru_cache(maxsize=1024)
 def _keywords(when: tuple[re.Pattern, ...]) -> frozenset[str]:
     plain = [re.sub(r"\\[a-zA-Z]|\(\?[a-zA-Z]+\)", " ", p.pattern) for p in when]
-    return frozenset({w.lower() for text in plain for w in re.findall(r"[a-zA-Z]{4,}", text)} - _STOP)
+    return frozenset({w.lower() for text in plain for w in re.findall(r"[a-zA-Z]{3,}", text)} - _STOP)
 
 
 def vocabulary(intents: list[Intent]) -> tuple[str, ...]:
@@ -216,20 +217,32 @@ def normalised(message: str, vocabulary: tuple[str, ...]) -> str:
     return normalise(message, vocabulary, shorthand())
 
 
-def nearest(clause: str, intents: list[Intent]) -> tuple[Intent | None, int]:
-    """For a question no intent matched: the question intent whose keywords the clause shares most
-    (a word of five letters or more counts when it is close to one, ``difflib`` ratio 0.85), and how many."""
-    words = {w for w in re.findall(r"[a-z]{4,}", clause.lower()) if w not in _STOP}
-    close = {w for w in words if len(w) >= 5}  # only a longer word may count by being near a keyword
-    best: tuple[Intent | None, int] = (None, 0)
-    for intent in intents:
-        if intent.kind != "question":
-            continue
+def nearest(clause: str, intents: list[Intent]) -> tuple[Intent | None, float]:
+    """For a question no pattern reads (or only a general one the caller cannot answer): the question
+    intent whose keywords the clause shares, weighted by how telling each word is (a word only one intent
+    listens for counts 1, one that three listen for counts a third; a word that is only near a keyword,
+    ``difflib`` ratio 0.85, counts half), and its score. A tie is no answer."""
+    questions = [i for i in intents if i.kind == "question"]
+    words = {w for w in re.findall(r"[a-z]{3,}", clause.lower()) if w not in _STOP}
+    spread: dict[str, int] = {}
+    for intent in questions:
+        for key in keywords(intent):
+            spread[key] = spread.get(key, 0) + 1
+    scores: dict[str, tuple[Intent, float]] = {}
+    for intent in questions:
         keys = keywords(intent)
-        hits = sum(1 for w in words if w in keys or (w in close and get_close_matches(w, keys, n=1, cutoff=0.85)))
-        if hits > best[1]:
-            best = (intent, hits)
-    return best
+        score = 0.0
+        for w in words:
+            if w in keys:
+                score += 1 / spread[w]
+            elif len(w) >= 5 and (close := get_close_matches(w, keys, n=1, cutoff=0.85)):
+                score += 0.5 / spread[close[0]]
+        if score and score > scores.get(intent.name, (intent, 0.0))[1]:
+            scores[intent.name] = (intent, score)
+    ranked = sorted(scores.values(), key=lambda pair: -pair[1])
+    if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None, 0.0
+    return ranked[0]
 
 
 def kind_of(name: str, scenario: dict) -> str:

@@ -22,6 +22,7 @@ from crm_sandbox.scenarios.dialogue.intents import (
     normalised,
     vocabulary,
 )
+from crm_sandbox.scenarios.dialogue.patterns import RX
 from crm_sandbox.scenarios.dialogue.state import DialogueState, sentences, squeeze
 from crm_sandbox.scenarios.dialogue.text import clauses, is_question
 
@@ -238,7 +239,7 @@ def compose(ctx: Any) -> tuple[list[Part], bool]:
             composer.add(name, text)
             answered |= {i.name for _, found in detected for i in found if i.kind == "statement" and not i.scenario}
     for clause, found in detected:
-        if not found and is_question(clause):
+        if not found and is_question(clause) and not _verification_question(clause):
             found = _nearest_reading(composer, clause, answered)
         _answer_clause(composer, clause, found, answered)
     _react_when_silent(composer, detected, answered)
@@ -258,13 +259,11 @@ def _answer_clause(composer: Composer, clause: str, found: list[Intent], answere
         composer.repeat_asked = True  # "what was that email again?": the email, again
         found = [i for i in found if i.name != "repeat"]
     for intent in found:
-        if intent.name in answered or (intent.name in VERIFICATION and not intent.scenario):
+        if _skip(composer, intent, clause, found, answered, scenario_hit):
             continue
-        if intent.scenario and intent.kind == "statement" and intent.name != composer.reaction:
-            continue  # one scripted reaction to what the adviser says; every question still answered
-        if scenario_hit and not intent.scenario and intent.kind == "question":
-            continue  # the scenario's own answer to this clause stands for the library's
         text = composer.answer(intent, clause)
+        if text and not intent.scenario and text in (composer.lines.get("dont_know") or []):
+            intent, text = _scenario_instead(composer, intent, clause, text, answered)
         if not text:
             continue
         answered.add(intent.name)
@@ -279,7 +278,22 @@ def _answer_clause(composer: Composer, clause: str, found: list[Intent], answere
         composer.parts += [Part(p.intent, "") for p in fallbacks[1:]]  # answered together
 
 
-SURE = 2  # keywords of one intent a question must share (near enough) to be read as that intent
+def _verification_question(clause: str) -> bool:
+    """An ID&V question: answered by the verification answers, never read as anything else."""
+    return any(RX[n].search(clause) for n in ("name", "dob", "postcode", "address_line", "account", "chars", "secret"))
+
+
+def _skip(composer: Composer, intent: Intent, clause: str, found: list[Intent], answered: set, hit: bool) -> bool:
+    if intent.name in answered or (intent.name in VERIFICATION and not intent.scenario):
+        return True
+    if intent.scenario and intent.kind == "statement" and intent.name != composer.reaction:
+        return True  # one scripted reaction to what the adviser says; every question still answered
+    # the scenario's own answer to these words stands for the library's
+    return hit and not intent.scenario and intent.kind == "question" and _overlaps(intent, clause, found)
+
+
+SURE = 1.0  # how much a question must share with one intent's telling words to be read as it (``nearest``)
+UNSURE = 0.5  # sharing less than SURE but at least this: the caller asks back
 
 
 def _nearest_reading(composer: Composer, clause: str, answered: set[str]) -> list[Intent]:
@@ -290,6 +304,8 @@ def _nearest_reading(composer: Composer, clause: str, answered: set[str]) -> lis
         return []
     if hits >= SURE:
         return [intent]
+    if hits < UNSURE:
+        return []
     options = [f"Sorry, I didn't follow. Do you mean {m}?" for m in _meanings(intent)]
     composer.add("question", composer.pick(options))
     return []
@@ -299,6 +315,29 @@ def _meanings(intent: Intent) -> list[str]:
     """How the caller puts an intent back to the adviser: its ``means`` (data); none, no question back."""
     means = intent.rule.get("means") or ((library().get("intents") or {}).get(intent.name) or {}).get("means")
     return [str(means)] if means else []
+
+
+def _scenario_instead(composer: Composer, intent: Intent, clause: str, text: str, answered: set[str]) -> tuple:
+    """A general question the caller cannot answer ("when ...?" with no date to give): the scenario's own
+    question that the clause's telling words point to, if one does ("when did you last log in?")."""
+    own = [i for i in composer.intents if i.scenario and i.name not in answered and i.name not in VERIFICATION]
+    better, score = nearest(clause, own)
+    if better is None or score < SURE:
+        return intent, text
+    found = composer.answer(better, clause)
+    return (better, found) if found and found not in (composer.lines.get("dont_know") or []) else (intent, text)
+
+
+def _overlaps(intent: Intent, clause: str, found: list[Intent]) -> bool:
+    """The library intent reads words a scenario question of the clause reads too."""
+    mine = intent.span(clause)
+    if mine is None:
+        return True
+    for other in found:
+        theirs = other.span(clause) if other.scenario and other.kind == "question" else None
+        if theirs and mine[0] < theirs[1] and theirs[0] < mine[1]:
+            return True
+    return False
 
 
 def drop_repeats(composer: Composer) -> None:

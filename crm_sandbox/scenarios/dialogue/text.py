@@ -159,7 +159,9 @@ def mend_word(word: str, vocabulary: tuple[str, ...] = VOCABULARY, words: dict[s
     if any(low.startswith(v) and (low[len(v) :] in ENDINGS or v[-1] + low[len(v) :] == "ed") for v in vocabulary):
         return word
     close = get_close_matches(low, vocabulary, n=1, cutoff=0.85)
-    return close[0] if close and close[0][0] == low[0] else word
+    if not close or close[0][0] != low[0] or (close[0].startswith(low) and len(low) < 7):
+        return word  # "manage" is a word, not a cut-off "manager"; "anythin" is cut off
+    return close[0]
 
 
 def normalise(message: str, vocabulary: tuple[str, ...] = VOCABULARY, words: dict[str, str] | None = None) -> str:

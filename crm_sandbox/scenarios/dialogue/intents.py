@@ -209,7 +209,20 @@ def vocabulary(intents: list[Intent]) -> tuple[str, ...]:
 def read(message: str, intents: list[Intent]) -> list[tuple[str, list[Intent]]]:
     """The message understood: normalised against the intents' vocabulary and the library's shorthand,
     split into clauses, each with the intents it expresses."""
-    return [(c, detect(c, intents)) for c in clauses(normalised(message, vocabulary(intents)))]
+    key = tuple((i.name, i.kind, i.scenario, i.when, i.unless) for i in intents)
+    _SETS.setdefault(key, intents)
+    return [(c, [intents[n] for n in found]) for c, found in _read(message, key)]
+
+
+_SETS: dict[tuple, list[Intent]] = {}  # one list of intents per distinct set (the same set reads alike)
+
+
+@lru_cache(maxsize=4096)
+def _read(message: str, key: tuple) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    intents = _SETS[key]
+    where = {id(i): n for n, i in enumerate(intents)}
+    text = normalised(message, vocabulary(intents))
+    return tuple((c, tuple(where[id(i)] for i in detect(c, intents))) for c in clauses(text))
 
 
 @lru_cache(maxsize=4096)

@@ -15,16 +15,16 @@ from typing import Any
 from crm_sandbox.scenarios.dialogue.intents import (
     Intent,
     all_intents,
-    detect,
     dialogue,
     library,
     nearest,
     normalised,
+    read,
     vocabulary,
 )
 from crm_sandbox.scenarios.dialogue.patterns import RX
 from crm_sandbox.scenarios.dialogue.state import DialogueState, sentences, squeeze
-from crm_sandbox.scenarios.dialogue.text import clauses, is_question
+from crm_sandbox.scenarios.dialogue.text import is_question
 
 VERIFICATION = ("name", "chars", "full_secret", "dob", "postcode", "address", "account")
 CLOSING = ("anything_else", "goodbye")
@@ -125,7 +125,7 @@ class Composer:
 
     # -- the reply ---------------------------------------------------------------------------------
     def detected(self) -> list[tuple[str, list[Intent]]]:
-        return [(c, detect(c, self.intents)) for c in clauses(self.text)]
+        return read(self.ctx.message, self.intents)
 
     def add(self, intent: str, text: str | None) -> None:
         if text:

@@ -1,6 +1,7 @@
 """The caller's own measure (issue 19, item 6): filler rate and repeat rates on the labelled adviser messages.
 
-Run from the checkout: ``PYTHONPATH=$PWD python tests/scenarios/measure_caller.py``. Each scenario's
+Run from the checkout: ``PYTHONPATH=$PWD python tests/scenarios/measure_caller.py`` (``--file PATH`` measures
+another labelled set, e.g. ``tests/scenarios/adviser_messages_holdout.yaml``; ``-v`` lists every miss). Each scenario's
 messages (``tests/scenarios/adviser_messages.yaml``) are played as one long conversation against a fixed
 customer, in file order (a contact that the caller would end carries on, to keep the conversation long);
 the adviser passes ID&V after their first request for memorable-word characters.
@@ -67,8 +68,8 @@ DIDNT_FOLLOW = re.compile(
 SIMILAR = 0.75
 
 
-def load_messages() -> tuple[dict[str, str], dict[str, list[dict]]]:
-    doc = yaml.safe_load(MESSAGES.read_text(encoding="utf-8"))
+def load_messages(path: Path = MESSAGES) -> tuple[dict[str, str], dict[str, list[dict]]]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     return doc["kinds"], doc["messages"]
 
 
@@ -161,8 +162,8 @@ def _count(figures: Figures, sid: str, text: str, labels: list[str], kinds: dict
         figures.misses.append((sid, text, "same information", reply_text))
 
 
-def measure() -> Figures:
-    kinds, by_scenario = load_messages()
+def measure(path: Path = MESSAGES) -> Figures:
+    kinds, by_scenario = load_messages(path)
     scenarios = {f.id: f.scenario for f in load_library(str(ROOT / "seed")) if f.valid}
     figures = Figures()
     for sid, messages in by_scenario.items():
@@ -171,7 +172,8 @@ def measure() -> Figures:
 
 
 def main(argv: list[str]) -> int:
-    figures = measure()
+    path = Path(argv[argv.index("--file") + 1]) if "--file" in argv[:-1] else MESSAGES
+    figures = measure(path)
     print("\n".join(figures.lines()))
     if "-v" in argv:
         for sid, text, label, reply_text in figures.misses:

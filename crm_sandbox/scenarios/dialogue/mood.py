@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crm_sandbox.scenarios.dialogue.intents import Intent, all_intents, detect, dialogue, library
-from crm_sandbox.scenarios.dialogue.text import clauses, normalise
+from crm_sandbox.scenarios.dialogue.intents import Intent, all_intents, dialogue, library, read
 
 MEASURES = ("patience", "trust")
 CAUSES = {  # intent -> how the review names it ("patience rose after the apology")
@@ -69,7 +68,7 @@ def initial(scenario: dict) -> Mood:
 
 def questions_in(message: str, intents: list[Intent]) -> set[str]:
     """The question intents a message asks."""
-    return {i.name for c in clauses(normalise(message)) for i in detect(c, intents) if i.kind == "question"}
+    return {i.name for _, found in read(message, intents) for i in found if i.kind == "question"}
 
 
 def changes(scenario: dict, earlier: list[str], message: str) -> list[MoodChange]:
@@ -83,8 +82,8 @@ def changes(scenario: dict, earlier: list[str], message: str) -> list[MoodChange
 
 def _changes(intents: list[Intent], asked_before: set[str], message: str) -> list[MoodChange]:
     found: dict[str, Intent] = {}
-    for clause in clauses(normalise(message)):
-        for intent in detect(clause, intents):
+    for _, detected in read(message, intents):
+        for intent in detected:
             found.setdefault(intent.name, intent)
     out = []
     for name, intent in found.items():

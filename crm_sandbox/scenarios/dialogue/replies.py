@@ -12,9 +12,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_sandbox.scenarios.dialogue.intents import Intent, all_intents, detect, dialogue, library
+from crm_sandbox.scenarios.dialogue.intents import (
+    Intent,
+    all_intents,
+    dialogue,
+    library,
+    nearest,
+    normalised,
+    read,
+    vocabulary,
+)
+from crm_sandbox.scenarios.dialogue.patterns import RX
 from crm_sandbox.scenarios.dialogue.state import DialogueState, sentences, squeeze
-from crm_sandbox.scenarios.dialogue.text import clauses, is_question, normalise
+from crm_sandbox.scenarios.dialogue.text import is_question
 
 VERIFICATION = ("name", "chars", "full_secret", "dob", "postcode", "address", "account")
 CLOSING = ("anything_else", "goodbye")
@@ -36,7 +46,7 @@ class Composer:
         self.scenario = self.ctx.scenario
         self.state = DialogueState(self.scenario, self.ctx.history, self.ctx.message)
         self.intents = [i for i in all_intents(self.scenario) if self._conditions_hold(i)]
-        self.text = normalise(self.ctx.message)
+        self.text = normalised(self.ctx.message, vocabulary(self.intents))
         self.lines = library().get("lines") or {}
         self.fallbacks: set[str] = set()  # "I told you already" lines given in this reply
         self.repeat_asked = False  # "what was that email again?": the answer may be said again
@@ -115,7 +125,7 @@ class Composer:
 
     # -- the reply ---------------------------------------------------------------------------------
     def detected(self) -> list[tuple[str, list[Intent]]]:
-        return [(c, detect(c, self.intents)) for c in clauses(self.text)]
+        return read(self.ctx.message, self.intents)
 
     def add(self, intent: str, text: str | None) -> None:
         if text:
@@ -229,6 +239,8 @@ def compose(ctx: Any) -> tuple[list[Part], bool]:
             composer.add(name, text)
             answered |= {i.name for _, found in detected for i in found if i.kind == "statement" and not i.scenario}
     for clause, found in detected:
+        if not found and is_question(clause) and not _verification_question(clause):
+            found = _nearest_reading(composer, clause, answered)
         _answer_clause(composer, clause, found, answered)
     _react_when_silent(composer, detected, answered)
     _react_to_mood(composer)
@@ -247,13 +259,11 @@ def _answer_clause(composer: Composer, clause: str, found: list[Intent], answere
         composer.repeat_asked = True  # "what was that email again?": the email, again
         found = [i for i in found if i.name != "repeat"]
     for intent in found:
-        if intent.name in answered or (intent.name in VERIFICATION and not intent.scenario):
+        if _skip(composer, intent, clause, found, answered, scenario_hit):
             continue
-        if intent.scenario and intent.kind == "statement" and intent.name != composer.reaction:
-            continue  # one scripted reaction to what the adviser says; every question still answered
-        if scenario_hit and not intent.scenario and intent.kind == "question":
-            continue  # the scenario's own answer to this clause stands for the library's
         text = composer.answer(intent, clause)
+        if text and not intent.scenario and text in (composer.lines.get("dont_know") or []):
+            intent, text = _scenario_instead(composer, intent, clause, text, answered)
         if not text:
             continue
         answered.add(intent.name)
@@ -266,6 +276,68 @@ def _answer_clause(composer: Composer, clause: str, found: list[Intent], answere
     if fallbacks and len(composer.parts) == before:
         composer.parts.append(fallbacks[0])
         composer.parts += [Part(p.intent, "") for p in fallbacks[1:]]  # answered together
+
+
+def _verification_question(clause: str) -> bool:
+    """An ID&V question: answered by the verification answers, never read as anything else."""
+    return any(RX[n].search(clause) for n in ("name", "dob", "postcode", "address_line", "account", "chars", "secret"))
+
+
+def _skip(composer: Composer, intent: Intent, clause: str, found: list[Intent], answered: set, hit: bool) -> bool:
+    if intent.name in answered or (intent.name in VERIFICATION and not intent.scenario):
+        return True
+    if intent.scenario and intent.kind == "statement" and intent.name != composer.reaction:
+        return True  # one scripted reaction to what the adviser says; every question still answered
+    # the scenario's own answer to these words stands for the library's
+    return hit and not intent.scenario and intent.kind == "question" and _overlaps(intent, clause, found)
+
+
+SURE = 1.0  # how much a question must share with one intent's telling words to be read as it (``nearest``)
+UNSURE = 0.5  # sharing less than SURE but at least this: the caller asks back
+
+
+def _nearest_reading(composer: Composer, clause: str, answered: set[str]) -> list[Intent]:
+    """A question no pattern matched: read as the intent whose words it shares (at least ``SURE``), or,
+    sharing only one, the caller asks back ("Sorry, I didn't follow. Do you mean ...?")."""
+    intent, hits = nearest(clause, composer.intents)
+    if intent is None or intent.name in answered or (intent.name in VERIFICATION and not intent.scenario):
+        return []
+    if hits >= SURE:
+        return [intent]
+    if hits < UNSURE:
+        return []
+    options = [f"Sorry, I didn't follow. Do you mean {m}?" for m in _meanings(intent)]
+    composer.add("question", composer.pick(options))
+    return []
+
+
+def _meanings(intent: Intent) -> list[str]:
+    """How the caller puts an intent back to the adviser: its ``means`` (data); none, no question back."""
+    means = intent.rule.get("means") or ((library().get("intents") or {}).get(intent.name) or {}).get("means")
+    return [str(means)] if means else []
+
+
+def _scenario_instead(composer: Composer, intent: Intent, clause: str, text: str, answered: set[str]) -> tuple:
+    """A general question the caller cannot answer ("when ...?" with no date to give): the scenario's own
+    question that the clause's telling words point to, if one does ("when did you last log in?")."""
+    own = [i for i in composer.intents if i.scenario and i.name not in answered and i.name not in VERIFICATION]
+    better, score = nearest(clause, own)
+    if better is None or score < SURE:
+        return intent, text
+    found = composer.answer(better, clause)
+    return (better, found) if found and found not in (composer.lines.get("dont_know") or []) else (intent, text)
+
+
+def _overlaps(intent: Intent, clause: str, found: list[Intent]) -> bool:
+    """The library intent reads words a scenario question of the clause reads too."""
+    mine = intent.span(clause)
+    if mine is None:
+        return True
+    for other in found:
+        theirs = other.span(clause) if other.scenario and other.kind == "question" else None
+        if theirs and mine[0] < theirs[1] and theirs[0] < mine[1]:
+            return True
+    return False
 
 
 def drop_repeats(composer: Composer) -> None:

@@ -45,6 +45,57 @@ SHORTHAND = {
     "lately": "recently",
     "dob": "date of birth",
     "d.o.b": "date of birth",
+    # contractions typed without the apostrophe (the intents listen for "you're", "you'll"...)
+    "youll": "you'll",
+    "youve": "you've",
+    "youd": "you'd",
+    "theyre": "they're",
+    "theyll": "they'll",
+    "theyve": "they've",
+    "itll": "it'll",
+    "weve": "we've",
+    "doesnt": "doesn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "arent": "aren't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "whens": "when's",
+    "whys": "why's",
+    "lets": "let's",
+    # chat shorthand
+    "cld": "could",
+    "cud": "could",
+    "wld": "would",
+    "wud": "would",
+    "shld": "should",
+    "yr": "your",
+    "ya": "you",
+    "rn": "right now",
+    "atm": "at the moment",
+    "btw": "by the way",
+    "tbh": "to be honest",
+    "asap": "as soon as possible",
+    "msg": "message",
+    "pw": "password",
+    "pwd": "password",
+    "addy": "address",
+    "yrs": "years",
+    "cos": "because",
+    "coz": "because",
+    "bc": "because",
+    "y": "why",
+    "wanna": "want to",
+    "gonna": "going to",
+    "lemme": "let me",
+    "gimme": "give me",
+    "tho": "though",
+    "thru": "through",
+    "info": "information",
+    "num": "number",
 }
 # Words the intents listen for; a word one typo away from one of them is read as it ("adress", "wrod").
 VOCABULARY = (
@@ -87,24 +138,42 @@ VOCABULARY = (
     "registered",
     "marketing",
 )
+ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ment", "ments", "al", "ation", "ations", "ful")
+COMMON = frozenset(  # everyday words that are one letter from a keyword: never "mended"
+    "where there their these those which while would could should shall about after again being "
+    "thing think thanks moved using whole words".split()
+)
 _WORD = re.compile(r"[a-z][a-z.']*[a-z]|[a-z0-9]+", re.I)
 
 
-def mend_word(word: str) -> str:
+def mend_word(word: str, vocabulary: tuple[str, ...] = VOCABULARY, words: dict[str, str] | None = None) -> str:
+    """A word as the intents would read it: shorthand expanded, a typo of a listened-for word mended
+    ("adress", "anythin", "pasword"); a word with an ending ("refunded", "payments") is left alone."""
     low = word.lower()
+    if words and low in words:
+        return words[low]
     if low in SHORTHAND:
         return SHORTHAND[low]
-    if len(low) < 5 or not low.isalpha() or any(low.startswith(v) or v.startswith(low) for v in VOCABULARY):
-        return word  # a keyword itself, or one with an ending ("refunded", "payments")
-    close = get_close_matches(low, VOCABULARY, n=1, cutoff=0.85)
-    return close[0] if close and close[0][0] == low[0] else word
+    if len(low) < 5 or not low.isalpha() or low in vocabulary or low in COMMON:
+        return word
+    if any(low.startswith(v) and (low[len(v) :] in ENDINGS or v[-1] + low[len(v) :] == "ed") for v in vocabulary):
+        return word
+    close = get_close_matches(low, vocabulary, n=1, cutoff=0.85)
+    if not close or close[0][0] != low[0] or (close[0].startswith(low) and len(low) < 7):
+        return word  # "manage" is a word, not a cut-off "manager"; "anythin" is cut off
+    return close[0]
 
 
-def normalise(message: str) -> str:
-    """Lower-case text with shorthand expanded and near-miss keywords mended."""
+def normalise(message: str, vocabulary: tuple[str, ...] = VOCABULARY, words: dict[str, str] | None = None) -> str:
+    """Lower-case text with shorthand expanded, near-miss keywords mended and synonyms (``words``: the
+    library's ``shorthand`` and ``synonyms``, phrases included) read as the word the intents listen for."""
     text = (message or "")[:MAX_READ].replace("\u2019", "'").replace("&", " and ")
-    text = _WORD.sub(lambda m: mend_word(m.group(0)), text)
-    return re.sub(r"[ \t]+", " ", text).strip().lower()
+    text = _WORD.sub(lambda m: mend_word(m.group(0), vocabulary, words), text)
+    text = re.sub(r"[ \t]+", " ", text).strip().lower()
+    for phrase, canonical in (words or {}).items():
+        if " " in phrase and phrase in text:
+            text = re.sub(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", canonical, text)
+    return text
 
 
 def clauses(text: str) -> list[str]:
@@ -167,6 +236,7 @@ def looks_foreign(message: str) -> bool:
 def is_question(clause: str) -> bool:
     return clause.rstrip().endswith("?") or bool(
         re.match(
-            r"(?:can|could|would|will|do|does|did|have|has|are|is|was|were|what|when|where|which|who|why|how)\b", clause
+            r"(?:can|could|would|will|do|does|did|have|has|are|is|was|were|what|when|where|whereabouts|which|who|why|how)\b",
+            clause,
         )
     )

@@ -296,7 +296,8 @@ def test_the_findings_csv_and_the_session_export_carry_the_mode(app, runner, pla
 
 # --- the summary counts only observed assessments ------------------------------------------------------------
 def fake_review(mode: str, outcome: str | None) -> SimpleNamespace:
-    assessment = SimpleNamespace(outcome=outcome, snapshot={})  # signed by a qualified assessor if outcome else None
+    # signed by a qualified assessor (an empty snapshot: no countersignature needed)
+    assessment = SimpleNamespace(outcome=outcome, snapshot={}) if outcome else None
     return SimpleNamespace(contact=SimpleNamespace(mode=mode), assessment=assessment)
 
 

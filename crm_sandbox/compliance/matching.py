@@ -84,11 +84,13 @@ def _phone_variants(phone: str) -> set[str]:
         return {digits(phone)} if len(digits(phone)) >= 9 else set()
     national = str(number.national_number)
     cc = str(number.country_code)
-    return {"0" + national, cc + national, cc + "0" + national}
+    # "seven seven hundred, nine hundred, four eight one, with oh at the start": the 0 said apart.
+    return {"0" + national, national, cc + national, cc + "0" + national}
 
 
 def find_card_numbers(text: str) -> list[tuple[int, int]]:
-    """Spans of Luhn-valid card numbers (13-19 digits, unbroken or in groups of 4, or 4-6-5)."""
+    """Spans of card numbers: Luhn-valid (13-19 digits, unbroken or in groups of 4, or 4-6-5), or 16
+    digits in four groups of four next to a word naming a card (a mistyped card number is card data)."""
     spans = []
     for groups in _digit_groups(text):
         for i in range(len(groups)):
@@ -99,10 +101,25 @@ def find_card_numbers(text: str) -> list[tuple[int, int]]:
                 if len(joined) > 19:
                     break
                 card_like = len(sizes) == 1 or sizes[:-1] == [4] * (len(sizes) - 1) or sizes == [4, 6, 5]
-                if 13 <= len(joined) and card_like and joined[0] in "3456" and luhn.is_valid(joined):
+                if (
+                    13 <= len(joined)
+                    and card_like
+                    and joined[0] in "3456"
+                    and (luhn.is_valid(joined) or (sizes == [4, 4, 4, 4] and _named_card(text, groups[i], groups[j])))
+                ):
                     spans.append((groups[i].start(), groups[j].end()))
                     break
     return spans
+
+
+_CARD_CUE = re.compile(r"\b(?:card|cc|pan|long number|exp(?:iry|ires)?)\b", re.I)
+
+
+def _named_card(text: str, first: re.Match, last: re.Match) -> bool:
+    """Whether a card is named just before the number ("card no. 4539 …") or its expiry just after."""
+    return bool(_CARD_CUE.search(text[max(0, first.start() - 25) : first.start()])) or bool(
+        re.match(r"\W{0,3}exp", text[last.end() : last.end() + 8], re.I)
+    )
 
 
 # --- money ---------------------------------------------------------------------------------------
@@ -143,11 +160,19 @@ def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
                 spans.append((m.start(), m.end()))
         elif (m["pound"] or m["unit"] or "," in pounds) and value == whole:
             spans.append((m.start(), m.end()))
+        elif value == whole and _BALANCE_CUE.search(text[max(0, m.start() - 30) : m.start()]):
+            spans.append((m.start(), m.end()))  # "you're on 2006", "minus 215": a balance without a £
         elif (m["pound"] or m["unit"]) and _about(text, m.start(), value, amount):
             spans.append((m.start(), m.end()))
     return spans
 
 
+# Words that present a bare number as the customer's balance ("you're on 2006", "minus 215").
+_BALANCE_CUE = re.compile(
+    r"(?:\b(?:you(?:'|’)?re|you are|you(?:'|’)?re sitting|sitting) (?:on|at)|\bbalance(?:'s| is| of)"
+    r"|\b(?:overdrawn|in the red|in credit) by|\bminus)\W{0,3}(?:\w+\W{1,3})?$",
+    re.I,
+)
 _APPROX = re.compile(
     r"\b(?:about|around|roughly|nearly|almost|approx(?:imately|\.)?|just (?:under|over|below|above)"
     r"|a (?:bit|little) (?:under|over|less than|more than)|(?:under|over|less than|more than))\s*$",

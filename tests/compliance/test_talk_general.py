@@ -172,3 +172,23 @@ def test_an_echo_of_an_email_said_all_one_word_or_a_phone_said_without_its_0_is_
 
 def test_the_phone_without_its_0_from_the_learner_first_is_still_a_disclosure():
     assert DBV in rules({"in": "can you ring me back?"}, {"out": "Sure, on 7700 900123?"})
+
+
+def test_a_balance_in_whole_pounds_said_with_pound_singular_is_a_disclosure():
+    said = "it's three thousand and fifty pound just now"
+    assert DBV in rules({"in": "how much is in there?"}, {"out": said}, customer="siobhan")
+    assert DBV not in rules({"in": "how much is in there?"}, {"out": "the limit's fifty pound"}, customer="siobhan")
+
+
+def test_the_full_first_name_after_the_caller_signed_with_its_short_form_is_not_a_disclosure():
+    assert DBV not in rules(
+        {"in": "When do you shut on Friday?\n\nThanks,\nMo"}, {"out": "Hi Mohammed, at 5pm."}, customer="mo"
+    )
+    assert DBV in rules(
+        {"in": "When do you shut on Friday?\n\nThanks,\nM"}, {"out": "Hi Mohammed, at 5pm."}, customer="mo"
+    )
+
+
+def test_a_memorable_word_letter_told_with_a_contraction_is_a_leading_question():
+    assert LEADING in rules({"in": "I'm locked out"}, {"out": "ok your third letter's a T, what's the sixth?"})
+    assert LEADING not in rules({"in": "I'm locked out"}, {"out": "ok your third letter's a Q, what's the sixth?"})

@@ -272,6 +272,10 @@ _PART_WORDS = (
 )
 
 
+def _has_letter_and_digit(value: str) -> bool:
+    return any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
+
+
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -466,13 +470,16 @@ class CustomerMatcher:
             return  # a caller gives a part as a short answer ("LS1") or names it ("my postcode starts…")
         if caller and _ANY_DIGIT.search(text) is None and MONTH.search(text) is None:
             return  # every part the caller can give has a digit or a month in it
-        if not caller and not _may_be_part(text) and not (before and _may_be_part(before)):
+        # An outward code ("RG1", "NP20") has the postcode's shape: it says what it is part of by itself.
+        outward = not caller and bool(self.outward) and self.outward in text.upper()
+        if not caller and not outward and not _may_be_part(text) and not (before and _may_be_part(before)):
             return
         if caller:  # what the caller gave whole gives its parts already (context.IMPLIES)
             whole = {f for f, _, _ in found}
             wanted = {part for part in _PARTS if not whole & _WHOLE_OF[part]}
         else:
             wanted = {part for part in _PARTS if PART_OF[part].search(text) or PART_OF[part].search(before)}
+            wanted |= {"postcode_part"} if outward else set()
         if not wanted:
             return
         candidates = self._part_candidates(text, wanted)
@@ -482,7 +489,9 @@ class CustomerMatcher:
             return
         spans = sentences(text)
         for field, start, end in candidates:
-            if presented_as_yours(field, _sentence(text, start, spans), before):
+            value = text[start:end]
+            shaped = field == "postcode_part" and _has_letter_and_digit(value)
+            if presented_as_yours(field, _sentence(text, start, spans), before, shaped):
                 found.append((field, start, end))
 
     def _part_candidates(self, text: str, wanted: set[str]) -> list[tuple[str, int, int]]:

@@ -192,3 +192,24 @@ def test_the_full_first_name_after_the_caller_signed_with_its_short_form_is_not_
 def test_a_memorable_word_letter_told_with_a_contraction_is_a_leading_question():
     assert LEADING in rules({"in": "I'm locked out"}, {"out": "ok your third letter's a T, what's the sixth?"})
     assert LEADING not in rules({"in": "I'm locked out"}, {"out": "ok your third letter's a Q, what's the sixth?"})
+
+
+# --- an outward code needs no "postcode" to be one --------------------------------------------------
+@pytest.mark.parametrize("learner", ["so you're BD7 1 something?", "is the letter going to you in BD7?"])
+def test_the_outward_code_or_sector_presented_as_the_customers_is_a_leading_question(learner):
+    assert LEADING in rules({"in": "where's my new card?"}, {"out": learner}, customer="mo")
+
+
+@pytest.mark.parametrize(
+    "caller, learner",
+    [
+        ("where's my new card?", "Our BD7 branch has it ready to collect."),
+        ("I'm BD7 1 something, can't remember the rest", "Thanks, BD7 1 is fine for now."),
+    ],
+)
+def test_an_outward_code_in_other_talk_or_after_the_caller_said_it_is_not_leading(caller, learner):
+    assert LEADING not in rules({"in": caller}, {"out": learner}, customer="mo")
+
+
+def test_an_outward_code_of_ours_is_not_the_customers():
+    assert LEADING not in rules({"in": "hi"}, {"out": "We're in BD7 if you want to pop in to us."}, customer="mo")

@@ -62,6 +62,15 @@ _SPELLED = re.compile(
     rf"(?<![\w'’])(?:[A-Za-z0-9]|\d\d)(?:(?:(?:[ \t]*,)?[ \t]+(?:-|dash|hyphen)(?:[ \t]*,)?[ \t]+|[ \t]*[.,/][ \t]*|-|[ \t]+){_UNIT}){{2,}}",
     re.I,
 )
+# Letters said by their names ("el ess one, four ay pee"): only the names that are no everyday word, and
+# only in a run of three or more letters and digits with a digit in it (a postcode read out).
+LETTER_NAMES = {
+    "ay": "a", "bee": "b", "cee": "c", "dee": "d", "ee": "e", "ef": "f", "eff": "f", "gee": "g", "aitch": "h",
+    "haitch": "h", "jay": "j", "kay": "k", "el": "l", "ell": "l", "em": "m", "en": "n", "pee": "p", "cue": "q",
+    "ar": "r", "ess": "s", "tee": "t", "vee": "v", "ex": "x", "wye": "y", "zed": "z",
+}  # fmt: skip
+_NAME_UNIT = rf"(?:{'|'.join(LETTER_NAMES)}|[A-Za-z0-9]|\d\d)"
+_NAMED_RUN = re.compile(rf"(?<![\w'’]){_NAME_UNIT}(?:[ \t]*,?[ \t]+{_NAME_UNIT}(?![\w'’])){{2,}}", re.I)
 _DASHED_WORDS = re.compile(r"\b([A-Za-z]{2,})\s+(?:dash|hyphen)\s+([A-Za-z]{2,})\b", re.I)
 _MONTH_THE = re.compile(
     r"\b(jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
@@ -114,7 +123,8 @@ def rewrite(text: str) -> Spoken | None:
     if not _says_something(text):
         return None
     spoken = Spoken(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
-    for step in (_letters_for, _nato_runs, _number_runs, _points, _emails, _spelled_runs, _month_the):
+    steps = (_letters_for, _nato_runs, _number_runs, _points, _letter_names, _emails, _spelled_runs, _month_the)
+    for step in steps:
         spoken = step(spoken)
     return spoken if spoken.text != text else None
 
@@ -148,6 +158,20 @@ def _replace(spoken: Spoken, pattern: re.Pattern[str], new: Callable[[re.Match[s
 def _points(spoken: Spoken) -> Spoken:
     """ "2 1 5 point 3 0" -> "215.30" (number words are digits by now)."""
     return _replace(spoken, _POINT, lambda m: m[1].replace(" ", "").replace("\t", "") + "." + m[2] + (m[3] or ""))
+
+
+def _letter_names(spoken: Spoken) -> Spoken:
+    """ "el ess 1, 4 ay pee" -> "l s 1, 4 a p" (number words are digits by now)."""
+
+    def letters(m: re.Match[str]) -> str | None:
+        units = re.findall(r"[A-Za-z0-9]+", m.group())
+        if not any(u.isdigit() for u in units) or not any(u.lower() in LETTER_NAMES for u in units):
+            return None
+        return re.sub(r"[A-Za-z]{2,}", lambda w: LETTER_NAMES.get(w.group().lower(), w.group()), m.group())
+
+    if LETTER_NAMES.keys().isdisjoint(_TOKEN.findall(spoken.text.lower())):
+        return spoken
+    return _replace(spoken, _NAMED_RUN, letters)
 
 
 def _emails(spoken: Spoken) -> Spoken:

@@ -213,3 +213,18 @@ def test_an_outward_code_in_other_talk_or_after_the_caller_said_it_is_not_leadin
 
 def test_an_outward_code_of_ours_is_not_the_customers():
     assert LEADING not in rules({"in": "hi"}, {"out": "We're in BD7 if you want to pop in to us."}, customer="mo")
+
+
+# --- letters said by their names ------------------------------------------------------------------
+def test_a_postcode_with_its_letters_said_by_name_is_found_and_echoed():
+    assert rewrite("it's bee dee seven, one cue tee").text == "it's BD71QT"
+    assert LEADING in rules(
+        {"in": "is my address right?"}, {"out": "you're bee dee seven, one cue tee?"}, customer="mo"
+    )
+    assert LEADING not in rules({"in": "it's bee dee seven, one cue tee"}, {"out": "Thanks, BD7 1QT."}, customer="mo")
+
+
+@pytest.mark.parametrize("text", ["em, one sec", "back in ten, ay?", "the ex and me"])
+def test_letter_names_without_a_run_of_letters_and_digits_are_left_alone(text):
+    spoken = rewrite(text)
+    assert spoken is None or not any(c.isupper() for c in spoken.text)

@@ -135,6 +135,14 @@ def _imply(given: set[str]) -> None:
             given.update(implied)
 
 
+def _short_form_said(first: str, text: str) -> bool:
+    """Whether the caller called themselves by a short form of their first name ("Mo" for Mohammed,
+    "Dan" for Daniel): a capitalised word of two or more letters that the name starts with."""
+    if len(first) < 3 or first[:2] not in text:
+        return False
+    return any(first.startswith(w) and len(w) < len(first) for w in re.findall(r"\b[A-Z][a-z]+\b", text))
+
+
 class Context:
     """A session with its steps folded; rules read from this instead of re-walking the events."""
 
@@ -174,6 +182,8 @@ class Context:
     def _said_by_caller(self, before: str, text: str) -> set[str]:
         """The customer fields the caller's message gives (with the end of their message just before)."""
         fields = {m.field for m in self.matcher.find(text, caller=True)}
+        if _short_form_said(str(self.session.customer.get("first_name") or ""), text):
+            fields.add("first_name")  # signed "Mo": the learner's "Mohammed" tells them nothing new
         return fields | {m.field for m in split_matches(self.matcher, before, text, caller=True)}
 
     def of_type(self, *types: str) -> list[Step]:

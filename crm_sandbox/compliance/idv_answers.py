@@ -135,10 +135,18 @@ def outward_code(postcode: str) -> str:
     return compact[:-3] if len(compact) > 4 else ""
 
 
-def presented_as_yours(part: str, sentence: str, before: str = "") -> bool:
+def presented_as_yours(part: str, sentence: str, before: str = "", shaped: bool = False) -> bool:
     """Whether ``sentence`` presents a value as the customer's ``part`` ("your postcode starts NR4"); what
-    it is part of may be said in ``before``, the caller's message just before."""
-    return bool(YOURS.search(sentence) and (PART_OF[part].search(sentence) or PART_OF[part].search(before)))
+    it is part of may be said in ``before``, the caller's message just before, or by the value's own
+    shape (``shaped``: an outward code such as "RG1 7" needs no "postcode")."""
+    named = PART_OF[part].search(sentence) or PART_OF[part].search(before)
+    if shaped and not named and OURS.search(sentence):
+        return False  # "our office is in LS1": a place of ours, not the customer's postcode
+    return bool(YOURS.search(sentence) and (named or shaped))
+
+
+# A place that is the firm's, not the customer's ("our branch in LS1", "we're in LS1").
+OURS = re.compile(r"\b(?:our|ours|we(?:'re|’re| are)?|us|office|branch|store|shop|depot|head ?quarters|hq)\b", re.I)
 
 
 def display_postcode(compact: str) -> str:

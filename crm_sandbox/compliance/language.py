@@ -45,10 +45,10 @@ def is_refusal(sentence: str) -> bool:
 _ASK_LEAD = (
     r"(?:what(?:'s|’s| is| was| are| would be)|which is|can i (?:just )?(?:take|have|get|grab|ask for|check|confirm|note|jot down|ask)"
     r"|could i (?:just )?(?:take|have|get|grab|ask for|check|confirm|ask)|may i (?:take|have|ask for|ask)|can we (?:take|have|get)"
-    r"|(?:can|could|would|will) you (?:please )?(?:just )?(?:give|tell|provide|confirm|read|let me have|send|type|spell|pop|share|verify|supply|let me know|quote|put)"
+    r"|(?:can|could|would|will) (?:you|u) (?:please |pls )?(?:just )?(?:give|tell|provide|confirm|read|let me have|send|type|spell|pop|share|verify|supply|let me know|quote|put)"
     r"|please (?:give|provide|tell|confirm|read|send|type|share|pop|supply|let me know|quote|enter)"
     r"|i(?:'ll|’ll| will| would|'d|’d)? (?:just )?(?:also )?need(?: to (?:take|have|get|know|check))?|i(?:'m|’m| am) going to need|we(?:'ll| will)? need|(?:i|we) require"
-    r"|do you (?:have|know)|if you could (?:give|tell|read|provide|confirm)|tell me|give me|let me (?:have|take)|send (?:me|us|over)|read out|quote)"
+    r"|do you (?:have|know)|if you could (?:give|tell|read|provide|confirm)|tell me|give me|let me (?:have|take)|send (?:me|us|over)|read out|read (?:me|us)|quote)"
 )
 ASK_LEAD = re.compile(rf"\b{_ASK_LEAD}\b", re.I)
 _WHO = r"(?:your|the|an?|any|a contact|a valid)"
@@ -62,7 +62,7 @@ CATEGORY_TERMS: dict[str, str] = {
     "phone": r"(?:(?:tele)?phone|mobile|landline|contact|home) (?:phone )?number|mobile|landline|number (?:we can|to) (?:reach|call|contact)",
     "account_number": r"(?:full |bank )?account number",
     "sort_code": r"sort ?code",
-    "memorable_word": r"(?:full |whole |entire |complete )?memorable (?:word|phrase)",
+    "memorable_word": r"(?:full |whole |entire |complete )?(?:memor[aei]b(?:le|el)|memerable|mem) (?:word|phrase)",
     "password": r"(?:full |whole |online banking |login |log-in |complete )?pass(?:word|code)",
     "pin": r"(?:full |card |four[- ]digit |4[- ]digit )?pin(?: number| code)?",
     "national_insurance_number": r"national insurance(?: number)?|n\.?i\.? number|nino",
@@ -292,7 +292,8 @@ def placeholders(text: str) -> list[tuple[int, int]]:
 # Payment cards: asking for the full number or the security code, or writing the code down.
 CARD_NUMBER_ASK = re.compile(
     r"\b(?:(?:long|full|whole|16[- ]digit|sixteen[- ]digit|complete) (?:card )?number|card number|number on (?:the front of )?(?:your|the) card|"
-    r"card details|debit card number|credit card number|pan)\b",
+    r"card details|debit card number|credit card number|pan"
+    r"|(?:16|sixteen)[- ](?:digits?|numbers?)|(?:digits|numbers) (?:across|along|on) the front)\b",
     re.I,
 )
 CVV = re.compile(

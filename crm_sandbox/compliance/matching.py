@@ -84,11 +84,13 @@ def _phone_variants(phone: str) -> set[str]:
         return {digits(phone)} if len(digits(phone)) >= 9 else set()
     national = str(number.national_number)
     cc = str(number.country_code)
-    return {"0" + national, cc + national, cc + "0" + national}
+    # "seven seven hundred, nine hundred, four eight one, with oh at the start": the 0 said apart.
+    return {"0" + national, national, cc + national, cc + "0" + national}
 
 
 def find_card_numbers(text: str) -> list[tuple[int, int]]:
-    """Spans of Luhn-valid card numbers (13-19 digits, unbroken or in groups of 4, or 4-6-5)."""
+    """Spans of card numbers: Luhn-valid (13-19 digits, unbroken or in groups of 4, or 4-6-5), or 16
+    digits in four groups of four next to a word naming a card (a mistyped card number is card data)."""
     spans = []
     for groups in _digit_groups(text):
         for i in range(len(groups)):
@@ -99,16 +101,31 @@ def find_card_numbers(text: str) -> list[tuple[int, int]]:
                 if len(joined) > 19:
                     break
                 card_like = len(sizes) == 1 or sizes[:-1] == [4] * (len(sizes) - 1) or sizes == [4, 6, 5]
-                if 13 <= len(joined) and card_like and joined[0] in "3456" and luhn.is_valid(joined):
+                if (
+                    13 <= len(joined)
+                    and card_like
+                    and joined[0] in "3456"
+                    and (luhn.is_valid(joined) or (sizes == [4, 4, 4, 4] and _named_card(text, groups[i], groups[j])))
+                ):
                     spans.append((groups[i].start(), groups[j].end()))
                     break
     return spans
 
 
+_CARD_CUE = re.compile(r"\b(?:card|cc|pan|long number|exp(?:iry|ires)?)\b", re.I)
+
+
+def _named_card(text: str, first: re.Match, last: re.Match) -> bool:
+    """Whether a card is named just before the number ("card no. 4539 …") or its expiry just after."""
+    return bool(_CARD_CUE.search(text[max(0, first.start() - 25) : first.start()])) or bool(
+        re.match(r"\W{0,3}exp", text[last.end() : last.end() + 8], re.I)
+    )
+
+
 # --- money ---------------------------------------------------------------------------------------
 _MONEY = re.compile(
     r"(?P<pound>£)\s?(?P<a>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<p>\d{1,2}))?"
-    r"|(?<![\d,.£])(?P<a2>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<p2>\d{2}))?(?![\d,]|\.\d)(?P<unit>\s*(?:pounds|quid|gbp)\b)?",
+    r"|(?<![\d,.£])(?P<a2>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<p2>\d{2}))?(?![\d,]|\.\d)(?P<unit>\s*(?:pounds?|quid|gbp)\b)?",
     re.I,
 )
 
@@ -143,11 +160,19 @@ def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
                 spans.append((m.start(), m.end()))
         elif (m["pound"] or m["unit"] or "," in pounds) and value == whole:
             spans.append((m.start(), m.end()))
+        elif value == whole and _BALANCE_CUE.search(text[max(0, m.start() - 30) : m.start()]):
+            spans.append((m.start(), m.end()))  # "you're on 2006", "minus 215": a balance without a £
         elif (m["pound"] or m["unit"]) and _about(text, m.start(), value, amount):
             spans.append((m.start(), m.end()))
     return spans
 
 
+# Words that present a bare number as the customer's balance ("you're on 2006", "minus 215").
+_BALANCE_CUE = re.compile(
+    r"(?:\b(?:you(?:'|’)?re|you are|you(?:'|’)?re sitting|sitting) (?:on|at)|\bbalance(?:'s| is| of)"
+    r"|\b(?:overdrawn|in the red|in credit) by|\bminus)\W{0,3}(?:\w+\W{1,3})?$",
+    re.I,
+)
 _APPROX = re.compile(
     r"\b(?:about|around|roughly|nearly|almost|approx(?:imately|\.)?|just (?:under|over|below|above)"
     r"|a (?:bit|little) (?:under|over|less than|more than)|(?:under|over|less than|more than))\s*$",
@@ -245,6 +270,10 @@ _PART_WORDS = (
     *("post", "live", "living", "address", "area", "born", "birth", "d.o.b", "dob", "baby", "year you"),
     *("account", "a/c", "acc", "sort"),
 )
+
+
+def _has_letter_and_digit(value: str) -> bool:
+    return any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
 
 
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -441,13 +470,16 @@ class CustomerMatcher:
             return  # a caller gives a part as a short answer ("LS1") or names it ("my postcode starts…")
         if caller and _ANY_DIGIT.search(text) is None and MONTH.search(text) is None:
             return  # every part the caller can give has a digit or a month in it
-        if not caller and not _may_be_part(text) and not (before and _may_be_part(before)):
+        # An outward code ("RG1", "NP20") has the postcode's shape: it says what it is part of by itself.
+        outward = not caller and bool(self.outward) and self.outward in text.upper()
+        if not caller and not outward and not _may_be_part(text) and not (before and _may_be_part(before)):
             return
         if caller:  # what the caller gave whole gives its parts already (context.IMPLIES)
             whole = {f for f, _, _ in found}
             wanted = {part for part in _PARTS if not whole & _WHOLE_OF[part]}
         else:
             wanted = {part for part in _PARTS if PART_OF[part].search(text) or PART_OF[part].search(before)}
+            wanted |= {"postcode_part"} if outward else set()
         if not wanted:
             return
         candidates = self._part_candidates(text, wanted)
@@ -457,7 +489,9 @@ class CustomerMatcher:
             return
         spans = sentences(text)
         for field, start, end in candidates:
-            if presented_as_yours(field, _sentence(text, start, spans), before):
+            value = text[start:end]
+            shaped = field == "postcode_part" and _has_letter_and_digit(value)
+            if presented_as_yours(field, _sentence(text, start, spans), before, shaped):
                 found.append((field, start, end))
 
     def _part_candidates(self, text: str, wanted: set[str]) -> list[tuple[str, int, int]]:

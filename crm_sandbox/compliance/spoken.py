@@ -38,10 +38,10 @@ _ORDINALS = (
     "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth"
     "|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth"
 )
-_NUMBER_WORD = rf"(?:{_ONES}|{_TEENS}|{_TENS}|hundred|thousand|million|double|treble|triple|{_ORDINALS})"
+_NUMBER_WORD = rf"(?:{_ONES}|{_TEENS}|{_TENS}|hundred|thousand|grand|million|double|treble|triple|{_ORDINALS})"
 NUMBER_WORD = rf"\b{_NUMBER_WORD}\b"
 _NUMBER_RUN = re.compile(rf"\b{_NUMBER_WORD}(?:(?:[ \t]*[,\-][ \t]*|[ \t]+)(?:and[ \t]+)?{_NUMBER_WORD})*\b", re.I)
-_NOT_ALONE = {"oh", "second", "double", "treble", "triple", "hundred", "thousand", "million"}
+_NOT_ALONE = {"oh", "second", "double", "treble", "triple", "hundred", "thousand", "grand", "million"}
 _REPEAT = re.compile(r"\b(double|treble|triple)\s+(\w+)", re.I)
 _SPOKEN_YEAR = re.compile(
     rf"\b(nineteen|twenty)\s+(?:(oh|nought|zero)\s+({_ONES})|((?:{_TENS})(?:\s+(?:{_ONES}))?|{_TEENS}))\b", re.I
@@ -49,7 +49,7 @@ _SPOKEN_YEAR = re.compile(
 _SEP_WORD = r"(?:\s+(?:dot|underscore|dash|hyphen)\s+|[._\-])"
 _EMAIL = re.compile(
     rf"\b(?P<local>(?:[\w+]+{_SEP_WORD}){{0,6}}[\w+]+(?:\s+\d+\b)?)"
-    r"(?P<one>\s+[a-z]+,?\s+all\s+(?:one|1)\s+word,?)?"
+    r"(?P<one>(?:\s+[a-z]+)?,?\s+all\s+(?:one|1)\s+word,?)?"
     rf"\s+(?:at|@)\s+(?P<domain>\w+(?:(?:\s+dot\s+|\.)\w+){{0,4}}\s+dot\s+\w+)\b",
     re.I,
 )
@@ -59,9 +59,18 @@ _NATO_RUN = re.compile(rf"\b(?:{'|'.join(NATO)})(?:[ \t]*[,\-]?[ \t]+(?:{'|'.joi
 # Three or more single characters in a row, with spaces, hyphens, dots or commas between: "S M I T H".
 _UNIT = r"(?:[A-Za-z0-9]|\d\d)(?![\w'’])"
 _SPELLED = re.compile(
-    rf"(?<![\w'’])(?:[A-Za-z0-9]|\d\d)(?:(?:[ \t]+(?:-|dash|hyphen)[ \t]+|[ \t]*[.,/][ \t]*|-|[ \t]+){_UNIT}){{2,}}",
+    rf"(?<![\w'’])(?:[A-Za-z0-9]|\d\d)(?:(?:(?:[ \t]*,)?[ \t]+(?:-|dash|hyphen)(?:[ \t]*,)?[ \t]+|[ \t]*[.,/][ \t]*|-|[ \t]+){_UNIT}){{2,}}",
     re.I,
 )
+# Letters said by their names ("el ess one, four ay pee"): only the names that are no everyday word, and
+# only in a run of three or more letters and digits with a digit in it (a postcode read out).
+LETTER_NAMES = {
+    "ay": "a", "bee": "b", "cee": "c", "dee": "d", "ee": "e", "ef": "f", "eff": "f", "gee": "g", "aitch": "h",
+    "haitch": "h", "jay": "j", "kay": "k", "el": "l", "ell": "l", "em": "m", "en": "n", "pee": "p", "cue": "q",
+    "ar": "r", "ess": "s", "tee": "t", "vee": "v", "ex": "x", "wye": "y", "zed": "z",
+}  # fmt: skip
+_NAME_UNIT = rf"(?:{'|'.join(LETTER_NAMES)}|[A-Za-z0-9]|\d\d)"
+_NAMED_RUN = re.compile(rf"(?<![\w'’]){_NAME_UNIT}(?:[ \t]*,?[ \t]+{_NAME_UNIT}(?![\w'’])){{2,}}", re.I)
 _DASHED_WORDS = re.compile(r"\b([A-Za-z]{2,})\s+(?:dash|hyphen)\s+([A-Za-z]{2,})\b", re.I)
 _MONTH_THE = re.compile(
     r"\b(jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
@@ -69,9 +78,13 @@ _MONTH_THE = re.compile(
     re.I,
 )
 # A cheap test first: most messages say nothing in words, and a set lookup is faster than a big pattern.
-_OF_THE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?:,?\s+(\d{4}))?", re.I)
+_OF_THE = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?:,?\s+(\d{4}|\d{2})\b)?", re.I
+)
+# "two one five point three oh" -> "215.30": an amount read out with its pence after "point".
+_POINT = re.compile(r"\b((?:\d[ \t]){0,6}\d*\d)[ \t]+point[ \t]+(\d)(?:[ \t]?(\d))?\b", re.I)
 _GATE_WORDS = frozenset(
-    re.findall(r"[a-z]+", f"{_ONES}|{_TEENS}|{_TENS}|{_ORDINALS}|hundred|thousand|dot|dash|hyphen")
+    re.findall(r"[a-z]+", f"{_ONES}|{_TEENS}|{_TENS}|{_ORDINALS}|hundred|thousand|grand|dot|dash|hyphen")
 ) | {w for w in NATO if w.isalpha()}
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -110,7 +123,8 @@ def rewrite(text: str) -> Spoken | None:
     if not _says_something(text):
         return None
     spoken = Spoken(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
-    for step in (_letters_for, _nato_runs, _number_runs, _emails, _spelled_runs, _month_the):
+    steps = (_letters_for, _nato_runs, _number_runs, _points, _letter_names, _emails, _spelled_runs, _month_the)
+    for step in steps:
         spoken = step(spoken)
     return spoken if spoken.text != text else None
 
@@ -141,14 +155,33 @@ def _replace(spoken: Spoken, pattern: re.Pattern[str], new: Callable[[re.Match[s
     return Spoken("".join(parts), tuple(starts), tuple(ends))
 
 
+def _points(spoken: Spoken) -> Spoken:
+    """ "2 1 5 point 3 0" -> "215.30" (number words are digits by now)."""
+    return _replace(spoken, _POINT, lambda m: m[1].replace(" ", "").replace("\t", "") + "." + m[2] + (m[3] or ""))
+
+
+def _letter_names(spoken: Spoken) -> Spoken:
+    """ "el ess 1, 4 ay pee" -> "l s 1, 4 a p" (number words are digits by now)."""
+
+    def letters(m: re.Match[str]) -> str | None:
+        units = re.findall(r"[A-Za-z0-9]+", m.group())
+        if not any(u.isdigit() for u in units) or not any(u.lower() in LETTER_NAMES for u in units):
+            return None
+        return re.sub(r"[A-Za-z]{2,}", lambda w: LETTER_NAMES.get(w.group().lower(), w.group()), m.group())
+
+    if LETTER_NAMES.keys().isdisjoint(_TOKEN.findall(spoken.text.lower())):
+        return spoken
+    return _replace(spoken, _NAMED_RUN, letters)
+
+
 def _emails(spoken: Spoken) -> Spoken:
     """ "jane dot smith 42 at example dot com" -> "jane.smith42@example.com" (number words are digits by
     now); "sarah dot ellis morgan, all one word, at …" -> "sarah.ellismorgan@…"."""
 
     def said(m: re.Match[str]) -> str:
         local = re.sub(r"\s+(\d+)$", r"\1", m["local"])
-        if m["one"]:
-            local += re.findall(r"[a-z]+", m["one"], re.I)[0]
+        if m["one"] and (word := re.findall(r"[a-z]+", m["one"], re.I)[0]).lower() != "all":
+            local += word
         address = f"{local} at {m['domain']}"
         words = re.split(r"(\s+(?:dot|underscore|dash|hyphen|at)\s+)", address, flags=re.I)
         return "".join(_EMAIL_WORDS.get(w.strip().lower(), w.strip()) for w in words).lower()
@@ -230,6 +263,7 @@ def _cardinal(chunk: str) -> str:
     """Numbers said as numbers: "two thousand and six" -> "2006", "nineteen eighty-four" -> "1984"."""
     chunk = _REPEAT.sub(lambda r: " ".join([r[2]] * (2 if r[1].lower() == "double" else 3)), chunk)
     chunk = re.sub(r"\b(?:oh|nought)\b", "zero", chunk).replace("fourty", "forty")
+    chunk = re.sub(r"\bgrand\b", "thousand", chunk)  # "two grand and six" is 2006
     chunk = _SPOKEN_YEAR.sub(_year, chunk)
     return alpha2digit(chunk, "en", threshold=0)
 
@@ -247,7 +281,7 @@ def _spelled_runs(spoken: Spoken) -> Spoken:
     (three or more single characters; a spaced hyphen or "dash" between them is part of the value)."""
 
     def joined(m: re.Match[str]) -> str:
-        parts = re.split(r"\s+(?:-|dash|hyphen)\s+", m.group(), flags=re.I)
+        parts = re.split(r"(?:\s*,)?\s+(?:-|dash|hyphen)(?:\s*,)?\s+", m.group(), flags=re.I)
         chars = ["".join(re.findall(r"[A-Za-z0-9]", part)) for part in parts]
         return "-".join(c.capitalize() if c.isalpha() else c.upper() for c in chars)
 

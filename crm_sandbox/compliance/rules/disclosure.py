@@ -17,7 +17,7 @@ _ORDINALS = {
 }
 _CHARACTER = re.compile(
     r"\b(?P<pos>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d{1,2}(?:st|nd|rd|th))"
-    r"\s+(?:letter|character)\b[^.?!]{0,40}?\b(?:is|be|was|=)(?:\s+it)?\s+(?:an?\s+)?['\"‘“]?(?P<ch>[a-z])\b(?!')"
+    r"\s+(?:letter|character)(?:\b[^.?!]{0,40}?\b(?:is|be|was|=)|['’]s)(?:\s+it)?\s+(?:an?\s+)?['\"‘“]?(?P<ch>[a-z])\b(?!')"
     r"|\bis (?:the|your) (?P<pos2>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d{1,2}(?:st|nd|rd|th))"
     r"\s+(?:letter|character)(?: of [^?.!]{0,30}?)?\s+(?:an?\s+)?['\"‘“]?(?P<ch2>[a-z])\b(?!')",
     re.I,

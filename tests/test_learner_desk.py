@@ -398,3 +398,15 @@ def test_compare_mode_shows_the_stored_answers_on_the_panel(app, client, desk):
     open_record(client, desk)
     html = page(client, desk)
     assert "On file: " + desk["postcode"] in html
+
+
+def test_a_customer_id_too_long_for_the_database_is_refused_plainly(client, desk, events_of):
+    """A forged record id longer than a database integer (or not a number at all): a message, never a 500."""
+    for junk in ("99999999999999999999999", "\u00b2", ""):
+        resp = client.post(
+            f"/learner/contacts/{desk['contact_id']}/verify",
+            data={"customer_id": junk, "factor": "postcode", "answer": desk["postcode"]},
+        )
+        assert resp.status_code == 303
+        assert "customer record before verifying" in messages_after(client, resp)
+    assert "idv.answer" not in [e[0] for e in events_of(desk["contact_id"])]

@@ -84,6 +84,8 @@ def test_a_quality_review_task_end_to_end(app, team):
         (f"contact:{team['quiet_contact']}", "has not opted in"),
         (f"contact:{team['lead_contact']}", "never reviews their own"),
         ("sample:nope", "does not exist"),
+        ("contact:\u00b2", "not in this cohort"),  # a superscript two: a digit to isdigit(), not a number
+        ("contact:99999999999999999999999", "not in this cohort"),  # longer than a database integer
     ):
         msg = said(
             trainer,
@@ -304,3 +306,35 @@ def test_names_the_record_does_not_hold_are_removed_too():
     for secret in ("Robin", "Smith", "Ann", "07700", "robin@", "Elm Walk", "4111", "99-12-34"):
         assert secret not in text, secret
     assert "I'm [name] [name], calling for [name]." in text and "[agent] here" in text and "[address]" in text
+
+
+def test_the_reviewer_never_reads_the_other_learners_assessment_or_its_quality_assurance():
+    """Only what the agent, the customer and the system did: no reopening reason, no IQA verdict, no
+    countersignature, no assessor's observation (the other learner's own assessment stays private)."""
+    from crm_sandbox.queries.level3.redact import transcript
+
+    def event(minute: int, actor: str, etype: str, data: dict) -> dict:
+        return {"at": f"2026-01-01T10:{minute:02d}:00Z", "actor": actor, "type": etype, "data": data}
+
+    doc = {
+        "customer": {"full_name": "Ann Smith"},
+        "events": [
+            event(0, "caller", "message.received", {"text": "Hello, it's about my statement."}),
+            event(1, "learner", "message.sent", {"text": "Happy to help."}),
+            event(2, "assessor", "observation.added", {"text": "Good opening."}),
+            event(3, "assessor", "assessment.signed", {"version": 1, "outcome": "competent"}),
+            event(
+                4,
+                "assessor",
+                "assessment.reopened",
+                {"version": 1, "reason": "Failed DPA: balance before ID&V", "by": "a1"},
+            ),
+            event(5, "iqa", "iqa.verdict", {"version": 2, "verdict": "disagree", "by": "iqa1"}),
+            event(6, "assessor", "assessment.countersigned", {"version": 2, "by": "senior"}),
+        ],
+    }
+    lines = transcript(doc, ["jdoe"])
+    assert [line.who for line in lines] == ["Customer", "Agent"]
+    text = " ".join(f"{line.what} {line.text}" for line in lines)
+    for private in ("DPA", "IQA", "countersigned", "Good opening", "competent", "reopened"):
+        assert private not in text, private

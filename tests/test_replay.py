@@ -10,6 +10,7 @@ from crm_sandbox.queries.replay import desk_at
 from tests.conftest import PASSWORD
 from tests.helpers import check_answer, customer_of, post, say
 from tests.html_panels import Node, find_all, parse, render, squash
+from tests.reporting import reviewed  # noqa: F401 (a fixture)
 
 
 def drop(node: Node) -> bool:
@@ -133,3 +134,27 @@ def test_findings_are_those_raised_by_the_events_so_far(app, client, make_user, 
         assert "disclosure-before-verification" in {f.rule for f in after.findings}
         assert all(s <= told for f in after.findings for s in f.events)
         assert desk_at(contact, 0).contact.status == "queued" and desk_at(contact, 0).messages == []
+
+
+def test_a_learners_replay_shows_their_contact_not_the_engines_raw_flags_or_the_assessors_events(
+    app, client, login, reviewed
+):
+    """The learner's report lists only the flags the assessor confirmed; their replay must not list the
+    engine's raw flags (some may have been dismissed) nor the assessor's, IQA's or mood events."""
+    from crm_sandbox.models import User
+    from crm_sandbox.operations import review as review_service
+    from tests.helpers import signed_in
+
+    cid = reviewed["contact_id"]
+    staff = signed_in(app, "assessor1").get(f"/assessor/contacts/{cid}/replay").get_data(as_text=True)
+    assert "Findings raised so far" in staff and "assessment.signed" not in staff
+    with app.app_context():
+        review_service.release(
+            db.session.get(Contact, cid), db.session.query(User).filter_by(username="assessor1").one()
+        )
+    login("learner1")
+    resp = client.get(f"/learner/contacts/{cid}/replay")
+    assert resp.status_code == 200
+    mine = resp.get_data(as_text=True)
+    assert "Findings raised so far" not in mine and 'id="replay-findings"' not in mine
+    assert "Assessment signed" not in mine and "Observation" not in mine  # the assessor's events stay theirs

@@ -16,8 +16,13 @@ from sqlalchemy import select
 from crm_sandbox.errors import NotAllowed, NotFound
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Cohort, Contact, Finding, User
-from crm_sandbox.queries.quality.standardisation import blind_pending
+from crm_sandbox.queries.quality.standardisation import blind_contact_ids, blind_pending
 from crm_sandbox.queries.review import released_assessment
+
+BLIND_REPORTS = (
+    "You are marking contacts of this cohort blind in a standardisation exercise: reports that show their "
+    "flags and decisions stay closed to you until you submit your marks (on your Quality page)."
+)
 
 
 def get_contact_for(user: User, contact_id: int) -> Contact:
@@ -54,6 +59,14 @@ def report_learner(user: User, learner_id: int) -> User:
     if user.cohort_id is not None and learner.cohort_id != user.cohort_id:
         # Never the learner's name: looping over ids would list every cohort's learners.
         raise NotAllowed("This learner is in another cohort: you can only report on learners in your own cohort.")
+    blind = blind_contact_ids(user)
+    if (
+        blind
+        and db.session.execute(
+            select(Contact.id).where(Contact.learner_id == learner.id, Contact.id.in_(blind))
+        ).first()
+    ):
+        raise NotAllowed(BLIND_REPORTS)
     return learner
 
 
@@ -64,6 +77,12 @@ def report_cohort(user: User, cohort_id: int) -> Cohort:
         raise NotFound("There is no such cohort.")
     if user.cohort_id is not None and cohort.id != user.cohort_id:
         raise NotAllowed("That is another cohort: you can only export your own cohort's findings.")
+    blind = blind_contact_ids(user)
+    if (
+        blind
+        and db.session.execute(select(Contact.id).where(Contact.cohort_id == cohort.id, Contact.id.in_(blind))).first()
+    ):
+        raise NotAllowed(BLIND_REPORTS)
     return cohort
 
 

@@ -15,6 +15,7 @@ from crm_sandbox.operations.desk import roleplay
 from crm_sandbox.queries import access, kpis
 from crm_sandbox.queries import cohorts as cohort_queries
 from crm_sandbox.queries import dashboard as board
+from crm_sandbox.queries.quality.standardisation import blind_contact_ids
 from crm_sandbox.queries.review import contact_review, observed_events
 from crm_sandbox.views import helpers
 from crm_sandbox.views.access import roles_required
@@ -61,6 +62,7 @@ def dashboard() -> ResponseReturnValue:
     learners = cohort_queries.learners_of(cohort.id)
     return render_template(
         "assessor/dashboard.html",
+        blind=blind_contact_ids(current_user),  # contacts this assessor marks blind: their flags stay hidden
         cohort=cohort,
         cohorts=cohorts,
         rows=rows,

@@ -177,8 +177,19 @@ def replay_page(contact: Contact, viewer: Any, back: str) -> str:
     raw = request.args.get("at", "")
     desk = desk_at(contact, int(raw) if raw.isdecimal() and len(raw) < 10 else None)
     factors = [{"id": f, "label": IDV_FACTORS[f]} for f in contact.policy.get("idv_factors", [])]
+    # A learner replays their own work: what they, the caller and the system did, never the engine's raw
+    # flags (their report lists the ones the assessor confirmed) nor the assessor's, IQA's or mood events.
+    learner = getattr(viewer, "role", "") == "learner"
+    shown = [
+        e
+        for e in desk.all_events
+        if not learner
+        or (e.actor in ("learner", "caller", "system") and e.type not in ("caller.mood", "caller.typing"))
+    ]
     page = render_template(
         "replay.html",
+        shown_events=shown,
+        show_findings=not learner,
         contact=desk.contact,
         ws=desk,
         factors=factors,

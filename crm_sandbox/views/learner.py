@@ -197,7 +197,7 @@ def view_customer(contact_id: int, customer_id: int) -> ResponseReturnValue:
 @roles_required("learner")
 def verify(contact_id: int) -> ResponseReturnValue:
     contact = own_contact(contact_id)
-    if not form("customer_id").isdecimal():
+    if helpers.whole_number(form("customer_id")) is None:
         flash("Open the caller's customer record before verifying.", "error")
         return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
     messages = dict(RESULT_MESSAGES)  # the result's message says what the answer was read as

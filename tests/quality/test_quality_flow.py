@@ -240,3 +240,15 @@ def test_the_learner_never_sees_the_iqa_verdict_on_their_report(app, qa):
     page = client.get(f"/learner/contacts/{qa['contacts']['newbie:balance-enquiry']}/report")
     assert page.status_code == 200
     assert "IQA" not in page.get_data(as_text=True) and "Too generous" not in page.get_data(as_text=True)
+
+
+def test_an_iqa_who_sampled_a_trainees_decision_cannot_then_countersign_it(app, qa):
+    """The other order of 'never samples a decision they countersigned': a verdict first, then a countersignature."""
+    with app.app_context():
+        iqa, work = user("iqa1"), contact(qa, "trainee:balance-enquiry")
+        record_verdict(work, iqa, "agree", "")
+        with pytest.raises(NotAllowed, match="sampled"):
+            countersign(work, iqa)
+        assert provisional(assessment_of(work))  # still awaiting a qualified assessor who did not sample it
+        countersign(work, user("senior"))
+        assert not provisional(assessment_of(work))

@@ -66,6 +66,20 @@ def test_blind_marking_hides_every_other_decision_until_submission(app, qa, exer
         assert hidden not in page, hidden  # no other rater, no engine flag, no original decision
     assert newbie.get(f"/quality/standardisation/{eid}").status_code == 200
     assert "Disagreements" not in newbie.get(f"/quality/standardisation/{eid}").get_data(as_text=True)
+    with app.app_context():
+        learner_id, cohort_id = db.session.get(Contact, cid).learner_id, db.session.get(Contact, cid).cohort_id
+    others = (
+        f"/reports/learners/{learner_id}",
+        f"/reports/learners/{learner_id}.pdf",
+        f"/reports/learners/{learner_id}/evidence-pack.zip",
+        f"/reports/cohorts/{cohort_id}/findings.csv",
+    )
+    for url in others:  # the learner's record, PDF and pack, and the cohort's findings, list its flags
+        refused = newbie.get(url)
+        assert refused.status_code == 403, url
+        assert "standardisation" in refused.get_data(as_text=True), url
+    board = newbie.get(f"/assessor/?cohort={cohort_id}").get_data(as_text=True)
+    assert "hidden: you mark it blind" in board  # its flag counts are not on the dashboard either
 
     with app.app_context():
         contact = db.session.get(Contact, cid)
@@ -77,6 +91,8 @@ def test_blind_marking_hides_every_other_decision_until_submission(app, qa, exer
     again = newbie.post(f"/quality/standardisation/{eid}/contacts/{cid}", data=form, follow_redirects=True)
     assert "already marked this contact" in again.get_data(as_text=True)  # submitted once
     assert newbie.get(f"/assessor/contacts/{cid}/review").status_code == 200  # blind no longer
+    assert all(newbie.get(url).status_code == 200 for url in others)
+    assert "hidden: you mark it blind" not in newbie.get(f"/assessor/?cohort={cohort_id}").get_data(as_text=True)
 
     with app.app_context():
         results = std.results(db.session.get(std.StandardisationExercise, eid))

@@ -55,7 +55,9 @@ def _check_items(learner: User, refs: list[str]) -> list[str]:
             if key not in samples:
                 raise ServiceError("One of the example contacts chosen does not exist.")
             continue
-        contact = db.session.get(Contact, int(key)) if kind == "contact" and key.isdigit() else None
+        contact = (
+            db.session.get(Contact, int(key)) if kind == "contact" and key.isdecimal() and len(key) <= 18 else None
+        )
         if contact is None or contact.cohort_id != learner.cohort_id:
             raise ServiceError("One of the contacts chosen is not in this cohort.")
         if contact.learner_id == learner.id:

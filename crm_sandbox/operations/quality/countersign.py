@@ -1,10 +1,12 @@
 """Countersigning a trainee assessor's sign-off (the qualified assessor's signature on that version)."""
 
+from sqlalchemy import select
+
 from crm_sandbox import ledger
 from crm_sandbox.errors import Conflict, NotAllowed, ServiceError
 from crm_sandbox.events.registry import ASSESSMENT_COUNTERSIGNED
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, Countersignature, User
+from crm_sandbox.models import Contact, Countersignature, IqaVerdict, User
 from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.queries.quality.countersign import countersignature_of, needs_countersignature
 from crm_sandbox.queries.review import assessment_versions, standing
@@ -32,6 +34,9 @@ def countersign(contact: Contact, signer: User, comment: str = "", version: int 
             raise Conflict("This decision was signed by a qualified assessor: it needs no countersignature.")
         if countersignature_of(signed) is not None:
             raise Conflict(f"Version {signed.version} is already countersigned.")
+        sampled = select(IqaVerdict.id).where(IqaVerdict.assessment_id == signed.id, IqaVerdict.iqa_id == signer.id)
+        if db.session.execute(sampled).first() is not None:
+            raise NotAllowed("You sampled this decision as its IQA: another qualified assessor must countersign it.")
         row = Countersignature(
             contact_id=op.contact.id,
             assessment_id=signed.id,

@@ -78,6 +78,7 @@ def scrub(text: str, secrets: list[tuple[str, str]]) -> str:
     return text
 
 
+REVIEWABLE_ACTORS = ("learner", "caller", "system")  # what the agent and the customer did
 WHO = {"learner": "Agent", "caller": "Customer", "system": "System", "assessor": "Assessor"}
 
 
@@ -90,8 +91,9 @@ def transcript(doc: dict, agent_names: list[str], other_names: list[str] | None 
     start = _time(events[0]["at"]) if events else None
     lines = []
     for e in events:
-        if e.get("type") in ("customer.searched", "customer.viewed", "observation.added", "assessment.signed"):
-            continue  # the record's look-ups and the assessor's own notes are not the agent's contact
+        if e.get("type") in ("customer.searched", "customer.viewed") or e.get("actor") not in REVIEWABLE_ACTORS:
+            continue  # the record's look-ups, and the assessor's, IQA's and countersigner's events (the other
+            # learner's assessment, which stays private), are not the agent's contact
         offset = int((_time(e["at"]) - start).total_seconds()) if start else 0
         lines.append(
             Line(

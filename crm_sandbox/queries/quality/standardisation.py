@@ -49,6 +49,22 @@ def outcomes_of(exercise_id: int) -> list[StandardisationOutcome]:
     return list(db.session.execute(query.order_by(StandardisationOutcome.id)).scalars())
 
 
+def blind_contact_ids(user: User) -> set[int]:
+    """The contacts ``user`` is to mark blind and has not yet: their flags, decisions and reviews stay hidden
+    from ``user`` everywhere (dashboards, exports, learner records) until they submit."""
+    if user.role != "assessor" or not quality_enabled():
+        return set()
+    pending: set[int] = set()
+    for exercise in invited_to(user):
+        marked = db.session.execute(
+            select(StandardisationMark.contact_id).where(
+                StandardisationMark.exercise_id == exercise.id, StandardisationMark.rater_id == user.id
+            )
+        ).scalars()
+        pending |= set(exercise.contact_ids) - set(marked)
+    return pending
+
+
 def blind_pending(user: User, contact_id: int) -> bool:
     """Whether ``user`` is to mark ``contact_id`` blind and has not yet: everything else about the contact's
     judgement stays hidden from them until they submit."""

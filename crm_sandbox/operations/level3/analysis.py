@@ -64,7 +64,7 @@ def group_complaints(task: Level3Task, learner: User, groups: list[dict]) -> Non
     """``groups``: [{"cause", "complaints": [refs], "action"}]; empty rows are dropped."""
     if task.kind != "root_cause":
         raise NotFound("This task is not a root-cause analysis.")
-    known = {c.ref for c in complaints_for(task.cohort_id)}
+    known = {c.ref for c in complaints_for(task.cohort_id, task.learner_id)}
     kept: list[dict] = []
     used: set[str] = set()
     for g in groups[:MAX_GROUPS]:

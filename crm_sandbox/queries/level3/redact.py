@@ -14,6 +14,7 @@ from crm_sandbox.events.registry import body, describe
 LABELS = {
     "full_name": "[name]",
     "first_name": "[name]",
+    "middle_name": "[name]",
     "last_name": "[name]",
     "date_of_birth": "[date of birth]",
     "address_line1": "[address]",
@@ -71,8 +72,9 @@ def secrets_of(customer: dict, agent_names: list[str], events: list | None = Non
 
 
 def scrub(text: str, secrets: list[tuple[str, str]]) -> str:
+    """Each secret replaced where it stands as a whole word (any case; never inside a label already put in), then anything shaped like one."""
     for value, label in secrets:
-        text = re.sub(re.escape(value), label, text, flags=re.I)
+        text = re.sub(rf"(?<![\w\[]){re.escape(value)}(?![\w\]])", label, text, flags=re.I)
     for pattern, label in PATTERNS:
         text = pattern.sub(label, text)
     return text
@@ -82,11 +84,14 @@ REVIEWABLE_ACTORS = ("learner", "caller", "system")  # what the agent and the cu
 WHO = {"learner": "Agent", "caller": "Customer", "system": "System", "assessor": "Assessor"}
 
 
-def transcript(doc: dict, agent_names: list[str], other_names: list[str] | None = None) -> list[Line]:
+def transcript(
+    doc: dict, agent_names: list[str], other_names: list[str] | None = None, known: list[tuple[str, str]] | None = None
+) -> list[Line]:
     """The document's events as lines a reviewer may read: no names, no personal details. ``other_names``:
-    names the record does not hold (a third party's, from the scenario)."""
+    names the record does not hold (a third party's, from the scenario); ``known``: further (value, label)
+    pairs known to the contact (``names.contact_secrets``)."""
     events = doc.get("events") or []
-    secrets = secrets_of(dict(doc.get("customer") or {}), agent_names, events)
+    secrets = secrets_of(dict(doc.get("customer") or {}), agent_names, events) + list(known or [])
     secrets = sorted(secrets + [(n, "[name]") for n in other_names or [] if len(n) > 1], key=lambda p: -len(p[0]))
     start = _time(events[0]["at"]) if events else None
     lines = []

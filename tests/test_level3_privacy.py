@@ -131,3 +131,37 @@ def test_the_agent_reviewed_reads_the_coaching_feedback_once_submitted(app, team
     assert "SAMPLE-ONLY" not in page and "lead1" not in page  # only feedback on their contact; reviewer unnamed
     for other in (quiet, lead):
         assert "TEAMNOTE" not in text_of(other.get("/level3/"))
+
+
+def test_a_namesakes_details_read_out_on_the_contact_are_removed_too(app, make_user, contact_of):
+    """Details only a namesake's record holds (their town, memorable word), read out on the contact after
+    a careless search opened that record, are removed from the reviewer's transcript."""
+    from sqlalchemy import select
+
+    from crm_sandbox.models import Customer
+    from crm_sandbox.queries.level3.names import contact_secrets, person_names
+    from crm_sandbox.queries.level3.redact import transcript
+    from crm_sandbox.queries.session_export import session_document
+    from tests.test_level3_quality import closed_contact
+
+    agent = make_user("agent1", queue=["change-of-address"])
+    cid = contact_of(agent, "change-of-address")
+    with app.app_context():
+        own = db.session.get(Contact, cid).customer
+        (twin,) = [
+            c
+            for c in db.session.execute(select(Customer).where(Customer.learner_id == agent, Customer.id != own.id))
+            .scalars()
+            .all()
+            if (c.first_name, c.last_name) == (own.first_name, own.last_name)
+        ]
+        town, word = twin.town, twin.memorable_word
+    assert town and word and town != own.town
+    closed_contact(app, agent, cid, f"I see you live in {town}, and your memorable word is {word}.")
+    with app.app_context():
+        contact = db.session.get(Contact, cid)
+        doc = session_document(contact)
+        text = " ".join(line.text for line in transcript(doc, [], known=contact_secrets(contact, doc)))
+        assert "I see you live in [town], and your memorable word is [memorable word]." in text
+        plain = " ".join(line.text for line in transcript(doc, person_names(contact.learner)))
+        assert town in plain  # what the customer's own record alone would have left

@@ -40,14 +40,14 @@ def cohort_complaints(cohort_id: int, reviewer_id: int) -> list[Complaint]:
         .order_by(Event.id)
     ).all()
     willing: dict[int, bool] = {}
-    secrets: dict[int, list[tuple[str, str]]] = {}
+    secrets: dict[int, tuple[list[tuple[str, str]], set[str]]] = {}
     found = []
     for event, contact in rows:
         if not willing.setdefault(contact.learner_id, opted_in(contact.learner_id)):
             continue
         if contact.id not in secrets:
             secrets[contact.id] = contact_secrets(contact, session_document(contact))
-        summary = scrub(event.data.get("summary", ""), secrets[contact.id])
+        summary = scrub(event.data.get("summary", ""), *secrets[contact.id])
         found.append(Complaint(f"own-{contact.id}-{event.seq}", contact.channel, summary, ""))
     return found
 

@@ -14,10 +14,14 @@ from crm_sandbox.scenarios.caller import caller_name
 Secret = tuple[str, str]
 
 
+def name_parts(user: User) -> list[str]:
+    """Each capitalised part of a user's display name a person could be called by ("Priya", "Raman")."""
+    return [p for p in user.display_name.split() if len(p) > 2 and p[0].isupper()]
+
+
 def person_names(user: User) -> list[str]:
-    """A user's username, display name, and each part of it a person could be called by."""
-    parts = [p for p in user.display_name.split() if len(p) > 2 and p[0].isupper()]
-    return [user.username, user.display_name, *parts]
+    """A user's username, display name, and each part of it."""
+    return [user.username, user.display_name, *name_parts(user)]
 
 
 def scenario_names(scenario: dict) -> list[str]:
@@ -43,18 +47,20 @@ def _other_customers(contact: Contact, events: list[dict]) -> list[Customer]:
     return [c for c in found if c.id in viewed or (c.first_name, c.last_name) == names]
 
 
-def _people(contact: Contact) -> list[Secret]:
-    """The cohort's other learners ([name]) and every member of staff who could be named ([staff])."""
-    users = db.session.execute(
-        select(User).where(
-            User.id != contact.learner_id, or_(User.cohort_id == contact.cohort_id, User.role != "learner")
-        )
-    ).scalars()
-    return [(n, "[name]" if u.role == "learner" else "[staff]") for u in users for n in person_names(u)]
+def _people(contact: Contact) -> list[User]:
+    """The cohort's other learners and every member of staff, who could be named on the contact."""
+    return list(
+        db.session.execute(
+            select(User).where(
+                User.id != contact.learner_id, or_(User.cohort_id == contact.cohort_id, User.role != "learner")
+            )
+        ).scalars()
+    )
 
 
-def contact_secrets(contact: Contact, doc: dict) -> list[Secret]:
-    """(value, label) pairs to remove from ``doc`` (the contact's export), longest first."""
+def contact_secrets(contact: Contact, doc: dict) -> tuple[list[Secret], set[str]]:
+    """(value, label) pairs to remove from ``doc`` (the contact's export), longest first; and the values to
+    match in their own case only (the parts of people's display names, which can be ordinary words)."""
     events = doc.get("events") or []
     customer = dict(doc.get("customer") or {})
     pairs = secrets_of(customer, person_names(contact.learner), events)
@@ -62,5 +68,8 @@ def contact_secrets(contact: Contact, doc: dict) -> list[Secret]:
         pairs += secrets_of(customer_dict(other), [])
     people = [caller_name(contact.scenario, customer), *scenario_names(contact.scenario)]
     pairs += [(n, "[name]") for n in people if n]
-    pairs += _people(contact)
-    return sorted({p for p in pairs if len(p[0]) > 1}, key=lambda p: (-len(p[0]), p))
+    any_case = {value.casefold() for value, _ in pairs}  # the customers' and the caller's: in any case
+    staff = _people(contact)
+    pairs += [(n, "[name]" if u.role == "learner" else "[staff]") for u in staff for n in person_names(u)]
+    parts = {p for u in [contact.learner, *staff] for p in name_parts(u) if p.casefold() not in any_case}
+    return sorted({p for p in pairs if len(p[0]) > 1}, key=lambda p: (-len(p[0]), p)), parts

@@ -153,12 +153,13 @@ def _contact_item(ref: str, contact: Contact | None, task: Level3Task, card: Sco
         return ReviewItem(ref, label, agent, False, refused)
     doc = session_document(contact)
     rules = {f.rule for f in evaluate(doc)}
+    known, exact = contact_secrets(contact, doc)
     return ReviewItem(
         ref,
         label,
         agent,
         True,
-        lines=transcript(doc, person_names(contact.learner), known=contact_secrets(contact, doc)),
+        lines=transcript(doc, person_names(contact.learner), known=known, exact=exact),
         rules=rules,
         rules_scoring=scoring(card, card.unmet_by(rules), card.failed_by(rules)),
         reference=reference_for(contact.id, card),

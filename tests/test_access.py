@@ -108,6 +108,8 @@ ACCESS = {
     "quality.report_pdf": {"iqa", "eqa", "trainer"},
     "quality.archive": {"iqa", "eqa", "trainer"},
     "quality.archived_report": {"iqa", "eqa", "trainer"},
+    "quality.archived_pack": {"iqa", "eqa", "trainer"},
+    "quality.archived_learner_report": {"iqa", "eqa", "trainer"},
     "quality.accounts": {"trainer"},
     "quality.create_account": {"trainer"},
     "quality.set_standing": {"trainer"},

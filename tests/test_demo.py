@@ -164,3 +164,25 @@ def test_make_runs_first_start_plays_the_demo_and_later_starts_do_not(app):
     second = runner.invoke(args=["bootstrap", "--play-demo"])
     assert second.exit_code == 0, second.output
     assert "demo:" not in second.output and played(app) == before
+
+
+def test_the_demo_has_level_3_work_to_see(app):
+    """leader1 (Level 3): a submitted quality review with the comparison, the team task over the seeded
+    history and a signed professional discussion; learner1, whose contact was reviewed, reads the feedback."""
+    result = bootstrapped(app)
+    assert result.exit_code == 0 and "leader1: quality review" in result.output, result.output
+    password = app.config["DEMO_PASSWORD"]
+    leader = signed_in(app, "leader1", password)
+    mine = leader.get("/level3/").get_data(as_text=True)
+    assert mine.count('href="/level3/tasks/') == 3 and "Submitted" in mine and "Competent" in mine
+    with app.app_context():
+        from crm_sandbox.models import Level3Task
+
+        review = db.session.execute(select(Level3Task).where(Level3Task.kind == "quality_review")).scalar_one()
+    page = leader.get(f"/level3/tasks/{review.id}").get_data(as_text=True)
+    assert "The trainer&#39;s reference scoring" in page and "The rules&#39; findings" in page
+    assert "Agent Assessor" not in page and "learner1" not in page and "Alex" not in page
+    board = leader.get("/level3/dashboard").get_data(as_text=True)
+    assert "Agent H" in board and "not yet in the team" in board  # the seeded team history
+    feedback = signed_in(app, "learner1", password).get("/level3/").get_data(as_text=True)
+    assert "finish security before you give the balance" in feedback

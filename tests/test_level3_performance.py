@@ -164,11 +164,13 @@ def test_the_cohorts_own_complaints_join_the_seeded_ones_with_names_removed(app,
     from crm_sandbox.models import Contact
     from crm_sandbox.operations.desk.actions import raise_complaint
     from crm_sandbox.operations.desk.lifecycle import close_contact, open_contact
+    from crm_sandbox.operations.level3.consent import set_review_consent
     from crm_sandbox.queries.level3.complaints import complaints_for
 
     agent = make_user("agent1", queue=["complaint-escalation"])
     cid = contact_of(agent, "complaint-escalation")
     with app.app_context():
+        set_review_consent(db.session.get(User, agent), True)
         open_contact(db.session.get(Contact, cid), db.session.get(User, agent))
         surname = db.session.get(Contact, cid).customer.last_name
         raise_complaint(
@@ -179,10 +181,10 @@ def test_the_cohorts_own_complaints_join_the_seeded_ones_with_names_removed(app,
             "",
             False,
         )
-        live = [c.ref for c in complaints_for(people["cohort"])]
+        live = [c.ref for c in complaints_for(people["cohort"], people["lead"])]
         assert not any(r.startswith("own-") for r in live)  # a live contact's complaint is not offered yet
         close_contact(db.session.get(Contact, cid), db.session.get(User, agent), "complaint-raised", "no")
-        found = complaints_for(people["cohort"])
+        found = complaints_for(people["cohort"], people["lead"])
     assert [c.ref for c in found][:9] == [f"cp-0{n}" for n in range(1, 10)]
     own = [c for c in found if c.ref.startswith("own-")]
     assert len(own) == 1 and own[0].summary == "Mr [name] waited three weeks for his refund" and own[0].cause == ""

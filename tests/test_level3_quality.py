@@ -274,8 +274,8 @@ def test_a_level_2_learner_gets_no_review_task_and_a_live_contact_is_never_offer
 def test_names_the_record_does_not_hold_are_removed_too():
     """A third party's name from the scenario, details given on the contact, and anything shaped like
     personal data: all replaced by labels in what a reviewer reads."""
+    from crm_sandbox.queries.level3.names import scenario_names
     from crm_sandbox.queries.level3.redact import transcript
-    from crm_sandbox.queries.level3.tasks import scenario_names
 
     doc = {
         "customer": {"full_name": "Ann Smith", "first_name": "Ann", "last_name": "Smith", "postcode": "LS1 4AP"},

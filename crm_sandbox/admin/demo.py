@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crm_sandbox.admin.demo_level3 import run_level3_demo
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound, ServiceError
 from crm_sandbox.events.append import contact_events
@@ -267,4 +268,8 @@ def run_demo(cohort_name: str, users: Sequence[tuple[str, str, str]]) -> list[st
                 "What it did so far is kept; reset the cohort to start again."
             ) from err
         done.append(f"{learner.username}: {contact.title} ({left})")
+    try:
+        done += run_level3_demo(learners[0], assessor)
+    except ServiceError as err:
+        raise ServiceError(f"The demo's Level 3 work stopped: {err} What it did so far is kept.") from err
     return done

@@ -35,12 +35,14 @@ DEMO_COHORT = "Demo cohort"
 DEMO_USERS = (
     ("learner1", "learner", "Alex Learner"),
     ("learner2", "learner", "Sam Learner"),
+    ("leader1", "learner", "Riley Leader"),  # a team leader in training: the demo's Level 3 work
     ("assessor1", "assessor", "Jo Assessor"),
     ("trainer1", "trainer", "Pat Trainer"),
     ("iqa1", "iqa", "Chris Quality"),  # the demo cohort's internal quality assurer
     ("eqa1", "eqa", "Morgan External"),  # read-only, every cohort, for DEMO_EQA_DAYS
 )
 DEMO_EQA_DAYS = 365
+DEMO_QUALIFICATIONS = {"leader1": "icq-l3-nvq-cco"}  # demo learners on their own qualification
 
 
 def default_policy() -> dict:
@@ -153,7 +155,7 @@ def create_user_command(
     click.echo(f"Created {role} {username}.")
 
 
-def create_account(username: str, password: str, role: str, display_name: str | None, cohort: Cohort | None) -> None:
+def create_account(username: str, password: str, role: str, display_name: str | None, cohort: Cohort | None) -> User:
     """A new account in the current transaction; a learner gets a queue of every scenario."""
     user = create_user(username, password, role, display_name=display_name, cohort=cohort)
     if role == "eqa":  # an EQA account always ends
@@ -162,6 +164,7 @@ def create_account(username: str, password: str, role: str, display_name: str | 
     if role == "learner":
         db.session.flush()  # the queue's contacts need the learner's id
         build_queue(user)
+    return user
 
 
 @click.command("bootstrap")
@@ -182,9 +185,10 @@ def bootstrap_command(play_demo: bool) -> None:
         if first_run:
             seed_with_progress(cohort, config["DEMO_SEED"], config["DEMO_CUSTOMERS"])
             for username, role, name in DEMO_USERS:
-                create_account(
+                user = create_account(
                     username, config["DEMO_PASSWORD"], role, name, None if role in ("trainer", "eqa") else cohort
                 )
+                user.qualification = DEMO_QUALIFICATIONS.get(username)  # the demo's team leader: Level 3
     if first_run:
         click.echo(f"Created the demo cohort with {config['DEMO_CUSTOMERS']} customers.")
         if play_demo:

@@ -33,6 +33,8 @@ VIEW_KINDS = {
     "export": "Session export",
     "pack": "Evidence pack",
     "subject-access": "Subject-access export",
+    "archived-pack": "Archived evidence pack (download)",
+    "archived-report": "Archived learner's record (PDF)",
 }
 
 

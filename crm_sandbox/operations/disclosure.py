@@ -18,11 +18,14 @@ Entitlement:
 """
 
 from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from sqlalchemy import select
 
 from crm_sandbox.database import write_transaction
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, DataView, Event, User
+from crm_sandbox.models import ArchivedPack, Cohort, Contact, DataView, Event, User
 from crm_sandbox.queries import disclosure as q
 from crm_sandbox.queries.review import opened_contacts
 from crm_sandbox.queries.session_export import disclosed_customer_fields
@@ -240,5 +243,22 @@ def subject_access_view(viewer: User, subject: User, doc: dict) -> DataView | No
             True,
             cohort_id=subject.cohort_id,
             detail=f"subject-access export of account #{subject.id} ({len(doc.get('contacts', []))} contact(s))",
+        )
+    )[0]
+
+
+def archive_view(viewer: User, kind: str, pack: ArchivedPack, refs: Sequence[str], fields: Sequence[str]) -> DataView:
+    """An archived pack (``archived-pack``) or the learner report sealed in it (``archived-report``), opened
+    after the cohort's reset: the customers its contacts carry (``refs``) and the fields it holds."""
+    cohort_id = db.session.execute(select(Cohort.id).where(Cohort.name == pack.cohort_name)).scalar()
+    return record(
+        _row(
+            viewer,
+            kind,
+            fields,
+            True,
+            cohort_id=cohort_id,
+            refs=refs,
+            detail=f"archive {PurePosixPath(pack.path).parent.name}, pack #{pack.id} (generation {pack.cohort_generation})",
         )
     )[0]

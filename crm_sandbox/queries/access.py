@@ -21,7 +21,9 @@ from crm_sandbox.queries.review import released_assessment
 
 BLIND_REPORTS = (
     "You are marking contacts of this cohort blind in a standardisation exercise: reports that show their "
-    "flags and decisions stay closed to you until you submit your marks (on your Quality page)."
+    "flags and decisions stay closed to you until you submit your marks (on your Quality page). The learner's "
+    "record and its PDF are open to you without those contacts; the signed evidence pack, which must carry "
+    "every contact, is not."
 )
 
 
@@ -51,23 +53,29 @@ def report_contact(user: User, contact_id: int) -> Contact:
     return contact
 
 
-def report_learner(user: User, learner_id: int) -> User:
-    """The learner ``user`` (staff) may report on: an assessor only their own cohort's."""
+def report_learner(user: User, learner_id: int, *, leave_out_blind: bool = False) -> User:
+    """The learner ``user`` (staff) may report on: an assessor only their own cohort's. While ``user`` marks
+    one of the learner's contacts blind, refused, unless the report leaves those contacts out
+    (``leave_out_blind``: the record and its PDF do, with ``blind_contacts_of``; the signed pack does not)."""
     learner = db.session.get(User, learner_id)
     if learner is None or learner.role != "learner":
         raise NotFound("There is no such learner.")
     if user.cohort_id is not None and learner.cohort_id != user.cohort_id:
         # Never the learner's name: looping over ids would list every cohort's learners.
         raise NotAllowed("This learner is in another cohort: you can only report on learners in your own cohort.")
-    blind = blind_contact_ids(user)
-    if (
-        blind
-        and db.session.execute(
-            select(Contact.id).where(Contact.learner_id == learner.id, Contact.id.in_(blind))
-        ).first()
-    ):
+    if not leave_out_blind and blind_contacts_of(user, learner):
         raise NotAllowed(BLIND_REPORTS)
     return learner
+
+
+def blind_contacts_of(user: User, learner: User) -> set[int]:
+    """The contacts of ``learner`` that ``user`` marks blind and has not yet submitted."""
+    blind = blind_contact_ids(user)
+    if not blind:
+        return set()
+    return set(
+        db.session.execute(select(Contact.id).where(Contact.learner_id == learner.id, Contact.id.in_(blind))).scalars()
+    )
 
 
 def report_cohort(user: User, cohort_id: int) -> Cohort:

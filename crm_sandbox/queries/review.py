@@ -371,9 +371,10 @@ def opened_contacts(learner: User) -> list[Contact]:
     )
 
 
-def learner_reviews(learner: User) -> list[ContactReview]:
-    """The review of every contact the learner has opened, in queue order."""
-    return [contact_review(c) for c in opened_contacts(learner)]
+def learner_reviews(learner: User, leave_out: set[int] | None = None) -> list[ContactReview]:
+    """The review of every contact the learner has opened, in queue order, but those in ``leave_out`` (not
+    even read)."""
+    return [contact_review(c) for c in opened_contacts(learner) if c.id not in (leave_out or set())]
 
 
 def cohort_contacts(cohort: Cohort) -> list[Contact]:

@@ -675,9 +675,14 @@ def contact_pdf(review: ContactReview, created_at: datetime | None = None, compr
 
 
 def learner_pdf(
-    learner: User, reviews: list[ContactReview], created_at: datetime | None = None, compress: bool = True
+    learner: User,
+    reviews: list[ContactReview],
+    created_at: datetime | None = None,
+    compress: bool = True,
+    left_out: int = 0,
 ) -> bytes:
-    """A learner's record: a summary of every contact and their KPIs, then each contact's observation record."""
+    """A learner's record: a summary of every contact and their KPIs, then each contact's observation record.
+    ``left_out``: contacts the reader marks blind, not in this record (it says so)."""
     created_at = created_at or utcnow()
     pdf = ReportPDF(f"Learner record \u2013 {learner.display_name}", created_at)
     pdf.running_left = "CRM Sandbox \u00b7 Learner record"
@@ -694,6 +699,7 @@ def learner_pdf(
             ("Learner", f"{learner.display_name} ({learner.username})"),
             ("Cohort", learner.cohort.name if learner.cohort else "\u2013"),
             ("Contacts", f"{len(reviews)} opened, {len(signed)} signed off"),
+            *([("Left out", r.left_out_note(left_out))] if left_out else []),
             ("Assessors", ", ".join(assessors) or "\u2013"),
             *r.summary_rows(reviews),
             ("Assessment method", r.METHOD),

@@ -257,6 +257,14 @@ def competence_summary(reviews: list[ContactReview]) -> CompetenceSummary:
     )
 
 
+def left_out_note(n: int) -> str:
+    """Why a learner's record is incomplete for its reader (the page and the PDF say the same)."""
+    return (
+        f"{n} contact(s) left out: you are marking them blind in a standardisation exercise. This record, its "
+        "figures and its KPIs cover the other contacts only; the whole record opens once you submit your marks."
+    )
+
+
 def summary_rows(reviews: list[ContactReview]) -> list[tuple[str, str]]:
     """The competence lines of a learner's record (HTML and PDF): only observed assessments count."""
     c = competence_summary(reviews)

@@ -15,6 +15,7 @@ from crm_sandbox.models import User
 from crm_sandbox.models.review import CRITERION_STATUSES, OUTCOMES
 from crm_sandbox.operations.level3 import analysis, consent, discussion, quality, tasks
 from crm_sandbox.queries import access
+from crm_sandbox.queries.level3.coaching import coaching_for
 from crm_sandbox.queries.level3.complaints import complaints_for
 from crm_sandbox.queries.level3.consent import opted_in, reviewable_contacts
 from crm_sandbox.queries.level3.tasks import cohort_tasks, learner_in, learners_of, task_for, task_view, tasks_of
@@ -35,7 +36,11 @@ def _task_page(task_id: int) -> str:
 @roles_required("learner")
 def mine() -> ResponseReturnValue:
     return render_template(
-        "level3/mine.html", tasks=tasks_of(current_user.id), opted_in=opted_in(current_user.id), kinds=TASK_KINDS
+        "level3/mine.html",
+        tasks=tasks_of(current_user.id),
+        opted_in=opted_in(current_user.id),
+        kinds=TASK_KINDS,
+        coaching=coaching_for(current_user),
     )
 
 
@@ -57,7 +62,7 @@ def task(task_id: int) -> ResponseReturnValue:
     found = task_for(current_user, task_id)
     view = task_view(found)
     team = team_dashboard(found.cohort_id) if found.kind == "performance" else None
-    complaints = complaints_for(found.cohort_id) if found.kind == "root_cause" else []
+    complaints = complaints_for(found.cohort_id, found.learner_id) if found.kind == "root_cause" else []
     return render_template(
         "level3/task.html",
         view=view,

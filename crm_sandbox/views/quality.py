@@ -7,8 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from crm_sandbox.admin import archive as archive_store
+from crm_sandbox.admin import archive_qa
 from crm_sandbox.errors import NotAllowed, NotFound, ServiceError
 from crm_sandbox.events.registry import body, describe
+from crm_sandbox.formatting import slug
 from crm_sandbox.models import Contact, StandardisationExercise, utcnow
 from crm_sandbox.models.quality import VERDICTS
 from crm_sandbox.models.review import OUTCOMES
@@ -30,7 +32,7 @@ from crm_sandbox.queries.quality.sampling import cohort_plan, signed_reviews
 from crm_sandbox.queries.review import assessment_versions, contact_review, standing
 from crm_sandbox.reports import quality_report
 from crm_sandbox.views.access import roles_required
-from crm_sandbox.views.helpers import act, form
+from crm_sandbox.views.helpers import act, download, form
 from crm_sandbox.views.trainer import issued_page
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
@@ -270,14 +272,44 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 @bp.get("/archive")
 @roles_required(*QA)
 def archive() -> ResponseReturnValue:
-    """The IQA reports archived by cohort resets, while their archive is kept (ARCHIVE_RETENTION_DAYS)."""
+    """The archives of cohort resets (IQA reports and learners' evidence packs, each checked), while they
+    are kept (ARCHIVE_RETENTION_DAYS)."""
     try:
         days = archive_store.retention_days()
     except archive_store.RetentionError:
         days = None
+    names = _cohort_names()
+    with_report = {run.key for run in archive_store.iqa_report_runs(names)}
     return render_template(
-        "quality/archive.html", runs=archive_store.iqa_report_runs(_cohort_names()), retention_days=days
+        "quality/archive.html", runs=archive_qa.qa_runs(names), with_report=with_report, retention_days=days
     )
+
+
+@bp.get("/archive/<run>/learners/<int:pack_id>/pack")
+@roles_required(*QA)
+def archived_pack(run: str, pack_id: int) -> ResponseReturnValue:
+    """A learner's signed evidence pack as archived, to verify with ``verify-pack`` (a damaged one as stored)."""
+    pack = archive_qa.qa_pack(run, pack_id, _cohort_names())
+    name = f"{slug(pack.cohort_name)}-{pack.learner_username}"
+    try:
+        data = archive_store.stored_pack(pack)
+    except archive_store.UnreadablePack:  # still encrypted: nothing readable leaves
+        disclosure.archive_view(current_user, "archived-pack", pack, [], [])
+        return download(archive_store.pack_path(pack), "application/octet-stream", f"{name}.zip.enc")
+    disclosure.archive_view(current_user, "archived-pack", pack, *archive_qa.pack_customers(data))  # before it is sent
+    return download(data, "application/zip", f"{name}.zip")
+
+
+@bp.get("/archive/<run>/learners/<int:pack_id>/report")
+@roles_required(*QA)
+def archived_learner_report(run: str, pack_id: int) -> ResponseReturnValue:
+    """The learner's record sealed in an archived pack (only from a pack that passes its check)."""
+    pack = archive_qa.qa_pack(run, pack_id, _cohort_names())
+    report = archive_store.learner_report(pack)
+    disclosure.archive_view(
+        current_user, "archived-report", pack, *archive_qa.pack_customers(archive_store.stored_pack(pack))
+    )
+    return download(report, "application/pdf", f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
 
 
 @bp.get("/archive/<run>/iqa-report.<fmt>")
@@ -289,6 +321,8 @@ def archived_report(run: str, fmt: str) -> Response:
 
 def _cohort_names() -> set[str] | None:
     """The cohorts the user quality-assures, by name (as archives name them); None: every cohort."""
+    if current_user.expired:  # an EQA account past its date (its session ends anyway)
+        raise NotAllowed("This account has expired.")
     return None if current_user.cohort_id is None else {c.name for c in scope.qa_cohorts(current_user)}
 
 

@@ -13,12 +13,12 @@ from flask_login import current_user
 from crm_sandbox.admin import packs as pack
 from crm_sandbox.crypto import signing
 from crm_sandbox.errors import Conflict
-from crm_sandbox.models import utcnow
+from crm_sandbox.models import User, utcnow
 from crm_sandbox.operations import disclosure
 from crm_sandbox.queries import access
 from crm_sandbox.queries import kpis as kpi_service
 from crm_sandbox.queries.level3.tasks import task_view, tasks_of
-from crm_sandbox.queries.review import contact_review, learner_reviews
+from crm_sandbox.queries.review import ContactReview, contact_review, learner_reviews
 from crm_sandbox.reports import csv_export, pdf, records
 from crm_sandbox.views.access import roles_required
 from crm_sandbox.views.helpers import download
@@ -56,12 +56,13 @@ def contact_pdf(contact_id: int) -> Response:
 @bp.get("/learners/<int:learner_id>")
 @roles_required(*STAFF)
 def learner(learner_id: int) -> str:
-    learner = access.report_learner(current_user, learner_id)
-    reviews = learner_reviews(learner)
+    learner = access.report_learner(current_user, learner_id, leave_out_blind=True)
+    reviews, left_out = _reviews_shown(learner)
     page = render_template(
         "reports/learner.html",
         learner=learner,
         reviews=reviews,
+        left_out=left_out,
         generated_at=utcnow(),
         learner_kpis=kpi_service.learner_kpis([rv.kpis for rv in reviews]),
         level3=[task_view(t) for t in tasks_of(learner.id)],
@@ -74,11 +75,17 @@ def learner(learner_id: int) -> str:
 @bp.get("/learners/<int:learner_id>.pdf")
 @roles_required(*STAFF)
 def learner_pdf(learner_id: int) -> Response:
-    learner = access.report_learner(current_user, learner_id)
-    reviews = learner_reviews(learner)
-    data = pdf.learner_pdf(learner, reviews)
+    learner = access.report_learner(current_user, learner_id, leave_out_blind=True)
+    reviews, left_out = _reviews_shown(learner)
+    data = pdf.learner_pdf(learner, reviews, left_out=left_out)
     disclosure.learner_view(current_user, "learner-report-pdf", learner, [(rv.contact, rv.events) for rv in reviews])
     return download(data, "application/pdf", f"learner-record-{learner.username}.pdf")
+
+
+def _reviews_shown(learner: User) -> tuple[list[ContactReview], int]:
+    """The reviews the current user may read, and how many contacts were left out (those they mark blind)."""
+    blind = access.blind_contacts_of(current_user, learner)
+    return learner_reviews(learner, leave_out=blind), len(blind)
 
 
 @bp.get("/learners/<int:learner_id>/evidence-pack.zip")

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from crm_sandbox import policy
-from crm_sandbox.admin import archive, gdpr, retention
+from crm_sandbox.admin import archive, archive_qa, gdpr, retention
 from crm_sandbox.admin.reset import AlreadyReset, StaleReset, cohort_learners, reset_cohort
 from crm_sandbox.content.criteria import load_qualifications
 from crm_sandbox.errors import NotFound, ServiceError
@@ -455,7 +455,9 @@ def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
     try:
         data = archive.stored_pack(pack)  # decrypted with the centre's key
     except archive.UnreadablePack:  # damaged: the file as archived (still encrypted) is evidence too
+        disclosure_ops.archive_view(current_user, "archived-pack", pack, [], [])
         return download(archive.pack_path(pack), "application/octet-stream", f"{name}.zip.enc")
+    disclosure_ops.archive_view(current_user, "archived-pack", pack, *archive_qa.pack_customers(data))
     return download(data, "application/zip", f"{name}.zip")
 
 
@@ -464,9 +466,11 @@ def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
 def archived_report(run: str, pack_id: int) -> ResponseReturnValue:
     """The printable learner report sealed in the pack (only from a pack that passes its check)."""
     pack = archive.get_run_pack(run, pack_id)
-    return download(
-        archive.learner_report(pack), "application/pdf", f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf"
+    report = archive.learner_report(pack)
+    disclosure_ops.archive_view(
+        current_user, "archived-report", pack, *archive_qa.pack_customers(archive.stored_pack(pack))
     )
+    return download(report, "application/pdf", f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
 
 
 @bp.post("/archive/purge")

@@ -2,6 +2,8 @@
 assessor's, the rules engine's flags) until they submit theirs; marks are submitted once; agreement is
 measured with the rules engine as one more rater on breaches; an agreed outcome never changes the record."""
 
+import re
+
 import pytest
 
 from crm_sandbox.errors import Conflict, NotAllowed
@@ -13,6 +15,7 @@ from crm_sandbox.queries.quality import standardisation as std
 from crm_sandbox.queries.review import assessment_of
 from tests.conftest import PASSWORD
 from tests.quality.conftest import user
+from tests.reporting import pdf_text
 
 
 def all_marks(contact: Contact, breach: bool, overall: str) -> dict[str, str]:
@@ -68,16 +71,27 @@ def test_blind_marking_hides_every_other_decision_until_submission(app, qa, exer
     assert "Disagreements" not in newbie.get(f"/quality/standardisation/{eid}").get_data(as_text=True)
     with app.app_context():
         learner_id, cohort_id = db.session.get(Contact, cid).learner_id, db.session.get(Contact, cid).cohort_id
-    others = (
-        f"/reports/learners/{learner_id}",
-        f"/reports/learners/{learner_id}.pdf",
-        f"/reports/learners/{learner_id}/evidence-pack.zip",
-        f"/reports/cohorts/{cohort_id}/findings.csv",
-    )
-    for url in others:  # the learner's record, PDF and pack, and the cohort's findings, list its flags
+    closed = (f"/reports/learners/{learner_id}/evidence-pack.zip", f"/reports/cohorts/{cohort_id}/findings.csv")
+    for url in closed:  # the signed pack (it must carry every contact) and the cohort's findings list its flags
         refused = newbie.get(url)
         assert refused.status_code == 403, url
         assert "standardisation" in refused.get_data(as_text=True), url
+    # the learner's record and its PDF open without the blind contact, saying so, and nothing of it shows
+    with app.app_context():
+        contact = db.session.get(Contact, cid)
+        other = db.session.get(Contact, qa["contacts"]["established:balance-enquiry"])
+        blind_title, other_title = contact.title, other.title
+    record = newbie.get(f"/reports/learners/{learner_id}")
+    assert record.status_code == 200
+    page = record.get_data(as_text=True)
+    text = pdf_text(newbie.get(f"/reports/learners/{learner_id}.pdf").data)
+    for shown in (page, text):
+        assert "1 contact(s) left out: you are marking them blind" in " ".join(shown.split())
+        assert other_title in shown and blind_title not in shown
+        assert not re.search(rf"\bc-{cid}\b", shown) and qa["override_reason"] not in shown  # its id, its decision
+        assert "1 opened, 1 signed off" in shown  # the counts cover the other contact only
+    assert "evidence-pack.zip" not in page and "findings.csv" not in page  # no button to a refused download
+    others = (*closed, f"/reports/learners/{learner_id}", f"/reports/learners/{learner_id}.pdf")
     board = newbie.get(f"/assessor/?cohort={cohort_id}").get_data(as_text=True)
     assert "hidden: you mark it blind" in board  # its flag counts are not on the dashboard either
 
@@ -92,6 +106,9 @@ def test_blind_marking_hides_every_other_decision_until_submission(app, qa, exer
     assert "already marked this contact" in again.get_data(as_text=True)  # submitted once
     assert newbie.get(f"/assessor/contacts/{cid}/review").status_code == 200  # blind no longer
     assert all(newbie.get(url).status_code == 200 for url in others)
+    whole = newbie.get(f"/reports/learners/{learner_id}").get_data(as_text=True)
+    assert blind_title in whole and "left out" not in whole and "2 opened, 2 signed off" in whole
+    assert re.search(rf"\bc-{cid}\b", whole) and qa["override_reason"] in whole  # what was left out before
     assert "hidden: you mark it blind" not in newbie.get(f"/assessor/?cohort={cohort_id}").get_data(as_text=True)
 
     with app.app_context():

@@ -64,7 +64,7 @@ def group_complaints(task: Level3Task, learner: User, groups: list[dict]) -> Non
     """``groups``: [{"cause", "complaints": [refs], "action"}]; empty rows are dropped."""
     if task.kind != "root_cause":
         raise NotFound("This task is not a root-cause analysis.")
-    known = {c.ref for c in complaints_for(task.cohort_id)}
+    known = {c.ref for c in complaints_for(task.cohort_id, task.learner_id)}
     kept: list[dict] = []
     used: set[str] = set()
     for g in groups[:MAX_GROUPS]:
@@ -82,4 +82,6 @@ def group_complaints(task: Level3Task, learner: User, groups: list[dict]) -> Non
     if not kept:
         raise ServiceError("Name at least one cause, with its complaints and a preventive action.")
     with level3_operation(task.cohort_id, task_stream(task.id), task=task) as op:
+        if not used <= {c.ref for c in complaints_for(task.cohort_id, task.learner_id)}:  # an opt-in withdrawn since
+            raise ServiceError("A complaint you linked is no longer offered (its learner withdrew): reload the task.")
         op.append(ROOT_CAUSES_GROUPED, {"groups": kept}, actor="learner", user=learner)

@@ -6,10 +6,12 @@ from flask import current_app
 from crm_sandbox.content.scorecards import Scorecard, load_scorecards
 from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.events.registry import QUALITY_SCORED, REFERENCE_SCORED
+from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Level3Task, User
 from crm_sandbox.operations.desk.conversation import check_text
+from crm_sandbox.operations.level3.consent import lock_consent
 from crm_sandbox.operations.level3.operation import level3_operation
-from crm_sandbox.queries.level3.tasks import reference_stream, review_items, task_stream
+from crm_sandbox.queries.level3.tasks import reference_stream, review_items, task_stream, why_not
 
 MAX_FEEDBACK = 4000
 
@@ -29,10 +31,25 @@ def _marks(card: Scorecard, met: list[str], auto_fails: list[str]) -> tuple[set[
     return set(met), set(auto_fails)
 
 
+def _check_still_available(task: Level3Task, item: str) -> None:
+    """Re-check, under the write lock, that a contact item may still be scored: its agent may have
+    withdrawn their opt-in (or the contact gone) since the page was read."""
+    kind, _, key = item.partition(":")
+    if kind != "contact":
+        return
+    contact = db.session.get(Contact, int(key), populate_existing=True) if key.isdecimal() and len(key) < 19 else None
+    if contact is not None:
+        lock_consent(contact.learner_id)
+    refused = why_not(contact, task)
+    if refused:
+        raise ServiceError(refused)
+
+
 def score_contact(
     task: Level3Task, learner: User, item: str, met: list[str], auto_fails: list[str], feedback: str
 ) -> int:
-    """Record the learner's scoring of one item of their task, with coaching feedback for the agent."""
+    """Record the learner's scoring of one item of their task, with coaching feedback for the agent. The item's
+    availability (its agent's opt-in) is checked again inside the write transaction that records it."""
     if task.kind != "quality_review":
         raise NotFound("This task has no contacts to score.")
     card = _card(task.spec.get("scorecard", ""))
@@ -45,6 +62,7 @@ def score_contact(
     feedback = check_text(feedback, "coaching feedback for the agent", MAX_FEEDBACK)
     score = card.score(met_set, fails)
     with level3_operation(task.cohort_id, task_stream(task.id), task=task) as op:
+        _check_still_available(op.locked, item)
         op.append(
             QUALITY_SCORED,
             {

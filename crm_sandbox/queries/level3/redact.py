@@ -6,6 +6,7 @@ postcode, date, account number or card number is replaced by a label in brackets
 """
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from crm_sandbox.events.registry import body, describe
 LABELS = {
     "full_name": "[name]",
     "first_name": "[name]",
+    "middle_name": "[name]",
     "last_name": "[name]",
     "date_of_birth": "[date of birth]",
     "address_line1": "[address]",
@@ -70,9 +72,13 @@ def secrets_of(customer: dict, agent_names: list[str], events: list | None = Non
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
-def scrub(text: str, secrets: list[tuple[str, str]]) -> str:
+def scrub(text: str, secrets: list[tuple[str, str]], exact: Collection[str] = ()) -> str:
+    """Each secret replaced where it stands as a whole word (never inside a label already put in), in any
+    case but those in ``exact`` (a person's first or last name alone, which can be an ordinary word: "Will",
+    "Quality"), then anything shaped like one."""
     for value, label in secrets:
-        text = re.sub(re.escape(value), label, text, flags=re.I)
+        flags = 0 if value in exact else re.I
+        text = re.sub(rf"(?<![\w\[]){re.escape(value)}(?![\w\]])", label, text, flags=flags)
     for pattern, label in PATTERNS:
         text = pattern.sub(label, text)
     return text
@@ -82,11 +88,18 @@ REVIEWABLE_ACTORS = ("learner", "caller", "system")  # what the agent and the cu
 WHO = {"learner": "Agent", "caller": "Customer", "system": "System", "assessor": "Assessor"}
 
 
-def transcript(doc: dict, agent_names: list[str], other_names: list[str] | None = None) -> list[Line]:
+def transcript(
+    doc: dict,
+    agent_names: list[str],
+    other_names: list[str] | None = None,
+    known: list[tuple[str, str]] | None = None,
+    exact: Collection[str] = (),
+) -> list[Line]:
     """The document's events as lines a reviewer may read: no names, no personal details. ``other_names``:
-    names the record does not hold (a third party's, from the scenario)."""
+    names the record does not hold (a third party's, from the scenario); ``known``: further (value, label)
+    pairs known to the contact (``names.contact_secrets``); ``exact``: values matched in their own case only."""
     events = doc.get("events") or []
-    secrets = secrets_of(dict(doc.get("customer") or {}), agent_names, events)
+    secrets = secrets_of(dict(doc.get("customer") or {}), agent_names, events) + list(known or [])
     secrets = sorted(secrets + [(n, "[name]") for n in other_names or [] if len(n) > 1], key=lambda p: -len(p[0]))
     start = _time(events[0]["at"]) if events else None
     lines = []
@@ -99,8 +112,8 @@ def transcript(doc: dict, agent_names: list[str], other_names: list[str] | None 
             Line(
                 f"{offset // 60:02d}:{offset % 60:02d}",
                 WHO.get(e.get("actor", ""), "System"),
-                scrub(describe(e), secrets),
-                scrub(body(e), secrets),
+                scrub(describe(e), secrets, exact),
+                scrub(body(e), secrets, exact),
             )
         )
     return lines

@@ -29,6 +29,7 @@ from crm_sandbox.events.streams import stream_events
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Level3Event, Level3Task, User
 from crm_sandbox.queries.level3.consent import opted_in
+from crm_sandbox.queries.level3.names import contact_secrets, person_names
 from crm_sandbox.queries.level3.redact import Line, transcript
 from crm_sandbox.queries.level3.schema import level3_enabled
 from crm_sandbox.queries.qualifications import qualification_of
@@ -129,36 +130,40 @@ def _sample_item(ref: str, sample: dict, card: Scorecard) -> ReviewItem:
     )
 
 
+def why_not(contact: Contact | None, task: Level3Task) -> str:
+    """Why ``contact`` may not be shown or scored in ``task`` now ("" when it may)."""
+    if contact is None or contact.cohort_id != task.cohort_id:
+        return "It has been removed (a cohort reset)."
+    if contact.learner_id == task.learner_id:
+        return "This is the reviewer's own contact: it cannot be reviewed here."
+    if contact.status != "closed":
+        return "The contact is still live: only closed contacts are reviewed."
+    if not opted_in(contact.learner_id):
+        return "The agent withdrew their opt-in: the contact is not shown."
+    return ""
+
+
 def _contact_item(ref: str, contact: Contact | None, task: Level3Task, card: Scorecard, n: int) -> ReviewItem:
     agent = f"Agent {n}"
     if contact is None or contact.cohort_id != task.cohort_id:
-        return ReviewItem(ref, "A contact no longer held", agent, False, "It has been removed (a cohort reset).")
+        return ReviewItem(ref, "A contact no longer held", agent, False, why_not(None, task))
     label = f"Contact: {contact.title}"
-    if contact.learner_id == task.learner_id:
-        return ReviewItem(ref, label, agent, False, "This is the reviewer's own contact: it cannot be reviewed here.")
-    if contact.status != "closed":
-        return ReviewItem(ref, label, agent, False, "The contact is still live: only closed contacts are reviewed.")
-    if not opted_in(contact.learner_id):
-        return ReviewItem(ref, label, agent, False, "The agent withdrew their opt-in: the contact is not shown.")
+    refused = why_not(contact, task)
+    if refused:
+        return ReviewItem(ref, label, agent, False, refused)
     doc = session_document(contact)
     rules = {f.rule for f in evaluate(doc)}
-    names = [contact.learner.username, contact.learner.display_name]
+    known, exact = contact_secrets(contact, doc)
     return ReviewItem(
         ref,
         label,
         agent,
         True,
-        lines=transcript(doc, names, scenario_names(contact.scenario)),
+        lines=transcript(doc, person_names(contact.learner), known=known, exact=exact),
         rules=rules,
         rules_scoring=scoring(card, card.unmet_by(rules), card.failed_by(rules)),
         reference=reference_for(contact.id, card),
     )
-
-
-def scenario_names(scenario: dict) -> list[str]:
-    """Names a scenario gives people other than the customer (a spouse, an attorney): its ``*_name`` facts."""
-    facts = {**(scenario.get("facts") or {}), **((scenario.get("caller") or {}).get("facts") or {})}
-    return [str(v) for k, v in facts.items() if str(k).endswith("name") and isinstance(v, str)]
 
 
 def review_items(task: Level3Task, card: Scorecard) -> list[ReviewItem]:

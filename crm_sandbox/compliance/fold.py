@@ -1,0 +1,289 @@
+"""Findings as a fold over a contact's events: pure, incremental and serialisable.
+
+    state = start(header)            # the session document without its events (dict or SessionDocument)
+    state, new = step(state, event)  # each event in seq order: the findings it makes on its own
+    findings = settle(state)         # every finding of the events so far: what ``evaluate`` returns
+
+``evaluate(session)`` is this fold over all the session's events, so appending an event costs the work
+of that event, and ``settle`` at any prefix equals ``evaluate`` on that prefix. ``to_json``/``from_json``
+store a state (it holds customer values: store it encrypted).
+
+How each rule of ``RULES`` (``Context -> list[RuleFinding]``) runs is named in ``FOLD_KINDS``:
+
+- ``PER_EVENT``: the rule reads the current event (with the ID&V status and what the caller had said
+  before it, ``ctx.closed`` and ``ctx.disclosures``) and keeps anything else across events in
+  ``ctx.carry``. It runs on a one-step context as each event arrives; its findings are kept.
+- ``settled(types, first_only)``: the rule's findings depend on later events (a close, a group of events).
+  The steps of ``types`` are kept (only the first of each type with ``first_only``) and the rule is re-run
+  on them at ``settle``; its findings are replaced each time.
+
+A rule not named in ``FOLD_KINDS`` (e.g. one just added to ``RULES``) runs as ``settled`` over every
+event: correct at once, but its state grows with the contact. Name it here once it reads only the
+current event (``PER_EVENT``) or a few event types (``settled``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Mapping
+
+from .context import Context, Disclosure, Progress, Step, Window
+from .document import DocumentEvent, SessionDocument, _parse_event, parse_session
+from .engine import RULES
+from .findings import RuleFinding
+from .matching import CustomerMatcher
+
+FORMAT = "crm-sandbox/rule-state@1"
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A rule re-run at ``settle`` on the steps of ``types`` (``None``: every event)."""
+
+    types: frozenset[str] | None
+    first_only: bool = False
+
+
+PER_EVENT = "per-event"
+
+
+def settled(*types: str, first_only: bool = False) -> Settled:
+    return Settled(frozenset(types) if types else None, first_only)
+
+
+FOLD_KINDS: dict[str, str | Settled] = {
+    "disclosure-before-verification": PER_EVENT,
+    "leading-verification-question": PER_EVENT,
+    "disclosure-to-third-party": PER_EVENT,
+    "change-before-verification": PER_EVENT,
+    "over-collection": PER_EVENT,
+    "payment-card-data": PER_EVENT,
+    "special-category-data": PER_EVENT,
+    "verification-lockout-ignored": settled("idv.answer"),  # one finding naming every late answer
+    "record-access-without-contact": settled("customer.viewed"),  # one finding per other customer
+    "late-log": PER_EVENT,  # a note is late only once the contact has closed (events come in time order)
+    "missing-log": settled("note.added", "contact.closed", first_only=True),
+    "beyond-authority": PER_EVENT,
+    "missed-escalation": settled("escalated", "contact.closed", first_only=True),
+    "unpersonalised-template": PER_EVENT,
+}
+EVERY_EVENT = Settled(None)
+
+
+def kind_of(rule_id: str) -> str | Settled:
+    return FOLD_KINDS.get(rule_id, EVERY_EVENT)
+
+
+_MATCHERS: OrderedDict[tuple[tuple[str, str], ...], CustomerMatcher] = OrderedDict()
+
+
+def _matcher(customer: Mapping[str, str]) -> CustomerMatcher:
+    """One matcher per customer, reused across steps (a small LRU: building one compiles its patterns)."""
+    key = tuple(sorted(customer.items()))
+    found = _MATCHERS.get(key)
+    if found is None:
+        found = _MATCHERS[key] = CustomerMatcher(customer)
+        if len(_MATCHERS) > 64:
+            _MATCHERS.popitem(last=False)
+    else:
+        _MATCHERS.move_to_end(key)
+    return found
+
+
+@dataclass
+class State:
+    """Everything the fold knows after the events so far (see ``to_json``)."""
+
+    header: Mapping[str, Any] | None  # the raw header (None when started from a parsed SessionDocument)
+    session: SessionDocument  # the parsed header (no events)
+    rules: tuple[str, ...]  # the rule ids this state runs
+    last_seq: int = -1
+    progress: Progress = field(default_factory=Progress)
+    window: Window = field(default_factory=Window)
+    closed: DocumentEvent | None = None
+    carry: dict[str, Any] = field(default_factory=dict)
+    found: list[RuleFinding] = field(default_factory=list)  # per-event findings so far
+    kept: dict[str, list[Step]] = field(default_factory=dict)  # settled rule -> its steps
+
+    def copy(self) -> State:
+        return State(
+            self.header,
+            self.session,
+            self.rules,
+            self.last_seq,
+            Progress.from_json(self.progress.to_json()),
+            Window(self.window.before, self.window.heard),
+            self.closed,
+            copy.deepcopy(self.carry),
+            list(self.found),
+            {rule: list(steps) for rule, steps in self.kept.items()},
+        )
+
+
+class StepContext(Context):
+    """The context a per-event rule reads: the one step, with the fold's state as it stands."""
+
+    def __init__(self, state: State, step: Step) -> None:
+        self.session = state.session
+        self.policy = state.session.policy
+        self.matcher = _matcher(state.session.customer)
+        self.carry = state.carry
+        self.steps = [step]
+        self._state = state
+
+    @cached_property
+    def closed(self) -> DocumentEvent | None:
+        return self._state.closed
+
+    @cached_property
+    def disclosures(self) -> list[Disclosure]:
+        return self._state.window.disclosures(self, self.steps[0])
+
+
+class KeptContext(Context):
+    """The context a settled rule reads at ``settle``: the steps it keeps, as they were folded."""
+
+    def __init__(self, state: State, steps: list[Step]) -> None:
+        self.session = state.session
+        self.policy = state.session.policy
+        self.matcher = _matcher(state.session.customer)
+        self.carry = {}
+        self.steps = steps
+
+
+def _header(header: SessionDocument | Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, SessionDocument]:
+    if isinstance(header, SessionDocument):
+        return None, SessionDocument(header.contact, header.scenario, header.policy, header.caller, header.customer, ())
+    raw = {k: v for k, v in header.items() if k not in ("events", "chain", "withheld")}
+    return raw, parse_session({**raw, "events": []})
+
+
+def start(header: SessionDocument | Mapping[str, Any], only: list[str] | None = None) -> State:
+    """The state before any event. ``header``: the session document (its events are ignored).
+
+    Raises SessionFormatError if a dict header is not a valid session."""
+    raw, session = _header(header)
+    rules = tuple(r for r in RULES if only is None or r in only)
+    return State(raw, session, rules, kept={r: [] for r in rules if kind_of(r) != PER_EVENT})
+
+
+def _advance(state: State, event: DocumentEvent) -> list[RuleFinding]:
+    """Fold ``event`` into ``state`` in place; the per-event findings it makes."""
+    if event.seq <= state.last_seq:
+        raise ValueError(f"event seq {event.seq} comes after {state.last_seq}: events are folded in seq order")
+    step = state.progress.step(event)
+    if event.type == "contact.closed" and state.closed is None:
+        state.closed = event
+    ctx = StepContext(state, step)
+    new: set[RuleFinding] = set()
+    for rule_id in state.rules:
+        kind = kind_of(rule_id)
+        if kind == PER_EVENT:
+            new.update(RULES[rule_id](ctx))
+        elif isinstance(kind, Settled) and (kind.types is None or event.type in kind.types):
+            kept = state.kept[rule_id]
+            if not kind.first_only or all(s.event.type != event.type for s in kept):
+                kept.append(step)
+    if "disclosures" not in ctx.__dict__:
+        state.window.disclosures(ctx, step)  # no rule read them: the window still moves on
+    state.progress.advance(ctx, event)
+    state.last_seq = event.seq
+    found = sorted(new, key=lambda f: f.sort_key)
+    state.found.extend(found)
+    return found
+
+
+def _event(event: DocumentEvent | Mapping[str, Any]) -> DocumentEvent:
+    return event if isinstance(event, DocumentEvent) else _parse_event(event, 0)
+
+
+def step(state: State, event: DocumentEvent | Mapping[str, Any]) -> tuple[State, list[RuleFinding]]:
+    """The state after ``event`` (a DocumentEvent or an export event dict) and the findings it makes on
+    its own (findings settled later are not among them). ``state`` is left as it was."""
+    after = state.copy()
+    return after, _advance(after, _event(event))
+
+
+def settle(state: State) -> list[RuleFinding]:
+    """Every finding of the events so far, sorted by first event then rule (``evaluate``'s answer)."""
+    found = set(state.found)
+    for rule_id, steps in state.kept.items():
+        found.update(RULES[rule_id](KeptContext(state, steps)))
+    return sorted(found, key=lambda f: f.sort_key)
+
+
+def fold(session: SessionDocument | Mapping[str, Any], only: list[str] | None = None) -> State:
+    """The state after every event of ``session``."""
+    parsed = parse_session(session)
+    state = start(parsed if isinstance(session, SessionDocument) else session, only)
+    for event in parsed.events:
+        _advance(state, event)
+    return state
+
+
+# --- storing a state ---------------------------------------------------------------------------------
+
+
+def _event_json(event: DocumentEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "type": event.type,
+        "data": dict(event.data),
+    }
+
+
+def _step_json(s: Step) -> dict[str, Any]:
+    return {"event": _event_json(s.event), "status": s.status, "failures": s.failures, "given": sorted(s.given)}
+
+
+def _step_from(raw: Mapping[str, Any]) -> Step:
+    return Step(_parse_event(raw["event"], 0), raw["status"], raw["failures"], frozenset(raw["given"]))
+
+
+def to_json(state: State) -> dict[str, Any]:
+    """``state`` as plain JSON values (the header must have been given as a dict)."""
+    if state.header is None:
+        raise ValueError("a state started from a parsed SessionDocument cannot be stored: start it from the dict")
+    return {
+        "format": FORMAT,
+        "header": dict(state.header),
+        "kinds": _kinds(state.rules),
+        "last_seq": state.last_seq,
+        "progress": state.progress.to_json(),
+        "window": {"before": list(state.window.before) if state.window.before else None, "heard": state.window.heard},
+        "closed": _event_json(state.closed) if state.closed else None,
+        "carry": state.carry,
+        "found": [f.to_dict() for f in state.found],
+        "kept": {rule: [_step_json(s) for s in steps] for rule, steps in state.kept.items()},
+    }
+
+
+def _kinds(rules: tuple[str, ...]) -> dict[str, str]:
+    return {r: repr(kind_of(r)) for r in rules}
+
+
+def from_json(raw: Mapping[str, Any], only: list[str] | None = None) -> State:
+    """A state stored by ``to_json``. Raises ValueError (or KeyError/TypeError) if it is not one, and
+    ValueError if it was made for other rules than ``RULES`` now has (rebuild it from the events)."""
+    if raw.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} state")
+    state = start(raw["header"], only)
+    if raw["kinds"] != _kinds(state.rules):
+        raise ValueError("the state was made for other rules: rebuild it")
+    before = raw["window"]["before"]
+    state.last_seq = int(raw["last_seq"])
+    state.progress = Progress.from_json(raw["progress"])
+    state.window = Window((int(before[0]), str(before[1])) if before else None, raw["window"]["heard"])
+    state.closed = _parse_event(raw["closed"], 0) if raw["closed"] else None
+    state.carry = dict(raw["carry"])
+    state.found = [RuleFinding(**{**f, "events": tuple(f["events"])}) for f in raw["found"]]
+    state.kept = {rule: [_step_from(s) for s in steps] for rule, steps in raw["kept"].items()}
+    return state
+
+
+__all__ = ["FOLD_KINDS", "PER_EVENT", "State", "fold", "from_json", "settle", "settled", "start", "step", "to_json"]

@@ -28,7 +28,7 @@ import copy
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .context import Context, Disclosure, Progress, Step, Window
 from .document import DocumentEvent, SessionDocument, _parse_event, parse_session
@@ -207,6 +207,14 @@ def step(state: State, event: DocumentEvent | Mapping[str, Any]) -> tuple[State,
     return after, _advance(after, _event(event))
 
 
+def step_all(state: State, events: Iterable[DocumentEvent | Mapping[str, Any]]) -> State:
+    """The state after ``events`` in turn (``step`` for each, copying ``state`` once)."""
+    after = state.copy()
+    for event in events:
+        _advance(after, _event(event))
+    return after
+
+
 def settle(state: State) -> list[RuleFinding]:
     """Every finding of the events so far, sorted by first event then rule (``evaluate``'s answer)."""
     found = set(state.found)
@@ -286,4 +294,16 @@ def from_json(raw: Mapping[str, Any], only: list[str] | None = None) -> State:
     return state
 
 
-__all__ = ["FOLD_KINDS", "PER_EVENT", "State", "fold", "from_json", "settle", "settled", "start", "step", "to_json"]
+__all__ = [
+    "FOLD_KINDS",
+    "PER_EVENT",
+    "State",
+    "fold",
+    "from_json",
+    "settle",
+    "settled",
+    "start",
+    "step",
+    "step_all",
+    "to_json",
+]

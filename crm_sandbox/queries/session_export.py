@@ -63,6 +63,12 @@ def pack_session_document(contact: Contact, events: list[Event]) -> dict:
 def session_document(contact: Contact, events: list[Event] | None = None) -> dict:
     """The export of ``contact`` (its events, or ``events`` when given, e.g. while being recorded)."""
     events = contact_events(contact.id) if events is None else events
+    refs = {contact.customer_id: contact.customer.ref}
+    return {**session_header(contact), "events": [export_event(e, refs) for e in events]}
+
+
+def session_header(contact: Contact) -> dict:
+    """The export of ``contact`` without its events."""
     scenario, caller = contact.scenario, contact.scenario.get("caller", {})
     customer = customer_dict(contact.customer)
     return {
@@ -87,5 +93,4 @@ def session_document(contact: Contact, events: list[Event] | None = None) -> dic
             "authorised": bool(caller.get("authorised", caller.get("relationship") == "account_holder")),
         },
         "customer": {"id": contact.customer.ref, **{k: customer[k] for k in CUSTOMER_FIELDS}},
-        "events": [export_event(e, {contact.customer_id: contact.customer.ref}) for e in events],
     }

@@ -10,16 +10,17 @@ store a state (it holds customer values: store it encrypted).
 
 How each rule of ``RULES`` (``Context -> list[RuleFinding]``) runs is named in ``FOLD_KINDS``:
 
-- ``PER_EVENT``: the rule reads the current event (with the ID&V status and what the caller had said
+- ``per_event(types)``: the rule reads the current event (with the ID&V status and what the caller had said
   before it, ``ctx.closed`` and ``ctx.disclosures``) and keeps anything else across events in
-  ``ctx.carry``. It runs on a one-step context as each event arrives; its findings are kept.
+  ``ctx.carry``. It runs on a one-step context as each event of ``types`` arrives (every type it reads,
+  including one that only resets what it carries); its findings are kept.
 - ``settled(types, first_only)``: the rule's findings depend on later events (a close, a group of events).
   The steps of ``types`` are kept (only the first of each type with ``first_only``) and the rule is re-run
   on them at ``settle``; its findings are replaced each time.
 
 A rule not named in ``FOLD_KINDS`` (e.g. one just added to ``RULES``) runs as ``settled`` over every
 event: correct at once, but its state grows with the contact. Name it here once it reads only the
-current event (``PER_EVENT``) or a few event types (``settled``).
+current event (``per_event``) or a few event types (``settled``).
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from .context import Context, Disclosure, Progress, Step, Window
-from .document import DocumentEvent, SessionDocument, _parse_event, parse_session
-from .engine import RULES
+from .document import EVENT_TYPES, DocumentEvent, SessionDocument, _parse_event, parse_session
+from .engine import RULES, Rule
 from .findings import RuleFinding
 from .matching import CustomerMatcher
 
 FORMAT = "crm-sandbox/rule-state@1"
+
+
+@dataclass(frozen=True)
+class PerEvent:
+    """A rule run as each event of ``types`` arrives, on that event alone."""
+
+    types: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -47,33 +55,35 @@ class Settled:
     first_only: bool = False
 
 
-PER_EVENT = "per-event"
+def per_event(*types: str) -> PerEvent:
+    return PerEvent(frozenset(types))
 
 
 def settled(*types: str, first_only: bool = False) -> Settled:
     return Settled(frozenset(types) if types else None, first_only)
 
 
-FOLD_KINDS: dict[str, str | Settled] = {
-    "disclosure-before-verification": PER_EVENT,
-    "leading-verification-question": PER_EVENT,
-    "disclosure-to-third-party": PER_EVENT,
-    "change-before-verification": PER_EVENT,
-    "over-collection": PER_EVENT,
-    "payment-card-data": PER_EVENT,
-    "special-category-data": PER_EVENT,
+SENT, NOTES = "message.sent", ("note.added", "note.amended")
+FOLD_KINDS: dict[str, PerEvent | Settled] = {
+    "disclosure-before-verification": per_event(SENT),
+    "leading-verification-question": per_event(SENT, "message.received"),  # a caller's reply ends an ask
+    "disclosure-to-third-party": per_event(SENT),
+    "change-before-verification": per_event("record.updated", "refund.issued"),
+    "over-collection": per_event(SENT, *NOTES, "record.updated"),
+    "payment-card-data": per_event(SENT, *NOTES, "record.updated"),
+    "special-category-data": per_event(*NOTES, "record.updated"),
     "verification-lockout-ignored": settled("idv.answer"),  # one finding naming every late answer
     "record-access-without-contact": settled("customer.viewed"),  # one finding per other customer
-    "late-log": PER_EVENT,  # a note is late only once the contact has closed (events come in time order)
+    "late-log": per_event(*NOTES),  # a note is late only once the contact has closed (events come in time order)
     "missing-log": settled("note.added", "contact.closed", first_only=True),
-    "beyond-authority": PER_EVENT,
+    "beyond-authority": per_event("refund.issued"),
     "missed-escalation": settled("escalated", "contact.closed", first_only=True),
-    "unpersonalised-template": PER_EVENT,
+    "unpersonalised-template": per_event(SENT),
 }
 EVERY_EVENT = Settled(None)
 
 
-def kind_of(rule_id: str) -> str | Settled:
+def kind_of(rule_id: str) -> PerEvent | Settled:
     return FOLD_KINDS.get(rule_id, EVERY_EVENT)
 
 
@@ -108,8 +118,27 @@ class State:
     found: list[RuleFinding] = field(default_factory=list)  # per-event findings so far
     kept: dict[str, list[Step]] = field(default_factory=dict)  # settled rule -> its steps
 
+    @cached_property
+    def matcher(self) -> CustomerMatcher:
+        return _matcher(self.session.customer)
+
+    @cached_property
+    def plan(self) -> dict[str, tuple[list[Rule], list[tuple[str, Settled]]]]:
+        """Event type -> the per-event rules it runs and the settled rules that keep it (built once)."""
+        types = set(EVENT_TYPES)
+        plan: dict[str, tuple[list[Rule], list[tuple[str, Settled]]]] = {t: ([], []) for t in types}
+        for rule_id in self.rules:
+            kind = kind_of(rule_id)
+            for t in types if kind.types is None else kind.types & types:
+                if isinstance(kind, PerEvent):
+                    plan[t][0].append(RULES[rule_id])
+                else:
+                    plan[t][1].append((rule_id, kind))
+        return plan
+
     def copy(self) -> State:
-        return State(
+        """A copy whose changes leave this state as it is (what it derives once is shared)."""
+        after = State(
             self.header,
             self.session,
             self.rules,
@@ -121,6 +150,8 @@ class State:
             list(self.found),
             {rule: list(steps) for rule, steps in self.kept.items()},
         )
+        after.__dict__.update({k: v for k, v in self.__dict__.items() if k in ("matcher", "plan")})
+        return after
 
 
 class StepContext(Context):
@@ -129,7 +160,7 @@ class StepContext(Context):
     def __init__(self, state: State, step: Step) -> None:
         self.session = state.session
         self.policy = state.session.policy
-        self.matcher = _matcher(state.session.customer)
+        self.matcher = state.matcher
         self.carry = state.carry
         self.steps = [step]
         self._state = state
@@ -149,7 +180,7 @@ class KeptContext(Context):
     def __init__(self, state: State, steps: list[Step]) -> None:
         self.session = state.session
         self.policy = state.session.policy
-        self.matcher = _matcher(state.session.customer)
+        self.matcher = state.matcher
         self.carry = {}
         self.steps = steps
 
@@ -167,7 +198,7 @@ def start(header: SessionDocument | Mapping[str, Any], only: list[str] | None = 
     Raises SessionFormatError if a dict header is not a valid session."""
     raw, session = _header(header)
     rules = tuple(r for r in RULES if only is None or r in only)
-    return State(raw, session, rules, kept={r: [] for r in rules if kind_of(r) != PER_EVENT})
+    return State(raw, session, rules, kept={r: [] for r in rules if isinstance(kind_of(r), Settled)})
 
 
 def _advance(state: State, event: DocumentEvent) -> list[RuleFinding]:
@@ -178,21 +209,21 @@ def _advance(state: State, event: DocumentEvent) -> list[RuleFinding]:
     if event.type == "contact.closed" and state.closed is None:
         state.closed = event
     ctx = StepContext(state, step)
-    new: set[RuleFinding] = set()
-    for rule_id in state.rules:
-        kind = kind_of(rule_id)
-        if kind == PER_EVENT:
-            new.update(RULES[rule_id](ctx))
-        elif isinstance(kind, Settled) and (kind.types is None or event.type in kind.types):
-            kept = state.kept[rule_id]
-            if not kind.first_only or all(s.event.type != event.type for s in kept):
-                kept.append(step)
+    runs, keeps = state.plan[event.type]
+    found: list[RuleFinding] = []
+    for rule in runs:
+        found.extend(rule(ctx))
+    for rule_id, kind in keeps:
+        kept = state.kept[rule_id]
+        if not kind.first_only or all(s.event.type != event.type for s in kept):
+            kept.append(step)
     if "disclosures" not in ctx.__dict__:
         state.window.disclosures(ctx, step)  # no rule read them: the window still moves on
     state.progress.advance(ctx, event)
     state.last_seq = event.seq
-    found = sorted(new, key=lambda f: f.sort_key)
-    state.found.extend(found)
+    if found:
+        found = sorted(set(found), key=lambda f: f.sort_key)
+        state.found.extend(found)
     return found
 
 
@@ -296,7 +327,7 @@ def from_json(raw: Mapping[str, Any], only: list[str] | None = None) -> State:
 
 __all__ = [
     "FOLD_KINDS",
-    "PER_EVENT",
+    "per_event",
     "State",
     "fold",
     "from_json",

@@ -17,12 +17,12 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_sandbox.compliance import fold
+from crm_sandbox.compliance import FORMAT, fold
 from crm_sandbox.compliance.vocabulary import VOCABULARY_DIR
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event, RuleState
 from crm_sandbox.models.personal import cipher, encrypt_json
-from crm_sandbox.queries.session_export import export_event, session_header
+from crm_sandbox.queries.session_export import export_event, session_setting
 
 COMPLIANCE_DIR = Path(fold.__file__).resolve().parent
 
@@ -38,11 +38,13 @@ def engine_version() -> str:
 
 
 def rules_header(contact: Contact) -> dict[str, Any]:
-    """The session header the rules read: the export's, without what changes as the contact goes on
-    (its status) or what the rules never read (its mode)."""
-    header = session_header(contact)
-    header["contact"] = {k: v for k, v in header["contact"].items() if k not in ("status", "mode")}
-    return header
+    """The session header the rules read: the export's, without what changes as the contact goes on (its
+    status) or what the rules never read (its learner and mode)."""
+    return {
+        "format": FORMAT,
+        "contact": {"id": f"c-{contact.id}", "channel": contact.channel},
+        **session_setting(contact),
+    }
 
 
 def _stored(session: Session, contact_id: int, header: dict[str, Any]) -> fold.State | None:

@@ -69,8 +69,6 @@ def session_document(contact: Contact, events: list[Event] | None = None) -> dic
 
 def session_header(contact: Contact) -> dict:
     """The export of ``contact`` without its events."""
-    scenario, caller = contact.scenario, contact.scenario.get("caller", {})
-    customer = customer_dict(contact.customer)
     return {
         "format": FORMAT,
         "contact": {
@@ -80,6 +78,15 @@ def session_header(contact: Contact) -> dict:
             "status": contact.status,
             "mode": contact.mode,  # practice | assessment, fixed when assigned (the rules do not read it)
         },
+        **session_setting(contact),
+    }
+
+
+def session_setting(contact: Contact) -> dict:
+    """What the rules read of the contact besides its events: its scenario, policy, caller and customer."""
+    scenario, caller = contact.scenario, contact.scenario.get("caller", {})
+    customer = customer_dict(contact.customer)
+    return {
         "scenario": {
             "id": scenario.get("id", contact.scenario_id),
             "title": scenario.get("title", ""),

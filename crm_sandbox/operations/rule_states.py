@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from crm_sandbox.compliance import FORMAT, fold
@@ -45,6 +46,17 @@ def rules_header(contact: Contact) -> dict[str, Any]:
         "contact": {"id": f"c-{contact.id}", "channel": contact.channel},
         **session_setting(contact),
     }
+
+
+def enabled(session: Session) -> bool:
+    """Whether the database has the states' table (on one not yet upgraded the rules fold every event of
+    the contact on each refresh, as before, and keep nothing)."""
+    if current_app.extensions.get("rule_states_enabled"):
+        return True
+    found = inspect(session.connection()).has_table(RuleState.__tablename__)
+    if found:  # only a yes is kept: a database upgraded meanwhile is noticed
+        current_app.extensions["rule_states_enabled"] = True
+    return bool(found)
 
 
 def _stored(session: Session, contact_id: int, header: dict[str, Any]) -> fold.State | None:
@@ -80,6 +92,8 @@ def current_state(contact: Contact, session: Session | None = None) -> fold.Stat
     """The contact's state after its last event (the stored one carried on, or rebuilt), stored again."""
     session = session or db.session()
     header = rules_header(contact)
+    if not enabled(session):
+        return _fold_events(session, contact, fold.start(header))
     stored = _stored(session, contact.id, header)
     state = _fold_events(session, contact, stored or fold.start(header))
     if stored is None or state.last_seq != stored.last_seq:
@@ -89,6 +103,8 @@ def current_state(contact: Contact, session: Session | None = None) -> fold.Stat
 
 def rebuild(session: Session, contact_ids: list[int], progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the states of ``contact_ids`` from their events; returns how many."""
+    if not enabled(session):
+        return 0
     for cid in contact_ids:
         contact = session.get(Contact, cid)
         if contact is not None:
@@ -100,7 +116,9 @@ def rebuild(session: Session, contact_ids: list[int], progress: Callable[[int], 
 
 def differing(session: Session, contact_ids: list[int]) -> list[int]:
     """The contacts whose stored state is missing, stale or not what rebuilding it from the events gives."""
-    out = []
+    out: list[int] = []
+    if not enabled(session):
+        return out
     for cid in contact_ids:
         contact = session.get(Contact, cid)
         if contact is None:

@@ -105,3 +105,7 @@ def test_a_plain_context_rule_runs_in_the_fold_unchanged(monkeypatch):
         for n, event in enumerate(doc["events"], start=1):
             state, _ = fold.step(state, event)
             assert fold.settle(state) == evaluate_whole(_prefix(doc, n))
+
+
+def test_fold_kinds_name_only_rules_that_exist():
+    assert set(fold.FOLD_KINDS) <= set(RULES)

@@ -1,6 +1,6 @@
 """Scaling benchmarks (issue 18): each figure beside its peer measured in the same run.
 
-Run: .venv/bin/python bench/bench_scaling.py [--quick]
+Run: .venv/bin/python bench/bench_scaling.py [--quick] [--part all|append|events|contacts]
 
 1. Append rate, 4 writers: 4 processes each add notes to their own live contact through the service layer
    (``add_note``: write lock, chain, ledger leaf, findings refresh, summary), against 4 processes of raw
@@ -360,6 +360,9 @@ def by_contacts(app, repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and notes (about a minute)")
+    parser.add_argument(
+        "--part", choices=("all", "append", "events", "contacts"), default="all", help="run one part only"
+    )
     args = parser.parse_args()
     repeats, notes, raw_notes = (5, 25, 500) if args.quick else (15, 60, 2000)
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
@@ -369,9 +372,12 @@ def main() -> None:
             db.create_all()
             with write_transaction():
                 seed_customers(get_or_create_cohort("Customers"), 1, 200)
-        append_rate(tmp, app, 4, notes, raw_notes)
-        by_events(app, repeats)
-        by_contacts(app, repeats)
+        if args.part in ("all", "append"):
+            append_rate(tmp, app, 4, notes, raw_notes)
+        if args.part in ("all", "events"):
+            by_events(app, repeats)
+        if args.part in ("all", "contacts"):
+            by_contacts(app, repeats)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -12,10 +12,13 @@ from decimal import Decimal
 
 import pytest
 
+from crm_sandbox.compliance import fold
+from crm_sandbox.compliance.engine import evaluate_whole
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
-from crm_sandbox.models import Contact
+from crm_sandbox.models import Contact, Finding
 from crm_sandbox.operations.desk.identity import memorable_positions, ordinal
+from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.scenarios.answers import heard
 from crm_sandbox.scenarios.neutral import email_subject
@@ -668,6 +671,21 @@ def test_scenario_is_played_from_opening_to_close(app, client, make_user, login,
         assert db.session.get(Contact, contact_id).status == "closed"
     html = page(client, contact_id)
     assert "Closed" in html and 'id="composer"' not in html  # nothing more can be said once closed
+    assert_fold_equals_batch(app, contact_id)
+
+
+def assert_fold_equals_batch(app, contact_id):
+    """The played session's findings: the live ones (folded as the events arrived) equal the batch on the
+    export, and the fold equals the batch at every prefix of it."""
+    with app.app_context():
+        doc = session_document(db.session.get(Contact, contact_id))
+        rows = db.session.query(Finding).filter_by(contact_id=contact_id, active=True, source="rules").all()
+        live = {(f.rule, tuple(f.events), f.evidence) for f in rows}
+    assert live == {(f.rule, f.events, f.evidence) for f in evaluate_whole(doc)}
+    state = fold.start(doc)
+    for n, event in enumerate(doc["events"], start=1):
+        state, _ = fold.step(state, event)
+        assert fold.settle(state) == evaluate_whole({**doc, "events": doc["events"][:n]}), n
 
 
 def test_the_impostor_changes_nothing(app, client, make_user, login, contact_of, events_of):

@@ -21,7 +21,7 @@ from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.chain import verify_log
 from crm_sandbox.extensions import db
 from crm_sandbox.models import ROLES, AccountStanding, Cohort, Contact, User, utcnow
-from crm_sandbox.operations import disclosure, summaries
+from crm_sandbox.operations import disclosure, rule_states, summaries
 from crm_sandbox.operations.cohorts.accounts import create_user, verify_password
 from crm_sandbox.operations.cohorts.cohorts import cohort_by_name
 from crm_sandbox.operations.cohorts.queues import build_queue
@@ -319,8 +319,9 @@ def verify_log_command() -> None:
 @click.option("--check", is_flag=True, help="Change nothing: list the contacts whose summary differs; exit 1 if any.")
 @with_appcontext
 def rebuild_summaries_command(cohort_name: str | None, check: bool) -> None:
-    """Derive every contact's summary (the dashboard's status, KPI times and findings by severity) afresh
-    from its events, findings and sign-offs, and store it in place of the maintained one."""
+    """Derive every contact's summary (the dashboard's status, KPI times and findings by severity) and its
+    rules-engine state afresh from its events, findings and sign-offs, and store them in place of the
+    maintained ones."""
     cohort_id = None
     if cohort_name is not None:
         try:
@@ -339,13 +340,19 @@ def rebuild_summaries_command(cohort_name: str | None, check: bool) -> None:
             changed = sorted(k for k in summaries.COLUMNS if derived[cid][k] != kept[cid][k])
             click.echo(f"contact {cid}: {', '.join(changed)} differ")
         click.echo(f"{len(differ)} of {total} summaries differ from their events.")
-        if differ:
+        states = rule_states.differing(db.session(), ids)
+        for cid in states:
+            click.echo(f"contact {cid}: rules state differs")
+        click.echo(f"{len(states)} of {total} rules states differ from their events.")
+        if differ or states:
             raise SystemExit(1)
         return
     with write_transaction():
         with click.progressbar(length=total, label=f"Rebuilding {total} contact summaries", show_pos=True) as bar:
             done = summaries.rebuild(db.session(), cohort_id, progress=bar.update)
-    click.echo(f"Rebuilt {done} contact summaries from their events.")
+        with click.progressbar(length=total, label=f"Rebuilding {total} rules states", show_pos=True) as bar:
+            rule_states.rebuild(db.session(), ids, progress=bar.update)
+    click.echo(f"Rebuilt {done} contact summaries and rules states from their events.")
 
 
 @click.command("checkpoint")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import cached_property
+from typing import Any, Mapping
 
 from .document import DocumentEvent, SessionDocument
 from .language import is_refusal, sentence_at, sentences
@@ -143,40 +145,111 @@ def _short_form_said(first: str, text: str) -> bool:
     return any(first.startswith(w) and len(w) < len(first) for w in re.findall(r"\b[A-Z][a-z]+\b", text))
 
 
+@dataclass
+class Progress:
+    """ID&V and what the caller has said, as it stands before the next event: what ``Context`` folds over
+    a whole session and ``fold`` keeps between events (``to_json``/``from_json`` for storing it)."""
+
+    status: str = NOT_VERIFIED
+    failures: int = 0
+    given: set[str] = dc_field(default_factory=set)
+    said: frozenset[str] = frozenset()  # ``given`` as the steps keep it (new only when it grows)
+    heard: str = ""  # the caller's message just before, for a value split over two
+
+    def step(self, ev: DocumentEvent) -> Step:
+        """The step for ``ev``: the event with the state just before it."""
+        if len(self.said) != len(self.given):
+            _imply(self.given)
+            self.said = frozenset(self.given)
+        return Step(ev, self.status, self.failures, self.said)
+
+    def advance(self, ctx: Context, ev: DocumentEvent) -> None:
+        """Take ``ev`` into account (after ``step(ev)``)."""
+        if ev.type == "message.received":
+            self.given.update(ctx._said_by_caller(self.heard, ev.data["text"]))
+            self.heard = ev.data["text"]
+        elif ev.type == "message.sent":
+            self.heard = ""
+        elif ev.type == "idv.answer":
+            if ev.data.get("match") is True:
+                self.given.update(ANSWER_GIVES.get(ev.data["factor"], ()))  # a required key
+            self.given.update(m.field for m in ctx.matcher.find(str(ev.data.get("given") or ""), caller=True))
+            if self.status == NOT_VERIFIED and ev.data.get("match") is not True:
+                self.failures += 1
+                if self.failures >= ctx.policy.lockout_attempts:
+                    self.status = LOCKED
+        elif ev.type == "idv.result":
+            self.status = VERIFIED if ev.data["passed"] else LOCKED
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "failures": self.failures,
+            "given": sorted(self.given),
+            "said": sorted(self.said),
+            "heard": self.heard,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Progress:
+        return cls(raw["status"], raw["failures"], set(raw["given"]), frozenset(raw["said"]), raw["heard"])
+
+
+@dataclass
+class Window:
+    """What a learner's message is read with for disclosures: the learner's message just before it, if
+    nothing came between (a value split over two), and the caller's last message."""
+
+    before: tuple[int, str] | None = None  # (seq, text)
+    heard: str = ""
+
+    def disclosures(self, ctx: Context, step: Step) -> list[Disclosure]:
+        """The disclosures ``step`` makes, then ``step`` taken into account."""
+        if step.event.type != "message.sent":
+            self.before = None if step.event.type in BREAKS else self.before
+            self.heard = step.event.data["text"] if step.event.type == "message.received" else self.heard
+            return []
+        found = []
+        text = step.event.data["text"]
+        spans: list[tuple[int, int]] | None = None
+        refusals: dict[str, bool] = {}  # per sentence: a long message may hold many values
+        for m in ctx.matcher.find(text, before=self.heard):
+            if m.field in step.given:
+                continue
+            spans = sentences(text) if spans is None else spans
+            sentence = sentence_at(text, m.start, spans)
+            if sentence not in refusals:
+                refusals[sentence] = is_refusal(sentence)
+            if not refusals[sentence]:
+                found.append(Disclosure(step, m, (step.event.seq,)))
+        if self.before is not None:
+            for m in split_matches(ctx.matcher, self.before[1], text):
+                if m.field not in step.given:
+                    found.append(Disclosure(step, m, (self.before[0], step.event.seq)))
+        self.before = (step.event.seq, text)
+        return found
+
+
 class Context:
-    """A session with its steps folded; rules read from this instead of re-walking the events."""
+    """A session with its steps folded; rules read from this instead of re-walking the events.
+
+    ``carry`` is where a rule that reads the steps in order keeps what it needs across them (JSON values,
+    under its rule id): the fold (``fold.py``) runs per-event rules one step at a time and keeps it.
+    """
 
     def __init__(self, session: SessionDocument) -> None:
         self.session = session
         self.policy = session.policy
         self.matcher = CustomerMatcher(session.customer)
+        self.carry: dict[str, Any] = {}
         self.steps = self._fold()
 
     def _fold(self) -> list[Step]:
         steps: list[Step] = []
-        status, failures, given = NOT_VERIFIED, 0, set[str]()
-        heard = ""  # the caller's message just before, for a value split over two
-        said = frozenset(given)  # what the caller has given, as each step keeps it (new only when it grows)
+        progress = Progress()
         for ev in self.session.events:
-            if len(said) != len(given):
-                _imply(given)
-                said = frozenset(given)
-            steps.append(Step(ev, status, failures, said))
-            if ev.type == "message.received":
-                given.update(self._said_by_caller(heard, ev.data["text"]))
-                heard = ev.data["text"]
-            elif ev.type == "message.sent":
-                heard = ""
-            elif ev.type == "idv.answer":
-                if ev.data.get("match") is True:
-                    given.update(ANSWER_GIVES.get(ev.data["factor"], ()))  # a required key
-                given.update(m.field for m in self.matcher.find(str(ev.data.get("given") or ""), caller=True))
-                if status == NOT_VERIFIED and ev.data.get("match") is not True:
-                    failures += 1
-                    if failures >= self.policy.lockout_attempts:
-                        status = LOCKED
-            elif ev.type == "idv.result":
-                status = VERIFIED if ev.data["passed"] else LOCKED
+            steps.append(progress.step(ev))
+            progress.advance(self, ev)
         return steps
 
     def _said_by_caller(self, before: str, text: str) -> set[str]:
@@ -196,32 +269,8 @@ class Context:
     @cached_property
     def disclosures(self) -> list[Disclosure]:
         """Customer values the learner wrote to the caller that the caller had not already given."""
-        found = []
-        before: Step | None = None  # the learner's message just before, if nothing came between
-        heard = ""  # the caller's last message
-        for step in self.steps:
-            if step.event.type != "message.sent":
-                before = None if step.event.type in BREAKS else before
-                heard = step.event.data["text"] if step.event.type == "message.received" else heard
-                continue
-            text = step.event.data["text"]
-            spans: list[tuple[int, int]] | None = None
-            refusals: dict[str, bool] = {}  # per sentence: a long message may hold many values
-            for m in self.matcher.find(text, before=heard):
-                if m.field in step.given:
-                    continue
-                spans = sentences(text) if spans is None else spans
-                sentence = sentence_at(text, m.start, spans)
-                if sentence not in refusals:
-                    refusals[sentence] = is_refusal(sentence)
-                if not refusals[sentence]:
-                    found.append(Disclosure(step, m, (step.event.seq,)))
-            if before is not None:
-                for m in split_matches(self.matcher, before.event.data["text"], text):
-                    if m.field not in step.given:
-                        found.append(Disclosure(step, m, (before.event.seq, step.event.seq)))
-            before = step
-        return found
+        window = Window()
+        return [d for step in self.steps for d in window.disclosures(self, step)]
 
     @cached_property
     def factor_fields(self) -> set[str]:

@@ -1,4 +1,4 @@
-"""Run every rule over a session: ``evaluate(session) -> list[RuleFinding]``, sorted and deterministic."""
+"""Every rule, and running them over a session: ``evaluate(session) -> list[RuleFinding]``, sorted and deterministic."""
 
 from __future__ import annotations
 
@@ -30,10 +30,19 @@ RULES: dict[str, Rule] = {
 
 
 def evaluate(session: SessionDocument | dict[str, Any], only: list[str] | None = None) -> list[RuleFinding]:
-    """Every finding for ``session`` (a SessionDocument or the parsed JSON dict), sorted by first event then rule.
+    """Every finding for ``session`` (a SessionDocument or the parsed JSON dict), sorted by first event then rule:
+    the fold (``fold.py``) over all its events, settled.
 
     Raises SessionFormatError if a dict is not a valid session.
     """
+    from .fold import fold, settle  # (fold.py runs the rules named here)
+
+    return settle(fold(session, only))
+
+
+def evaluate_whole(session: SessionDocument | dict[str, Any], only: list[str] | None = None) -> list[RuleFinding]:
+    """Every rule run once on the whole session's Context: the definition the fold is tested against
+    (``tests/compliance/test_fold.py``); ``evaluate`` gives the same findings."""
     ctx = Context(parse_session(session))
     found: set[RuleFinding] = set()
     for rule_id, rule in RULES.items():

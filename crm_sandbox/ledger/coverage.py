@@ -291,6 +291,8 @@ EXEMPT: dict[str, str] = {
     "ledger_salt": "the salts: destroyed on erasure by design, so they cannot be evidence themselves",
     "contact_summary": "a derived read model for the dashboard, rebuilt from the covered events, findings and "
     "sign-offs by `flask rebuild-summaries`: a tampered summary is corrected, never relied on as evidence",
+    "rule_state": "the rules engine's state after a contact's last event, derived from the covered events and "
+    "rebuilt from them when missing, stale or unreadable (`flask rebuild-summaries`): the findings are the evidence",
 }
 
 # Event types are covered as rows of the ``event`` table, whatever their type: none is exempt.

@@ -19,6 +19,7 @@ from crm_sandbox.models.quality import (
     StandardisationOutcome,
 )
 from crm_sandbox.models.review import Assessment, CriterionJudgement, FindingDecision
+from crm_sandbox.models.rule_state import RuleState
 from crm_sandbox.models.seal import ChainSeal
 from crm_sandbox.models.session import LoginThrottle, UserSession
 from crm_sandbox.models.summary import ContactSummary
@@ -48,6 +49,7 @@ __all__ = [
     "LedgerLeaf",
     "LedgerSalt",
     "LoginThrottle",
+    "RuleState",
     "PriorInteraction",
     "ROLES",
     "StandardisationExercise",

@@ -1,4 +1,4 @@
-"""Live findings: the rules engine re-run on a contact's session, and the result stored.
+"""Live findings: the rules engine's fold carried on over a contact's new events, and the result stored.
 
 Every operation that appends events calls ``refresh_findings`` itself, last, in its own transaction
 (``ContactOperation.refresh_findings``): there is no hook that does it behind the operation's back.
@@ -8,10 +8,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from crm_sandbox.compliance import evaluate
+from crm_sandbox.compliance.fold import settle
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Finding
-from crm_sandbox.queries.session_export import session_document
+from crm_sandbox.operations.rule_states import current_state
 
 
 def finding_key(rule: str, events: Iterable[int]) -> str:
@@ -19,8 +19,9 @@ def finding_key(rule: str, events: Iterable[int]) -> str:
 
 
 def refresh_findings(contact: Contact) -> None:
-    """Evaluate the contact's session and store the result: new findings added, vanished ones inactive."""
-    results = {finding_key(f.rule, f.events): f for f in evaluate(session_document(contact))}
+    """Fold the contact's new events into its rules state and store the findings settled from it (what
+    ``evaluate`` gives on the exported session): new findings added, vanished ones inactive."""
+    results = {finding_key(f.rule, f.events): f for f in settle(current_state(contact))}
     stored = {
         f.key: f
         for f in db.session.execute(

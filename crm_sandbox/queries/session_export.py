@@ -63,8 +63,12 @@ def pack_session_document(contact: Contact, events: list[Event]) -> dict:
 def session_document(contact: Contact, events: list[Event] | None = None) -> dict:
     """The export of ``contact`` (its events, or ``events`` when given, e.g. while being recorded)."""
     events = contact_events(contact.id) if events is None else events
-    scenario, caller = contact.scenario, contact.scenario.get("caller", {})
-    customer = customer_dict(contact.customer)
+    refs = {contact.customer_id: contact.customer.ref}
+    return {**session_header(contact), "events": [export_event(e, refs) for e in events]}
+
+
+def session_header(contact: Contact) -> dict:
+    """The export of ``contact`` without its events."""
     return {
         "format": FORMAT,
         "contact": {
@@ -74,6 +78,15 @@ def session_document(contact: Contact, events: list[Event] | None = None) -> dic
             "status": contact.status,
             "mode": contact.mode,  # practice | assessment, fixed when assigned (the rules do not read it)
         },
+        **session_setting(contact),
+    }
+
+
+def session_setting(contact: Contact) -> dict:
+    """What the rules read of the contact besides its events: its scenario, policy, caller and customer."""
+    scenario, caller = contact.scenario, contact.scenario.get("caller", {})
+    customer = customer_dict(contact.customer)
+    return {
         "scenario": {
             "id": scenario.get("id", contact.scenario_id),
             "title": scenario.get("title", ""),
@@ -87,5 +100,4 @@ def session_document(contact: Contact, events: list[Event] | None = None) -> dic
             "authorised": bool(caller.get("authorised", caller.get("relationship") == "account_holder")),
         },
         "customer": {"id": contact.customer.ref, **{k: customer[k] for k in CUSTOMER_FIELDS}},
-        "events": [export_event(e, {contact.customer_id: contact.customer.ref}) for e in events],
     }

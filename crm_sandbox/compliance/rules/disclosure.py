@@ -85,6 +85,9 @@ _GUESS = re.compile(
 )
 
 
+_ASKED = "leading-verification-question.asked"
+
+
 def _index(pos: str, word: str) -> int:
     pos = pos.lower()
     return len(word) if pos == "last" else _ORDINALS.get(pos) or int(digits(pos))
@@ -94,7 +97,8 @@ def _characters_told(ctx: Context, word: str) -> list[tuple[Step, str]]:
     """Learner messages before verification that tell a character of the memorable word: "the first
     letter is P", or asking for one character and then "Is it P?" before the caller answers."""
     told: list[tuple[Step, str]] = []
-    asked: list[int] = []  # the positions the learner's last message asked for, until the caller speaks
+    # the positions the learner's last message asked for, until the caller speaks (kept across steps)
+    asked: list[int] = ctx.carry.get(_ASKED, [])
     for step in ctx.steps:
         if step.event.type == "message.received":
             asked = []
@@ -115,6 +119,7 @@ def _characters_told(ctx: Context, word: str) -> list[tuple[Step, str]]:
             if len(asked) == 1 and 0 < asked[0] <= len(word) and word[asked[0] - 1] == m["ch"].lower():
                 told.append((step, m.group()))
         asked = [_index(m["pos"], word) for m in _POSITION.finditer(text)] or asked
+    ctx.carry[_ASKED] = asked
     return told
 
 

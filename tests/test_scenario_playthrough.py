@@ -12,10 +12,13 @@ from decimal import Decimal
 
 import pytest
 
+from bench import naive_rules
+from crm_sandbox.compliance import evaluate
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact
 from crm_sandbox.operations.desk.identity import memorable_positions, ordinal
+from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.scenarios import load_library
 from crm_sandbox.scenarios.answers import heard
 from crm_sandbox.scenarios.neutral import email_subject
@@ -668,6 +671,14 @@ def test_scenario_is_played_from_opening_to_close(app, client, make_user, login,
         assert db.session.get(Contact, contact_id).status == "closed"
     html = page(client, contact_id)
     assert "Closed" in html and 'id="composer"' not in html  # nothing more can be said once closed
+    assert_naive_equals_engine(app, contact_id)
+
+
+def assert_naive_equals_engine(app, contact_id):
+    """The played session's findings from the benchmark's naive baseline equal the engine's."""
+    with app.app_context():
+        doc = session_document(db.session.get(Contact, contact_id))
+    assert naive_rules.evaluate(doc) == evaluate(doc)
 
 
 def test_the_impostor_changes_nothing(app, client, make_user, login, contact_of, events_of):

@@ -503,10 +503,13 @@ class CustomerMatcher:
             found.extend(self._date_said_in_pieces(text))
             return
         spans = sentences(text)
+        verdicts: dict[tuple[str, int, bool], bool] = {}  # per sentence: "LS1 LS1 LS1 …" is read once
         for field, start, end in candidates:
-            value = text[start:end]
-            shaped = field == "postcode_part" and _has_letter_and_digit(value)
-            if presented_as_yours(field, _sentence(text, start, spans), before, shaped):
+            shaped = field == "postcode_part" and _has_letter_and_digit(text[start:end])
+            a, b = next(((a, b) for a, b in spans if a <= start < b), (-1, len(text)))  # (-1: the whole text)
+            if (field, a, shaped) not in verdicts:
+                verdicts[field, a, shaped] = presented_as_yours(field, text[max(a, 0) : b], before, shaped)
+            if verdicts[field, a, shaped]:
                 found.append((field, start, end))
 
     def _part_candidates(self, text: str, wanted: set[str]) -> list[tuple[str, int, int]]:

@@ -1,4 +1,6 @@
-"""Time the compliance rules on a generated 500-event session (median of repeats; target < 50 ms).
+"""Time the compliance rules on a generated 500-event session (median of repeats; target < 50 ms), and
+as a ratio to the naive single-pass baseline (bench/naive_rules.py) on the same document in the same run,
+the two timed alternately (issue 18's target: engine <= 0.5 x naive).
 
 Run: .venv/bin/python bench/bench_rules.py [--events 500] [--repeats 30] [--bad-input]
 
@@ -19,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "compliance"))
 
+from bench.naive_rules import evaluate as naive_evaluate  # noqa: E402
 from crm_sandbox.compliance import evaluate, parse_session  # noqa: E402
 
 CUSTOMER = {
@@ -119,19 +122,29 @@ def main() -> None:
     args = parser.parse_args()
     doc = generate(args.events)
     evaluate(doc)  # warm up (regex compilation happens at import)
-    times, parse_times = [], []
+    if naive_evaluate(doc) != evaluate(doc):
+        sys.exit("the naive baseline's findings differ from the engine's: the ratio would mean nothing")
+    times, parse_times, naive_times = [], [], []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
         findings = evaluate(doc)  # parse + validate + all rules, as the app calls it
         times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
+        naive_evaluate(doc)  # the same document, parsed and validated the same way
+        naive_times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
         parse_session(doc)
         parse_times.append(time.perf_counter() - t0)
-    median = statistics.median(times) * 1000
+    median, naive = statistics.median(times) * 1000, statistics.median(naive_times) * 1000
     print(
         f"evaluate(): {args.events} events, {len(findings)} findings, median {median:.1f} ms over "
         f"{args.repeats} runs (of which parsing {statistics.median(parse_times) * 1000:.1f} ms); "
         f"target < 50 ms: {'OK' if median < 50 else 'TOO SLOW'}"
+    )
+    ratio = median / naive
+    print(
+        f"naive baseline (bench/naive_rules.py): median {naive:.1f} ms, same findings; engine / naive = "
+        f"{ratio:.2f}x; target <= 0.5x: {'OK' if ratio <= 0.5 else 'NOT MET'}"
     )
     if args.bad_input:
         bad_input()

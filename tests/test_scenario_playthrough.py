@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from crm_sandbox.compliance import fold
+from bench import naive_rules
+from crm_sandbox.compliance import evaluate, fold
 from crm_sandbox.compliance.engine import evaluate_whole
 from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
@@ -672,6 +673,7 @@ def test_scenario_is_played_from_opening_to_close(app, client, make_user, login,
     html = page(client, contact_id)
     assert "Closed" in html and 'id="composer"' not in html  # nothing more can be said once closed
     assert_fold_equals_batch(app, contact_id)
+    assert_naive_equals_engine(app, contact_id)
 
 
 def assert_fold_equals_batch(app, contact_id):
@@ -686,6 +688,13 @@ def assert_fold_equals_batch(app, contact_id):
     for n, event in enumerate(doc["events"], start=1):
         state, _ = fold.step(state, event)
         assert fold.settle(state) == evaluate_whole({**doc, "events": doc["events"][:n]}), n
+
+
+def assert_naive_equals_engine(app, contact_id):
+    """The played session's findings from the benchmark's naive baseline equal the engine's."""
+    with app.app_context():
+        doc = session_document(db.session.get(Contact, contact_id))
+    assert naive_rules.evaluate(doc) == evaluate(doc)
 
 
 def test_the_impostor_changes_nothing(app, client, make_user, login, contact_of, events_of):

@@ -79,14 +79,14 @@ def date_mentions(text: str) -> Iterator[DateMention]:
 # --- postcodes and last-four digits in free text (shared with the rules' matching) -------------------
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 LAST4 = re.compile(
-    r"\b(?:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of|being))?"
+    r"\b(?:end(?:ing|ng|in['’]?)(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of|being))?"
     r"(?:\s+(?:your|the))?(?:\s+account)?(?:\s+number)?(?:\s+(?:are|is|being))?)\s*[:\-]?\s*(\d[\d ]{2,5}\d)",
     re.I,
 )
 # The words around a last-four answer that are not part of it ("the last four digits are", "ends").
 _LAST4_WORDS = re.compile(
     r"\b(?:(?:the\s+)?last\s+(?:four|4)(?:\s+digits)?(?:\s+of\s+(?:my|the|your)\s+account(?:\s+number)?)?"
-    r"|ending(?:\s+(?:in|with))?|ends?(?:\s+(?:in|with))?)\b",
+    r"|end(?:ing|ng|in['’]?)(?:\s+(?:in|with))?|ends?(?:\s+(?:in|with))?)\b",
     re.I,
 )
 
@@ -105,18 +105,18 @@ AREA = re.compile(
 )
 # "ends 34", "starting 99": a pair of a sort code's digits right after a word that says which end.
 EDGE_PAIR = re.compile(
-    r"\b(?:ends?|ending|starts?|starting|begins?|beginning|finish\w*)\s+(?:with\s+|in\s+)?(\d\d)\b", re.I
+    r"\b(?:ends?|end(?:ing|ng|in['’]?)|starts?|starting|begins?|beginning|finish\w*)\s+(?:with\s+|in\s+)?(\d\d)\b", re.I
 )
 # Words that present a value as the customer's ("your", "you live", "the account", "ending", or asking
 # "…, that right?"), and per part the words that say which value it is part of, in the sentence or in
 # the caller's message just before ("which postcode have you got for me?").
 YOURS = re.compile(
     r"\b(?:your|yours|you|you(?:'|’)(?:re|ve|d)|ur|u|the account|on (?:the|our) (?:file|record|system))\b"
-    r"|\b(?:starts?|starting|begins?|beginning|ending|ends?|end|finish(?:es|ing)?)\b|\?",
+    r"|\b(?:starts?|starting|begins?|beginning|end(?:ing|ng|in['’]?)|ends?|end|finish(?:es|ing)?)\b|\?",
     re.I,
 )
-EDGE = re.compile(r"\b(?:ending|ends?|end|finish(?:es|ing)?|last)\b", re.I)
-_ACCOUNT = r"\b(?:accounts?|a/c|acc(?:t|ount)? no)\b"
+EDGE = re.compile(r"\b(?:end(?:ing|ng|in['’]?)|ends?|end|finish(?:es|ing)?|last)\b", re.I)
+_ACCOUNT = r"\b(?:ac{1,2}ou?nts?|a/c|acc(?:t|ount)? no)\b"  # (typed "acount", "accont" too)
 PART_OF = {
     "postcode_part": re.compile(r"\b(?:post ?codes?|postal|live[sd]?|living|address|area)\b", re.I),
     "birth_year": re.compile(r"\b(?:born|birth|d\.?o\.?b|birthday|baby|year you)\b", re.I),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from . import vocabulary
+from .words import Typos
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though)\b)", re.I)
+# (", please …" starts a new request: "Before I can discuss the account, please confirm …")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though|please)\b)", re.I)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -43,15 +45,16 @@ def is_refusal(sentence: str) -> bool:
 
 # A request: "what's your ...", "can I take your ...", "could you give me your ...", "I'll need your ...".
 _ASK_LEAD = (
-    r"(?:what(?:'s|’s| is| was| are| would be)|which is|can i (?:just )?(?:take|have|get|grab|ask for|check|confirm|note|jot down|ask)"
-    r"|could i (?:just )?(?:take|have|get|grab|ask for|check|confirm|ask)|may i (?:take|have|ask for|ask)|can we (?:take|have|get)"
+    r"(?:what(?:'s|’s|s| is| was| are| would be)|which is|can i (?:just |also |quickly )?(?:take|have|get|grab|ask for|check|confirm|note|jot down|ask)"
+    r"|could i (?:just |also |quickly )?(?:take|have|get|grab|ask for|check|confirm|ask)|may i (?:take|have|ask for|ask)|can we (?:take|have|get)"
     r"|(?:can|could|would|will) (?:you|u) (?:please |pls )?(?:just )?(?:give|tell|provide|confirm|read|let me have|send|type|spell|pop|share|verify|supply|let me know|quote|put)"
     r"|please (?:give|provide|tell|confirm|read|send|type|share|pop|supply|let me know|quote|enter)"
     r"|i(?:'ll|’ll| will| would|'d|’d)? (?:just )?(?:also )?need(?: to (?:take|have|get|know|check))?|i(?:'m|’m| am) going to need|we(?:'ll| will)? need|(?:i|we) require"
-    r"|do you (?:have|know)|if you could (?:give|tell|read|provide|confirm)|tell me|give me|let me (?:have|take)|send (?:me|us|over)|read out|read (?:me|us)|quote)"
+    r"|do you (?:have|know)|if you could (?:give|tell|read|provide|confirm)|tell me|give me|let me (?:have|take)|send (?:me|us|over)|read out|read (?:me|us)|quote"
+    r"|(?:just|only|also) need (?:the|your|ur|yr)|go ahead (?:with|and (?:give|read|tell)))"
 )
 ASK_LEAD = re.compile(rf"\b{_ASK_LEAD}\b", re.I)
-_WHO = r"(?:your|the|an?|any|a contact|a valid)"
+_WHO = r"(?:your|ur|yr|the|an?|any|a contact|a valid)"
 
 CATEGORY_TERMS: dict[str, str] = {
     "name": r"(?:full )?name",
@@ -63,7 +66,7 @@ CATEGORY_TERMS: dict[str, str] = {
     "account_number": r"(?:full |bank )?account number",
     "sort_code": r"sort ?code",
     "memorable_word": r"(?:full |whole |entire |complete )?(?:memor[aei]b(?:le|el)|memerable|mem) (?:word|phrase)",
-    "password": r"(?:full |whole |online banking |login |log-in |complete )?pass(?:word|code)",
+    "password": r"(?:full |whole |online banking |login |log-in |complete )?(?:pass(?:word|code)|passwd|pword|pw|p/w)",
     "pin": r"(?:full |card |four[- ]digit |4[- ]digit )?pin(?: number| code)?",
     "national_insurance_number": r"national insurance(?: number)?|n\.?i\.? number|nino",
     "bank_details": r"(?:other |external )?bank(?: account)? details|details (?:for|of) (?:your|the) (?:other )?bank",
@@ -151,6 +154,8 @@ _GATE = (
     "sort",
     "memorable",
     "pass",
+    "pw",
+    "p/w",
     "pin",
     "insurance",
     "nino",
@@ -257,15 +262,23 @@ def _category_ask(
 _SPECIAL = vocabulary.special_categories()
 SPECIAL_CATEGORIES: dict[str, re.Pattern] = {name: vocabulary.any_of(words) for name, words in _SPECIAL.items()}
 _SPECIAL_GATE = vocabulary.Gate([w for words in _SPECIAL.values() for w in words])
+_SPECIAL_TYPOS = Typos(w for words in _SPECIAL.values() for w in words)
 
 
 def special_categories(text: str) -> list[tuple[str, int, int]]:
+    """(category, start, end) of each special category word in ``text``, typed right or with one slip
+    ("hosptial", "miscarrage")."""
     found: list[tuple[str, int, int]] = []
-    if not _SPECIAL_GATE.open(text):
-        return found
-    for name, pattern in SPECIAL_CATEGORIES.items():
-        for m in pattern.finditer(text):
-            found.append((name, m.start(), m.end()))
+    if _SPECIAL_GATE.open(text):
+        for name, pattern in SPECIAL_CATEGORIES.items():
+            for m in pattern.finditer(text):
+                found.append((name, m.start(), m.end()))
+    mended = _SPECIAL_TYPOS.mend(text)
+    if mended is not None:
+        seen = {name for name, _, _ in found}
+        for name, pattern in SPECIAL_CATEGORIES.items():
+            if name not in seen:
+                found.extend((name, *mended.span(*m.span())) for m in pattern.finditer(mended.text))
     return found
 
 
@@ -282,8 +295,20 @@ BLANK = re.compile(
 _NOT_PLACEHOLDER = re.compile(r"^\[(?:sic|sic\.|redacted|inaudible|pause|laughs|silence)\]$", re.I)
 
 
+# A menu path written with brackets: "go to [Settings] > [Security]" names buttons, not blanks.
+_MENU_STEP = re.compile(r"\s*(?:>|→|»|->|=>)\s*")
+
+
+def _menu_step(text: str, start: int, end: int) -> bool:
+    return bool(_MENU_STEP.match(text, end)) or bool(re.search(r"(?:>|→|»)\s*$", text[max(0, start - 4) : start]))
+
+
 def placeholders(text: str) -> list[tuple[int, int]]:
-    found = [m.span() for m in PLACEHOLDER.finditer(text) if not _NOT_PLACEHOLDER.match(m.group())]
+    found = [
+        m.span()
+        for m in PLACEHOLDER.finditer(text)
+        if not _NOT_PLACEHOLDER.match(m.group()) and not (m.group()[0] == "[" and _menu_step(text, *m.span()))
+    ]
     if "XXX" in text or "___" in text or "<" in text:
         found.extend(m.span() for m in BLANK.finditer(text) if m.span() not in found)
     return sorted(found)
@@ -298,7 +323,7 @@ CARD_NUMBER_ASK = re.compile(
 )
 CVV = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|csc|card security code|(?:card )?sec\.? code|security code on (?:the back of )?(?:your|the) card|(?:three|3)[- ]digit (?:security )?(?:code|number)"
-    r"|(?:last )?(?:three|3)(?: (?:digits|numbers))? on the back|(?:digits|numbers|code) on the back(?: of (?:your|the) card)?"
+    r"|(?:last )?(?:three|3)(?: (?:digits|numbers))? on the back|(?:security )?(?:digits|numbers?|code) on the back(?: of (?:your|the) card)?"
     r"|(?:by|on|next to) the signature (?:strip|panel|box))\b",
     re.I,
 )

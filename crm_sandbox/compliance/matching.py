@@ -164,12 +164,26 @@ def _money_matches(text: str, amount: Decimal) -> list[tuple[int, int]]:
             spans.append((m.start(), m.end()))  # "you're on 2006", "minus 215": a balance without a £
         elif (m["pound"] or m["unit"]) and _about(text, m.start(), value, amount):
             spans.append((m.start(), m.end()))
+    if "k" in low:
+        spans.extend(m.span() for m in _THOUSANDS.finditer(text) if _thousands(m, text) == amount)
     return spans
+
+
+# "3.05k", "£1.2k": an amount in thousands, as people type it.
+_THOUSANDS = re.compile(r"(?<![\w.,])(£\s?)?(\d{1,3}(?:\.\d{1,3})?)\s?k\b", re.I)
+
+
+def _thousands(m: re.Match[str], text: str) -> Decimal | None:
+    """The amount a "3.05k" says, when it is money (a £, or said as a balance)."""
+    if not m[1] and not _BALANCE_CUE.search(text[max(0, m.start() - 30) : m.start()]):
+        return None
+    return Decimal(m[2]) * 1000
 
 
 # Words that present a bare number as the customer's balance ("you're on 2006", "minus 215").
 _BALANCE_CUE = re.compile(
-    r"(?:\b(?:you(?:'|’)?re|you are|you(?:'|’)?re sitting|sitting) (?:on|at)|\bbalance(?:'s| is| of)"
+    r"(?:\b(?:you(?:'|’)?re|you are|ur|u r|you(?:'|’)?re sitting|sitting) (?:on|at)|\bbalance(?:'s| is| of)"
+    r"|\byou(?:'|’)?ve(?: got)?|\byou have(?: got)?|\byou(?:'|’)?ve a"
     r"|\b(?:overdrawn|in the red|in credit) by|\bminus)\W{0,3}(?:\w+\W{1,3})?$",
     re.I,
 )
@@ -353,7 +367,7 @@ class CustomerMatcher:
         if len(word) >= 3:
             learner["memorable_word"] = caller["memorable_word"] = rf"(?i:\b{re.escape(word)}\b)"
         for field, name in _names(customer).items():
-            said = re.escape(name)
+            said = re.escape(name).replace(r"\-", r"[\-\s]?")  # "Ellis-Morgan", typed "ellis morgan" too
             titled = "|".join(f"(?<=\\b{re.escape(t)} )" for t in _TITLES)
             learner[field] = rf"(?<![\w'-]){said}(?![\w-])|(?i:(?:{titled}){said})(?![\w-])"
             if not is_word(name):
@@ -366,7 +380,8 @@ class CustomerMatcher:
         self.words = {side: _one_pattern(patterns) for side, patterns in (("learner", learner), ("caller", caller))}
         # A cheap test first: the pattern can only match a text holding one of these (lower case).
         values = [local, word, town, *_names(customer).values()]
-        self.word_values = tuple({v.lower() for v in values if v and len(v) >= 2})
+        # (a double-barrelled name by its first part: "Ellis-Morgan" may be typed "ellis morgan")
+        self.word_values = tuple({v.lower().partition("-")[0] for v in values if v and len(v) >= 2})
         self.sequences = _word_sequences(customer)
         # A cheap pre-check: tokenise only texts containing a distinctive word of a name or address.
         self._keywords = _keywords(self.sequences)
@@ -488,10 +503,13 @@ class CustomerMatcher:
             found.extend(self._date_said_in_pieces(text))
             return
         spans = sentences(text)
+        verdicts: dict[tuple[str, int, bool], bool] = {}  # per sentence: "LS1 LS1 LS1 …" is read once
         for field, start, end in candidates:
-            value = text[start:end]
-            shaped = field == "postcode_part" and _has_letter_and_digit(value)
-            if presented_as_yours(field, _sentence(text, start, spans), before, shaped):
+            shaped = field == "postcode_part" and _has_letter_and_digit(text[start:end])
+            a, b = next(((a, b) for a, b in spans if a <= start < b), (-1, len(text)))  # (-1: the whole text)
+            if (field, a, shaped) not in verdicts:
+                verdicts[field, a, shaped] = presented_as_yours(field, text[max(a, 0) : b], before, shaped)
+            if verdicts[field, a, shaped]:
                 found.append((field, start, end))
 
     def _part_candidates(self, text: str, wanted: set[str]) -> list[tuple[str, int, int]]:

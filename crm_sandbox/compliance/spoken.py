@@ -39,7 +39,8 @@ _ORDINALS = (
     "|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth"
 )
 _NUMBER_WORD = rf"(?:{_ONES}|{_TEENS}|{_TENS}|hundred|thousand|grand|million|double|treble|triple|{_ORDINALS})"
-NUMBER_WORD = rf"\b{_NUMBER_WORD}\b"
+# (with "point": an amount typed over two messages may go on "point three oh")
+NUMBER_WORD = rf"\b(?:{_NUMBER_WORD}|point)\b"
 _NUMBER_RUN = re.compile(rf"\b{_NUMBER_WORD}(?:(?:[ \t]*[,\-][ \t]*|[ \t]+)(?:and[ \t]+)?{_NUMBER_WORD})*\b", re.I)
 _NOT_ALONE = {"oh", "second", "double", "treble", "triple", "hundred", "thousand", "grand", "million"}
 _REPEAT = re.compile(r"\b(double|treble|triple)\s+(\w+)", re.I)
@@ -95,6 +96,8 @@ def _says_something(text: str) -> bool:
     tokens = _TOKEN.findall(text.lower())
     if not _GATE_WORDS.isdisjoint(tokens):
         return True
+    if "@" in text and _SPACED_AT.search(text):
+        return True
     return any(len(a) == 1 and (len(b) == 1 or b in ("for", "as")) for a, b in zip(tokens, tokens[1:]))
 
 
@@ -123,7 +126,9 @@ def rewrite(text: str) -> Spoken | None:
     if not _says_something(text):
         return None
     spoken = Spoken(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
-    steps = (_letters_for, _nato_runs, _number_runs, _points, _letter_names, _emails, _spelled_runs, _month_the)
+    steps = (
+        _letters_for, _nato_runs, _number_runs, _points, _letter_names, _emails, _spaced_at, _spelled_runs, _month_the
+    )  # fmt: skip
     for step in steps:
         spoken = step(spoken)
     return spoken if spoken.text != text else None
@@ -172,6 +177,14 @@ def _letter_names(spoken: Spoken) -> Spoken:
     if LETTER_NAMES.keys().isdisjoint(_TOKEN.findall(spoken.text.lower())):
         return spoken
     return _replace(spoken, _NAMED_RUN, letters)
+
+
+# "jane.smith42 @ example.com", "mohammed.khan7@ example.org": an address typed with a space at the @.
+_SPACED_AT = re.compile(r"(?<![\w.+\-])[\w.+\-]*\w(?:\s+@\s*|@\s+)\w[\w\-]*(?:\.[\w\-]+)+")
+
+
+def _spaced_at(spoken: Spoken) -> Spoken:
+    return _replace(spoken, _SPACED_AT, lambda m: re.sub(r"\s+", "", m.group()))
 
 
 def _emails(spoken: Spoken) -> Spoken:
@@ -263,9 +276,23 @@ def _cardinal(chunk: str) -> str:
     """Numbers said as numbers: "two thousand and six" -> "2006", "nineteen eighty-four" -> "1984"."""
     chunk = _REPEAT.sub(lambda r: " ".join([r[2]] * (2 if r[1].lower() == "double" else 3)), chunk)
     chunk = re.sub(r"\b(?:oh|nought)\b", "zero", chunk).replace("fourty", "forty")
+    chunk = _GRAND_SHORT.sub(_grand, chunk)  # "a grand two eighty-four" is 1284
     chunk = re.sub(r"\bgrand\b", "thousand", chunk)  # "two grand and six" is 2006
     chunk = _SPOKEN_YEAR.sub(_year, chunk)
     return alpha2digit(chunk, "en", threshold=0)
+
+
+_TENS_ONES = rf"(?:{_TENS})(?:[ \-](?:{_ONES}))?|{_TEENS}"
+_GRAND_SHORT = re.compile(rf"\b(?:({_TENS_ONES}|{_ONES}) )?grand ({_ONES}) ({_TENS_ONES})\b", re.I)
+
+
+def _grand(m: re.Match[str]) -> str:
+    """ "(a) grand two eighty-four" -> "1284": thousands, then hundreds and tens said the short way."""
+    thousands = alpha2digit(m[1], "en", threshold=0).replace(" ", "") if m[1] else "1"
+    tens = alpha2digit(m[3].replace("-", " "), "en", threshold=0).replace(" ", "")
+    if not (thousands.isdigit() and tens.isdigit()):
+        return m.group()
+    return str(int(thousands) * 1000 + int(_DIGITS[m[2].lower()]) * 100 + int(tens))
 
 
 def _year(m: re.Match[str]) -> str:

@@ -30,6 +30,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -248,8 +249,6 @@ def write_archive(
     carrying a signed problems.json naming it (the record's ``problems``). ``pdfs=False``: packs without
     their printable PDFs (rendered after the reset, ``admin/renderings.py``); each record then carries its
     pack's ``manifest_sha256``."""
-    from crm_sandbox.admin import packs
-
     created = utcnow()
     run = f"{created:%Y%m%dT%H%M%SZ}-g{cohort.generation}-{secrets.token_hex(3)}"
     run_dir = archive.archive_root() / slug(cohort.name) / run
@@ -260,29 +259,8 @@ def write_archive(
     records: list[dict[str, Any]] = []  # ArchivedPack's columns
     try:
         whole_log = ledger.verify().problems  # the whole log, checked once for every learner's pack
-        for n, learner in enumerate(learners, start=1):
-            problems = packs.contact_problems(learner, whole_log)
-            # Sealed with the centre's field key: the file on disk names nobody and shows no customer.
-            built = packs.build_learner_pack(learner, problems=problems, pdfs=pdfs)
-            data = archive.seal(built)
-            path = run_dir / f"{n:03d}-{secrets.token_hex(4)}{archive.PACK_SUFFIX}"  # no name in the file name
-            archive.write_private(path, data)
-            records.append(
-                {
-                    "cohort_name": cohort.name,
-                    "cohort_generation": cohort.generation,
-                    "learner_username": learner.username,
-                    "path": str(path.relative_to(archive.archive_root())),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "size": len(data),
-                    "created_at": created,
-                    "retention_until": archive.retention_until(created),
-                    "problems": [problem for _, problem in problems],
-                    **({} if pdfs else {"manifest_sha256": renderings.manifest_sha256(built)}),
-                }
-            )
-            if progress:
-                progress("archive", n, len(learners))
+        with ledger.reusing_trees():  # and the checkpoint's tree read once for every learner's proofs
+            _write_packs(cohort, learners, run_dir, created, whole_log, records, progress, pdfs)
         write_iqa_report(cohort, run_dir)
         archive.write_index(
             run_dir,
@@ -309,6 +287,44 @@ def write_archive(
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     return run_dir, records
+
+
+def _write_packs(
+    cohort: Cohort,
+    learners: list[User],
+    run_dir: Path,
+    created: datetime,
+    whole_log: list[str],
+    records: list[dict[str, Any]],
+    progress: Progress | None,
+    pdfs: bool,
+) -> None:
+    """One sealed pack per learner into ``run_dir``, its record appended to ``records`` (see write_archive)."""
+    from crm_sandbox.admin import packs
+
+    for n, learner in enumerate(learners, start=1):
+        problems = packs.contact_problems(learner, whole_log)
+        # Sealed with the centre's field key: the file on disk names nobody and shows no customer.
+        built = packs.build_learner_pack(learner, problems=problems, pdfs=pdfs)
+        data = archive.seal(built)
+        path = run_dir / f"{n:03d}-{secrets.token_hex(4)}{archive.PACK_SUFFIX}"  # no name in the file name
+        archive.write_private(path, data)
+        records.append(
+            {
+                "cohort_name": cohort.name,
+                "cohort_generation": cohort.generation,
+                "learner_username": learner.username,
+                "path": str(path.relative_to(archive.archive_root())),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+                "created_at": created,
+                "retention_until": archive.retention_until(created),
+                "problems": [problem for _, problem in problems],
+                **({} if pdfs else {"manifest_sha256": renderings.manifest_sha256(built)}),
+            }
+        )
+        if progress:
+            progress("archive", n, len(learners))
 
 
 def _table(model: type[Base]) -> Table:

@@ -56,7 +56,7 @@ from typing import Any, NamedTuple
 from crm_sandbox import ledger
 from crm_sandbox.admin import pack_ledger
 from crm_sandbox.crypto import merkle, signing
-from crm_sandbox.events.chain import head_message
+from crm_sandbox.events.chain import head_message, verify_contact
 from crm_sandbox.events.registry import session_data
 from crm_sandbox.formatting import mode_label
 from crm_sandbox.ledger import format as lf
@@ -126,7 +126,7 @@ def contact_problems(learner: User, whole_log: Sequence[str] | None = None) -> l
     problems = [
         (f"c-{contact.id}", status.problem)
         for contact in contacts
-        if (status := contact_review(contact).chain).problem is not None
+        if (status := verify_contact(contact.id)).problem is not None  # the chain alone, not the whole review
     ]
     for folder, problem in pack_ledger.record_problems(contacts, learner):
         named = folder and not problem.startswith((f"contact {folder[2:]}:", f"contact {folder[2:]} "))

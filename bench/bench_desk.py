@@ -52,7 +52,12 @@ def hello():
 
 def prepare(tmp: Path, args) -> dict:
     """Seed the world (bench_load's), pad three contacts and work a fourth; return their ids and last seqs."""
-    world = bench_load.build_world(tmp, argparse.Namespace(customers=args.customers, learners=1, assessors=0))
+    world = bench_load.build_world(
+        tmp,
+        argparse.Namespace(
+            customers=args.customers, learners=1, assessors=0, database_url=None, password_hash=None, queue=None
+        ),
+    )
     from crm_sandbox import create_app
     from crm_sandbox.database import write_transaction
     from crm_sandbox.events.append import append_event

@@ -375,6 +375,14 @@ def seed_customers(
     ``n`` customers.
     """
     key, fernet = index_key(), cipher()
+    indexed: dict[str, str] = {}  # blind indexes already computed: surnames and phone numbers repeat
+
+    def index_of(value: str) -> str:
+        found = indexed.get(value)
+        if found is None:
+            found = indexed[value] = blind_index(value, key)
+        return found
+
     background = (Customer.cohort_id == cohort.id, Customer.learner_id.is_(None))
     ids = select(Customer.id).where(*background)
     ledger.record_gone(Customer, and_(*background), ledger.ARCHIVED)  # the log says replaced, not tampered
@@ -413,7 +421,7 @@ def seed_customers(
                 customer["ref"],
                 customer["product"],
                 encrypt_json(personal, fernet),
-                *(blind_index(customer[field], key) for field in INDEXED_FIELDS),
+                *[index_of(customer[field]) for field in INDEXED_FIELDS],
             )
         )
         contents.append(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crm_sandbox.admin import archive
+from crm_sandbox.admin import archive, renderings
 from crm_sandbox.admin import reset as reset_service
 from crm_sandbox.admin.packs import verify_pack
 from crm_sandbox.admin.reset import REMOVED_TABLES, evidence_digest, reset_cohort
@@ -534,7 +534,12 @@ def test_reset_anyway_archives_and_each_learners_archive_stays_downloadable(app,
     assert "no-store" in download.headers["Cache-Control"]
     report = client.get(f"/trainer/archive/{run}/learners/{riya.id}/report")
     assert report.status_code == 200 and report.mimetype == "application/pdf"
-    with zipfile.ZipFile(io.BytesIO(files["learner3"])) as zf:
+    with zipfile.ZipFile(io.BytesIO(files["learner3"])) as zf:  # the evidence; its PDFs rendered after the reset
+        assert "learner-report.pdf" not in zf.namelist()
+    with app.app_context():
+        rendered = archive.unseal(renderings.path_beside(archive.pack_path(riya)).read_bytes())
+        assert renderings.verify_renderings(rendered, files["learner3"]) == []
+    with zipfile.ZipFile(io.BytesIO(rendered)) as zf:
         assert report.data == zf.read("learner-report.pdf")
     links = re.findall(r'href="(/trainer/archive/[^"]+)"', page)
     assert len(links) == 6 and not any(n in link for link in links for n in ("learner3", "Riya"))  # no personal data

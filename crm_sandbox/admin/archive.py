@@ -53,6 +53,7 @@ INDEX, INDEX_SIGNATURE = "index.json", "index.sig"
 INDEX_FORMAT = "crm-sandbox/archive-index@2"  # @2: learners by subject key, names sealed
 READABLE_INDEX_FORMATS = ("crm-sandbox/archive-index@1", INDEX_FORMAT)
 PACK_SUFFIX = ".zip.enc"  # a Fernet token of the signed zip
+RENDERINGS_SUFFIX = ".pdfs.enc"  # a Fernet token of the zip of the pack's signed PDFs, rendered after a reset
 FILE_MODE, DIR_MODE = 0o600, 0o700  # the service account's alone
 LEARNER_REPORT = "learner-report.pdf"  # the printable report inside every pack
 RUN_NAME = re.compile(r"\d{8}T\d{6}Z-g\d+-[0-9a-f]{6}")  # <UTC time>-g<generation>-<run>: the archive's id
@@ -131,6 +132,12 @@ def write_private(path: Path, data: bytes) -> None:
     """Write an archive file durably, readable by the service account alone."""
     write_durably(path, data, FILE_MODE)
     path.chmod(FILE_MODE)  # whatever the umask, and if it existed before
+
+
+def renderings_path(path: Path) -> Path:
+    """Where the printable PDFs of the pack stored at ``path`` are kept, when rendered after a reset
+    (``admin/renderings.py``): beside it, same name, ``RENDERINGS_SUFFIX``."""
+    return path.with_name(path.name.removesuffix(PACK_SUFFIX) + RENDERINGS_SUFFIX)
 
 
 def pack_path(pack: ArchivedPack) -> Path:
@@ -363,8 +370,24 @@ def learner_report(pack: ArchivedPack) -> bytes:
             + ". Download the pack to examine it."
         )
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        if LEARNER_REPORT not in zf.namelist():
-            raise NotFound("This archived pack holds no learner report.")
+        if LEARNER_REPORT in zf.namelist():
+            return zf.read(LEARNER_REPORT)
+    return rendered_report(pack, data)
+
+
+def rendered_report(pack: ArchivedPack, data: bytes) -> bytes:
+    """The learner report rendered after the reset beside the pack (``admin/renderings.py``), only when
+    its signed manifest checks out and names this pack (``data``: the pack's zip)."""
+    from crm_sandbox.admin import renderings
+
+    beside = renderings_path(pack_path(pack))
+    if not beside.is_file():
+        raise NotFound("This archived pack's printable PDFs were not rendered: its evidence is in the pack.")
+    rendered = unseal(beside.read_bytes())
+    problems = renderings.verify_renderings(rendered, data)
+    if problems:
+        raise Conflict("This archived pack's printable PDFs failed their check: " + "; ".join(problems) + ".")
+    with zipfile.ZipFile(io.BytesIO(rendered)) as zf:
         return zf.read(LEARNER_REPORT)
 
 
@@ -422,6 +445,7 @@ def remove_files(paths: list[Path]) -> None:
     """Remove committed-away packs' files; an archive folder whose last pack went loses its index too."""
     for path in paths:
         path.unlink(missing_ok=True)
+        renderings_path(path).unlink(missing_ok=True)  # its printable PDFs go with it
         run = path.parent
         if run.is_dir() and not any(run.glob("*.zip*")):  # the last pack: the index goes with it
             shutil.rmtree(run, ignore_errors=True)
@@ -463,11 +487,13 @@ def reseal_all(progress: Callable[[int, int], None] | None = None) -> int:
             continue
         new = path.with_name(f"{path.name.split('-')[0]}-{secrets.token_hex(4)}{PACK_SUFFIX}")
         write_private(new, sealed)
+        _reseal_renderings(path, new)
         digest = hashlib.sha256(sealed).hexdigest()
         with write_transaction():
             row = db.session.get_one(ArchivedPack, pack.id)
             row.path, row.sha256, row.size = str(new.relative_to(archive_root())), digest, len(sealed)
         path.unlink(missing_ok=True)
+        renderings_path(path).unlink(missing_ok=True)
         moved.setdefault(path.parent, {})[path.name] = (new.name, digest, len(sealed))
         done += 1
         if progress:
@@ -475,6 +501,17 @@ def reseal_all(progress: Callable[[int, int], None] | None = None) -> int:
     for run_dir, files in moved.items():
         _reseal_index(run_dir, files)
     return done
+
+
+def _reseal_renderings(old: Path, new: Path) -> None:
+    """The printable PDFs beside the pack at ``old``, if any, re-encrypted beside ``new`` (left where they
+    are when the keys cannot open them: the old file stays until the pack's row points at ``new``)."""
+    beside = renderings_path(old)
+    if beside.is_file():
+        try:
+            write_private(renderings_path(new), cipher().rotate(beside.read_bytes()))
+        except InvalidToken:
+            return
 
 
 def _reseal_index(run_dir: Path, files: dict[str, tuple[str, str, int]]) -> None:

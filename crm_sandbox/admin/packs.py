@@ -56,7 +56,7 @@ from typing import Any, NamedTuple
 from crm_sandbox import ledger
 from crm_sandbox.admin import pack_ledger
 from crm_sandbox.crypto import merkle, signing
-from crm_sandbox.events.chain import head_message
+from crm_sandbox.events.chain import head_message, verify_contact
 from crm_sandbox.events.registry import session_data
 from crm_sandbox.formatting import mode_label
 from crm_sandbox.ledger import format as lf
@@ -79,6 +79,10 @@ PROOFS_FORMAT_V1 = "crm-sandbox/ledger-proofs@1"  # leaves and audit paths only 
 PROBLEMS = "problems.json"  # in an archived pack whose evidence failed verification at the reset
 PROBLEMS_FORMAT = "crm-sandbox/pack-problems@1"
 DISCLOSURES, DISCLOSURES_FORMAT = "disclosures.json", "crm-sandbox/disclosures@1"
+# An archived pack's printable PDFs are in a second signed file, rendered after the reset (admin/renderings.py).
+PRINTABLE_ELSEWHERE = (
+    "rendered after the reset into a second signed file (crm-sandbox/renderings@1) that names this manifest's SHA-256"
+)
 LEVEL3 = "level3.json"  # the learner's Level 3 work, when there is any (queries/level3/evidence.py)
 # True once ledger_section fills packs in: then a pack without a ledger section is from an earlier release.
 LEDGER_IN_RELEASE = True
@@ -114,13 +118,15 @@ def evidence_problems(learner: User) -> list[str]:
     return [problem for _, problem in contact_problems(learner)]
 
 
-def contact_problems(learner: User) -> list[tuple[str, str]]:
-    """(contact folder "c-12", or "" for the whole ledger, problem) for :func:`evidence_problems`."""
+def contact_problems(learner: User, whole_log: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(contact folder "c-12", or "" for the whole ledger, problem) for :func:`evidence_problems`.
+    ``whole_log``: the problems of ``ledger.verify()`` when the caller checked the whole log already (a
+    reset's archive checks it once for all its learners, not once per learner)."""
     contacts = opened_contacts(learner)
     problems = [
         (f"c-{contact.id}", status.problem)
         for contact in contacts
-        if (status := contact_review(contact).chain).problem is not None
+        if (status := verify_contact(contact.id)).problem is not None  # the chain alone, not the whole review
     ]
     for folder, problem in pack_ledger.record_problems(contacts, learner):
         named = folder and not problem.startswith((f"contact {folder[2:]}:", f"contact {folder[2:]} "))
@@ -128,7 +134,8 @@ def contact_problems(learner: User) -> list[tuple[str, str]]:
     # The rest of the log too: a contact of this learner deleted, or moved to another learner, is not among
     # the contacts above, and a pack must never be signed as complete while the log says otherwise.
     seen = {problem for _, problem in problems}
-    problems += [("", p) for p in ledger.verify().problems if p not in seen and not _about_these(p, problems)]
+    logged = ledger.verify().problems if whole_log is None else whole_log
+    problems += [("", p) for p in logged if p not in seen and not _about_these(p, problems)]
     return problems
 
 
@@ -256,30 +263,42 @@ def contact_entry(review: ContactReview) -> dict[str, Any]:
     }
 
 
+def contact_files(review: ContactReview, created_at: datetime, pdf_too: bool = True) -> dict[str, bytes]:
+    """One contact's folder of the pack: its session, findings and review, and its observation record."""
+    contact = review.contact
+    base = f"contacts/{r.contact_ref(contact)}/"
+    files = {
+        base + "session.json": _json(pack_session_document(contact, review.events)),
+        base + "findings.json": _json(r.findings_document(review)),
+        base + "review.json": _json(r.review_document(review)),
+    }
+    if pdf_too:
+        files[base + "report.pdf"] = pdf.contact_pdf(review, created_at=created_at)
+    return files
+
+
 def pack_files(
     learner: User,
     created_at: datetime,
     reviews: list[ContactReview] | None = None,
     index: list[dict] | None = None,
     problems: Sequence[tuple[str, str]] = (),
+    pdfs: bool = True,
 ) -> dict[str, bytes]:
     """Every file of the pack except the manifest and its signature, in the pack's order; each contact's
     manifest entry (``contact_entry``) is appended to ``index`` when one is given. ``problems``: (contact
     folder, problem) found when the evidence was checked: written to problems.json, and the records of those
-    contacts are left out of the ledger proofs (they no longer match their leaves)."""
+    contacts are left out of the ledger proofs (they no longer match their leaves). ``pdfs=False``: without
+    the printable PDFs (a reset's archive renders them afterwards: ``admin/renderings.py``)."""
     files: dict[str, bytes] = {}
     if reviews is None:
         reviews = [contact_review(contact) for contact in opened_contacts(learner)]
     for review in reviews:
-        contact = review.contact
-        base = f"contacts/{r.contact_ref(contact)}/"
-        files[base + "session.json"] = _json(pack_session_document(contact, review.events))
-        files[base + "findings.json"] = _json(r.findings_document(review))
-        files[base + "review.json"] = _json(r.review_document(review))
-        files[base + "report.pdf"] = pdf.contact_pdf(review, created_at=created_at)
+        files.update(contact_files(review, created_at, pdfs))
         if index is not None:
             index.append(contact_entry(review))
-    files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
+    if pdfs:
+        files["learner-report.pdf"] = pdf.learner_pdf(learner, reviews, created_at=created_at)
     contacts = [review.contact for review in reviews]
     files[DISCLOSURES] = _json(disclosures_document(contacts))
     level3 = level3_document(learner)
@@ -389,17 +408,21 @@ def problems_document(learner: User, problems: Sequence[tuple[str, str]]) -> dic
 
 
 def build_learner_pack(
-    learner: User, created_at: datetime | None = None, problems: Sequence[tuple[str, str]] = ()
+    learner: User, created_at: datetime | None = None, problems: Sequence[tuple[str, str]] = (), pdfs: bool = True
 ) -> bytes:
     """The learner's signed evidence pack as zip bytes (needs an app context: the key and the database).
 
     Does not check the evidence first: :func:`build_verified_pack` does (``export-pack``), and the reset's
-    archive passes the ``problems`` it found (see :func:`pack_files`)."""
+    archive passes the ``problems`` it found (see :func:`pack_files`). ``pdfs=False``: the evidence without
+    its printable PDFs, which a second signed file carries (``admin/renderings.py``); the manifest says so."""
     created_at = (created_at or utcnow()).replace(microsecond=0)
     reviews = [contact_review(contact) for contact in opened_contacts(learner)]
     index: list[dict] = []
-    files = pack_files(learner, created_at, reviews, index, problems)
-    manifest = _json(manifest_document(learner, files, created_at, reviews, index))
+    files = pack_files(learner, created_at, reviews, index, problems, pdfs)
+    document = manifest_document(learner, files, created_at, reviews, index)
+    if not pdfs:
+        document["printable"] = PRINTABLE_ELSEWHERE
+    manifest = _json(document)
     entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
     return _zip(entries, created_at)
 

@@ -30,6 +30,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +39,7 @@ from sqlalchemy import CursorResult, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_sandbox import ledger
-from crm_sandbox.admin import archive
+from crm_sandbox.admin import archive, renderings
 from crm_sandbox.database import write_transaction
 from crm_sandbox.errors import Conflict, NotFound
 from crm_sandbox.extensions import db
@@ -123,6 +124,7 @@ MODELS: dict[str, type[Base]] = {
 }
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
+NOT_COLUMNS = ("problems", "manifest_sha256")  # in an archive record, not ArchivedPack columns
 
 
 @dataclass
@@ -137,6 +139,8 @@ class ResetResult:
     problems: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     unfinished: UnfinishedWork = field(default_factory=UnfinishedWork)  # archived as it stood
+    # Why the printable PDFs rendered after the transaction are missing, if they are (the evidence is not)
+    renderings_failed: str = ""
 
 
 def cohort_learners(cohort_id: int) -> list[User]:
@@ -234,13 +238,17 @@ def write_iqa_report(cohort: Cohort, run_dir: Path) -> None:
 
 
 def write_archive(
-    cohort: Cohort, learners: list[User], progress: Progress | None, unfinished: UnfinishedWork | None = None
+    cohort: Cohort,
+    learners: list[User],
+    progress: Progress | None,
+    unfinished: UnfinishedWork | None = None,
+    pdfs: bool = True,
 ) -> tuple[Path, list[dict[str, Any]]]:
     """Write one signed pack per learner, durably, into a new folder, then its signed index; return the
     folder and the pack records. Evidence that fails verification is archived anyway (never lost), its pack
-    carrying a signed problems.json naming it (the record's ``problems``)."""
-    from crm_sandbox.admin import packs
-
+    carrying a signed problems.json naming it (the record's ``problems``). ``pdfs=False``: packs without
+    their printable PDFs (rendered after the reset, ``admin/renderings.py``); each record then carries its
+    pack's ``manifest_sha256``."""
     created = utcnow()
     run = f"{created:%Y%m%dT%H%M%SZ}-g{cohort.generation}-{secrets.token_hex(3)}"
     run_dir = archive.archive_root() / slug(cohort.name) / run
@@ -250,27 +258,9 @@ def write_archive(
         folder.chmod(archive.DIR_MODE)
     records: list[dict[str, Any]] = []  # ArchivedPack's columns
     try:
-        for n, learner in enumerate(learners, start=1):
-            problems = packs.contact_problems(learner)
-            # Sealed with the centre's field key: the file on disk names nobody and shows no customer.
-            data = archive.seal(packs.build_learner_pack(learner, problems=problems))
-            path = run_dir / f"{n:03d}-{secrets.token_hex(4)}{archive.PACK_SUFFIX}"  # no name in the file name
-            archive.write_private(path, data)
-            records.append(
-                {
-                    "cohort_name": cohort.name,
-                    "cohort_generation": cohort.generation,
-                    "learner_username": learner.username,
-                    "path": str(path.relative_to(archive.archive_root())),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "size": len(data),
-                    "created_at": created,
-                    "retention_until": archive.retention_until(created),
-                    "problems": [problem for _, problem in problems],
-                }
-            )
-            if progress:
-                progress("archive", n, len(learners))
+        whole_log = ledger.verify().problems  # the whole log, checked once for every learner's pack
+        with ledger.reusing_trees():  # and the checkpoint's tree read once for every learner's proofs
+            _write_packs(cohort, learners, run_dir, created, whole_log, records, progress, pdfs)
         write_iqa_report(cohort, run_dir)
         archive.write_index(
             run_dir,
@@ -297,6 +287,44 @@ def write_archive(
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     return run_dir, records
+
+
+def _write_packs(
+    cohort: Cohort,
+    learners: list[User],
+    run_dir: Path,
+    created: datetime,
+    whole_log: list[str],
+    records: list[dict[str, Any]],
+    progress: Progress | None,
+    pdfs: bool,
+) -> None:
+    """One sealed pack per learner into ``run_dir``, its record appended to ``records`` (see write_archive)."""
+    from crm_sandbox.admin import packs
+
+    for n, learner in enumerate(learners, start=1):
+        problems = packs.contact_problems(learner, whole_log)
+        # Sealed with the centre's field key: the file on disk names nobody and shows no customer.
+        built = packs.build_learner_pack(learner, problems=problems, pdfs=pdfs)
+        data = archive.seal(built)
+        path = run_dir / f"{n:03d}-{secrets.token_hex(4)}{archive.PACK_SUFFIX}"  # no name in the file name
+        archive.write_private(path, data)
+        records.append(
+            {
+                "cohort_name": cohort.name,
+                "cohort_generation": cohort.generation,
+                "learner_username": learner.username,
+                "path": str(path.relative_to(archive.archive_root())),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+                "created_at": created,
+                "retention_until": archive.retention_until(created),
+                "problems": [problem for _, problem in problems],
+                **({} if pdfs else {"manifest_sha256": renderings.manifest_sha256(built)}),
+            }
+        )
+        if progress:
+            progress("archive", n, len(learners))
 
 
 def _table(model: type[Base]) -> Table:
@@ -417,10 +445,15 @@ def reset_cohort(
             ).scalar()
             or current_app.config["DEMO_CUSTOMERS"]
         )
-        archived = archive_unless_reset(cohort, learners, progress, work)
+        later = renderings.snapshots_possible()  # PDFs after the transaction, from a snapshot (else in the packs)
+        archived = archive_unless_reset(cohort, learners, progress, work, pdfs=not later)
         if archived is None:
             continue  # another reset removed what was being archived: the fresh read says so
         run_dir, records = archived
+        # The evidence as archived (checked unchanged under the lock below), kept for the PDFs: a read
+        # transaction of its own, which neither takes nor waits for the write lock.
+        snapshot = renderings.open_snapshot(later)
+        learner_ids = [learner.id for learner in learners]
         committing = False
         try:
             with write_transaction():
@@ -435,7 +468,7 @@ def reset_cohort(
                     raise EvidenceChanged()
                 seed = new_seed(cohort.seed) if seed is None else seed
                 result = ResetResult(name, current + 1, seed, count, run_dir, unfinished=work)
-                result.packs = [ArchivedPack(**{k: v for k, v in r.items() if k != "problems"}) for r in records]
+                result.packs = [ArchivedPack(**{k: v for k, v in r.items() if k not in NOT_COLUMNS}) for r in records]
                 result.problems = {r["learner_username"]: r["problems"] for r in records if r["problems"]}
                 db.session.add_all(result.packs)
                 result.removed = remove_cohort_from_live_system(cohort_id)
@@ -445,18 +478,22 @@ def reset_cohort(
                 cohort.generation = current + 1
                 committing = True
         except EvidenceChanged:
+            renderings.close(snapshot)
             shutil.rmtree(run_dir, ignore_errors=True)
             continue  # something was recorded while archiving: archive again
         except IntegrityError as err:
+            renderings.close(snapshot)
             shutil.rmtree(run_dir, ignore_errors=True)
             raise Conflict(
                 f"{name} could not be reset: another cohort's records refer to its accounts "
                 f"({err.orig}). Nothing was changed."
             ) from err
         except BaseException:
+            renderings.close(snapshot)
             if not committing:  # rolled back for certain: the files are unrecorded spare copies
                 shutil.rmtree(run_dir, ignore_errors=True)
             raise
+        result.renderings_failed = renderings.render_archived(snapshot, learner_ids, records, progress)
         return result
     raise Conflict(
         f"{name} kept changing while its evidence was archived: try the reset again "
@@ -465,13 +502,13 @@ def reset_cohort(
 
 
 def archive_unless_reset(
-    cohort: Cohort, learners: list[User], progress: Progress | None, work: UnfinishedWork | None
+    cohort: Cohort, learners: list[User], progress: Progress | None, work: UnfinishedWork | None, pdfs: bool = True
 ) -> tuple[Path, list[dict[str, Any]]] | None:
     """:func:`write_archive`, or None when it failed because another reset committed meanwhile
     (deleting the learners being archived)."""
     cohort_id, generation = cohort.id, cohort.generation
     try:
-        return write_archive(cohort, learners, progress, work)
+        return write_archive(cohort, learners, progress, work, pdfs)
     except Exception:
         db.session.rollback()
         now = db.session.execute(select(Cohort.generation).where(Cohort.id == cohort_id)).scalar_one_or_none()

@@ -546,6 +546,26 @@ def _pack_source(file: str) -> "str | bytes":
     return data
 
 
+def _renderings_problems(file: str, source: "str | bytes", key: str | bytes | None) -> list[str]:
+    """An archived pack's printable PDFs, rendered after its reset beside it (``admin/renderings.py``):
+    checked as the pack is (their signature, every PDF's bytes, and that they render this pack)."""
+    from pathlib import Path
+
+    from crm_sandbox.admin import archive, renderings
+
+    beside = archive.renderings_path(Path(file))
+    if key is None or not isinstance(source, bytes) or not file.endswith(archive.PACK_SUFFIX) or not beside.is_file():
+        return []  # no key here to check a signature with: the pack's own check says so
+    try:
+        rendered = archive.unseal(beside.read_bytes())
+    except ServiceError as err:
+        return [f"{beside.name}: {err}"]
+    problems = [f"{beside.name}: {p}" for p in renderings.verify_renderings(rendered, source, key)]
+    if not problems:
+        click.echo(f"Note: the printable PDFs beside it ({beside.name}) verified: signed, intact, of this pack.")
+    return problems
+
+
 @click.command("verify-pack")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
@@ -594,6 +614,7 @@ def verify_pack_command(
         key = signing.public_key_pem()  # the key exists: reading it creates nothing
     later = _later_checkpoint(checkpoint, consistency)
     report = check_pack(source, key, trusted=trusted, later=later)
+    report.problems += _renderings_problems(file, source, key)
     for note in report.notes:
         click.echo(f"Note: {note}")
     if report.problems:

@@ -19,7 +19,11 @@ from crm_sandbox.operations.cohorts import cohorts, enrolment
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-STEP_LABELS = {"archive": "Archiving evidence packs", "seed": "Generating new customers"}
+STEP_LABELS = {
+    "archive": "Archiving evidence packs",
+    "seed": "Generating new customers",
+    "render": "Rendering the packs' printable PDFs",
+}
 
 
 class StepBars:
@@ -133,6 +137,8 @@ def reset_cohort_command(cohort_name: str, seed: int | None, customers: int | No
         )
         for problem in problems:
             click.echo(f"  {problem}")
+    if result.renderings_failed:
+        click.echo(f"WARNING: {result.renderings_failed}.")
     removed = ", ".join(f"{n} {table}" for table, n in result.removed.items())
     click.echo(f"Removed {removed}.")
     click.echo(

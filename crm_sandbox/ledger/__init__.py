@@ -591,13 +591,40 @@ def _sequenced(session: Session, size: int) -> list[Any]:
     )
 
 
-def inclusion(refs: list[str], checkpoint: Checkpoint, session: Session | None = None) -> dict[str, dict]:
-    """Proofs that each ref's newest leaf is in ``checkpoint``, with what a verifier needs to recompute it."""
-    session = session or db.session()
+TREES = "ledger_trees"  # session.info key: the checked trees kept by ``reusing_trees``
+
+
+@contextmanager
+def reusing_trees(session: Session | None = None) -> Iterator[None]:
+    """Inside the block, a checkpoint's sequenced leaves and tree are read and checked once, not per
+    :func:`inclusion` call (a reset's archive proves 30 learners' records against one checkpoint). Sound:
+    sequenced leaves are append-only, and a tree is kept by its checkpoint's size and root."""
+    info = (session or db.session()).info
+    info[TREES] = {}
+    try:
+        yield
+    finally:
+        info.pop(TREES, None)
+
+
+def _checked_tree(session: Session, checkpoint: Checkpoint) -> tuple[list[Any], "_Tree"]:
+    kept = session.info.get(TREES)
+    key = (checkpoint.size, checkpoint.root)
+    if kept is not None and key in kept:
+        return kept[key]
     rows = _sequenced(session, checkpoint.size)
     tree = _Tree([merkle.leaf_hash(_leaf_data(r)) for r in rows])
     if len(rows) != checkpoint.size or tree.root(0, checkpoint.size).hex() != checkpoint.root:
         raise LedgerError("the stored leaves do not match the checkpoint: run verify-log")
+    if kept is not None:
+        kept[key] = (rows, tree)
+    return rows, tree
+
+
+def inclusion(refs: list[str], checkpoint: Checkpoint, session: Session | None = None) -> dict[str, dict]:
+    """Proofs that each ref's newest leaf is in ``checkpoint``, with what a verifier needs to recompute it."""
+    session = session or db.session()
+    rows, tree = _checked_tree(session, checkpoint)
     newest = {r.ref: r for r in rows if r.ref in set(refs)}
     models = _models()
     out = {}

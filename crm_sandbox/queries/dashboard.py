@@ -13,6 +13,8 @@ from crm_sandbox.operations import summaries
 from crm_sandbox.queries import kpis
 
 STATUSES = ("queued", "live", "closed", "reviewed")
+PAGE_SIZE = 50  # contact rows drawn per page: the page costs what it shows, not the cohort's size
+AWAITING_SHOWN = 20  # the review queue's first rows; the rest are one click away (status "closed")
 
 
 @dataclass
@@ -112,3 +114,39 @@ def cohort_dashboard(cohort_id: int, learner_id: int | None = None, status: str 
 
 def awaiting_review(rows: list[LearnerRow]) -> list[ContactRow]:
     return [r for lr in rows for r in lr.contacts if r.status == "closed"]
+
+
+@dataclass
+class Page:
+    """One page of a list: its ``rows``, its ``number`` (from 1) of ``count`` pages, ``total`` rows in all."""
+
+    rows: list
+    number: int
+    count: int
+    total: int
+    size: int
+    asked: str = ""  # the page number asked for, when it was not one we have (shown, then the nearest page)
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.total else 0
+
+
+def page_of(rows: list, asked: str, size: int | None = None) -> Page:
+    """Page ``asked`` (text from the query string) of ``rows``: a missing page number is page 1; one that is
+    not a whole number, 0, or past the end gives the nearest page, and ``asked`` says what was asked."""
+    size = size or PAGE_SIZE
+    count = max(1, -(-len(rows) // size))
+    number = int(asked) if asked.isdecimal() and len(asked) <= 9 else None
+    wrong = "" if asked == "" or number is not None and 1 <= number <= count else asked[:20]
+    number = min(max(number or 1, 1), count)
+    return Page(rows[(number - 1) * size : number * size], number, count, len(rows), size, wrong)
+
+
+def contact_rows(rows: list[LearnerRow]) -> list[tuple[LearnerRow, ContactRow]]:
+    """Every contact row with its learner, in the dashboard's order (learner by username, queue position)."""
+    return [(lr, r) for lr in rows for r in lr.contacts]

@@ -60,17 +60,24 @@ def dashboard() -> ResponseReturnValue:
     )
     cohorts = cohort_queries.all_cohorts() if current_user.cohort_id is None else [cohort]
     learners = cohort_queries.learners_of(cohort.id)
+    awaiting = board.awaiting_review(rows)
+    filters = {
+        k: v for k, v in (("cohort", request.args.get("cohort", "")), ("learner", learner), ("status", status)) if v
+    }
     return render_template(
         "assessor/dashboard.html",
         blind=blind_contact_ids(current_user),  # contacts this assessor marks blind: their flags stay hidden
         cohort=cohort,
         cohorts=cohorts,
         rows=rows,
+        page=board.page_of(board.contact_rows(rows), request.args.get("page", "")),
+        filters=filters,
         learners=learners,
         statuses=board.STATUSES,
         learner_filter=learner,
         status_filter=status,
-        awaiting=board.awaiting_review(rows),
+        awaiting=awaiting[: board.AWAITING_SHOWN],
+        awaiting_total=len(awaiting),
         peak=max([lr.kpis.average_handling_seconds or 0 for lr in rows] + [1]),
         duration=kpis.duration,
     )

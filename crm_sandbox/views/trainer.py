@@ -329,6 +329,8 @@ def reset(cohort_id: int) -> ResponseReturnValue:
         "Import the next group and assign their work.",
         "success",
     )
+    if result.renderings_failed:
+        flash(f"The cohort was reset, but {result.renderings_failed}.", "warning")
     for username, problems in sorted(result.problems.items()):
         flash(
             f"The evidence of {username} failed verification: it was archived anyway, and its pack carries a "

@@ -117,3 +117,16 @@ def test_a_spelling_request_spells_what_the_caller_named():
     assert "Q-U-I-L-L-F-E-A-T-H-E-R" in replies[1].text
     (surname,) = say("balance-enquiry", ["how do you spell your surname?"])
     assert "S-H-A-H" in surname.text
+
+
+def test_an_offer_gets_a_yes_each_time_in_new_words():
+    first, second = say(
+        "balance-enquiry", ["shall i go ahead and order you a statement?", "would you like me to email it?"]
+    )
+    assert "consent" in first.answered and "consent" in second.answered
+    assert first.text != second.text and "already" not in second.text
+
+
+def test_a_repeat_asked_with_another_question_is_answered_by_saying_it_again():
+    replies = say("change-of-address", ["what's the new address?", "sorry, give me the new address again?"])
+    assert "repeat" in replies[1].answered and "Quillfeather" in replies[1].text

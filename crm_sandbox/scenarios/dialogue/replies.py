@@ -177,6 +177,7 @@ class Composer:
     def _spell(self, clause: str, options: list[str]) -> str:
         """Spelling asked for: the thing named, spelled out, from what the caller said or the record."""
         self.repeat_asked = True  # spelling it out says it again, as asked
+        self.parts.append(Part("repeat", ""))
         word = spelled_target(clause, self.state, self.ctx)
         if not word:
             return self.line("didnt_follow")
@@ -310,6 +311,7 @@ def _answer_clause(composer: Composer, clause: str, found: list[Intent], answere
     if "repeat" in names and any(i.kind == "question" and i.name != "repeat" for i in found):
         composer.repeat_asked = True  # "what was that email again?": the email, again
         found = [i for i in found if i.name != "repeat"]
+        composer.parts.append(Part("repeat", ""))  # the repeat asked for is answered by the others' answers
     for intent in found:
         if _skip(composer, intent, clause, found, answered, scenario_hit):
             continue

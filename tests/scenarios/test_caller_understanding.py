@@ -130,3 +130,15 @@ def test_an_offer_gets_a_yes_each_time_in_new_words():
 def test_a_repeat_asked_with_another_question_is_answered_by_saying_it_again():
     replies = say("change-of-address", ["what's the new address?", "sorry, give me the new address again?"])
     assert "repeat" in replies[1].answered and "Quillfeather" in replies[1].text
+
+
+def test_a_verification_answer_asked_for_again_is_said_again_and_nothing_else_is_repeated():
+    first, again = say(
+        "power-of-attorney", ["what's the account number?", "can you give me that account number again?"]
+    )
+    assert again.text == first.text and "repeat" in again.answered
+
+
+def test_name_and_address_asked_together_are_both_answered():
+    (answer,) = say("subject-access-request", ["Please confirm your full name and the address we have for you."])
+    assert {"name", "address"} <= set(answer.answered) and CUSTOMER["address_line1"] in answer.text

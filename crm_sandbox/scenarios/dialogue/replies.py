@@ -272,9 +272,13 @@ def compose(ctx: Any) -> tuple[list[Part], bool]:
     # number on my card?" instead of an account number; ``replaces: [postcode]`` for another name)
     replaced = {n for _, found in detected for i in found if i.priority for n in [i.name, *i.rule.get("replaces", [])]}
     verification = [(n, t) for n, t in ctx.tagged_verification_answers(composer.text) if n not in replaced]
+    asked_again = bool(verification) and any(i.name == "repeat" for _, found in detected for i in found)
+    composer.repeat_asked = asked_again  # "give me that account number again": the verification answer, again
     for name, text in verification:
         composer.add(name, text if composer.fresh(text) else composer.again(text))
-    answered = {name for name, _ in verification}
+    answered = {name for name, _ in verification} | ({"repeat"} if asked_again else set())
+    if asked_again:
+        composer.parts.append(Part("repeat", ""))
     names = {i.name for _, found in detected for i in found}
     if names & set(CLOSING) and not (names & {"refusal"}):
         composer.parts += [Part(n, t) for n, t in ctx.confirmations()[:1]]

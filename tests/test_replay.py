@@ -24,11 +24,13 @@ def panels(html: str) -> dict[str, str]:
     convo = find_all(root, lambda n: n.attrs.get("id") == "conversation")
     messages = find_all(convo[0], lambda n: "data-seq" in n.attrs) if convo else []
     record = find_all(root, lambda n: n.tag == "section" and "record" in n.classes)
+    typing = find_all(root, lambda n: n.attrs.get("id") == "typing")
     notes = find_all(root, lambda n: n.tag == "ol" and "notes" in n.classes)
     return {
         "messages": squash("".join(render(m, drop) for m in messages)),
         "record": squash(render(record[0], drop)) if record else "",
         "notes": squash(render(notes[0], drop)) if notes else "",
+        "typing": squash(render(typing[0], drop)).replace(' aria-live="polite"', "") if typing else "",
     }
 
 
@@ -171,3 +173,37 @@ def test_a_learners_replay_shows_their_contact_not_the_engines_raw_flags_or_the_
     mine = resp.get_data(as_text=True)
     assert "Findings raised so far" not in mine and 'id="replay-findings"' not in mine
     assert "Assessment signed" not in mine and "Observation" not in mine  # the assessor's events stay theirs
+
+
+def test_the_replay_shows_the_caller_typing_and_a_reply_cancelled_by_a_take_over_as_the_learner_saw_it(
+    app, client, make_user, login, contact_of, assessor_client, monkeypatch
+):
+    from crm_sandbox.operations.desk import caller_replies
+    from tests.scenarios.test_caller_timing import Clock
+
+    clock = Clock()
+    monkeypatch.setattr(caller_replies, "clock", clock)
+    app.config["CALLER_REPLY_DELAYS"] = True
+    learner_id = make_user("learner1", queue=["balance-enquiry"])
+    login("learner1")
+    cid = contact_of(learner_id, "balance-enquiry")
+    actions = [
+        lambda: post(client, cid, "open"),
+        lambda: say(client, cid, "How can I help you today?"),  # the caller types
+        lambda: clock.wait(120),  # due: the next request delivers it
+        lambda: say(client, cid, "Are you on a computer or your phone?"),  # typing again...
+        lambda: assessor_client.post(f"/assessor/contacts/{cid}/caller/take"),  # ...cancelled by the take-over
+        lambda: clock.wait(600),
+        lambda: assessor_client.post(f"/assessor/contacts/{cid}/caller/message", data={"text": "My phone, love."}),
+    ]
+    captured: dict[int, dict[str, str]] = {}
+    for act in actions:
+        act()
+        html = client.get(f"/learner/contacts/{cid}").get_data(as_text=True)
+        captured.setdefault(head_seq(html), panels(html))
+    typing = [seq for seq, live in captured.items() if "caller is typing" in live["typing"]]
+    assert len(typing) == 2 and max(captured) not in typing  # typing twice; not after the take-over
+    assert "My phone, love." in captured[max(captured)]["messages"]
+    for seq, live in captured.items():
+        replayed = panels(assessor_client.get(f"/assessor/contacts/{cid}/replay?at={seq}").get_data(as_text=True))
+        assert replayed == live, f"event {seq}"

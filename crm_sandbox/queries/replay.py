@@ -30,6 +30,7 @@ from crm_sandbox.events.registry import (
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event
 from crm_sandbox.operations.desk.notes import Note, notes_from
+from crm_sandbox.queries import caller_state
 from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.queries.workspace import MESSAGE_TYPES
 from crm_sandbox.scenarios.neutral import shown_subject
@@ -65,6 +66,11 @@ class DeskAt:
     @property
     def messages(self) -> list[Event]:
         return [e for e in self.events if e.type in MESSAGE_TYPES]
+
+    @property
+    def typing(self) -> bool:
+        """Whether the caller was typing a reply then (decided, not yet delivered nor cancelled)."""
+        return self.contact.status == "live" and caller_state.caller_typing(self.contact, self.events)
 
     @property
     def notes(self) -> list[Note]:

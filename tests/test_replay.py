@@ -111,6 +111,11 @@ def test_the_replayed_desk_equals_the_live_desk_at_every_step(
         revealed += "masked" not in live["record"] and bool(live["record"])
         masked += 'class="field masked"' in live["record"]
     assert revealed and masked  # the record was seen both masked and revealed, and replayed as each
+    from tests.test_disclosure import views
+
+    seen = [set(v.fields) for v in views(app, kind="replay")]
+    assert any({"transactions", "history"} <= f for f in seen)  # who saw what: the account panel, when shown
+    assert any("transactions" not in f for f in seen)  # and not when the replay showed it masked
 
 
 def test_a_learner_replays_only_a_released_contact(app, client, make_user, login, contact_of):

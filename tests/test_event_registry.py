@@ -193,6 +193,13 @@ SAMPLES = {
         {"text": "It's LS1 4AP.", "due_at": "2026-12-03T10:32:05+00:00", "reply_to": [4]},
         {"text": "Bye!", "due_at": "2026-12-03T10:32:09+00:00", "reply_to": [4, 6], "replaces": 5, "ends": True},
         {"text": "Thanks.", "due_at": "2026-12-03T10:33:00+00:00", "reply_to": [4], "subject": "Re: New address"},
+        {  # caller_replies.cancel_pending_reply: an assessor took over the caller
+            "text": "",
+            "due_at": "2026-12-03T10:32:07+00:00",
+            "reply_to": [4],
+            "replaces": 5,
+            "cancelled": "an assessor took over the caller",
+        },
     ],
     "caller.mood": [  # caller_replies.record_mood
         {

@@ -14,9 +14,8 @@ from tests.reporting import reviewed  # noqa: F401 (a fixture)
 
 
 def drop(node: Node) -> bool:
-    """What only the live desk has: its forms, and the account extras the replay does not rebuild
-    (transactions and earlier contacts' history: today's, not the contact's)."""
-    return node.tag == "form" or bool(node.classes & {"record-account", "locked-note", "amend"})
+    """What only the live desk has: its forms (the replay is read-only)."""
+    return node.tag == "form" or "amend" in node.classes
 
 
 def panels(html: str) -> dict[str, str]:
@@ -25,11 +24,13 @@ def panels(html: str) -> dict[str, str]:
     convo = find_all(root, lambda n: n.attrs.get("id") == "conversation")
     messages = find_all(convo[0], lambda n: "data-seq" in n.attrs) if convo else []
     record = find_all(root, lambda n: n.tag == "section" and "record" in n.classes)
+    typing = find_all(root, lambda n: n.attrs.get("id") == "typing")
     notes = find_all(root, lambda n: n.tag == "ol" and "notes" in n.classes)
     return {
         "messages": squash("".join(render(m, drop) for m in messages)),
         "record": squash(render(record[0], drop)) if record else "",
         "notes": squash(render(notes[0], drop)) if notes else "",
+        "typing": squash(render(typing[0], drop)).replace(' aria-live="polite"', "") if typing else "",
     }
 
 
@@ -49,15 +50,21 @@ def assessor_client(app, make_user):
 def test_the_replayed_desk_equals_the_live_desk_at_every_step(
     app, client, make_user, login, contact_of, assessor_client
 ):
-    learner_id = make_user("learner1", queue=["change-of-address"])
+    learner_id = make_user("learner1", queue=["balance-enquiry", "change-of-address"])
     login("learner1")
-    cid = contact_of(learner_id, "change-of-address")
+    cid, earlier = contact_of(learner_id, "change-of-address"), contact_of(learner_id, "balance-enquiry")
+    with app.app_context():  # an earlier contact of the learner's with the same customer: the record's history
+        db.session.get(Contact, earlier).customer_id = db.session.get(Contact, cid).customer_id
+        db.session.commit()
+    post(client, earlier, "open")
+    post(client, earlier, "notes", text="Earlier: balance given.")
+    post(client, earlier, "close", outcome="information-given", resolved="yes")
     customer = customer_of(app, cid)
     dob = date.fromisoformat(customer["date_of_birth"])
 
-    def note_seq() -> int:
+    def note_seq(contact_id: int = cid) -> int:
         with app.app_context():
-            return next(e.seq for e in db.session.get(Contact, cid).events if e.type == "note.added")
+            return next(e.seq for e in db.session.get(Contact, contact_id).events if e.type == "note.added")
 
     actions = [
         lambda: post(client, cid, "open"),
@@ -74,6 +81,9 @@ def test_the_replayed_desk_equals_the_live_desk_at_every_step(
             client, cid, "details", address_line1="1 New Street", address_line2="", town="Leeds", postcode="LS1 4AP"
         ),
         lambda: post(client, cid, f"notes/{note_seq()}/amend", text="Caller verified; moved to Leeds.", reason="Typo"),
+        lambda: post(  # a late amendment of the earlier contact's note: the replay shows each version then
+            client, earlier, f"notes/{note_seq(earlier)}/amend", text="Earlier: balance and builder.", reason="Fuller"
+        ),
         lambda: say(client, cid, "That's all updated for you. Anything else?"),
         lambda: post(client, cid, "close", outcome="resolved", resolved="yes"),
     ]
@@ -81,13 +91,18 @@ def test_the_replayed_desk_equals_the_live_desk_at_every_step(
     for act in actions:
         act()
         html = client.get(f"/learner/contacts/{cid}").get_data(as_text=True)
-        captured[head_seq(html)] = panels(html)
+        # the desk just after each event: an action on another contact (the late amendment) changes
+        # nothing here until this contact's next event, so the first capture per event is the one
+        captured.setdefault(head_seq(html), panels(html))
     with app.app_context():
         contact = db.session.get(Contact, cid)
         assert contact.status == "closed", "the contact was played to the end"
         assert contact.customer.town == "Leeds"
     assert len(captured) >= 10
     revealed = masked = 0
+    account = [live["record"] for live in captured.values() if "Recent transactions" in live["record"]]
+    assert any("Earlier: balance given." in r for r in account) and any("balance and builder" in r for r in account)
+    assert any("locked-note" in live["record"] for live in captured.values())  # before verification
     for seq, live in captured.items():
         resp = assessor_client.get(f"/assessor/contacts/{cid}/replay?at={seq}")
         assert resp.status_code == 200
@@ -96,6 +111,11 @@ def test_the_replayed_desk_equals_the_live_desk_at_every_step(
         revealed += "masked" not in live["record"] and bool(live["record"])
         masked += 'class="field masked"' in live["record"]
     assert revealed and masked  # the record was seen both masked and revealed, and replayed as each
+    from tests.test_disclosure import views
+
+    seen = [set(v.fields) for v in views(app, kind="replay")]
+    assert any({"transactions", "history"} <= f for f in seen)  # who saw what: the account panel, when shown
+    assert any("transactions" not in f for f in seen)  # and not when the replay showed it masked
 
 
 def test_a_learner_replays_only_a_released_contact(app, client, make_user, login, contact_of):
@@ -158,3 +178,37 @@ def test_a_learners_replay_shows_their_contact_not_the_engines_raw_flags_or_the_
     mine = resp.get_data(as_text=True)
     assert "Findings raised so far" not in mine and 'id="replay-findings"' not in mine
     assert "Assessment signed" not in mine and "Observation" not in mine  # the assessor's events stay theirs
+
+
+def test_the_replay_shows_the_caller_typing_and_a_reply_cancelled_by_a_take_over_as_the_learner_saw_it(
+    app, client, make_user, login, contact_of, assessor_client, monkeypatch
+):
+    from crm_sandbox.operations.desk import caller_replies
+    from tests.scenarios.test_caller_timing import Clock
+
+    clock = Clock()
+    monkeypatch.setattr(caller_replies, "clock", clock)
+    app.config["CALLER_REPLY_DELAYS"] = True
+    learner_id = make_user("learner1", queue=["balance-enquiry"])
+    login("learner1")
+    cid = contact_of(learner_id, "balance-enquiry")
+    actions = [
+        lambda: post(client, cid, "open"),
+        lambda: say(client, cid, "How can I help you today?"),  # the caller types
+        lambda: clock.wait(120),  # due: the next request delivers it
+        lambda: say(client, cid, "Are you on a computer or your phone?"),  # typing again...
+        lambda: assessor_client.post(f"/assessor/contacts/{cid}/caller/take"),  # ...cancelled by the take-over
+        lambda: clock.wait(600),
+        lambda: assessor_client.post(f"/assessor/contacts/{cid}/caller/message", data={"text": "My phone, love."}),
+    ]
+    captured: dict[int, dict[str, str]] = {}
+    for act in actions:
+        act()
+        html = client.get(f"/learner/contacts/{cid}").get_data(as_text=True)
+        captured.setdefault(head_seq(html), panels(html))
+    typing = [seq for seq, live in captured.items() if "caller is typing" in live["typing"]]
+    assert len(typing) == 2 and max(captured) not in typing  # typing twice; not after the take-over
+    assert "My phone, love." in captured[max(captured)]["messages"]
+    for seq, live in captured.items():
+        replayed = panels(assessor_client.get(f"/assessor/contacts/{cid}/replay?at={seq}").get_data(as_text=True))
+        assert replayed == live, f"event {seq}"

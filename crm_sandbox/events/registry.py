@@ -220,6 +220,8 @@ def _received(d: Mapping[str, Any]) -> str:
 
 def _typing(d: Mapping[str, Any]) -> str:
     answers = ", ".join(f"#{n}" for n in d.get("reply_to") or [])
+    if d.get("cancelled"):
+        return f"The caller stopped typing: the reply to message {answers} was cancelled ({d['cancelled']})"
     return f"The caller started typing a reply to message {answers}" + (
         f" (due {str(d.get('due_at', ''))[11:19]} UTC)" if d.get("due_at") else ""
     )
@@ -469,6 +471,9 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                     "replaces": opt(int),  # an earlier typing event this one supersedes (a message sent meanwhile)
                     "ends": opt(bool),
                     "subject": opt(str),
+                    # Set when this event only stops the caller typing: the reply it ``replaces`` is never
+                    # delivered (an assessor took over the caller), and ``text`` is empty.
+                    "cancelled": opt(str),
                 },
                 _typing,
                 SessionMapping((), ("due_at", "reply_to")),

@@ -142,14 +142,17 @@ def observe_view(viewer: User, contact: Contact, events: Sequence[Event]) -> Dat
     )[0]
 
 
-def contact_view(viewer: User, kind: str, contact: Contact, events: Sequence[Event]) -> DataView:
-    """A review, a report (page or PDF) of one contact: the customer's names and what the timeline shows."""
+def contact_view(
+    viewer: User, kind: str, contact: Contact, events: Sequence[Event], also: Sequence[str] = ()
+) -> DataView:
+    """A review, a report (page or PDF) of one contact: the customer's names and what the timeline shows
+    (``also``: more of the record the page shows, e.g. the replay's "transactions" and "history")."""
     entitled, why = (True, "the learner's own released report") if viewer.role == "learner" else staff_entitled(contact)
     return record(
         _row(
             viewer,
             kind,
-            [*disclosed_customer_fields(contact, list(events)), *q.event_fields(events)],
+            [*disclosed_customer_fields(contact, list(events)), *also, *q.event_fields(events)],
             entitled,
             cohort_id=contact.cohort_id,
             contact=contact,

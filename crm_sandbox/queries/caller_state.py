@@ -29,11 +29,16 @@ def reply_window(contact_id: int) -> list[Event]:
 
 
 def pending_reply(events: Iterable[Any]) -> Any | None:
-    """The newest ``caller.typing`` event not yet delivered nor superseded, or None."""
+    """The newest ``caller.typing`` event not yet delivered nor superseded nor cancelled, or None (an event
+    that only cancels the reply it replaces is never pending itself)."""
     events = list(events)
     delivered = {e.data.get("typing_seq") for e in events if e.type == MESSAGE_RECEIVED}
     replaced = {e.data.get("replaces") for e in events if e.type == CALLER_TYPING}
-    waiting = [e for e in events if e.type == CALLER_TYPING and e.seq not in delivered | replaced]
+    waiting = [
+        e
+        for e in events
+        if e.type == CALLER_TYPING and e.seq not in delivered | replaced and not e.data.get("cancelled")
+    ]
     return waiting[-1] if waiting else None
 
 

@@ -2,22 +2,35 @@
 
 The conversation so far, the record opened then (masked or revealed as the ID&V state then allowed, with
 the details as they stood then: each ``record.updated`` keeps the value it replaced), the ID&V panel, the
-notes and the findings the rules raise on the events so far. Nothing is read from the desk's current
+notes and the findings the rules raise on the events so far; once verified, the record's transactions and
+its history as the learner saw them then (the seeded earlier interactions, and the notes of the learner's
+own contacts with this customer closed by then, as they read then). Nothing is read from the desk's current
 state but the customer's record as generated (the subject of the session export), so the replay is the
 proof that the events are the whole evidence.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any
+
+from sqlalchemy import select
 
 from crm_sandbox.compliance import RuleFinding, evaluate
 from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.events.append import contact_events
-from crm_sandbox.events.registry import CONTACT_CLOSED, CONTACT_OPENED, CUSTOMER_VIEWED, RECORD_UPDATED
+from crm_sandbox.events.registry import (
+    CONTACT_CLOSED,
+    CONTACT_OPENED,
+    CUSTOMER_VIEWED,
+    NOTE_ADDED,
+    NOTE_AMENDED,
+    RECORD_UPDATED,
+)
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, Event
 from crm_sandbox.operations.desk.notes import Note, notes_from
+from crm_sandbox.queries import caller_state
 from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.queries.workspace import MESSAGE_TYPES
 from crm_sandbox.scenarios.neutral import shown_subject
@@ -55,6 +68,11 @@ class DeskAt:
         return [e for e in self.events if e.type in MESSAGE_TYPES]
 
     @property
+    def typing(self) -> bool:
+        """Whether the caller was typing a reply then (decided, not yet delivered nor cancelled)."""
+        return self.contact.status == "live" and caller_state.caller_typing(self.contact, self.events)
+
+    @property
     def notes(self) -> list[Note]:
         return notes_from(self.events)
 
@@ -66,6 +84,13 @@ class DeskAt:
     def verified(self) -> bool:
         return self.record_id is not None and self.record_id == self.contact.customer_id and self.idv.verified
 
+    def history(self) -> list[Note]:
+        """The notes of the learner's other contacts with the open record, as the desk listed them then
+        (``Workspace.history``): only once verified, only contacts closed by then, each note as it read then."""
+        if not (self.verified and self.record and self.event):
+            return []
+        return history_at(self.record.id, self.contact._thing, self.event.at)
+
     def subject(self, recorded: str | None) -> str:
         return shown_subject(self.contact.scenario, recorded)
 
@@ -75,6 +100,27 @@ class DeskAt:
         doc = session_document(self.contact._thing, self.events)
         doc["contact"]["status"] = self.contact.status
         return evaluate(doc)
+
+
+def history_at(customer_id: int, contact: Contact, until: datetime) -> list[Note]:
+    """Notes ``contact``'s learner wrote on their other contacts with ``customer_id`` that were closed by
+    ``until``, with the versions recorded by then, newest first (``notes.customer_history`` at a time)."""
+    others = select(Contact.id).where(
+        Contact.customer_id == customer_id, Contact.id != contact.id, Contact.learner_id == contact.learner_id
+    )
+    query = (
+        select(Event)
+        .where(
+            Event.contact_id.in_(others),
+            Event.at <= until,
+            Event.type.in_((NOTE_ADDED, NOTE_AMENDED, CONTACT_CLOSED)),
+        )
+        .order_by(Event.contact_id, Event.seq)
+    )
+    events = list(db.session.execute(query).scalars())
+    closed = {e.contact_id for e in events if e.type == CONTACT_CLOSED}
+    notes = notes_from(e for e in events if e.contact_id in closed)
+    return sorted(notes, key=lambda n: n.versions[0].at, reverse=True)
 
 
 def status_at(events: list[Event]) -> str:

@@ -199,7 +199,8 @@ def replay_page(contact: Contact, viewer: Any, back: str) -> str:
         readonly=True,
         back=back,
     )
-    disclosure.contact_view(viewer, "replay", contact, desk.events)
+    account = ["transactions", "history"] if desk.verified else []  # shown on the replayed record then
+    disclosure.contact_view(viewer, "replay", contact, desk.events, account)
     return page
 
 

@@ -220,3 +220,44 @@ def test_two_tabs_sending_while_the_caller_types_lose_and_duplicate_nothing(app,
     assert len(sent) == 6 and len(delivered) == len(set(delivered)) >= 1  # each reply delivered once
     answered = {seq for t in delivered for seq in typing[t]["reply_to"]}
     assert answered == sent  # every message answered by a delivered reply, none lost
+
+
+# --- an assessor takes over the caller ----------------------------------------------------------------
+
+
+def assessor_tab(app, make_user):
+    make_user("assessor1", role="assessor")
+    tab = app.test_client()
+    tab.post("/auth/login", data={"username": "assessor1", "password": PASSWORD})
+    return tab
+
+
+def test_a_reply_still_being_typed_is_cancelled_when_an_assessor_takes_over(
+    app, client, live, events_of, make_user, clock
+):
+    cid = live[CHAT]
+    say(client, cid, "how can i help today?")
+    typing = events_of(cid)[-1]
+    assert typing[0] == "caller.typing"
+    clock.wait(0.5)  # still typing
+    assert assessor_tab(app, make_user).post(f"/assessor/contacts/{cid}/caller/take").status_code in (302, 303)
+    cancel = events_of(cid)[-1]
+    assert cancel[0] == "caller.typing" and cancel[1]["replaces"] == typing[3] and cancel[1]["cancelled"]
+    assert cancel[1]["text"] == "" and cancel[4] == "caller"  # the evidence says the reply was never sent
+    received = len([e for e in events_of(cid) if e[0] == "message.received"])
+    clock.wait(600)  # long past when it was due
+    assert poll(client, cid)["typing"] is False
+    client.get(f"/learner/contacts/{cid}")
+    assert typing[1]["text"] not in str(poll(client, cid))
+    assert len([e for e in events_of(cid) if e[0] == "message.received"]) == received  # never delivered
+
+
+def test_a_reply_already_due_at_the_take_over_is_delivered_first(app, client, live, events_of, make_user, clock):
+    cid = live[CHAT]
+    say(client, cid, "how can i help today?")
+    typing = events_of(cid)[-1]
+    clock.wait(60)  # the caller had finished typing; nobody polled yet
+    assessor_tab(app, make_user).post(f"/assessor/contacts/{cid}/caller/take")
+    last = events_of(cid)[-1]
+    assert last[0] == "message.received" and last[1]["typing_seq"] == typing[3]
+    assert not [e for e in events_of(cid) if e[1].get("cancelled")]

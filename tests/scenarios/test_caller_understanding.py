@@ -5,7 +5,7 @@ from pathlib import Path
 
 from crm_sandbox.scenarios.dialogue.intents import all_intents, make_intent, nearest, read
 from crm_sandbox.scenarios.dialogue.text import mend_word, normalise
-from tests.scenarios.measure_caller import load_messages, measure
+from tests.scenarios.measure_caller import CUSTOMER, load_messages, measure
 from tests.scenarios.test_adviser_messages import SCENARIOS, say
 
 
@@ -80,3 +80,65 @@ def test_the_held_out_set_covers_every_scenario_with_150_messages_and_is_mostly_
     assert figures.rate(figures.fillers, figures.questions) <= 10
     assert figures.verbatim == 0
     assert figures.rate(figures.answered, figures.labels) >= 90  # 92.4 % when written (seen: see the docs)
+
+
+def test_a_word_is_not_mended_into_a_keyword_that_only_adds_an_ending():
+    assert mend_word("current", ("currently",)) == "current"
+    assert mend_word("personal", ("personally",)) == "personal"
+
+
+def test_questions_many_callers_get_are_answered_from_the_library_or_the_scenarios_slot():
+    asked = {
+        "which_account": "is this about your current account or another one?",
+        "support": "does a relative or a friend help you with this?",
+        "previous_adviser": "can you recall who you talked to last time?",
+        "police": "have you been in touch with the police about it?",
+        "living_with": "does anyone else in the household use the account?",
+        "call_back": "when is a good time to call you back?",
+    }
+    for intent, text in asked.items():
+        (answer,) = say("balance-enquiry", [text])
+        assert intent in answer.answered, (intent, answer.text)
+        assert "not sure" not in answer.text and "don't know" not in answer.text, (intent, answer.text)
+    (answer,) = say("balance-enquiry", ["is this about your current account or another one?"])
+    assert CUSTOMER["product"] in answer.text
+
+
+def test_the_library_hears_a_question_but_the_scenario_answers_it_in_its_own_words():
+    (answer,) = say("vulnerable-health-disclosure", ["would a different format for letters be easier?"])
+    assert "large_print" in answer.answered and "Large print would help" in answer.text
+    first, again = say("vulnerable-health-disclosure", ["do you need large print?", "any other format you need?"])
+    assert "normal print is fine" not in again.text  # never the library's default against the scenario's words
+
+
+def test_a_spelling_request_spells_what_the_caller_named():
+    replies = say("change-of-address", ["what's the new address?", "sorry, could you spell the road name?"])
+    assert "spell" in replies[1].answered
+    assert "Q-U-I-L-L-F-E-A-T-H-E-R" in replies[1].text
+    (surname,) = say("balance-enquiry", ["how do you spell your surname?"])
+    assert "S-H-A-H" in surname.text
+
+
+def test_an_offer_gets_a_yes_each_time_in_new_words():
+    first, second = say(
+        "balance-enquiry", ["shall i go ahead and order you a statement?", "would you like me to email it?"]
+    )
+    assert "consent" in first.answered and "consent" in second.answered
+    assert first.text != second.text and "already" not in second.text
+
+
+def test_a_repeat_asked_with_another_question_is_answered_by_saying_it_again():
+    replies = say("change-of-address", ["what's the new address?", "sorry, give me the new address again?"])
+    assert "repeat" in replies[1].answered and "Quillfeather" in replies[1].text
+
+
+def test_a_verification_answer_asked_for_again_is_said_again_and_nothing_else_is_repeated():
+    first, again = say(
+        "power-of-attorney", ["what's the account number?", "can you give me that account number again?"]
+    )
+    assert again.text == first.text and "repeat" in again.answered
+
+
+def test_name_and_address_asked_together_are_both_answered():
+    (answer,) = say("subject-access-request", ["Please confirm your full name and the address we have for you."])
+    assert {"name", "address"} <= set(answer.answered) and CUSTOMER["address_line1"] in answer.text

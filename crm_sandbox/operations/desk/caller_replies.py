@@ -5,6 +5,10 @@
   A message sent while the caller is still typing supersedes that event: one new reply answers both.
 - ``deliver_due_replies`` runs on the first request after that time (the desk and its poll): it appends the
   reply as ``message.received`` under the contact's lock, so two requests at once deliver it once.
+- ``cancel_pending_reply`` runs when an assessor takes over the caller: a reply still being typed is
+  cancelled by a ``caller.typing`` event that replaces it with nothing (``cancelled``), so the evidence says
+  so and the reply is never delivered after the take-over. A reply already due is delivered first: the
+  caller had finished typing it before the take-over.
 - ``record_mood`` appends a ``caller.mood`` event for each change the adviser's message caused.
 
 With ``CALLER_REPLY_DELAYS`` off (the default under test) the reply is appended at once, as before.
@@ -95,6 +99,22 @@ def deliver(op: ContactOperation, typing: Event) -> None:
     op.append(MESSAGE_RECEIVED, {**data, "typing_seq": typing.seq}, actor="caller")
 
 
+TAKEN_OVER = "an assessor took over the caller"
+
+
+def cancel_pending_reply(op: ContactOperation, reason: str = TAKEN_OVER) -> None:
+    """Stop the caller typing (under ``op``'s lock): a reply not yet due is cancelled, one already due is
+    delivered (it was finished before), so none arrives afterwards."""
+    pending = pending_reply(reply_window(op.contact.id))
+    if pending is None:
+        return
+    if is_due(pending):
+        deliver(op, pending)
+        return
+    data = {"text": "", "due_at": clock().isoformat(), "reply_to": pending.data["reply_to"]}
+    op.append(CALLER_TYPING, {**data, "replaces": pending.seq, "cancelled": reason}, actor="caller")
+
+
 def deliver_due_replies(contact: Contact, events: list[Event] | None = None) -> int:
     """Append the caller's reply whose time has come, if any; how many were appended (0 or 1).
 
@@ -103,8 +123,8 @@ def deliver_due_replies(contact: Contact, events: list[Event] | None = None) -> 
     requests at once append it once and neither loses it.
     """
     pending = pending_reply(reply_window(contact.id) if events is None else events)
-    if pending is None or not is_due(pending) or contact.status == "closed":
-        return 0
+    if pending is None or not is_due(pending) or contact.status == "closed" or contact.role_player_id is not None:
+        return 0  # nothing due, or the assessor plays the caller now: the script says nothing
     try:
         with contact_operation(contact, repeated=None) as op:
             pending = pending_reply(reply_window(op.contact.id))

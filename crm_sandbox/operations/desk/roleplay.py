@@ -6,16 +6,20 @@ from crm_sandbox.errors import Conflict
 from crm_sandbox.events.registry import MESSAGE_RECEIVED
 from crm_sandbox.models import Contact, User
 from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.desk.caller_replies import cancel_pending_reply
 from crm_sandbox.operations.desk.conversation import MAX_MESSAGE_LENGTH, check_text
 from crm_sandbox.scenarios import neutral
 
 
 def take_caller(contact: Contact, assessor: User) -> None:
-    """The assessor now types the caller's side; the scripted caller falls silent."""
+    """The assessor now types the caller's side; the scripted caller falls silent (a reply it was still
+    typing is cancelled, as an event)."""
     with contact_operation(contact) as op:
         if op.contact.role_player_id not in (None, assessor.id):
             raise Conflict("Another assessor is already playing the caller on this contact.")
         op.contact.role_player_id = assessor.id
+        cancel_pending_reply(op)
+        op.refresh_findings()
 
 
 def hand_back_caller(contact: Contact, assessor: User) -> None:

@@ -15,7 +15,8 @@ RX = {
         r"first line|house (?:number|name)|where do you live|which street|"
         r"(?:what(?:'s| is)|confirm|tell me|give me|provide|take|have|need|get) (?:me )?"
         r"(?:your|the) (?:full |home |current |registered |postal )?address|"
-        r"your (?:full |home |current |postal )?address(?: please|\?)"
+        r"your (?:full |home |current |postal )?address(?: please|\?)|"
+        r"(?:name|birth|postcode),? and (?:your|the) (?:full |home |current |registered |postal )?address\b"
     ),
     "new_detail": _rx(
         r"\bnew\b|moved|moving|change (?:it|them) to|update (?:it|them) to|"

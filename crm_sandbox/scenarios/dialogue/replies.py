@@ -133,8 +133,7 @@ class Composer:
 
     def answer(self, intent: Intent, clause: str) -> str | None:
         """The answer to one intent, in persona; None for a statement that needs no reaction."""
-        own = (dialogue(self.scenario).get("say") or {}).get(intent.name)
-        options = ([own] if isinstance(own, str) else list(own)) if own else list(intent.say)
+        options = self.options(intent)
         handler = getattr(self, "_" + intent.name, None)
         if handler is not None:
             return handler(clause, options)
@@ -145,9 +144,24 @@ class Composer:
             return None
         return self.fallback(intent.name, bool(options))
 
+    def options(self, intent: Intent) -> list[str]:
+        """The words for ``intent``: the scenario's ``dialogue.say``; for a library intent the scenario has
+        a slot of that name for, none (the slot answers, ``fallback``); for a library intent whose name the
+        scenario's own intent shares (the library's patterns heard it, the scenario's did not), the
+        scenario's words; else the intent's own."""
+        own = (dialogue(self.scenario).get("say") or {}).get(intent.name)
+        if own:
+            return [own] if isinstance(own, str) else list(own)
+        if not intent.scenario and intent.name in _slots(self.scenario):
+            return []
+        twin = next((i for i in self.intents if i.scenario and i.name == intent.name and i.say), None)
+        return list((twin or intent).say) if not intent.scenario else list(intent.say)
+
     def fallback(self, name: str, answered_before: bool) -> str:
         """A question the caller has no (new) answer to: a fact from the slots, or honesty."""
-        slot = self.slot(name) if name in (library().get("slots") or {}) or name in _slots(self.scenario) else ""
+        own_words = any(i.scenario and i.name == name and i.say for i in self.intents)
+        shared = name in (library().get("slots") or {}) and not own_words  # the library's default: only when
+        slot = self.slot(name) if shared or name in _slots(self.scenario) else ""  # the scenario has no words
         slot = self.sentence(self.ctx.fill(slot))
         if slot and self.fresh(slot):
             return slot
@@ -160,6 +174,16 @@ class Composer:
         return text
 
     # -- handlers for the intents that need the scenario or the history -----------------------------
+    def _spell(self, clause: str, options: list[str]) -> str:
+        """Spelling asked for: the thing named, spelled out, from what the caller said or the record."""
+        self.repeat_asked = True  # spelling it out says it again, as asked
+        self.parts.append(Part("repeat", ""))
+        word = spelled_target(clause, self.state, self.ctx)
+        if not word:
+            return self.line("didnt_follow")
+        letters = "-".join(ch.upper() for ch in word if ch.isalnum())
+        return self.pick([f"Of course: {letters}. {word}.", f"It's {letters}, {word}."]) or self.line("already_said")
+
     def _need(self, clause: str, options: list[str]) -> str:
         return self.pick([self.ctx.need_text(), self.slot("need_short"), self.slot("outcome")]) or self.fallback(
             "need", True
@@ -194,6 +218,35 @@ class Composer:
         return None
 
 
+_STREET = re.compile(
+    r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:Street|Lane|Road|Avenue|Row|Close|Drive|Way|Court|Place|Crescent|Gardens|"
+    r"Terrace|Grove|Hill|Park|Square|Walk|Mews)\b"
+)
+
+
+def spelled_target(clause: str, state: Any, ctx: Any) -> str:
+    """What "can you spell ...?" asks for: the street the caller last named, the town, the name or email
+    on file, else the longest capitalised word of the caller's last reply."""
+    said = [str(e["data"].get("text", "")) for e in ctx.history if e.get("actor") == "caller" and e.get("data")]
+    customer = ctx.customer
+    if re.search(r"street|road|lane|avenue|address|house", clause):
+        for text in reversed(said):
+            if m := _STREET.search(text):
+                return m.group(1)
+        return re.sub(r"^\d+\s*", "", str(customer.get("address_line1", "")))
+    if re.search(r"\btown|city|village", clause):
+        return str(customer.get("town", ""))
+    if re.search(r"surname|last name|family name", clause):
+        return str(customer.get("last_name", ""))
+    if re.search(r"\bname\b", clause):
+        return str(customer.get("first_name", "")) + " " + str(customer.get("last_name", ""))
+    if re.search(r"e-?mail", clause):
+        return str(customer.get("email", ""))
+    last = said[-1] if said else ""
+    words = re.findall(r"(?<![.!?] )(?<!^)\b[A-Z][a-z]{3,}\b", last)
+    return max(words, key=len) if words else ""
+
+
 _COUNTED = {  # {n}: how many times the caller has had to say it
     "didnt_follow": "Sorry, I haven't followed you {n} times now.",
     "dont_know": "That's {n} things now I can't tell you, sorry.",
@@ -219,9 +272,13 @@ def compose(ctx: Any) -> tuple[list[Part], bool]:
     # number on my card?" instead of an account number; ``replaces: [postcode]`` for another name)
     replaced = {n for _, found in detected for i in found if i.priority for n in [i.name, *i.rule.get("replaces", [])]}
     verification = [(n, t) for n, t in ctx.tagged_verification_answers(composer.text) if n not in replaced]
+    asked_again = bool(verification) and any(i.name == "repeat" for _, found in detected for i in found)
+    composer.repeat_asked = asked_again  # "give me that account number again": the verification answer, again
     for name, text in verification:
         composer.add(name, text if composer.fresh(text) else composer.again(text))
-    answered = {name for name, _ in verification}
+    answered = {name for name, _ in verification} | ({"repeat"} if asked_again else set())
+    if asked_again:
+        composer.parts.append(Part("repeat", ""))
     names = {i.name for _, found in detected for i in found}
     if names & set(CLOSING) and not (names & {"refusal"}):
         composer.parts += [Part(n, t) for n, t in ctx.confirmations()[:1]]
@@ -258,6 +315,7 @@ def _answer_clause(composer: Composer, clause: str, found: list[Intent], answere
     if "repeat" in names and any(i.kind == "question" and i.name != "repeat" for i in found):
         composer.repeat_asked = True  # "what was that email again?": the email, again
         found = [i for i in found if i.name != "repeat"]
+        composer.parts.append(Part("repeat", ""))  # the repeat asked for is answered by the others' answers
     for intent in found:
         if _skip(composer, intent, clause, found, answered, scenario_hit):
             continue

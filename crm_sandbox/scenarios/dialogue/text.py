@@ -161,6 +161,8 @@ def mend_word(word: str, vocabulary: tuple[str, ...] = VOCABULARY, words: dict[s
     close = get_close_matches(low, vocabulary, n=1, cutoff=0.85)
     if not close or close[0][0] != low[0] or (close[0].startswith(low) and len(low) < 7):
         return word  # "manage" is a word, not a cut-off "manager"; "anythin" is cut off
+    if close[0].startswith(low) and close[0][len(low) :] in ENDINGS:
+        return word  # "current" is a word, not a cut-off "currently" (nor "personal" of "personally")
     return close[0]
 
 

@@ -46,7 +46,7 @@ def learner_title(status: str, channel: str, scenario: dict, title: str | None =
     until it is closed, then the scenario's title."""
     if status == "closed" and title:
         return title
-    return email_subject(scenario) if channel == "email" else neutral_label(channel)
+    return email_subject(scenario) if channel == "email" else neutral_label(channel, scenario)
 
 
 def queue_for(learner: User) -> list[QueueItem]:

@@ -49,6 +49,8 @@ RULE_IDS = {
     "beyond-authority",
     "missed-escalation",
     "unpersonalised-template",
+    "handover-oversharing",
+    "ended-without-warning",
 }
 CUSTOMER_FIELDS = {
     "ref",

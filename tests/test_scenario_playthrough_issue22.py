@@ -130,7 +130,7 @@ SCRIPTS = {
         Say(CLOSE_UP, "bye", ends=True),
         Close("referred", True),
     ],
-    "bereavement": [
+    "bereavement-notification": [
         Take("passed away"),
         Say(ANSWER, "need to let you know"),
         Say("I'm so sorry for your loss.", "very sudden"),
@@ -201,7 +201,7 @@ BREACHES = {
         ],
         "handover-oversharing",
     ),
-    "bereavement": (
+    "bereavement-notification": (
         4,
         [Say("The balance on the account is {balance_money}, so the funeral bill is covered.", "")],
         "disclosure-to-third-party",

@@ -64,6 +64,7 @@ def queue_of(learner_id: int) -> list[QueueItem]:
             Contact.scenario["title"].as_string(),
             Contact.scenario["caller"]["subject"].as_string(),
             Contact.scenario["purpose"].as_string(),
+            Contact.scenario["direction"].as_string(),
             Contact.channel,
             Contact.status,
             Contact.mode,
@@ -75,8 +76,22 @@ def queue_of(learner_id: int) -> list[QueueItem]:
     )
     now = utcnow()
     items = []
-    for cid, position, scenario_id, title, subject, purpose, channel, status, mode, created, customer_id in rows:
+    for (
+        cid,
+        position,
+        scenario_id,
+        title,
+        subject,
+        purpose,
+        direction,
+        channel,
+        status,
+        mode,
+        created,
+        customer_id,
+    ) in rows:
         scenario = {"id": scenario_id, "title": title, "purpose": purpose, "caller": {"subject": subject}}
+        scenario["direction"] = direction
         items.append(
             QueueItem(
                 cid,

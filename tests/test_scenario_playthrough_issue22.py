@@ -163,9 +163,9 @@ SCRIPTS = {
         EndCall("abusive"),
         Note(
             "Caller swore at me and called me names about a returned rent payment. Warned once; abuse continued; call ended. Supervisor told.",
-            "call-ended-abusive",
+            "call-ended-after-warning",
         ),
-        Close("call-ended-abusive", False),
+        Close("call-ended-after-warning", False),
     ],
     "outbound-callback": [
         TakeOutbound(),

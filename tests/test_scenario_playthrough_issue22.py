@@ -148,7 +148,7 @@ SCRIPTS = {
             "Death of the account holder reported by their child (executor). Referred to the bereavement team; nothing disclosed.",
             "referred",
         ),
-        Say("Is there anything else I can help with today?", "goodbye", ends=True),
+        Say("Is there anything else I can help with today?", "bye", ends=True),
         Close("referred", True),
     ],
     "abusive-caller": [

@@ -157,8 +157,9 @@ SCRIPTS = {
         ReadKb("abusive", "abusive-callers"),
         Say(WARNING, "talk how i like"),
         Say(
-            "As the abusive language has continued, I'm ending the call now. You can call us again when you're ready.",
-            "",
+            "As this has carried on, I'm ending the call now. You can call us again when you're ready.",
+            "useless",
+            ends=True,
         ),
         EndCall("abusive"),
         Note(

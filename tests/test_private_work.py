@@ -112,10 +112,10 @@ def crowd(app, cohort):
 
 def test_thirty_learners_never_share_a_customer_or_find_each_others(app, cohort, crowd):
     learners, took = crowd
-    assert took < 20, f"queueing 30 x 13 contacts took {took:.1f}s"  # generous: seconds, not minutes
+    assert took < 20, f"queueing 30 x 17 contacts took {took:.1f}s"  # generous: seconds, not minutes
     with app.app_context():
         contacts = db.session.execute(select(Contact.learner_id, Contact.customer_id)).all()
-        assert len(contacts) == (LEARNERS + 1) * 13
+        assert len(contacts) == (LEARNERS + 1) * 17
         used_by: dict[int, set[int]] = {}
         for learner_id, customer_id in contacts:
             used_by.setdefault(customer_id, set()).add(learner_id)

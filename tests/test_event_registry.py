@@ -185,6 +185,11 @@ SAMPLES = {
     "assessment.countersigned": [{"version": 1, "by": "assessor2"}],  # quality.countersign
     "iqa.verdict": [{"version": 1, "verdict": "disagree", "by": "iqa1"}],  # quality.record_verdict
     "iqa.answered": [{"version": 1, "by": "assessor1"}],  # quality.answer_verdict
+    "handover.written": [
+        {"team": "Bereavement team", "text": "Customer's father has died; pack requested."}
+    ],  # handover
+    "call.dialled": [{"customer_id": 3, "customer_ref": "cust-0003", "field": "phone"}],  # calls.dial
+    "call.ended": [{"reason": "abusive"}, {"reason": "silent"}],  # calls.end_call
     "contact.closed": [
         {"outcome": "address_changed", "resolved": True},  # actions.close_contact
         {"outcome": "no_action", "resolved": False},

@@ -55,8 +55,11 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "contact.closed": ("outcome", "resolved"),
     "caller.typing": (),
     "caller.mood": ("cause", "message_seq"),
+    "handover.written": ("team", "text"),
+    "call.dialled": ("customer_id",),
+    "call.ended": ("reason",),
 }
-_TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}
+_TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field", "team"}
 _BOOL_KEYS = {"match", "passed", "resolved"}
 # fmt: off
 CUSTOMER_FIELDS = ("full_name", "first_name", "last_name", "date_of_birth", "address_line1", "address_line2", "town",

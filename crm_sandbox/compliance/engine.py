@@ -26,6 +26,8 @@ RULES: dict[str, Rule] = {
     "beyond-authority": rules.beyond_authority,
     "missed-escalation": rules.missed_escalation,
     "unpersonalised-template": rules.unpersonalised_template,
+    "handover-oversharing": rules.handover_oversharing,
+    "ended-without-warning": rules.ended_without_warning,
 }
 
 

@@ -67,6 +67,17 @@ RULE_INFO: dict[str, tuple[str, str]] = {
         "Communication standards: templates are completed and personalised before sending; "
         "assessment criterion: communicates clearly and accurately",
     ),
+    "handover-oversharing": (
+        "medium",
+        "UK GDPR Art 5(1)(c) (data minimisation) and Art 5(1)(f); referral policy: a handover note carries "
+        "what the next team needs, never security answers; assessment criterion: adherence to data protection "
+        "protocols with referred customers",
+    ),
+    "ended-without-warning": (
+        "medium",
+        "Abusive-caller policy: warn the caller clearly, and end the call only if the behaviour continues; "
+        "assessment criterion: deals with difficult situations calmly and follows procedures",
+    ),
 }
 
 

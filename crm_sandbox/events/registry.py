@@ -58,6 +58,10 @@ REFERENCE_SCORED = "reference.scored"
 KPI_TARGETS_SET = "kpi_targets.set"
 CALLER_TYPING = "caller.typing"
 CALLER_MOOD = "caller.mood"
+# Issue 22: referrals onward, outbound calls, a call the adviser ends.
+HANDOVER_WRITTEN = "handover.written"
+CALL_DIALLED = "call.dialled"
+CALL_ENDED = "call.ended"
 
 # The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
@@ -249,6 +253,18 @@ def _refund(d: Mapping[str, Any]) -> str:
 def _complaint(d: Mapping[str, Any]) -> str:
     told = "outcome explained to the customer" if d.get("outcome_communicated") else "outcome not yet explained"
     return f"Complaint logged ({told})"
+
+
+def _handover(d: Mapping[str, Any]) -> str:
+    return f"Referred the contact to {d.get('team') or 'another team'} with a handover note"
+
+
+def _dialled(d: Mapping[str, Any]) -> str:
+    return f"Dialled the {_words(d.get('field', 'phone'))} number on record {d.get('customer_ref', '')}".rstrip()
+
+
+def _ended(d: Mapping[str, Any]) -> str:
+    return f"Ended the call ({_words(d.get('reason', ''))})"
 
 
 def _closed(d: Mapping[str, Any]) -> str:
@@ -494,6 +510,32 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                 _mood,
                 SessionMapping(("cause", "message_seq")),
                 {"caller"},
+            ),
+            EventType(
+                HANDOVER_WRITTEN,
+                "Handover note",
+                {"team": req(str), "text": req(str)},
+                _handover,
+                SessionMapping(("team", "text")),
+                {"learner"},
+                _BODY,
+            ),
+            EventType(
+                CALL_DIALLED,
+                "Outbound call dialled",
+                # the record's number is dialled by its field (never typed into the event): ``field``
+                {"customer_id": req(int), "customer_ref": req(str), "field": req(str, choices=("phone",))},
+                _dialled,
+                SessionMapping(("customer_id",), ("field",), _export_viewed),
+                {"learner"},
+            ),
+            EventType(
+                CALL_ENDED,
+                "Call ended by the adviser",
+                {"reason": req(str, choices=("abusive", "silent", "other"))},
+                _ended,
+                SessionMapping(("reason",)),
+                {"learner"},
             ),
             EventType(
                 CONTACT_CLOSED,

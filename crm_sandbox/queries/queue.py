@@ -46,7 +46,7 @@ def learner_title(status: str, channel: str, scenario: dict, title: str | None =
     until it is closed, then the scenario's title."""
     if status == "closed" and title:
         return title
-    return email_subject(scenario) if channel == "email" else neutral_label(channel)
+    return email_subject(scenario) if channel == "email" else neutral_label(channel, scenario)
 
 
 def queue_for(learner: User) -> list[QueueItem]:
@@ -64,6 +64,7 @@ def queue_of(learner_id: int) -> list[QueueItem]:
             Contact.scenario["title"].as_string(),
             Contact.scenario["caller"]["subject"].as_string(),
             Contact.scenario["purpose"].as_string(),
+            Contact.scenario["direction"].as_string(),
             Contact.channel,
             Contact.status,
             Contact.mode,
@@ -75,8 +76,22 @@ def queue_of(learner_id: int) -> list[QueueItem]:
     )
     now = utcnow()
     items = []
-    for cid, position, scenario_id, title, subject, purpose, channel, status, mode, created, customer_id in rows:
+    for (
+        cid,
+        position,
+        scenario_id,
+        title,
+        subject,
+        purpose,
+        direction,
+        channel,
+        status,
+        mode,
+        created,
+        customer_id,
+    ) in rows:
         scenario = {"id": scenario_id, "title": title, "purpose": purpose, "caller": {"subject": subject}}
+        scenario["direction"] = direction
         items.append(
             QueueItem(
                 cid,

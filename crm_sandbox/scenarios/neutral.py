@@ -10,8 +10,10 @@ NEUTRAL_SUBJECT = "Email from customer"
 _REPLY = re.compile(r"^\s*(?:re|fw|fwd)\s*:\s*", re.I)
 
 
-def neutral_label(channel: str) -> str:
-    """ "Inbound chat", "Email from customer", "Inbound call"."""
+def neutral_label(channel: str, scenario: dict | None = None) -> str:
+    """ "Inbound chat", "Email from customer", "Inbound call" (or "Outbound call": ``direction: outbound``)."""
+    if channel == "phone" and (scenario or {}).get("direction") == "outbound":
+        return "Outbound call"
     return NEUTRAL_LABELS.get(channel, "Customer contact")
 
 

@@ -14,7 +14,16 @@ from crm_sandbox.formatting import escalation_reference, money
 from crm_sandbox.models import Contact
 from crm_sandbox.operations import disclosure
 from crm_sandbox.operations import review as reviews
-from crm_sandbox.operations.desk import actions, caller_replies, conversation, identity, lifecycle, notes
+from crm_sandbox.operations.desk import (
+    actions,
+    caller_replies,
+    calls,
+    conversation,
+    handover,
+    identity,
+    lifecycle,
+    notes,
+)
 from crm_sandbox.operations.desk import contacts as contact_service
 from crm_sandbox.policy import IDV_FACTORS
 from crm_sandbox.queries import access
@@ -23,6 +32,7 @@ from crm_sandbox.queries.queue import queue_for, released_contact_ids
 from crm_sandbox.queries.review import assessment_of, released_review
 from crm_sandbox.queries.workspace import updates as workspace_updates
 from crm_sandbox.queries.workspace import workspace
+from crm_sandbox.scenarios.desk_brief import desk_brief
 from crm_sandbox.views import helpers
 from crm_sandbox.views.access import roles_required
 from crm_sandbox.views.helpers import Refused, form, review_page
@@ -127,6 +137,14 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
         outcomes=notes.outcome_codes(),
         updatable=actions.UPDATABLE_FIELDS,
         refused=refused or Refused(),
+        brief=desk_brief(contact.scenario, callers_data) if contact.status != "queued" else None,
+        call={
+            "outbound": calls.is_outbound(contact),
+            "dialled": bool(ws.of_type("call.dialled")),
+            "ended": bool(ws.of_type("call.ended")),
+        },
+        teams=handover.TEAMS,
+        end_reasons=calls.END_REASONS,
     )
     # Rendered, then recorded, then sent: what the learner is shown is on record (who saw what).
     disclosure.desk_view(current_user, ws, [f["id"] for f in factors if f["stored"]])
@@ -364,6 +382,51 @@ def escalate(contact_id: int) -> ResponseReturnValue:
         lambda reference: f"Escalated to the supervisor queue. The reference is {reference}: give it to the customer.",
         "#actions",
         "escalate",
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/dial")
+@roles_required("learner")
+def dial(contact_id: int) -> ResponseReturnValue:
+    """An outbound call: dial the number held on the open record (a typed number must be that one)."""
+    contact = own_contact(contact_id)
+    customer_id = helpers.whole_number(form("customer_id"))
+    if customer_id is None:
+        flash("Open the customer's record first: outbound calls are dialled from the record.", "error")
+        return redirect(url_for("learner.contact", contact_id=contact.id), code=303)
+    return act(
+        contact,
+        lambda: calls.dial(contact, current_user, customer_id, form("number"), form("form_token")),
+        "Call connected.",
+        "#composer",
+        "dial",
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/end-call")
+@roles_required("learner")
+def end_call(contact_id: int) -> ResponseReturnValue:
+    contact = own_contact(contact_id)
+    return act(
+        contact,
+        lambda: calls.end_call(contact, current_user, form("reason"), form("form_token")),
+        "Call ended. Write your notes and close the contact.",
+        "#wrapup",
+        "end-call",
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/handover")
+@roles_required("learner")
+def refer(contact_id: int) -> ResponseReturnValue:
+    """Refer the contact onward with a handover note to another team."""
+    contact = own_contact(contact_id)
+    return act(
+        contact,
+        lambda: handover.write_handover(contact, current_user, form("team"), form("text"), form("form_token")),
+        "Handover note sent.",
+        "#actions",
+        "handover",
     )
 
 

@@ -3,7 +3,8 @@
 An excerpt lists events as one-key dicts: ``{in: text}`` (caller), ``{out: text}`` (learner),
 ``{idv: [factor, given, match]}``, ``{result: true|false}``, ``{note: text}`` (``after_close: minutes``
 optional), ``{amend: text}``, ``{update: [field, value]}``, ``{refund: amount}``, ``{view: customer_id}``,
-``{search: query}``, ``{escalate: reason}``, ``{complaint: summary}``, ``{kb: article}``, ``{close: true}``.
+``{search: query}``, ``{escalate: reason}``, ``{complaint: summary}``, ``{kb: article}``, ``{close: true}``,
+``{handover: text}`` (``team`` optional), ``{end: reason}`` (the adviser ends the call).
 ``build_with_index`` also returns, for each excerpt event index, the session ``seq`` it became (for
 labels that say where: ``{rule: ID, at: [index, ...]}``).
 """
@@ -167,6 +168,10 @@ def build_with_index(item: dict) -> tuple[dict, dict[int, int]]:  # noqa: C901 (
             add("complaint.raised", {"summary": value})
         elif key == "kb":
             add("kb.viewed", {"article": value})
+        elif key == "handover":
+            add("handover.written", {"team": ev.get("team", "Fraud team"), "text": value})
+        elif key == "end":
+            add("call.ended", {"reason": value})
         elif key == "close":
             add("contact.closed", {"outcome": "resolved", "resolved": True})
             closed_at = at

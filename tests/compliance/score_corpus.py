@@ -50,6 +50,8 @@ PREFIX_RULE = {
     "ba": "beyond-authority",
     "me": "missed-escalation",
     "ut": "unpersonalised-template",
+    "ho": "handover-oversharing",
+    "ew": "ended-without-warning",
 }
 
 Label = tuple[str, frozenset[int] | None]

@@ -49,6 +49,8 @@ RULE_IDS = {
     "beyond-authority",
     "missed-escalation",
     "unpersonalised-template",
+    "handover-oversharing",
+    "ended-without-warning",
 }
 CUSTOMER_FIELDS = {
     "ref",
@@ -136,7 +138,9 @@ def test_channels_are_mixed_mostly_chat(scenarios):
     channels = [s["channel"] for s in scenarios.values()]
     assert channels.count("email") >= 2
     assert channels.count("phone") >= 2
-    assert channels.count("chat") > len(channels) / 2
+    # chat is the most common channel (issue 22 added situations that are calls by nature: an outbound
+    # callback, an abusive caller, a bereavement notification, a customer put through by a colleague)
+    assert all(channels.count("chat") > channels.count(c) for c in set(channels) - {"chat"})
 
 
 def test_every_scenario_has_brief_persona_opening_and_email_subject(scenarios):

@@ -3,6 +3,8 @@
 from .collection import over_collection, payment_card_data, special_category_data
 from .conduct import beyond_authority, missed_escalation, record_access_without_contact, unpersonalised_template
 from .disclosure import disclosure_before_verification, disclosure_to_third_party, leading_verification_question
+from .ending import ended_without_warning
+from .handover import handover_oversharing
 from .logging import late_log, missing_log
 from .verification import change_before_verification, verification_lockout_ignored
 
@@ -11,6 +13,8 @@ __all__ = [
     "change_before_verification",
     "disclosure_before_verification",
     "disclosure_to_third_party",
+    "ended_without_warning",
+    "handover_oversharing",
     "late_log",
     "leading_verification_question",
     "missed_escalation",

@@ -10,7 +10,7 @@ from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.events.registry import KB_VIEWED, MESSAGE_SENT
 from crm_sandbox.models import Contact, User
 from crm_sandbox.operations.contact_operation import contact_operation
-from crm_sandbox.operations.desk import caller_replies
+from crm_sandbox.operations.desk import caller_replies, calls
 from crm_sandbox.scenarios import neutral
 
 MAX_MESSAGE_LENGTH = 4000
@@ -27,6 +27,14 @@ def check_text(text: str, what: str, limit: int) -> str:
     return text
 
 
+def check_line_open(contact: Contact) -> None:
+    """Refuse a message on a call nobody is on: an outbound call not yet dialled, or a call ended."""
+    if calls.is_outbound(contact) and not calls.dialled(contact):
+        raise ServiceError("The call is not connected yet: dial the customer from their record first.")
+    if calls.ended(contact):
+        raise ServiceError("You have ended this call: write your notes and close the contact.")
+
+
 def send_message(
     contact: Contact,
     user: User,
@@ -38,6 +46,8 @@ def send_message(
 ) -> None:
     """Record the learner's message and, unless a person plays the caller, the scripted reply."""
     text = check_text(text, "message", MAX_MESSAGE_LENGTH)
+    if contact.channel == "phone":
+        check_line_open(contact)
     data: dict[str, Any] = {"text": text}
     if template_id:
         if get_response(current_app.config["SEED_DIR"], template_id) is None:

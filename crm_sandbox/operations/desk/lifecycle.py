@@ -9,6 +9,7 @@ from crm_sandbox.events import chain
 from crm_sandbox.events.registry import CONTACT_CLOSED, CONTACT_OPENED, MESSAGE_RECEIVED
 from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.operations.contact_operation import check_policy, contact_operation
+from crm_sandbox.operations.desk.calls import is_outbound
 from crm_sandbox.operations.desk.notes import outcome_codes
 from crm_sandbox.queries.customers import customer_dict
 from crm_sandbox.scenarios import caller, neutral
@@ -24,7 +25,7 @@ def caller_opening(contact: Contact) -> dict[str, Any]:
 
 def open_contact(contact: Contact, user: User) -> None:
     """Take a queued contact: it goes live and ``contact.opened`` is recorded (once), with the
-    caller's first message.
+    caller's first message (an outbound call's first words come when it is dialled: ``calls.dial``).
 
     The contact keeps a copy of the cohort's policy as it is now: a later policy change applies to
     contacts opened after it, and the policy a contact was worked under is part of its evidence.
@@ -36,7 +37,8 @@ def open_contact(contact: Contact, user: User) -> None:
         op.contact.status, op.contact.opened_at = "live", utcnow()
         op.contact.policy = dict(op.contact.cohort.policy)
         op.append(CONTACT_OPENED, {}, actor="learner", user=user)
-        op.append(MESSAGE_RECEIVED, caller_opening(op.contact), actor="caller")
+        if not is_outbound(op.contact):  # an outbound call: whoever answers speaks once it is dialled
+            op.append(MESSAGE_RECEIVED, caller_opening(op.contact), actor="caller")
         op.refresh_findings()
 
 

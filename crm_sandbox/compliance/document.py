@@ -55,6 +55,7 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "contact.closed": ("outcome", "resolved"),
     "caller.typing": (),
     "caller.mood": ("cause", "message_seq"),
+    "caller.screen": ("step", "message_seq"),
 }
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field"}
 _BOOL_KEYS = {"match", "passed", "resolved"}

@@ -26,6 +26,8 @@ RULES: dict[str, Rule] = {
     "beyond-authority": rules.beyond_authority,
     "missed-escalation": rules.missed_escalation,
     "unpersonalised-template": rules.unpersonalised_template,
+    "public-reply-personal-data": rules.public_reply_personal_data,
+    "guidance-not-checked": rules.guidance_not_checked,
 }
 
 

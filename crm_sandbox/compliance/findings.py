@@ -67,6 +67,16 @@ RULE_INFO: dict[str, tuple[str, str]] = {
         "Communication standards: templates are completed and personalised before sending; "
         "assessment criterion: communicates clearly and accurately",
     ),
+    "public-reply-personal-data": (
+        "high",
+        "UK GDPR Art 5(1)(f) (integrity and confidentiality); social-media policy: personal details are never "
+        "repeated in public, the conversation moves to a private channel",
+    ),
+    "guidance-not-checked": (
+        "low",
+        "Unit: guiding customers through on-line processes; to avoid: \u201cusing jargon or complex instructions "
+        "without checking understanding, leading to frustration\u201d",
+    ),
 }
 
 

@@ -93,8 +93,10 @@
       node.appendChild(head);
       node.appendChild(el("p", "", m.text));
     } else {
-      node = el("div", "msg " + (m.actor === "learner" ? "msg-learner" : "msg-caller"));
-      node.appendChild(el("span", "msg-who", (labels[m.actor] || m.actor) + " · " + m.at));
+      node = el("div", "msg " + (m.actor === "learner" ? "msg-learner" : "msg-caller") + (m.public ? " msg-public" : ""));
+      var where = m.public ? (m.actor === "learner" ? " · Public reply: everyone can see this" : " · Public post: everyone can see this")
+        : (byId("social-hint") ? " · Private message" : "");
+      node.appendChild(el("span", "msg-who", (labels[m.actor] || m.actor) + " · " + m.at + where));
       node.appendChild(el("p", "", m.text));
     }
     node.dataset.seq = m.seq;

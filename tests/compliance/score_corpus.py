@@ -50,6 +50,8 @@ PREFIX_RULE = {
     "ba": "beyond-authority",
     "me": "missed-escalation",
     "ut": "unpersonalised-template",
+    "prp": "public-reply-personal-data",
+    "gnc": "guidance-not-checked",
 }
 
 Label = tuple[str, frozenset[int] | None]

@@ -2,6 +2,7 @@
 
 from .collection import over_collection, payment_card_data, special_category_data
 from .conduct import beyond_authority, missed_escalation, record_access_without_contact, unpersonalised_template
+from .digital import guidance_not_checked, public_reply_personal_data
 from .disclosure import disclosure_before_verification, disclosure_to_third_party, leading_verification_question
 from .logging import late_log, missing_log
 from .verification import change_before_verification, verification_lockout_ignored
@@ -11,12 +12,14 @@ __all__ = [
     "change_before_verification",
     "disclosure_before_verification",
     "disclosure_to_third_party",
+    "guidance_not_checked",
     "late_log",
     "leading_verification_question",
     "missed_escalation",
     "missing_log",
     "over_collection",
     "payment_card_data",
+    "public_reply_personal_data",
     "record_access_without_contact",
     "special_category_data",
     "unpersonalised_template",

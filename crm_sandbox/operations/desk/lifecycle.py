@@ -17,7 +17,7 @@ from crm_sandbox.scenarios import caller, neutral
 
 def caller_opening(contact: Contact) -> dict[str, Any]:
     """The caller's first message, recorded when the contact is opened."""
-    data = {"text": caller.opening_message(contact.scenario, customer_dict(contact.customer))}
+    data: dict[str, Any] = {"text": caller.opening_message(contact.scenario, customer_dict(contact.customer))}
     if contact.channel == "email":
         data["subject"] = neutral.email_subject(contact.scenario)  # never the scenario title
     if social.is_social(contact.scenario):

@@ -68,6 +68,9 @@ from crm_sandbox.scenarios.dialogue import screen as screen_rules
 from crm_sandbox.scenarios.dialogue import text as text_rules
 from crm_sandbox.scenarios.dialogue.patterns import RX
 
+# What a screen reaction answers, as the caller measure counts it (tests/scenarios/adviser_messages.yaml).
+SCREEN_ANSWERS = {"advanced": "instruction", "lost": "instruction", "jargon": "jargon", "describe": "screen"}
+
 
 @dataclass(frozen=True)
 class CallerReply:
@@ -472,9 +475,18 @@ class _Context:
         reaction = screen_rules.react(self.scenario, self.history, msg)
         if reaction is not None and reaction.text:
             self.screen_step = reaction.step
-            return self.fill(reaction.text), False, (f"screen_{reaction.kind}",)
+            return self.screen_words(reaction), False, (SCREEN_ANSWERS[reaction.kind],)
         parts, ends = replies.compose(self)
         return " ".join(p.text for p in parts if p.text), ends, tuple(p.intent for p in parts)
+
+    def screen_words(self, reaction: screen_rules.Reaction) -> str:
+        """What the caller says about their screen, never a sentence twice (said before: said differently)."""
+        composer = replies.Composer(self)
+        if reaction.options:
+            return composer.pick(list(reaction.options)) or composer.line("didnt_follow")
+        said = [p for p in re.split(r"(?<=[.!?])\s+", self.fill(reaction.text)) if p]
+        fresh = [p for p in said if composer.fresh(p)]
+        return " ".join(fresh) if fresh else composer.again(said[-1])
 
     def public_reaction(self) -> str:
         """The customer's answer to a public reply to their post: they will not give details in public; an

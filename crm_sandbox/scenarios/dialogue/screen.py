@@ -51,6 +51,7 @@ class Reaction:
     kind: str  # advanced | lost | jargon | describe
     text: str
     step: Step | None = None  # the step the screen moved to (advanced only)
+    options: tuple[str, ...] = ()  # jargon: the caller's confused lines, the first not yet said is used
 
 
 def _patterns(raw: object) -> tuple[re.Pattern, ...]:
@@ -107,7 +108,7 @@ def react(scenario: dict, history: list[dict], message: str) -> Reaction | None:
     after = _following(scenario, step)
     if is_jargon(scenario, message) and after is not None:
         lines = (scenario.get("screen") or {}).get("confused") or ["Sorry, I don't know what that means."]
-        return Reaction("jargon", str(lines[_turns(history) % len(lines)]))
+        return Reaction("jargon", str(lines[0]), options=tuple(str(line) for line in lines))
     if after is not None and _instructs(message) and any(p.search(message) for p in after.correct):
         text = after.done
         beyond = _following(scenario, after)
@@ -133,7 +134,3 @@ def _instructs(message: str) -> bool:
         if any(not SELF.search(sentence[: m.start()]) for m in ACTION.finditer(sentence)):
             return True
     return False
-
-
-def _turns(history: list[dict]) -> int:
-    return sum(1 for e in history if e.get("type") == "message.received")

@@ -10,6 +10,7 @@ from crm_sandbox.extensions import db
 from crm_sandbox.formatting import money
 from crm_sandbox.models import Contact, Finding
 from crm_sandbox.operations.desk.identity import memorable_positions, ordinal
+from tests.conftest import PASSWORD
 from tests.helpers import customer_of, messages_after, page, say
 from tests.test_scenario_playthrough import HEARD, SENT, Ask, Close, Find, Note, Play, ReadKb, Say, Take
 
@@ -230,3 +231,23 @@ def test_public_reply_refused_without_a_post(app, client, make_user, login, cont
     resp = say(client, play.contact_id, "Hello", visibility="public")
     assert "no public post" in messages_after(client, resp)
     assert "Reply publicly" not in page(client, play.contact_id)
+
+
+def test_replay_and_review_show_the_screen_beside_the_messages(app, client, make_user, login, contact_of, events_of):
+    """The replay shows what the caller's screen showed at each event; the review's timeline has each move."""
+    from crm_sandbox.queries.replay import desk_at
+
+    play = start(app, client, make_user, login, contact_of, events_of, "guided-app-password")
+    run(play, GUIDED[:4])  # up to "tap More"
+    moved = next(e[3] for e in play.events() if e[0] == "caller.screen")
+    with app.app_context():
+        contact = db.session.get(Contact, play.contact_id)
+        assert "Home, Payments, Cards and More" in desk_at(contact, moved - 1).screen
+        assert "Profile, Settings, Help and Log out" in desk_at(contact, moved).screen
+    make_user("assessor1", "assessor")
+    staff = app.test_client()
+    staff.post("/auth/login", data={"username": "assessor1", "password": PASSWORD})
+    html = staff.get(f"/assessor/contacts/{play.contact_id}/replay?at={moved}").get_data(as_text=True)
+    assert 'id="replay-screen"' in html and "Profile, Settings, Help and Log out" in html
+    review = staff.get(f"/assessor/contacts/{play.contact_id}/review").get_data(as_text=True)
+    assert f"The caller&#39;s screen moved on after message #{moved - 1}" in review

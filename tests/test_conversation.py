@@ -264,7 +264,7 @@ def test_html_and_script_in_messages_are_inert(client, desk, events_of):
     body = client.get(f"/learner/contacts/{cid}/updates?after=2").get_json()
     sent = body["messages"][0]
     assert sent["text"] == evil  # plain text: the page's script inserts it as text
-    assert set(sent) == {"seq", "actor", "type", "text", "subject", "ends", "at"}
+    assert set(sent) == {"seq", "actor", "type", "text", "subject", "ends", "public", "at"}
 
 
 def test_a_double_submitted_message_is_recorded_once(client, desk, events_of):

@@ -153,6 +153,7 @@ SAMPLES = {
         {"text": "Sorry about that.", "template_id": "apology"},
         {"text": "Thanks for your email.", "subject": "Re: Change of address"},
         {"text": "Your card 411111******1111?", "card_data": CARD[:1]},
+        {"text": "Sorry to hear that: we've sent you a private message.", "public": True},  # a public reply
     ],
     "message.received": [
         {"text": "Hi, I've moved."},  # contacts.caller_opening (chat, phone)
@@ -162,6 +163,7 @@ SAMPLES = {
         {"text": "It's me, honest.", "played_by": "assessor1"},  # roleplay.send_as_caller
         {"text": "It's me.", "played_by": "assessor1", "subject": "Re: Change of address"},
         {"text": "It's LS1 4AP.", "typing_seq": 5},  # caller_replies.deliver_due_replies
+        {"text": "@SandboxBank my card is blocked!", "public": True},  # contacts.caller_opening (social post)
     ],
     "note.added": [{"text": "Changed address."}, {"text": "Changed address.", "outcome": "address_changed"}],
     "note.amended": [{"note_seq": 5, "text": "Changed the address.", "reason": "typo"}],  # notes.amend_note
@@ -216,6 +218,9 @@ SAMPLES = {
             "trust_now": 45,
             "message_seq": 12,
         }
+    ],
+    "caller.screen": [  # caller_replies.decide_reply (guided digital help)
+        {"step": "settings", "shows": "the Settings page: Notifications, Security", "message_seq": 7}
     ],
 }
 

@@ -35,7 +35,9 @@ def test_every_scenario_is_played_against_a_customer_its_brief_describes(app, ma
     """The customer's age on the day the contact is made is inside the scenario's band; product,
     balance and the transactions the brief talks about are on the record."""
     scenarios = all_scenarios(app)
-    assert len(scenarios) == 17  # 13, and issue 22 part A: referred, bereavement, abusive, outbound
+    assert (
+        len(scenarios) == 19
+    )  # 13, and issue 22: referred, bereavement, abusive, outbound, digital help, social media
     learner = make_user("learner1", queue=[s["id"] for s in scenarios])
     with app.app_context():
         contacts = db.session.execute(select(Contact).where(Contact.learner_id == learner)).scalars().all()
@@ -112,10 +114,10 @@ def crowd(app, cohort):
 
 def test_thirty_learners_never_share_a_customer_or_find_each_others(app, cohort, crowd):
     learners, took = crowd
-    assert took < 20, f"queueing 30 x 17 contacts took {took:.1f}s"  # generous: seconds, not minutes
+    assert took < 20, f"queueing 30 x 19 contacts took {took:.1f}s"  # generous: seconds, not minutes
     with app.app_context():
         contacts = db.session.execute(select(Contact.learner_id, Contact.customer_id)).all()
-        assert len(contacts) == (LEARNERS + 1) * 17
+        assert len(contacts) == (LEARNERS + 1) * 19
         used_by: dict[int, set[int]] = {}
         for learner_id, customer_id in contacts:
             used_by.setdefault(customer_id, set()).add(learner_id)

@@ -612,10 +612,11 @@ SCRIPTS = {
 
 
 def test_every_scenario_in_seed_has_a_script(app):
+    from tests.test_digital_social_playthrough import SCRIPTS as DIGITAL_SOCIAL  # played there (issue 22)
     from tests.test_scenario_playthrough_issue22 import SCRIPTS as ISSUE22  # issue 22's, with their own steps
 
     ids = {f.id for f in load_library(app.config["SEED_DIR"]) if f.valid}
-    assert len(ids) == 17 and ids == set(SCRIPTS) | set(ISSUE22)
+    assert len(ids) == 19 and ids == set(SCRIPTS) | set(ISSUE22) | set(DIGITAL_SOCIAL)
 
 
 # --- playing a script --------------------------------------------------------------------------------

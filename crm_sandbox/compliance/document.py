@@ -58,6 +58,7 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "handover.written": ("team", "text"),
     "call.dialled": ("customer_id",),
     "call.ended": ("reason",),
+    "caller.screen": ("step", "message_seq"),
 }
 _TEXT_KEYS = {"text", "query", "summary", "reason", "article", "outcome", "field", "team"}
 _BOOL_KEYS = {"match", "passed", "resolved"}

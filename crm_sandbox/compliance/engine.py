@@ -28,6 +28,8 @@ RULES: dict[str, Rule] = {
     "unpersonalised-template": rules.unpersonalised_template,
     "handover-oversharing": rules.handover_oversharing,
     "ended-without-warning": rules.ended_without_warning,
+    "public-reply-personal-data": rules.public_reply_personal_data,
+    "guidance-not-checked": rules.guidance_not_checked,
 }
 
 

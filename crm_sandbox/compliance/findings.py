@@ -78,6 +78,16 @@ RULE_INFO: dict[str, tuple[str, str]] = {
         "Abusive-caller policy: warn the caller clearly, and end the call only if the behaviour continues; "
         "assessment criterion: deals with difficult situations calmly and follows procedures",
     ),
+    "public-reply-personal-data": (
+        "high",
+        "UK GDPR Art 5(1)(f) (integrity and confidentiality); social-media policy: personal details are never "
+        "repeated in public, the conversation moves to a private channel",
+    ),
+    "guidance-not-checked": (
+        "low",
+        "Unit: guiding customers through on-line processes; to avoid: \u201cusing jargon or complex instructions "
+        "without checking understanding, leading to frustration\u201d",
+    ),
 }
 
 

@@ -79,6 +79,10 @@ FOLD_KINDS: dict[str, PerEvent | Settled] = {
     "beyond-authority": per_event("refund.issued"),
     "missed-escalation": settled("escalated", "contact.closed", first_only=True),
     "unpersonalised-template": per_event(SENT),
+    "handover-oversharing": per_event("handover.written"),
+    "ended-without-warning": per_event(SENT, "message.received", "call.ended"),
+    "public-reply-personal-data": per_event(SENT),
+    "guidance-not-checked": per_event(SENT, "caller.screen"),
 }
 EVERY_EVENT = Settled(None)
 

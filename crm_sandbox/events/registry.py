@@ -62,6 +62,7 @@ CALLER_MOOD = "caller.mood"
 HANDOVER_WRITTEN = "handover.written"
 CALL_DIALLED = "call.dialled"
 CALL_ENDED = "call.ended"
+CALLER_SCREEN = "caller.screen"  # guided digital help: the caller's simulated screen moved on (issue 22)
 
 # The keys whose text append_event masks for card data (events/append.py ``mask_card_fields``); an
 # event with one of them may also carry ``card_data``, which append_event adds itself.
@@ -214,11 +215,19 @@ def _idv_result(d: Mapping[str, Any]) -> str:
 
 
 def _sent(d: Mapping[str, Any]) -> str:
+    if d.get("public"):
+        return "Public reply, visible to everyone" + (
+            f" (canned response {d['template_id']})" if d.get("template_id") else ""
+        )
     return "Message sent to the caller" + (f" (canned response {d['template_id']})" if d.get("template_id") else "")
 
 
 def _received(d: Mapping[str, Any]) -> str:
-    text = "Message from the caller" + (f" (typed by {d['played_by']})" if d.get("played_by") else "")
+    text = (
+        "Public post by the customer, visible to everyone"
+        if d.get("public")
+        else "Message from the caller" + (f" (typed by {d['played_by']})" if d.get("played_by") else "")
+    )
     return text + (", who ended the contact" if d.get("ends") else "")
 
 
@@ -330,9 +339,9 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
             EventType(
                 MESSAGE_SENT,
                 "Message sent",
-                {"text": req(str), "template_id": opt(str), "subject": opt(str)},
+                {"text": req(str), "template_id": opt(str), "subject": opt(str), "public": opt(bool)},
                 _sent,
-                SessionMapping(("text",), ("template_id",)),
+                SessionMapping(("text",), ("template_id", "public")),
                 {"learner"},
                 ("subject", "text"),
             ),
@@ -345,9 +354,10 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                     "ends": opt(bool),
                     "played_by": opt(str),
                     "typing_seq": opt(int),  # the ``caller.typing`` event this reply delivers
+                    "public": opt(bool),  # a social-media post everyone can see (else a private message)
                 },
                 _received,
-                SessionMapping(("text",)),
+                SessionMapping(("text",), ("public",)),
                 {"caller"},
                 ("subject", "text"),
             ),
@@ -536,6 +546,20 @@ REGISTRY: Mapping[str, EventType] = MappingProxyType(
                 _ended,
                 SessionMapping(("reason",)),
                 {"learner"},
+            ),
+            EventType(
+                CALLER_SCREEN,
+                "Caller's screen",
+                {
+                    "step": req(str),  # the scenario's screen step (scenarios/dialogue/screen.py)
+                    "shows": req(str),  # what the caller now sees
+                    "message_seq": req(int),  # the adviser's instruction that moved it: that is the evidence
+                },
+                lambda d: (
+                    f"The caller's screen moved on after message #{d.get('message_seq', '')}: {d.get('shows', '')}"
+                ),
+                SessionMapping(("step", "message_seq"), ("shows",)),
+                {"caller"},
             ),
             EventType(
                 CONTACT_CLOSED,
@@ -879,4 +903,5 @@ __all__ = [
     "KPI_TARGETS_SET",
     "CALLER_TYPING",
     "CALLER_MOOD",
+    "CALLER_SCREEN",
 ]

@@ -20,6 +20,7 @@ from crm_sandbox.compliance import RuleFinding, evaluate
 from crm_sandbox.compliance.verification import IdvState, verification_state
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.registry import (
+    CALLER_SCREEN,
     CONTACT_CLOSED,
     CONTACT_OPENED,
     CUSTOMER_VIEWED,
@@ -33,6 +34,7 @@ from crm_sandbox.operations.desk.notes import Note, notes_from
 from crm_sandbox.queries import caller_state
 from crm_sandbox.queries.session_export import session_document
 from crm_sandbox.queries.workspace import MESSAGE_TYPES
+from crm_sandbox.scenarios.dialogue import screen as screen_rules
 from crm_sandbox.scenarios.neutral import shown_subject
 
 
@@ -93,6 +95,13 @@ class DeskAt:
 
     def subject(self, recorded: str | None) -> str:
         return shown_subject(self.contact.scenario, recorded)
+
+    @property
+    def screen(self) -> str | None:
+        """Guided digital help: what the caller's screen showed then (None when the scenario has no screen)."""
+        history = [{"type": e.type, "data": e.data} for e in self.events if e.type == CALLER_SCREEN]
+        step = screen_rules.current(self.contact.scenario or {}, history)
+        return step.shows if step is not None else None
 
     @cached_property
     def findings(self) -> list[RuleFinding]:

@@ -64,8 +64,12 @@ from crm_sandbox.compliance.matching import POSTCODE
 from crm_sandbox.compliance.normalise import normalise_postcode, parse_date
 from crm_sandbox.formatting import money
 from crm_sandbox.scenarios.dialogue import replies
+from crm_sandbox.scenarios.dialogue import screen as screen_rules
 from crm_sandbox.scenarios.dialogue import text as text_rules
 from crm_sandbox.scenarios.dialogue.patterns import RX
+
+# What a screen reaction answers, as the caller measure counts it (tests/scenarios/adviser_messages.yaml).
+SCREEN_ANSWERS = {"advanced": "instruction", "lost": "instruction", "jargon": "jargon", "describe": "screen"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class CallerReply:
     text: str
     ends: bool = False  # True when the caller says goodbye / hangs up
     answered: tuple[str, ...] = ()  # the intents the reply answers or reacts to, in order
+    screen: screen_rules.Step | None = None  # the step the caller's simulated screen moved to, if it moved
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,7 +234,7 @@ def reply(scenario: dict, customer: dict, history: list[dict], message: str) -> 
     text = ctx.add_volunteered(text, ends)
     if ctx.channel == "email" and text:
         text = f"Hello,\n\n{text}\n\nKind regards,\n{caller_name(scenario, customer)}"
-    return CallerReply(text=text, ends=ends, answered=answered)
+    return CallerReply(text=text, ends=ends, answered=answered, screen=ctx.screen_step)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -400,6 +405,9 @@ class _Context:
         self.turn = len(sent) + (0 if already_in else 1)  # this message's number among the learner's
         self.said = [str((e.get("data") or {}).get("text", "")) for e in history if e.get("type") == "message.received"]
         self.event_types = {e.get("type") for e in history}
+        self.screen_step: screen_rules.Step | None = None
+        last = history[-1] if history else {}
+        self.public = last.get("type") == "message.sent" and (last.get("data") or {}).get("public") is True
 
     # -- state -------------------------------------------------------------------------------------
     @property
@@ -462,8 +470,39 @@ class _Context:
         if not text_rules.has_words(msg) or text_rules.looks_foreign(msg):
             line = "other_language" if text_rules.has_words(msg) else "didnt_follow"
             return replies.Composer(self).line(line), False, ("question",)
+        if self.public:
+            return self.public_reaction(), False, ("public_reply",)
+        reaction = screen_rules.react(self.scenario, self.history, msg)
+        if reaction is not None and reaction.text:
+            self.screen_step = reaction.step
+            return self.screen_words(reaction), False, (SCREEN_ANSWERS[reaction.kind],)
         parts, ends = replies.compose(self)
         return " ".join(p.text for p in parts if p.text), ends, tuple(p.intent for p in parts)
+
+    def screen_words(self, reaction: screen_rules.Reaction) -> str:
+        """What the caller says about their screen, never a sentence twice (said before: said differently)."""
+        composer = replies.Composer(self)
+        if reaction.options:
+            return composer.pick(list(reaction.options)) or composer.line("didnt_follow")
+        said = [p for p in re.split(r"(?<=[.!?])\s+", self.fill(reaction.text)) if p]
+        fresh = [p for p in said if composer.fresh(p)]
+        return " ".join(fresh) if fresh else composer.again(said[-1])
+
+    def public_reaction(self) -> str:
+        """The customer's answer to a public reply to their post: they will not give details in public; an
+        invitation to a private message moves them there (``social:`` in the scenario)."""
+        social = self.scenario.get("social") or {}
+
+        def heard(key: str) -> bool:
+            return any(re.search(str(p), self.message, re.I) for p in social.get(key) or [])
+
+        if heard("asks"):
+            return self.fill(str(social.get("refuse", "")))
+        if heard("invite"):
+            return self.fill(str(social.get("moved", "")))
+        options = [str(o) for o in social.get("public") or []] or ["What happens now?"]
+        fresh = [o for o in options if not self._already_said(self.fill(o))]
+        return self.fill((fresh or options)[-1 if not fresh else 0])
 
     # -- what the composer asks of the scenario --------------------------------------------------------
     def confirmations(self) -> list[tuple[str, str]]:

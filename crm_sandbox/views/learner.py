@@ -169,6 +169,7 @@ def updates(contact_id: int) -> ResponseReturnValue:
             "text": e.data.get("text", ""),
             "subject": news.subject(e.data.get("subject")),
             "ends": bool(e.data.get("ends")),
+            "public": bool(e.data.get("public")),
             "at": e.at.strftime("%H:%M:%S"),
         }
         for e in news.messages
@@ -256,6 +257,7 @@ def send_message(contact_id: int) -> ResponseReturnValue:
             form("text"),
             template_id=form("template_id") or None,
             subject=form("subject"),
+            public=form("visibility") == "public",
             form_token=form("form_token"),
         ),
         anchor="#composer",

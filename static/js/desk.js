@@ -93,8 +93,10 @@
       node.appendChild(head);
       node.appendChild(el("p", "", m.text));
     } else {
-      node = el("div", "msg " + (m.actor === "learner" ? "msg-learner" : "msg-caller"));
-      node.appendChild(el("span", "msg-who", (labels[m.actor] || m.actor) + " · " + m.at));
+      node = el("div", "msg " + (m.actor === "learner" ? "msg-learner" : "msg-caller") + (m.public ? " msg-public" : ""));
+      var where = m.public ? (m.actor === "learner" ? " · Public reply: everyone can see this" : " · Public post: everyone can see this")
+        : (byId("social-hint") ? " · Private message" : "");
+      node.appendChild(el("span", "msg-who", (labels[m.actor] || m.actor) + " · " + m.at + where));
       node.appendChild(el("p", "", m.text));
     }
     node.dataset.seq = m.seq;
@@ -426,11 +428,12 @@
   });
 
   var messaging = false;
-  function sendMessage(composer) {
+  function sendMessage(composer, submitter) {
     if (messaging) return;  // one message per press: a double click must not send twice
     var error = byId("composer-error");
     var box = byId("placeholders");
-    var sendButton = composer.querySelector('button[type="submit"]');
+    // On a social-media contact the button pressed says where the reply goes (public or private).
+    var sendButton = submitter || composer.querySelector('button[type="submit"]');
     error.textContent = "";
     fillAllGiven();
     if (!text().value.trim()) {
@@ -448,7 +451,9 @@
     }
     messaging = true;
     sendButton.disabled = true;
-    fetch(composer.action, { method: "POST", body: new FormData(composer), credentials: "same-origin",
+    var body = new FormData(composer);
+    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    fetch(composer.action, { method: "POST", body: body, credentials: "same-origin",
                              headers: { "X-Requested-With": "fetch", "Accept": "application/json" } })
       .then(function (r) {
         var type = r.headers.get("Content-Type") || "";
@@ -478,7 +483,7 @@
     var form = event.target;
     if (form.id === "composer") {
       event.preventDefault();
-      sendMessage(form);
+      sendMessage(form, event.submitter);
       return;
     }
     // Every other form of the desk that records something: sent in the background, then swapped in.

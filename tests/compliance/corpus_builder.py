@@ -142,6 +142,13 @@ def build_with_index(item: dict) -> tuple[dict, dict[int, int]]:  # noqa: C901 (
             add("message.received", {"text": value}, "caller")
         elif key == "out":
             add("message.sent", {"text": value, **({"template_id": ev["template"]} if "template" in ev else {})})
+        elif key == "post":  # a public social-media post by the customer
+            add("message.received", {"text": value, "public": True}, "caller")
+        elif key == "public":  # the learner's public reply to it
+            add("message.sent", {"text": value, "public": True})
+        elif key == "screen":  # the caller's screen moved on after the learner's last message
+            last = next(e["seq"] for e in reversed(events) if e["type"] == "message.sent")
+            add("caller.screen", {"step": value, "shows": value, "message_seq": last}, "caller")
         elif key == "idv":
             factor, given, match = value
             add("idv.answer", {"factor": factor, "given": given, "match": match, "customer_id": customer["id"]})

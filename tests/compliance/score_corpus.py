@@ -52,6 +52,8 @@ PREFIX_RULE = {
     "ut": "unpersonalised-template",
     "ho": "handover-oversharing",
     "ew": "ended-without-warning",
+    "prp": "public-reply-personal-data",
+    "gnc": "guidance-not-checked",
 }
 
 Label = tuple[str, frozenset[int] | None]

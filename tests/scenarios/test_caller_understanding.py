@@ -76,9 +76,9 @@ ISSUE22 = {"referred-customer", "bereavement-notification", "abusive-caller", "o
 
 def test_the_held_out_set_covers_every_scenario_with_150_messages_and_is_mostly_answered():
     kinds, messages = load_messages(HOLDOUT)
-    # sealed before issue 22: its four new scenarios have no held-out messages yet (a new sealed set, written
-    # by someone who has not seen the caller, would cover them)
-    assert set(messages) == set(SCENARIOS) - ISSUE22
+    # Sealed before issue 22's scenarios existed: it covers the thirteen it was written for, and is not extended
+    # after the caller was tuned (the new scenarios are measured on adviser_messages.yaml).
+    assert set(messages) <= set(SCENARIOS) and len(messages) == 13
     assert sum(len(m) for m in messages.values()) >= 150
     assert all(label in kinds for ms in messages.values() for m in ms for label in m["intents"])
     figures = measure(HOLDOUT)

@@ -25,16 +25,18 @@ def is_warning(text: str) -> bool:
 
 
 def ended_without_warning(ctx: Context) -> list[RuleFinding]:
-    """``call.ended`` with no warning before it, or with the caller given no chance to stop after it."""
+    """``call.ended`` with no warning before it, or with the caller given no chance to stop after it.
+
+    Keeps the last warning in ``ctx.carry`` (so the fold runs it event by event)."""
+    carried = ctx.carry.setdefault("ending", {"warned_at": None, "heard_since": False})  # the fold's state
     out = []
-    warned_at: int | None = None
-    heard_since = False
     for step in ctx.steps:
         ev = step.event
+        warned_at = carried["warned_at"]
         if ev.type == "message.sent" and is_warning(str(ev.data["text"])):
-            warned_at, heard_since = ev.seq, False
+            carried.update(warned_at=ev.seq, heard_since=False)
         elif ev.type == "message.received" and warned_at is not None:
-            heard_since = True
+            carried["heard_since"] = True
         elif ev.type == "call.ended":
             if warned_at is None:
                 out.append(
@@ -46,7 +48,7 @@ def ended_without_warning(ctx: Context) -> list[RuleFinding]:
                         "stop and that the call will end if it continues; end it only if it does.",
                     )
                 )
-            elif not heard_since:
+            elif not carried["heard_since"]:
                 out.append(
                     finding(
                         "ended-without-warning",

@@ -24,7 +24,7 @@ from flask import current_app
 
 from crm_sandbox.errors import Conflict, NotFound
 from crm_sandbox.events.append import contact_events
-from crm_sandbox.events.registry import CALLER_MOOD, CALLER_TYPING, MESSAGE_RECEIVED, MESSAGE_SENT
+from crm_sandbox.events.registry import CALLER_MOOD, CALLER_SCREEN, CALLER_TYPING, MESSAGE_RECEIVED, MESSAGE_SENT
 from crm_sandbox.models import Contact, Event, utcnow
 from crm_sandbox.operations.contact_operation import ContactOperation, contact_operation
 from crm_sandbox.queries.caller_state import due_at, pending_reply, reply_window
@@ -72,8 +72,15 @@ def decide_reply(op: ContactOperation, sent: Event, subject: str | None) -> None
     answering = [*(pending.data["reply_to"] if pending is not None else []), sent.seq]
     texts = [str(e.data.get("text", "")) for e in events if e.seq in answering and e.type == MESSAGE_SENT]
     combined = "\n".join(texts)
-    history = [*as_history([e for e in events if e.seq < answering[0]]), _message(sent.seq, combined)]
+    earlier = [e for e in events if e.seq < answering[0] or e.type == CALLER_SCREEN]  # the screen as it is now
+    history = [*as_history(earlier), _message(sent.seq, combined, bool(sent.data.get("public")))]
     reply = caller.reply(op.contact.scenario, customer_dict(op.contact.customer), history, combined)
+    if reply.screen is not None:  # guided digital help: the caller did what the adviser said
+        op.append(
+            CALLER_SCREEN,
+            {"step": reply.screen.id, "shows": reply.screen.shows, "message_seq": sent.seq},
+            actor="caller",
+        )
     if not reply.text:
         return
     extra: dict[str, Any] = {"ends": True} if reply.ends else {}
@@ -89,8 +96,9 @@ def decide_reply(op: ContactOperation, sent: Event, subject: str | None) -> None
     op.append(CALLER_TYPING, data, actor="caller")
 
 
-def _message(seq: int, text: str) -> dict[str, Any]:
-    return {"seq": seq, "type": MESSAGE_SENT, "actor": "learner", "data": {"text": text}}
+def _message(seq: int, text: str, public: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": text, "public": True} if public else {"text": text}
+    return {"seq": seq, "type": MESSAGE_SENT, "actor": "learner", "data": data}
 
 
 def deliver(op: ContactOperation, typing: Event) -> None:

@@ -10,7 +10,7 @@ from crm_sandbox.errors import NotFound, ServiceError
 from crm_sandbox.events.registry import KB_VIEWED, MESSAGE_SENT
 from crm_sandbox.models import Contact, User
 from crm_sandbox.operations.contact_operation import contact_operation
-from crm_sandbox.operations.desk import caller_replies, calls
+from crm_sandbox.operations.desk import caller_replies, calls, social
 from crm_sandbox.scenarios import neutral
 
 MAX_MESSAGE_LENGTH = 4000
@@ -42,13 +42,20 @@ def send_message(
     *,
     template_id: str | None = None,
     subject: str | None = None,
+    public: bool = False,
     form_token: str | None = None,
 ) -> None:
-    """Record the learner's message and, unless a person plays the caller, the scripted reply."""
-    text = check_text(text, "message", MAX_MESSAGE_LENGTH)
+    """Record the learner's message and, unless a person plays the caller, the scripted reply.
+
+    ``public``: a reply to a social-media post, visible to everyone (only on a contact that began with one).
+    """
+    text = check_text(text, "public reply" if public else "message", MAX_MESSAGE_LENGTH)
     if contact.channel == "phone":
         check_line_open(contact)
     data: dict[str, Any] = {"text": text}
+    if public:
+        data["public"] = True
+        social.check_public_reply(contact, text)
     if template_id:
         if get_response(current_app.config["SEED_DIR"], template_id) is None:
             raise ServiceError("That canned response does not exist.")

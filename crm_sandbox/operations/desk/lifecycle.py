@@ -10,6 +10,7 @@ from crm_sandbox.events.registry import CONTACT_CLOSED, CONTACT_OPENED, MESSAGE_
 from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.operations.contact_operation import check_policy, contact_operation
 from crm_sandbox.operations.desk.calls import is_outbound
+from crm_sandbox.operations.desk import social
 from crm_sandbox.operations.desk.notes import outcome_codes
 from crm_sandbox.queries.customers import customer_dict
 from crm_sandbox.scenarios import caller, neutral
@@ -17,9 +18,11 @@ from crm_sandbox.scenarios import caller, neutral
 
 def caller_opening(contact: Contact) -> dict[str, Any]:
     """The caller's first message, recorded when the contact is opened."""
-    data = {"text": caller.opening_message(contact.scenario, customer_dict(contact.customer))}
+    data: dict[str, Any] = {"text": caller.opening_message(contact.scenario, customer_dict(contact.customer))}
     if contact.channel == "email":
         data["subject"] = neutral.email_subject(contact.scenario)  # never the scenario title
+    if social.is_social(contact.scenario):
+        data["public"] = True  # the customer's post, visible to everyone
     return data
 
 

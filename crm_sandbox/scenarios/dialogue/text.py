@@ -230,6 +230,15 @@ def looks_foreign(message: str) -> bool:
         "cómo",
         "comment",
         "pouvez",
+        "le",
+        "sur",
+        "appuyez",
+        "cliquez",
+        "bouton",
+        "klicken",
+        "drücken",
+        "pulse",
+        "botón",
     }
     english = {"the", "you", "your", "can", "what", "is", "are", "i", "to", "and", "please", "help", "a", "how"}
     return len(words & foreign) >= 2 and not words & english

@@ -9,8 +9,8 @@ from crm_sandbox.events import chain
 from crm_sandbox.events.registry import CONTACT_CLOSED, CONTACT_OPENED, MESSAGE_RECEIVED
 from crm_sandbox.models import Contact, User, utcnow
 from crm_sandbox.operations.contact_operation import check_policy, contact_operation
-from crm_sandbox.operations.desk.calls import is_outbound
 from crm_sandbox.operations.desk import social
+from crm_sandbox.operations.desk.calls import is_outbound
 from crm_sandbox.operations.desk.notes import outcome_codes
 from crm_sandbox.queries.customers import customer_dict
 from crm_sandbox.scenarios import caller, neutral

@@ -67,7 +67,10 @@ from crm_sandbox.compliance.rules.collection import (  # noqa: E402
     IDENTIFICATION,
     PAYMENT,
 )
+from crm_sandbox.compliance.rules.digital import CHECK, FIELD_WORDS, PUBLIC_OK  # noqa: E402
 from crm_sandbox.compliance.rules.disclosure import _CHARACTER, _GUESS, _ORDINALS, _POSITION  # noqa: E402
+from crm_sandbox.compliance.rules.ending import is_warning  # noqa: E402
+from crm_sandbox.compliance.rules.handover import NOT_NEEDED  # noqa: E402
 
 NOT_VERIFIED, VERIFIED, LOCKED = "not_verified", "verified", "locked"
 
@@ -561,6 +564,123 @@ def unpersonalised_template(session: SessionDocument, matcher: CustomerMatcher) 
     return out
 
 
+def handover_oversharing(session: SessionDocument, matcher: CustomerMatcher) -> list[RuleFinding]:
+    out = []
+    word = str(session.customer.get("memorable_word") or "")
+    for ev in session.events:
+        if ev.type != "handover.written":
+            continue
+        text = str(ev.data["text"])
+        kinds: dict[str, tuple[str, str]] = {}
+        for m in matcher.find(text):
+            if m.field in NOT_NEEDED:
+                kinds.setdefault(NOT_NEEDED[m.field], (FIELD_LABELS.get(m.field, m.field), "medium"))
+        if word and re.search(rf"\b{re.escape(word)}\b", text, re.I):
+            kinds.setdefault("memorable word", ("memorable word", "medium"))
+        if find_card_numbers(text):
+            kinds.setdefault("card number", ("card number", "high"))
+        for name, start, end in special_categories(text):
+            kinds.setdefault(f"{name} details", (text[start:end], "high"))
+        for kind, (evidence, severity) in kinds.items():
+            out.append(
+                finding(
+                    "handover-oversharing",
+                    [ev.seq],
+                    evidence,
+                    f"The handover note to the {ev.data['team']} gives the customer's {kind}, which "
+                    "the next team does not need: they verify the customer again and read the record. Pass "
+                    "on the customer's name, what they need and what you have done; a colleague's note that "
+                    "over-shared is not copied onward.",
+                    severity,
+                )
+            )
+    return out
+
+
+def ended_without_warning(session: SessionDocument, matcher: CustomerMatcher) -> list[RuleFinding]:
+    out = []
+    warned_at = None
+    heard_since = False
+    for ev in session.events:
+        if ev.type == "message.sent" and is_warning(str(ev.data["text"])):
+            warned_at, heard_since = ev.seq, False
+        elif ev.type == "message.received" and warned_at is not None:
+            heard_since = True
+        elif ev.type == "call.ended" and warned_at is None:
+            out.append(
+                finding(
+                    "ended-without-warning",
+                    [ev.seq],
+                    "no warning",
+                    "The call was ended without a warning. The policy: tell the caller clearly what must "
+                    "stop and that the call will end if it continues; end it only if it does.",
+                )
+            )
+        elif ev.type == "call.ended" and not heard_since:
+            out.append(
+                finding(
+                    "ended-without-warning",
+                    [warned_at, ev.seq],
+                    "ended straight after the warning",
+                    "The call was ended straight after the warning, before the caller could stop. Give "
+                    "them the chance to carry on properly first.",
+                )
+            )
+    return out
+
+
+def public_reply_personal_data(session: SessionDocument, matcher: CustomerMatcher) -> list[RuleFinding]:
+    out = []
+    for ev in session.events:
+        if ev.type != "message.sent" or ev.data.get("public") is not True:
+            continue
+        fields: list[str] = []
+        for m in matcher.find(ev.data["text"]):
+            word = FIELD_WORDS.get(m.field, m.field.replace("_", " "))
+            if m.field not in PUBLIC_OK and word not in fields:
+                fields.append(word)
+        if fields:
+            out.append(
+                finding(
+                    "public-reply-personal-data",
+                    [ev.seq],
+                    ", ".join(fields),
+                    f"Your public reply repeats the customer's {', '.join(fields)}, which everyone can read. Reply "
+                    "publicly without any personal details and move the conversation to a private message.",
+                )
+            )
+    return out
+
+
+def guidance_not_checked(session: SessionDocument, matcher: CustomerMatcher) -> list[RuleFinding]:
+    out = []
+    pending = before = last = None
+    checked = False
+    for ev in session.events:
+        if ev.type == "message.sent":
+            before, last = pending, ev.seq
+            checked = CHECK.search(str(ev.data["text"])) is not None
+            if checked:
+                pending = None
+        elif ev.type == "caller.screen":
+            moved = ev.data["message_seq"]
+            earlier = before if moved == last else pending
+            if earlier is not None and earlier != moved:
+                out.append(
+                    finding(
+                        "guidance-not-checked",
+                        [earlier],
+                        "the next step given before checking this one",
+                        "You moved the customer on to the next step without checking they had followed the "
+                        "last one. After each instruction, check what they can see or whether it worked before "
+                        "giving the next.",
+                    )
+                )
+            before = None
+            pending = None if moved == last and checked else moved
+    return out
+
+
 RULES = (
     disclosure_before_verification,
     leading_verification_question,
@@ -576,6 +696,10 @@ RULES = (
     beyond_authority,
     missed_escalation,
     unpersonalised_template,
+    handover_oversharing,
+    ended_without_warning,
+    public_reply_personal_data,
+    guidance_not_checked,
 )
 
 

@@ -33,6 +33,10 @@ IDS = [
     "locked-out-online-banking",
     "subject-access-request",
     "erasure-request",
+    "referred-customer",
+    "bereavement-notification",
+    "abusive-caller",
+    "outbound-callback",
     "guided-app-password",
     "social-media-post",
 ]

@@ -7,8 +7,11 @@ import re
 from . import vocabulary
 from .words import Typos
 
-# (", please …" starts a new request: "Before I can discuss the account, please confirm …")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though|please)\b)", re.I)
+# (", please <verb> …" starts a new request: "Before I can discuss the account, please confirm …"; a closing
+# ", please?" does not: "Could you tell me your date of birth, please?")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though)\b|please\s+[a-z])", re.I
+)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

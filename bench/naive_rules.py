@@ -62,6 +62,7 @@ from crm_sandbox.compliance.rules.collection import (  # noqa: E402
     _RECORDED,
     _SECURE_CHANNEL,
     CATEGORY_LABELS,
+    CONTACT,
     FACTOR_CATEGORIES,
     FIELD_CATEGORIES,
     IDENTIFICATION,
@@ -347,6 +348,9 @@ def over_collection(session: SessionDocument, matcher: CustomerMatcher) -> list[
                     out.append(_over(ev.seq, m.group(), "memorable_word", "recorded"))
         elif ev.type == "record.updated":
             cat = FIELD_CATEGORIES.get(str(ev.data["field"]).lower())
+            has = [f for f, v in session.customer.items() if v and FIELD_CATEGORIES.get(f.lower()) == cat]
+            if cat in CONTACT and has and not session.scenario.needed_data:
+                continue  # correcting a contact detail the record already holds
             if cat and cat not in allowed:
                 out.append(_over(ev.seq, f"{ev.data['field']} = {ev.data['value']}", cat, "recorded"))
     return out

@@ -27,6 +27,7 @@ from ..matching import EMAIL, find_card_numbers
 IDENTIFICATION = {"name", "account_number", "sort_code"}
 FACTOR_CATEGORIES = {"date_of_birth": "date_of_birth", "postcode": "postcode"}
 PAYMENT = {"card_number", "card_security_code"}  # reported by payment-card-data instead
+CONTACT = {"name", "address", "postcode", "phone", "email"}  # contact details a record update may correct
 CATEGORY_LABELS = {
     "national_insurance_number": "National Insurance number",
     "pin": "PIN",
@@ -175,8 +176,19 @@ def _recorded_in_notes(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
     return out
 
 
+def existing_contact_fields(ctx: Context) -> set[str]:
+    """The categories of contact details (name, address, phone, email) the customer's record already has,
+    when the scenario does not name the data its purpose needs: updating one keeps the record right and
+    collects nothing new. (When it names them, a contact detail outside them is still not needed.)"""
+    if ctx.session.scenario.needed_data:
+        return set()
+    customer = ctx.session.customer
+    return {cat for f, v in customer.items() if v and (cat := FIELD_CATEGORIES.get(f.lower())) in CONTACT}
+
+
 def _recorded_in_fields(ctx: Context, allowed: set[str]) -> list[RuleFinding]:
     out = []
+    allowed = allowed | existing_contact_fields(ctx)
     for step in ctx.of_type("record.updated"):
         cat = FIELD_CATEGORIES.get(str(step.event.data["field"]).lower())
         if cat and cat not in allowed:

@@ -143,6 +143,10 @@ COMMON = frozenset(  # everyday words that are one letter from a keyword: never 
     "where there their these those which while would could should shall about after again being "
     "thing think thanks moved using whole words".split()
 )
+# Hesitations typed as the adviser thinks ("erm", "um"): not words the caller reads.
+_HESITATION = re.compile(r"(?<![\w'])(?:e+r+m+|u+m+|u+h+|e+r+|e+h+m+|h+m+)(?![\w'])[,.]*\s*", re.I)
+# Words that only stress a question ("what exactly does it say", "what did he actually say").
+_STRESS = re.compile(r"(?<!\w)(?:exactly|actually|basically|literally)(?!\w) ?", re.I)
 _WORD = re.compile(r"[a-z][a-z.']*[a-z]|[a-z0-9]+", re.I)
 
 
@@ -170,6 +174,7 @@ def normalise(message: str, vocabulary: tuple[str, ...] = VOCABULARY, words: dic
     """Lower-case text with shorthand expanded, near-miss keywords mended and synonyms (``words``: the
     library's ``shorthand`` and ``synonyms``, phrases included) read as the word the intents listen for."""
     text = (message or "")[:MAX_READ].replace("\u2019", "'").replace("&", " and ")
+    text = _STRESS.sub("", _HESITATION.sub("", text))
     text = _WORD.sub(lambda m: mend_word(m.group(0), vocabulary, words), text)
     text = re.sub(r"[ \t]+", " ", text).strip().lower()
     for phrase, canonical in (words or {}).items():
@@ -187,7 +192,9 @@ def clauses(text: str) -> list[str]:
         out += [
             p.strip(" ,")
             for p in re.split(
-                r",? (?:and|&) (?=(?:when|what|where|who|which|why|how|have|has|do|did|are|is|can|could)\b)", part
+                r",? (?:and|&) (?=(?:when|what|where|who|which|why|how|have|has|do|did|are|is|can|could)\b)"
+                r"|, (?=(?:what|why|how|was|were|is|are|do|does|did|can|could|would)\b)",  # not "which", "when": often relative
+                part,
             )
         ]
     return [p for p in out if p]

@@ -9,9 +9,7 @@ from .words import Typos
 
 # (", please <verb> …" starts a new request: "Before I can discuss the account, please confirm …"; a closing
 # ", please?" does not: "Could you tell me your date of birth, please?")
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though)\b|please\s+[a-z])", re.I
-)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:but|however|although|though)\b|please\s+[a-z])", re.I)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -112,3 +112,39 @@ def test_the_colleagues_note_is_shown_escaped_with_the_referral(app, client, mak
     client.post(f"/learner/contacts/{cid}/open")
     html = page(client, cid)
     assert "Referred by Alex (cards team)" in html and "fraud block" in html
+
+
+def test_a_wrong_record_reaches_a_stranger_who_hangs_up_and_the_right_one_can_still_be_dialled(
+    app, client, make_user, login, contact_of, events_of
+):
+    """Dialling another of the learner's customers: the stranger's "wrong number", then no line (nothing is
+    said to or by the real customer's script), and the customer's own record can still be dialled."""
+    learner = make_user("learner1", queue=["outbound-callback", "balance-enquiry"])
+    login("learner1")
+    cid = contact_of(learner, "outbound-callback")
+    other = customer_of(app, contact_of(learner, "balance-enquiry"))
+    customer = customer_of(app, cid)
+    take_and_find(client, cid, customer)
+    post(client, cid, "dial", customer_id=other["id"])
+    received = [e[1]["text"] for e in events_of(cid) if e[0] == "message.received"]
+    assert received == ["Sorry, I think you've got the wrong number. There's nobody here by that name."]
+    resp = say(client, cid, "Hello, can you confirm your date of birth?")
+    assert resp.status_code == 422 and "not connected" in messages_after(client, resp)
+    assert "message.sent" not in events(events_of, cid)
+    assert 'id="dial-form"' in page(client, cid)  # the learner can still call the customer
+    assert "Call connected" in messages_after(client, post(client, cid, "dial", customer_id=customer["id"]))
+    assert events(events_of, cid).count("call.dialled") == 2
+
+
+def test_an_outbound_call_not_yet_dialled_cannot_be_ended_and_an_ended_call_cannot_be_redialled(
+    app, client, make_user, login, contact_of, events_of
+):
+    cid, customer = outbound(app, client, make_user, login, contact_of)
+    resp = post(client, cid, "end-call", reason="silent")
+    assert resp.status_code == 422 and "not connected" in messages_after(client, resp)
+    assert "call.ended" not in events(events_of, cid)
+    post(client, cid, "dial", customer_id=customer["id"])
+    assert "Call ended" in messages_after(client, post(client, cid, "end-call", reason="silent"))
+    resp = post(client, cid, "dial", customer_id=customer["id"])
+    assert resp.status_code == 422 and "ended this call" in messages_after(client, resp)
+    assert events(events_of, cid)[-1] == "call.ended"

@@ -261,3 +261,21 @@ def test_a_reply_already_due_at_the_take_over_is_delivered_first(app, client, li
     last = events_of(cid)[-1]
     assert last[0] == "message.received" and last[1]["typing_seq"] == typing[3]
     assert not [e for e in events_of(cid) if e[1].get("cancelled")]
+
+
+def test_a_reply_still_being_typed_when_the_adviser_ends_the_call_is_never_delivered(
+    app, client, make_user, login, contact_of, events_of, clock
+):
+    learner = make_user("learner2", queue=["abusive-caller"])
+    login("learner2")
+    cid = contact_of(learner, "abusive-caller")
+    client.post(f"/learner/contacts/{cid}/open")
+    say(client, cid, "If the language continues I will end the call.")
+    assert types(events_of, cid)[-1] == "caller.typing"
+    client.post(f"/learner/contacts/{cid}/end-call", data={"reason": "abusive"})
+    assert types(events_of, cid)[-2:] == ["caller.typing", "call.ended"]
+    assert events_of(cid)[-2][1]["cancelled"] == "the adviser ended the call"
+    clock.wait(600)
+    poll(client, cid)
+    ended = types(events_of, cid).index("call.ended")
+    assert "message.received" not in types(events_of, cid)[ended:]

@@ -9,6 +9,7 @@ from crm_sandbox.events.registry import CALL_DIALLED, CALL_ENDED, MESSAGE_RECEIV
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Customer, User
 from crm_sandbox.operations.contact_operation import contact_operation
+from crm_sandbox.operations.desk import caller_replies
 from crm_sandbox.queries import customers as customer_service
 from crm_sandbox.scenarios import caller
 
@@ -17,6 +18,7 @@ NOT_ON_RECORD = (
     "That number is not on the customer's record. Outbound calls go only to a number the record holds: "
     "dial it from the record, or check the record first."
 )
+ENDED_BY_ADVISER = "the adviser ended the call"
 WRONG_NUMBER = "Sorry, I think you've got the wrong number. There's nobody here by that name."
 
 
@@ -27,6 +29,14 @@ def is_outbound(contact: Contact) -> bool:
 
 def dialled(contact: Contact) -> bool:
     return any(e.type == CALL_DIALLED for e in contact_events(contact.id))
+
+
+def connected(contact: Contact) -> bool:
+    """Whether the customer is on the line: their own record's number was dialled (a wrong record's number
+    reaches a stranger, who hangs up)."""
+    return any(
+        e.type == CALL_DIALLED and e.data.get("customer_id") == contact.customer_id for e in contact_events(contact.id)
+    )
 
 
 def ended(contact: Contact) -> bool:
@@ -64,7 +74,9 @@ def dial(contact: Contact, user: User, customer_id: int, number: str = "", form_
     if held is None:
         raise ServiceError("The record holds no phone number to dial.")
     with contact_operation(contact, form_token, repeated="That call was already dialled.") as op:
-        if any(e.type == CALL_DIALLED for e in contact_events(op.contact.id)):
+        if ended(op.contact):
+            raise ServiceError("You have ended this call: write your notes and close the contact.")
+        if connected(op.contact):
             raise ServiceError("The call is already connected.")
         data = {"customer_id": customer.id, "customer_ref": customer.ref, "field": "phone"}
         op.append(CALL_DIALLED, data, actor="learner", user=user)
@@ -85,5 +97,8 @@ def end_call(contact: Contact, user: User, reason: str, form_token: str | None =
     with contact_operation(contact, form_token, repeated="The call was already ended.") as op:
         if any(e.type == CALL_ENDED for e in contact_events(op.contact.id)):
             raise ServiceError("The call has already ended.")
+        if is_outbound(op.contact) and not connected(op.contact):
+            raise ServiceError("The call is not connected: there is no call to end. Dial the customer first.")
+        caller_replies.cancel_pending_reply(op, ENDED_BY_ADVISER)  # the caller says nothing after the end
         op.append(CALL_ENDED, {"reason": reason}, actor="learner", user=user)
         op.refresh_findings()

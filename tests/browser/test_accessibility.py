@@ -182,6 +182,8 @@ def test_a_whole_contact_can_be_worked_by_keyboard(page, live_app, world):
     tab_to(page, page.locator("#answer-date_of_birth"))
     page.keyboard.type(facts["dob"].strftime("%d/%m/%Y"))
     page.keyboard.press("Enter")
+    # the panel is swapped in with the answer's result: wait for it, as a user does, before the next answer
+    expect(page.locator("#idv")).to_contain_text("Date of birth: matched")
     tab_to(page, page.locator("#answer-postcode"))
     page.keyboard.type(facts["postcode"])
     page.keyboard.press("Enter")

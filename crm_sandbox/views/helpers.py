@@ -56,10 +56,13 @@ class Refused:
         return self.values.get(name, default) if form == self.form else default
 
 
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER column (PostgreSQL); ids and seqs are INTEGER
+
+
 def whole_number(text: str) -> int | None:
     """``text`` as a row id or sequence number from a query string or form, or None if it is not one (not
-    all digits, or longer than a database integer holds)."""
-    return int(text) if text.isdecimal() and len(text) <= 18 else None
+    all digits, or more than a database integer column holds: 2**31 - 1 on PostgreSQL)."""
+    return int(text) if text.isdecimal() and len(text) <= 10 and int(text) <= MAX_ID else None
 
 
 def act(

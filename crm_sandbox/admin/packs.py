@@ -376,14 +376,19 @@ def manifest_document(
         "contacts": _contacts(files, index),
         "ledger": {"checkpoint": LEDGER_CHECKPOINT, "proofs": LEDGER_PROOFS} if LEDGER_PROOFS in files else None,
         "sign_offs": sign_offs(reviews),
-        "files": [
-            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-            for name, data in files.items()
-        ],
+        "files": file_entries(files),
     }
 
 
-def _zip(entries: list[tuple[str, bytes]], created_at: datetime) -> bytes:
+def file_entries(files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """A signed manifest's ``files``: each file's path, SHA-256 and size."""
+    return [
+        {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} for name, data in files.items()
+    ]
+
+
+def zip_entries(entries: list[tuple[str, bytes]], created_at: datetime) -> bytes:
+    """``entries`` as a deterministic zip (every member stamped ``created_at``, deflated, mode 644)."""
     buf = io.BytesIO()
     stamp = created_at.timetuple()[:6]
     with zipfile.ZipFile(buf, "w") as zf:
@@ -424,7 +429,7 @@ def build_learner_pack(
         document["printable"] = PRINTABLE_ELSEWHERE
     manifest = _json(document)
     entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
-    return _zip(entries, created_at)
+    return zip_entries(entries, created_at)
 
 
 def build_verified_pack(learner: User, created_at: datetime | None = None) -> bytes:

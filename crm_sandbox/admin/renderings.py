@@ -66,22 +66,10 @@ def build_renderings(learner: User, created_at: datetime, pack_manifest_sha256: 
         "created_at": r.iso(created_at),
         "renders": {"pack_manifest_sha256": pack_manifest_sha256},
         "signed_by": {"algorithm": "Ed25519", "fingerprint": signing.fingerprint()},
-        "files": [
-            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-            for name, data in files.items()
-        ],
+        "files": packs.file_entries(files),
     }
     manifest = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False).encode()
-    entries = [(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()]
-    buf = io.BytesIO()
-    stamp = created_at.timetuple()[:6]
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
-    return buf.getvalue()
+    return packs.zip_entries([(MANIFEST, manifest), (SIGNATURE, signing.sign(manifest)), *files.items()], created_at)
 
 
 def write_renderings(

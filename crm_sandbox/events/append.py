@@ -87,6 +87,9 @@ def mask_card_fields(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def contact_events(contact_id: int) -> list[Event]:
-    """All events of a contact, in order."""
-    return list(db.session.execute(select(Event).where(Event.contact_id == contact_id).order_by(Event.seq)).scalars())
+def contact_events(contact_id: int, *types: str) -> list[Event]:
+    """All events of a contact, in order (only those of ``types`` when given)."""
+    query = select(Event).where(Event.contact_id == contact_id)
+    if types:
+        query = query.where(Event.type.in_(types))
+    return list(db.session.execute(query.order_by(Event.seq)).scalars())

@@ -27,20 +27,14 @@ def is_outbound(contact: Contact) -> bool:
     return contact.scenario.get("direction") == "outbound"
 
 
-def dialled(contact: Contact) -> bool:
-    return any(e.type == CALL_DIALLED for e in contact_events(contact.id))
-
-
 def connected(contact: Contact) -> bool:
     """Whether the customer is on the line: their own record's number was dialled (a wrong record's number
     reaches a stranger, who hangs up)."""
-    return any(
-        e.type == CALL_DIALLED and e.data.get("customer_id") == contact.customer_id for e in contact_events(contact.id)
-    )
+    return any(e.data.get("customer_id") == contact.customer_id for e in contact_events(contact.id, CALL_DIALLED))
 
 
 def ended(contact: Contact) -> bool:
-    return any(e.type == CALL_ENDED for e in contact_events(contact.id))
+    return bool(contact_events(contact.id, CALL_ENDED))
 
 
 def _national(value: str) -> str | None:
@@ -95,7 +89,7 @@ def end_call(contact: Contact, user: User, reason: str, form_token: str | None =
     if contact.channel != "phone":
         raise ServiceError("Only a call can be ended this way: close the contact from the wrap-up.")
     with contact_operation(contact, form_token, repeated="The call was already ended.") as op:
-        if any(e.type == CALL_ENDED for e in contact_events(op.contact.id)):
+        if ended(op.contact):
             raise ServiceError("The call has already ended.")
         if is_outbound(op.contact) and not connected(op.contact):
             raise ServiceError("The call is not connected: there is no call to end. Dial the customer first.")

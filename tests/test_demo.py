@@ -166,6 +166,17 @@ def test_make_runs_first_start_plays_the_demo_and_later_starts_do_not(app):
     assert "demo:" not in second.output and played(app) == before
 
 
+def test_the_demo_plays_when_the_caller_takes_a_persons_time_to_reply(app):
+    """`make run` serves with the caller's reply delays on: the demo still plays every contact (its caller
+    answers at once), and the setting is as it was afterwards."""
+    app.config["DEMO_CUSTOMERS"] = 40
+    app.config["CALLER_REPLY_DELAYS"] = True
+    result = app.test_cli_runner().invoke(args=["bootstrap", "--play-demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo: learner1: Missing refund (reviewed: competent" in result.output
+    assert app.config["CALLER_REPLY_DELAYS"] is True
+
+
 def test_the_demo_has_level_3_work_to_see(app):
     """leader1 (Level 3): a submitted quality review with the comparison, the team task over the seeded
     history and a signed professional discussion; learner1, whose contact was reviewed, reads the feedback."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from crm_sandbox.admin.demo_level3 import run_level3_demo
@@ -257,6 +258,28 @@ def run_demo(cohort_name: str, users: Sequence[tuple[str, str, str]]) -> list[st
             if plan:
                 contact.mode, contact.assessor_id = "assessment", assessor.id
     done = []
+    # The demo plays each contact at once, as a script: the caller answers each question straight away, as it
+    # does under test, not after a person's typing time (CALLER_REPLY_DELAYS is on when the sandbox serves).
+    config = current_app.config
+    had, delays = "CALLER_REPLY_DELAYS" in config, config.get("CALLER_REPLY_DELAYS")
+    config["CALLER_REPLY_DELAYS"] = False
+    try:
+        done += _play(plays, assessor)
+    finally:
+        if had:
+            config["CALLER_REPLY_DELAYS"] = delays
+        else:
+            config.pop("CALLER_REPLY_DELAYS")
+    try:
+        done += run_level3_demo(learners[0], assessor)
+    except ServiceError as err:
+        raise ServiceError(f"The demo's Level 3 work stopped: {err} What it did so far is kept.") from err
+    return done
+
+
+def _play(plays: list[tuple[Contact, User, list[Step], Any]], assessor: User) -> list[str]:
+    """Each contact played on the desk and, where planned, reviewed: a line for each."""
+    done = []
     for contact, learner, steps, plan in plays:
         try:
             Desk(contact, learner).play(steps)
@@ -268,8 +291,4 @@ def run_demo(cohort_name: str, users: Sequence[tuple[str, str, str]]) -> list[st
                 "What it did so far is kept; reset the cohort to start again."
             ) from err
         done.append(f"{learner.username}: {contact.title} ({left})")
-    try:
-        done += run_level3_demo(learners[0], assessor)
-    except ServiceError as err:
-        raise ServiceError(f"The demo's Level 3 work stopped: {err} What it did so far is kept.") from err
     return done

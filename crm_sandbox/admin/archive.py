@@ -362,6 +362,11 @@ def get_run_pack(run_key: str, pack_id: int) -> ArchivedPack:
 
 def learner_report(pack: ArchivedPack) -> bytes:
     """The printable learner report sealed in the pack, only from a pack that checks out."""
+    return checked_learner_report(pack)[0]
+
+
+def checked_learner_report(pack: ArchivedPack) -> tuple[bytes, bytes]:
+    """The learner report (as ``learner_report``) and the checked pack's zip it came from (read once)."""
     data, problems, _ = read_checked(pack)
     if problems or data is None:
         raise Conflict(
@@ -371,8 +376,8 @@ def learner_report(pack: ArchivedPack) -> bytes:
         )
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         if LEARNER_REPORT in zf.namelist():
-            return zf.read(LEARNER_REPORT)
-    return rendered_report(pack, data)
+            return zf.read(LEARNER_REPORT), data
+    return rendered_report(pack, data), data
 
 
 def rendered_report(pack: ArchivedPack, data: bytes) -> bytes:

@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import InvalidToken
 from flask import current_app
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from crm_sandbox.compliance import FORMAT, fold
 from crm_sandbox.compliance.vocabulary import VOCABULARY_DIR
 from crm_sandbox.extensions import db
 from crm_sandbox.models import Contact, Event, RuleState
-from crm_sandbox.models.personal import cipher, encrypt_json
+from crm_sandbox.models.personal import UndecryptableError, decrypt, encrypt_json
 from crm_sandbox.queries.session_export import export_event, session_setting
 
 COMPLIANCE_DIR = Path(fold.__file__).resolve().parent
@@ -64,8 +63,8 @@ def _stored(session: Session, contact_id: int, header: dict[str, Any]) -> fold.S
     if row is None or row.engine != engine_version():
         return None
     try:
-        state = fold.from_json(json.loads(cipher().decrypt(row.state.encode())))
-    except (InvalidToken, ValueError, KeyError, TypeError):
+        state = fold.from_json(json.loads(decrypt(row.state)))
+    except (UndecryptableError, ValueError, KeyError, TypeError):
         return None  # unreadable or not a state: rebuilt from the events
     return state if state.header == header and state.last_seq == row.seq else None
 

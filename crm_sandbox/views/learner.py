@@ -140,9 +140,8 @@ def show_contact(contact: Contact, refused: Refused | None = None, kb_query: str
         brief=desk_brief(contact.scenario, callers_data) if contact.status != "queued" else None,
         call={
             "outbound": calls.is_outbound(contact),
-            # connected to the customer: a wrong record's number reached a stranger, who hung up
-            "dialled": any(e.data.get("customer_id") == contact.customer_id for e in ws.of_type("call.dialled")),
-            "ended": bool(ws.of_type("call.ended")),
+            "dialled": calls.is_connected(ws.events, contact.customer_id),  # a wrong number: no one on the line
+            "ended": calls.is_ended(ws.events),
         },
         teams=handover.TEAMS,
         end_reasons=calls.END_REASONS,

@@ -305,10 +305,8 @@ def archived_pack(run: str, pack_id: int) -> ResponseReturnValue:
 def archived_learner_report(run: str, pack_id: int) -> ResponseReturnValue:
     """The learner's record sealed in an archived pack (only from a pack that passes its check)."""
     pack = archive_qa.qa_pack(run, pack_id, _cohort_names())
-    report = archive_store.learner_report(pack)
-    disclosure.archive_view(
-        current_user, "archived-report", pack, *archive_qa.pack_customers(archive_store.stored_pack(pack))
-    )
+    report, data = archive_store.checked_learner_report(pack)
+    disclosure.archive_view(current_user, "archived-report", pack, *archive_qa.pack_customers(data))
     return download(report, "application/pdf", f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
 
 

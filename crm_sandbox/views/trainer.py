@@ -468,10 +468,8 @@ def download_pack(run: str, pack_id: int) -> ResponseReturnValue:
 def archived_report(run: str, pack_id: int) -> ResponseReturnValue:
     """The printable learner report sealed in the pack (only from a pack that passes its check)."""
     pack = archive.get_run_pack(run, pack_id)
-    report = archive.learner_report(pack)
-    disclosure_ops.archive_view(
-        current_user, "archived-report", pack, *archive_qa.pack_customers(archive.stored_pack(pack))
-    )
+    report, data = archive.checked_learner_report(pack)
+    disclosure_ops.archive_view(current_user, "archived-report", pack, *archive_qa.pack_customers(data))
     return download(report, "application/pdf", f"{slug(pack.cohort_name)}-{pack.learner_username}-report.pdf")
 
 

@@ -1,13 +1,15 @@
 """Phone calls the adviser starts or ends: an outbound call dialled from the record, and a call ended by
 the adviser (an abusive caller, after a warning; ``ended-without-warning`` checks the order)."""
 
+from collections.abc import Iterable
+
 import phonenumbers
 
 from crm_sandbox.errors import ServiceError
 from crm_sandbox.events.append import contact_events
 from crm_sandbox.events.registry import CALL_DIALLED, CALL_ENDED, MESSAGE_RECEIVED
 from crm_sandbox.extensions import db
-from crm_sandbox.models import Contact, Customer, User
+from crm_sandbox.models import Contact, Customer, Event, User
 from crm_sandbox.operations.contact_operation import contact_operation
 from crm_sandbox.operations.desk import caller_replies
 from crm_sandbox.queries import customers as customer_service
@@ -27,14 +29,27 @@ def is_outbound(contact: Contact) -> bool:
     return contact.scenario.get("direction") == "outbound"
 
 
+def is_connected(events: Iterable[Event], customer_id: int) -> bool:
+    """Whether ``events`` hold a dial of the customer's own record (a wrong record's number reaches a
+    stranger, who hangs up)."""
+    return any(e.type == CALL_DIALLED and e.data.get("customer_id") == customer_id for e in events)
+
+
+def is_ended(events: Iterable[Event]) -> bool:
+    return any(e.type == CALL_ENDED for e in events)
+
+
+def call_events(contact: Contact) -> list[Event]:
+    """The contact's dials and ends (one query: not its whole history)."""
+    return contact_events(contact.id, CALL_DIALLED, CALL_ENDED)
+
+
 def connected(contact: Contact) -> bool:
-    """Whether the customer is on the line: their own record's number was dialled (a wrong record's number
-    reaches a stranger, who hangs up)."""
-    return any(e.data.get("customer_id") == contact.customer_id for e in contact_events(contact.id, CALL_DIALLED))
+    return is_connected(call_events(contact), contact.customer_id)
 
 
 def ended(contact: Contact) -> bool:
-    return bool(contact_events(contact.id, CALL_ENDED))
+    return is_ended(call_events(contact))
 
 
 def _national(value: str) -> str | None:

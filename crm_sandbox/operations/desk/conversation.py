@@ -29,9 +29,10 @@ def check_text(text: str, what: str, limit: int) -> str:
 
 def check_line_open(contact: Contact) -> None:
     """Refuse a message on a call nobody is on: an outbound call not yet dialled, or a call ended."""
-    if calls.is_outbound(contact) and not calls.connected(contact):
+    events = calls.call_events(contact)
+    if calls.is_outbound(contact) and not calls.is_connected(events, contact.customer_id):
         raise ServiceError("The call is not connected: dial the customer from their record first.")
-    if calls.ended(contact):
+    if calls.is_ended(events):
         raise ServiceError("You have ended this call: write your notes and close the contact.")
 
 
